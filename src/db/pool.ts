@@ -1,0 +1,38 @@
+import { createPool, type DatabasePool, type Interceptor, type QueryResultRow, SchemaValidationError } from 'slonik';
+
+export type { DatabasePool } from 'slonik';
+
+/**
+ * Validates every row of a typed query (`sql.type(schema)`) with its zod schema, so a column
+ * that drifts from what the code expects fails loudly at the query instead of deep in a use case.
+ */
+const rowSchemaInterceptor: Interceptor = {
+  name: 'row-schema',
+  transformRow(queryContext, query, row, fields) {
+    const parser = queryContext.resultParser;
+    if (!parser) return row;
+    const parsed = parser.safeParse(row);
+    if (!parsed.success) {
+      throw new SchemaValidationError(query, row, parsed.error.issues as never);
+    }
+    return parsed.data as QueryResultRow;
+  },
+};
+
+export type PoolOptions = { readonly maximumPoolSize?: number };
+
+export async function createDatabasePool(url: string, options: PoolOptions = {}): Promise<DatabasePool> {
+  return createPool(url, {
+    interceptors: [rowSchemaInterceptor],
+    maximumPoolSize: options.maximumPoolSize ?? 20,
+    // Timestamps stay ISO strings and bigint-ish counters stay exact; zod row schemas decide the final shape.
+    typeParsers: [
+      { name: 'int8', parse: (value) => Number.parseInt(value, 10) },
+      { name: 'numeric', parse: (value) => value },
+      { name: 'timestamptz', parse: (value) => new Date(value).toISOString() },
+      { name: 'timestamp', parse: (value) => value },
+      { name: 'json', parse: (value) => JSON.parse(value) as unknown },
+      { name: 'jsonb', parse: (value) => JSON.parse(value) as unknown },
+    ],
+  });
+}

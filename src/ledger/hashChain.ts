@@ -1,0 +1,67 @@
+import { createHash } from 'node:crypto';
+import { canonicalJson } from './canonicalJson.js';
+
+/** The `prevHash` of a stream's first event. */
+export const GENESIS_HASH = '0'.repeat(64);
+
+export type HashedFields = {
+  readonly tenantId: string;
+  readonly streamId: string;
+  readonly version: number;
+  readonly eventId: string;
+  readonly type: string;
+  readonly data: unknown;
+  readonly metadata: unknown;
+  readonly recordedAt: string;
+};
+
+/**
+ * sha-256 over the previous hash and every field an auditor relies on, so changing any recorded
+ * byte — or reordering, dropping or inserting an event — breaks every later link of the stream.
+ */
+export function eventHash(prevHash: string, event: HashedFields): string {
+  return createHash('sha256')
+    .update(prevHash)
+    .update('\n')
+    .update(
+      canonicalJson({
+        tenantId: event.tenantId,
+        streamId: event.streamId,
+        version: event.version,
+        eventId: event.eventId,
+        type: event.type,
+        data: event.data,
+        metadata: event.metadata,
+        recordedAt: event.recordedAt,
+      }),
+    )
+    .digest('hex');
+}
+
+export type ChainBreak = {
+  readonly streamId: string;
+  readonly version: number;
+  readonly reason: 'hash_mismatch' | 'prev_hash_mismatch' | 'version_gap';
+};
+
+/** Walks one stream's events in version order and names the first link that does not hold. */
+export function findChainBreak(
+  events: readonly (HashedFields & { readonly prevHash: string; readonly hash: string })[],
+): ChainBreak | null {
+  let expectedPrev = GENESIS_HASH;
+  let expectedVersion = 1;
+  for (const event of events) {
+    if (event.version !== expectedVersion) {
+      return { streamId: event.streamId, version: event.version, reason: 'version_gap' };
+    }
+    if (event.prevHash !== expectedPrev) {
+      return { streamId: event.streamId, version: event.version, reason: 'prev_hash_mismatch' };
+    }
+    if (eventHash(event.prevHash, event) !== event.hash) {
+      return { streamId: event.streamId, version: event.version, reason: 'hash_mismatch' };
+    }
+    expectedPrev = event.hash;
+    expectedVersion += 1;
+  }
+  return null;
+}
