@@ -20,6 +20,8 @@ export type EmbeddedDatabaseOptions = {
   readonly durable?: boolean;
   readonly persistent?: boolean;
   readonly log?: (message: string) => void;
+  /** The cluster is already running (another process started it): connect, never start or stop it. */
+  readonly attachOnly?: boolean;
 };
 
 const USER = 'ledger';
@@ -56,6 +58,11 @@ export async function startEmbeddedPostgres(options: EmbeddedDatabaseOptions): P
     onLog: log,
     onError: (error) => log(`[postgres error] ${String(error)}`),
   });
+  const urlFor = (database: string) =>
+    `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${encodeURIComponent(database)}`;
+  if (options.attachOnly) {
+    return { adminUrl: urlFor('postgres'), port, urlFor, stop: async () => undefined };
+  }
   if (!existsSync(path.join(databaseDir, 'PG_VERSION'))) {
     await postgres.initialise();
   }
@@ -67,8 +74,6 @@ export async function startEmbeddedPostgres(options: EmbeddedDatabaseOptions): P
       { cause },
     );
   }
-  const urlFor = (database: string) =>
-    `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${encodeURIComponent(database)}`;
   return {
     adminUrl: urlFor('postgres'),
     port,

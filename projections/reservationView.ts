@@ -1,0 +1,89 @@
+import type { CommonQueryMethods } from 'slonik';
+import { z } from 'zod';
+import type { ReservationState } from '../src/domain/reservation.js';
+import { sql } from '../src/db/sql.js';
+
+type ExistingReservation = Exclude<ReservationState, { status: 'none' }>;
+
+export const reservationViewRow = z.object({
+  reservation_id: z.string(),
+  slot_id: z.string(),
+  seats: z.number(),
+  status: z.enum(['held', 'paid', 'expired', 'cancelled', 'refunded']),
+  total_amount: z.number(),
+  total_currency: z.string(),
+  expires_at: z.string(),
+  customer_name: z.string(),
+  customer_email: z.string(),
+  owner_sub: z.string(),
+  payment_id: z.string().nullable(),
+  version: z.number(),
+  created_at: z.string(),
+  updated_at: z.string(),
+});
+
+export type ReservationView = z.infer<typeof reservationViewRow>;
+
+const columns = sql.fragment`reservation_id::text, slot_id, seats, status, total_amount, total_currency, expires_at,
+  customer_name, customer_email, owner_sub, payment_id::text, version, created_at, updated_at`;
+
+function paymentIdOf(state: ExistingReservation): string | null {
+  switch (state.status) {
+    case 'paid':
+    case 'refunded':
+      return state.paymentId;
+    case 'cancelled':
+      return state.paymentId ?? null;
+    case 'held':
+    case 'expired':
+      return null;
+  }
+}
+
+export const RESERVATIONS_VIEW_TABLE = 'reservations_view';
+
+/** Writes the folded reservation; the same function serves live updates and rebuilds (`into` a scratch table). */
+export async function saveReservationView(
+  tx: CommonQueryMethods,
+  tenantId: string,
+  state: ExistingReservation,
+  version: number,
+  updatedAt: string,
+  into: string = RESERVATIONS_VIEW_TABLE,
+): Promise<void> {
+  await tx.query(sql.typeAlias('void')`
+    INSERT INTO ${sql.identifier([into])} (tenant_id, reservation_id, slot_id, seats, status, total_amount, total_currency,
+      expires_at, customer_name, customer_email, owner_sub, payment_id, version, created_at, updated_at)
+    VALUES (${tenantId}, ${state.reservationId}, ${state.slotId}, ${state.seats}, ${state.status},
+      ${state.total.amount}, ${state.total.currency}, ${state.expiresAt}::timestamptz, ${state.customer.name},
+      ${state.customer.email}, ${state.ownerSub}, ${paymentIdOf(state)}, ${version}, ${state.heldAt}::timestamptz,
+      ${updatedAt}::timestamptz)
+    ON CONFLICT (tenant_id, reservation_id) DO UPDATE SET
+      status = EXCLUDED.status, payment_id = EXCLUDED.payment_id, version = EXCLUDED.version,
+      updated_at = EXCLUDED.updated_at`);
+}
+
+export async function readReservationView(
+  db: CommonQueryMethods,
+  tenantId: string,
+  reservationId: string,
+): Promise<ReservationView | null> {
+  return db.maybeOne(sql.type(reservationViewRow)`
+    SELECT ${columns} FROM reservations_view
+    WHERE tenant_id = ${tenantId} AND reservation_id = ${reservationId}::uuid`);
+}
+
+export type DueHold = { readonly tenantId: string; readonly reservationId: string };
+
+/** Holds whose time is up and whose payment is not in flight, oldest first; each is decided under its slot's lock. */
+export async function findDueHolds(db: CommonQueryMethods, now: string, limit: number): Promise<DueHold[]> {
+  const rows = await db.any(sql.type(z.object({ tenant_id: z.string(), reservation_id: z.string() }))`
+    SELECT r.tenant_id, r.reservation_id::text FROM reservations_view r
+    WHERE r.status = 'held' AND r.expires_at <= ${now}::timestamptz
+      AND NOT EXISTS (
+        SELECT 1 FROM payments_view p
+        WHERE p.tenant_id = r.tenant_id AND p.reservation_id = r.reservation_id AND p.status = 'processing')
+    ORDER BY r.expires_at
+    LIMIT ${limit}`);
+  return rows.map((row) => ({ tenantId: row.tenant_id, reservationId: row.reservation_id }));
+}

@@ -1,0 +1,79 @@
+import { createHash } from 'node:crypto';
+import type { CommonQueryMethods } from 'slonik';
+import { z } from 'zod';
+import { canonicalJson } from '../ledger/canonicalJson.js';
+import { sql } from '../db/sql.js';
+import { refuse } from './outcome.js';
+
+/** Who is asking and for what: keys are scoped to the caller (tenant + user), never global. */
+export type IdempotentRequest = {
+  readonly tenantId: string;
+  readonly subject: string;
+  readonly key: string;
+  readonly method: string;
+  readonly path: string;
+  readonly body: unknown;
+};
+
+export type StoredResponse = { readonly status: number; readonly body: unknown };
+
+const storedKeyRow = z.object({
+  request_hash: z.string(),
+  state: z.enum(['in_flight', 'completed']),
+  response_status: z.number().nullable(),
+  response_body: z.unknown(),
+});
+
+export function requestFingerprint(request: IdempotentRequest): string {
+  return createHash('sha256')
+    .update(canonicalJson({ method: request.method, path: request.path, body: request.body ?? null }))
+    .digest('hex');
+}
+
+/**
+ * Claims the key inside the command's own transaction. A concurrent request with the same key
+ * blocks on the primary key until this transaction ends: if it committed, that request replays the
+ * stored response; if it rolled back (a refusal writes nothing), that request runs afresh.
+ * Returns the stored response to replay, or null when this request owns the key.
+ */
+export async function claimIdempotencyKey(
+  tx: CommonQueryMethods,
+  request: IdempotentRequest,
+  now: string,
+): Promise<StoredResponse | null> {
+  const fingerprint = requestFingerprint(request);
+  const claimed = await tx.maybeOne(sql.type(z.object({ claimed: z.boolean() }))`
+    INSERT INTO idempotency_keys (tenant_id, subject, idempotency_key, request_method, request_path, request_hash,
+      state, created_at)
+    VALUES (${request.tenantId}, ${request.subject}, ${request.key}, ${request.method}, ${request.path},
+      ${fingerprint}, 'in_flight', ${now}::timestamptz)
+    ON CONFLICT DO NOTHING
+    RETURNING true AS claimed`);
+  if (claimed) return null;
+  const stored = await tx.one(sql.type(storedKeyRow)`
+    SELECT request_hash, state, response_status, response_body FROM idempotency_keys
+    WHERE tenant_id = ${request.tenantId} AND subject = ${request.subject} AND idempotency_key = ${request.key}`);
+  if (stored.request_hash !== fingerprint) {
+    refuse({
+      kind: 'IdempotencyKeyReused',
+      message: 'this Idempotency-Key was already used with a different request',
+    });
+  }
+  if (stored.state === 'in_flight' || stored.response_status === null) {
+    refuse({ kind: 'IdempotencyKeyInFlight', message: 'a request with this Idempotency-Key is still running' });
+  }
+  return { status: stored.response_status, body: stored.response_body };
+}
+
+export async function storeIdempotentResponse(
+  tx: CommonQueryMethods,
+  request: IdempotentRequest,
+  response: StoredResponse,
+  now: string,
+): Promise<void> {
+  await tx.query(sql.typeAlias('void')`
+    UPDATE idempotency_keys
+    SET state = 'completed', response_status = ${response.status},
+        response_body = ${canonicalJson(response.body)}::jsonb, completed_at = ${now}::timestamptz
+    WHERE tenant_id = ${request.tenantId} AND subject = ${request.subject} AND idempotency_key = ${request.key}`);
+}

@@ -1,0 +1,11 @@
+import { hasRole, type Principal } from '../identity/principal.js';
+
+/** Who may do what inside their own tenant (contract: Identity). Tenancy itself is enforced by every query. */
+export const mayManageSlots = (p: Principal) => hasRole(p, 'admin');
+export const mayReadWholeTenant = (p: Principal) => hasRole(p, 'staff');
+export const mayAudit = (p: Principal) => hasRole(p, 'auditor');
+export const mayReadReservation = (p: Principal, ownerSub: string) => ownerSub === p.sub || mayReadWholeTenant(p);
+/** Staff only read; the operator's admins may cancel on a customer's behalf. */
+export const mayCancelReservation = (p: Principal, ownerSub: string) => ownerSub === p.sub || hasRole(p, 'admin');
+/** Customers create reservations and payments; the back office reads them. */
+export const mayBook = (p: Principal) => !hasRole(p, 'auditor') || hasRole(p, 'admin');

@@ -1,0 +1,88 @@
+import type { CommonQueryMethods } from 'slonik';
+import { evolveReservation, initialReservationState, type ReservationState } from '../domain/reservation.js';
+import type { Principal } from '../identity/principal.js';
+import { readStream } from '../ledger/readStream.js';
+import type { RecordedEvent } from '../ledger/recordedEvent.js';
+import { readPaymentsOfReservation } from '../../projections/paymentView.js';
+import { readReservationView } from '../../projections/reservationView.js';
+import { readSlotAvailability } from '../../projections/slotAvailability.js';
+import { fail, notFound, type Outcome, succeed } from './outcome.js';
+import { mayReadReservation } from './policy.js';
+import { loadAggregate, reservationStreamId } from './streams.js';
+import { type ReservationDto, reservationDto, type SlotDto, slotDto } from './views.js';
+
+export async function getSlot(db: CommonQueryMethods, principal: Principal, slotId: string): Promise<Outcome<SlotDto>> {
+  const snapshot = await readSlotAvailability(db, principal.tenantId, slotId);
+  return snapshot ? succeed(slotDto(snapshot.state)) : fail(notFound(`slot ${slotId}`));
+}
+
+/** A customer sees only their own reservations; anyone else's — or another tenant's — does not exist for them. */
+export async function getReservation(
+  db: CommonQueryMethods,
+  principal: Principal,
+  reservationId: string,
+): Promise<Outcome<ReservationDto>> {
+  const view = await readReservationView(db, principal.tenantId, reservationId);
+  if (!view || !mayReadReservation(principal, view.owner_sub)) return fail(notFound(`reservation ${reservationId}`));
+  const payments = await readPaymentsOfReservation(db, principal.tenantId, reservationId);
+  return succeed(reservationDto(view, payments));
+}
+
+export type AuditStream = { readonly streamId: string; readonly events: readonly AuditEvent[] };
+export type AuditEvent = {
+  readonly position: number;
+  readonly version: number;
+  readonly eventId: string;
+  readonly type: string;
+  readonly data: unknown;
+  readonly metadata: Readonly<Record<string, unknown>>;
+  readonly recordedAt: string;
+  readonly hash: string;
+  readonly prevHash: string;
+};
+
+export function auditEvent(event: RecordedEvent): AuditEvent {
+  return {
+    position: event.globalPosition,
+    version: event.version,
+    eventId: event.eventId,
+    type: event.type,
+    data: event.data,
+    metadata: event.metadata,
+    recordedAt: event.recordedAt,
+    hash: event.hash,
+    prevHash: event.prevHash,
+  };
+}
+
+export async function getAuditStream(
+  db: CommonQueryMethods,
+  principal: Principal,
+  streamId: string,
+): Promise<Outcome<AuditStream>> {
+  const events = await readStream(db, principal.tenantId, streamId);
+  if (events.length === 0) return fail(notFound(`stream ${streamId}`));
+  return succeed({ streamId, events: events.map(auditEvent) });
+}
+
+export type ReservationAsOf = {
+  readonly reservationId: string;
+  readonly at: string;
+  readonly version: number;
+  readonly state: Exclude<ReservationState, { status: 'none' }>;
+};
+
+/** The reservation as it stood at `at`, folded from the events recorded up to then. */
+export async function getReservationAsOf(
+  db: CommonQueryMethods,
+  principal: Principal,
+  reservationId: string,
+  at: string,
+): Promise<Outcome<ReservationAsOf>> {
+  const { state, version } = await loadAggregate(
+    db, principal.tenantId, reservationStreamId(reservationId), evolveReservation, initialReservationState,
+    { recordedUpTo: at },
+  );
+  if (state.status === 'none') return fail(notFound(`reservation ${reservationId} at ${at}`));
+  return succeed({ reservationId, at, version, state });
+}

@@ -1,0 +1,58 @@
+import type { CommonQueryMethods } from 'slonik';
+import { appendToStream } from '../ledger/appendToStream.js';
+import { readStream } from '../ledger/readStream.js';
+
+export const slotStreamId = (slotId: string) => `slot-${slotId}`;
+export const reservationStreamId = (reservationId: string) => `reservation-${reservationId}`;
+export const paymentStreamId = (paymentId: string) => `payment-${paymentId}`;
+
+export type DomainEventShape = { readonly type: string; readonly data: unknown };
+
+/** Who did it and why, recorded beside every event for auditors. */
+export type EventMetadata = {
+  readonly actor: string;
+  readonly correlationId?: string;
+  readonly causationId?: string;
+  readonly source?: string;
+  readonly providerEventId?: string;
+};
+
+export type Loaded<State> = { readonly state: State; readonly version: number };
+
+/**
+ * Folds one stream into its aggregate's state. Events come from our own log, written only by our
+ * deciders, so their `type`/`data` are trusted to be the decider's event union.
+ */
+export async function loadAggregate<State, Event extends DomainEventShape>(
+  db: CommonQueryMethods,
+  tenantId: string,
+  streamId: string,
+  evolve: (state: State, event: Event) => State,
+  initial: State,
+  options: { recordedUpTo?: string } = {},
+): Promise<Loaded<State>> {
+  const events = await readStream(db, tenantId, streamId, options);
+  const state = events.reduce((s, e) => evolve(s, { type: e.type, data: e.data } as Event), initial);
+  return { state, version: events.length };
+}
+
+export async function recordEvents(
+  tx: CommonQueryMethods,
+  input: {
+    readonly tenantId: string;
+    readonly streamId: string;
+    readonly expectedVersion: number;
+    readonly events: readonly DomainEventShape[];
+    readonly recordedAt: string;
+    readonly metadata: EventMetadata;
+  },
+): Promise<number> {
+  const result = await appendToStream(tx, {
+    tenantId: input.tenantId,
+    streamId: input.streamId,
+    expectedVersion: input.expectedVersion,
+    recordedAt: input.recordedAt,
+    events: input.events.map((event) => ({ type: event.type, data: event.data, metadata: input.metadata })),
+  });
+  return result.nextVersion;
+}

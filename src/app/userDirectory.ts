@@ -1,0 +1,40 @@
+import type { DatabasePool } from 'slonik';
+import { z } from 'zod';
+import { sql } from '../db/sql.js';
+import type { Principal } from '../identity/principal.js';
+import { UnauthorizedError } from '../identity/errors.js';
+import type { UserDirectory } from '../http/authenticate.js';
+
+const userRow = z.object({ tenant_id: z.string() });
+
+/**
+ * Users are created on first sight (get-or-create by `sub`, race-safe through the primary key)
+ * and refreshed when their claims change. A `sub` is bound to the tenant it was first seen in: a
+ * token that later names another tenant for the same user is refused, so a misissued token cannot
+ * carry a user across tenants. Known, unchanged users are remembered in memory so the booking
+ * path does not write on every request.
+ */
+export function createUserDirectory(pool: DatabasePool, clock: () => Date): UserDirectory {
+  const seen = new Map<string, string>();
+  const fingerprint = (p: Principal) => JSON.stringify([p.tenantId, p.email, [...p.groups].sort()]);
+  return {
+    async recordSighting(principal) {
+      if (seen.get(principal.sub) === fingerprint(principal)) return;
+      const now = clock().toISOString();
+      const stored = await pool.one(sql.type(userRow)`
+        INSERT INTO users (tenant_id, sub, email, groups, first_seen, last_seen)
+        VALUES (${principal.tenantId}, ${principal.sub}, ${principal.email},
+          ${sql.array([...principal.groups], 'text')}, ${now}::timestamptz, ${now}::timestamptz)
+        ON CONFLICT (sub) DO UPDATE SET
+          email = CASE WHEN users.tenant_id = EXCLUDED.tenant_id THEN EXCLUDED.email ELSE users.email END,
+          groups = CASE WHEN users.tenant_id = EXCLUDED.tenant_id THEN EXCLUDED.groups ELSE users.groups END,
+          last_seen = CASE WHEN users.tenant_id = EXCLUDED.tenant_id THEN EXCLUDED.last_seen ELSE users.last_seen END
+        RETURNING tenant_id`);
+      if (stored.tenant_id !== principal.tenantId) {
+        throw new UnauthorizedError('invalid_claims');
+      }
+      if (seen.size > 100_000) seen.clear();
+      seen.set(principal.sub, fingerprint(principal));
+    },
+  };
+}

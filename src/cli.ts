@@ -1,0 +1,97 @@
+import { loadConfig } from './config/config.js';
+import { ConfigError } from './config/errors.js';
+import { migrate } from './db/migrate.js';
+import { openDatabase } from './db/openDatabase.js';
+import { runDevTokenCommand } from './identity/devTokenCommand.js';
+import { type Logger, startLedger } from './main.js';
+
+const USAGE = `usage: ledger <command>
+  serve                  migrate, then serve HTTP on HOST:PORT
+  migrate                apply pending migrations
+  verify                 check every stream's hash chain and every projection against a rebuild
+  replay <streamId> --tenant T   print each event of a stream and the state after it
+  rebuild-projections    rebuild every read model from the event log
+  dev-token --tenant T [--groups admin,staff] [--sub S] [--email E] [--ttl SECONDS]`;
+
+const log: Logger = {
+  info: (msg) => console.error(msg),
+  warn: (msg) => console.error(`WARNING: ${msg}`),
+  error: (msg, err) => console.error(msg, err ?? ''),
+};
+
+async function serve(): Promise<void> {
+  const config = await loadConfig();
+  const ledger = await startLedger(config, log);
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info(`${signal}: stopping`);
+    ledger.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        log.error('shutdown failed', error);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+async function withDatabase<T>(work: (url: string) => Promise<T>): Promise<T> {
+  const config = await loadConfig();
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  try {
+    await migrate(database.url);
+    return await work(database.url);
+  } finally {
+    await database.close();
+  }
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...args] = argv;
+  switch (command) {
+    case 'serve':
+      await serve();
+      return -1;
+    case 'migrate': {
+      const config = await loadConfig();
+      const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+      try {
+        const result = await migrate(database.url);
+        console.log(JSON.stringify(result));
+      } finally {
+        await database.close();
+      }
+      return 0;
+    }
+    case 'dev-token': {
+      const config = await loadConfig();
+      if (config.nodeEnv === 'production') throw new ConfigError('dev-token is not available in production', { keys: ['NODE_ENV'] });
+      console.log(await runDevTokenCommand(args, config.dataDir));
+      return 0;
+    }
+    case 'verify':
+    case 'replay':
+    case 'rebuild-projections': {
+      const { runAuditCommand } = await import('./audit/auditCommands.js');
+      return withDatabase((url) => runAuditCommand(command, args, url));
+    }
+    default:
+      console.error(USAGE);
+      return command === undefined || command === 'help' || command === '--help' ? 0 : 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code >= 0) process.exit(code);
+  },
+  (error: unknown) => {
+    if (error instanceof ConfigError) console.error(`configuration error: ${error.message}`);
+    else console.error(error);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,110 @@
+import { z } from 'zod';
+import { ConfigError } from './errors.js';
+import { missingInProduction } from './productionRequirements.js';
+import { fetchSecretString, secretsRequestFromEnv, type FetchSecretString } from './secretsManager.js';
+import { parseSecretValues } from './secretValues.js';
+import { configVariables, envKeyForPath, readEnvValues, type EnvKey, type EnvValues } from './variables.js';
+
+/** Same shape aws-jwt-verify accepts (`<region>_<id>`); checked here so a typo fails at startup. */
+const cognitoUserPoolIdPattern = /^(?:eusc-[a-z]{2}|[a-z]{2})-(?:gov-)?[a-z]+-\d_[a-zA-Z0-9]+$/;
+
+// Messages never echo the input: several of these values are secrets.
+const requiredText = z
+  .string({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be a string') })
+  .min(1, { error: 'must not be empty' });
+
+const wholeNumber = z.union([z.number(), z.string().regex(/^\d+$/).transform(Number)], {
+  error: 'must be a whole number',
+});
+
+const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
+
+export const appConfigSchema = z.object({
+  nodeEnv: z
+    .enum(['production', 'development', 'test'], { error: 'must be one of production, development, test' })
+    .default('development'),
+  /** Absent: an embedded PostgreSQL in `dataDir` (never in production). */
+  databaseUrl: z.url({ protocol: /^postgres(?:ql)?$/, error: 'must be a postgres:// or postgresql:// URL' }).optional(),
+  dataDir: requiredText.default('.ledger'),
+  host: requiredText.default('127.0.0.1'),
+  // 0 asks the OS for a free port (tests).
+  port: wholeNumber.pipe(z.number().int().min(0).max(65_535, { error: 'must be a port number (0-65535)' })).default(3000),
+  holdTtlSeconds: wholeNumber.pipe(z.number().int().positive({ error: 'must be a positive number of seconds' })).default(900),
+  /** Absent: dev identity (never in production). */
+  cognito: z
+    .object({
+      userPoolId: requiredText.regex(cognitoUserPoolIdPattern, { error: 'must look like <region>_<id>, e.g. eu-west-1_AbC123' }),
+      clientId: requiredText,
+      jwksFile: requiredText.optional(),
+    })
+    .optional(),
+  stripe: z.object({
+    secretKey: requiredText.optional(),
+    webhookSecret: requiredText.optional(),
+    apiBase: httpUrl.optional(),
+  }),
+  mercadopago: z.object({
+    accessToken: requiredText.optional(),
+    webhookSecret: requiredText.optional(),
+    apiBase: httpUrl.optional(),
+  }),
+  aws: z.object({
+    secretsId: requiredText.optional(),
+    region: requiredText.optional(),
+    endpointUrl: httpUrl.optional(),
+  }),
+});
+
+export type AppConfig = z.infer<typeof appConfigSchema>;
+
+export type LoadConfigDeps = {
+  /** Replaces the Secrets Manager call (tests, other secret stores). */
+  readonly fetchSecrets?: FetchSecretString;
+};
+
+/**
+ * Reads the configuration from `env`, with the values of the Secrets Manager secret named by
+ * AWS_SECRETS_ID (when set) taking precedence. Throws `ConfigError` naming every variable at fault.
+ */
+export async function loadConfig(env: NodeJS.ProcessEnv = process.env, deps: LoadConfigDeps = {}): Promise<AppConfig> {
+  const fromEnv = readEnvValues(env);
+  if (fromEnv.AWS_SECRETS_ID === undefined) return parseConfigValues(fromEnv);
+  const request = secretsRequestFromEnv(fromEnv, env);
+  const secretString = await (deps.fetchSecrets ?? fetchSecretString)(request);
+  return parseConfigValues({ ...fromEnv, ...parseSecretValues(secretString, request.secretId) });
+}
+
+/** Validates already-merged variable values; production additionally requires `requiredInProduction`. */
+export function parseConfigValues(values: EnvValues): AppConfig {
+  const result = appConfigSchema.safeParse(configInput(values));
+  const missing: string[] = values.NODE_ENV === 'production' ? missingInProduction(values) : [];
+  const invalid = result.success
+    ? []
+    : result.error.issues
+        .map((issue) => ({ key: envKeyForPath(issue.path), problem: issue.message }))
+        .filter(({ key }) => !missing.includes(key));
+  if (result.success && missing.length === 0) return result.data;
+
+  const parts = [
+    ...(missing.length > 0 ? [`missing ${missing.join(', ')} (required when NODE_ENV=production)`] : []),
+    ...invalid.map(({ key, problem }) => `${key} ${problem}`),
+  ];
+  const keys = [...new Set([...missing, ...invalid.map(({ key }) => key)])];
+  throw new ConfigError(`Invalid configuration: ${parts.join('; ')}`, { keys });
+}
+
+/** Places each variable at its config path; a group (e.g. `cognito`) exists only if one of its variables is set. */
+function configInput(values: EnvValues): Record<string, unknown> {
+  const input: Record<string, unknown> = { stripe: {}, mercadopago: {}, aws: {} };
+  for (const { env, path } of configVariables) {
+    const value = values[env as EnvKey];
+    if (value === undefined) continue;
+    let target = input;
+    for (const segment of path.slice(0, -1)) {
+      target[segment] ??= {};
+      target = target[segment] as Record<string, unknown>;
+    }
+    target[path[path.length - 1] as string] = value;
+  }
+  return input;
+}

@@ -1,0 +1,19 @@
+import type { EnvKey, EnvValues } from './variables.js';
+
+/**
+ * What production may not run without. Each has a development fallback (dev identity, embedded
+ * PostgreSQL, payment adapters that refuse to charge) that would be wrong, or unsafe, in production.
+ */
+export const requiredInProduction = [
+  'COGNITO_USER_POOL_ID',
+  'COGNITO_CLIENT_ID',
+  'DATABASE_URL',
+  'STRIPE_SECRET_KEY',
+  'STRIPE_WEBHOOK_SECRET',
+  'MERCADOPAGO_ACCESS_TOKEN',
+  'MERCADOPAGO_WEBHOOK_SECRET',
+] as const satisfies readonly EnvKey[];
+
+export function missingInProduction(values: EnvValues): EnvKey[] {
+  return requiredInProduction.filter((key) => values[key] === undefined);
+}

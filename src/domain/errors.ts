@@ -1,0 +1,71 @@
+/**
+ * Business rejections are values, not exceptions: `decide` returns one of these and the HTTP layer
+ * maps `kind` to a problem+json code (SlotFull → slot_full, the others → illegal_transition or
+ * invalid_request). Nothing has been written when one is returned.
+ */
+export type Aggregate = 'slot' | 'reservation' | 'payment';
+
+export type DomainError =
+  | {
+      kind: 'IllegalTransition';
+      aggregate: Aggregate;
+      from: string;
+      command: string;
+      message: string;
+    }
+  | { kind: 'SlotFull'; requested: number; available: number; message: string }
+  | { kind: 'CapacityBelowCommitted'; capacity: number; committed: number; message: string }
+  | { kind: 'InvalidCommand'; message: string };
+
+export type DomainErrorKind = DomainError['kind'];
+
+const KINDS: ReadonlySet<string> = new Set<DomainErrorKind>([
+  'IllegalTransition',
+  'SlotFull',
+  'CapacityBelowCommitted',
+  'InvalidCommand',
+]);
+
+export function isDomainError(x: unknown): x is DomainError {
+  if (typeof x !== 'object' || x === null || Array.isArray(x)) return false;
+  const { kind, message } = x as { kind?: unknown; message?: unknown };
+  return typeof kind === 'string' && KINDS.has(kind) && typeof message === 'string';
+}
+
+export function illegalTransition(
+  aggregate: Aggregate,
+  from: string,
+  command: string,
+  reason?: string,
+): DomainError {
+  const base = `${command} is not allowed on a ${aggregate} that is ${from}`;
+  return {
+    kind: 'IllegalTransition',
+    aggregate,
+    from,
+    command,
+    message: reason === undefined ? base : `${base}: ${reason}`,
+  };
+}
+
+export function slotFull(requested: number, available: number): DomainError {
+  return {
+    kind: 'SlotFull',
+    requested,
+    available,
+    message: `${requested} seat(s) requested but only ${available} available`,
+  };
+}
+
+export function capacityBelowCommitted(capacity: number, committed: number): DomainError {
+  return {
+    kind: 'CapacityBelowCommitted',
+    capacity,
+    committed,
+    message: `capacity ${capacity} is below the ${committed} seat(s) already held or sold`,
+  };
+}
+
+export function invalidCommand(message: string): DomainError {
+  return { kind: 'InvalidCommand', message };
+}

@@ -1,0 +1,298 @@
+import { assertNever } from './assertNever.js';
+import type { Decider } from './decider.js';
+import { illegalTransition, invalidCommand, type DomainError } from './errors.js';
+import { isNonEmptyString } from './guards.js';
+import { isValidMoney, type Money } from './money.js';
+import { decideProviderSignal } from './paymentSignal.js';
+import { isIsoInstant } from './time.js';
+
+// Stream `payment-<paymentId>`: pending → processing → succeeded → refunded | disputed;
+// pending | processing → failed | cancelled. One payment talks to one provider; a retry after
+// failed or cancelled is a new payment, so those two never change again.
+
+export type Provider = 'stripe' | 'mercadopago' | 'pix';
+export const PROVIDERS: readonly Provider[] = ['stripe', 'mercadopago', 'pix'];
+
+/** A provider status already normalised by its adapter (see the mapping table in API.md). */
+export type PaymentSignal = 'processing' | 'succeeded' | 'declined' | 'failed' | 'cancelled' | 'refunded' | 'disputed';
+export type SignalSource = 'webhook' | 'reconciliation';
+
+export type PaymentFacts = {
+  readonly paymentId: string;
+  readonly reservationId: string;
+  readonly provider: Provider;
+  readonly amount: Money;
+  readonly startedAt: string;
+  /** Checkout Pro only learns Mercado Pago's payment id from the first webhook. */
+  readonly providerPaymentId?: string;
+  readonly lastError?: string;
+};
+
+export type PaymentState =
+  | { readonly status: 'none' }
+  | (PaymentFacts & { readonly status: 'pending' })
+  | (PaymentFacts & { readonly status: 'processing' })
+  | (PaymentFacts & { readonly status: 'succeeded'; readonly succeededAt: string; readonly refundRequested: boolean })
+  | (PaymentFacts & { readonly status: 'failed'; readonly failedAt: string })
+  | (PaymentFacts & { readonly status: 'cancelled'; readonly cancelledAt: string })
+  | (PaymentFacts & { readonly status: 'refunded'; readonly succeededAt: string; readonly refundedAt: string })
+  | (PaymentFacts & { readonly status: 'disputed'; readonly succeededAt: string; readonly disputedAt: string });
+
+export type PaymentStatus = PaymentState['status'];
+
+export type StartPayment = {
+  readonly type: 'StartPayment';
+  readonly paymentId: string;
+  readonly reservationId: string;
+  readonly provider: Provider;
+  readonly amount: Money;
+  readonly providerPaymentId?: string;
+  readonly now: string;
+};
+export type ApplyProviderSignal = {
+  readonly type: 'ApplyProviderSignal';
+  readonly signal: PaymentSignal;
+  readonly providerEventId: string;
+  readonly source: SignalSource;
+  /** What the provider says was charged (or refunded); a success is applied only when it equals the payment's. */
+  readonly amount?: Money;
+  readonly reason?: string;
+  readonly providerPaymentId?: string;
+  readonly now: string;
+};
+export type RequestRefund = { readonly type: 'RequestRefund'; readonly now: string; readonly by: string };
+
+export type PaymentCommand = StartPayment | ApplyProviderSignal | RequestRefund;
+
+/** Where an applied signal came from, so the audit trail can point at the provider's own event. */
+export type SignalOrigin = {
+  readonly providerEventId: string;
+  readonly source: SignalSource;
+  readonly providerPaymentId?: string;
+};
+
+export type PaymentAnomalyKind =
+  | 'SuccessAfterTerminal'
+  | 'AmountMismatch'
+  | 'RefundWithoutSuccess'
+  | 'DisputeWithoutSuccess'
+  | 'DisputeAfterRefund'
+  | 'EndedAfterSuccess';
+
+export type PaymentStarted = {
+  readonly type: 'PaymentStarted';
+  readonly data: {
+    readonly paymentId: string;
+    readonly reservationId: string;
+    readonly provider: Provider;
+    readonly amount: Money;
+    readonly providerPaymentId?: string;
+    readonly startedAt: string;
+  };
+};
+export type PaymentProcessingStarted = {
+  readonly type: 'PaymentProcessingStarted';
+  readonly data: SignalOrigin & { readonly processingAt: string };
+};
+/** An attempt the provider refused while the payment stays open for another try (Stripe payment_failed). */
+export type PaymentDeclined = {
+  readonly type: 'PaymentDeclined';
+  readonly data: SignalOrigin & { readonly reason: string; readonly declinedAt: string };
+};
+export type PaymentSucceeded = {
+  readonly type: 'PaymentSucceeded';
+  readonly data: SignalOrigin & { readonly amount: Money; readonly succeededAt: string };
+};
+export type PaymentFailed = {
+  readonly type: 'PaymentFailed';
+  readonly data: SignalOrigin & { readonly reason: string; readonly failedAt: string };
+};
+export type PaymentCancelled = {
+  readonly type: 'PaymentCancelled';
+  readonly data: SignalOrigin & { readonly reason?: string; readonly cancelledAt: string };
+};
+export type PaymentRefunded = {
+  readonly type: 'PaymentRefunded';
+  readonly data: SignalOrigin & { readonly amount?: Money; readonly refundedAt: string };
+};
+export type PaymentDisputed = {
+  readonly type: 'PaymentDisputed';
+  readonly data: SignalOrigin & { readonly reason?: string; readonly disputedAt: string };
+};
+/**
+ * A provider signal the state machine refuses but must not drop: money may have moved (a success
+ * after failed), so it stays in the ledger for the backoffice and reconciliation. State is unchanged.
+ */
+export type PaymentAnomalyRecorded = {
+  readonly type: 'PaymentAnomalyRecorded';
+  readonly data: SignalOrigin & {
+    readonly anomaly: PaymentAnomalyKind;
+    readonly reason: string;
+    readonly signal: PaymentSignal;
+    readonly paymentStatus: PaymentStatus;
+    readonly amount?: Money;
+    readonly providerReason?: string;
+    readonly recordedAt: string;
+  };
+};
+export type PaymentRefundRequested = {
+  readonly type: 'PaymentRefundRequested';
+  readonly data: { readonly requestedAt: string; readonly by: string };
+};
+
+export type PaymentEvent =
+  | PaymentStarted
+  | PaymentProcessingStarted
+  | PaymentDeclined
+  | PaymentSucceeded
+  | PaymentFailed
+  | PaymentCancelled
+  | PaymentRefunded
+  | PaymentDisputed
+  | PaymentAnomalyRecorded
+  | PaymentRefundRequested;
+
+export const initialPaymentState: PaymentState = { status: 'none' };
+
+/** No provider signal moves these any more: failed and cancelled by contract, refunded because nothing follows it. */
+export function isTerminalPayment(state: PaymentState): boolean {
+  switch (state.status) {
+    case 'failed':
+    case 'cancelled':
+    case 'refunded':
+      return true;
+    case 'none':
+    case 'pending':
+    case 'processing':
+    case 'succeeded':
+    case 'disputed':
+      return false;
+    default:
+      return assertNever(state);
+  }
+}
+
+function startPayment(cmd: StartPayment, state: PaymentState): PaymentEvent[] | DomainError {
+  if (!isNonEmptyString(cmd.paymentId)) return invalidCommand('paymentId must be a non-empty string');
+  if (!isNonEmptyString(cmd.reservationId)) return invalidCommand('reservationId must be a non-empty string');
+  if (!PROVIDERS.includes(cmd.provider)) return invalidCommand(`provider must be one of ${PROVIDERS.join(', ')}`);
+  if (!isValidMoney(cmd.amount)) return invalidCommand('amount must be valid money');
+  if (cmd.providerPaymentId !== undefined && !isNonEmptyString(cmd.providerPaymentId)) {
+    return invalidCommand('providerPaymentId must be a non-empty string when given');
+  }
+  if (!isIsoInstant(cmd.now)) return invalidCommand('now must be an ISO 8601 instant');
+  if (state.status !== 'none') return illegalTransition('payment', state.status, cmd.type, 'it already exists');
+  return [
+    {
+      type: 'PaymentStarted',
+      data: {
+        paymentId: cmd.paymentId,
+        reservationId: cmd.reservationId,
+        provider: cmd.provider,
+        amount: { amount: cmd.amount.amount, currency: cmd.amount.currency },
+        ...(cmd.providerPaymentId !== undefined ? { providerPaymentId: cmd.providerPaymentId } : {}),
+        startedAt: cmd.now,
+      },
+    },
+  ];
+}
+
+function requestRefund(cmd: RequestRefund, state: PaymentState): PaymentEvent[] | DomainError {
+  if (!isIsoInstant(cmd.now)) return invalidCommand('now must be an ISO 8601 instant');
+  if (!isNonEmptyString(cmd.by)) return invalidCommand('by must name who asks for the refund');
+  if (state.status !== 'succeeded') return illegalTransition('payment', state.status, cmd.type);
+  // Asked once is enough: a retried cancel must not ask the provider twice.
+  if (state.refundRequested) return [];
+  return [{ type: 'PaymentRefundRequested', data: { requestedAt: cmd.now, by: cmd.by } }];
+}
+
+export function decidePayment(command: PaymentCommand, state: PaymentState): PaymentEvent[] | DomainError {
+  switch (command.type) {
+    case 'StartPayment':
+      return startPayment(command, state);
+    case 'ApplyProviderSignal':
+      if (state.status === 'none') {
+        return illegalTransition('payment', state.status, command.type, 'no such payment');
+      }
+      return decideProviderSignal(command, state);
+    case 'RequestRefund':
+      return requestRefund(command, state);
+    default:
+      return assertNever(command);
+  }
+}
+
+function factsOf(from: PaymentFacts, change: { providerPaymentId?: string; lastError?: string } = {}): PaymentFacts {
+  const providerPaymentId = change.providerPaymentId ?? from.providerPaymentId;
+  const lastError = change.lastError ?? from.lastError;
+  return {
+    paymentId: from.paymentId,
+    reservationId: from.reservationId,
+    provider: from.provider,
+    amount: { amount: from.amount.amount, currency: from.amount.currency },
+    startedAt: from.startedAt,
+    ...(providerPaymentId !== undefined ? { providerPaymentId } : {}),
+    ...(lastError !== undefined ? { lastError } : {}),
+  };
+}
+
+// Events only come from `decide`, so one that does not fit the state cannot be in the log;
+// evolve stays total and leaves the state as it is.
+export function evolvePayment(state: PaymentState, event: PaymentEvent): PaymentState {
+  switch (event.type) {
+    case 'PaymentStarted':
+      return state.status === 'none' ? { status: 'pending', ...factsOf(event.data) } : state;
+    case 'PaymentProcessingStarted':
+      if (state.status !== 'pending') return state;
+      return { status: 'processing', ...factsOf(state, event.data) };
+    case 'PaymentDeclined':
+      if (state.status !== 'pending' && state.status !== 'processing') return state;
+      return { status: 'pending', ...factsOf(state, { ...event.data, lastError: event.data.reason }) };
+    case 'PaymentSucceeded':
+      if (state.status !== 'pending' && state.status !== 'processing') return state;
+      return {
+        status: 'succeeded',
+        ...factsOf(state, event.data),
+        succeededAt: event.data.succeededAt,
+        refundRequested: false,
+      };
+    case 'PaymentFailed':
+      if (state.status !== 'pending' && state.status !== 'processing') return state;
+      return {
+        status: 'failed',
+        ...factsOf(state, { ...event.data, lastError: event.data.reason }),
+        failedAt: event.data.failedAt,
+      };
+    case 'PaymentCancelled':
+      if (state.status !== 'pending' && state.status !== 'processing') return state;
+      return { status: 'cancelled', ...factsOf(state, event.data), cancelledAt: event.data.cancelledAt };
+    case 'PaymentRefunded':
+      if (state.status !== 'succeeded' && state.status !== 'disputed') return state;
+      return {
+        status: 'refunded',
+        ...factsOf(state, event.data),
+        succeededAt: state.succeededAt,
+        refundedAt: event.data.refundedAt,
+      };
+    case 'PaymentDisputed':
+      if (state.status !== 'succeeded') return state;
+      return {
+        status: 'disputed',
+        ...factsOf(state, event.data),
+        succeededAt: state.succeededAt,
+        disputedAt: event.data.disputedAt,
+      };
+    case 'PaymentAnomalyRecorded':
+      return state;
+    case 'PaymentRefundRequested':
+      return state.status === 'succeeded' ? { ...state, refundRequested: true } : state;
+    default:
+      return assertNever(event);
+  }
+}
+
+export const paymentDecider: Decider<PaymentCommand, PaymentEvent, PaymentState> = {
+  decide: decidePayment,
+  evolve: evolvePayment,
+  initialState: initialPaymentState,
+};

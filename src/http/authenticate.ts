@@ -1,0 +1,32 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Principal } from '../identity/principal.js';
+
+export type TokenVerifier = { verify(authorizationHeader: string | undefined): Promise<Principal> };
+
+/** Remembers who a user is; refuses a known user whose token now names another tenant. */
+export type UserDirectory = { recordSighting(principal: Principal): Promise<void> };
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal: Principal | null;
+  }
+}
+
+/**
+ * Verifies the bearer ID token before any route code runs; a failure throws UnauthorizedError,
+ * which the error handler turns into 401.
+ */
+export function authenticate(verifier: TokenVerifier, users: UserDirectory) {
+  return async (request: FastifyRequest, _reply: FastifyReply) => {
+    const principal = await verifier.verify(request.headers.authorization);
+    await users.recordSighting(principal);
+    request.principal = principal;
+    request.log = request.log.child({ sub: principal.sub, tenant: principal.tenantId });
+  };
+}
+
+/** The verified caller; route code under /v1 only runs after `authenticate` set it. */
+export function principalOf(request: FastifyRequest): Principal {
+  if (!request.principal) throw new Error('route reached without an authenticated principal');
+  return request.principal;
+}

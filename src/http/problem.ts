@@ -1,0 +1,84 @@
+import type { FastifyReply } from 'fastify';
+import type { AppError } from '../app/outcome.js';
+import { assertNever } from '../domain/assertNever.js';
+
+/** The contract's stable error codes (../shared/docs/API.md, Errors). */
+export type ProblemCode =
+  | 'invalid_request'
+  | 'idempotency_key_required'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'not_found'
+  | 'slot_full'
+  | 'illegal_transition'
+  | 'idempotency_key_in_flight'
+  | 'idempotency_key_reused'
+  | 'invalid_signature'
+  | 'payload_too_large'
+  | 'rate_limited'
+  | 'unavailable'
+  | 'internal_error';
+
+export type Problem = {
+  readonly type: string;
+  readonly title: string;
+  readonly status: number;
+  readonly detail: string;
+  readonly code: ProblemCode;
+};
+
+const titles: Record<ProblemCode, string> = {
+  invalid_request: 'Invalid request',
+  idempotency_key_required: 'Idempotency-Key header required',
+  unauthorized: 'Unauthorized',
+  forbidden: 'Forbidden',
+  not_found: 'Not found',
+  slot_full: 'Not enough seats',
+  illegal_transition: 'Illegal transition',
+  idempotency_key_in_flight: 'Request with this Idempotency-Key in flight',
+  idempotency_key_reused: 'Idempotency-Key reused with a different request',
+  invalid_signature: 'Invalid signature',
+  payload_too_large: 'Payload too large',
+  rate_limited: 'Too many requests',
+  unavailable: 'Service unavailable',
+  internal_error: 'Internal error',
+};
+
+export function problem(status: number, code: ProblemCode, detail: string): Problem {
+  return { type: `https://booking-ledger.dev/problems/${code.replaceAll('_', '-')}`, title: titles[code], status, detail, code };
+}
+
+/** The one mapping from refusals to HTTP problems. */
+export function problemFor(error: AppError): Problem {
+  switch (error.kind) {
+    case 'SlotFull':
+      return problem(409, 'slot_full', error.message);
+    case 'IllegalTransition':
+    case 'CapacityBelowCommitted':
+      return problem(409, 'illegal_transition', error.message);
+    case 'InvalidCommand':
+      return problem(400, 'invalid_request', error.message);
+    case 'NotFound':
+      return problem(404, 'not_found', error.message);
+    case 'Forbidden':
+      return problem(403, 'forbidden', error.message);
+    case 'IdempotencyKeyReused':
+      return problem(422, 'idempotency_key_reused', error.message);
+    case 'IdempotencyKeyInFlight':
+      return problem(409, 'idempotency_key_in_flight', error.message);
+    default:
+      return assertNever(error);
+  }
+}
+
+export function sendProblem(reply: FastifyReply, p: Problem): FastifyReply {
+  return reply.code(p.status).type('application/problem+json').send(p);
+}
+
+/** Thrown inside route handlers for request-level problems (bad body, missing header); the error handler sends it. */
+export class ProblemError extends Error {
+  override readonly name = 'ProblemError';
+  constructor(readonly problem: Problem) {
+    super(problem.detail);
+  }
+}

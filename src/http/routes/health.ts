@@ -1,0 +1,16 @@
+import type { FastifyInstance } from 'fastify';
+import type { DatabasePool } from 'slonik';
+import { z } from 'zod';
+import { sql } from '../../db/sql.js';
+
+export function healthRoutes(app: FastifyInstance, pool: DatabasePool) {
+  app.get('/health', async (request, reply) => {
+    try {
+      await pool.oneFirst(sql.type(z.object({ ok: z.number() }))`SELECT 1 AS ok`);
+      return { status: 'ok' };
+    } catch (error) {
+      request.log.error({ err: error }, 'health check: database does not answer');
+      return reply.code(503).send({ status: 'unavailable' });
+    }
+  });
+}

@@ -1,0 +1,27 @@
+import { z } from 'zod';
+import { UnauthorizedError } from './errors.js';
+import type { Principal } from './principal.js';
+
+const idTokenClaimsSchema = z.object({
+  sub: z.string().min(1),
+  // aws-jwt-verify only checks `exp` when present; a token without one would never expire.
+  exp: z.number(),
+  email: z.string().optional(),
+  'cognito:groups': z.array(z.string()).optional(),
+});
+
+const tenantClaimSchema = z.object({ 'custom:tenant_id': z.string().min(1) });
+
+/** The principal named by an ID token's claims. Call only with a payload whose token is verified. */
+export function principalFromIdTokenClaims(payload: Readonly<Record<string, unknown>>): Principal {
+  const claims = idTokenClaimsSchema.safeParse(payload);
+  if (!claims.success) throw new UnauthorizedError('invalid_claims', { cause: claims.error });
+  const tenant = tenantClaimSchema.safeParse(payload);
+  if (!tenant.success) throw new UnauthorizedError('missing_tenant', { cause: tenant.error });
+  return {
+    sub: claims.data.sub,
+    email: claims.data.email ?? null,
+    tenantId: tenant.data['custom:tenant_id'],
+    groups: claims.data['cognito:groups'] ?? [],
+  };
+}
