@@ -32,7 +32,7 @@ const keyRow = z.object({ key: z.record(z.string(), z.unknown()), only_live: z.b
 export async function verifyLedger(pool: DatabasePool): Promise<VerificationReport> {
   return pool.connect(async (connection) =>
     connection.transaction(async (tx) => {
-      await tx.query(sql.typeAlias('void')`SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY`);
+      await tx.query(sql.typeAlias('void')`SET TRANSACTION ISOLATION LEVEL REPEATABLE READ`);
       for (const projection of inlineProjections) {
         await tx.query(sql.typeAlias('void')`
           CREATE TEMP TABLE ${sql.identifier([scratchTable(projection)])}

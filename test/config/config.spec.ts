@@ -1,0 +1,267 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig, parseConfigValues } from '../../src/config/config.js';
+import { ConfigError } from '../../src/config/errors.js';
+import { requiredInProduction } from '../../src/config/productionRequirements.js';
+import type { SecretsRequest } from '../../src/config/secretsManager.js';
+import { configVariables, type EnvKey } from '../../src/config/variables.js';
+
+const productionSecrets = {
+  DATABASE_URL: 'postgres://ledger:db-password-123@db.internal:5432/ledger',
+  STRIPE_SECRET_KEY: 'sk_live_stripe-secret-456',
+  STRIPE_WEBHOOK_SECRET: 'whsec_stripe-hook-789',
+  MERCADOPAGO_ACCESS_TOKEN: 'APP_USR-mp-token-abc',
+  MERCADOPAGO_WEBHOOK_SECRET: 'mp-hook-def',
+} as const;
+
+const productionEnv = {
+  NODE_ENV: 'production',
+  COGNITO_USER_POOL_ID: 'eu-west-1_AbC123',
+  COGNITO_CLIENT_ID: 'client-1',
+  ...productionSecrets,
+} as const;
+
+async function configErrorOf(promise: Promise<unknown>): Promise<ConfigError> {
+  const error: unknown = await promise.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  expect(error).toBeInstanceOf(ConfigError);
+  return error as ConfigError;
+}
+
+describe('loadConfig from the environment', () => {
+  it('applies the defaults when nothing is set', async () => {
+    await expect(loadConfig({})).resolves.toEqual({
+      nodeEnv: 'development',
+      dataDir: '.ledger',
+      host: '127.0.0.1',
+      port: 3000,
+      holdTtlSeconds: 900,
+      stripe: {},
+      mercadopago: {},
+      aws: {},
+    });
+  });
+
+  it('reads every variable into its place', async () => {
+    const config = await loadConfig({
+      NODE_ENV: 'test',
+      DATABASE_URL: 'postgresql://u:p@localhost:5432/ledger',
+      LEDGER_DATA_DIR: '/var/lib/ledger',
+      HOST: '0.0.0.0',
+      PORT: '8080',
+      HOLD_TTL_SECONDS: '600',
+      COGNITO_USER_POOL_ID: 'us-east-1_Pool1',
+      COGNITO_CLIENT_ID: 'client-1',
+      COGNITO_JWKS_FILE: '/etc/ledger/jwks.json',
+      STRIPE_SECRET_KEY: 'sk_test_1',
+      STRIPE_WEBHOOK_SECRET: 'whsec_1',
+      STRIPE_API_BASE: 'http://127.0.0.1:12111',
+      MERCADOPAGO_ACCESS_TOKEN: 'TEST-1',
+      MERCADOPAGO_WEBHOOK_SECRET: 'mp-1',
+      MERCADOPAGO_API_BASE: 'http://127.0.0.1:12112',
+    });
+
+    expect(config).toEqual({
+      nodeEnv: 'test',
+      databaseUrl: 'postgresql://u:p@localhost:5432/ledger',
+      dataDir: '/var/lib/ledger',
+      host: '0.0.0.0',
+      port: 8080,
+      holdTtlSeconds: 600,
+      cognito: { userPoolId: 'us-east-1_Pool1', clientId: 'client-1', jwksFile: '/etc/ledger/jwks.json' },
+      stripe: { secretKey: 'sk_test_1', webhookSecret: 'whsec_1', apiBase: 'http://127.0.0.1:12111' },
+      mercadopago: { accessToken: 'TEST-1', webhookSecret: 'mp-1', apiBase: 'http://127.0.0.1:12112' },
+      aws: {},
+    });
+  });
+
+  it('has a place for every variable in the table', () => {
+    const samples: Partial<Record<EnvKey, string>> = { NODE_ENV: 'test', PORT: '1', HOLD_TTL_SECONDS: '1', DATABASE_URL: 'postgres://h/db' };
+    for (const { env, path } of configVariables) {
+      const value = samples[env] ?? (env.endsWith('_BASE') || env.endsWith('_URL') ? 'http://127.0.0.1:1' : env === 'COGNITO_USER_POOL_ID' ? 'us-east-1_X' : `value-of-${env}`);
+      const cognito = env.startsWith('COGNITO_') ? { COGNITO_USER_POOL_ID: 'us-east-1_X', COGNITO_CLIENT_ID: 'c' } : {};
+      const config = parseConfigValues({ ...cognito, [env]: value }) as unknown as Record<string, unknown>;
+      const landed = path.reduce<unknown>((node, segment) => (node as Record<string, unknown> | undefined)?.[segment], config);
+      expect(String(landed), env).toBe(value);
+    }
+  });
+
+  it('treats blank variables as unset and trims the rest', async () => {
+    const config = await loadConfig({ PORT: '', HOST: '  ', COGNITO_USER_POOL_ID: ' ', STRIPE_WEBHOOK_SECRET: 'whsec_1\n' });
+
+    expect(config.port).toBe(3000);
+    expect(config.host).toBe('127.0.0.1');
+    expect(config.cognito).toBeUndefined();
+    expect(config.stripe.webhookSecret).toBe('whsec_1');
+  });
+
+  it('leaves cognito undefined outside production without Cognito settings (dev mode)', async () => {
+    expect((await loadConfig({ NODE_ENV: 'development' })).cognito).toBeUndefined();
+    expect((await loadConfig({ NODE_ENV: 'test' })).cognito).toBeUndefined();
+  });
+
+  it.each([
+    [{ PORT: 'abc' }, 'PORT'],
+    [{ PORT: '70000' }, 'PORT'],
+    [{ PORT: '-1' }, 'PORT'],
+    [{ HOLD_TTL_SECONDS: '0' }, 'HOLD_TTL_SECONDS'],
+    [{ HOLD_TTL_SECONDS: '1.5' }, 'HOLD_TTL_SECONDS'],
+    [{ HOLD_TTL_SECONDS: '15m' }, 'HOLD_TTL_SECONDS'],
+    [{ NODE_ENV: 'staging' }, 'NODE_ENV'],
+    [{ STRIPE_API_BASE: 'not a url' }, 'STRIPE_API_BASE'],
+    [{ MERCADOPAGO_API_BASE: 'ftp://example.com' }, 'MERCADOPAGO_API_BASE'],
+    [{ COGNITO_USER_POOL_ID: 'my-pool', COGNITO_CLIENT_ID: 'c' }, 'COGNITO_USER_POOL_ID'],
+    [{ COGNITO_USER_POOL_ID: 'us-east-1_Pool1' }, 'COGNITO_CLIENT_ID'],
+    [{ COGNITO_JWKS_FILE: '/jwks.json' }, 'COGNITO_USER_POOL_ID'],
+  ] satisfies [Record<string, string>, EnvKey][])('%j is a ConfigError naming %s', async (env, key) => {
+    const error = await configErrorOf(loadConfig(env));
+
+    expect(error.keys).toContain(key);
+    expect(error.message).toContain(key);
+  });
+
+  it('names an invalid DATABASE_URL without showing it', async () => {
+    const error = await configErrorOf(loadConfig({ DATABASE_URL: 'mysql://root:hunter2-secret@db/ledger' }));
+
+    expect(error.keys).toEqual(['DATABASE_URL']);
+    expect(error.message).not.toContain('hunter2');
+  });
+
+  it('reports every invalid variable at once', async () => {
+    const error = await configErrorOf(loadConfig({ PORT: 'abc', HOLD_TTL_SECONDS: '-3', NODE_ENV: 'prod' }));
+
+    expect(error.keys).toEqual(expect.arrayContaining(['PORT', 'HOLD_TTL_SECONDS', 'NODE_ENV']));
+  });
+
+  it('does not read or change process.env when given an environment', async () => {
+    const before = { ...process.env };
+
+    await loadConfig({ PORT: '4000' });
+
+    expect(process.env).toEqual(before);
+  });
+});
+
+describe('production', () => {
+  it('starts with Cognito, a database and every payment secret', async () => {
+    const config = await loadConfig({ ...productionEnv });
+
+    expect(config).toMatchObject({ nodeEnv: 'production', cognito: { userPoolId: 'eu-west-1_AbC123' } });
+  });
+
+  it('names every missing variable, and only names', async () => {
+    const error = await configErrorOf(loadConfig({ NODE_ENV: 'production' }));
+
+    expect(error.keys).toEqual([...requiredInProduction]);
+    for (const key of requiredInProduction) expect(error.message).toContain(key);
+    expect(error.message).toContain('required when NODE_ENV=production');
+  });
+
+  it.each(requiredInProduction)('fails without %s, never showing a value', async (missing) => {
+    const env: Record<string, string> = { ...productionEnv };
+    delete env[missing];
+
+    const error = await configErrorOf(loadConfig({ ...env, PORT: 'abc' }));
+
+    expect(error.keys).toEqual([missing, 'PORT']);
+    for (const value of Object.values(productionSecrets)) expect(`${error.message} ${String(error.cause)}`).not.toContain(value);
+  });
+
+  it('allows no embedded database and no dev identity', async () => {
+    const { DATABASE_URL: _url, COGNITO_USER_POOL_ID: _pool, COGNITO_CLIENT_ID: _client, ...rest } = productionEnv;
+
+    const error = await configErrorOf(loadConfig(rest));
+
+    expect(error.keys).toEqual(['COGNITO_USER_POOL_ID', 'COGNITO_CLIENT_ID', 'DATABASE_URL']);
+  });
+});
+
+describe('loadConfig with AWS_SECRETS_ID (fake fetch)', () => {
+  function fakeSecrets(secretString: string): { fetchSecrets: (request: SecretsRequest) => Promise<string>; requests: SecretsRequest[] } {
+    const requests: SecretsRequest[] = [];
+    return {
+      requests,
+      fetchSecrets: async (request) => {
+        requests.push(request);
+        return secretString;
+      },
+    };
+  }
+
+  it('lets the secret override the environment', async () => {
+    const fake = fakeSecrets(JSON.stringify({ STRIPE_SECRET_KEY: 'sk_from_secret', PORT: 4000, UNRELATED_KEY: 'x' }));
+
+    const config = await loadConfig(
+      { AWS_SECRETS_ID: 'ledger/prod', AWS_REGION: 'eu-west-1', STRIPE_SECRET_KEY: 'sk_from_env', AWS_ACCESS_KEY_ID: 'AKID', AWS_SECRET_ACCESS_KEY: 'SAK' },
+      fake,
+    );
+
+    expect(config.stripe.secretKey).toBe('sk_from_secret');
+    expect(config.port).toBe(4000);
+    expect(config.aws).toEqual({ secretsId: 'ledger/prod', region: 'eu-west-1' });
+    expect(fake.requests).toEqual([
+      { secretId: 'ledger/prod', region: 'eu-west-1', credentials: { accessKeyId: 'AKID', secretAccessKey: 'SAK' } },
+    ]);
+  });
+
+  it('supplies production secrets that the environment lacks', async () => {
+    const { NODE_ENV, COGNITO_USER_POOL_ID, COGNITO_CLIENT_ID } = productionEnv;
+    const fake = fakeSecrets(JSON.stringify(productionSecrets));
+
+    const config = await loadConfig({ NODE_ENV, COGNITO_USER_POOL_ID, COGNITO_CLIENT_ID, AWS_SECRETS_ID: 'ledger/prod', AWS_REGION: 'eu-west-1' }, fake);
+
+    expect(config.mercadopago.webhookSecret).toBe(productionSecrets.MERCADOPAGO_WEBHOOK_SECRET);
+  });
+
+  it('takes the region from a secret ARN', async () => {
+    const fake = fakeSecrets('{}');
+
+    await loadConfig({ AWS_SECRETS_ID: 'arn:aws:secretsmanager:sa-east-1:123456789012:secret:ledger-AbCdEf' }, fake);
+
+    expect(fake.requests[0]?.region).toBe('sa-east-1');
+  });
+
+  it('needs AWS_REGION for a secret name', async () => {
+    const error = await configErrorOf(loadConfig({ AWS_SECRETS_ID: 'ledger/prod' }, fakeSecrets('{}')));
+
+    expect(error.keys).toEqual(['AWS_REGION']);
+  });
+
+  it('does not let the secret change NODE_ENV or where secrets come from', async () => {
+    const fake = fakeSecrets(JSON.stringify({ NODE_ENV: 'production', AWS_REGION: 'us-west-2' }));
+
+    const config = await loadConfig({ AWS_SECRETS_ID: 'ledger/dev', AWS_REGION: 'eu-west-1' }, fake);
+
+    expect(config.nodeEnv).toBe('development');
+    expect(config.aws.region).toBe('eu-west-1');
+  });
+
+  it('refuses a secret that is not a JSON object, without quoting it', async () => {
+    for (const secretString of ['sk_live_plain-secret-value', '["sk_live_plain-secret-value"]']) {
+      const error = await configErrorOf(loadConfig({ AWS_SECRETS_ID: 'ledger/prod', AWS_REGION: 'eu-west-1' }, fakeSecrets(secretString)));
+
+      expect(error.message).toMatch(/is not a JSON object keyed by variable names/);
+      expect(error.message).not.toContain('plain-secret');
+      expect(error.cause).toBeUndefined();
+    }
+  });
+
+  it('refuses non-string values for known variables, naming them', async () => {
+    const fake = fakeSecrets(JSON.stringify({ STRIPE_SECRET_KEY: { nested: 'sk_live_nested-secret' } }));
+
+    const error = await configErrorOf(loadConfig({ AWS_SECRETS_ID: 'ledger/prod', AWS_REGION: 'eu-west-1' }, fake));
+
+    expect(error.keys).toEqual(['STRIPE_SECRET_KEY']);
+    expect(error.message).not.toContain('nested-secret');
+  });
+
+  it('validates values that came from the secret by their variable name', async () => {
+    const fake = fakeSecrets(JSON.stringify({ DATABASE_URL: 'redis://:pw-from-secret@cache' }));
+
+    const error = await configErrorOf(loadConfig({ AWS_SECRETS_ID: 'ledger/prod', AWS_REGION: 'eu-west-1' }, fake));
+
+    expect(error.keys).toEqual(['DATABASE_URL']);
+    expect(error.message).not.toContain('pw-from-secret');
+  });
+});

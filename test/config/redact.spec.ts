@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/config.js';
+import { REDACTED, redactConfig, secretConfigPaths, secretEnvKeys } from '../../src/config/redact.js';
+
+describe('redactConfig', () => {
+  it('knows the secret variables', () => {
+    expect([...secretEnvKeys].sort()).toEqual(
+      ['DATABASE_URL', 'MERCADOPAGO_ACCESS_TOKEN', 'MERCADOPAGO_WEBHOOK_SECRET', 'STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET'].sort(),
+    );
+    expect(secretConfigPaths).toContain('stripe.webhookSecret');
+  });
+
+  it('replaces every secret in the table and keeps everything else', async () => {
+    const secrets = Object.fromEntries(
+      secretEnvKeys.map((key) => [key, key === 'DATABASE_URL' ? 'postgres://u:secret-for-DATABASE_URL@h/db' : `secret-for-${key}`]),
+    );
+    const config = await loadConfig({ ...secrets, COGNITO_USER_POOL_ID: 'us-east-1_Pool1', COGNITO_CLIENT_ID: 'client-1', PORT: '4000' });
+
+    const redacted = redactConfig(config);
+    const logged = JSON.stringify(redacted);
+
+    expect(logged).not.toContain('secret-for-');
+    for (const path of secretConfigPaths) {
+      expect(path.split('.').reduce<unknown>((node, segment) => (node as Record<string, unknown>)[segment], redacted), path).toBe(REDACTED);
+    }
+    expect(redacted).toMatchObject({ port: 4000, cognito: { userPoolId: 'us-east-1_Pool1', clientId: 'client-1' } });
+    expect(config.stripe.secretKey).toBe('secret-for-STRIPE_SECRET_KEY');
+  });
+
+  it('shows unset secrets as unset', async () => {
+    const redacted = redactConfig(await loadConfig({}));
+
+    expect(redacted.stripe.secretKey).toBeUndefined();
+    expect(redacted.databaseUrl).toBeUndefined();
+  });
+});
