@@ -58,7 +58,8 @@ function anomaly({ cmd, state, origin }: Signal, kind: PaymentAnomalyKind, reaso
 
 function mismatch(s: Signal, reported: Money, what: string): PaymentEvent[] {
   const expected = s.state.amount;
-  return anomaly(s, 'AmountMismatch', `the ${what} is for ${formatMoney(reported)} but the payment is for ${formatMoney(expected)}`);
+  const reason = `the ${what} is for ${formatMoney(reported)} but the payment is for ${formatMoney(expected)}`;
+  return anomaly(s, 'AmountMismatch', reason);
 }
 
 function fromOpen(s: Signal & { state: { status: 'pending' | 'processing' } }): PaymentEvent[] {
@@ -70,17 +71,24 @@ function fromOpen(s: Signal & { state: { status: 'pending' | 'processing' } }): 
     case 'succeeded':
       // Contract: a success is applied only if its amount and currency equal the payment's.
       if (cmd.amount === undefined) {
-        return anomaly(s, 'AmountMismatch', `the success carries no amount to check against ${formatMoney(state.amount)}`);
+        const reason = `the success carries no amount to check against ${formatMoney(state.amount)}`;
+        return anomaly(s, 'AmountMismatch', reason);
       }
       if (!sameMoney(cmd.amount, state.amount)) return mismatch(s, cmd.amount, 'success');
       return [{ type: 'PaymentSucceeded', data: { ...origin, amount: copyMoney(cmd.amount), succeededAt: cmd.now } }];
     case 'declined':
       // Stripe returns the intent to requires_payment_method: the customer may still pay it.
-      return [{ type: 'PaymentDeclined', data: { ...origin, reason: cmd.reason ?? 'declined by the provider', declinedAt: cmd.now } }];
+      return [
+        { type: 'PaymentDeclined', data: { ...origin, reason: cmd.reason ?? 'declined by the provider', declinedAt: cmd.now } },
+      ];
     case 'failed':
-      return [{ type: 'PaymentFailed', data: { ...origin, reason: cmd.reason ?? 'failed at the provider', failedAt: cmd.now } }];
+      return [
+        { type: 'PaymentFailed', data: { ...origin, reason: cmd.reason ?? 'failed at the provider', failedAt: cmd.now } },
+      ];
     case 'cancelled':
-      return [{ type: 'PaymentCancelled', data: { ...origin, ...optional('reason', cmd.reason), cancelledAt: cmd.now } }];
+      return [
+        { type: 'PaymentCancelled', data: { ...origin, ...optional('reason', cmd.reason), cancelledAt: cmd.now } },
+      ];
     case 'refunded':
       return anomaly(s, 'RefundWithoutSuccess', 'a refund for a payment that never succeeded');
     case 'disputed':
@@ -109,7 +117,8 @@ function fromSucceeded(s: Signal & { state: { status: 'succeeded' | 'disputed' }
     case 'cancelled':
       return anomaly(s, 'EndedAfterSuccess', `the provider reports ${cmd.signal} for a payment that succeeded`);
     case 'refunded':
-      // Only a full refund is modelled (Stripe charge.refunded for the full amount); a partial one goes to reconciliation.
+      // Only a full refund is modelled (Stripe charge.refunded for the full amount); a partial one is
+      // left to reconciliation.
       if (cmd.amount !== undefined && !sameMoney(cmd.amount, state.amount)) return mismatch(s, cmd.amount, 'refund');
       return [
         {
