@@ -8,9 +8,7 @@ import { migrate } from './db/migrate.js';
 import { openDatabase } from './db/openDatabase.js';
 import { createDatabasePool } from './db/pool.js';
 import { buildServer } from './http/server.js';
-import { ensureDevIdentity } from './identity/devIdentity.js';
-import { loadJwksFile } from './identity/jwksFile.js';
-import { createCognitoTokenVerifier, type TokenVerifier } from './identity/tokenVerifier.js';
+import { createIdentityFromConfig } from './identity/identityFromConfig.js';
 
 export type RunningLedger = {
   readonly server: FastifyInstance;
@@ -21,20 +19,6 @@ export type RunningLedger = {
 export type Logger = { info(msg: string): void; warn(msg: string): void; error(msg: string, err?: unknown): void };
 
 const SWEEP_INTERVAL_MS = 5_000;
-
-async function tokenVerifierFor(config: AppConfig, log: Logger): Promise<TokenVerifier> {
-  if (config.cognito) {
-    const jwks = config.cognito.jwksFile ? await loadJwksFile(config.cognito.jwksFile) : undefined;
-    return createCognitoTokenVerifier({ ...config.cognito, ...(jwks ? { jwks } : {}) });
-  }
-  // Production without Cognito never gets here: loadConfig refuses it.
-  const dev = await ensureDevIdentity(config.dataDir);
-  log.warn(
-    `DEV MODE: no Cognito settings; accepting ID tokens signed by the local key in ${config.dataDir} ` +
-      `(pool ${dev.userPoolId}). Mint one with: npx ledger dev-token --tenant T --groups admin`,
-  );
-  return createCognitoTokenVerifier({ userPoolId: dev.userPoolId, clientId: dev.clientId, jwks: dev.jwks });
-}
 
 /** The composition root: config → database → adapters → use cases → HTTP. */
 export async function startLedger(config: AppConfig, log: Logger): Promise<RunningLedger> {
@@ -52,7 +36,10 @@ export async function startLedger(config: AppConfig, log: Logger): Promise<Runni
     stopSteps.push(() => pool.end());
     const clock = () => new Date();
     const app: AppDeps = { pool, clock, holdTtlSeconds: config.holdTtlSeconds };
-    const verifier = await tokenVerifierFor(config, log);
+    const identity = await createIdentityFromConfig(config);
+    if (identity.mode === 'dev') log.warn(identity.description);
+    else log.info(identity.description);
+    const verifier = identity.verifier;
     const server = await buildServer({
       app,
       verifier,

@@ -37,7 +37,7 @@ async function createSlot(capacity: number): Promise<string> {
   return slotId;
 }
 
-function hold(slotId: string, seats: number, key = randomUUID(), token = customer) {
+function hold(slotId: string, seats: number, key: string = randomUUID(), token = customer) {
   return ledger.call('POST', '/v1/reservations', {
     token,
     headers: { 'idempotency-key': key },
