@@ -73,6 +73,7 @@ export async function migrate(databaseUrl: string, dir: string = MIGRATIONS_DIR)
     }
     return { applied, alreadyApplied: files.length - applied.length };
   } finally {
+    // Closing the session releases the advisory lock anyway; an unlock failure must not hide the real error.
     await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => undefined);
     await client.end();
   }

@@ -61,7 +61,8 @@ export async function appendToStream(db: CommonQueryMethods, request: AppendRequ
     const head = await readStreamHead(db, request.tenantId, request.streamId);
     return { nextVersion: head?.stream_version ?? 0, appended: false };
   }
-  const head = await readStreamHead(db, request.tenantId, request.streamId);
+  // A new stream has nothing to read: if a concurrent writer creates it first, version 1 collides below.
+  const head = request.expectedVersion === 0 ? null : await readStreamHead(db, request.tenantId, request.streamId);
   const currentVersion = head?.stream_version ?? 0;
   if (currentVersion !== request.expectedVersion) {
     throw new StreamVersionConflictError(request.streamId, request.expectedVersion, currentVersion);
