@@ -1,7 +1,7 @@
 import type { CommonQueryMethods } from 'slonik';
 import type { z } from 'zod';
 import { sql } from '../db/sql.js';
-import { type RecordedEvent, recordedEventRow, toRecordedEvent } from '../ledger/recordedEvent.js';
+import { type RecordedEvent, recordedEventColumns, recordedEventRow, toRecordedEvent } from '../ledger/recordedEvent.js';
 
 const BATCH = 5_000;
 
@@ -20,8 +20,7 @@ export async function forEachStream(
       ? sql.fragment`WHERE (tenant_id, stream_id, stream_version) > (${after.tenantId}, ${after.streamId}, ${after.version})`
       : sql.fragment``;
     const rows: readonly z.infer<typeof recordedEventRow>[] = await db.any(sql.type(recordedEventRow)`
-      SELECT global_position, tenant_id, stream_id, stream_version, event_id::text, type, data, metadata,
-             recorded_at, transaction_id::text, prev_hash, hash
+      SELECT ${recordedEventColumns}
       FROM events ${cursor}
       ORDER BY tenant_id, stream_id, stream_version
       LIMIT ${BATCH}`);

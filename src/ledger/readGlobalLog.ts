@@ -1,6 +1,6 @@
 import type { CommonQueryMethods } from 'slonik';
 import { sql } from '../db/sql.js';
-import { type RecordedEvent, recordedEventRow, toRecordedEvent } from './recordedEvent.js';
+import { type RecordedEvent, recordedEventColumns, recordedEventRow, toRecordedEvent } from './recordedEvent.js';
 
 /** Where a reader of the global log stands: the last event it has taken, in commit order. */
 export type LogPosition = { readonly transactionId: string; readonly globalPosition: number };
@@ -22,8 +22,7 @@ export async function readGlobalLog(
   limit: number,
 ): Promise<RecordedEvent[]> {
   const rows = await db.any(sql.type(recordedEventRow)`
-    SELECT global_position, tenant_id, stream_id, stream_version, event_id::text, type, data, metadata,
-           recorded_at, transaction_id::text, prev_hash, hash
+    SELECT ${recordedEventColumns}
     FROM events
     WHERE transaction_id < pg_snapshot_xmin(pg_current_snapshot())
       AND (transaction_id, global_position) > (${after.transactionId}::xid8, ${after.globalPosition}::bigint)

@@ -1,6 +1,6 @@
 import type { CommonQueryMethods } from 'slonik';
 import { sql } from '../db/sql.js';
-import { type RecordedEvent, recordedEventRow, toRecordedEvent } from './recordedEvent.js';
+import { type RecordedEvent, recordedEventColumns, recordedEventRow, toRecordedEvent } from './recordedEvent.js';
 
 export type ReadStreamOptions = {
   /** Only events recorded at or before this instant: the stream as it stood then. */
@@ -18,8 +18,7 @@ export async function readStream(
     ? sql.fragment`AND recorded_at <= ${options.recordedUpTo}::timestamptz`
     : sql.fragment``;
   const rows = await db.any(sql.type(recordedEventRow)`
-    SELECT global_position, tenant_id, stream_id, stream_version, event_id::text, type, data, metadata,
-           recorded_at, transaction_id::text, prev_hash, hash
+    SELECT ${recordedEventColumns}
     FROM events
     WHERE tenant_id = ${tenantId} AND stream_id = ${streamId} ${upTo}
     ORDER BY stream_version`);

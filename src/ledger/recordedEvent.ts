@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { sql } from '../db/sql.js';
 
 export const recordedEventRow = z.object({
   global_position: z.number(),
@@ -14,6 +15,10 @@ export const recordedEventRow = z.object({
   prev_hash: z.string(),
   hash: z.string(),
 });
+
+/** The columns every reader of the log selects, in the shape `recordedEventRow` parses. */
+export const recordedEventColumns = sql.fragment`global_position, tenant_id, stream_id, stream_version,
+  event_id::text, type, data, metadata, recorded_at, transaction_id::text, prev_hash, hash`;
 
 export type RecordedEvent = {
   readonly globalPosition: number;
