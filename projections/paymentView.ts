@@ -1,5 +1,12 @@
 import type { CommonQueryMethods } from 'slonik';
 import { z } from 'zod';
+import {
+  evolvePayment,
+  initialPaymentState,
+  type PaymentCheckout,
+  type PaymentEvent,
+  type PaymentState,
+} from '../src/domain/payment.js';
 import { sql } from '../src/db/sql.js';
 
 export const paymentViewRow = z.object({
@@ -24,6 +31,97 @@ export type PaymentView = z.infer<typeof paymentViewRow>;
 const columns = sql.fragment`payment_id::text, reservation_id::text, provider, status, amount, currency,
   provider_payment_id, client_secret, checkout_url, pix_qr_code, last_error, version, created_at, updated_at`;
 
+export const PAYMENTS_VIEW_TABLE = 'payments_view';
+
+/** One anomaly as the back office lists it; the payment stream holds the full event. */
+export type AnomalyEntry = {
+  /** The anomaly event's version in `payment-<paymentId>`, where the audit stream shows it in full. */
+  readonly streamVersion: number;
+  readonly anomaly: string;
+  readonly reason: string;
+  readonly signal: string;
+  readonly source: string;
+  readonly providerEventId: string;
+  readonly paymentStatus: string;
+  readonly amount?: { readonly amount: number; readonly currency: string };
+  readonly recordedAt: string;
+};
+
+/** A payment stream's events as the projection needs them (ours, with their ids and times). */
+export type PaymentStreamEvent = {
+  readonly type: string;
+  readonly data: unknown;
+  readonly recordedAt: string;
+};
+
+type PaymentRow = {
+  readonly state: Exclude<PaymentState, { status: 'none' }>;
+  readonly checkout: PaymentCheckout;
+  readonly anomalies: readonly AnomalyEntry[];
+  readonly version: number;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+};
+
+/**
+ * Folds a whole payment stream into its row. The live path and rebuilds both come through here,
+ * so the row is always exactly what the events say (payment streams are a handful of events).
+ */
+export function foldPaymentRow(events: readonly PaymentStreamEvent[]): PaymentRow | null {
+  let state: PaymentState = initialPaymentState;
+  let checkout: PaymentCheckout = {};
+  const anomalies: AnomalyEntry[] = [];
+  for (const [index, recorded] of events.entries()) {
+    const event = { type: recorded.type, data: recorded.data } as PaymentEvent;
+    state = evolvePayment(state, event);
+    if (event.type === 'PaymentStarted' && event.data.checkout) checkout = event.data.checkout;
+    if (event.type === 'PaymentAnomalyRecorded') {
+      const d = event.data;
+      anomalies.push({
+        streamVersion: index + 1,
+        anomaly: d.anomaly,
+        reason: d.reason,
+        signal: d.signal,
+        source: d.source,
+        providerEventId: d.providerEventId,
+        paymentStatus: d.paymentStatus,
+        ...(d.amount ? { amount: { amount: d.amount.amount, currency: d.amount.currency } } : {}),
+        recordedAt: recorded.recordedAt,
+      });
+    }
+  }
+  const first = events[0];
+  const last = events[events.length - 1];
+  if (state.status === 'none' || !first || !last) return null;
+  return { state, checkout, anomalies, version: events.length, createdAt: first.recordedAt, updatedAt: last.recordedAt };
+}
+
+/** Writes the folded payment; the same function serves live updates and rebuilds (`into` a scratch table). */
+export async function savePaymentView(
+  tx: CommonQueryMethods,
+  tenantId: string,
+  row: PaymentRow,
+  into: string = PAYMENTS_VIEW_TABLE,
+): Promise<void> {
+  const { state, checkout } = row;
+  const refundRequested = state.status === 'succeeded' ? state.refundRequested : false;
+  // The client secret is never projected: it is handed out once, in the creating response (see PaymentCheckout).
+  await tx.query(sql.typeAlias('void')`
+    INSERT INTO ${sql.identifier([into])} (tenant_id, payment_id, reservation_id, provider, status, amount, currency,
+      provider_payment_id, client_secret, checkout_url, pix_qr_code, last_error, version, created_at, updated_at,
+      refund_requested, anomalies)
+    VALUES (${tenantId}, ${state.paymentId}, ${state.reservationId}, ${state.provider}, ${state.status},
+      ${state.amount.amount}, ${state.amount.currency}, ${state.providerPaymentId ?? null}, NULL,
+      ${checkout.checkoutUrl ?? null}, ${checkout.pixQrCode ?? null}, ${state.lastError ?? null}, ${row.version},
+      ${row.createdAt}::timestamptz, ${row.updatedAt}::timestamptz, ${refundRequested},
+      ${JSON.stringify(row.anomalies)}::jsonb)
+    ON CONFLICT (tenant_id, payment_id) DO UPDATE SET
+      status = EXCLUDED.status, provider_payment_id = EXCLUDED.provider_payment_id,
+      checkout_url = EXCLUDED.checkout_url, pix_qr_code = EXCLUDED.pix_qr_code, last_error = EXCLUDED.last_error,
+      version = EXCLUDED.version, updated_at = EXCLUDED.updated_at, refund_requested = EXCLUDED.refund_requested,
+      anomalies = EXCLUDED.anomalies`);
+}
+
 export async function readPaymentsOfReservation(
   db: CommonQueryMethods,
   tenantId: string,
@@ -43,4 +141,91 @@ export async function hasPaymentInFlight(db: CommonQueryMethods, tenantId: strin
       SELECT 1 FROM payments_view
       WHERE tenant_id = ${tenantId} AND reservation_id = ${reservationId}::uuid AND status = 'processing'
     ) AS in_flight`);
+}
+
+const paymentRefRow = z.object({
+  tenant_id: z.string(),
+  payment_id: z.string(),
+  reservation_id: z.string(),
+  provider: z.string(),
+});
+export type PaymentRef = { readonly tenantId: string; readonly paymentId: string; readonly reservationId: string; readonly provider: string };
+
+const toRef = (row: z.infer<typeof paymentRefRow>): PaymentRef => ({
+  tenantId: row.tenant_id,
+  paymentId: row.payment_id,
+  reservationId: row.reservation_id,
+  provider: row.provider,
+});
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Our payment id as a provider echoes it back (metadata, external_reference); the tenant narrows it when known. */
+export async function findPaymentById(
+  db: CommonQueryMethods,
+  paymentId: string,
+  tenantId: string | undefined,
+): Promise<PaymentRef | null> {
+  if (!UUID.test(paymentId)) return null;
+  const tenant = tenantId === undefined ? sql.fragment`` : sql.fragment`AND tenant_id = ${tenantId}`;
+  const rows = await db.any(sql.type(paymentRefRow)`
+    SELECT tenant_id, payment_id::text, reservation_id::text, provider FROM payments_view
+    WHERE payment_id = ${paymentId}::uuid ${tenant} LIMIT 2`);
+  // Ids are uuids we issued; two tenants holding the same one would be a bug, never a match to guess at.
+  return rows.length === 1 && rows[0] ? toRef(rows[0]) : null;
+}
+
+/** The payment a provider names by its own id (a Stripe PaymentIntent `pi_…`, a Mercado Pago payment id). */
+export async function findPaymentByProviderId(
+  db: CommonQueryMethods,
+  providers: readonly string[],
+  providerPaymentId: string,
+): Promise<PaymentRef | null> {
+  const rows = await db.any(sql.type(paymentRefRow)`
+    SELECT tenant_id, payment_id::text, reservation_id::text, provider FROM payments_view
+    WHERE provider = ANY(${sql.array([...providers], 'text')}) AND provider_payment_id = ${providerPaymentId} LIMIT 2`);
+  return rows.length === 1 && rows[0] ? toRef(rows[0]) : null;
+}
+
+const openPaymentRow = paymentRefRow.extend({ provider_payment_id: z.string().nullable(), status: z.string(), created_at: z.string() });
+export type OpenPayment = PaymentRef & { readonly providerPaymentId: string | null; readonly status: string; readonly createdAt: string };
+
+/**
+ * Payments reconciliation should ask the provider about: still open and quiet since `before`, or
+ * succeeded with a refund asked for and no refund seen yet (a lost refund webhook).
+ */
+export async function findPaymentsToReconcile(db: CommonQueryMethods, before: string, limit: number): Promise<OpenPayment[]> {
+  const rows = await db.any(sql.type(openPaymentRow)`
+    SELECT tenant_id, payment_id::text, reservation_id::text, provider, provider_payment_id, status, created_at
+    FROM payments_view
+    WHERE updated_at <= ${before}::timestamptz
+      AND (status IN ('pending', 'processing') OR (status = 'succeeded' AND refund_requested))
+    ORDER BY updated_at
+    LIMIT ${limit}`);
+  return rows.map((row) => ({ ...toRef(row), providerPaymentId: row.provider_payment_id, status: row.status, createdAt: row.created_at }));
+}
+
+const anomalyListRow = z.object({
+  payment_id: z.string(),
+  reservation_id: z.string(),
+  provider: z.string(),
+  status: z.string(),
+  anomaly: z.record(z.string(), z.unknown()),
+});
+
+/** Every anomaly of the tenant's payments, newest first, for the back office. */
+export async function listPaymentAnomalies(db: CommonQueryMethods, tenantId: string, limit: number) {
+  const rows = await db.any(sql.type(anomalyListRow)`
+    SELECT p.payment_id::text, p.reservation_id::text, p.provider, p.status, a.value AS anomaly
+    FROM payments_view p CROSS JOIN LATERAL jsonb_array_elements(p.anomalies) AS a(value)
+    WHERE p.tenant_id = ${tenantId} AND jsonb_array_length(p.anomalies) > 0
+    ORDER BY a.value->>'recordedAt' DESC, p.payment_id
+    LIMIT ${limit}`);
+  return rows.map((row) => ({
+    paymentId: row.payment_id,
+    reservationId: row.reservation_id,
+    provider: row.provider,
+    currentPaymentStatus: row.status,
+    ...(row.anomaly as AnomalyEntry),
+  }));
 }

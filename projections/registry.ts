@@ -2,6 +2,7 @@ import type { CommonQueryMethods } from 'slonik';
 import { evolveReservation, initialReservationState, type ReservationEvent } from '../src/domain/reservation.js';
 import { evolveSlot, initialSlotState, type SlotEvent } from '../src/domain/slot.js';
 import type { RecordedEvent } from '../src/ledger/recordedEvent.js';
+import { foldPaymentRow, PAYMENTS_VIEW_TABLE, savePaymentView } from './paymentView.js';
 import { RESERVATIONS_VIEW_TABLE, saveReservationView } from './reservationView.js';
 import { saveSlotAvailability, SLOT_AVAILABILITY_TABLE } from './slotAvailability.js';
 
@@ -43,7 +44,17 @@ const reservationsView: StreamProjection = {
   },
 };
 
-export const inlineProjections: StreamProjection[] = [slotAvailability, reservationsView];
+const paymentsView: StreamProjection = {
+  table: PAYMENTS_VIEW_TABLE,
+  key: ['tenant_id', 'payment_id'],
+  streamPrefix: 'payment-',
+  async project(tx, tenantId, events, into) {
+    const row = foldPaymentRow(events);
+    if (row) await savePaymentView(tx, tenantId, row, into);
+  },
+};
+
+export const inlineProjections: StreamProjection[] = [slotAvailability, reservationsView, paymentsView];
 
 export function projectionFor(streamId: string): StreamProjection | undefined {
   return inlineProjections.find((projection) => streamId.startsWith(projection.streamPrefix));

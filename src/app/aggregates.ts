@@ -1,3 +1,4 @@
+import { evolvePayment, initialPaymentState, type PaymentEvent } from '../domain/payment.js';
 import { evolveReservation, initialReservationState, type ReservationEvent } from '../domain/reservation.js';
 import { evolveSlot, initialSlotState, type SlotEvent } from '../domain/slot.js';
 
@@ -6,6 +7,7 @@ export type StreamFold = { readonly initial: unknown; evolve(state: unknown, eve
 
 const folds: Record<string, StreamFold> = {
   'slot-': { initial: initialSlotState, evolve: (s, e) => evolveSlot(s as never, e as SlotEvent) },
+  'payment-': { initial: initialPaymentState, evolve: (s, e) => evolvePayment(s as never, e as PaymentEvent) },
   'reservation-': { initial: initialReservationState, evolve: (s, e) => evolveReservation(s as never, e as ReservationEvent) },
 };
 

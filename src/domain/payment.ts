@@ -47,8 +47,15 @@ export type StartPayment = {
   readonly provider: Provider;
   readonly amount: Money;
   readonly providerPaymentId?: string;
+  /** Where the customer completes the payment, when the provider hands one out (Checkout Pro, Pix). */
+  readonly checkout?: PaymentCheckout;
   readonly now: string;
 };
+/**
+ * What the customer needs to pay that is safe to keep forever in the log. Stripe's client secret is
+ * deliberately absent: it lets its holder confirm the PaymentIntent, and an append-only log can never forget it.
+ */
+export type PaymentCheckout = { readonly checkoutUrl?: string; readonly pixQrCode?: string };
 export type ApplyProviderSignal = {
   readonly type: 'ApplyProviderSignal';
   readonly signal: PaymentSignal;
@@ -77,7 +84,9 @@ export type PaymentAnomalyKind =
   | 'RefundWithoutSuccess'
   | 'DisputeWithoutSuccess'
   | 'DisputeAfterRefund'
-  | 'EndedAfterSuccess';
+  | 'EndedAfterSuccess'
+  /** The money was taken but the reservation could not be paid (expired with its seats gone, cancelled, paid by another payment). */
+  | 'ReservationNotPayable';
 
 export type PaymentStarted = {
   readonly type: 'PaymentStarted';
@@ -87,6 +96,7 @@ export type PaymentStarted = {
     readonly provider: Provider;
     readonly amount: Money;
     readonly providerPaymentId?: string;
+    readonly checkout?: PaymentCheckout;
     readonly startedAt: string;
   };
 };
@@ -191,10 +201,45 @@ function startPayment(cmd: StartPayment, state: PaymentState): PaymentEvent[] | 
         provider: cmd.provider,
         amount: { amount: cmd.amount.amount, currency: cmd.amount.currency },
         ...(cmd.providerPaymentId !== undefined ? { providerPaymentId: cmd.providerPaymentId } : {}),
+        ...(cmd.checkout !== undefined ? { checkout: checkoutOf(cmd.checkout) } : {}),
         startedAt: cmd.now,
       },
     },
   ];
+}
+
+function checkoutOf(c: PaymentCheckout): PaymentCheckout {
+  return {
+    ...(c.checkoutUrl !== undefined ? { checkoutUrl: c.checkoutUrl } : {}),
+    ...(c.pixQrCode !== undefined ? { pixQrCode: c.pixQrCode } : {}),
+  };
+}
+
+/**
+ * A success the payment accepted but its reservation refused: the money is real, so the payment
+ * keeps its success and this anomaly tells the back office a refund (or a manual fix) is owed.
+ */
+export function reservationNotPayable(
+  state: PaymentState,
+  origin: SignalOrigin,
+  reason: string,
+  amount: Money | undefined,
+  now: string,
+): PaymentAnomalyRecorded {
+  return {
+    type: 'PaymentAnomalyRecorded',
+    data: {
+      providerEventId: origin.providerEventId,
+      source: origin.source,
+      ...(origin.providerPaymentId !== undefined ? { providerPaymentId: origin.providerPaymentId } : {}),
+      anomaly: 'ReservationNotPayable',
+      reason,
+      signal: 'succeeded',
+      paymentStatus: state.status,
+      ...(amount !== undefined ? { amount: { amount: amount.amount, currency: amount.currency } } : {}),
+      recordedAt: now,
+    },
+  };
 }
 
 function requestRefund(cmd: RequestRefund, state: PaymentState): PaymentEvent[] | DomainError {

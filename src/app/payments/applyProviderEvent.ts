@@ -1,0 +1,165 @@
+import type { CommonQueryMethods } from 'slonik';
+import { isDomainError } from '../../domain/errors.js';
+import {
+  decidePayment,
+  evolvePayment,
+  initialPaymentState,
+  type PaymentEvent,
+  type PaymentState,
+  reservationNotPayable,
+  type SignalOrigin,
+  type SignalSource,
+} from '../../domain/payment.js';
+import { decideReservation, type ReservationEvent } from '../../domain/reservation.js';
+import { withTransaction } from '../../db/transaction.js';
+import { appendToStream } from '../../ledger/appendToStream.js';
+import { readStream } from '../../ledger/readStream.js';
+import type { ProviderAccount, ProviderEvent } from '../../payments/provider.js';
+import {
+  findPaymentById,
+  findPaymentByProviderId,
+  foldPaymentRow,
+  type PaymentRef,
+  type PaymentStreamEvent,
+  savePaymentView,
+} from '../../../projections/paymentView.js';
+import { changeReservation } from '../changeReservation.js';
+import type { AppDeps } from '../context.js';
+import { retryOnConflict } from '../retryOnConflict.js';
+import { type EventMetadata, paymentStreamId } from '../streams.js';
+import { claimInboxRow, type InboxOutcome, settleInboxRow } from './inbox.js';
+
+export type ApplyResult = { readonly outcome: InboxOutcome | 'duplicate'; readonly paymentId?: string };
+
+type SignalEvent = Extract<ProviderEvent, { kind: 'signal' }>;
+
+const PROVIDERS_OF: Record<ProviderAccount, readonly string[]> = { stripe: ['stripe'], mercadopago: ['mercadopago', 'pix'] };
+
+/** Our payment named by the event: by the id we gave the provider, else by the provider's own id. */
+async function resolvePayment(tx: CommonQueryMethods, event: SignalEvent): Promise<PaymentRef | null> {
+  const byOurId = event.paymentId ? await findPaymentById(tx, event.paymentId, event.tenantId) : null;
+  const ref =
+    byOurId ?? (event.providerPaymentId ? await findPaymentByProviderId(tx, PROVIDERS_OF[event.account], event.providerPaymentId) : null);
+  // A Stripe event can never settle a Mercado Pago payment, whatever ids it carries.
+  return ref && PROVIDERS_OF[event.account].includes(ref.provider) ? ref : null;
+}
+
+/**
+ * Applies one verified provider event (a webhook, or what reconciliation learned) in one
+ * transaction: the inbox row, the payment's events, the reservation's events, the slot's seats and
+ * every projection commit together or not at all. A repeat of an event already in the inbox changes
+ * nothing. An event naming no payment of ours is kept in the inbox as unmatched rather than failing
+ * forever. Database failures propagate, so the webhook answers 5xx and the provider retries.
+ */
+export async function applyProviderEvent(deps: AppDeps, event: ProviderEvent, source: SignalSource): Promise<ApplyResult> {
+  return retryOnConflict(() =>
+    withTransaction(deps.pool, async (tx) => {
+      const now = deps.clock().toISOString();
+      if (!(await claimInboxRow(tx, event, source, now))) return { outcome: 'duplicate' };
+      if (event.kind === 'ignored') {
+        await settleInboxRow(tx, event, { outcome: 'ignored', detail: event.reason });
+        return { outcome: 'ignored' };
+      }
+      const ref = await resolvePayment(tx, event);
+      if (!ref) {
+        const detail = `no payment matches ${event.paymentId ?? '-'} / ${event.providerPaymentId ?? '-'}`;
+        await settleInboxRow(tx, event, { outcome: 'unmatched', tenantId: event.tenantId, detail });
+        return { outcome: 'unmatched' };
+      }
+      const outcome = await applySignal(tx, ref, event, source, now);
+      await settleInboxRow(tx, event, { outcome, tenantId: ref.tenantId, paymentId: ref.paymentId });
+      return { outcome, paymentId: ref.paymentId };
+    }),
+  );
+}
+
+function originOf(event: SignalEvent, source: SignalSource, state: PaymentState): SignalOrigin {
+  const learned = state.status !== 'none' && state.providerPaymentId === undefined ? event.providerPaymentId : undefined;
+  return { providerEventId: event.eventId, source, ...(learned !== undefined ? { providerPaymentId: learned } : {}) };
+}
+
+async function applySignal(
+  tx: CommonQueryMethods,
+  ref: PaymentRef,
+  event: SignalEvent,
+  source: SignalSource,
+  now: string,
+): Promise<InboxOutcome> {
+  const { tenantId, paymentId } = ref;
+  const metadata: EventMetadata = { actor: `provider:${event.account}`, source, providerEventId: event.eventId };
+  let recorded: PaymentStreamEvent[] = [];
+  let paymentEvents: PaymentEvent[] = [];
+  // Everything is decided under the slot lock changeReservation takes, so two events of one
+  // reservation's payments (or an event and an expiry or cancel) never decide on the same stale state.
+  await changeReservation(tx, {
+    tenantId,
+    reservationId: ref.reservationId,
+    now,
+    metadata,
+    decide: async (reservation, slot): Promise<ReservationEvent[]> => {
+      recorded = (await readStream(tx, tenantId, paymentStreamId(paymentId))).map((e) => ({
+        type: e.type,
+        data: e.data,
+        recordedAt: e.recordedAt,
+      }));
+      const state = recorded.map((e) => ({ type: e.type, data: e.data }) as PaymentEvent).reduce(evolvePayment, initialPaymentState);
+      const decided = decidePayment(
+        {
+          type: 'ApplyProviderSignal',
+          signal: event.signal,
+          providerEventId: event.eventId,
+          source,
+          now,
+          ...(event.amount ? { amount: event.amount } : {}),
+          ...(event.reason ? { reason: event.reason } : {}),
+          ...(event.providerPaymentId ? { providerPaymentId: event.providerPaymentId } : {}),
+        },
+        state,
+      );
+      // Only a payment with no stream is refused, and the payment view we matched comes from its stream.
+      if (isDomainError(decided)) throw new Error(`payment ${paymentId} has a view but no stream: ${decided.message}`);
+      paymentEvents = decided;
+      for (const paymentEvent of decided) {
+        if (paymentEvent.type === 'PaymentSucceeded') {
+          // A late success pays an expired reservation only if its seats can be taken again now, under the lock.
+          const free = slot.status === 'open' ? slot.capacity - slot.held - slot.sold : 0;
+          const seatsRetaken = reservation.status === 'expired' && reservation.seats <= free;
+          const paid = decideReservation(
+            { type: 'PayReservation', paymentId, amount: paymentEvent.data.amount, now, seatsRetaken },
+            reservation,
+          );
+          if (!isDomainError(paid)) return paid;
+          // The money was taken but cannot pay the reservation: kept as an anomaly, never dropped.
+          const afterSuccess = decided.reduce(evolvePayment, state);
+          paymentEvents = [
+            ...decided,
+            reservationNotPayable(afterSuccess, originOf(event, source, afterSuccess), paid.message, event.amount, now),
+          ];
+          return [];
+        }
+        if (paymentEvent.type === 'PaymentRefunded') {
+          const refunded = decideReservation({ type: 'ConfirmRefund', paymentId, now }, reservation);
+          // A refund of a payment that never paid this reservation (an anomaly being settled) leaves it as it is.
+          return isDomainError(refunded) ? [] : refunded;
+        }
+      }
+      return [];
+    },
+  });
+
+  if (paymentEvents.length > 0) {
+    await appendToStream(tx, {
+      tenantId,
+      streamId: paymentStreamId(paymentId),
+      expectedVersion: recorded.length,
+      recordedAt: now,
+      events: paymentEvents.map((e) => ({ type: e.type, data: e.data, metadata })),
+    });
+    const row = foldPaymentRow([...recorded, ...paymentEvents.map((e) => ({ type: e.type, data: e.data, recordedAt: now }))]);
+    if (!row) throw new Error(`payment ${paymentId} folded to nothing`);
+    await savePaymentView(tx, tenantId, row);
+  }
+  if (paymentEvents.some((e) => e.type === 'PaymentAnomalyRecorded')) return 'anomaly';
+  // Reservation changes only follow a payment's success or refund, so the payment's events tell it all.
+  return paymentEvents.length > 0 ? 'applied' : 'unchanged';
+}

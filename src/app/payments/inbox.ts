@@ -1,0 +1,71 @@
+import type { CommonQueryMethods } from 'slonik';
+import { z } from 'zod';
+import type { SignalSource } from '../../domain/payment.js';
+import { sql } from '../../db/sql.js';
+import type { ProviderEvent } from '../../payments/provider.js';
+
+export type InboxOutcome = 'applied' | 'anomaly' | 'unchanged' | 'ignored' | 'unmatched';
+
+/**
+ * Claims the event's inbox row in the applying transaction. A concurrent delivery of the same event
+ * waits here on the primary key until the first commits (then finds the row: a duplicate) or rolls
+ * back (then claims it and applies it itself), so an event is applied exactly once either way.
+ */
+export async function claimInboxRow(
+  tx: CommonQueryMethods,
+  event: ProviderEvent,
+  source: SignalSource,
+  now: string,
+): Promise<boolean> {
+  const row = await tx.maybeOne(sql.type(z.object({ claimed: z.boolean() }))`
+    INSERT INTO webhook_inbox (provider, provider_event_id, source, outcome, payload, received_at)
+    VALUES (${event.account}, ${event.eventId}, ${source}, 'pending', ${JSON.stringify(event.payload ?? null)}::jsonb,
+      ${now}::timestamptz)
+    ON CONFLICT (provider, provider_event_id) DO NOTHING
+    RETURNING true AS claimed`);
+  return row !== null;
+}
+
+export async function settleInboxRow(
+  tx: CommonQueryMethods,
+  event: ProviderEvent,
+  settled: {
+    readonly outcome: InboxOutcome;
+    readonly tenantId?: string | undefined;
+    readonly paymentId?: string | undefined;
+    readonly detail?: string | undefined;
+  },
+): Promise<void> {
+  const signal = event.kind === 'signal' ? event.signal : null;
+  await tx.query(sql.typeAlias('void')`
+    UPDATE webhook_inbox
+    SET outcome = ${settled.outcome}, tenant_id = ${settled.tenantId ?? null}, payment_id = ${settled.paymentId ?? null}::uuid,
+        signal = ${signal}, detail = ${settled.detail ?? null}
+    WHERE provider = ${event.account} AND provider_event_id = ${event.eventId}`);
+}
+
+const unmatchedRow = z.object({
+  provider: z.string(),
+  provider_event_id: z.string(),
+  source: z.string(),
+  signal: z.string().nullable(),
+  detail: z.string().nullable(),
+  received_at: z.string(),
+});
+
+/** Verified events that named no payment of ours (kept, never dropped), for the tenant they claim to belong to. */
+export async function listUnmatchedEvents(db: CommonQueryMethods, tenantId: string, limit: number) {
+  const rows = await db.any(sql.type(unmatchedRow)`
+    SELECT provider, provider_event_id, source, signal, detail, received_at FROM webhook_inbox
+    WHERE tenant_id = ${tenantId} AND outcome = 'unmatched'
+    ORDER BY received_at DESC, provider_event_id
+    LIMIT ${limit}`);
+  return rows.map((row) => ({
+    provider: row.provider,
+    providerEventId: row.provider_event_id,
+    source: row.source,
+    signal: row.signal,
+    detail: row.detail,
+    receivedAt: row.received_at,
+  }));
+}

@@ -1,0 +1,169 @@
+import { AsyncResource } from 'node:async_hooks';
+import type { CommonQueryMethods } from 'slonik';
+import { z } from 'zod';
+import { isDomainError } from '../../domain/errors.js';
+import { decidePayment, evolvePayment, initialPaymentState, type PaymentEvent } from '../../domain/payment.js';
+import { sql } from '../../db/sql.js';
+import { withTransaction } from '../../db/transaction.js';
+import { appendToStream } from '../../ledger/appendToStream.js';
+import { readStream } from '../../ledger/readStream.js';
+import { accountOf, type PaymentProviders } from '../../payments/provider.js';
+import { foldPaymentRow, savePaymentView } from '../../../projections/paymentView.js';
+import type { AfterCancel } from '../cancelReservation.js';
+import { type AppDeps, metadataFor } from '../context.js';
+import { refuse } from '../outcome.js';
+import { paymentStreamId } from '../streams.js';
+import type { Provider } from '../../domain/payment.js';
+
+export type RefundDispatch = { readonly submitted: number; readonly failed: number };
+
+export type RefundFlow = {
+  /** Hooked into cancelReservation: records the refund request in the cancel's own transaction. */
+  readonly afterCancel: AfterCancel;
+  /** Sends every due refund request to its provider (periodic job, and right after a cancel commits). */
+  dispatchDue(): Promise<RefundDispatch>;
+  /** Resolves when every dispatch started by a cancel has finished (tests, shutdown). */
+  idle(): Promise<void>;
+};
+
+const dueRow = z.object({ tenant_id: z.string(), payment_id: z.string(), attempts: z.number() });
+const paymentRow = z.object({
+  provider: z.string(),
+  provider_payment_id: z.string().nullable(),
+  amount: z.number(),
+  currency: z.string(),
+});
+const xactRow = z.object({ status: z.string().nullable() });
+
+const RETRY_AFTER_SECONDS = (attempts: number) => Math.min(3600, 30 * 2 ** Math.min(attempts, 7));
+
+/** The same key for every attempt at one payment's refund, so the provider refunds it once. */
+export const refundIdempotencyKey = (paymentId: string) => `ledger-refund-${paymentId}`;
+
+/**
+ * Refunds of cancelled paid reservations, as an outbox: the cancel's transaction records
+ * PaymentRefundRequested and an outbox row (so the request cannot be lost, nor sent for a cancel
+ * that rolled back), and the provider is called only after it commits — never with the slot lock
+ * held. The reservation becomes `refunded` when the provider's refund webhook arrives.
+ */
+export function createRefundFlow(
+  deps: AppDeps,
+  providers: PaymentProviders,
+  onError: (message: string, error: unknown) => void,
+): RefundFlow {
+  const running = new Set<Promise<unknown>>();
+  // Captured here, outside any transaction: a dispatch kicked from inside the cancel's transaction
+  // runs in this context, so slonik does not take its queries for stray ones inside that transaction.
+  const detached = new AsyncResource('refund-dispatch');
+
+  async function recordRequest(tx: CommonQueryMethods, tenantId: string, paymentId: string, by: string, now: string, metadata: ReturnType<typeof metadataFor>) {
+    const streamId = paymentStreamId(paymentId);
+    const recorded = await readStream(tx, tenantId, streamId);
+    const state = recorded.map((e) => ({ type: e.type, data: e.data }) as PaymentEvent).reduce(evolvePayment, initialPaymentState);
+    const events = decidePayment({ type: 'RequestRefund', now, by }, state);
+    if (isDomainError(events)) refuse(events);
+    if (events.length === 0) return;
+    const withIds = events.map((e) => ({ type: e.type, data: e.data }));
+    await appendToStream(tx, {
+      tenantId,
+      streamId,
+      expectedVersion: recorded.length,
+      recordedAt: now,
+      events: withIds.map((e) => ({ ...e, metadata })),
+    });
+    const row = foldPaymentRow([
+      ...recorded.map((e) => ({ type: e.type, data: e.data, recordedAt: e.recordedAt })),
+      ...withIds.map((e) => ({ ...e, recordedAt: now })),
+    ]);
+    if (!row) throw new Error(`payment ${paymentId} folded to nothing`);
+    await savePaymentView(tx, tenantId, row);
+    await tx.query(sql.typeAlias('void')`
+      INSERT INTO refund_outbox (tenant_id, payment_id, requested_at, next_attempt_at)
+      VALUES (${tenantId}, ${paymentId}::uuid, ${now}::timestamptz, ${now}::timestamptz)
+      ON CONFLICT (tenant_id, payment_id) DO NOTHING`);
+  }
+
+  /** Waits until the cancel's transaction has ended, then dispatches (a rolled-back cancel left nothing to send). */
+  async function dispatchAfterCommit(xid: string): Promise<void> {
+    for (let waited = 0; waited < 30_000; waited += 10) {
+      const { status } = await deps.pool.one(sql.type(xactRow)`SELECT pg_xact_status(${xid}::xid8) AS status`);
+      if (status === 'aborted') return;
+      if (status !== 'in progress') break;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    await dispatchDue();
+  }
+
+  async function claimDue(now: string) {
+    return withTransaction(deps.pool, (tx) =>
+      tx.maybeOne(sql.type(dueRow)`
+        UPDATE refund_outbox o
+        SET attempts = o.attempts + 1, next_attempt_at = ${now}::timestamptz + interval '120 seconds'
+        FROM (
+          SELECT tenant_id, payment_id FROM refund_outbox
+          WHERE submitted_at IS NULL AND next_attempt_at <= ${now}::timestamptz
+          ORDER BY next_attempt_at LIMIT 1
+          FOR UPDATE SKIP LOCKED
+        ) due
+        WHERE o.tenant_id = due.tenant_id AND o.payment_id = due.payment_id
+        RETURNING o.tenant_id, o.payment_id::text, o.attempts`),
+    );
+  }
+
+  async function dispatchDue(): Promise<RefundDispatch> {
+    let submitted = 0;
+    let failed = 0;
+    for (;;) {
+      const now = deps.clock().toISOString();
+      const due = await claimDue(now);
+      if (!due) return { submitted, failed };
+      const payment = await deps.pool.one(sql.type(paymentRow)`
+        SELECT provider, provider_payment_id, amount, currency FROM payments_view
+        WHERE tenant_id = ${due.tenant_id} AND payment_id = ${due.payment_id}::uuid`);
+      try {
+        const provider = providers[accountOf(payment.provider as Provider)];
+        if (!provider) throw new Error(`${payment.provider} is not configured`);
+        if (!payment.provider_payment_id) throw new Error('the provider never told us its payment id');
+        const refund = await provider.refundPayment({
+          paymentId: due.payment_id,
+          providerPaymentId: payment.provider_payment_id,
+          amount: { amount: payment.amount, currency: payment.currency },
+          idempotencyKey: refundIdempotencyKey(due.payment_id),
+        });
+        await deps.pool.query(sql.typeAlias('void')`
+          UPDATE refund_outbox SET submitted_at = ${now}::timestamptz, provider_refund_id = ${refund.refundId}, last_error = NULL
+          WHERE tenant_id = ${due.tenant_id} AND payment_id = ${due.payment_id}::uuid`);
+        submitted += 1;
+      } catch (error) {
+        failed += 1;
+        onError(`refund of payment ${due.payment_id} failed (attempt ${due.attempts}); will retry`, error);
+        const retryAt = new Date(Date.parse(now) + RETRY_AFTER_SECONDS(due.attempts) * 1000).toISOString();
+        await deps.pool.query(sql.typeAlias('void')`
+          UPDATE refund_outbox SET last_error = ${error instanceof Error ? error.message : String(error)},
+            next_attempt_at = ${retryAt}::timestamptz
+          WHERE tenant_id = ${due.tenant_id} AND payment_id = ${due.payment_id}::uuid`);
+      }
+    }
+  }
+
+  const afterCancel: AfterCancel = async (tx, change, caller) => {
+    const after = change.after;
+    if (after.status !== 'cancelled' || !after.refundPending) return;
+    const now = deps.clock().toISOString();
+    await recordRequest(tx, caller.principal.tenantId, after.paymentId, caller.principal.sub, now, metadataFor(caller));
+    const { xid } = await tx.one(sql.type(z.object({ xid: z.string() }))`SELECT pg_current_xact_id()::text AS xid`);
+    const kick = detached
+      .runInAsyncScope(() => dispatchAfterCommit(xid))
+      .catch((error: unknown) => onError('refund dispatch failed', error))
+      .finally(() => running.delete(kick));
+    running.add(kick);
+  };
+
+  return {
+    afterCancel,
+    dispatchDue,
+    async idle() {
+      while (running.size > 0) await Promise.all([...running]);
+    },
+  };
+}

@@ -1,0 +1,223 @@
+import { createHash } from 'node:crypto';
+import type { CommonQueryMethods } from 'slonik';
+import { z } from 'zod';
+import { illegalTransition, isDomainError } from '../../domain/errors.js';
+import {
+  decidePayment,
+  evolvePayment,
+  initialPaymentState,
+  type PaymentEvent,
+  type Provider,
+} from '../../domain/payment.js';
+import { sql } from '../../db/sql.js';
+import { withTransaction } from '../../db/transaction.js';
+import { hasRole } from '../../identity/principal.js';
+import { accountOf, type CreatedPayment, type PaymentProvider } from '../../payments/provider.js';
+import { foldPaymentRow, savePaymentView } from '../../../projections/paymentView.js';
+import { readReservationView, type ReservationView } from '../../../projections/reservationView.js';
+import type { AppDeps, Caller } from '../context.js';
+import { metadataFor } from '../context.js';
+import { type IdempotentRequest, requestFingerprint, type StoredResponse, storeIdempotentResponse } from '../idempotency.js';
+import type { IdempotentResult } from '../holdSeats.js';
+import { forbidden, notFound, type Outcome, refuse, runRefusable } from '../outcome.js';
+import { mayReadReservation } from '../policy.js';
+import { appendToStream } from '../../ledger/appendToStream.js';
+import { readStream } from '../../ledger/readStream.js';
+import { paymentStreamId } from '../streams.js';
+
+/** A claim still in flight after this long belongs to a request that died; another may take it over. */
+export const IN_FLIGHT_TAKEOVER_SECONDS = 60;
+
+/**
+ * One hash of the caller's key gives both our payment id and the key we send the provider, so a
+ * retry — even one that takes over a crashed request — creates the same payment and, at the
+ * provider, gets the first answer back instead of a second charge.
+ */
+export function paymentIdentity(request: Pick<IdempotentRequest, 'tenantId' | 'subject' | 'key'>) {
+  const hex = createHash('sha256').update(`${request.tenantId}\u0000${request.subject}\u0000${request.key}`).digest('hex');
+  // A version-8 (custom) RFC 9562 uuid, so it passes every uuid check the API applies.
+  const variant = ((Number.parseInt(hex[16] ?? '0', 16) & 0x3) | 0x8).toString(16);
+  const paymentId = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+  return { paymentId, providerIdempotencyKey: `ledger-payment-${hex.slice(0, 48)}` };
+}
+
+const claimRow = z.object({ claimed: z.boolean() });
+const storedKeyRow = z.object({
+  request_hash: z.string(),
+  state: z.enum(['in_flight', 'completed']),
+  response_status: z.number().nullable(),
+  response_body: z.unknown(),
+  stale: z.boolean(),
+});
+
+/**
+ * Claims the key in its own short transaction (the provider call must not run inside one). Returns
+ * the response to replay, or null when this request owns the key — freshly, or by taking over a
+ * claim whose request died more than a minute ago.
+ */
+async function claimKey(tx: CommonQueryMethods, request: IdempotentRequest, now: string): Promise<StoredResponse | null> {
+  const fingerprint = requestFingerprint(request);
+  const claimed = await tx.maybeOne(sql.type(claimRow)`
+    INSERT INTO idempotency_keys (tenant_id, subject, idempotency_key, request_method, request_path, request_hash,
+      state, created_at)
+    VALUES (${request.tenantId}, ${request.subject}, ${request.key}, ${request.method}, ${request.path},
+      ${fingerprint}, 'in_flight', ${now}::timestamptz)
+    ON CONFLICT DO NOTHING
+    RETURNING true AS claimed`);
+  if (claimed) return null;
+  const stored = await tx.one(sql.type(storedKeyRow)`
+    SELECT request_hash, state, response_status, response_body,
+      created_at <= ${now}::timestamptz - make_interval(secs => ${IN_FLIGHT_TAKEOVER_SECONDS}) AS stale
+    FROM idempotency_keys
+    WHERE tenant_id = ${request.tenantId} AND subject = ${request.subject} AND idempotency_key = ${request.key}
+    FOR UPDATE`);
+  if (stored.request_hash !== fingerprint) {
+    refuse({ kind: 'IdempotencyKeyReused', message: 'this Idempotency-Key was already used with a different request' });
+  }
+  if (stored.state === 'completed' && stored.response_status !== null) {
+    return { status: stored.response_status, body: stored.response_body };
+  }
+  if (!stored.stale) refuse({ kind: 'IdempotencyKeyInFlight', message: 'a request with this Idempotency-Key is still running' });
+  await tx.query(sql.typeAlias('void')`
+    UPDATE idempotency_keys SET created_at = ${now}::timestamptz
+    WHERE tenant_id = ${request.tenantId} AND subject = ${request.subject} AND idempotency_key = ${request.key}`);
+  return null;
+}
+
+async function releaseKey(deps: AppDeps, request: IdempotentRequest): Promise<void> {
+  await deps.pool.query(sql.typeAlias('void')`
+    DELETE FROM idempotency_keys
+    WHERE tenant_id = ${request.tenantId} AND subject = ${request.subject} AND idempotency_key = ${request.key}
+      AND state = 'in_flight'`);
+}
+
+function payableReservation(caller: Caller, view: ReservationView | null, reservationId: string, now: string): ReservationView {
+  const { principal } = caller;
+  if (!view || !mayReadReservation(principal, view.owner_sub)) refuse(notFound(`reservation ${reservationId}`));
+  if (view.owner_sub !== principal.sub && !hasRole(principal, 'admin')) {
+    refuse(forbidden('only the customer who booked it or an admin may pay for a reservation'));
+  }
+  if (view.status !== 'held') {
+    refuse(illegalTransition('reservation', view.status, 'StartPayment', 'a payment can only be started for a held reservation'));
+  }
+  if (Date.parse(view.expires_at) <= Date.parse(now)) {
+    refuse(illegalTransition('reservation', 'held', 'StartPayment', `the hold expired at ${view.expires_at}`));
+  }
+  return view;
+}
+
+/**
+ * Starts a payment of a held reservation's full total with one provider. Three steps, so no
+ * transaction stays open across the provider's HTTP call: claim the Idempotency-Key (and check the
+ * reservation) in one short transaction; ask the provider with an idempotency key derived from the
+ * caller's; record PaymentStarted with the stored response in a second transaction. A provider
+ * failure releases the claim — safe, because the provider already deduplicates our retry.
+ */
+export async function startPayment(
+  deps: AppDeps,
+  provider: PaymentProvider,
+  caller: Caller,
+  request: IdempotentRequest,
+  input: { readonly reservationId: string; readonly method: Provider },
+): Promise<Outcome<IdempotentResult>> {
+  const tenantId = caller.principal.tenantId;
+  if (provider.account !== accountOf(input.method)) throw new Error(`${input.method} is not paid through ${provider.account}`);
+  const claimed = await runRefusable(() =>
+    withTransaction(
+      deps.pool,
+      async (tx) => {
+        const now = deps.clock().toISOString();
+        const replay = await claimKey(tx, request, now);
+        if (replay) return { kind: 'replay' as const, response: replay };
+        const view = payableReservation(caller, await readReservationView(tx, tenantId, input.reservationId), input.reservationId, now);
+        return { kind: 'owned' as const, view };
+      },
+      { tenantId },
+    ),
+  );
+  if (!claimed.ok) return claimed;
+  if (claimed.value.kind === 'replay') return { ok: true, value: { response: claimed.value.response, replayed: true } };
+  const { view } = claimed.value;
+
+  const { paymentId, providerIdempotencyKey } = paymentIdentity(request);
+  const amount = { amount: view.total_amount, currency: view.total_currency };
+  let created: CreatedPayment;
+  try {
+    created = await provider.createPayment({
+      method: input.method,
+      tenantId,
+      paymentId,
+      reservationId: view.reservation_id,
+      amount,
+      description: `Reservation ${view.reservation_id} (${view.seats} seat${view.seats === 1 ? '' : 's'})`,
+      payerEmail: view.customer_email,
+      idempotencyKey: providerIdempotencyKey,
+    });
+  } catch (error) {
+    await releaseKey(deps, request);
+    throw error;
+  }
+
+  return runRefusable(() =>
+    withTransaction(
+      deps.pool,
+      async (tx) => {
+        const now = deps.clock().toISOString();
+        const streamId = paymentStreamId(paymentId);
+        const existing = await readStream(tx, tenantId, streamId);
+        // A takeover of a request that died after recording finds its payment already there.
+        if (existing.length === 0) {
+          const events = decidePayment(
+            {
+              type: 'StartPayment',
+              paymentId,
+              reservationId: view.reservation_id,
+              provider: input.method,
+              amount,
+              now,
+              ...(created.providerPaymentId ? { providerPaymentId: created.providerPaymentId } : {}),
+              ...(created.checkoutUrl || created.pixQrCode
+                ? {
+                    checkout: {
+                      ...(created.checkoutUrl ? { checkoutUrl: created.checkoutUrl } : {}),
+                      ...(created.pixQrCode ? { pixQrCode: created.pixQrCode } : {}),
+                    },
+                  }
+                : {}),
+            },
+            initialPaymentState,
+          );
+          if (isDomainError(events)) refuse(events);
+          const withIds = events.map((e: PaymentEvent) => ({ type: e.type, data: e.data }));
+          await appendToStream(tx, {
+            tenantId,
+            streamId,
+            expectedVersion: 0,
+            recordedAt: now,
+            events: withIds.map((e) => ({ ...e, metadata: metadataFor(caller) })),
+          });
+          const row = foldPaymentRow(withIds.map((e) => ({ ...e, recordedAt: now })));
+          if (!row) throw new Error('a started payment must fold to a row');
+          await savePaymentView(tx, tenantId, row);
+        }
+        const state = existing.map((e) => ({ type: e.type, data: e.data }) as PaymentEvent).reduce(evolvePayment, initialPaymentState);
+        const response: StoredResponse = {
+          status: 201,
+          body: {
+            paymentId,
+            provider: input.method,
+            status: state.status === 'none' ? 'pending' : state.status,
+            amount,
+            ...(created.providerPaymentId ? { providerPaymentId: created.providerPaymentId } : {}),
+            ...(created.clientSecret ? { clientSecret: created.clientSecret } : {}),
+            ...(created.checkoutUrl ? { checkoutUrl: created.checkoutUrl } : {}),
+            ...(created.pixQrCode ? { pixQrCode: created.pixQrCode } : {}),
+          },
+        };
+        await storeIdempotentResponse(tx, request, response, now);
+        return { response, replayed: false };
+      },
+      { tenantId },
+    ),
+  );
+}

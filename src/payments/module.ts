@@ -1,0 +1,59 @@
+import type { AppDeps } from '../app/context.js';
+import { reconcilePayments, type ReconcileReport } from '../app/payments/reconcile.js';
+import { createRefundFlow, type RefundFlow } from '../app/payments/requestRefund.js';
+import type { AppConfig } from '../config/config.js';
+import { backofficeRoutes } from '../http/routes/backoffice.js';
+import { paymentRoutes } from '../http/routes/payments.js';
+import { webhookRoutes } from '../http/routes/webhooks.js';
+import type { ServerDeps } from '../http/server.js';
+import { createMercadoPagoProvider } from './mercadopago.js';
+import type { PaymentProviders } from './provider.js';
+import { createStripeProvider } from './stripe.js';
+
+export type PaymentsSettings = Pick<AppConfig, 'stripe' | 'mercadopago'>;
+
+export type PaymentsModule = {
+  readonly providers: PaymentProviders;
+  readonly refunds: RefundFlow;
+  /** What the HTTP server needs to serve payments, webhooks and the back office, and to refund on cancel. */
+  readonly serverDeps: Pick<ServerDeps, 'v1Plugins' | 'rootPlugins' | 'afterCancel'>;
+  reconcile(options?: { olderThanSeconds?: number; limit?: number }): Promise<ReconcileReport>;
+};
+
+/**
+ * The payments feature wired from configuration: the provider adapters (only those whose keys are
+ * set), the use cases over them, and the route groups. main.ts, the CLI and the tests all build it
+ * here, so they run the same wiring.
+ */
+export function createPaymentsModule(
+  deps: AppDeps,
+  settings: PaymentsSettings,
+  onError: (message: string, error: unknown) => void,
+): PaymentsModule {
+  const stripe = settings.stripe.secretKey
+    ? createStripeProvider({ secretKey: settings.stripe.secretKey, ...(settings.stripe.apiBase ? { apiBase: settings.stripe.apiBase } : {}) })
+    : undefined;
+  const mercadopago = settings.mercadopago.accessToken
+    ? createMercadoPagoProvider({
+        accessToken: settings.mercadopago.accessToken,
+        ...(settings.mercadopago.apiBase ? { apiBase: settings.mercadopago.apiBase } : {}),
+      })
+    : undefined;
+  const providers: PaymentProviders = { ...(stripe ? { stripe } : {}), ...(mercadopago ? { mercadopago } : {}) };
+  const refunds = createRefundFlow(deps, providers, onError);
+  return {
+    providers,
+    refunds,
+    serverDeps: {
+      afterCancel: refunds.afterCancel,
+      v1Plugins: [paymentRoutes(deps, providers), backofficeRoutes(deps)],
+      rootPlugins: [
+        webhookRoutes(deps, {
+          stripe: { webhookSecret: settings.stripe.webhookSecret },
+          mercadopago: { webhookSecret: settings.mercadopago.webhookSecret, fetchPayment: mercadopago?.fetchPayment },
+        }),
+      ],
+    },
+    reconcile: (options = {}) => reconcilePayments(deps, providers, { ...options, onError }),
+  };
+}

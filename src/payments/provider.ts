@@ -1,0 +1,102 @@
+import type { Money } from '../domain/money.js';
+import type { PaymentSignal, Provider } from '../domain/payment.js';
+
+/** The two payment companies behind our three `provider` choices (Pix is a Mercado Pago payment method). */
+export type ProviderAccount = 'stripe' | 'mercadopago';
+
+export function accountOf(provider: Provider): ProviderAccount {
+  return provider === 'stripe' ? 'stripe' : 'mercadopago';
+}
+
+/**
+ * A provider's news about one payment, already normalised by its adapter (the mapping table of
+ * API.md lives in the adapters). `eventId` is the dedup key of the inbox.
+ */
+export type ProviderEvent =
+  | {
+      readonly kind: 'signal';
+      readonly account: ProviderAccount;
+      readonly eventId: string;
+      readonly signal: PaymentSignal;
+      /** Our ids as the provider echoes them back (metadata / external_reference); unverified until matched. */
+      readonly paymentId?: string;
+      readonly tenantId?: string;
+      readonly providerPaymentId?: string;
+      readonly amount?: Money;
+      readonly reason?: string;
+      /** What the provider sent or answered, kept in the inbox for the audit trail. */
+      readonly payload: unknown;
+    }
+  | {
+      /** A verified event of a type that moves no payment (e.g. `payment_intent.created`): acknowledged and kept. */
+      readonly kind: 'ignored';
+      readonly account: ProviderAccount;
+      readonly eventId: string;
+      readonly reason: string;
+      readonly payload: unknown;
+    };
+
+export type CreatePaymentRequest = {
+  readonly method: Provider;
+  readonly tenantId: string;
+  readonly paymentId: string;
+  readonly reservationId: string;
+  readonly amount: Money;
+  readonly description: string;
+  readonly payerEmail: string;
+  /** Ours, derived from the client's Idempotency-Key: a retried request gets the provider's first answer. */
+  readonly idempotencyKey: string;
+};
+
+export type CreatedPayment = {
+  readonly providerPaymentId?: string;
+  readonly clientSecret?: string;
+  readonly checkoutUrl?: string;
+  readonly pixQrCode?: string;
+};
+
+export type RefundRequest = {
+  readonly paymentId: string;
+  readonly providerPaymentId: string;
+  readonly amount: Money;
+  readonly idempotencyKey: string;
+};
+
+export type PaymentLookup = {
+  readonly paymentId: string;
+  readonly providerPaymentId?: string;
+};
+
+/** What the use cases need from a payment company; the SDKs stay behind it. */
+export type PaymentProvider = {
+  readonly account: ProviderAccount;
+  createPayment(request: CreatePaymentRequest): Promise<CreatedPayment>;
+  refundPayment(request: RefundRequest): Promise<{ readonly refundId: string }>;
+  /** The payment's state as the provider sees it now (reconciliation), or null when it has nothing to say. */
+  lookupPayment(lookup: PaymentLookup): Promise<ProviderEvent | null>;
+};
+
+export type PaymentProviders = { readonly [A in ProviderAccount]?: PaymentProvider };
+
+/** A provider call that failed (network, 4xx, 5xx); the caller decides whether to retry or answer 5xx. */
+export class ProviderCallError extends Error {
+  override readonly name = 'ProviderCallError';
+  constructor(
+    readonly account: ProviderAccount,
+    readonly operation: string,
+    options: { cause: unknown },
+  ) {
+    super(`${account} ${operation} failed: ${options.cause instanceof Error ? options.cause.message : String(options.cause)}`, options);
+  }
+}
+
+/** A provider answered with something we cannot read as its documented shape. */
+export class ProviderPayloadError extends Error {
+  override readonly name = 'ProviderPayloadError';
+  constructor(
+    readonly account: ProviderAccount,
+    message: string,
+  ) {
+    super(`${account}: ${message}`);
+  }
+}

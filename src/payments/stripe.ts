@@ -1,0 +1,232 @@
+import { createHmac } from 'node:crypto';
+import Stripe from 'stripe';
+import type { Money } from '../domain/money.js';
+import { parseSignatureHeader, sameDigest, SIGNATURE_TOLERANCE_SECONDS } from './hmac.js';
+import {
+  type CreatedPayment,
+  type CreatePaymentRequest,
+  type PaymentLookup,
+  type PaymentProvider,
+  ProviderCallError,
+  type ProviderEvent,
+  ProviderPayloadError,
+  type RefundRequest,
+} from './provider.js';
+
+export type StripeSettings = { readonly secretKey: string; readonly apiBase?: string };
+
+export type SignatureCheck = { readonly ok: true } | { readonly ok: false; readonly reason: string };
+
+/** The digest over the exact bytes received: re-serialising the JSON would change them. */
+export function stripeDigest(secret: string, t: number, rawBody: Buffer): string {
+  return createHmac('sha256', secret).update(`${t}.`, 'utf8').update(rawBody).digest('hex');
+}
+
+/**
+ * Stripe's webhook signature (https://docs.stripe.com/webhooks#verify-manually): HMAC-SHA256 of
+ * `<t>.<raw body>` keyed with the whole endpoint secret (`whsec_…` included), lowercase hex, in any
+ * one of the header's `v1` entries (two while a secret is being rolled). Other schemes such as `v0`
+ * are ignored, and a `t` further than 300 s from now is refused, so a captured request cannot be replayed later.
+ */
+export function verifyStripeSignature(
+  rawBody: Buffer,
+  header: string | undefined,
+  secret: string,
+  now: Date,
+): SignatureCheck {
+  if (header === undefined || header.length === 0) return { ok: false, reason: 'missing Stripe-Signature header' };
+  const parts = parseSignatureHeader(header);
+  const timestamps = parts.filter((p) => p.key === 't');
+  const signatures = parts.filter((p) => p.key === 'v1').map((p) => p.value);
+  const tText = timestamps[0]?.value ?? '';
+  if (timestamps.length !== 1 || !/^\d{1,15}$/.test(tText)) return { ok: false, reason: 'no single numeric t' };
+  if (signatures.length === 0) return { ok: false, reason: 'no v1 signature' };
+  const t = Number(tText);
+  if (Math.abs(now.getTime() / 1000 - t) > SIGNATURE_TOLERANCE_SECONDS) return { ok: false, reason: 'timestamp outside tolerance' };
+  const digest = stripeDigest(secret, t, rawBody);
+  // Every candidate is compared (no early exit), so timing does not tell which entry matched.
+  let matched = false;
+  for (const candidate of signatures) matched = sameDigest(digest, candidate) || matched;
+  return matched ? { ok: true } : { ok: false, reason: 'no v1 signature matches' };
+}
+
+type StripeObject = Record<string, unknown>;
+
+const str = (o: StripeObject, key: string): string | undefined => (typeof o[key] === 'string' ? (o[key] as string) : undefined);
+const int = (o: StripeObject, key: string): number | undefined =>
+  typeof o[key] === 'number' && Number.isSafeInteger(o[key]) ? (o[key] as number) : undefined;
+const obj = (o: StripeObject, key: string): StripeObject | undefined =>
+  typeof o[key] === 'object' && o[key] !== null && !Array.isArray(o[key]) ? (o[key] as StripeObject) : undefined;
+
+/** Stripe amounts are already integer minor units (zero-decimal currencies included); only the code's case differs. */
+function moneyOf(amount: number | undefined, currency: string | undefined): Money | undefined {
+  if (amount === undefined || currency === undefined) return undefined;
+  return { amount, currency: currency.toUpperCase() };
+}
+
+function ourIds(o: StripeObject): { paymentId?: string; tenantId?: string } {
+  const metadata = obj(o, 'metadata') ?? {};
+  const paymentId = str(metadata, 'payment_id');
+  const tenantId = str(metadata, 'tenant_id');
+  return { ...(paymentId ? { paymentId } : {}), ...(tenantId ? { tenantId } : {}) };
+}
+
+/** The contract's mapping of a PaymentIntent's event to our signal; null for intents states that change nothing. */
+function intentSignal(
+  type: string,
+  intent: StripeObject,
+): Pick<Extract<ProviderEvent, { kind: 'signal' }>, 'signal' | 'amount' | 'reason'> | null {
+  const currency = str(intent, 'currency');
+  switch (type) {
+    case 'payment_intent.processing':
+      return { signal: 'processing' };
+    case 'payment_intent.succeeded': {
+      const amount = moneyOf(int(intent, 'amount_received') ?? int(intent, 'amount'), currency);
+      return { signal: 'succeeded', ...(amount ? { amount } : {}) };
+    }
+    case 'payment_intent.payment_failed': {
+      // Stripe puts the intent back to requires_payment_method: the customer may retry it, so it is a decline, not an end.
+      const error = obj(intent, 'last_payment_error');
+      const reason = (error && (str(error, 'message') ?? str(error, 'code'))) ?? 'the payment was declined';
+      return { signal: 'declined', reason };
+    }
+    case 'payment_intent.canceled': {
+      const reason = str(intent, 'cancellation_reason');
+      return { signal: 'cancelled', ...(reason ? { reason } : {}) };
+    }
+    default:
+      return null;
+  }
+}
+
+/**
+ * Turns a verified Stripe event into a ProviderEvent (mapping table of API.md). The event id
+ * `evt_…` is the dedup key; our ids come from the metadata we put on the PaymentIntent.
+ */
+export function normalizeStripeEvent(event: unknown): ProviderEvent {
+  if (typeof event !== 'object' || event === null) throw new ProviderPayloadError('stripe', 'the event is not an object');
+  const e = event as StripeObject;
+  const id = str(e, 'id');
+  const type = str(e, 'type');
+  const object = obj(obj(e, 'data') ?? {}, 'object');
+  if (!id || !type || !object) throw new ProviderPayloadError('stripe', 'the event lacks id, type or data.object');
+  const base = { account: 'stripe' as const, eventId: id, payload: event };
+  if (type.startsWith('payment_intent.')) {
+    const mapped = intentSignal(type, object);
+    if (!mapped) return { kind: 'ignored', ...base, reason: `${type} moves no payment` };
+    const providerPaymentId = str(object, 'id');
+    return { kind: 'signal', ...base, ...mapped, ...ourIds(object), ...(providerPaymentId ? { providerPaymentId } : {}) };
+  }
+  if (type === 'charge.refunded') {
+    // Only a full refund ends the payment; a partial one reaches the decider with its amount and becomes an anomaly.
+    const providerPaymentId = str(object, 'payment_intent');
+    const amount = moneyOf(int(object, 'amount_refunded'), str(object, 'currency'));
+    return {
+      kind: 'signal',
+      ...base,
+      signal: 'refunded',
+      ...ourIds(object),
+      ...(providerPaymentId ? { providerPaymentId } : {}),
+      ...(amount ? { amount } : {}),
+    };
+  }
+  if (type === 'charge.dispute.created') {
+    const providerPaymentId = str(object, 'payment_intent');
+    const reason = str(object, 'reason');
+    return {
+      kind: 'signal',
+      ...base,
+      signal: 'disputed',
+      ...(providerPaymentId ? { providerPaymentId } : {}),
+      ...(reason ? { reason } : {}),
+    };
+  }
+  return { kind: 'ignored', ...base, reason: `${type} moves no payment` };
+}
+
+/** What a retrieved PaymentIntent says now, as the event Stripe would have sent for it (reconciliation). */
+export function intentAsEvent(intent: StripeObject): ProviderEvent | null {
+  const id = str(intent, 'id');
+  const status = str(intent, 'status');
+  if (!id || !status) throw new ProviderPayloadError('stripe', 'the PaymentIntent lacks id or status');
+  const charge = obj(intent, 'latest_charge');
+  const base = { account: 'stripe' as const, payload: intent, providerPaymentId: id, ...ourIds(intent) };
+  // One dedup key per observed state, so repeated runs that see the same state apply it once.
+  const eventId = (what: string) => `reconcile:${id}:${what}`;
+  if (charge && charge['refunded'] === true) {
+    const amount = moneyOf(int(charge, 'amount_refunded'), str(charge, 'currency'));
+    return { kind: 'signal', ...base, eventId: eventId('refunded'), signal: 'refunded', ...(amount ? { amount } : {}) };
+  }
+  const typeFor: Record<string, string> = {
+    processing: 'payment_intent.processing',
+    succeeded: 'payment_intent.succeeded',
+    canceled: 'payment_intent.canceled',
+  };
+  const type = typeFor[status];
+  if (!type) return null;
+  const mapped = intentSignal(type, intent);
+  return mapped ? { kind: 'signal', ...base, eventId: eventId(status), ...mapped } : null;
+}
+
+/**
+ * The Stripe adapter over the official SDK. `apiBase` (STRIPE_API_BASE) points it at another host
+ * (stripe-mock, a test double); every write carries our idempotency key so a retry never charges twice.
+ */
+export function createStripeProvider(settings: StripeSettings): PaymentProvider {
+  const base = settings.apiBase ? new URL(settings.apiBase) : undefined;
+  const stripe = new Stripe(settings.secretKey, {
+    maxNetworkRetries: 2,
+    timeout: 15_000,
+    ...(base
+      ? {
+          host: base.hostname,
+          port: base.port || (base.protocol === 'http:' ? '80' : '443'),
+          protocol: base.protocol === 'http:' ? ('http' as const) : ('https' as const),
+        }
+      : {}),
+  });
+  const call = async <T>(operation: string, work: () => Promise<T>): Promise<T> => {
+    try {
+      return await work();
+    } catch (error) {
+      throw new ProviderCallError('stripe', operation, { cause: error });
+    }
+  };
+  return {
+    account: 'stripe',
+    async createPayment(request: CreatePaymentRequest): Promise<CreatedPayment> {
+      const intent = await call('paymentIntents.create', () =>
+        stripe.paymentIntents.create(
+          {
+            amount: request.amount.amount,
+            currency: request.amount.currency.toLowerCase(),
+            description: request.description,
+            receipt_email: request.payerEmail,
+            metadata: { payment_id: request.paymentId, reservation_id: request.reservationId, tenant_id: request.tenantId },
+          },
+          { idempotencyKey: request.idempotencyKey },
+        ),
+      );
+      return { providerPaymentId: intent.id, ...(intent.client_secret ? { clientSecret: intent.client_secret } : {}) };
+    },
+    async refundPayment(request: RefundRequest) {
+      const refund = await call('refunds.create', () =>
+        stripe.refunds.create(
+          {
+            payment_intent: request.providerPaymentId,
+            amount: request.amount.amount,
+            metadata: { payment_id: request.paymentId },
+          },
+          { idempotencyKey: request.idempotencyKey },
+        ),
+      );
+      return { refundId: refund.id };
+    },
+    async lookupPayment(lookup: PaymentLookup) {
+      if (!lookup.providerPaymentId) return null;
+      const id = lookup.providerPaymentId;
+      const intent = await call('paymentIntents.retrieve', () => stripe.paymentIntents.retrieve(id, { expand: ['latest_charge'] }));
+      return intentAsEvent(intent as unknown as StripeObject);
+    },
+  };
+}

@@ -1,0 +1,124 @@
+import { randomUUID } from 'node:crypto';
+import { expect } from 'vitest';
+import { createPaymentsModule, type PaymentsModule } from '../../src/payments/module.js';
+import { startTestLedger, type TestLedger, type TestResponse } from '../support/ledgerServer.js';
+import { type FakeMercadoPago, startFakeMercadoPago } from '../support/providers/fakeMercadoPago.js';
+import { type FakeStripe, startFakeStripe } from '../support/providers/fakeStripe.js';
+
+export type PaymentsHarness = {
+  readonly ledger: TestLedger;
+  readonly stripe: FakeStripe;
+  readonly mp: FakeMercadoPago;
+  readonly payments: PaymentsModule;
+  readonly admin: string;
+  readonly staff: string;
+  readonly auditor: string;
+  readonly customer: string;
+  readonly errors: unknown[];
+  createSlot(capacity: number, unitPrice?: { amount: number; currency: string }): Promise<string>;
+  hold(slotId: string, seats: number, token?: string): Promise<TestResponse>;
+  startPayment(reservationId: string, provider: string, key?: string, token?: string): Promise<TestResponse>;
+  deliverStripe(payload: string, options?: { at?: Date; header?: string }): Promise<TestResponse>;
+  deliverMp(dataId: string | number, options?: { at?: Date }): Promise<TestResponse>;
+  reservation(reservationId: string): Promise<any>;
+  slot(slotId: string): Promise<any>;
+  close(): Promise<void>;
+};
+
+/** The real server over a fresh database, wired to loopback Stripe and Mercado Pago doubles through the real SDKs. */
+export async function startPaymentsHarness(options: { holdTtlSeconds?: number; poolSize?: number } = {}): Promise<PaymentsHarness> {
+  const stripe = await startFakeStripe();
+  const mp = await startFakeMercadoPago();
+  const errors: unknown[] = [];
+  let payments: PaymentsModule | undefined;
+  const ledger = await startTestLedger({
+    holdTtlSeconds: options.holdTtlSeconds ?? 900,
+    poolSize: options.poolSize ?? 20,
+    extend: (deps) => {
+      payments = createPaymentsModule(
+        deps,
+        {
+          stripe: { secretKey: stripe.secretKey, webhookSecret: stripe.webhookSecret, apiBase: stripe.url },
+          mercadopago: { accessToken: mp.accessToken, webhookSecret: mp.webhookSecret, apiBase: mp.url },
+        },
+        (message, error) => errors.push({ message, error }),
+      );
+      return { ...payments.serverDeps, rateLimits: { booking: false, webhooks: false } };
+    },
+  });
+  if (!payments) throw new Error('payments module not built');
+  const module = payments;
+  const admin = ledger.token({ groups: ['admin'], sub: 'admin-1' });
+  const staff = ledger.token({ groups: ['staff'], sub: 'staff-1' });
+  const auditor = ledger.token({ groups: ['auditor'], sub: 'auditor-1' });
+  const customer = ledger.token({ sub: 'customer-1', email: 'ana@example.com' });
+
+  return {
+    ledger,
+    stripe,
+    mp,
+    payments: module,
+    admin,
+    staff,
+    auditor,
+    customer,
+    errors,
+    async createSlot(capacity, unitPrice = { amount: 4500, currency: 'EUR' }) {
+      const slotId = `slot-${randomUUID().slice(0, 8)}`;
+      const res = await ledger.call('PUT', `/v1/slots/${slotId}`, {
+        token: admin,
+        body: { activityId: 'glacier-walk', startsAt: '2027-12-01T09:00:00Z', capacity, unitPrice },
+      });
+      expect(res.status).toBe(201);
+      return slotId;
+    },
+    hold(slotId, seats, token = customer) {
+      return ledger.call('POST', '/v1/reservations', {
+        token,
+        headers: { 'idempotency-key': randomUUID() },
+        body: { slotId, seats, customer: { name: 'Ana', email: 'ana@example.com' } },
+      });
+    },
+    startPayment(reservationId, provider, key = randomUUID(), token = customer) {
+      return ledger.call('POST', `/v1/reservations/${reservationId}/payments`, {
+        token,
+        headers: { 'idempotency-key': key },
+        body: { provider },
+      });
+    },
+    deliverStripe(payload, deliverOptions = {}) {
+      const header = deliverOptions.header ?? stripe.sign(payload, deliverOptions.at ?? ledger.clock.now());
+      return ledger.call('POST', '/webhooks/stripe', { body: payload, headers: { 'stripe-signature': header, 'content-type': 'application/json' } });
+    },
+    deliverMp(dataId, deliverOptions = {}) {
+      const n = mp.notification(dataId, deliverOptions.at ?? ledger.clock.now());
+      return ledger.call('POST', n.path, { body: n.body, headers: n.headers });
+    },
+    async reservation(reservationId) {
+      const res = await ledger.call('GET', `/v1/reservations/${reservationId}`, { token: admin });
+      expect(res.status).toBe(200);
+      return res.body;
+    },
+    async slot(slotId) {
+      const res = await ledger.call('GET', `/v1/slots/${slotId}`, { token: admin });
+      expect(res.status).toBe(200);
+      return res.body;
+    },
+    async close() {
+      await module.refunds.idle();
+      await ledger.close();
+      await stripe.close();
+      await mp.close();
+    },
+  };
+}
+
+export async function eventually<T>(probe: () => Promise<T> | T, accept: (value: T) => boolean, timeoutMs = 5_000): Promise<T> {
+  const started = Date.now();
+  for (;;) {
+    const value = await probe();
+    if (accept(value)) return value;
+    if (Date.now() - started > timeoutMs) throw new Error(`condition not met within ${timeoutMs} ms: ${JSON.stringify(value)}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
