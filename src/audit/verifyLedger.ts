@@ -4,6 +4,7 @@ import { sql } from '../db/sql.js';
 import { type ChainBreak, findChainBreak } from '../ledger/hashChain.js';
 import { inlineProjections, projectionFor, type StreamProjection } from '../../projections/registry.js';
 import { forEachStream } from './streamsOfLog.js';
+import { type CheckpointReport, startCheckpointCheck } from './checkpointsVerify.js';
 
 export type ProjectionMismatch = {
   readonly projection: string;
@@ -18,6 +19,13 @@ export type VerificationReport = {
   readonly events: number;
   readonly brokenChains: readonly ChainBreak[];
   readonly projectionMismatches: readonly ProjectionMismatch[];
+  /** Streams rewritten since the latest signed checkpoint, and breaks in the checkpoint chain. */
+  readonly checkpoints: CheckpointReport;
+};
+
+export type VerifyOptions = {
+  /** Only this tenant's streams and projection rows (an auditor sees their own tenant alone). */
+  readonly tenantId?: string;
 };
 
 const scratchTable = (projection: StreamProjection) => `verify_${projection.table}`;
@@ -29,7 +37,8 @@ const keyRow = z.object({ key: z.record(z.string(), z.unknown()), only_live: z.b
  * projection rebuilt from the log into scratch tables must equal the live table row for row. Runs in
  * one REPEATABLE READ snapshot: projections commit with their events, so the two must agree exactly.
  */
-export async function verifyLedger(pool: DatabasePool): Promise<VerificationReport> {
+export async function verifyLedger(pool: DatabasePool, options: VerifyOptions = {}): Promise<VerificationReport> {
+  const inScope = (tenantId: string) => options.tenantId === undefined || tenantId === options.tenantId;
   return pool.connect(async (connection) =>
     connection.transaction(async (tx) => {
       await tx.query(sql.typeAlias('void')`SET TRANSACTION ISOLATION LEVEL REPEATABLE READ`);
@@ -38,10 +47,13 @@ export async function verifyLedger(pool: DatabasePool): Promise<VerificationRepo
           CREATE TEMP TABLE ${sql.identifier([scratchTable(projection)])}
           (LIKE ${sql.identifier([projection.table])} INCLUDING ALL) ON COMMIT DROP`);
       }
+      const checkpointCheck = await startCheckpointCheck(tx, { tenantId: options.tenantId });
       const brokenChains: ChainBreak[] = [];
       let streams = 0;
       let events = 0;
       await forEachStream(tx, async (tenantId, streamId, streamEvents) => {
+        if (!inScope(tenantId)) return;
+        checkpointCheck.visit(tenantId, streamId, streamEvents);
         streams += 1;
         events += streamEvents.length;
         const chainBreak = findChainBreak(streamEvents);
@@ -51,7 +63,10 @@ export async function verifyLedger(pool: DatabasePool): Promise<VerificationRepo
       });
       const projectionMismatches: ProjectionMismatch[] = [];
       for (const projection of inlineProjections) {
-        const live = sql.identifier([projection.table]);
+        const table = sql.identifier([projection.table]);
+        const live = options.tenantId === undefined
+          ? sql.fragment`(SELECT * FROM ${table}) AS live_rows`
+          : sql.fragment`(SELECT * FROM ${table} WHERE tenant_id = ${options.tenantId}) AS live_rows`;
         const rebuilt = sql.identifier([scratchTable(projection)]);
         const keyJson = sql.join(
           projection.key.map((column) => sql.fragment`${column}::text, d.${sql.identifier([column])}`),
@@ -72,12 +87,14 @@ export async function verifyLedger(pool: DatabasePool): Promise<VerificationRepo
           });
         }
       }
+      const checkpoints = checkpointCheck.finish();
       return {
-        ok: brokenChains.length === 0 && projectionMismatches.length === 0,
+        ok: brokenChains.length === 0 && projectionMismatches.length === 0 && checkpoints.ok,
         streams,
         events,
         brokenChains,
         projectionMismatches,
+        checkpoints,
       };
     }),
   );

@@ -1,0 +1,64 @@
+import type { DatabasePool } from 'slonik';
+import { z } from 'zod';
+import { sql } from '../db/sql.js';
+import { checkpointHash, createHeadsDigest, GENESIS_CHECKPOINT_HASH } from './checkpointsDigest.js';
+import { forEachCheckpointHead } from './checkpointsHeads.js';
+
+export type LedgerCheckpoint = {
+  readonly id: number;
+  readonly createdAt: string;
+  readonly streamCount: number;
+  readonly eventCount: number;
+  readonly headsDigest: string;
+  readonly prevCheckpointHash: string;
+  readonly hash: string;
+};
+
+const idRow = z.object({ id: z.number() });
+const hashRow = z.object({ hash: z.string() });
+const countsRow = z.object({ stream_count: z.number(), event_count: z.number() });
+
+/**
+ * Records every stream's head (version, hash) as of one snapshot, and chains the checkpoint to
+ * the one before. The heads are copied inside the database in one statement; only the digest is
+ * computed here, over the copied rows, page by page.
+ */
+export async function createCheckpoint(pool: DatabasePool, clock: () => Date = () => new Date()): Promise<LedgerCheckpoint> {
+  return pool.connect(async (connection) =>
+    connection.transaction(async (tx) => {
+      // One snapshot for heads and counts; a concurrent append simply lands after this checkpoint.
+      await tx.query(sql.typeAlias('void')`SET TRANSACTION ISOLATION LEVEL REPEATABLE READ`);
+      // Checkpoints are taken one at a time, or two could chain to the same predecessor. LOCK takes
+      // no snapshot, so the one taken next already sees the checkpoint a waiter queued behind.
+      await tx.query(sql.typeAlias('void')`LOCK TABLE ledger_checkpoints IN SHARE ROW EXCLUSIVE MODE`);
+      const prev = await tx.maybeOne(sql.type(hashRow)`SELECT hash FROM ledger_checkpoints ORDER BY id DESC LIMIT 1`);
+      const id = await tx.oneFirst(sql.type(idRow)`
+        SELECT nextval(pg_get_serial_sequence('ledger_checkpoints', 'id'))::bigint AS id`);
+      await tx.query(sql.typeAlias('void')`
+        INSERT INTO ledger_checkpoint_heads (checkpoint_id, tenant_id, stream_id, stream_version, hash)
+        SELECT DISTINCT ON (tenant_id, stream_id) ${id}, tenant_id, stream_id, stream_version, hash
+        FROM events
+        ORDER BY tenant_id, stream_id, stream_version DESC`);
+      // Versions run 1..n in every stream (the chain check proves it), so the heads sum to the event count.
+      const counts = await tx.one(sql.type(countsRow)`
+        SELECT count(*)::int AS stream_count, COALESCE(sum(stream_version), 0)::bigint AS event_count
+        FROM ledger_checkpoint_heads WHERE checkpoint_id = ${id}`);
+      const digest = createHeadsDigest();
+      await forEachCheckpointHead(tx, id, (head) => digest.add(head));
+      const content = {
+        createdAt: clock().toISOString(),
+        streamCount: counts.stream_count,
+        eventCount: counts.event_count,
+        headsDigest: digest.digest(),
+      };
+      const prevCheckpointHash = prev?.hash ?? GENESIS_CHECKPOINT_HASH;
+      const hash = checkpointHash(prevCheckpointHash, content);
+      await tx.query(sql.typeAlias('void')`
+        INSERT INTO ledger_checkpoints (id, created_at, stream_count, event_count, heads_digest, prev_checkpoint_hash, hash)
+        OVERRIDING SYSTEM VALUE
+        VALUES (${id}, ${content.createdAt}::timestamptz, ${content.streamCount}, ${content.eventCount},
+                ${content.headsDigest}, ${prevCheckpointHash}, ${hash})`);
+      return { id, ...content, prevCheckpointHash, hash };
+    }),
+  );
+}

@@ -1,0 +1,34 @@
+import type { DatabasePool } from 'slonik';
+import { createCheckpoint, type LedgerCheckpoint } from './checkpointsCreate.js';
+
+export const CHECKPOINT_INTERVAL_MS = 60 * 60 * 1000;
+
+/**
+ * Takes a ledger checkpoint every `intervalMs` (hourly by default): a rewrite of history is
+ * then caught unless it happened within the last interval. A failed run is reported and retried
+ * at the next tick, never dropped silently.
+ */
+export function startCheckpointJob(
+  pool: DatabasePool,
+  options: {
+    readonly intervalMs?: number;
+    readonly clock?: () => Date;
+    readonly onCreated?: (checkpoint: LedgerCheckpoint) => void;
+    readonly onError: (error: unknown) => void;
+  },
+): { stop(): Promise<void> } {
+  let inFlight: Promise<void> = Promise.resolve();
+  const timer = setInterval(() => {
+    inFlight = createCheckpoint(pool, options.clock).then(
+      (checkpoint) => options.onCreated?.(checkpoint),
+      (error: unknown) => options.onError(error),
+    );
+  }, options.intervalMs ?? CHECKPOINT_INTERVAL_MS);
+  timer.unref();
+  return {
+    async stop() {
+      clearInterval(timer);
+      await inFlight;
+    },
+  };
+}

@@ -1,0 +1,82 @@
+import type { DatabasePool } from 'slonik';
+import type { Consumer } from './consumer.js';
+import { listenForCommits, type LogListener } from './logListener.js';
+import { DEFAULT_BATCH_SIZE, processNextBatch } from './processNextBatch.js';
+
+export type RunConsumerOptions = {
+  /** When given, a LISTEN connection wakes the consumer as soon as events commit. */
+  readonly databaseUrl?: string;
+  /** The fallback: how long to sleep when idle and no notification comes. */
+  readonly pollIntervalMs?: number;
+  readonly batchSize?: number;
+  readonly clock?: () => Date;
+  /** A failed batch was rolled back and will be retried after the next wake-up; never thrown away silently. */
+  readonly onError: (error: unknown, consumer: string) => void;
+};
+
+export type RunningConsumer = {
+  readonly name: string;
+  /** Resolves once the batch in progress (if any) has committed or rolled back. */
+  stop(): Promise<void>;
+};
+
+const DEFAULT_POLL_INTERVAL_MS = 1_000;
+
+/**
+ * Runs a consumer until stopped: batch after batch while there is work, then a sleep that a
+ * commit notification or the poll interval ends. Restarting it anywhere continues from its
+ * checkpoint, since the checkpoint is the only state it keeps.
+ */
+export async function runConsumer(pool: DatabasePool, consumer: Consumer, options: RunConsumerOptions): Promise<RunningConsumer> {
+  const pollIntervalMs = options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
+  const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
+  let stopped = false;
+  let wakeUp: (() => void) | null = null;
+  let notified = false;
+  const wake = () => {
+    notified = true;
+    wakeUp?.();
+  };
+  const sleep = () =>
+    new Promise<void>((resolve) => {
+      if (notified || stopped) return resolve();
+      const timer = setTimeout(resolve, pollIntervalMs);
+      wakeUp = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    }).finally(() => {
+      wakeUp = null;
+    });
+
+  let listener: LogListener | null = null;
+  if (options.databaseUrl) {
+    listener = await listenForCommits(options.databaseUrl, wake, (error) => options.onError(error, consumer.name));
+  }
+
+  const loop = async () => {
+    while (!stopped) {
+      notified = false;
+      let full = false;
+      try {
+        const outcome = await processNextBatch(pool, consumer, { batchSize, clock: options.clock });
+        full = outcome.kind === 'handled' && outcome.events === batchSize;
+      } catch (error) {
+        options.onError(error, consumer.name);
+      }
+      // A full batch means more may be waiting: read on without sleeping.
+      if (!full) await sleep();
+    }
+  };
+  const running = loop();
+
+  return {
+    name: consumer.name,
+    async stop() {
+      stopped = true;
+      wakeUp?.();
+      await running;
+      await listener?.close();
+    },
+  };
+}

@@ -1,0 +1,26 @@
+import type { FastifyInstance } from 'fastify';
+import type { DatabasePool } from 'slonik';
+import { mayAudit } from '../../app/policy.js';
+import { verifyLedger } from '../../audit/verifyLedger.js';
+import { principalOf } from '../authenticate.js';
+import { problem, ProblemError } from '../problem.js';
+
+/**
+ * POST /v1/audit/verify: the caller's tenant proved from its events — hash chains, projections
+ * against a rebuild, and streams against the latest signed checkpoint (the extra `checkpoints`).
+ */
+export function auditVerifyRoutes(app: FastifyInstance, pool: DatabasePool) {
+  app.post('/audit/verify', async (request) => {
+    const principal = principalOf(request);
+    if (!mayAudit(principal)) throw new ProblemError(problem(403, 'forbidden', 'only auditors verify the ledger'));
+    const report = await verifyLedger(pool, { tenantId: principal.tenantId });
+    return {
+      ok: report.ok,
+      streams: report.streams,
+      events: report.events,
+      brokenChains: report.brokenChains,
+      projectionMismatches: report.projectionMismatches,
+      checkpoints: report.checkpoints,
+    };
+  });
+}

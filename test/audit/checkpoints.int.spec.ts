@@ -1,0 +1,156 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCheckpoint, type LedgerCheckpoint } from '../../src/audit/checkpointsCreate.js';
+import { startCheckpointJob } from '../../src/audit/checkpointsJob.js';
+import { checkpointHash, GENESIS_CHECKPOINT_HASH } from '../../src/audit/checkpointsDigest.js';
+import { verifyCheckpoints } from '../../src/audit/checkpointsVerify.js';
+import { verifyLedger } from '../../src/audit/verifyLedger.js';
+import { appendEvents } from '../consumers/logFixtures.js';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { rewriteStreamHistory, tamperCheckpoint, tamperCheckpointHead, tamperEventData, truncateStream } from './tamper.js';
+
+let db: TestDatabase;
+beforeAll(async () => {
+  db = await createTestDatabase();
+});
+afterAll(async () => {
+  await db.drop();
+});
+
+/** Each test works in a tenant of its own, so its tampering shows only in its own scoped reports. */
+async function tenantWithStreams(streams = 2, eventsPerStream = 4): Promise<{ tenantId: string; streamIds: string[] }> {
+  const tenantId = `tenant-${randomUUID().slice(0, 8)}`;
+  const streamIds: string[] = [];
+  for (let s = 0; s < streams; s += 1) {
+    streamIds.push(
+      await appendEvents(db.pool, {
+        tenantId,
+        events: Array.from({ length: eventsPerStream }, (_, i) => ({ type: `Step${i + 1}`, data: { step: i + 1, stream: s } })),
+      }),
+    );
+  }
+  return { tenantId, streamIds };
+}
+
+describe('signed checkpoints', () => {
+  it('records every stream head and chains each checkpoint to the one before', async () => {
+    const { tenantId } = await tenantWithStreams(3, 2);
+    const first = await createCheckpoint(db.pool);
+    expect(first.prevCheckpointHash).toBe(GENESIS_CHECKPOINT_HASH);
+    expect(first.streamCount).toBeGreaterThanOrEqual(3);
+    expect(first.hash).toBe(checkpointHash(first.prevCheckpointHash, {
+      createdAt: first.createdAt, streamCount: first.streamCount, eventCount: first.eventCount, headsDigest: first.headsDigest,
+    }));
+    await appendEvents(db.pool, { tenantId, events: [{ type: 'Later', data: {} }] });
+    const second = await createCheckpoint(db.pool);
+    expect(second.prevCheckpointHash).toBe(first.hash);
+    expect(second.streamCount).toBe(first.streamCount + 1);
+    expect(second.eventCount).toBe(first.eventCount + 1);
+
+    const report = await verifyCheckpoints(db.pool);
+    expect(report).toMatchObject({ ok: true, checkpoints: 2, brokenLinks: [], rewrittenStreams: [] });
+    expect(report.latest).toMatchObject({ id: second.id, streams: second.streamCount, events: second.eventCount });
+  });
+
+  it('takes concurrent checkpoints one after another, in one chain', async () => {
+    const made = await Promise.all([createCheckpoint(db.pool), createCheckpoint(db.pool), createCheckpoint(db.pool)]);
+    const byId = [...made].sort((a, b) => a.id - b.id);
+    expect(byId[1]!.prevCheckpointHash).toBe(byId[0]!.hash);
+    expect(byId[2]!.prevCheckpointHash).toBe(byId[1]!.hash);
+    expect((await verifyCheckpoints(db.pool)).ok).toBe(true);
+  });
+
+  it('is taken periodically by the checkpoint job, which waits for a run in flight when stopped', async () => {
+    const created: LedgerCheckpoint[] = [];
+    const errors: unknown[] = [];
+    const job = startCheckpointJob(db.pool, { intervalMs: 30, onCreated: (c) => created.push(c), onError: (e) => errors.push(e) });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await job.stop();
+    const count = created.length;
+    expect(count).toBeGreaterThanOrEqual(2);
+    expect(errors).toEqual([]);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(created).toHaveLength(count);
+    expect((await verifyCheckpoints(db.pool)).ok).toBe(true);
+  });
+
+  it('cannot be updated or deleted, even by the table owner', async () => {
+    await createCheckpoint(db.pool);
+    await expect(db.asOwner('UPDATE ledger_checkpoints SET event_count = 0')).rejects.toThrow(/append-only/);
+    await expect(db.asOwner('DELETE FROM ledger_checkpoint_heads')).rejects.toThrow(/append-only/);
+    await expect(db.asOwner('TRUNCATE ledger_checkpoints CASCADE')).rejects.toThrow(/append-only/);
+  });
+
+  it('names the stream and version of a tampered event, in the chain check and the checkpoint check', async () => {
+    const { tenantId, streamIds } = await tenantWithStreams();
+    const checkpoint = await createCheckpoint(db.pool);
+    const streamId = streamIds[0]!;
+    await tamperEventData(db, tenantId, streamId, 2, { step: 2, stream: 0, amount: 1_000_000 });
+
+    const report = await verifyLedger(db.pool, { tenantId });
+    expect(report.ok).toBe(false);
+    expect(report.streams).toBe(2);
+    expect(report.events).toBe(8);
+    expect(report.brokenChains).toEqual([{ streamId, version: 2, reason: 'hash_mismatch' }]);
+    expect(report.checkpoints.rewrittenStreams).toEqual([
+      { checkpointId: checkpoint.id, tenantId, streamId, version: 4, reason: 'head_hash_mismatch' },
+    ]);
+  });
+
+  it('catches a history rewritten with its whole hash chain recomputed, which the chain check alone passes', async () => {
+    const { tenantId, streamIds } = await tenantWithStreams();
+    const checkpoint = await createCheckpoint(db.pool);
+    const streamId = streamIds[1]!;
+    await rewriteStreamHistory(db, tenantId, streamId, 2, { step: 2, stream: 1, amount: 1 });
+
+    const report = await verifyLedger(db.pool, { tenantId });
+    expect(report.brokenChains).toEqual([]);
+    expect(report.checkpoints.rewrittenStreams).toEqual([
+      { checkpointId: checkpoint.id, tenantId, streamId, version: 4, reason: 'head_hash_mismatch' },
+    ]);
+    expect(report.ok).toBe(false);
+    const alone = await verifyCheckpoints(db.pool, { tenantId });
+    expect(alone.rewrittenStreams).toEqual(report.checkpoints.rewrittenStreams);
+  });
+
+  it('catches events removed from the end of a stream, or a whole stream removed', async () => {
+    const { tenantId, streamIds } = await tenantWithStreams();
+    const checkpoint = await createCheckpoint(db.pool);
+    await truncateStream(db, tenantId, streamIds[0]!, 4);
+    await truncateStream(db, tenantId, streamIds[1]!, 1);
+    const report = await verifyCheckpoints(db.pool, { tenantId });
+    expect(report.rewrittenStreams).toEqual(
+      expect.arrayContaining([
+        { checkpointId: checkpoint.id, tenantId, streamId: streamIds[0], version: 4, reason: 'events_missing' },
+        { checkpointId: checkpoint.id, tenantId, streamId: streamIds[1], version: 4, reason: 'events_missing' },
+      ]),
+    );
+    expect(report.rewrittenStreams).toHaveLength(2);
+  });
+
+  it('keeps other tenants out of a scoped report', async () => {
+    const clean = await tenantWithStreams(1, 1);
+    await createCheckpoint(db.pool);
+    const report = await verifyLedger(db.pool, { tenantId: clean.tenantId });
+    expect(report).toMatchObject({ ok: true, streams: 1, events: 1, brokenChains: [], projectionMismatches: [] });
+    expect(report.checkpoints.rewrittenStreams).toEqual([]);
+  });
+
+  // Last: it breaks the global checkpoint chain for every later test of this file.
+  it('detects a broken checkpoint chain: a changed checkpoint, and changed recorded heads', async () => {
+    const { streamIds } = await tenantWithStreams(1, 1);
+    const target = await createCheckpoint(db.pool);
+    const latest = await createCheckpoint(db.pool);
+    await tamperCheckpoint(db, target.id, target.eventCount + 5);
+    await tamperCheckpointHead(db, latest.id, streamIds[0]!, 'f'.repeat(64));
+    const report = await verifyCheckpoints(db.pool);
+    expect(report.ok).toBe(false);
+    expect(report.brokenLinks).toEqual([
+      { checkpointId: target.id, reason: 'hash_mismatch' },
+      { checkpointId: latest.id, reason: 'heads_digest_mismatch' },
+    ]);
+    const deep = await verifyCheckpoints(db.pool, { allDigests: true });
+    expect(deep.brokenLinks).toEqual(report.brokenLinks);
+    expect((await verifyLedger(db.pool)).ok).toBe(false);
+  });
+});

@@ -1,0 +1,60 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { auditAndReportsPlugins } from '../../src/http/routes/auditAndReportsPlugins.js';
+import { startTestLedger, type TestLedger } from '../support/ledgerServer.js';
+
+let ledger: TestLedger;
+beforeAll(async () => {
+  ledger = await startTestLedger({ extend: (deps) => auditAndReportsPlugins(deps.pool, []) });
+});
+afterAll(async () => {
+  await ledger.close();
+});
+
+/** Every route of ../shared/docs/API.md, in OpenAPI's path syntax. */
+const contractRoutes: readonly [method: string, path: string][] = [
+  ['put', '/v1/slots/{slotId}'],
+  ['get', '/v1/slots/{slotId}'],
+  ['post', '/v1/reservations'],
+  ['get', '/v1/reservations/{reservationId}'],
+  ['post', '/v1/reservations/{reservationId}/cancel'],
+  ['post', '/v1/reservations/{reservationId}/payments'],
+  ['post', '/webhooks/stripe'],
+  ['post', '/webhooks/mercadopago'],
+  ['get', '/v1/audit/streams/{streamId}'],
+  ['get', '/v1/audit/reservations/{reservationId}'],
+  ['post', '/v1/audit/verify'],
+  ['get', '/health'],
+];
+
+describe('GET /docs', () => {
+  it('serves an OpenAPI 3.1 document listing every route of the contract, without a token', async () => {
+    const res = await ledger.call('GET', '/docs');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/application\/json/);
+    const doc = res.body;
+    expect(doc.openapi).toBe('3.1.0');
+    expect(doc.info).toMatchObject({ title: 'booking-ledger' });
+    for (const [method, path] of contractRoutes) {
+      expect(doc.paths[path]?.[method], `${method.toUpperCase()} ${path}`).toBeDefined();
+      expect(Object.keys(doc.paths[path][method].responses).length).toBeGreaterThan(0);
+    }
+    for (const path of ['/v1/reports/occupancy', '/v1/reports/revenue', '/metrics/consumers']) expect(doc.paths[path]).toBeDefined();
+  });
+
+  it('generates request schemas from the zod schemas the routes validate with', async () => {
+    const { body: doc } = await ledger.call('GET', '/docs');
+    const schemas = doc.components.schemas;
+    expect(schemas.Money).toMatchObject({
+      type: 'object',
+      required: ['amount', 'currency'],
+      properties: { amount: { type: 'integer', minimum: 0 }, currency: { pattern: '^[A-Z]{3}$' } },
+    });
+    expect(schemas.PlaceHold.required).toEqual(['slotId', 'seats', 'customer']);
+    expect(schemas.DefineSlot.properties.startsAt).toMatchObject({ type: 'string', format: 'date-time' });
+    expect(schemas.StartPayment.properties.provider.enum).toEqual(['stripe', 'mercadopago', 'pix']);
+    // Every $ref points at a schema the document defines.
+    const refs = [...JSON.stringify(doc).matchAll(/"\$ref":"#\/components\/schemas\/(\w+)"/g)].map((m) => m[1]!);
+    expect(refs.length).toBeGreaterThan(10);
+    for (const name of refs) expect(schemas[name], name).toBeDefined();
+  });
+});
