@@ -4,6 +4,11 @@ import type { AppDeps } from '../app/context.js';
 import type { AfterCancel } from '../app/cancelReservation.js';
 import { IdentityProviderUnavailableError, UnauthorizedError } from '../identity/errors.js';
 import { authenticate, type TokenVerifier, type UserDirectory } from './authenticate.js';
+import { answerClientError, answerFrameworkError } from './hardening/frameworkErrors.js';
+import { defaultRateLimits, registerRateLimits, type RateLimits } from './hardening/rateLimits.js';
+import { refuseNulInUrl } from './hardening/refuseNulInUrl.js';
+import { exposeRequestId } from './hardening/requestIdHeader.js';
+import { registerSecurityHeaders } from './hardening/securityHeaders.js';
 import { problem, ProblemError, sendProblem } from './problem.js';
 import { auditRoutes } from './routes/audit.js';
 import { healthRoutes } from './routes/health.js';
@@ -19,19 +24,43 @@ export type ServerDeps = {
   /** Further route groups under /v1 (payments) and at the root (webhooks), registered by the composition root. */
   readonly v1Plugins?: readonly ((app: FastifyInstance) => void)[];
   readonly rootPlugins?: readonly ((app: FastifyInstance) => Promise<void> | void)[];
+  /** Overrides of `defaultRateLimits` (booking per client, webhooks per provider); `false` turns a group off. */
+  readonly rateLimits?: Partial<RateLimits>;
 };
 
 export const BODY_LIMIT_BYTES = 64 * 1024;
+/** A whole request (headers and body) must arrive within this: slow-loris senders are cut off. */
+export const REQUEST_TIMEOUT_MS = 30_000;
+/** A socket with no traffic at all for this long is closed (Node's default is never). */
+export const CONNECTION_TIMEOUT_MS = 60_000;
+/** Idle keep-alive sockets outlive a load balancer's 60 s idle timeout, so the balancer closes first (no 502 races). */
+export const KEEP_ALIVE_TIMEOUT_MS = 72_000;
+/** Above every id the schemas accept (stream ids reach 200 characters), so the schemas, not the router, refuse long ids. */
+export const MAX_PARAM_LENGTH = 512;
 
 /** Builds the HTTP app without listening, so tests drive the same app through `inject` or a real socket. */
 export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   const app = Fastify({
     logger: deps.logger ?? false,
     bodyLimit: BODY_LIMIT_BYTES,
-    requestTimeout: 30_000,
+    requestTimeout: REQUEST_TIMEOUT_MS,
+    connectionTimeout: CONNECTION_TIMEOUT_MS,
+    keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
     genReqId: () => randomUUID(),
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    frameworkErrors: answerFrameworkError,
+    clientErrorHandler: answerClientError,
   });
   app.decorateRequest('principal', null);
+
+  // Before any route exists: these add hooks to every route, including route groups registered later.
+  exposeRequestId(app);
+  await registerSecurityHeaders(app);
+  refuseNulInUrl(app);
+  await registerRateLimits(app, {
+    booking: deps.rateLimits?.booking ?? defaultRateLimits.booking,
+    webhooks: deps.rateLimits?.webhooks ?? defaultRateLimits.webhooks,
+  });
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error instanceof ProblemError) return sendProblem(reply, error.problem);

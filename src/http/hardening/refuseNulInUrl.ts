@@ -1,0 +1,15 @@
+import type { FastifyInstance } from 'fastify';
+import { problem, ProblemError } from '../problem.js';
+
+/**
+ * No id, query or path of this API can contain a NUL character, and PostgreSQL text and jsonb refuse
+ * one (an error, not a miss), so an encoded NUL (`%00`) anywhere in the URL is refused up front as a
+ * bad request, for every route, including route groups added later. (Bodies are the schemas' job.)
+ */
+export function refuseNulInUrl(app: FastifyInstance): void {
+  app.addHook('onRequest', async (request) => {
+    if (/%00/.test(request.url)) {
+      throw new ProblemError(problem(400, 'invalid_request', 'the URL must not contain NUL characters'));
+    }
+  });
+}

@@ -1,0 +1,101 @@
+/** What a log line shows instead of a secret. */
+export const REDACTED = '[redacted]';
+
+/**
+ * Field names whose values are credentials or card data wherever they appear (headers, bodies,
+ * provider responses, error properties): compared lower-cased with `-` and `_` removed, so
+ * `client_secret`, `clientSecret` and `Stripe-Signature` all match.
+ */
+const sensitiveNameParts = [
+  'authorization',
+  'cookie',
+  'password',
+  'passwd',
+  'secret',
+  'token',
+  'card',
+  'cvc',
+  'cvv',
+  'signature',
+  'apikey',
+  'privatekey',
+] as const;
+
+export function isSensitiveName(name: string): boolean {
+  const normalized = name.toLowerCase().replaceAll(/[-_]/g, '');
+  return sensitiveNameParts.some((part) => normalized.includes(part));
+}
+
+/**
+ * Secrets recognisable by their shape, for free text (messages, URLs, error stacks): a JWT
+ * (every Cognito token), a bearer credential, provider keys and signatures, AWS access key ids.
+ */
+const secretShapes: readonly (readonly [RegExp, string])[] = [
+  [/\beyJ[\w-]{4,}\.[\w-]{4,}\.[\w-]*/g, '[redacted-jwt]'],
+  [/\b(bearer|basic)\s+[^\s,;"']+/gi, `$1 ${REDACTED}`],
+  [/\b(?:sk|rk)_(?:live|test)_[0-9A-Za-z]{8,}/g, REDACTED],
+  [/\bwhsec_[0-9A-Za-z_]{4,}/g, REDACTED],
+  [/\bv[01]=[0-9a-fA-F]{32,}/g, `v1=${REDACTED}`],
+  [/\b(?:APP_USR|TEST)-[0-9A-Za-z-]{16,}/g, REDACTED],
+  [/\b(?:AKIA|ASIA)[0-9A-Z]{16}\b/g, REDACTED],
+];
+
+export function maskSecretsInText(text: string): string {
+  let masked = text;
+  for (const [shape, replacement] of secretShapes) masked = masked.replace(shape, replacement);
+  return masked;
+}
+
+/** A URL with the values of sensitive query parameters and secret-shaped text removed. */
+export function maskUrl(url: string): string {
+  const queryStart = url.indexOf('?');
+  if (queryStart < 0) return maskSecretsInText(url);
+  const query = url
+    .slice(queryStart + 1)
+    .split('&')
+    .map((pair) => {
+      const name = pair.split('=', 1)[0] ?? '';
+      let decoded = name;
+      try {
+        decoded = decodeURIComponent(name);
+      } catch {
+        // A malformed escape stays as sent; the name is still checked undecoded.
+      }
+      return isSensitiveName(decoded) ? `${name}=${REDACTED}` : pair;
+    })
+    .join('&');
+  return maskSecretsInText(`${url.slice(0, queryStart)}?${query}`);
+}
+
+const MAX_DEPTH = 8;
+
+function isPlainData(value: object): boolean {
+  if (Array.isArray(value)) return true;
+  const proto: unknown = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+/**
+ * A copy of plain logged data (objects, arrays, strings) in which every field named like a
+ * credential is `[redacted]` and secret-shaped text is masked, at any depth. Class instances
+ * (requests, errors, buffers) are left to their serializers and the redact paths.
+ */
+export function scrubSecrets(value: unknown, depth = 0, seen: WeakSet<object> = new WeakSet()): unknown {
+  if (typeof value === 'string') return maskSecretsInText(value);
+  if (value === null || typeof value !== 'object' || !isPlainData(value)) return value;
+  if (seen.has(value)) return '[circular]';
+  if (depth >= MAX_DEPTH) return '[too deep]';
+  seen.add(value);
+  if (Array.isArray(value)) return value.map((item) => scrubSecrets(item, depth + 1, seen));
+  const copy: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) {
+    // defineProperty, not assignment: a logged `__proto__` key stays data and never becomes the prototype.
+    Object.defineProperty(copy, key, {
+      value: isSensitiveName(key) && item !== undefined && item !== null ? REDACTED : scrubSecrets(item, depth + 1, seen),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  }
+  return copy;
+}

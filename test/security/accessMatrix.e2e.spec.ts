@@ -1,0 +1,194 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestLedger, type TestLedger, type TestResponse } from '../support/ledgerServer.js';
+
+/**
+ * Who may call what: every route of the API × every kind of caller, with the expected status of
+ * each cell (contract: Identity). Every refusal is problem+json, writes nothing, and shows nothing
+ * of the reservation, its customer or the tenant; another tenant's caller gets exactly the answer a
+ * nonexistent id gets.
+ */
+
+const callers = ['owner', 'otherCustomer', 'staff', 'admin', 'auditor', 'otherTenantAdmin', 'anonymous'] as const;
+type Caller = (typeof callers)[number];
+
+const routes = [
+  'PUT /v1/slots/{slotId}',
+  'GET /v1/slots/{slotId}',
+  'POST /v1/reservations',
+  'GET /v1/reservations/{reservationId}',
+  'POST /v1/reservations/{reservationId}/cancel',
+  'GET /v1/audit/streams/{streamId}',
+  'GET /v1/audit/reservations/{reservationId}?at=',
+] as const;
+type Route = (typeof routes)[number];
+
+// prettier-ignore
+const expected: Record<Route, Record<Caller, number>> = {
+  //                                                owner  otherCust staff  admin  auditor otherTenant anonymous
+  'PUT /v1/slots/{slotId}':                        row(403,   403,    403,   200,   403,    201,        401),
+  'GET /v1/slots/{slotId}':                        row(200,   200,    200,   200,   200,    404,        401),
+  'POST /v1/reservations':                         row(201,   201,    201,   201,   403,    404,        401),
+  'GET /v1/reservations/{reservationId}':          row(200,   404,    200,   200,   404,    404,        401),
+  'POST /v1/reservations/{reservationId}/cancel':  row(200,   404,    403,   200,   404,    404,        401),
+  'GET /v1/audit/streams/{streamId}':              row(403,   403,    403,   403,   200,    404,        401),
+  'GET /v1/audit/reservations/{reservationId}?at=': row(403,  403,    403,   403,   200,    404,        401),
+};
+// otherTenantAdmin's 201 on PUT is a slot of its own tenant that happens to share the id: tenant A's is untouched.
+
+function row(...statuses: number[]): Record<Caller, number> {
+  return Object.fromEntries(callers.map((caller, i) => [caller, statuses[i]!])) as Record<Caller, number>;
+}
+
+const TENANT_A = 'tenant-matrix-a';
+const TENANT_B = 'tenant-matrix-b';
+const OWNER_EMAIL = 'owner.matrix@example.com';
+const OWNER_NAME = 'Olga Matrix';
+const ACTIVITY = 'activity-matrix-secret';
+
+let ledger: TestLedger;
+let tokens: Record<Caller, string | undefined>;
+let slotId: string;
+/** A second slot of tenant A, for the PUT row: the other tenant's 201 there must not hide `slotId` from the rows below. */
+let putSlotId: string;
+
+const slotBody = (activityId = ACTIVITY, capacity = 500) => ({
+  activityId,
+  startsAt: '2026-12-01T09:00:00Z',
+  capacity,
+  unitPrice: { amount: 2500, currency: 'EUR' },
+});
+
+async function holdAsOwner(): Promise<string> {
+  const res = await ledger.call('POST', '/v1/reservations', {
+    token: tokens.owner,
+    headers: { 'idempotency-key': randomUUID() },
+    body: { slotId, seats: 1, customer: { name: OWNER_NAME, email: OWNER_EMAIL } },
+  });
+  expect(res.status).toBe(201);
+  return res.body.reservationId as string;
+}
+
+async function eventCount(): Promise<number> {
+  const { rows } = await ledger.db.asOwner<{ n: string }>('SELECT count(*) AS n FROM events');
+  return Number(rows[0]!.n);
+}
+
+beforeAll(async () => {
+  ledger = await startTestLedger();
+  tokens = {
+    owner: ledger.token({ tenantId: TENANT_A, sub: 'matrix-owner', email: OWNER_EMAIL }),
+    otherCustomer: ledger.token({ tenantId: TENANT_A, sub: 'matrix-other-customer', email: 'other@example.com' }),
+    staff: ledger.token({ tenantId: TENANT_A, sub: 'matrix-staff', groups: ['staff'] }),
+    admin: ledger.token({ tenantId: TENANT_A, sub: 'matrix-admin', groups: ['admin'] }),
+    auditor: ledger.token({ tenantId: TENANT_A, sub: 'matrix-auditor', groups: ['auditor'] }),
+    otherTenantAdmin: ledger.token({ tenantId: TENANT_B, sub: 'matrix-b-admin', groups: ['admin', 'staff', 'auditor'] }),
+    anonymous: undefined,
+  };
+  slotId = `matrix-${randomUUID().slice(0, 8)}`;
+  putSlotId = `matrix-put-${randomUUID().slice(0, 8)}`;
+  for (const id of [slotId, putSlotId]) {
+    expect((await ledger.call('PUT', `/v1/slots/${id}`, { token: tokens.admin, body: slotBody() })).status).toBe(201);
+  }
+});
+afterAll(async () => {
+  await ledger.close();
+});
+
+type Request = { method: string; path: string; body?: unknown; headers?: Record<string, string> };
+
+/** The request of one cell; ids that the caller must not learn about come from `reservationId`. */
+function requestFor(route: Route, caller: Caller, reservationId: string, targetSlot = slotId): Request {
+  switch (route) {
+    case 'PUT /v1/slots/{slotId}':
+      // The other tenant defines "its" slot with the same id but other values, to see which one it gets back.
+      return {
+        method: 'PUT',
+        path: `/v1/slots/${targetSlot === slotId ? putSlotId : targetSlot}`,
+        body: caller === 'otherTenantAdmin' ? slotBody('b-activity', 7) : slotBody(),
+      };
+    case 'GET /v1/slots/{slotId}':
+      return { method: 'GET', path: `/v1/slots/${targetSlot}` };
+    case 'POST /v1/reservations':
+      return {
+        method: 'POST',
+        path: '/v1/reservations',
+        headers: { 'idempotency-key': randomUUID() },
+        body: { slotId: targetSlot, seats: 1, customer: { name: 'Someone', email: 'someone@example.com' } },
+      };
+    case 'GET /v1/reservations/{reservationId}':
+      return { method: 'GET', path: `/v1/reservations/${reservationId}` };
+    case 'POST /v1/reservations/{reservationId}/cancel':
+      return { method: 'POST', path: `/v1/reservations/${reservationId}/cancel` };
+    case 'GET /v1/audit/streams/{streamId}':
+      return { method: 'GET', path: `/v1/audit/streams/reservation-${reservationId}` };
+    case 'GET /v1/audit/reservations/{reservationId}?at=':
+      return { method: 'GET', path: `/v1/audit/reservations/${reservationId}?at=${encodeURIComponent(ledger.clock.now().toISOString())}` };
+  }
+}
+
+function send(request: Request, caller: Caller): Promise<TestResponse> {
+  const token = tokens[caller];
+  return ledger.call(request.method, request.path, {
+    ...(token === undefined ? {} : { token }),
+    ...(request.body === undefined ? {} : { body: request.body }),
+    ...(request.headers === undefined ? {} : { headers: request.headers }),
+  });
+}
+
+const cells = routes.flatMap((route) => callers.map((caller) => [route, caller, expected[route][caller]] as const));
+
+describe('role × route matrix', () => {
+  it('lists every route the server has', () => {
+    for (const route of routes) {
+      const [method, path] = route.split(' ') as [string, string];
+      const url = path.replace('?at=', '').replaceAll(/\{(\w+)\}/g, ':$1');
+      expect(ledger.server.hasRoute({ method: method as 'GET', url }), route).toBe(true);
+    }
+  });
+
+  it.each(cells)('%s as %s → %i', async (route, caller, status) => {
+    // A fresh reservation per cell: a cancel that succeeds must not change what the next cell sees.
+    const reservationId = await holdAsOwner();
+    const before = await eventCount();
+    const request = requestFor(route, caller, reservationId);
+    const res = await send(request, caller);
+    const text = JSON.stringify(res.body);
+    expect(res.status, text).toBe(status);
+
+    if (status >= 400) {
+      expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      expect(res.body).toMatchObject({ status, code: expect.any(String), title: expect.any(String), detail: expect.any(String) });
+      expect(await eventCount(), 'a refusal wrote events').toBe(before);
+    }
+    if (status >= 400 || caller === 'otherTenantAdmin') {
+      // Nothing of tenant A: not the customer, not the activity, not the tenant, and not the
+      // reservation id unless the caller sent it in the URL (the 404 names what was asked for).
+      for (const secret of [OWNER_EMAIL, OWNER_NAME, ACTIVITY, TENANT_A, 'matrix-owner']) expect(text, secret).not.toContain(secret);
+      if (!request.path.includes(reservationId)) expect(text).not.toContain(reservationId);
+      for (const field of ['seats', 'total', 'events', 'payments', 'held', 'sold']) {
+        if (!(caller === 'otherTenantAdmin' && status < 400)) expect(res.body).not.toHaveProperty(field);
+      }
+    }
+    if (caller === 'otherTenantAdmin' && status === 404) {
+      // Indistinguishable from a thing that never existed.
+      const missing = requestFor(route, caller, randomUUID(), `missing-${randomUUID().slice(0, 8)}`);
+      const control = await send(missing, caller);
+      expect(control.status).toBe(404);
+      const normalise = (body: unknown, req: Request) =>
+        JSON.stringify(body).replaceAll(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, '<id>').replaceAll(
+          (req.body as { slotId?: string } | undefined)?.slotId ?? req.path.split('/').pop()!,
+          '<slot>',
+        );
+      expect(normalise(res.body, request)).toBe(normalise(control.body, missing));
+    }
+    if (caller === 'otherTenantAdmin' && route === 'PUT /v1/slots/{slotId}') {
+      expect(res.body).toMatchObject({ slotId: putSlotId, activityId: 'b-activity', capacity: 7, held: 0 });
+      const mine = await ledger.call('GET', `/v1/slots/${putSlotId}`, { token: tokens.admin });
+      expect(mine.body).toMatchObject({ activityId: ACTIVITY, capacity: 500 });
+    }
+    if (status < 300 && caller !== 'otherTenantAdmin' && route.includes('{reservationId}')) {
+      expect(text).toContain(reservationId);
+    }
+  });
+});
