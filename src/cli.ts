@@ -8,9 +8,11 @@ import { type Logger, startLedger } from './main.js';
 const USAGE = `usage: ledger <command>
   serve                  migrate, then serve HTTP on HOST:PORT
   migrate                apply pending migrations
-  verify                 check every stream's hash chain and every projection against a rebuild
+  verify                 check every stream's hash chain, every projection against a rebuild, and the signed checkpoints
+  checkpoint             record a signed checkpoint of every stream's head (the server also takes one hourly)
   replay <streamId> --tenant T   print each event of a stream and the state after it
   rebuild-projections    rebuild every read model from the event log
+  reconcile [--older-than SECONDS]   ask the providers about payments still open after SECONDS (default 600)
   dev-token --tenant T [--groups admin,staff] [--sub S] [--email E] [--ttl SECONDS]`;
 
 const log: Logger = {
@@ -50,6 +52,14 @@ async function withDatabase<T>(work: (url: string) => Promise<T>): Promise<T> {
   }
 }
 
+function reconcileAge(args: readonly string[]): number | undefined {
+  const at = args.indexOf('--older-than');
+  if (at < 0) return undefined;
+  const value = args[at + 1];
+  if (value === undefined || !/^\d+$/.test(value)) throw new ConfigError('--older-than takes a whole number of seconds', { keys: [] });
+  return Number(value);
+}
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...args] = argv;
   switch (command) {
@@ -72,6 +82,19 @@ async function main(argv: string[]): Promise<number> {
       if (config.nodeEnv === 'production') throw new ConfigError('dev-token is not available in production', { keys: ['NODE_ENV'] });
       console.log(await runDevTokenCommand(args, config.dataDir));
       return 0;
+    }
+    case 'checkpoint': {
+      const { runCheckpointCommand } = await import('./audit/checkpointsCommand.js');
+      return withDatabase((url) => runCheckpointCommand(url));
+    }
+    case 'reconcile': {
+      const config = await loadConfig();
+      const olderThanSeconds = reconcileAge(args);
+      const { runReconcileCommand } = await import('./payments/reconcileCommand.js');
+      return withDatabase(async (url) => {
+        console.log(JSON.stringify(await runReconcileCommand(url, config, olderThanSeconds, log)));
+        return 0;
+      });
     }
     case 'verify':
     case 'replay':

@@ -7,8 +7,14 @@ import { redactConfig } from './config/redact.js';
 import { migrate } from './db/migrate.js';
 import { openDatabase } from './db/openDatabase.js';
 import { createDatabasePool } from './db/pool.js';
+import { ledgerLoggerOptions } from './http/hardening/logOptions.js';
 import { buildServer } from './http/server.js';
 import { createIdentityFromConfig } from './identity/identityFromConfig.js';
+import { DAILY_REPORTS_CONSUMER, dailyReportsConsumer } from '../projections/reports/dailyReports.js';
+import { startCheckpointJob } from './audit/checkpointsJob.js';
+import { startConsumers } from './consumers/startConsumers.js';
+import { auditAndReportsPlugins } from './http/routes/auditAndReportsPlugins.js';
+import { createPaymentsModule } from './payments/module.js';
 
 export type RunningLedger = {
   readonly server: FastifyInstance;
@@ -19,6 +25,11 @@ export type RunningLedger = {
 export type Logger = { info(msg: string): void; warn(msg: string): void; error(msg: string, err?: unknown): void };
 
 const SWEEP_INTERVAL_MS = 5_000;
+/** How often the server asks providers about quiet open payments, and refunds still to send. */
+const RECONCILE_INTERVAL_MS = 60_000;
+const REFUND_DISPATCH_INTERVAL_MS = 15_000;
+/** A payment quiet this long is asked about: webhooks normally arrive within seconds. */
+const RECONCILE_AFTER_SECONDS = 300;
 
 /** The composition root: config → database → adapters → use cases → HTTP. */
 export async function startLedger(config: AppConfig, log: Logger): Promise<RunningLedger> {
@@ -40,14 +51,16 @@ export async function startLedger(config: AppConfig, log: Logger): Promise<Runni
     if (identity.mode === 'dev') log.warn(identity.description);
     else log.info(identity.description);
     const verifier = identity.verifier;
+    const auditAndReports = auditAndReportsPlugins(pool, [DAILY_REPORTS_CONSUMER]);
+    const payments = createPaymentsModule(app, config, (message, error) => log.error(message, error));
     const server = await buildServer({
       app,
       verifier,
       users: createUserDirectory(pool, clock),
-      logger: {
-        level: config.nodeEnv === 'test' ? 'warn' : 'info',
-        redact: ['req.headers.authorization', 'req.headers["stripe-signature"]', 'req.headers["x-signature"]'],
-      },
+      logger: ledgerLoggerOptions({ level: config.nodeEnv === 'test' ? 'warn' : 'info' }),
+      v1Plugins: [...auditAndReports.v1Plugins, ...(payments.serverDeps.v1Plugins ?? [])],
+      rootPlugins: [...auditAndReports.rootPlugins, ...(payments.serverDeps.rootPlugins ?? [])],
+      ...(payments.serverDeps.afterCancel ? { afterCancel: payments.serverDeps.afterCancel } : {}),
     });
     stopSteps.push(() => server.close());
     const sweeper = setInterval(() => {
@@ -55,6 +68,35 @@ export async function startLedger(config: AppConfig, log: Logger): Promise<Runni
     }, SWEEP_INTERVAL_MS);
     sweeper.unref();
     stopSteps.push(async () => clearInterval(sweeper));
+    // One run at a time per job: a slow provider must not pile up overlapping runs.
+    const periodic = (name: string, intervalMs: number, run: () => Promise<unknown>) => {
+      let running = false;
+      const timer = setInterval(() => {
+        if (running) return;
+        running = true;
+        run()
+          .catch((error: unknown) => log.error(`${name} failed`, error))
+          .finally(() => {
+            running = false;
+          });
+      }, intervalMs);
+      timer.unref();
+      stopSteps.push(async () => clearInterval(timer));
+    };
+    periodic('payment reconciliation', RECONCILE_INTERVAL_MS, () => payments.reconcile({ olderThanSeconds: RECONCILE_AFTER_SECONDS }));
+    periodic('refund dispatch', REFUND_DISPATCH_INTERVAL_MS, () => payments.refunds.dispatchDue());
+    stopSteps.push(() => payments.refunds.idle());
+    // Asynchronous read models and the hourly signed checkpoint (issue 5: auditors and the backoffice).
+    const consumers = await startConsumers(pool, [dailyReportsConsumer], {
+      databaseUrl: database.url,
+      onError: (error, consumer) => log.error(`consumer ${consumer}: batch failed, will retry`, error),
+    });
+    stopSteps.push(() => consumers.stop());
+    const checkpoints = startCheckpointJob(pool, {
+      onCreated: (checkpoint) => log.info(`ledger checkpoint ${checkpoint.id}: ${checkpoint.streamCount} streams, ${checkpoint.hash}`),
+      onError: (error) => log.error('ledger checkpoint failed, will retry next interval', error),
+    });
+    stopSteps.push(() => checkpoints.stop());
     const url = await server.listen({ host: config.host, port: config.port });
     log.info(`booking ledger listening on ${url}`);
     return { server, url, stop };

