@@ -25,6 +25,9 @@ export async function createDatabasePool(url: string, options: PoolOptions = {})
   return createPool(url, {
     interceptors: [rowSchemaInterceptor],
     maximumPoolSize: options.maximumPoolSize ?? 20,
+    // slonik's default reset runs DISCARD ALL on every release: a round trip per request and lost
+    // plan caches. Nothing here sets session state — tenant settings are transaction-local — so skip it.
+    resetConnection: async () => undefined,
     // Timestamps stay ISO strings and bigint-ish counters stay exact; zod row schemas decide the final shape.
     typeParsers: [
       { name: 'int8', parse: (value) => Number.parseInt(value, 10) },
