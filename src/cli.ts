@@ -8,8 +8,8 @@ import { type Logger, startLedger } from './main.js';
 const USAGE = `usage: ledger <command>
   serve                  migrate, then serve HTTP on HOST:PORT
   migrate                apply pending migrations
-  verify                 check every stream's hash chain, every projection against a rebuild, and the signed checkpoints
-  checkpoint             record a signed checkpoint of every stream's head (the server also takes one hourly)
+  verify                 check every stream's hash chain, every projection against a rebuild, and the hash-chained checkpoints
+  checkpoint             record a hash-chained checkpoint of every stream's head (the server also takes one hourly)
   replay <streamId> --tenant T   print each event of a stream and the state after it
   rebuild-projections    rebuild every read model from the event log
   reconcile [--older-than SECONDS]   ask the providers about payments still open after SECONDS (default 600)
