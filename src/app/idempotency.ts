@@ -22,7 +22,17 @@ const storedKeyRow = z.object({
   state: z.enum(['in_flight', 'completed']),
   response_status: z.number().nullable(),
   response_body: z.unknown(),
+  stale: z.boolean(),
 });
+
+export type ClaimOptions = {
+  /**
+   * For claims committed on their own before slow work (a provider call): an in-flight claim older
+   * than this belongs to a request that died, and this request may take it over. Claims made inside
+   * the command's own transaction never need it — they are never seen in flight.
+   */
+  readonly takeOverInFlightAfterSeconds?: number;
+};
 
 export function requestFingerprint(request: IdempotentRequest): string {
   return createHash('sha256')
@@ -40,6 +50,7 @@ export async function claimIdempotencyKey(
   tx: CommonQueryMethods,
   request: IdempotentRequest,
   now: string,
+  options: ClaimOptions = {},
 ): Promise<StoredResponse | null> {
   const fingerprint = requestFingerprint(request);
   const claimed = await tx.maybeOne(sql.type(z.object({ claimed: z.boolean() }))`
@@ -50,19 +61,37 @@ export async function claimIdempotencyKey(
     ON CONFLICT DO NOTHING
     RETURNING true AS claimed`);
   if (claimed) return null;
+  const takeOverAfter = options.takeOverInFlightAfterSeconds ?? null;
   const stored = await tx.one(sql.type(storedKeyRow)`
-    SELECT request_hash, state, response_status, response_body FROM idempotency_keys
-    WHERE tenant_id = ${request.tenantId} AND subject = ${request.subject} AND idempotency_key = ${request.key}`);
+    SELECT request_hash, state, response_status, response_body,
+      COALESCE(created_at <= ${now}::timestamptz - make_interval(secs => ${takeOverAfter}), false) AS stale
+    FROM idempotency_keys
+    WHERE tenant_id = ${request.tenantId} AND subject = ${request.subject} AND idempotency_key = ${request.key}
+    FOR UPDATE`);
   if (stored.request_hash !== fingerprint) {
     refuse({
       kind: 'IdempotencyKeyReused',
       message: 'this Idempotency-Key was already used with a different request',
     });
   }
-  if (stored.state === 'in_flight' || stored.response_status === null) {
+  if (stored.state === 'completed' && stored.response_status !== null) {
+    return { status: stored.response_status, body: stored.response_body };
+  }
+  if (!stored.stale) {
     refuse({ kind: 'IdempotencyKeyInFlight', message: 'a request with this Idempotency-Key is still running' });
   }
-  return { status: stored.response_status, body: stored.response_body };
+  await tx.query(sql.typeAlias('void')`
+    UPDATE idempotency_keys SET created_at = ${now}::timestamptz
+    WHERE tenant_id = ${request.tenantId} AND subject = ${request.subject} AND idempotency_key = ${request.key}`);
+  return null;
+}
+
+/** Gives a key back after the work it claimed failed before anything was recorded, so a retry can run. */
+export async function releaseIdempotencyKey(db: CommonQueryMethods, request: IdempotentRequest): Promise<void> {
+  await db.query(sql.typeAlias('void')`
+    DELETE FROM idempotency_keys
+    WHERE tenant_id = ${request.tenantId} AND subject = ${request.subject} AND idempotency_key = ${request.key}
+      AND state = 'in_flight'`);
 }
 
 export async function storeIdempotentResponse(

@@ -1,6 +1,4 @@
 import { createHash } from 'node:crypto';
-import type { CommonQueryMethods } from 'slonik';
-import { z } from 'zod';
 import { illegalTransition, isDomainError } from '../../domain/errors.js';
 import {
   decidePayment,
@@ -9,7 +7,6 @@ import {
   type PaymentEvent,
   type Provider,
 } from '../../domain/payment.js';
-import { sql } from '../../db/sql.js';
 import { withTransaction } from '../../db/transaction.js';
 import { hasRole } from '../../identity/principal.js';
 import { accountOf, type CreatedPayment, type PaymentProvider } from '../../payments/provider.js';
@@ -17,7 +14,13 @@ import { foldPaymentRow, savePaymentView } from '../../../projections/paymentVie
 import { readReservationView, type ReservationView } from '../../../projections/reservationView.js';
 import type { AppDeps, Caller } from '../context.js';
 import { metadataFor } from '../context.js';
-import { type IdempotentRequest, requestFingerprint, type StoredResponse, storeIdempotentResponse } from '../idempotency.js';
+import {
+  claimIdempotencyKey,
+  type IdempotentRequest,
+  releaseIdempotencyKey,
+  type StoredResponse,
+  storeIdempotentResponse,
+} from '../idempotency.js';
 import type { IdempotentResult } from '../holdSeats.js';
 import { forbidden, notFound, type Outcome, refuse, runRefusable } from '../outcome.js';
 import { mayReadReservation } from '../policy.js';
@@ -39,56 +42,6 @@ export function paymentIdentity(request: Pick<IdempotentRequest, 'tenantId' | 's
   const variant = ((Number.parseInt(hex[16] ?? '0', 16) & 0x3) | 0x8).toString(16);
   const paymentId = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
   return { paymentId, providerIdempotencyKey: `ledger-payment-${hex.slice(0, 48)}` };
-}
-
-const claimRow = z.object({ claimed: z.boolean() });
-const storedKeyRow = z.object({
-  request_hash: z.string(),
-  state: z.enum(['in_flight', 'completed']),
-  response_status: z.number().nullable(),
-  response_body: z.unknown(),
-  stale: z.boolean(),
-});
-
-/**
- * Claims the key in its own short transaction (the provider call must not run inside one). Returns
- * the response to replay, or null when this request owns the key — freshly, or by taking over a
- * claim whose request died more than a minute ago.
- */
-async function claimKey(tx: CommonQueryMethods, request: IdempotentRequest, now: string): Promise<StoredResponse | null> {
-  const fingerprint = requestFingerprint(request);
-  const claimed = await tx.maybeOne(sql.type(claimRow)`
-    INSERT INTO idempotency_keys (tenant_id, subject, idempotency_key, request_method, request_path, request_hash,
-      state, created_at)
-    VALUES (${request.tenantId}, ${request.subject}, ${request.key}, ${request.method}, ${request.path},
-      ${fingerprint}, 'in_flight', ${now}::timestamptz)
-    ON CONFLICT DO NOTHING
-    RETURNING true AS claimed`);
-  if (claimed) return null;
-  const stored = await tx.one(sql.type(storedKeyRow)`
-    SELECT request_hash, state, response_status, response_body,
-      created_at <= ${now}::timestamptz - make_interval(secs => ${IN_FLIGHT_TAKEOVER_SECONDS}) AS stale
-    FROM idempotency_keys
-    WHERE tenant_id = ${request.tenantId} AND subject = ${request.subject} AND idempotency_key = ${request.key}
-    FOR UPDATE`);
-  if (stored.request_hash !== fingerprint) {
-    refuse({ kind: 'IdempotencyKeyReused', message: 'this Idempotency-Key was already used with a different request' });
-  }
-  if (stored.state === 'completed' && stored.response_status !== null) {
-    return { status: stored.response_status, body: stored.response_body };
-  }
-  if (!stored.stale) refuse({ kind: 'IdempotencyKeyInFlight', message: 'a request with this Idempotency-Key is still running' });
-  await tx.query(sql.typeAlias('void')`
-    UPDATE idempotency_keys SET created_at = ${now}::timestamptz
-    WHERE tenant_id = ${request.tenantId} AND subject = ${request.subject} AND idempotency_key = ${request.key}`);
-  return null;
-}
-
-async function releaseKey(deps: AppDeps, request: IdempotentRequest): Promise<void> {
-  await deps.pool.query(sql.typeAlias('void')`
-    DELETE FROM idempotency_keys
-    WHERE tenant_id = ${request.tenantId} AND subject = ${request.subject} AND idempotency_key = ${request.key}
-      AND state = 'in_flight'`);
 }
 
 function payableReservation(caller: Caller, view: ReservationView | null, reservationId: string, now: string): ReservationView {
@@ -127,7 +80,7 @@ export async function startPayment(
       deps.pool,
       async (tx) => {
         const now = deps.clock().toISOString();
-        const replay = await claimKey(tx, request, now);
+        const replay = await claimIdempotencyKey(tx, request, now, { takeOverInFlightAfterSeconds: IN_FLIGHT_TAKEOVER_SECONDS });
         if (replay) return { kind: 'replay' as const, response: replay };
         const view = payableReservation(caller, await readReservationView(tx, tenantId, input.reservationId), input.reservationId, now);
         return { kind: 'owned' as const, view };
@@ -154,7 +107,7 @@ export async function startPayment(
       idempotencyKey: providerIdempotencyKey,
     });
   } catch (error) {
-    await releaseKey(deps, request);
+    await releaseIdempotencyKey(deps.pool, request);
     throw error;
   }
 
