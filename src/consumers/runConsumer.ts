@@ -27,6 +27,9 @@ const DEFAULT_POLL_INTERVAL_MS = 1_000;
  * commit notification or the poll interval ends. Restarting it anywhere continues from its
  * checkpoint, since the checkpoint is the only state it keeps.
  */
+const NOTICE_RETRY_MS = 50;
+const NOTICE_RETRIES = 100;
+
 export async function runConsumer(pool: DatabasePool, consumer: Consumer, options: RunConsumerOptions): Promise<RunningConsumer> {
   const pollIntervalMs = options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
   const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
@@ -37,10 +40,10 @@ export async function runConsumer(pool: DatabasePool, consumer: Consumer, option
     notified = true;
     wakeUp?.();
   };
-  const sleep = () =>
+  const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
       if (notified || stopped) return resolve();
-      const timer = setTimeout(resolve, pollIntervalMs);
+      const timer = setTimeout(resolve, ms);
       wakeUp = () => {
         clearTimeout(timer);
         resolve();
@@ -55,17 +58,31 @@ export async function runConsumer(pool: DatabasePool, consumer: Consumer, option
   }
 
   const loop = async () => {
+    // Notified commits not yet read: the gap-safe read holds events back while any older transaction
+    // in the cluster is still open, so after a notification that found nothing, look again soon
+    // instead of waiting a whole poll interval.
+    let noticeRetries = 0;
     while (!stopped) {
+      if (notified) noticeRetries = NOTICE_RETRIES;
       notified = false;
       let full = false;
+      let handled = false;
       try {
         const outcome = await processNextBatch(pool, consumer, { batchSize, clock: options.clock });
+        handled = outcome.kind === 'handled' && outcome.events > 0;
         full = outcome.kind === 'handled' && outcome.events === batchSize;
       } catch (error) {
         options.onError(error, consumer.name);
       }
+      if (handled) noticeRetries = 0;
       // A full batch means more may be waiting: read on without sleeping.
-      if (!full) await sleep();
+      if (full) continue;
+      if (noticeRetries > 0) {
+        noticeRetries -= 1;
+        await sleep(NOTICE_RETRY_MS);
+      } else {
+        await sleep(pollIntervalMs);
+      }
     }
   };
   const running = loop();
