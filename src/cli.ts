@@ -8,8 +8,10 @@ import { type Logger, startLedger } from './main.js';
 const USAGE = `usage: ledger <command>
   serve                  migrate, then serve HTTP on HOST:PORT
   migrate                apply pending migrations
-  verify                 check every stream's hash chain, every projection against a rebuild, and the hash-chained checkpoints
-  checkpoint             record a hash-chained checkpoint of every stream's head (the server also takes one hourly)
+  verify [--public-key FILE]   check every stream's hash chain, every projection against a rebuild, and the
+                         signed checkpoints (against FILE, an auditor's copy of the public key, or the configured key)
+  checkpoint             record a signed, hash-chained checkpoint of every stream's head (the server also takes one hourly)
+  checkpoint --public-key   print the public key that verifies checkpoints (SPKI PEM), for auditors to keep
   replay <streamId> --tenant T   print each event of a stream and the state after it
   rebuild-projections    rebuild every read model from the event log
   reconcile [--older-than SECONDS]   ask the providers about payments still open after SECONDS (default 600)
@@ -84,8 +86,14 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'checkpoint': {
+      const { checkpointSignerFromConfig } = await import('./audit/checkpointSignerFromConfig.js');
+      const signer = await checkpointSignerFromConfig(await loadConfig());
+      if (args.includes('--public-key')) {
+        process.stdout.write(signer.publicKeyPem);
+        return 0;
+      }
       const { runCheckpointCommand } = await import('./audit/checkpointsCommand.js');
-      return withDatabase((url) => runCheckpointCommand(url));
+      return withDatabase((url) => runCheckpointCommand(url, signer));
     }
     case 'reconcile': {
       const config = await loadConfig();
@@ -96,7 +104,11 @@ async function main(argv: string[]): Promise<number> {
         return 0;
       });
     }
-    case 'verify':
+    case 'verify': {
+      const { runVerifyCommand, trustedCheckpointKeyFor } = await import('./audit/auditCommands.js');
+      const trustedKey = await trustedCheckpointKeyFor(args, await loadConfig());
+      return withDatabase((url) => runVerifyCommand(url, trustedKey));
+    }
     case 'replay':
     case 'rebuild-projections': {
       const { runAuditCommand } = await import('./audit/auditCommands.js');

@@ -11,6 +11,8 @@ import { ledgerLoggerOptions } from './http/hardening/logOptions.js';
 import { buildServer } from './http/server.js';
 import { createIdentityFromConfig } from './identity/identityFromConfig.js';
 import { DAILY_REPORTS_CONSUMER, dailyReportsConsumer } from '../projections/reports/dailyReports.js';
+import { checkpointSignerFromConfig } from './audit/checkpointSignerFromConfig.js';
+import { verifyingKeyOf } from './audit/checkpointSigning.js';
 import { startCheckpointJob } from './audit/checkpointsJob.js';
 import { startConsumers } from './consumers/startConsumers.js';
 import { auditAndReportsPlugins } from './http/routes/auditAndReportsPlugins.js';
@@ -51,7 +53,9 @@ export async function startLedger(config: AppConfig, log: Logger): Promise<Runni
     if (identity.mode === 'dev') log.warn(identity.description);
     else log.info(identity.description);
     const verifier = identity.verifier;
-    const auditAndReports = auditAndReportsPlugins(pool, [DAILY_REPORTS_CONSUMER]);
+    const checkpointSigner = await checkpointSignerFromConfig(config);
+    log.info(`ledger checkpoints are signed with Ed25519 key ${checkpointSigner.keyId}`);
+    const auditAndReports = auditAndReportsPlugins(pool, [DAILY_REPORTS_CONSUMER], verifyingKeyOf(checkpointSigner));
     const payments = createPaymentsModule(app, config, (message, error) => log.error(message, error));
     const server = await buildServer({
       app,
@@ -93,6 +97,8 @@ export async function startLedger(config: AppConfig, log: Logger): Promise<Runni
     });
     stopSteps.push(() => consumers.stop());
     const checkpoints = startCheckpointJob(pool, {
+      signer: checkpointSigner,
+      // The hash in the log is an anchor outside the database: logs are shipped elsewhere.
       onCreated: (checkpoint) => log.info(`ledger checkpoint ${checkpoint.id}: ${checkpoint.streamCount} streams, ${checkpoint.hash}`),
       onError: (error) => log.error('ledger checkpoint failed, will retry next interval', error),
     });

@@ -1,9 +1,13 @@
+import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { foldFor } from '../app/aggregates.js';
 import { createDatabasePool } from '../db/pool.js';
 import { sql } from '../db/sql.js';
 import { findChainBreak } from '../ledger/hashChain.js';
 import { readStream } from '../ledger/readStream.js';
+import type { AppConfig } from '../config/config.js';
+import { checkpointSignerFromConfig } from './checkpointSignerFromConfig.js';
+import { type CheckpointVerifyingKey, parseCheckpointPublicKey, verifyingKeyOf } from './checkpointSigning.js';
 import { rebuildProjections } from './rebuildProjections.js';
 import { verifyLedger } from './verifyLedger.js';
 
@@ -47,20 +51,35 @@ async function replay(args: readonly string[], url: string): Promise<number> {
   }
 }
 
-export async function runAuditCommand(command: 'verify' | 'replay' | 'rebuild-projections', args: readonly string[], url: string): Promise<number> {
+/**
+ * The key checkpoints must be signed with: an auditor's own copy of the public key (`--public-key
+ * FILE`) when given — the database cannot vouch for itself — else the configured signing key's.
+ */
+export async function trustedCheckpointKeyFor(
+  args: readonly string[],
+  config: Pick<AppConfig, 'checkpointSigningKey' | 'dataDir'>,
+): Promise<CheckpointVerifyingKey> {
+  const file = flag(args, '--public-key');
+  if (file !== undefined) return parseCheckpointPublicKey(await readFile(file, 'utf8'));
+  return verifyingKeyOf(await checkpointSignerFromConfig(config));
+}
+
+/** `ledger verify`: prints the report; exits 1 when anything does not verify. */
+export async function runVerifyCommand(url: string, trustedCheckpointKey: CheckpointVerifyingKey): Promise<number> {
+  const pool = await createDatabasePool(url, { maximumPoolSize: 2 });
+  try {
+    const report = await verifyLedger(pool, { trustedCheckpointKey });
+    console.log(JSON.stringify(report, null, 2));
+    return report.ok ? 0 : 1;
+  } finally {
+    await pool.end();
+  }
+}
+
+export async function runAuditCommand(command: 'replay' | 'rebuild-projections', args: readonly string[], url: string): Promise<number> {
   switch (command) {
     case 'replay':
       return replay(args, url);
-    case 'verify': {
-      const pool = await createDatabasePool(url, { maximumPoolSize: 2 });
-      try {
-        const report = await verifyLedger(pool);
-        console.log(JSON.stringify(report, null, 2));
-        return report.ok ? 0 : 1;
-      } finally {
-        await pool.end();
-      }
-    }
     case 'rebuild-projections': {
       const pool = await createDatabasePool(url, { maximumPoolSize: 2 });
       try {

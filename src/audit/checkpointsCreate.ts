@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { sql } from '../db/sql.js';
 import { checkpointHash, createHeadsDigest, GENESIS_CHECKPOINT_HASH } from './checkpointsDigest.js';
 import { forEachCheckpointHead } from './checkpointsHeads.js';
+import type { CheckpointSigner } from './checkpointSigning.js';
 
 export type LedgerCheckpoint = {
   readonly id: number;
@@ -12,6 +13,9 @@ export type LedgerCheckpoint = {
   readonly headsDigest: string;
   readonly prevCheckpointHash: string;
   readonly hash: string;
+  readonly signingKeyId: string;
+  /** Ed25519 over `hash`, base64. */
+  readonly signature: string;
 };
 
 const idRow = z.object({ id: z.number() });
@@ -21,9 +25,13 @@ const countsRow = z.object({ stream_count: z.number(), event_count: z.number() }
 /**
  * Records every stream's head (version, hash) as of one snapshot, and chains the checkpoint to
  * the one before. The heads are copied inside the database in one statement; only the digest is
- * computed here, over the copied rows, page by page.
+ * computed here, over the copied rows, page by page. The checkpoint's hash is signed with `signer`.
  */
-export async function createCheckpoint(pool: DatabasePool, clock: () => Date = () => new Date()): Promise<LedgerCheckpoint> {
+export async function createCheckpoint(
+  pool: DatabasePool,
+  signer: CheckpointSigner,
+  clock: () => Date = () => new Date(),
+): Promise<LedgerCheckpoint> {
   return pool.connect(async (connection) =>
     connection.transaction(async (tx) => {
       // One snapshot for heads and counts; a concurrent append simply lands after this checkpoint.
@@ -53,12 +61,14 @@ export async function createCheckpoint(pool: DatabasePool, clock: () => Date = (
       };
       const prevCheckpointHash = prev?.hash ?? GENESIS_CHECKPOINT_HASH;
       const hash = checkpointHash(prevCheckpointHash, content);
+      const signature = signer.sign(hash);
       await tx.query(sql.typeAlias('void')`
-        INSERT INTO ledger_checkpoints (id, created_at, stream_count, event_count, heads_digest, prev_checkpoint_hash, hash)
+        INSERT INTO ledger_checkpoints
+          (id, created_at, stream_count, event_count, heads_digest, prev_checkpoint_hash, hash, signing_key_id, signature)
         OVERRIDING SYSTEM VALUE
         VALUES (${id}, ${content.createdAt}::timestamptz, ${content.streamCount}, ${content.eventCount},
-                ${content.headsDigest}, ${prevCheckpointHash}, ${hash})`);
-      return { id, ...content, prevCheckpointHash, hash };
+                ${content.headsDigest}, ${prevCheckpointHash}, ${hash}, ${signer.keyId}, ${signature})`);
+      return { id, ...content, prevCheckpointHash, hash, signingKeyId: signer.keyId, signature };
     }),
   );
 }

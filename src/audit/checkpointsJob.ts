@@ -1,5 +1,6 @@
 import type { DatabasePool } from 'slonik';
 import { createCheckpoint, type LedgerCheckpoint } from './checkpointsCreate.js';
+import type { CheckpointSigner } from './checkpointSigning.js';
 
 export const CHECKPOINT_INTERVAL_MS = 60 * 60 * 1000;
 
@@ -11,6 +12,7 @@ export const CHECKPOINT_INTERVAL_MS = 60 * 60 * 1000;
 export function startCheckpointJob(
   pool: DatabasePool,
   options: {
+    readonly signer: CheckpointSigner;
     readonly intervalMs?: number;
     readonly clock?: () => Date;
     readonly onCreated?: (checkpoint: LedgerCheckpoint) => void;
@@ -19,7 +21,7 @@ export function startCheckpointJob(
 ): { stop(): Promise<void> } {
   let inFlight: Promise<void> = Promise.resolve();
   const timer = setInterval(() => {
-    inFlight = createCheckpoint(pool, options.clock).then(
+    inFlight = createCheckpoint(pool, options.signer, options.clock).then(
       (checkpoint) => options.onCreated?.(checkpoint),
       (error: unknown) => options.onError(error),
     );

@@ -4,6 +4,7 @@ import { sql } from '../db/sql.js';
 import { type ChainBreak, findChainBreak } from '../ledger/hashChain.js';
 import { inlineProjections, projectionFor, type StreamProjection } from '../../projections/registry.js';
 import { forEachStream } from './streamsOfLog.js';
+import type { CheckpointVerifyingKey } from './checkpointSigning.js';
 import { type CheckpointReport, startCheckpointCheck } from './checkpointsVerify.js';
 
 export type ProjectionMismatch = {
@@ -26,6 +27,8 @@ export type VerificationReport = {
 export type VerifyOptions = {
   /** Only this tenant's streams and projection rows (an auditor sees their own tenant alone). */
   readonly tenantId?: string;
+  /** Every checkpoint must carry a valid signature by this key. */
+  readonly trustedCheckpointKey?: CheckpointVerifyingKey;
 };
 
 const scratchTable = (projection: StreamProjection) => `verify_${projection.table}`;
@@ -47,7 +50,10 @@ export async function verifyLedger(pool: DatabasePool, options: VerifyOptions = 
           CREATE TEMP TABLE ${sql.identifier([scratchTable(projection)])}
           (LIKE ${sql.identifier([projection.table])} INCLUDING ALL) ON COMMIT DROP`);
       }
-      const checkpointCheck = await startCheckpointCheck(tx, { tenantId: options.tenantId });
+      const checkpointCheck = await startCheckpointCheck(tx, {
+        ...(options.tenantId === undefined ? {} : { tenantId: options.tenantId }),
+        ...(options.trustedCheckpointKey ? { trustedKey: options.trustedCheckpointKey } : {}),
+      });
       const brokenChains: ChainBreak[] = [];
       let streams = 0;
       let events = 0;

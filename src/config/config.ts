@@ -48,6 +48,8 @@ export const appConfigSchema = z.object({
     webhookSecret: requiredText.optional(),
     apiBase: httpUrl.optional(),
   }),
+  /** Ed25519 PKCS#8 (PEM or base64 DER). Absent: a local key under `dataDir` (never in production). */
+  checkpointSigningKey: requiredText.optional(),
   aws: z.object({
     secretsId: requiredText.optional(),
     region: requiredText.optional(),

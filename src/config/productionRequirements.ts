@@ -12,6 +12,7 @@ export const requiredInProduction = [
   'STRIPE_WEBHOOK_SECRET',
   'MERCADOPAGO_ACCESS_TOKEN',
   'MERCADOPAGO_WEBHOOK_SECRET',
+  'LEDGER_CHECKPOINT_SIGNING_KEY',
 ] as const satisfies readonly EnvKey[];
 
 export function missingInProduction(values: EnvValues): EnvKey[] {

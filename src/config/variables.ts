@@ -20,6 +20,8 @@ export const configVariables = [
   { env: 'MERCADOPAGO_ACCESS_TOKEN', path: ['mercadopago', 'accessToken'], secret: true },
   { env: 'MERCADOPAGO_WEBHOOK_SECRET', path: ['mercadopago', 'webhookSecret'], secret: true },
   { env: 'MERCADOPAGO_API_BASE', path: ['mercadopago', 'apiBase'], secret: false },
+  // Signs ledger checkpoints; whoever holds it can vouch for a rewritten history.
+  { env: 'LEDGER_CHECKPOINT_SIGNING_KEY', path: ['checkpointSigningKey'], secret: true },
   { env: 'AWS_SECRETS_ID', path: ['aws', 'secretsId'], secret: false },
   { env: 'AWS_REGION', path: ['aws', 'region'], secret: false },
   { env: 'AWS_ENDPOINT_URL', path: ['aws', 'endpointUrl'], secret: false },

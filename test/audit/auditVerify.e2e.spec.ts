@@ -5,6 +5,10 @@ import { auditAndReportsPlugins } from '../../src/http/routes/auditAndReportsPlu
 import { DEFAULT_TEST_TENANT } from '../../src/identity/testing/tokens.js';
 import { startTestLedger, type TestLedger } from '../support/ledgerServer.js';
 import { rewriteStreamHistory } from './tamper.js';
+import { createTestCheckpointSigner } from '../support/checkpointSigner.js';
+import { verifyingKeyOf } from '../../src/audit/checkpointSigning.js';
+
+const signer = createTestCheckpointSigner();
 
 let ledger: TestLedger;
 let admin: string;
@@ -13,7 +17,7 @@ let otherAuditor: string;
 let staff: string;
 
 beforeAll(async () => {
-  ledger = await startTestLedger({ extend: (deps) => auditAndReportsPlugins(deps.pool, []) });
+  ledger = await startTestLedger({ extend: (deps) => auditAndReportsPlugins(deps.pool, [], verifyingKeyOf(signer)) });
   admin = ledger.token({ groups: ['admin'], sub: 'admin-1' });
   auditor = ledger.token({ groups: ['auditor'], sub: 'auditor-1' });
   otherAuditor = ledger.token({ groups: ['auditor'], sub: 'auditor-b', tenantId: 'tenant-b' });
@@ -36,7 +40,7 @@ describe('POST /v1/audit/verify', () => {
   it('reports exactly the contract fields, plus the checkpoint check, for auditors only', async () => {
     const slotId = await defineSlot(10);
     await defineSlot(12, slotId);
-    await createCheckpoint(ledger.deps.pool);
+    await createCheckpoint(ledger.deps.pool, signer);
 
     const report = await ledger.call('POST', '/v1/audit/verify', { token: auditor });
     expect(report.status).toBe(200);
@@ -55,7 +59,7 @@ describe('POST /v1/audit/verify', () => {
   it("names a rewritten stream to its own tenant's auditor only", async () => {
     const slotId = await defineSlot(20);
     await defineSlot(25, slotId);
-    await createCheckpoint(ledger.deps.pool);
+    await createCheckpoint(ledger.deps.pool, signer);
     await rewriteStreamHistory(ledger.db, DEFAULT_TEST_TENANT, `slot-${slotId}`, 1, {
       slotId,
       activityId: 'rewritten',

@@ -6,10 +6,21 @@ import { checkpointHash, GENESIS_CHECKPOINT_HASH } from '../../src/audit/checkpo
 import { verifyCheckpoints } from '../../src/audit/checkpointsVerify.js';
 import { verifyLedger } from '../../src/audit/verifyLedger.js';
 import { appendEvents } from '../consumers/logFixtures.js';
+import { createTestCheckpointSigner } from '../support/checkpointSigner.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { rewriteStreamHistory, tamperCheckpoint, tamperCheckpointHead, tamperEventData, truncateStream } from './tamper.js';
+import { verifyingKeyOf } from '../../src/audit/checkpointSigning.js';
+import {
+  forgeCheckpointChain,
+  rewriteStreamHistory,
+  tamperCheckpoint,
+  tamperCheckpointHead,
+  tamperCheckpointSignature,
+  tamperEventData,
+  truncateStream,
+} from './tamper.js';
 
 let db: TestDatabase;
+const signer = createTestCheckpointSigner();
 beforeAll(async () => {
   db = await createTestDatabase();
 });
@@ -35,14 +46,14 @@ async function tenantWithStreams(streams = 2, eventsPerStream = 4): Promise<{ te
 describe('signed checkpoints', () => {
   it('records every stream head and chains each checkpoint to the one before', async () => {
     const { tenantId } = await tenantWithStreams(3, 2);
-    const first = await createCheckpoint(db.pool);
+    const first = await createCheckpoint(db.pool, signer);
     expect(first.prevCheckpointHash).toBe(GENESIS_CHECKPOINT_HASH);
     expect(first.streamCount).toBeGreaterThanOrEqual(3);
     expect(first.hash).toBe(checkpointHash(first.prevCheckpointHash, {
       createdAt: first.createdAt, streamCount: first.streamCount, eventCount: first.eventCount, headsDigest: first.headsDigest,
     }));
     await appendEvents(db.pool, { tenantId, events: [{ type: 'Later', data: {} }] });
-    const second = await createCheckpoint(db.pool);
+    const second = await createCheckpoint(db.pool, signer);
     expect(second.prevCheckpointHash).toBe(first.hash);
     expect(second.streamCount).toBe(first.streamCount + 1);
     expect(second.eventCount).toBe(first.eventCount + 1);
@@ -53,7 +64,7 @@ describe('signed checkpoints', () => {
   });
 
   it('takes concurrent checkpoints one after another, in one chain', async () => {
-    const made = await Promise.all([createCheckpoint(db.pool), createCheckpoint(db.pool), createCheckpoint(db.pool)]);
+    const made = await Promise.all([createCheckpoint(db.pool, signer), createCheckpoint(db.pool, signer), createCheckpoint(db.pool, signer)]);
     const byId = [...made].sort((a, b) => a.id - b.id);
     expect(byId[1]!.prevCheckpointHash).toBe(byId[0]!.hash);
     expect(byId[2]!.prevCheckpointHash).toBe(byId[1]!.hash);
@@ -63,7 +74,7 @@ describe('signed checkpoints', () => {
   it('is taken periodically by the checkpoint job, which waits for a run in flight when stopped', async () => {
     const created: LedgerCheckpoint[] = [];
     const errors: unknown[] = [];
-    const job = startCheckpointJob(db.pool, { intervalMs: 30, onCreated: (c) => created.push(c), onError: (e) => errors.push(e) });
+    const job = startCheckpointJob(db.pool, { signer, intervalMs: 30, onCreated: (c) => created.push(c), onError: (e) => errors.push(e) });
     await new Promise((resolve) => setTimeout(resolve, 200));
     await job.stop();
     const count = created.length;
@@ -75,7 +86,7 @@ describe('signed checkpoints', () => {
   });
 
   it('cannot be updated or deleted, even by the table owner', async () => {
-    await createCheckpoint(db.pool);
+    await createCheckpoint(db.pool, signer);
     await expect(db.asOwner('UPDATE ledger_checkpoints SET event_count = 0')).rejects.toThrow(/append-only/);
     await expect(db.asOwner('DELETE FROM ledger_checkpoint_heads')).rejects.toThrow(/append-only/);
     await expect(db.asOwner('TRUNCATE ledger_checkpoints CASCADE')).rejects.toThrow(/append-only/);
@@ -83,7 +94,7 @@ describe('signed checkpoints', () => {
 
   it('names the stream and version of a tampered event, in the chain check and the checkpoint check', async () => {
     const { tenantId, streamIds } = await tenantWithStreams();
-    const checkpoint = await createCheckpoint(db.pool);
+    const checkpoint = await createCheckpoint(db.pool, signer);
     const streamId = streamIds[0]!;
     await tamperEventData(db, tenantId, streamId, 2, { step: 2, stream: 0, amount: 1_000_000 });
 
@@ -99,7 +110,7 @@ describe('signed checkpoints', () => {
 
   it('catches a history rewritten with its whole hash chain recomputed, which the chain check alone passes', async () => {
     const { tenantId, streamIds } = await tenantWithStreams();
-    const checkpoint = await createCheckpoint(db.pool);
+    const checkpoint = await createCheckpoint(db.pool, signer);
     const streamId = streamIds[1]!;
     await rewriteStreamHistory(db, tenantId, streamId, 2, { step: 2, stream: 1, amount: 1 });
 
@@ -115,7 +126,7 @@ describe('signed checkpoints', () => {
 
   it('catches events removed from the end of a stream, or a whole stream removed', async () => {
     const { tenantId, streamIds } = await tenantWithStreams();
-    const checkpoint = await createCheckpoint(db.pool);
+    const checkpoint = await createCheckpoint(db.pool, signer);
     await truncateStream(db, tenantId, streamIds[0]!, 4);
     await truncateStream(db, tenantId, streamIds[1]!, 1);
     const report = await verifyCheckpoints(db.pool, { tenantId });
@@ -130,17 +141,69 @@ describe('signed checkpoints', () => {
 
   it('keeps other tenants out of a scoped report', async () => {
     const clean = await tenantWithStreams(1, 1);
-    await createCheckpoint(db.pool);
+    await createCheckpoint(db.pool, signer);
     const report = await verifyLedger(db.pool, { tenantId: clean.tenantId });
     expect(report).toMatchObject({ ok: true, streams: 1, events: 1, brokenChains: [], projectionMismatches: [] });
     expect(report.checkpoints.rewrittenStreams).toEqual([]);
   });
 
+  it('signs every checkpoint, and verifies them against the trusted key', async () => {
+    const { tenantId } = await tenantWithStreams(1, 1);
+    const checkpoint = await createCheckpoint(db.pool, signer);
+    expect(checkpoint.signingKeyId).toBe(signer.keyId);
+    expect(verifyingKeyOf(signer).verify(checkpoint.hash, checkpoint.signature)).toBe(true);
+    // Scoped to this test's tenant: earlier tests rewrote their own streams on purpose.
+    const report = await verifyCheckpoints(db.pool, { tenantId, trustedKey: verifyingKeyOf(signer) });
+    expect(report).toMatchObject({ ok: true, signaturesCheckedWith: signer.keyId, brokenLinks: [], rewrittenStreams: [] });
+    expect((await verifyCheckpoints(db.pool)).signaturesCheckedWith).toBeNull();
+  });
+
+  it('catches a rewrite even after a later checkpoint recorded the rewritten heads: older checkpoints still hold the true ones', async () => {
+    const { tenantId, streamIds } = await tenantWithStreams();
+    const before = await createCheckpoint(db.pool, signer);
+    const streamId = streamIds[0]!;
+    await rewriteStreamHistory(db, tenantId, streamId, 3, { step: 3, stream: 0, amount: 1 });
+    // The server's hourly job does not know about the rewrite and signs what it finds.
+    await createCheckpoint(db.pool, signer);
+    const report = await verifyLedger(db.pool, { tenantId, trustedCheckpointKey: verifyingKeyOf(signer) });
+    expect(report.brokenChains).toEqual([]);
+    expect(report.checkpoints.brokenLinks).toEqual([]);
+    expect(report.checkpoints.rewrittenStreams).toEqual([
+      { checkpointId: before.id, tenantId, streamId, version: 4, reason: 'head_hash_mismatch' },
+    ]);
+    expect(report.ok).toBe(false);
+  });
+
+  it('catches a rewrite whose checkpoints were all recomputed as well, by their signatures alone', async () => {
+    const { tenantId, streamIds } = await tenantWithStreams();
+    const checkpoint = await createCheckpoint(db.pool, signer);
+    const streamId = streamIds[1]!;
+    await rewriteStreamHistory(db, tenantId, streamId, 2, { step: 2, stream: 1, amount: 1 });
+    const attacker = createTestCheckpointSigner();
+    await forgeCheckpointChain(db, tenantId, streamId, attacker);
+
+    // Without a trusted key the forgery is perfect: chains, heads and digests all agree.
+    const unkeyed = await verifyLedger(db.pool, { tenantId });
+    expect(unkeyed.ok).toBe(true);
+    const keyed = await verifyCheckpoints(db.pool, { tenantId, trustedKey: verifyingKeyOf(signer) });
+    expect(keyed.ok).toBe(false);
+    expect(keyed.brokenLinks).toContainEqual({ checkpointId: checkpoint.id, reason: 'signed_by_other_key' });
+    expect(keyed.brokenLinks.every((link) => link.reason === 'signed_by_other_key')).toBe(true);
+    expect(keyed.brokenLinks).toHaveLength(keyed.checkpoints);
+  });
+
+  it('names a checkpoint whose signature was replaced', async () => {
+    const target = await createCheckpoint(db.pool, signer);
+    await tamperCheckpointSignature(db, target.id);
+    const report = await verifyCheckpoints(db.pool, { trustedKey: verifyingKeyOf(signer) });
+    expect(report.brokenLinks).toContainEqual({ checkpointId: target.id, reason: 'bad_signature' });
+  });
+
   // Last: it breaks the global checkpoint chain for every later test of this file.
   it('detects a broken checkpoint chain: a changed checkpoint, and changed recorded heads', async () => {
     const { streamIds } = await tenantWithStreams(1, 1);
-    const target = await createCheckpoint(db.pool);
-    const latest = await createCheckpoint(db.pool);
+    const target = await createCheckpoint(db.pool, signer);
+    const latest = await createCheckpoint(db.pool, signer);
     await tamperCheckpoint(db, target.id, target.eventCount + 5);
     await tamperCheckpointHead(db, latest.id, streamIds[0]!, 'f'.repeat(64));
     const report = await verifyCheckpoints(db.pool);

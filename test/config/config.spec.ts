@@ -11,6 +11,7 @@ const productionSecrets = {
   STRIPE_WEBHOOK_SECRET: 'whsec_stripe-hook-789',
   MERCADOPAGO_ACCESS_TOKEN: 'APP_USR-mp-token-abc',
   MERCADOPAGO_WEBHOOK_SECRET: 'mp-hook-def',
+  LEDGER_CHECKPOINT_SIGNING_KEY: 'checkpoint-key-ghi',
 } as const;
 
 const productionEnv = {

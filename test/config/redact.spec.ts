@@ -5,7 +5,7 @@ import { REDACTED, redactConfig, secretConfigPaths, secretEnvKeys } from '../../
 describe('redactConfig', () => {
   it('knows the secret variables', () => {
     expect([...secretEnvKeys].sort()).toEqual(
-      ['DATABASE_URL', 'MERCADOPAGO_ACCESS_TOKEN', 'MERCADOPAGO_WEBHOOK_SECRET', 'STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET'].sort(),
+      ['DATABASE_URL', 'LEDGER_CHECKPOINT_SIGNING_KEY', 'MERCADOPAGO_ACCESS_TOKEN', 'MERCADOPAGO_WEBHOOK_SECRET', 'STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET'].sort(),
     );
     expect(secretConfigPaths).toContain('stripe.webhookSecret');
   });

@@ -18,6 +18,7 @@ const secrets: Record<string, Record<string, string>> = {
     STRIPE_WEBHOOK_SECRET: 'whsec_from_sm',
     MERCADOPAGO_ACCESS_TOKEN: 'APP_USR-from-sm',
     MERCADOPAGO_WEBHOOK_SECRET: 'mp-hook-from-sm',
+    LEDGER_CHECKPOINT_SIGNING_KEY: 'checkpoint-key-from-sm',
   },
   'ledger/partial': { STRIPE_SECRET_KEY: 'sk_live_partial_from_sm' },
 };
@@ -121,6 +122,7 @@ describe('loadConfig with AWS Secrets Manager (real SDK, local endpoint)', () =>
       'STRIPE_WEBHOOK_SECRET',
       'MERCADOPAGO_ACCESS_TOKEN',
       'MERCADOPAGO_WEBHOOK_SECRET',
+      'LEDGER_CHECKPOINT_SIGNING_KEY',
     ]);
     expect((error as ConfigError).message).not.toContain('sk_live_partial_from_sm');
   });

@@ -1,10 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditAndReportsPlugins } from '../../src/http/routes/auditAndReportsPlugins.js';
 import { startTestLedger, type TestLedger } from '../support/ledgerServer.js';
+import { createTestCheckpointSigner } from '../support/checkpointSigner.js';
+import { verifyingKeyOf } from '../../src/audit/checkpointSigning.js';
+
+const signer = createTestCheckpointSigner();
 
 let ledger: TestLedger;
 beforeAll(async () => {
-  ledger = await startTestLedger({ extend: (deps) => auditAndReportsPlugins(deps.pool, []) });
+  ledger = await startTestLedger({ extend: (deps) => auditAndReportsPlugins(deps.pool, [], verifyingKeyOf(signer)) });
 });
 afterAll(async () => {
   await ledger.close();

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { DatabasePool } from 'slonik';
 import { mayAudit } from '../../app/policy.js';
+import type { CheckpointVerifyingKey } from '../../audit/checkpointSigning.js';
 import { verifyLedger } from '../../audit/verifyLedger.js';
 import { principalOf } from '../authenticate.js';
 import { problem, ProblemError } from '../problem.js';
@@ -9,11 +10,11 @@ import { problem, ProblemError } from '../problem.js';
  * POST /v1/audit/verify: the caller's tenant proved from its events — hash chains, projections
  * against a rebuild, and streams against the latest signed checkpoint (the extra `checkpoints`).
  */
-export function auditVerifyRoutes(app: FastifyInstance, pool: DatabasePool) {
+export function auditVerifyRoutes(app: FastifyInstance, pool: DatabasePool, trustedCheckpointKey: CheckpointVerifyingKey) {
   app.post('/audit/verify', async (request) => {
     const principal = principalOf(request);
     if (!mayAudit(principal)) throw new ProblemError(problem(403, 'forbidden', 'only auditors verify the ledger'));
-    const report = await verifyLedger(pool, { tenantId: principal.tenantId });
+    const report = await verifyLedger(pool, { tenantId: principal.tenantId, trustedCheckpointKey });
     return {
       ok: report.ok,
       streams: report.streams,
