@@ -8,17 +8,21 @@ import type { TestDatabase } from '../support/database.js';
 type Statement = readonly [text: string, values: readonly unknown[]];
 
 /**
- * Runs statements in one transaction as the table owner with a guard trigger switched off: what an
+ * Runs `work` in one transaction as the table owner with guard triggers switched off: what an
  * attacker holding the owner's rights would do, and exactly what the checks must still catch.
  */
-async function asOwnerWithoutGuard(db: TestDatabase, table: string, trigger: string, statements: readonly Statement[]): Promise<void> {
+async function asOwnerWithoutGuards(
+  db: TestDatabase,
+  guards: readonly (readonly [table: string, trigger: string])[],
+  work: (client: pg.Client) => Promise<void>,
+): Promise<void> {
   const client = new pg.Client({ connectionString: db.url });
   await client.connect();
   try {
     await client.query('BEGIN');
-    await client.query(`ALTER TABLE ${table} DISABLE TRIGGER ${trigger}`);
-    for (const [text, values] of statements) await client.query(text, [...values]);
-    await client.query(`ALTER TABLE ${table} ENABLE TRIGGER ${trigger}`);
+    for (const [table, trigger] of guards) await client.query(`ALTER TABLE ${table} DISABLE TRIGGER ${trigger}`);
+    await work(client);
+    for (const [table, trigger] of guards) await client.query(`ALTER TABLE ${table} ENABLE TRIGGER ${trigger}`);
     await client.query('COMMIT');
   } catch (error) {
     await client.query('ROLLBACK');
@@ -26,6 +30,12 @@ async function asOwnerWithoutGuard(db: TestDatabase, table: string, trigger: str
   } finally {
     await client.end();
   }
+}
+
+async function asOwnerWithoutGuard(db: TestDatabase, table: string, trigger: string, statements: readonly Statement[]): Promise<void> {
+  await asOwnerWithoutGuards(db, [[table, trigger]], async (client) => {
+    for (const [text, values] of statements) await client.query(text, [...values]);
+  });
 }
 
 /** Changes one event's data and nothing else: its stored hash no longer matches. */
@@ -86,12 +96,11 @@ export async function forgeCheckpointChain(db: TestDatabase, tenantId: string, s
   const events = await readStream(db.pool, tenantId, streamId);
   const hashAt = new Map<number, string>();
   for (const event of events) hashAt.set(event.version, event.hash);
-  const client = new pg.Client({ connectionString: db.url });
-  await client.connect();
-  try {
-    await client.query('BEGIN');
-    await client.query('ALTER TABLE ledger_checkpoints DISABLE TRIGGER ledger_checkpoints_no_update_or_delete');
-    await client.query('ALTER TABLE ledger_checkpoint_heads DISABLE TRIGGER ledger_checkpoint_heads_no_update_or_delete');
+  const guards = [
+    ['ledger_checkpoints', 'ledger_checkpoints_no_update_or_delete'],
+    ['ledger_checkpoint_heads', 'ledger_checkpoint_heads_no_update_or_delete'],
+  ] as const;
+  await asOwnerWithoutGuards(db, guards, async (client) => {
     const checkpoints = await client.query<{ id: string; created_at: Date; stream_count: number; event_count: string }>(
       'SELECT id, created_at, stream_count, event_count FROM ledger_checkpoints ORDER BY id',
     );
@@ -126,15 +135,7 @@ export async function forgeCheckpointChain(db: TestDatabase, tenantId: string, s
       );
       prevHash = hash;
     }
-    await client.query('ALTER TABLE ledger_checkpoint_heads ENABLE TRIGGER ledger_checkpoint_heads_no_update_or_delete');
-    await client.query('ALTER TABLE ledger_checkpoints ENABLE TRIGGER ledger_checkpoints_no_update_or_delete');
-    await client.query('COMMIT');
-  } catch (error) {
-    await client.query('ROLLBACK');
-    throw error;
-  } finally {
-    await client.end();
-  }
+  });
 }
 
 /** Replaces one checkpoint's signature with another (valid base64, wrong bytes). */
