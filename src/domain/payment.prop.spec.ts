@@ -29,6 +29,12 @@ const SIGNALS: PaymentSignal[] = ['processing', 'succeeded', 'declined', 'failed
 
 const now = fc.integer({ min: 0, max: 86_400 }).map((s) => new Date(BASE + s * 1000).toISOString());
 
+// A few ids recur, so anomalies get resolved (and resolved twice, or never recorded) in the same run.
+const providerEventId = fc.oneof(
+  fc.constantFrom('evt_a', 'evt_b', 'evt_c'),
+  fc.string({ minLength: 1, maxLength: 8 }).map((s) => `evt_${s}`),
+);
+
 const command: fc.Arbitrary<PaymentCommand> = fc.oneof(
   {
     weight: 1,
@@ -51,7 +57,7 @@ const command: fc.Arbitrary<PaymentCommand> = fc.oneof(
       {
         type: fc.constant('ApplyProviderSignal' as const),
         signal: fc.constantFrom(...SIGNALS),
-        providerEventId: fc.string({ minLength: 1, maxLength: 8 }).map((s) => `evt_${s}`),
+        providerEventId,
         source: fc.constantFrom('webhook' as const, 'reconciliation' as const),
         amount: fc.oneof(
           { weight: 6, arbitrary: fc.constant(AMOUNT) },
@@ -66,6 +72,20 @@ const command: fc.Arbitrary<PaymentCommand> = fc.oneof(
     ),
   },
   { weight: 1, arbitrary: fc.record({ type: fc.constant('RequestRefund' as const), now, by: fc.constant('user-1') }) },
+  {
+    weight: 2,
+    arbitrary: fc.record(
+      {
+        type: fc.constant('ResolveAnomaly' as const),
+        providerEventId,
+        action: fc.constantFrom('refund' as const, 'dismiss' as const),
+        note: fc.constantFrom('refunded in the Stripe dashboard', 'customer paid twice'),
+        by: fc.constant('admin-1'),
+        now,
+      },
+      { requiredKeys: ['type', 'providerEventId', 'action', 'by', 'now'] },
+    ),
+  },
 );
 
 const sameAmount = (m: { amount: number; currency: string } | undefined) =>
@@ -86,7 +106,7 @@ describe('payment decider over random command sequences', () => {
           expect(isDomainError(result)).toBe(before.status === 'none');
         }
         if (Array.isArray(result)) {
-          expect(result.length).toBeLessThanOrEqual(1);
+          if (cmd.type !== 'ResolveAnomaly') expect(result.length).toBeLessThanOrEqual(1);
           expect(JSON.parse(JSON.stringify(result))).toStrictEqual(result);
           for (const event of result) {
             if (cmd.type === 'ApplyProviderSignal') {
@@ -98,7 +118,16 @@ describe('payment decider over random command sequences', () => {
               expect(sameAmount((cmd as { amount?: { amount: number; currency: string } }).amount)).toBe(true);
               expect(['pending', 'processing']).toContain(before.status);
             }
-            if (event.type === 'PaymentAnomalyRecorded') expect(after).toStrictEqual(before);
+            if (event.type === 'PaymentAnomalyRecorded') {
+              // The status and facts stay; only the to-do list grows by this anomaly.
+              expect({ ...after, openAnomalies: [] }).toStrictEqual({ ...before, openAnomalies: [] });
+              if (before.status !== 'none' && after.status !== 'none') {
+                expect(after.openAnomalies).toStrictEqual([
+                  ...before.openAnomalies,
+                  { providerEventId: event.data.providerEventId, kind: event.data.anomaly },
+                ]);
+              }
+            }
           }
         }
         if (endedAs !== undefined) expect(after.status).toBe(endedAs);
@@ -109,6 +138,31 @@ describe('payment decider over random command sequences', () => {
         run.final.status === 'none' ? 0 : 1,
       );
       expect(foldEvents(paymentDecider.evolve, paymentDecider.initialState, run.events)).toStrictEqual(run.final);
+    },
+  );
+
+  test.prop([fc.array(command, { maxLength: 40 })], { numRuns: 1000 })(
+    'an anomaly is resolved only while open, once, without moving the payment; a refund only of money it holds',
+    (cmds) => {
+      const run = runCommands(paymentDecider, cmds);
+      for (const { command: cmd, before, result, after } of run.steps) {
+        if (cmd.type !== 'ResolveAnomaly') continue;
+        const wasOpen = before.status !== 'none' && before.openAnomalies.some((a) => a.providerEventId === cmd.providerEventId);
+        const refundable = cmd.action === 'dismiss' || before.status === 'succeeded';
+        const explained = cmd.action === 'refund' || cmd.note !== undefined;
+        expect(isDomainError(result)).toBe(!(wasOpen && refundable && explained));
+        if (isDomainError(result)) {
+          expect(after).toStrictEqual(before);
+          continue;
+        }
+        expect(after.status).toBe(before.status);
+        if (after.status !== 'none') expect(after.openAnomalies.some((a) => a.providerEventId === cmd.providerEventId)).toBe(false);
+        const types = result.map((event) => event.type);
+        expect(types[types.length - 1]).toBe('PaymentAnomalyResolved');
+        const askedBefore = before.status === 'succeeded' && before.refundRequested;
+        expect(types.includes('PaymentRefundRequested')).toBe(cmd.action === 'refund' && !askedBefore);
+        if (cmd.action === 'refund') expect(after).toMatchObject({ status: 'succeeded', refundRequested: true });
+      }
     },
   );
 

@@ -26,7 +26,11 @@ export type PaymentFacts = {
   /** Checkout Pro only learns Mercado Pago's payment id from the first webhook. */
   readonly providerPaymentId?: string;
   readonly lastError?: string;
+  /** Anomalies recorded on this payment that nobody has resolved yet (the back office's to-do list). */
+  readonly openAnomalies: readonly OpenAnomaly[];
 };
+
+export type OpenAnomaly = { readonly providerEventId: string; readonly kind: PaymentAnomalyKind };
 
 export type PaymentState =
   | { readonly status: 'none' }
@@ -68,8 +72,23 @@ export type ApplyProviderSignal = {
   readonly now: string;
 };
 export type RequestRefund = { readonly type: 'RequestRefund'; readonly now: string; readonly by: string };
+/**
+ * Settles an anomaly. `refund` gives captured money back (a succeeded payment whose reservation
+ * could not be paid); `dismiss` records that someone dealt with it otherwise, and says how.
+ */
+export type ResolveAnomaly = {
+  readonly type: 'ResolveAnomaly';
+  /** The provider event the anomaly was recorded for: one anomaly per provider event. */
+  readonly providerEventId: string;
+  readonly action: AnomalyResolution;
+  readonly note?: string;
+  readonly by: string;
+  readonly now: string;
+};
+export type AnomalyResolution = 'refund' | 'dismiss';
+export const ANOMALY_RESOLUTIONS: readonly AnomalyResolution[] = ['refund', 'dismiss'];
 
-export type PaymentCommand = StartPayment | ApplyProviderSignal | RequestRefund;
+export type PaymentCommand = StartPayment | ApplyProviderSignal | RequestRefund | ResolveAnomaly;
 
 /** Where an applied signal came from, so the audit trail can point at the provider's own event. */
 export type SignalOrigin = {
@@ -150,6 +169,18 @@ export type PaymentRefundRequested = {
   readonly data: { readonly requestedAt: string; readonly by: string };
 };
 
+export type PaymentAnomalyResolved = {
+  readonly type: 'PaymentAnomalyResolved';
+  readonly data: {
+    readonly providerEventId: string;
+    readonly anomaly: PaymentAnomalyKind;
+    readonly action: AnomalyResolution;
+    readonly note?: string;
+    readonly by: string;
+    readonly resolvedAt: string;
+  };
+};
+
 export type PaymentEvent =
   | PaymentStarted
   | PaymentProcessingStarted
@@ -160,7 +191,8 @@ export type PaymentEvent =
   | PaymentRefunded
   | PaymentDisputed
   | PaymentAnomalyRecorded
-  | PaymentRefundRequested;
+  | PaymentRefundRequested
+  | PaymentAnomalyResolved;
 
 export const initialPaymentState: PaymentState = { status: 'none' };
 
@@ -251,6 +283,37 @@ function requestRefund(cmd: RequestRefund, state: PaymentState): PaymentEvent[] 
   return [{ type: 'PaymentRefundRequested', data: { requestedAt: cmd.now, by: cmd.by } }];
 }
 
+function resolveAnomaly(cmd: ResolveAnomaly, state: PaymentState): PaymentEvent[] | DomainError {
+  if (!isNonEmptyString(cmd.providerEventId)) return invalidCommand('providerEventId must be a non-empty string');
+  if (!ANOMALY_RESOLUTIONS.includes(cmd.action)) return invalidCommand(`action must be one of ${ANOMALY_RESOLUTIONS.join(', ')}`);
+  if (!isNonEmptyString(cmd.by)) return invalidCommand('by must name who resolves the anomaly');
+  if (!isIsoInstant(cmd.now)) return invalidCommand('now must be an ISO 8601 instant');
+  if (cmd.note !== undefined && !isNonEmptyString(cmd.note)) return invalidCommand('note must be a non-empty string when given');
+  // Dismissing leaves money where it is, so the record must say why.
+  if (cmd.action === 'dismiss' && cmd.note === undefined) return invalidCommand('a dismissal needs a note saying how it was settled');
+  if (state.status === 'none') return illegalTransition('payment', state.status, cmd.type, 'no such payment');
+  const open = state.openAnomalies.find((anomaly) => anomaly.providerEventId === cmd.providerEventId);
+  if (!open) return illegalTransition('payment', state.status, cmd.type, `no open anomaly for provider event ${cmd.providerEventId}`);
+  const resolved: PaymentAnomalyResolved = {
+    type: 'PaymentAnomalyResolved',
+    data: {
+      providerEventId: cmd.providerEventId,
+      anomaly: open.kind,
+      action: cmd.action,
+      ...(cmd.note !== undefined ? { note: cmd.note } : {}),
+      by: cmd.by,
+      resolvedAt: cmd.now,
+    },
+  };
+  if (cmd.action === 'dismiss') return [resolved];
+  // Only money this payment holds can go back through the provider's refund of this payment.
+  if (state.status !== 'succeeded') {
+    return illegalTransition('payment', state.status, cmd.type, 'only a succeeded payment can be refunded; dismiss it with a note instead');
+  }
+  const refund: PaymentEvent[] = state.refundRequested ? [] : [{ type: 'PaymentRefundRequested', data: { requestedAt: cmd.now, by: cmd.by } }];
+  return [...refund, resolved];
+}
+
 export function decidePayment(command: PaymentCommand, state: PaymentState): PaymentEvent[] | DomainError {
   switch (command.type) {
     case 'StartPayment':
@@ -262,14 +325,19 @@ export function decidePayment(command: PaymentCommand, state: PaymentState): Pay
       return decideProviderSignal(command, state);
     case 'RequestRefund':
       return requestRefund(command, state);
+    case 'ResolveAnomaly':
+      return resolveAnomaly(command, state);
     default:
       return assertNever(command);
   }
 }
 
-function factsOf(from: PaymentFacts, change: { providerPaymentId?: string; lastError?: string } = {}): PaymentFacts {
+type FactsSource = Omit<PaymentFacts, 'openAnomalies'> & { readonly openAnomalies?: readonly OpenAnomaly[] };
+
+function factsOf(from: FactsSource, change: { providerPaymentId?: string; lastError?: string } = {}): PaymentFacts {
   const providerPaymentId = change.providerPaymentId ?? from.providerPaymentId;
   const lastError = change.lastError ?? from.lastError;
+  const openAnomalies = (from.openAnomalies ?? []).map((anomaly) => ({ providerEventId: anomaly.providerEventId, kind: anomaly.kind }));
   return {
     paymentId: from.paymentId,
     reservationId: from.reservationId,
@@ -278,6 +346,7 @@ function factsOf(from: PaymentFacts, change: { providerPaymentId?: string; lastE
     startedAt: from.startedAt,
     ...(providerPaymentId !== undefined ? { providerPaymentId } : {}),
     ...(lastError !== undefined ? { lastError } : {}),
+    openAnomalies,
   };
 }
 
@@ -328,7 +397,17 @@ export function evolvePayment(state: PaymentState, event: PaymentEvent): Payment
         disputedAt: event.data.disputedAt,
       };
     case 'PaymentAnomalyRecorded':
-      return state;
+      if (state.status === 'none') return state;
+      return {
+        ...state,
+        openAnomalies: [...state.openAnomalies, { providerEventId: event.data.providerEventId, kind: event.data.anomaly }],
+      };
+    case 'PaymentAnomalyResolved':
+      if (state.status === 'none') return state;
+      return {
+        ...state,
+        openAnomalies: state.openAnomalies.filter((anomaly) => anomaly.providerEventId !== event.data.providerEventId),
+      };
     case 'PaymentRefundRequested':
       return state.status === 'succeeded' ? { ...state, refundRequested: true } : state;
     default:

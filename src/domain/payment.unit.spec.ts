@@ -189,7 +189,9 @@ describe('payment: every provider signal in every state', () => {
         type: 'PaymentAnomalyRecorded',
         data: { anomaly: expected.anomaly, signal: sig, paymentStatus: status, providerEventId: 'evt_new', source: 'webhook' },
       });
-      expect(after).toEqual(before);
+      // The payment does not move; the anomaly joins its open list for the back office.
+      expect({ ...after, openAnomalies: [] }).toEqual({ ...before, openAnomalies: [] });
+      expect(after).toMatchObject({ openAnomalies: [{ providerEventId: 'evt_new', kind: expected.anomaly }] });
     } else {
       expect(result).toHaveLength(1);
       expect(result[0]).toMatchObject({ type: expected.applied, data: { providerEventId: 'evt_new', source: 'webhook' } });
@@ -428,5 +430,100 @@ describe('payment: isTerminalPayment', () => {
 
   it('none → false', () => {
     expect(isTerminalPayment(paymentDecider.initialState)).toBe(false);
+  });
+});
+
+describe('payment: ResolveAnomaly', () => {
+  const notPayable: PaymentEvent = {
+    type: 'PaymentAnomalyRecorded',
+    data: {
+      ...origin('evt_late'),
+      anomaly: 'ReservationNotPayable',
+      reason: 'the hold expired and its seats are gone',
+      signal: 'succeeded',
+      paymentStatus: 'succeeded',
+      amount: AMOUNT,
+      recordedAt: T0,
+    },
+  };
+  const afterFailure: PaymentEvent = {
+    type: 'PaymentAnomalyRecorded',
+    data: {
+      ...origin('evt_s2'),
+      anomaly: 'SuccessAfterTerminal',
+      reason: 'the provider reports a success for a payment that is failed',
+      signal: 'succeeded',
+      paymentStatus: 'failed',
+      amount: AMOUNT,
+      recordedAt: T0,
+    },
+  };
+  const resolve = (action: 'refund' | 'dismiss', patch: Record<string, unknown> = {}) =>
+    ({ type: 'ResolveAnomaly', providerEventId: 'evt_late', action, by: 'admin-1', now: T1, ...patch }) as const;
+
+  it('lists an anomaly as open until it is resolved', () => {
+    expect(stateOf([started, succeeded, notPayable])).toMatchObject({
+      status: 'succeeded',
+      openAnomalies: [{ providerEventId: 'evt_late', kind: 'ReservationNotPayable' }],
+    });
+  });
+
+  it('refunds the money a succeeded payment holds, and closes the anomaly', () => {
+    const state = given([started, succeeded, notPayable])
+      .when(resolve('refund'))
+      .then([
+        { type: 'PaymentRefundRequested', data: { requestedAt: T1, by: 'admin-1' } },
+        {
+          type: 'PaymentAnomalyResolved',
+          data: { providerEventId: 'evt_late', anomaly: 'ReservationNotPayable', action: 'refund', by: 'admin-1', resolvedAt: T1 },
+        },
+      ]);
+    expect(state).toMatchObject({ status: 'succeeded', refundRequested: true, openAnomalies: [] });
+  });
+
+  it('does not ask the provider twice when a refund is already on its way', () => {
+    given([started, succeeded, { type: 'PaymentRefundRequested', data: { requestedAt: T0, by: 'user-1' } }, notPayable])
+      .when(resolve('refund'))
+      .then([
+        {
+          type: 'PaymentAnomalyResolved',
+          data: { providerEventId: 'evt_late', anomaly: 'ReservationNotPayable', action: 'refund', by: 'admin-1', resolvedAt: T1 },
+        },
+      ]);
+  });
+
+  it('dismisses with a note saying how it was settled, and never without one', () => {
+    given([started, failed, afterFailure])
+      .when(resolve('dismiss', { providerEventId: 'evt_s2', note: 'refunded in the Mercado Pago panel' }))
+      .then([
+        {
+          type: 'PaymentAnomalyResolved',
+          data: {
+            providerEventId: 'evt_s2',
+            anomaly: 'SuccessAfterTerminal',
+            action: 'dismiss',
+            note: 'refunded in the Mercado Pago panel',
+            by: 'admin-1',
+            resolvedAt: T1,
+          },
+        },
+      ]);
+    given([started, failed, afterFailure]).when(resolve('dismiss', { providerEventId: 'evt_s2' })).then('InvalidCommand');
+  });
+
+  it('cannot refund through a payment that holds no money', () => {
+    given([started, failed, afterFailure])
+      .when(resolve('refund', { providerEventId: 'evt_s2' }))
+      .then({ kind: 'IllegalTransition', from: 'failed', command: 'ResolveAnomaly' });
+  });
+
+  it('refuses an anomaly that is unknown or already resolved', () => {
+    given([started, succeeded]).when(resolve('refund')).then({ kind: 'IllegalTransition', from: 'succeeded' });
+    const resolved: PaymentEvent = {
+      type: 'PaymentAnomalyResolved',
+      data: { providerEventId: 'evt_late', anomaly: 'ReservationNotPayable', action: 'dismiss', note: 'n', by: 'a', resolvedAt: T1 },
+    };
+    given([started, succeeded, notPayable, resolved]).when(resolve('refund')).then({ kind: 'IllegalTransition' });
+    given([]).when(resolve('dismiss', { note: 'n' })).then({ kind: 'IllegalTransition', from: 'none' });
   });
 });
