@@ -1,5 +1,6 @@
 import type { DatabasePool, DatabaseTransactionConnection } from 'slonik';
 import { z } from 'zod';
+import { APP_ROLE, SYSTEM_ROLE } from './roles.js';
 import { sql } from './sql.js';
 
 export type Transaction = DatabaseTransactionConnection;
@@ -36,7 +37,7 @@ const enteredRow = z.object({ role: z.string(), tenant_id: z.string() });
  */
 export async function enterTenant(tx: Transaction, tenantId: string): Promise<void> {
   await tx.query(sql.type(enteredRow)`
-    SELECT set_config('role', 'ledger_app', true) AS role, set_config('app.tenant_id', ${tenantId}, true) AS tenant_id`);
+    SELECT set_config('role', ${APP_ROLE}, true) AS role, set_config('app.tenant_id', ${tenantId}, true) AS tenant_id`);
 }
 
 /**
@@ -45,7 +46,7 @@ export async function enterTenant(tx: Transaction, tenantId: string): Promise<vo
  * discovery steps of the hold sweeper, reconciliation and the refund outbox.
  */
 export async function enterSystemMode(tx: Transaction): Promise<void> {
-  await tx.query(sql.typeAlias('void')`SET LOCAL ROLE ledger_system`);
+  await tx.query(sql.typeAlias('void')`SET LOCAL ROLE ${sql.identifier([SYSTEM_ROLE])}`);
 }
 
 /** A transaction of system work across tenants: `withTransaction` that first takes the system role. */
