@@ -20,12 +20,14 @@ BEGIN
         NULL; -- another database's migration created it a moment ago
       END;
     END IF;
+    -- The migrating role's sessions SET ROLE to both. Granting needs ADMIN OPTION, which a role that a
+    -- DBA made a member beforehand may lack: grant only when not a member yet (superusers always are).
+    IF NOT pg_catalog.pg_has_role(current_user, role_name, 'MEMBER') THEN
+      EXECUTE format('GRANT %I TO %I', role_name, current_user);
+    END IF;
   END LOOP;
 END;
 $$;
-
-GRANT ledger_app TO CURRENT_USER;
-GRANT ledger_system TO CURRENT_USER;
 
 -- The schema itself; CREATE stays with the owner.
 GRANT USAGE ON SCHEMA public TO ledger_app, ledger_system;
