@@ -226,9 +226,34 @@ function send(request: Request, caller: Caller): Promise<TestResponse> {
   });
 }
 
+/** `METHOD /path/:param` of every route in fastify's route tree (HEAD is GET's shadow). */
+function registeredRoutes(tree: string): string[] {
+  const stack: string[] = [];
+  const found: string[] = [];
+  for (const line of tree.split('\n')) {
+    const match = /^([│ ]*)[├└]── (\S+)(?: \(([^)]*)\))?/.exec(line);
+    if (!match) continue;
+    stack.length = match[1]!.length / 4;
+    stack.push(match[2]!);
+    for (const method of match[3]?.split(', ') ?? []) if (method !== 'HEAD') found.push(`${method} ${stack.join('')}`);
+  }
+  return found;
+}
+
+const asRouterPath = (route: Route) => {
+  const [method, path] = route.split(' ') as [string, string];
+  return `${method} ${path.split('?')[0]!.replaceAll(/\{(\w+)\}/g, ':$1')}`;
+};
+
 const cells = routes.flatMap((route) => callers.map((caller) => [route, caller, expected[route][caller]] as const));
 
 describe('role × route matrix', () => {
+  it('has a row for every /v1 route the server registers', () => {
+    const v1 = registeredRoutes(ledger.server.printRoutes({ commonPrefix: false })).filter((route) => route.split(' ')[1]!.startsWith('/v1/'));
+    expect(v1.length).toBeGreaterThanOrEqual(routes.length);
+    expect(new Set(v1)).toEqual(new Set(routes.map(asRouterPath)));
+  });
+
   it('lists every route the server has', () => {
     for (const route of routes) {
       const [method, path] = route.split(' ') as [string, string];
