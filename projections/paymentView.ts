@@ -160,30 +160,33 @@ const toRef = (row: z.infer<typeof paymentRefRow>): PaymentRef => ({
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** Our payment id as a provider echoes it back (metadata, external_reference); the tenant narrows it when known. */
+/**
+ * Our payment id as a provider echoes it back (metadata, external_reference); the tenant narrows it
+ * when known. Asked before any tenant is set (a webhook learns its tenant here), so it goes through
+ * migration 0020's SECURITY DEFINER lookup, which sees every tenant's payments and returns only refs.
+ */
 export async function findPaymentById(
   db: CommonQueryMethods,
   paymentId: string,
   tenantId: string | undefined,
 ): Promise<PaymentRef | null> {
   if (!UUID.test(paymentId)) return null;
-  const tenant = tenantId === undefined ? sql.fragment`` : sql.fragment`AND tenant_id = ${tenantId}`;
   const rows = await db.any(sql.type(paymentRefRow)`
-    SELECT tenant_id, payment_id::text, reservation_id::text, provider FROM payments_view
-    WHERE payment_id = ${paymentId}::uuid ${tenant} LIMIT 2`);
+    SELECT tenant_id, payment_id, reservation_id, provider
+    FROM ledger_find_payment_by_id(${paymentId}::uuid, ${tenantId ?? null}::text)`);
   // Ids are uuids we issued; two tenants holding the same one would be a bug, never a match to guess at.
   return rows.length === 1 && rows[0] ? toRef(rows[0]) : null;
 }
 
-/** The payment a provider names by its own id (a Stripe PaymentIntent `pi_…`, a Mercado Pago payment id). */
+/** The payment a provider names by its own id (a Stripe PaymentIntent `pi_…`, a Mercado Pago payment id); across tenants, like findPaymentById. */
 export async function findPaymentByProviderId(
   db: CommonQueryMethods,
   providers: readonly string[],
   providerPaymentId: string,
 ): Promise<PaymentRef | null> {
   const rows = await db.any(sql.type(paymentRefRow)`
-    SELECT tenant_id, payment_id::text, reservation_id::text, provider FROM payments_view
-    WHERE provider = ANY(${sql.array([...providers], 'text')}) AND provider_payment_id = ${providerPaymentId} LIMIT 2`);
+    SELECT tenant_id, payment_id, reservation_id, provider
+    FROM ledger_find_payment_by_provider_id(${sql.array([...providers], 'text')}, ${providerPaymentId})`);
   return rows.length === 1 && rows[0] ? toRef(rows[0]) : null;
 }
 

@@ -6,6 +6,7 @@ import type { AppConfig } from './config/config.js';
 import { redactConfig } from './config/redact.js';
 import { migrate } from './db/migrate.js';
 import { openDatabase } from './db/openDatabase.js';
+import { assertApplicationRole } from './db/assertApplicationRole.js';
 import { createDatabasePool } from './db/pool.js';
 import { ledgerLoggerOptions } from './http/hardening/logOptions.js';
 import { buildServer } from './http/server.js';
@@ -47,6 +48,8 @@ export async function startLedger(config: AppConfig, log: Logger): Promise<Runni
     log.info(`migrations: ${migrated.applied.length} applied, ${migrated.alreadyApplied} already in place`);
     const pool = await createDatabasePool(database.url);
     stopSteps.push(() => pool.end());
+    const { role } = await assertApplicationRole(pool);
+    log.info(`database role: ${role} (row-level security on every tenant table)`);
     const clock = () => new Date();
     const app: AppDeps = { pool, clock, holdTtlSeconds: config.holdTtlSeconds };
     const identity = await createIdentityFromConfig(config);

@@ -19,7 +19,10 @@ export const dailyReportsConsumer: Consumer = {
   },
 };
 
-/** Empties the report tables and rewinds the consumer, in one transaction, so it rebuilds from the log. */
+/**
+ * Empties the report tables and rewinds the consumer, in one transaction, so it rebuilds from the log.
+ * Every tenant's rows: run it in a system transaction (`withSystemTransaction`, ADR 0014).
+ */
 export async function resetDailyReports(tx: Transaction, at: Date): Promise<void> {
   // Rewinding first takes the checkpoint row lock: a batch in flight commits before the rows are cleared.
   await resetCheckpoint(tx, DAILY_REPORTS_CONSUMER, at);

@@ -1,5 +1,5 @@
 import { decideReservation } from '../domain/reservation.js';
-import { withTransaction } from '../db/transaction.js';
+import { withSystemTransaction, withTransaction } from '../db/transaction.js';
 import { hasPaymentInFlight } from '../../projections/paymentView.js';
 import { findDueHolds } from '../../projections/reservationView.js';
 import { changeReservation } from './changeReservation.js';
@@ -12,11 +12,12 @@ export type ExpirySweep = { readonly expired: number; readonly kept: number };
  * Expires holds whose time is up and releases their seats, each in its own transaction under its
  * slot's lock. A hold whose payment the provider is still processing is kept: the webhook or
  * reconciliation decides it. A hold that changed meanwhile (paid, cancelled) is refused by the
- * decider and simply counted as kept.
+ * decider and simply counted as kept. Finding the due holds is the one step that looks across
+ * tenants (as the system role); each expiry then runs in its own tenant's transaction.
  */
 export async function expireDueHolds(deps: AppDeps, batchSize = 100): Promise<ExpirySweep> {
   const now = deps.clock().toISOString();
-  const due = await findDueHolds(deps.pool, now, batchSize);
+  const due = await withSystemTransaction(deps.pool, (tx) => findDueHolds(tx, now, batchSize));
   let expired = 0;
   for (const hold of due) {
     const outcome = await runRefusable(() =>

@@ -21,15 +21,11 @@ export function createUserDirectory(pool: DatabasePool, clock: () => Date): User
     async recordSighting(principal) {
       if (seen.get(principal.sub) === fingerprint(principal)) return;
       const now = clock().toISOString();
+      // The upsert must see the user's row whatever its tenant, which row-level security hides from
+      // the application role: migration 0020's SECURITY DEFINER function does exactly this one thing.
       const stored = await pool.one(sql.type(userRow)`
-        INSERT INTO users (tenant_id, sub, email, groups, first_seen, last_seen)
-        VALUES (${principal.tenantId}, ${principal.sub}, ${principal.email},
-          ${sql.array([...principal.groups], 'text')}, ${now}::timestamptz, ${now}::timestamptz)
-        ON CONFLICT (sub) DO UPDATE SET
-          email = CASE WHEN users.tenant_id = EXCLUDED.tenant_id THEN EXCLUDED.email ELSE users.email END,
-          groups = CASE WHEN users.tenant_id = EXCLUDED.tenant_id THEN EXCLUDED.groups ELSE users.groups END,
-          last_seen = CASE WHEN users.tenant_id = EXCLUDED.tenant_id THEN EXCLUDED.last_seen ELSE users.last_seen END
-        RETURNING tenant_id`);
+        SELECT ledger_record_user_sighting(${principal.tenantId}, ${principal.sub}, ${principal.email},
+          ${sql.array([...principal.groups], 'text')}, ${now}::timestamptz) AS tenant_id`);
       if (stored.tenant_id !== principal.tenantId) {
         throw new UnauthorizedError('invalid_claims');
       }

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { foldFor } from '../app/aggregates.js';
 import { createDatabasePool } from '../db/pool.js';
 import { sql } from '../db/sql.js';
+import { type Transaction, withSystemTransaction } from '../db/transaction.js';
 import { findChainBreak } from '../ledger/hashChain.js';
 import { readStream } from '../ledger/readStream.js';
 import type { AppConfig } from '../config/config.js';
@@ -16,7 +17,10 @@ function flag(args: readonly string[], name: string): string | undefined {
   return index >= 0 ? args[index + 1] : undefined;
 }
 
-/** Prints each event of a stream and the aggregate's state after it (every tenant's stream of that id unless --tenant). */
+/**
+ * Prints each event of a stream and the aggregate's state after it (every tenant's stream of that id
+ * unless --tenant). An operator's command across tenants: it reads as the system role.
+ */
 async function replay(args: readonly string[], url: string): Promise<number> {
   const streamId = args.find((arg, i) => !arg.startsWith('--') && args[i - 1] !== '--tenant');
   if (!streamId) {
@@ -25,30 +29,33 @@ async function replay(args: readonly string[], url: string): Promise<number> {
   }
   const pool = await createDatabasePool(url, { maximumPoolSize: 2 });
   try {
-    const tenant = flag(args, '--tenant');
-    const tenants = tenant
-      ? [tenant]
-      : await pool.anyFirst(sql.type(z.object({ tenant_id: z.string() }))`
-          SELECT DISTINCT tenant_id FROM events WHERE stream_id = ${streamId} ORDER BY tenant_id`);
-    if (tenants.length === 0) {
-      console.error(`no stream ${streamId}`);
-      return 1;
-    }
-    const fold = foldFor(streamId);
-    for (const tenantId of tenants) {
-      const events = await readStream(pool, tenantId, streamId);
-      let state: unknown = fold?.initial ?? null;
-      for (const event of events) {
-        state = fold ? fold.evolve(state, event) : null;
-        console.log(JSON.stringify({ tenantId, version: event.version, type: event.type, recordedAt: event.recordedAt, data: event.data, metadata: event.metadata, hash: event.hash, stateAfter: state }));
-      }
-      const chainBreak = findChainBreak(events);
-      console.log(JSON.stringify({ tenantId, streamId, events: events.length, chain: chainBreak ?? 'intact' }));
-    }
-    return 0;
+    return await withSystemTransaction(pool, (tx) => replayStream(tx, streamId, flag(args, '--tenant')));
   } finally {
     await pool.end();
   }
+}
+
+async function replayStream(tx: Transaction, streamId: string, tenant: string | undefined): Promise<number> {
+  const tenants = tenant
+    ? [tenant]
+    : await tx.anyFirst(sql.type(z.object({ tenant_id: z.string() }))`
+        SELECT DISTINCT tenant_id FROM events WHERE stream_id = ${streamId} ORDER BY tenant_id`);
+  if (tenants.length === 0) {
+    console.error(`no stream ${streamId}`);
+    return 1;
+  }
+  const fold = foldFor(streamId);
+  for (const tenantId of tenants) {
+    const events = await readStream(tx, tenantId, streamId);
+    let state: unknown = fold?.initial ?? null;
+    for (const event of events) {
+      state = fold ? fold.evolve(state, event) : null;
+      console.log(JSON.stringify({ tenantId, version: event.version, type: event.type, recordedAt: event.recordedAt, data: event.data, metadata: event.metadata, hash: event.hash, stateAfter: state }));
+    }
+    const chainBreak = findChainBreak(events);
+    console.log(JSON.stringify({ tenantId, streamId, events: events.length, chain: chainBreak ?? 'intact' }));
+  }
+  return 0;
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { DatabasePool } from 'slonik';
 import { z } from 'zod';
 import { sql } from '../db/sql.js';
+import { enterSystemMode } from '../db/transaction.js';
 import { checkpointHash, createHeadsDigest, GENESIS_CHECKPOINT_HASH } from './checkpointsDigest.js';
 import { forEachCheckpointHead } from './checkpointsHeads.js';
 import type { CheckpointSigner } from './checkpointSigning.js';
@@ -36,6 +37,8 @@ export async function createCheckpoint(
     connection.transaction(async (tx) => {
       // One snapshot for heads and counts; a concurrent append simply lands after this checkpoint.
       await tx.query(sql.typeAlias('void')`SET TRANSACTION ISOLATION LEVEL REPEATABLE READ`);
+      // Every tenant's streams: system work.
+      await enterSystemMode(tx);
       // Checkpoints are taken one at a time, or two could chain to the same predecessor. LOCK takes
       // no snapshot, so the one taken next already sees the checkpoint a waiter queued behind.
       await tx.query(sql.typeAlias('void')`LOCK TABLE ledger_checkpoints IN SHARE ROW EXCLUSIVE MODE`);

@@ -1,6 +1,7 @@
 import type { CommonQueryMethods, DatabasePool } from 'slonik';
 import { z } from 'zod';
 import { sql } from '../db/sql.js';
+import { enterSystemMode } from '../db/transaction.js';
 import { eventHash, GENESIS_HASH } from '../ledger/hashChain.js';
 import type { RecordedEvent } from '../ledger/recordedEvent.js';
 import { checkpointHash, createHeadsDigest, GENESIS_CHECKPOINT_HASH, type StreamHead } from './checkpointsDigest.js';
@@ -211,6 +212,8 @@ export async function verifyCheckpoints(pool: DatabasePool, options: CheckpointC
   return pool.connect(async (connection) =>
     connection.transaction(async (tx) => {
       await tx.query(sql.typeAlias('void')`SET TRANSACTION ISOLATION LEVEL REPEATABLE READ`);
+      // The checkpoint chain and its digests cover every tenant; the per-tenant filter below is this check's own.
+      await enterSystemMode(tx);
       const check = await startCheckpointCheck(tx, options);
       await forEachStream(tx, async (tenantId, streamId, events) => {
         if (options.tenantId === undefined || tenantId === options.tenantId) check.visit(tenantId, streamId, events);

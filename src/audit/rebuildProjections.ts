@@ -1,5 +1,6 @@
 import type { DatabasePool } from 'slonik';
 import { sql } from '../db/sql.js';
+import { withSystemTransaction } from '../db/transaction.js';
 import { inlineProjections, projectionFor, type StreamProjection } from '../../projections/registry.js';
 import { forEachStream } from './streamsOfLog.js';
 
@@ -12,14 +13,14 @@ const scratchTable = (projection: StreamProjection) => `rebuild_${projection.tab
  * Rebuilds every inline read model from the event log. The new rows are built in scratch tables,
  * then swapped into the live tables in the same transaction: readers keep reading the old rows
  * (MVCC) until the commit shows them the new ones all at once; writers wait on the lock so no event
- * can land between the fold and the swap.
+ * can land between the fold and the swap. Every tenant's rows at once: system work (ADR 0014).
  */
 export async function rebuildProjections(
   pool: DatabasePool,
   onProgress: (progress: RebuildProgress) => void = () => undefined,
 ): Promise<RebuildReport> {
   const started = process.hrtime.bigint();
-  const counts = await pool.transaction(async (tx) => {
+  const counts = await withSystemTransaction(pool, async (tx) => {
     for (const projection of inlineProjections) {
       await tx.query(sql.typeAlias('void')`LOCK TABLE ${sql.identifier([projection.table])} IN EXCLUSIVE MODE`);
       await tx.query(sql.typeAlias('void')`

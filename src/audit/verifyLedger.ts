@@ -1,6 +1,7 @@
 import type { DatabasePool } from 'slonik';
 import { z } from 'zod';
 import { sql } from '../db/sql.js';
+import { enterSystemMode, enterTenant } from '../db/transaction.js';
 import { type ChainBreak, findChainBreak } from '../ledger/hashChain.js';
 import { inlineProjections, projectionFor, type StreamProjection } from '../../projections/registry.js';
 import { forEachStream } from './streamsOfLog.js';
@@ -39,21 +40,26 @@ const keyRow = z.object({ key: z.record(z.string(), z.unknown()), only_live: z.b
  * Proves the ledger from its events alone: every stream's hash chain must verify, and every inline
  * projection rebuilt from the log into scratch tables must equal the live table row for row. Runs in
  * one REPEATABLE READ snapshot: projections commit with their events, so the two must agree exactly.
+ * Roles (ADR 0014): the checkpoint chain and its heads digest span every tenant, so they are read
+ * as the system role; a tenant's verify then drops to the application role in that tenant, so
+ * row-level security scopes the log and the live tables to it, whatever the filters below say.
  */
 export async function verifyLedger(pool: DatabasePool, options: VerifyOptions = {}): Promise<VerificationReport> {
   const inScope = (tenantId: string) => options.tenantId === undefined || tenantId === options.tenantId;
   return pool.connect(async (connection) =>
     connection.transaction(async (tx) => {
       await tx.query(sql.typeAlias('void')`SET TRANSACTION ISOLATION LEVEL REPEATABLE READ`);
+      await enterSystemMode(tx);
+      const checkpointCheck = await startCheckpointCheck(tx, {
+        ...(options.tenantId === undefined ? {} : { tenantId: options.tenantId }),
+        ...(options.trustedCheckpointKey ? { trustedKey: options.trustedCheckpointKey } : {}),
+      });
+      if (options.tenantId !== undefined) await enterTenant(tx, options.tenantId);
       for (const projection of inlineProjections) {
         await tx.query(sql.typeAlias('void')`
           CREATE TEMP TABLE ${sql.identifier([scratchTable(projection)])}
           (LIKE ${sql.identifier([projection.table])} INCLUDING ALL) ON COMMIT DROP`);
       }
-      const checkpointCheck = await startCheckpointCheck(tx, {
-        ...(options.tenantId === undefined ? {} : { tenantId: options.tenantId }),
-        ...(options.trustedCheckpointKey ? { trustedKey: options.trustedCheckpointKey } : {}),
-      });
       const brokenChains: ChainBreak[] = [];
       let streams = 0;
       let events = 0;

@@ -1,6 +1,7 @@
-import type { CommonQueryMethods } from 'slonik';
+import type { DatabasePool } from 'slonik';
 import { z } from 'zod';
 import { sql } from '../db/sql.js';
+import { withSystemTransaction } from '../db/transaction.js';
 
 export type ConsumerLag = {
   readonly name: string;
@@ -20,10 +21,11 @@ const lagRow = z.object({
 
 /**
  * How far behind each known consumer is, counted in events. A consumer that is named but has never
- * run has no row yet, so `names` adds those at the start of the log.
+ * run has no row yet, so `names` adds those at the start of the log. Counts every tenant's events,
+ * so it runs as the system role; it returns positions and counts only.
  */
-export async function consumerLag(db: CommonQueryMethods, names: readonly string[] = []): Promise<ConsumerLag[]> {
-  const rows = await db.any(sql.type(lagRow)`
+export async function consumerLag(pool: DatabasePool, names: readonly string[] = []): Promise<ConsumerLag[]> {
+  const rows = await withSystemTransaction(pool, (tx) => tx.any(sql.type(lagRow)`
     WITH known AS (
       SELECT name, transaction_id, global_position, updated_at FROM consumer_checkpoints
       UNION ALL
@@ -34,7 +36,7 @@ export async function consumerLag(db: CommonQueryMethods, names: readonly string
            (SELECT count(*) FROM events e
             WHERE (e.transaction_id, e.global_position) > (k.transaction_id, k.global_position)) AS lag
     FROM known k
-    ORDER BY k.name`);
+    ORDER BY k.name`));
   return rows.map((row) => ({
     name: row.name,
     position: { transactionId: row.transaction_id, globalPosition: row.global_position },

@@ -1,5 +1,5 @@
 import type { DatabasePool } from 'slonik';
-import { withTransaction } from '../db/transaction.js';
+import { withSystemTransaction } from '../db/transaction.js';
 import { positionOf, readGlobalLog } from '../ledger/readGlobalLog.js';
 import type { Consumer } from './consumer.js';
 import { lockCheckpoint, saveCheckpoint } from './consumerCheckpoint.js';
@@ -16,7 +16,8 @@ export type BatchOutcome =
  * Reads the next batch after the consumer's checkpoint and, in one transaction, lets the consumer
  * apply it and moves the checkpoint. A failure anywhere rolls both back, so the batch is read again
  * next time and its effects land once. `readGlobalLog` only returns events of transactions older
- * than every running one, so an event that commits late is never stepped over.
+ * than every running one, so an event that commits late is never stepped over. Consumers follow
+ * the whole log, every tenant's, so the batch runs as the system role (ADR 0014).
  */
 export async function processNextBatch(
   pool: DatabasePool,
@@ -25,7 +26,7 @@ export async function processNextBatch(
 ): Promise<BatchOutcome> {
   const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
   const clock = options.clock ?? (() => new Date());
-  return withTransaction(pool, async (tx) => {
+  return withSystemTransaction(pool, async (tx) => {
     const position = await lockCheckpoint(tx, consumer.name);
     if (!position) return { kind: 'busy' } as const;
     const events = await readGlobalLog(tx, position, batchSize);

@@ -1,4 +1,5 @@
 import { createPool, type DatabasePool, type Interceptor, type QueryResultRow, SchemaValidationError } from 'slonik';
+import { APP_ROLE, connectionUrlAs, type DatabaseRole } from './roles.js';
 
 export type { DatabasePool } from 'slonik';
 
@@ -19,10 +20,15 @@ const rowSchemaInterceptor: Interceptor = {
   },
 };
 
-export type PoolOptions = { readonly maximumPoolSize?: number };
+export type PoolOptions = {
+  readonly maximumPoolSize?: number;
+  /** The role every connection runs as; the application's, subject to row-level security, unless said otherwise. */
+  readonly role?: DatabaseRole;
+};
 
+/** `url` is the owner's (the one migrations use); the pool's sessions take `options.role` at startup. */
 export async function createDatabasePool(url: string, options: PoolOptions = {}): Promise<DatabasePool> {
-  return createPool(url, {
+  return createPool(connectionUrlAs(url, options.role ?? APP_ROLE), {
     interceptors: [rowSchemaInterceptor],
     maximumPoolSize: options.maximumPoolSize ?? 20,
     // slonik's default reset runs DISCARD ALL on every release: a round trip per request and lost

@@ -1,4 +1,6 @@
 import type { DatabasePool, DatabaseTransactionConnection } from 'slonik';
+import { z } from 'zod';
+import { APP_ROLE, SYSTEM_ROLE } from './roles.js';
 import { sql } from './sql.js';
 
 export type Transaction = DatabaseTransactionConnection;
@@ -11,6 +13,8 @@ export type TransactionOptions = {
 /**
  * The one place a transaction begins and ends. Serialization failures and deadlocks are retried
  * by slonik (its `transactionRetryLimit`); every other error rolls back and propagates.
+ * Without `tenantId` the transaction runs as the application role with no tenant: row-level
+ * security then shows it no tenant row at all, until `enterTenant` names one.
  */
 export async function withTransaction<T>(
   pool: DatabasePool,
@@ -21,6 +25,34 @@ export async function withTransaction<T>(
     if (options.tenantId !== undefined) {
       await tx.query(sql.typeAlias('void')`SELECT FROM set_config('app.tenant_id', ${options.tenantId}, true)`);
     }
+    return work(tx);
+  });
+}
+
+const enteredRow = z.object({ role: z.string(), tenant_id: z.string() });
+
+/**
+ * Names the tenant of a transaction that learned it only from its own reads (a webhook resolves
+ * its payment first), as the application role: every later statement sees that tenant's rows only.
+ */
+export async function enterTenant(tx: Transaction, tenantId: string): Promise<void> {
+  await tx.query(sql.type(enteredRow)`
+    SELECT set_config('role', ${APP_ROLE}, true) AS role, set_config('app.tenant_id', ${tenantId}, true) AS tenant_id`);
+}
+
+/**
+ * Takes the cross-tenant system role for the rest of this transaction (ADR 0014). Only system
+ * work calls it: consumers of the global log, checkpoints, verify/rebuild/replay, and the
+ * discovery steps of the hold sweeper, reconciliation and the refund outbox.
+ */
+export async function enterSystemMode(tx: Transaction): Promise<void> {
+  await tx.query(sql.typeAlias('void')`SET LOCAL ROLE ${sql.identifier([SYSTEM_ROLE])}`);
+}
+
+/** A transaction of system work across tenants: `withTransaction` that first takes the system role. */
+export async function withSystemTransaction<T>(pool: DatabasePool, work: (tx: Transaction) => Promise<T>): Promise<T> {
+  return pool.transaction(async (tx) => {
+    await enterSystemMode(tx);
     return work(tx);
   });
 }

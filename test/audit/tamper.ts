@@ -50,7 +50,7 @@ export async function tamperEventData(db: TestDatabase, tenantId: string, stream
  * the stream's own chain verifies again: only a checkpoint taken before can tell.
  */
 export async function rewriteStreamHistory(db: TestDatabase, tenantId: string, streamId: string, version: number, data: unknown): Promise<void> {
-  const events = await readStream(db.pool, tenantId, streamId);
+  const events = await readStream(db.systemPool, tenantId, streamId);
   const statements: Statement[] = [];
   let prevHash: string | undefined;
   for (const event of events) {
@@ -93,7 +93,7 @@ export async function tamperCheckpointHead(db: TestDatabase, checkpointId: numbe
  * then passes; only the signatures can tell.
  */
 export async function forgeCheckpointChain(db: TestDatabase, tenantId: string, streamId: string, attacker: CheckpointSigner): Promise<void> {
-  const events = await readStream(db.pool, tenantId, streamId);
+  const events = await readStream(db.systemPool, tenantId, streamId);
   const hashAt = new Map<number, string>();
   for (const event of events) hashAt.set(event.version, event.hash);
   const guards = [

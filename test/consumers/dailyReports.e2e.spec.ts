@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DAILY_REPORTS_CONSUMER, dailyReportsConsumer, resetDailyReports } from '../../projections/reports/dailyReports.js';
 import type { Consumer } from '../../src/consumers/consumer.js';
 import { catchUp } from '../../src/consumers/processNextBatch.js';
-import { withTransaction } from '../../src/db/transaction.js';
+import { withSystemTransaction } from '../../src/db/transaction.js';
 import { consumerMetricsRoutes } from '../../src/http/routes/consumerMetrics.js';
 import { reportRoutes } from '../../src/http/routes/reports.js';
 import { DEFAULT_TEST_TENANT } from '../../src/identity/testing/tokens.js';
@@ -145,7 +145,7 @@ describe('daily reports', () => {
     const behind = await ledger.call('GET', '/metrics/consumers');
     expect(behind.body.consumers[0]).toMatchObject({ name: DAILY_REPORTS_CONSUMER, lag: 2 });
 
-    await withTransaction(ledger.deps.pool, (tx) => resetDailyReports(tx, new Date()));
+    await withSystemTransaction(ledger.deps.pool, (tx) => resetDailyReports(tx, new Date()));
     await drain(ledger.deps.pool, dailyReportsConsumer);
     const rebuilt = await revenue(staff, 'from=2026-11-19&to=2026-11-21');
     expect(rebuilt.body.revenue).toEqual(expectedRevenue);

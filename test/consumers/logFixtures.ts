@@ -12,14 +12,18 @@ export async function appendEvents(
   options: { tenantId?: string; streamId?: string; expectedVersion?: number; events: NewEvent[]; recordedAt?: string },
 ): Promise<string> {
   const streamId = options.streamId ?? `test-${randomUUID()}`;
-  await withTransaction(pool, (tx) =>
-    appendToStream(tx, {
-      tenantId: options.tenantId ?? 'tenant-a',
-      streamId,
-      expectedVersion: options.expectedVersion ?? 0,
-      recordedAt: options.recordedAt ?? new Date().toISOString(),
-      events: options.events,
-    }),
+  const tenantId = options.tenantId ?? 'tenant-a';
+  await withTransaction(
+    pool,
+    (tx) =>
+      appendToStream(tx, {
+        tenantId,
+        streamId,
+        expectedVersion: options.expectedVersion ?? 0,
+        recordedAt: options.recordedAt ?? new Date().toISOString(),
+        events: options.events,
+      }),
+    { tenantId },
   );
   return streamId;
 }

@@ -7,7 +7,7 @@ import { consumerLag } from '../../src/consumers/consumerLag.js';
 import { catchUp, ConsumerBusyError, processNextBatch } from '../../src/consumers/processNextBatch.js';
 import { runConsumer } from '../../src/consumers/runConsumer.js';
 import { sql } from '../../src/db/sql.js';
-import { withTransaction } from '../../src/db/transaction.js';
+import { withSystemTransaction, withTransaction } from '../../src/db/transaction.js';
 import { appendToStream } from '../../src/ledger/appendToStream.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { appendEvents, crashOnce, drain, eventually } from './logFixtures.js';
@@ -19,6 +19,9 @@ beforeAll(async () => {
   await db.asOwner(`CREATE TABLE test_seen (
     consumer text NOT NULL, event_id uuid NOT NULL, type text NOT NULL, seq bigserial,
     PRIMARY KEY (consumer, event_id))`);
+  // Consumers run as the system role (ADR 0014); the test reads what they saw through the app's pool.
+  await db.asOwner(`GRANT SELECT, INSERT ON test_seen TO ledger_system, ledger_app;
+    GRANT USAGE ON SEQUENCE test_seen_seq_seq TO ledger_system`);
 });
 afterAll(async () => {
   await db.drop();
@@ -58,17 +61,21 @@ describe('consumers of the global log', () => {
     const mayCommit = new Promise<void>((resolve) => (release = resolve));
     let signalInserted!: () => void;
     const inserted = new Promise<void>((resolve) => (signalInserted = resolve));
-    const early = withTransaction(db.pool, async (tx) => {
-      await appendToStream(tx, {
-        tenantId: 'tenant-a',
-        streamId: `test-${randomUUID()}`,
-        expectedVersion: 0,
-        recordedAt: new Date().toISOString(),
-        events: [{ type: 'Early', data: {} }],
-      });
-      signalInserted();
-      await mayCommit;
-    });
+    const early = withTransaction(
+      db.pool,
+      async (tx) => {
+        await appendToStream(tx, {
+          tenantId: 'tenant-a',
+          streamId: `test-${randomUUID()}`,
+          expectedVersion: 0,
+          recordedAt: new Date().toISOString(),
+          events: [{ type: 'Early', data: {} }],
+        });
+        signalInserted();
+        await mayCommit;
+      },
+      { tenantId: 'tenant-a' },
+    );
     await inserted;
     await appendEvents(db.pool, { events: [{ type: 'Late', data: {} }] });
 
@@ -114,7 +121,7 @@ describe('consumers of the global log', () => {
     const held = new Promise<void>((resolve) => (release = resolve));
     let signalLocked!: () => void;
     const locked = new Promise<void>((resolve) => (signalLocked = resolve));
-    const other = withTransaction(db.pool, async (tx) => {
+    const other = withSystemTransaction(db.pool, async (tx) => {
       await lockCheckpoint(tx, consumer.name);
       signalLocked();
       await held;
@@ -165,7 +172,7 @@ describe('consumers of the global log', () => {
 
   it('reports its lag in events', async () => {
     const consumer = recordingConsumer();
-    const total = await db.pool.oneFirst(sql.type(z.object({ n: z.number() }))`SELECT count(*)::int AS n FROM events`);
+    const total = await db.systemPool.oneFirst(sql.type(z.object({ n: z.number() }))`SELECT count(*)::int AS n FROM events`);
     const [before] = (await consumerLag(db.pool, [consumer.name])).filter((c) => c.name === consumer.name);
     expect(before).toMatchObject({ name: consumer.name, lag: total, position: { transactionId: '0', globalPosition: 0 } });
 

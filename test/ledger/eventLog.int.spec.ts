@@ -29,6 +29,7 @@ async function append(streamId: string, expectedVersion: number, types: string[]
       recordedAt: at(expectedVersion),
       events: types.map((type, i) => ({ type, data: { n: i, nested: { b: 2, a: 1 } }, metadata: { actor: 'test' }, eventId: eventIds?.[i] })),
     }),
+    { tenantId: TENANT },
   );
 }
 
@@ -37,7 +38,7 @@ describe('event log', () => {
     const stream = `test-${randomUUID()}`;
     await append(stream, 0, ['A', 'B']);
     await append(stream, 2, ['C']);
-    const events = await readStream(db.pool, TENANT, stream);
+    const events = await readStream(db.systemPool, TENANT, stream);
     expect(events.map((e) => [e.version, e.type])).toEqual([[1, 'A'], [2, 'B'], [3, 'C']]);
     expect(events[0]?.prevHash).toBe(GENESIS_HASH);
     expect(events[1]?.prevHash).toBe(events[0]?.hash);
@@ -51,7 +52,7 @@ describe('event log', () => {
     await append(stream, 0, ['A']);
     await expect(append(stream, 0, ['B'])).rejects.toBeInstanceOf(StreamVersionConflictError);
     await expect(append(stream, 5, ['B'])).rejects.toBeInstanceOf(StreamVersionConflictError);
-    expect((await readStream(db.pool, TENANT, stream)).map((e) => e.type)).toEqual(['A']);
+    expect((await readStream(db.systemPool, TENANT, stream)).map((e) => e.type)).toEqual(['A']);
   });
 
   it('lets exactly one of many concurrent appends at the same version win', async () => {
@@ -63,7 +64,7 @@ describe('event log', () => {
     expect(won).toHaveLength(1);
     expect(lost).toHaveLength(11);
     for (const r of lost) expect((r as PromiseRejectedResult).reason).toBeInstanceOf(StreamVersionConflictError);
-    const events = await readStream(db.pool, TENANT, stream);
+    const events = await readStream(db.systemPool, TENANT, stream);
     expect(events).toHaveLength(2);
     expect(findChainBreak(events)).toBeNull();
   });
@@ -75,7 +76,7 @@ describe('event log', () => {
     const retry = await append(stream, 0, ['A', 'B'], ids);
     expect(first).toEqual({ nextVersion: 2, appended: true });
     expect(retry).toEqual({ nextVersion: 2, appended: false });
-    expect(await readStream(db.pool, TENANT, stream)).toHaveLength(2);
+    expect(await readStream(db.systemPool, TENANT, stream)).toHaveLength(2);
     await expect(append(`test-${randomUUID()}`, 0, ['A'], [ids[0]!])).rejects.toBeInstanceOf(EventIdReusedError);
   });
 
@@ -85,10 +86,13 @@ describe('event log', () => {
     await expect(db.asOwner(`UPDATE events SET data = '{"n":99}' WHERE stream_id = $1`, [stream])).rejects.toThrow(/append-only/);
     await expect(db.asOwner(`DELETE FROM events WHERE stream_id = $1`, [stream])).rejects.toThrow(/append-only/);
     await expect(db.asOwner(`TRUNCATE events`)).rejects.toThrow(/append-only/);
+    // The application's role has no UPDATE or DELETE privilege on the log at all (migration 0020).
     await expect(
-      db.pool.query(sql.typeAlias('void')`UPDATE events SET type = 'X' WHERE stream_id = ${stream}`),
-    ).rejects.toThrow(/append-only/);
-    expect((await readStream(db.pool, TENANT, stream))[0]?.data).toEqual({ n: 0, nested: { a: 1, b: 2 } });
+      withTransaction(db.pool, (tx) => tx.query(sql.typeAlias('void')`UPDATE events SET type = 'X' WHERE stream_id = ${stream}`), {
+        tenantId: TENANT,
+      }),
+    ).rejects.toThrow(/permission denied/);
+    expect((await readStream(db.systemPool, TENANT, stream))[0]?.data).toEqual({ n: 0, nested: { a: 1, b: 2 } });
   });
 
   it('detects an altered event by its hash, naming the stream and version', async () => {
@@ -101,7 +105,7 @@ describe('event log', () => {
       UPDATE events SET data = '{"n": 1, "nested": {"a": 1, "b": 3}}' WHERE stream_id = '${stream}' AND stream_version = 2;
       ALTER TABLE events ENABLE TRIGGER events_no_update_or_delete;
       COMMIT;`);
-    const events = await readStream(db.pool, TENANT, stream);
+    const events = await readStream(db.systemPool, TENANT, stream);
     expect(findChainBreak(events)).toEqual({ streamId: stream, version: 2, reason: 'hash_mismatch' });
   });
 
@@ -111,7 +115,7 @@ describe('event log', () => {
     // Move the reader past everything committed so far.
     let position = START_OF_LOG;
     for (;;) {
-      const batch = await readGlobalLog(db.pool, position, 1000);
+      const batch = await readGlobalLog(db.systemPool, position, 1000);
       if (batch.length === 0) break;
       position = positionOf(batch[batch.length - 1]!);
     }
@@ -120,15 +124,19 @@ describe('event log', () => {
     const earlyMayCommit = new Promise<void>((resolve) => (releaseEarly = resolve));
     let signalInserted!: () => void;
     const earlyInserted = new Promise<void>((resolve) => (signalInserted = resolve));
-    const early = withTransaction(db.pool, async (tx) => {
-      await appendToStream(tx, { tenantId: TENANT, streamId: streamEarly, expectedVersion: 0, recordedAt: at(0), events: [{ type: 'Early', data: {} }] });
-      signalInserted();
-      await earlyMayCommit;
-    });
+    const early = withTransaction(
+      db.pool,
+      async (tx) => {
+        await appendToStream(tx, { tenantId: TENANT, streamId: streamEarly, expectedVersion: 0, recordedAt: at(0), events: [{ type: 'Early', data: {} }] });
+        signalInserted();
+        await earlyMayCommit;
+      },
+      { tenantId: TENANT },
+    );
     await earlyInserted;
     await append(streamLate, 0, ['Late']);
 
-    const whileEarlyRuns = await readGlobalLog(db.pool, position, 1000);
+    const whileEarlyRuns = await readGlobalLog(db.systemPool, position, 1000);
     expect(whileEarlyRuns.map((e) => e.type)).not.toContain('Late');
     expect(whileEarlyRuns.map((e) => e.type)).not.toContain('Early');
 
@@ -137,7 +145,7 @@ describe('event log', () => {
     // The snapshot horizon is cluster-wide: other test files' open transactions may hold it back a moment.
     // Earlier tests' events may also have been held back by then; only this test's two streams matter.
     const ours = async () =>
-      (await readGlobalLog(db.pool, position, 1000)).filter((e) => e.streamId === streamEarly || e.streamId === streamLate);
+      (await readGlobalLog(db.systemPool, position, 1000)).filter((e) => e.streamId === streamEarly || e.streamId === streamLate);
     let afterCommit = await ours();
     for (let attempt = 0; afterCommit.length < 2 && attempt < 100; attempt += 1) {
       await new Promise((resolve) => setTimeout(resolve, 50));

@@ -1,12 +1,21 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DAILY_REPORTS_CONSUMER, dailyReportsConsumer } from '../../projections/reports/dailyReports.js';
+import { verifyingKeyOf } from '../../src/audit/checkpointSigning.js';
+import { auditAndReportsPlugins } from '../../src/http/routes/auditAndReportsPlugins.js';
+import { createPaymentsModule, type PaymentsModule } from '../../src/payments/module.js';
+import { drain } from '../consumers/logFixtures.js';
+import { createTestCheckpointSigner } from '../support/checkpointSigner.js';
 import { startTestLedger, type TestLedger, type TestResponse } from '../support/ledgerServer.js';
+import { type FakeStripe, startFakeStripe } from '../support/providers/fakeStripe.js';
 
 /**
  * Who may call what: every route of the API × every kind of caller, with the expected status of
  * each cell (contract: Identity). Every refusal is problem+json, writes nothing, and shows nothing
  * of the reservation, its customer or the tenant; another tenant's caller gets exactly the answer a
- * nonexistent id gets.
+ * nonexistent id gets. The server is wired as `npm start` wires it (payments, back office, reports,
+ * verify), and tenant A has data in every view (an anomaly, report rows), so a 200 to another tenant
+ * that leaked any of it would show here.
  */
 
 const callers = ['owner', 'otherCustomer', 'staff', 'admin', 'auditor', 'otherTenantAdmin', 'anonymous'] as const;
@@ -20,6 +29,11 @@ const routes = [
   'POST /v1/reservations/{reservationId}/cancel',
   'GET /v1/audit/streams/{streamId}',
   'GET /v1/audit/reservations/{reservationId}?at=',
+  'POST /v1/reservations/{reservationId}/payments',
+  'GET /v1/backoffice/anomalies',
+  'GET /v1/reports/occupancy?from=&to=',
+  'GET /v1/reports/revenue?from=&to=',
+  'POST /v1/audit/verify',
 ] as const;
 type Route = (typeof routes)[number];
 
@@ -33,8 +47,15 @@ const expected: Record<Route, Record<Caller, number>> = {
   'POST /v1/reservations/{reservationId}/cancel':  row(200,   404,    403,   200,   404,    404,        401),
   'GET /v1/audit/streams/{streamId}':              row(403,   403,    403,   403,   200,    404,        401),
   'GET /v1/audit/reservations/{reservationId}?at=': row(403,  403,    403,   403,   200,    404,        401),
+  'POST /v1/reservations/{reservationId}/payments': row(201,  404,    403,   201,   403,    404,        401),
+  'GET /v1/backoffice/anomalies':                  row(403,   403,    200,   200,   403,    200,        401),
+  'GET /v1/reports/occupancy?from=&to=':           row(403,   403,    200,   200,   403,    200,        401),
+  'GET /v1/reports/revenue?from=&to=':             row(403,   403,    200,   200,   403,    200,        401),
+  'POST /v1/audit/verify':                         row(403,   403,    403,   403,   200,    200,        401),
 };
 // otherTenantAdmin's 201 on PUT is a slot of its own tenant that happens to share the id: tenant A's is untouched.
+// Its 200s on the back office, reports and verify are of its own tenant, and must hold nothing of A's.
+// Staff may read a reservation but not pay for someone else's (403); another customer's is not found (404).
 
 function row(...statuses: number[]): Record<Caller, number> {
   return Object.fromEntries(callers.map((caller, i) => [caller, statuses[i]!])) as Record<Caller, number>;
@@ -47,7 +68,11 @@ const OWNER_NAME = 'Olga Matrix';
 const ACTIVITY = 'activity-matrix-secret';
 
 let ledger: TestLedger;
+let stripe: FakeStripe;
+let payments: PaymentsModule | undefined;
 let tokens: Record<Caller, string | undefined>;
+/** Ids of tenant A's anomaly: in A's back office, never in anything another tenant or a refusal gets. */
+let anomalyIds: string[] = [];
 let slotId: string;
 /** A second slot of tenant A, for the PUT row: the other tenant's 201 there must not hide `slotId` from the rows below. */
 let putSlotId: string;
@@ -74,8 +99,51 @@ async function eventCount(): Promise<number> {
   return Number(rows[0]!.n);
 }
 
+const REPORT_RANGE = 'from=2026-11-01&to=2026-12-31';
+
+/** A Stripe payment of one of A's reservations whose success arrives for the wrong amount: an anomaly in A's back office. */
+async function recordAnomalyOfTenantA(): Promise<string[]> {
+  const reservationId = await holdAsOwner();
+  const started = await ledger.call('POST', `/v1/reservations/${reservationId}/payments`, {
+    token: tokens.owner,
+    headers: { 'idempotency-key': randomUUID() },
+    body: { provider: 'stripe' },
+  });
+  expect(started.status).toBe(201);
+  const { paymentId, providerPaymentId } = started.body as { paymentId: string; providerPaymentId: string };
+  const payload = stripe.transition(providerPaymentId, 'succeeded', { amount: 1 });
+  const delivered = await ledger.call('POST', '/webhooks/stripe', {
+    body: payload,
+    headers: { 'stripe-signature': stripe.sign(payload, ledger.clock.now()), 'content-type': 'application/json' },
+  });
+  expect(delivered.body).toMatchObject({ outcome: 'anomaly' });
+  return [paymentId, providerPaymentId, reservationId];
+}
+
 beforeAll(async () => {
-  ledger = await startTestLedger();
+  stripe = await startFakeStripe();
+  ledger = await startTestLedger({
+    extend: (deps) => {
+      payments = createPaymentsModule(
+        deps,
+        {
+          stripe: { secretKey: stripe.secretKey, webhookSecret: stripe.webhookSecret, apiBase: stripe.url },
+          mercadopago: {},
+        },
+        (message, error) => {
+          throw new Error(message, { cause: error });
+        },
+      );
+      const auditAndReports = auditAndReportsPlugins(deps.pool, [DAILY_REPORTS_CONSUMER], verifyingKeyOf(createTestCheckpointSigner()));
+      return {
+        ...payments.serverDeps,
+        v1Plugins: [...(payments.serverDeps.v1Plugins ?? []), ...auditAndReports.v1Plugins],
+        rootPlugins: [...(payments.serverDeps.rootPlugins ?? []), ...auditAndReports.rootPlugins],
+        // The owner books once per cell: far more than a real customer's per-minute allowance.
+        rateLimits: { booking: false, webhooks: false },
+      };
+    },
+  });
   tokens = {
     owner: ledger.token({ tenantId: TENANT_A, sub: 'matrix-owner', email: OWNER_EMAIL }),
     otherCustomer: ledger.token({ tenantId: TENANT_A, sub: 'matrix-other-customer', email: 'other@example.com' }),
@@ -90,9 +158,18 @@ beforeAll(async () => {
   for (const id of [slotId, putSlotId]) {
     expect((await ledger.call('PUT', `/v1/slots/${id}`, { token: tokens.admin, body: slotBody() })).status).toBe(201);
   }
+  anomalyIds = await recordAnomalyOfTenantA();
+  // A's report rows exist before any cell asks for reports.
+  await drain(ledger.deps.pool, dailyReportsConsumer);
+  const own = await ledger.call('GET', `/v1/reports/occupancy?${REPORT_RANGE}`, { token: tokens.staff });
+  expect(JSON.stringify(own.body)).toContain(slotId);
+  const anomalies = await ledger.call('GET', '/v1/backoffice/anomalies', { token: tokens.staff });
+  expect(JSON.stringify(anomalies.body)).toContain(anomalyIds[0]);
 });
 afterAll(async () => {
+  await payments?.refunds.idle();
   await ledger.close();
+  await stripe.close();
 });
 
 type Request = { method: string; path: string; body?: unknown; headers?: Record<string, string> };
@@ -124,6 +201,21 @@ function requestFor(route: Route, caller: Caller, reservationId: string, targetS
       return { method: 'GET', path: `/v1/audit/streams/reservation-${reservationId}` };
     case 'GET /v1/audit/reservations/{reservationId}?at=':
       return { method: 'GET', path: `/v1/audit/reservations/${reservationId}?at=${encodeURIComponent(ledger.clock.now().toISOString())}` };
+    case 'POST /v1/reservations/{reservationId}/payments':
+      return {
+        method: 'POST',
+        path: `/v1/reservations/${reservationId}/payments`,
+        headers: { 'idempotency-key': randomUUID() },
+        body: { provider: 'stripe' },
+      };
+    case 'GET /v1/backoffice/anomalies':
+      return { method: 'GET', path: '/v1/backoffice/anomalies' };
+    case 'GET /v1/reports/occupancy?from=&to=':
+      return { method: 'GET', path: `/v1/reports/occupancy?${REPORT_RANGE}` };
+    case 'GET /v1/reports/revenue?from=&to=':
+      return { method: 'GET', path: `/v1/reports/revenue?${REPORT_RANGE}` };
+    case 'POST /v1/audit/verify':
+      return { method: 'POST', path: '/v1/audit/verify' };
   }
 }
 
@@ -136,13 +228,38 @@ function send(request: Request, caller: Caller): Promise<TestResponse> {
   });
 }
 
+/** `METHOD /path/:param` of every route in fastify's route tree (HEAD is GET's shadow). */
+function registeredRoutes(tree: string): string[] {
+  const stack: string[] = [];
+  const found: string[] = [];
+  for (const line of tree.split('\n')) {
+    const match = /^([│ ]*)[├└]── (\S+)(?: \(([^)]*)\))?/.exec(line);
+    if (!match) continue;
+    stack.length = match[1]!.length / 4;
+    stack.push(match[2]!);
+    for (const method of match[3]?.split(', ') ?? []) if (method !== 'HEAD') found.push(`${method} ${stack.join('')}`);
+  }
+  return found;
+}
+
+const asRouterPath = (route: Route) => {
+  const [method, path] = route.split(' ') as [string, string];
+  return `${method} ${path.split('?')[0]!.replaceAll(/\{(\w+)\}/g, ':$1')}`;
+};
+
 const cells = routes.flatMap((route) => callers.map((caller) => [route, caller, expected[route][caller]] as const));
 
 describe('role × route matrix', () => {
+  it('has a row for every /v1 route the server registers', () => {
+    const v1 = registeredRoutes(ledger.server.printRoutes({ commonPrefix: false })).filter((route) => route.split(' ')[1]!.startsWith('/v1/'));
+    expect(v1.length).toBeGreaterThanOrEqual(routes.length);
+    expect(new Set(v1)).toEqual(new Set(routes.map(asRouterPath)));
+  });
+
   it('lists every route the server has', () => {
     for (const route of routes) {
       const [method, path] = route.split(' ') as [string, string];
-      const url = path.replace('?at=', '').replaceAll(/\{(\w+)\}/g, ':$1');
+      const url = path.split('?')[0]!.replaceAll(/\{(\w+)\}/g, ':$1');
       expect(ledger.server.hasRoute({ method: method as 'GET', url }), route).toBe(true);
     }
   });
@@ -164,8 +281,12 @@ describe('role × route matrix', () => {
     if (status >= 400 || caller === 'otherTenantAdmin') {
       // Nothing of tenant A: not the customer, not the activity, not the tenant, and not the
       // reservation id unless the caller sent it in the URL (the 404 names what was asked for).
-      for (const secret of [OWNER_EMAIL, OWNER_NAME, ACTIVITY, TENANT_A, 'matrix-owner']) expect(text, secret).not.toContain(secret);
+      for (const secret of [OWNER_EMAIL, OWNER_NAME, ACTIVITY, TENANT_A, 'matrix-owner', ...anomalyIds]) {
+        expect(text, secret).not.toContain(secret);
+      }
       if (!request.path.includes(reservationId)) expect(text).not.toContain(reservationId);
+      const sentSlot = request.path.includes(slotId) || JSON.stringify(request.body ?? null).includes(slotId);
+      if (!sentSlot) expect(text, 'slot id').not.toContain(slotId);
       for (const field of ['seats', 'total', 'events', 'payments', 'held', 'sold']) {
         if (!(caller === 'otherTenantAdmin' && status < 400)) expect(res.body).not.toHaveProperty(field);
       }
@@ -187,8 +308,20 @@ describe('role × route matrix', () => {
       const mine = await ledger.call('GET', `/v1/slots/${putSlotId}`, { token: tokens.admin });
       expect(mine.body).toMatchObject({ activityId: ACTIVITY, capacity: 500 });
     }
-    if (status < 300 && caller !== 'otherTenantAdmin' && route.includes('{reservationId}')) {
+    if (status < 300 && caller !== 'otherTenantAdmin' && route.includes('{reservationId}') && !route.endsWith('/payments')) {
       expect(text).toContain(reservationId);
+    }
+    if (status === 200 && route === 'POST /v1/audit/verify') {
+      // Each auditor's verify counts exactly its own tenant's streams.
+      const tenant = caller === 'otherTenantAdmin' ? TENANT_B : TENANT_A;
+      const { rows } = await ledger.db.asOwner<{ n: number }>(
+        'SELECT count(DISTINCT stream_id)::int AS n FROM events WHERE tenant_id = $1',
+        [tenant],
+      );
+      expect(res.body).toMatchObject({ ok: true, streams: rows[0]!.n });
+    }
+    if (status === 200 && caller !== 'otherTenantAdmin' && route.startsWith('GET /v1/reports/occupancy')) {
+      expect(text).toContain(slotId);
     }
   });
 });

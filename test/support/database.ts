@@ -2,10 +2,18 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { inject } from 'vitest';
 import { createDatabasePool, type DatabasePool } from '../../src/db/pool.js';
+import { SYSTEM_ROLE } from '../../src/db/roles.js';
 
 export type TestDatabase = {
+  /** The owner's connection string (what migrations and `asOwner` use). */
   readonly url: string;
+  /** The application's pool, exactly as the server gets it: role `ledger_app`, under row-level security. */
   readonly pool: DatabasePool;
+  /**
+   * A pool whose sessions are `ledger_system`, for tests of cross-tenant machinery (the log, consumers,
+   * checkpoints) that read or set up data outside any one tenant's transaction.
+   */
+  readonly systemPool: DatabasePool;
   /** Runs raw SQL as the cluster superuser (the table owner): for tamper tests and assertions. */
   asOwner<R extends pg.QueryResultRow = pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>>;
   drop(): Promise<void>;
@@ -31,9 +39,11 @@ export async function createTestDatabase(options: { maximumPoolSize?: number } =
   }
   const url = withDatabase(adminUrl, name);
   const pool = await createDatabasePool(url, { maximumPoolSize: options.maximumPoolSize ?? 10 });
+  const systemPool = await createDatabasePool(url, { maximumPoolSize: 4, role: SYSTEM_ROLE });
   return {
     url,
     pool,
+    systemPool,
     async asOwner(text, values) {
       const client = new pg.Client({ connectionString: url });
       await client.connect();
@@ -45,6 +55,7 @@ export async function createTestDatabase(options: { maximumPoolSize?: number } =
     },
     async drop() {
       await pool.end();
+      await systemPool.end();
       const client = new pg.Client({ connectionString: adminUrl });
       await client.connect();
       try {

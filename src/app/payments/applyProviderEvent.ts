@@ -11,7 +11,7 @@ import {
   type SignalSource,
 } from '../../domain/payment.js';
 import { decideReservation, type ReservationEvent } from '../../domain/reservation.js';
-import { withTransaction } from '../../db/transaction.js';
+import { enterSystemMode, enterTenant, withTransaction } from '../../db/transaction.js';
 import { appendToStream } from '../../ledger/appendToStream.js';
 import { readStream } from '../../ledger/readStream.js';
 import type { ProviderAccount, ProviderEvent } from '../../payments/provider.js';
@@ -50,17 +50,21 @@ async function resolvePayment(tx: CommonQueryMethods, event: SignalEvent): Promi
  * every projection commit together or not at all. A repeat of an event already in the inbox changes
  * nothing. An event naming no payment of ours is kept in the inbox as unmatched rather than failing
  * forever. Database failures propagate, so the webhook answers 5xx and the provider retries.
+ * The payment is resolved first, across tenants, so that everything after runs in its tenant under
+ * row-level security; an event of no payment of ours is kept by the system role (ADR 0014).
  */
 export async function applyProviderEvent(deps: AppDeps, event: ProviderEvent, source: SignalSource): Promise<ApplyResult> {
   return retryOnConflict(() =>
     withTransaction(deps.pool, async (tx) => {
       const now = deps.clock().toISOString();
-      if (!(await claimInboxRow(tx, event, source, now))) return { outcome: 'duplicate' };
+      const ref = event.kind === 'signal' ? await resolvePayment(tx, event) : null;
+      if (ref) await enterTenant(tx, ref.tenantId);
+      else await enterSystemMode(tx);
+      if (!(await claimInboxRow(tx, event, source, now, ref?.tenantId ?? null))) return { outcome: 'duplicate' };
       if (event.kind === 'ignored') {
         await settleInboxRow(tx, event, { outcome: 'ignored', detail: event.reason });
         return { outcome: 'ignored' };
       }
-      const ref = await resolvePayment(tx, event);
       if (!ref) {
         const detail = `no payment matches ${event.paymentId ?? '-'} / ${event.providerPaymentId ?? '-'}`;
         await settleInboxRow(tx, event, { outcome: 'unmatched', tenantId: event.tenantId, detail });

@@ -10,17 +10,20 @@ export type InboxOutcome = 'applied' | 'anomaly' | 'unchanged' | 'ignored' | 'un
  * Claims the event's inbox row in the applying transaction. A concurrent delivery of the same event
  * waits here on the primary key until the first commits (then finds the row: a duplicate) or rolls
  * back (then claims it and applies it itself), so an event is applied exactly once either way.
+ * `tenantId` is the matched payment's (the transaction's own tenant), or null for an event claimed
+ * by the system role because it matched no payment; the conflict check sees every tenant's rows.
  */
 export async function claimInboxRow(
   tx: CommonQueryMethods,
   event: ProviderEvent,
   source: SignalSource,
   now: string,
+  tenantId: string | null,
 ): Promise<boolean> {
   const row = await tx.maybeOne(sql.type(z.object({ claimed: z.boolean() }))`
-    INSERT INTO webhook_inbox (provider, provider_event_id, source, outcome, payload, received_at)
-    VALUES (${event.account}, ${event.eventId}, ${source}, 'pending', ${JSON.stringify(event.payload ?? null)}::jsonb,
-      ${now}::timestamptz)
+    INSERT INTO webhook_inbox (provider, provider_event_id, source, outcome, tenant_id, payload, received_at)
+    VALUES (${event.account}, ${event.eventId}, ${source}, 'pending', ${tenantId},
+      ${JSON.stringify(event.payload ?? null)}::jsonb, ${now}::timestamptz)
     ON CONFLICT (provider, provider_event_id) DO NOTHING
     RETURNING true AS claimed`);
   return row !== null;

@@ -1,5 +1,6 @@
 import type { Provider } from '../../domain/payment.js';
 import { accountOf, type PaymentProviders } from '../../payments/provider.js';
+import { withSystemTransaction } from '../../db/transaction.js';
 import { findPaymentsToReconcile } from '../../../projections/paymentView.js';
 import type { AppDeps } from '../context.js';
 import { applyProviderEvent } from './applyProviderEvent.js';
@@ -19,6 +20,7 @@ export const DEFAULT_RECONCILE_AFTER_SECONDS = 600;
  * longer than `olderThanSeconds`, and applies its answer through the same path as a webhook,
  * recorded with source `reconciliation`: a lost webhook never leaves money unaccounted for. One
  * provider failing does not stop the others; it is counted and retried on the next run.
+ * Candidates are found across tenants (system role); each answer is applied in its payment's tenant.
  */
 export async function reconcilePayments(
   deps: AppDeps,
@@ -27,7 +29,7 @@ export async function reconcilePayments(
 ): Promise<ReconcileReport> {
   const now = deps.clock();
   const before = new Date(now.getTime() - (options.olderThanSeconds ?? DEFAULT_RECONCILE_AFTER_SECONDS) * 1000).toISOString();
-  const candidates = await findPaymentsToReconcile(deps.pool, before, options.limit ?? 200);
+  const candidates = await withSystemTransaction(deps.pool, (tx) => findPaymentsToReconcile(tx, before, options.limit ?? 200));
   const report = { checked: 0, applied: 0, anomalies: 0, unchanged: 0, failed: 0 };
   for (const payment of candidates) {
     report.checked += 1;

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { isDomainError } from '../../domain/errors.js';
 import { decidePayment, evolvePayment, initialPaymentState, type PaymentEvent } from '../../domain/payment.js';
 import { sql } from '../../db/sql.js';
-import { withTransaction } from '../../db/transaction.js';
+import { withSystemTransaction, withTransaction } from '../../db/transaction.js';
 import { appendToStream } from '../../ledger/appendToStream.js';
 import { readStream } from '../../ledger/readStream.js';
 import { accountOf, type PaymentProviders } from '../../payments/provider.js';
@@ -94,8 +94,9 @@ export function createRefundFlow(
     await dispatchDue();
   }
 
+  /** The one cross-tenant step (system role): which refund is due next; the rest runs in its tenant. */
   async function claimDue(now: string) {
-    return withTransaction(deps.pool, (tx) =>
+    return withSystemTransaction(deps.pool, (tx) =>
       tx.maybeOne(sql.type(dueRow)`
         UPDATE refund_outbox o
         SET attempts = o.attempts + 1, next_attempt_at = ${now}::timestamptz + interval '120 seconds'
@@ -117,9 +118,10 @@ export function createRefundFlow(
       const now = deps.clock().toISOString();
       const due = await claimDue(now);
       if (!due) return { submitted, failed };
-      const payment = await deps.pool.one(sql.type(paymentRow)`
+      const asTenant = { tenantId: due.tenant_id };
+      const payment = await withTransaction(deps.pool, (tx) => tx.one(sql.type(paymentRow)`
         SELECT provider, provider_payment_id, amount, currency FROM payments_view
-        WHERE tenant_id = ${due.tenant_id} AND payment_id = ${due.payment_id}::uuid`);
+        WHERE tenant_id = ${due.tenant_id} AND payment_id = ${due.payment_id}::uuid`), asTenant);
       try {
         const provider = providers[accountOf(payment.provider as Provider)];
         if (!provider) throw new Error(`${payment.provider} is not configured`);
@@ -130,18 +132,18 @@ export function createRefundFlow(
           amount: { amount: payment.amount, currency: payment.currency },
           idempotencyKey: refundIdempotencyKey(due.payment_id),
         });
-        await deps.pool.query(sql.typeAlias('void')`
+        await withTransaction(deps.pool, (tx) => tx.query(sql.typeAlias('void')`
           UPDATE refund_outbox SET submitted_at = ${now}::timestamptz, provider_refund_id = ${refund.refundId}, last_error = NULL
-          WHERE tenant_id = ${due.tenant_id} AND payment_id = ${due.payment_id}::uuid`);
+          WHERE tenant_id = ${due.tenant_id} AND payment_id = ${due.payment_id}::uuid`), asTenant);
         submitted += 1;
       } catch (error) {
         failed += 1;
         onError(`refund of payment ${due.payment_id} failed (attempt ${due.attempts}); will retry`, error);
         const retryAt = new Date(Date.parse(now) + RETRY_AFTER_SECONDS(due.attempts) * 1000).toISOString();
-        await deps.pool.query(sql.typeAlias('void')`
+        await withTransaction(deps.pool, (tx) => tx.query(sql.typeAlias('void')`
           UPDATE refund_outbox SET last_error = ${error instanceof Error ? error.message : String(error)},
             next_attempt_at = ${retryAt}::timestamptz
-          WHERE tenant_id = ${due.tenant_id} AND payment_id = ${due.payment_id}::uuid`);
+          WHERE tenant_id = ${due.tenant_id} AND payment_id = ${due.payment_id}::uuid`), asTenant);
       }
     }
   }

@@ -107,7 +107,7 @@ export async function startPayment(
       idempotencyKey: providerIdempotencyKey,
     });
   } catch (error) {
-    await releaseIdempotencyKey(deps.pool, request);
+    await withTransaction(deps.pool, (tx) => releaseIdempotencyKey(tx, request), { tenantId });
     throw error;
   }
 

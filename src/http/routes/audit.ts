@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { AppDeps } from '../../app/context.js';
 import { mayAudit } from '../../app/policy.js';
 import { getAuditStream, getReservationAsOf } from '../../app/queries.js';
+import { readAsTenant } from '../../app/readAsTenant.js';
 import type { Principal } from '../../identity/principal.js';
 import { principalOf } from '../authenticate.js';
 import { problem, problemFor, ProblemError, sendProblem } from '../problem.js';
@@ -18,7 +19,7 @@ export function auditRoutes(app: FastifyInstance, deps: AppDeps) {
   app.get('/audit/streams/:streamId', async (request, reply) => {
     const principal = auditor(principalOf(request));
     const { streamId } = parseOr400(streamParams, request.params, 'path');
-    const outcome = await getAuditStream(deps.pool, principal, streamId);
+    const outcome = await readAsTenant(deps.pool, principal, (tx) => getAuditStream(tx, principal, streamId));
     if (!outcome.ok) return sendProblem(reply, problemFor(outcome.error));
     return outcome.value;
   });
@@ -27,7 +28,7 @@ export function auditRoutes(app: FastifyInstance, deps: AppDeps) {
     const principal = auditor(principalOf(request));
     const reservationId = reservationIdOrNotFound(request.params);
     const { at } = parseOr400(asOfQuery, request.query, 'query');
-    const outcome = await getReservationAsOf(deps.pool, principal, reservationId, at);
+    const outcome = await readAsTenant(deps.pool, principal, (tx) => getReservationAsOf(tx, principal, reservationId, at));
     if (!outcome.ok) return sendProblem(reply, problemFor(outcome.error));
     const { state, version } = outcome.value;
     return {

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { AppDeps } from '../../app/context.js';
 import { listUnmatchedEvents } from '../../app/payments/inbox.js';
 import { mayReadWholeTenant } from '../../app/policy.js';
+import { readAsTenant } from '../../app/readAsTenant.js';
 import { listPaymentAnomalies } from '../../../projections/paymentView.js';
 import { principalOf } from '../authenticate.js';
 import { problem, ProblemError } from '../problem.js';
@@ -17,11 +18,11 @@ export function backofficeRoutes(deps: AppDeps) {
       const principal = principalOf(request);
       if (!mayReadWholeTenant(principal)) throw new ProblemError(problem(403, 'forbidden', 'only staff read the back office'));
       const { limit } = parseOr400(anomaliesQuery, request.query, 'query');
-      const [anomalies, unmatched] = await Promise.all([
-        listPaymentAnomalies(deps.pool, principal.tenantId, limit),
-        listUnmatchedEvents(deps.pool, principal.tenantId, limit),
-      ]);
-      return { anomalies, unmatched };
+      // One transaction holds one connection, so the two lists are read one after the other.
+      return readAsTenant(deps.pool, principal, async (tx) => ({
+        anomalies: await listPaymentAnomalies(tx, principal.tenantId, limit),
+        unmatched: await listUnmatchedEvents(tx, principal.tenantId, limit),
+      }));
     });
   };
 }

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { readOccupancy } from '../../../projections/reports/occupancy.js';
 import { readRevenue } from '../../../projections/reports/revenue.js';
 import { mayReadWholeTenant } from '../../app/policy.js';
+import { readAsTenant } from '../../app/readAsTenant.js';
 import type { Principal } from '../../identity/principal.js';
 import { principalOf } from '../authenticate.js';
 import { problem, ProblemError } from '../problem.js';
@@ -35,12 +36,12 @@ export function reportRoutes(app: FastifyInstance, pool: DatabasePool) {
   app.get('/reports/occupancy', async (request) => {
     const principal = staff(principalOf(request));
     const { from, to } = parseOr400(reportRangeQuery, request.query, 'query');
-    return { from, to, slots: await readOccupancy(pool, principal.tenantId, from, to) };
+    return { from, to, slots: await readAsTenant(pool, principal, (tx) => readOccupancy(tx, principal.tenantId, from, to)) };
   });
 
   app.get('/reports/revenue', async (request) => {
     const principal = staff(principalOf(request));
     const { from, to } = parseOr400(reportRangeQuery, request.query, 'query');
-    return { from, to, revenue: await readRevenue(pool, principal.tenantId, from, to) };
+    return { from, to, revenue: await readAsTenant(pool, principal, (tx) => readRevenue(tx, principal.tenantId, from, to)) };
   });
 }

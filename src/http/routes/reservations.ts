@@ -5,6 +5,7 @@ import { holdSeats } from '../../app/holdSeats.js';
 import { notFound } from '../../app/outcome.js';
 import { mayBook } from '../../app/policy.js';
 import { getReservation } from '../../app/queries.js';
+import { readAsTenant } from '../../app/readAsTenant.js';
 import { principalOf } from '../authenticate.js';
 import { idempotentRequest } from '../idempotencyKey.js';
 import { problem, problemFor, ProblemError, sendProblem } from '../problem.js';
@@ -34,8 +35,9 @@ export function reservationRoutes(app: FastifyInstance, deps: AppDeps, options: 
   });
 
   app.get('/reservations/:reservationId', async (request, reply) => {
+    const principal = principalOf(request);
     const reservationId = reservationIdOrNotFound(request.params);
-    const outcome = await getReservation(deps.pool, principalOf(request), reservationId);
+    const outcome = await readAsTenant(deps.pool, principal, (tx) => getReservation(tx, principal, reservationId));
     if (!outcome.ok) return sendProblem(reply, problemFor(outcome.error));
     return outcome.value;
   });
@@ -45,7 +47,7 @@ export function reservationRoutes(app: FastifyInstance, deps: AppDeps, options: 
     const reservationId = reservationIdOrNotFound(request.params);
     const cancelled = await cancelReservation(deps, { principal, requestId: request.id }, reservationId, options.afterCancel);
     if (!cancelled.ok) return sendProblem(reply, problemFor(cancelled.error));
-    const outcome = await getReservation(deps.pool, principal, reservationId);
+    const outcome = await readAsTenant(deps.pool, principal, (tx) => getReservation(tx, principal, reservationId));
     if (!outcome.ok) return sendProblem(reply, problemFor(outcome.error));
     return outcome.value;
   });

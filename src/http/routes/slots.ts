@@ -3,6 +3,7 @@ import type { AppDeps } from '../../app/context.js';
 import { defineSlot } from '../../app/defineSlot.js';
 import { mayManageSlots } from '../../app/policy.js';
 import { getSlot } from '../../app/queries.js';
+import { readAsTenant } from '../../app/readAsTenant.js';
 import { principalOf } from '../authenticate.js';
 import { problem, problemFor, ProblemError, sendProblem } from '../problem.js';
 import { defineSlotBody, slotParams } from '../schemas.js';
@@ -22,7 +23,7 @@ export function slotRoutes(app: FastifyInstance, deps: AppDeps) {
   app.get('/slots/:slotId', async (request, reply) => {
     const principal = principalOf(request);
     const { slotId } = parseOr400(slotParams, request.params, 'path');
-    const outcome = await getSlot(deps.pool, principal, slotId);
+    const outcome = await readAsTenant(deps.pool, principal, (tx) => getSlot(tx, principal, slotId));
     if (!outcome.ok) return sendProblem(reply, problemFor(outcome.error));
     return outcome.value;
   });
