@@ -45,6 +45,15 @@ export type AnomalyEntry = {
   readonly paymentStatus: string;
   readonly amount?: { readonly amount: number; readonly currency: string };
   readonly recordedAt: string;
+  /** Absent while the anomaly is open. */
+  readonly resolution?: AnomalyResolutionEntry;
+};
+
+export type AnomalyResolutionEntry = {
+  readonly action: string;
+  readonly note?: string;
+  readonly by: string;
+  readonly resolvedAt: string;
 };
 
 /** A payment stream's events as the projection needs them (ours, with their ids and times). */
@@ -70,7 +79,7 @@ type PaymentRow = {
 export function foldPaymentRow(events: readonly PaymentStreamEvent[]): PaymentRow | null {
   let state: PaymentState = initialPaymentState;
   let checkout: PaymentCheckout = {};
-  const anomalies: AnomalyEntry[] = [];
+  let anomalies: AnomalyEntry[] = [];
   for (const [index, recorded] of events.entries()) {
     const event = { type: recorded.type, data: recorded.data } as PaymentEvent;
     state = evolvePayment(state, event);
@@ -88,6 +97,18 @@ export function foldPaymentRow(events: readonly PaymentStreamEvent[]): PaymentRo
         ...(d.amount ? { amount: { amount: d.amount.amount, currency: d.amount.currency } } : {}),
         recordedAt: recorded.recordedAt,
       });
+    }
+    if (event.type === 'PaymentAnomalyResolved') {
+      const d = event.data;
+      const resolution: AnomalyResolutionEntry = {
+        action: d.action,
+        ...(d.note !== undefined ? { note: d.note } : {}),
+        by: d.by,
+        resolvedAt: d.resolvedAt,
+      };
+      anomalies = anomalies.map((entry) =>
+        entry.providerEventId === d.providerEventId && entry.resolution === undefined ? { ...entry, resolution } : entry,
+      );
     }
   }
   const first = events[0];
@@ -216,12 +237,20 @@ const anomalyListRow = z.object({
   anomaly: z.record(z.string(), z.unknown()),
 });
 
-/** Every anomaly of the tenant's payments, newest first, for the back office. */
-export async function listPaymentAnomalies(db: CommonQueryMethods, tenantId: string, limit: number) {
+export type AnomalyState = 'open' | 'resolved' | 'all';
+
+/** The tenant's anomalies, newest first, for the back office: open ones are its to-do list. */
+export async function listPaymentAnomalies(db: CommonQueryMethods, tenantId: string, limit: number, state: AnomalyState = 'all') {
+  const inState =
+    state === 'all'
+      ? sql.fragment`TRUE`
+      : state === 'open'
+        ? sql.fragment`NOT (a.value ? 'resolution')`
+        : sql.fragment`a.value ? 'resolution'`;
   const rows = await db.any(sql.type(anomalyListRow)`
     SELECT p.payment_id::text, p.reservation_id::text, p.provider, p.status, a.value AS anomaly
     FROM payments_view p CROSS JOIN LATERAL jsonb_array_elements(p.anomalies) AS a(value)
-    WHERE p.tenant_id = ${tenantId} AND jsonb_array_length(p.anomalies) > 0
+    WHERE p.tenant_id = ${tenantId} AND jsonb_array_length(p.anomalies) > 0 AND ${inState}
     ORDER BY a.value->>'recordedAt' DESC, p.payment_id
     LIMIT ${limit}`);
   return rows.map((row) => ({
@@ -231,4 +260,21 @@ export async function listPaymentAnomalies(db: CommonQueryMethods, tenantId: str
     currentPaymentStatus: row.status,
     ...(row.anomaly as AnomalyEntry),
   }));
+}
+
+const unpayableRow = z.object({ tenant_id: z.string(), payment_id: z.string(), provider_event_id: z.string() });
+
+/**
+ * Money taken for a reservation that could not be paid and not yet given back: succeeded payments
+ * with an open ReservationNotPayable anomaly, across tenants (a system job's discovery step).
+ */
+export async function findUnpayableSuccesses(db: CommonQueryMethods, limit: number) {
+  const rows = await db.any(sql.type(unpayableRow)`
+    SELECT p.tenant_id, p.payment_id::text, a.value->>'providerEventId' AS provider_event_id
+    FROM payments_view p CROSS JOIN LATERAL jsonb_array_elements(p.anomalies) AS a(value)
+    WHERE p.status = 'succeeded' AND jsonb_array_length(p.anomalies) > 0
+      AND a.value->>'anomaly' = 'ReservationNotPayable' AND NOT (a.value ? 'resolution')
+    ORDER BY p.updated_at
+    LIMIT ${limit}`);
+  return rows.map((row) => ({ tenantId: row.tenant_id, paymentId: row.payment_id, providerEventId: row.provider_event_id }));
 }

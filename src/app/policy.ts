@@ -3,6 +3,8 @@ import { hasRole, type Principal } from '../identity/principal.js';
 /** Who may do what inside their own tenant (contract: Identity). Tenancy itself is enforced by every query. */
 export const mayManageSlots = (p: Principal) => hasRole(p, 'admin');
 export const mayReadWholeTenant = (p: Principal) => hasRole(p, 'staff');
+/** Settling an anomaly can move money (a refund): more than staff's read-only back office. */
+export const mayResolveAnomalies = (p: Principal) => hasRole(p, 'admin');
 export const mayAudit = (p: Principal) => hasRole(p, 'auditor');
 export const mayReadReservation = (p: Principal, ownerSub: string) => ownerSub === p.sub || mayReadWholeTenant(p);
 /** Staff only read; the operator's admins may cancel on a customer's behalf. */

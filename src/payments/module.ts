@@ -1,6 +1,8 @@
 import type { AppDeps } from '../app/context.js';
 import { reconcilePayments, type ReconcileReport } from '../app/payments/reconcile.js';
 import { createRefundFlow, type RefundFlow } from '../app/payments/requestRefund.js';
+import { refundUnpayableSuccesses } from '../app/payments/resolveAnomaly.js';
+import { anomalyResolutionRoutes } from '../http/routes/anomalyResolution.js';
 import type { AppConfig } from '../config/config.js';
 import { backofficeRoutes } from '../http/routes/backoffice.js';
 import { paymentRoutes } from '../http/routes/payments.js';
@@ -12,12 +14,17 @@ import { createStripeProvider } from './stripe.js';
 
 export type PaymentsSettings = Pick<AppConfig, 'stripe' | 'mercadopago'>;
 
+export type PaymentsReconciliation = ReconcileReport & {
+  /** Succeeded payments whose reservation could not be paid, whose money was now sent back. */
+  readonly unpayableRefunded: number;
+};
+
 export type PaymentsModule = {
   readonly providers: PaymentProviders;
   readonly refunds: RefundFlow;
   /** What the HTTP server needs to serve payments, webhooks and the back office, and to refund on cancel. */
   readonly serverDeps: Pick<ServerDeps, 'v1Plugins' | 'rootPlugins' | 'afterCancel'>;
-  reconcile(options?: { olderThanSeconds?: number; limit?: number }): Promise<ReconcileReport>;
+  reconcile(options?: { olderThanSeconds?: number; limit?: number }): Promise<PaymentsReconciliation>;
 };
 
 /**
@@ -46,7 +53,7 @@ export function createPaymentsModule(
     refunds,
     serverDeps: {
       afterCancel: refunds.afterCancel,
-      v1Plugins: [paymentRoutes(deps, providers), backofficeRoutes(deps)],
+      v1Plugins: [paymentRoutes(deps, providers), backofficeRoutes(deps), anomalyResolutionRoutes(deps, refunds)],
       rootPlugins: [
         webhookRoutes(deps, {
           stripe: { webhookSecret: settings.stripe.webhookSecret },
@@ -54,6 +61,11 @@ export function createPaymentsModule(
         }),
       ],
     },
-    reconcile: (options = {}) => reconcilePayments(deps, providers, { ...options, onError }),
+    // Provider answers first: one of them may be the success that makes an anomaly in the first place.
+    reconcile: async (options = {}) => {
+      const report = await reconcilePayments(deps, providers, { ...options, onError });
+      const unpayableRefunded = await refundUnpayableSuccesses(deps, refunds, { onError });
+      return { ...report, unpayableRefunded };
+    },
   };
 }

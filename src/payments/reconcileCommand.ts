@@ -1,7 +1,6 @@
 import type { AppConfig } from '../config/config.js';
 import { createDatabasePool } from '../db/pool.js';
-import type { ReconcileReport } from '../app/payments/reconcile.js';
-import { createPaymentsModule } from './module.js';
+import { createPaymentsModule, type PaymentsReconciliation } from './module.js';
 
 type Log = { error(message: string, error?: unknown): void };
 
@@ -11,7 +10,7 @@ export async function runReconcileCommand(
   config: AppConfig,
   olderThanSeconds: number | undefined,
   log: Log,
-): Promise<ReconcileReport & { refundsSubmitted: number; refundsFailed: number }> {
+): Promise<PaymentsReconciliation & { refundsSubmitted: number; refundsFailed: number }> {
   const pool = await createDatabasePool(databaseUrl, { maximumPoolSize: 4 });
   try {
     const deps = { pool, clock: () => new Date(), holdTtlSeconds: config.holdTtlSeconds };

@@ -31,6 +31,7 @@ const routes = [
   'GET /v1/audit/reservations/{reservationId}?at=',
   'POST /v1/reservations/{reservationId}/payments',
   'GET /v1/backoffice/anomalies',
+  'POST /v1/backoffice/payments/{paymentId}/anomalies/{providerEventId}/resolve',
   'GET /v1/reports/occupancy?from=&to=',
   'GET /v1/reports/revenue?from=&to=',
   'POST /v1/audit/verify',
@@ -49,6 +50,7 @@ const expected: Record<Route, Record<Caller, number>> = {
   'GET /v1/audit/reservations/{reservationId}?at=': row(403,  403,    403,   403,   200,    404,        401),
   'POST /v1/reservations/{reservationId}/payments': row(201,  404,    403,   201,   403,    404,        401),
   'GET /v1/backoffice/anomalies':                  row(403,   403,    200,   200,   403,    200,        401),
+  'POST /v1/backoffice/payments/{paymentId}/anomalies/{providerEventId}/resolve': row(403, 403, 403, 200, 403, 404, 401),
   'GET /v1/reports/occupancy?from=&to=':           row(403,   403,    200,   200,   403,    200,        401),
   'GET /v1/reports/revenue?from=&to=':             row(403,   403,    200,   200,   403,    200,        401),
   'POST /v1/audit/verify':                         row(403,   403,    403,   403,   200,    200,        401),
@@ -56,6 +58,7 @@ const expected: Record<Route, Record<Caller, number>> = {
 // otherTenantAdmin's 201 on PUT is a slot of its own tenant that happens to share the id: tenant A's is untouched.
 // Its 200s on the back office, reports and verify are of its own tenant, and must hold nothing of A's.
 // Staff may read a reservation but not pay for someone else's (403); another customer's is not found (404).
+// Resolving an anomaly can move money: admins only; staff's back office is read-only.
 
 function row(...statuses: number[]): Record<Caller, number> {
   return Object.fromEntries(callers.map((caller, i) => [caller, statuses[i]!])) as Record<Caller, number>;
@@ -102,8 +105,16 @@ async function eventCount(): Promise<number> {
 const REPORT_RANGE = 'from=2026-11-01&to=2026-12-31';
 
 /** A Stripe payment of one of A's reservations whose success arrives for the wrong amount: an anomaly in A's back office. */
+type RecordedAnomaly = { paymentId: string; providerPaymentId: string; providerEventId: string };
+
 async function recordAnomalyOfTenantA(): Promise<string[]> {
   const reservationId = await holdAsOwner();
+  const { paymentId, providerPaymentId } = await recordAnomaly(reservationId);
+  return [paymentId, providerPaymentId, reservationId];
+}
+
+/** A success for the wrong amount on a new Stripe payment of `reservationId`: an open anomaly. */
+async function recordAnomaly(reservationId: string): Promise<RecordedAnomaly> {
   const started = await ledger.call('POST', `/v1/reservations/${reservationId}/payments`, {
     token: tokens.owner,
     headers: { 'idempotency-key': randomUUID() },
@@ -117,7 +128,7 @@ async function recordAnomalyOfTenantA(): Promise<string[]> {
     headers: { 'stripe-signature': stripe.sign(payload, ledger.clock.now()), 'content-type': 'application/json' },
   });
   expect(delivered.body).toMatchObject({ outcome: 'anomaly' });
-  return [paymentId, providerPaymentId, reservationId];
+  return { paymentId, providerPaymentId, providerEventId: (JSON.parse(payload) as { id: string }).id };
 }
 
 beforeAll(async () => {
@@ -175,7 +186,7 @@ afterAll(async () => {
 type Request = { method: string; path: string; body?: unknown; headers?: Record<string, string> };
 
 /** The request of one cell; ids that the caller must not learn about come from `reservationId`. */
-function requestFor(route: Route, caller: Caller, reservationId: string, targetSlot = slotId): Request {
+function requestFor(route: Route, caller: Caller, reservationId: string, targetSlot = slotId, anomaly?: RecordedAnomaly): Request {
   switch (route) {
     case 'PUT /v1/slots/{slotId}':
       // The other tenant defines "its" slot with the same id but other values, to see which one it gets back.
@@ -210,6 +221,14 @@ function requestFor(route: Route, caller: Caller, reservationId: string, targetS
       };
     case 'GET /v1/backoffice/anomalies':
       return { method: 'GET', path: '/v1/backoffice/anomalies' };
+    case 'POST /v1/backoffice/payments/{paymentId}/anomalies/{providerEventId}/resolve': {
+      const { paymentId, providerEventId } = anomaly ?? { paymentId: randomUUID(), providerEventId: 'evt_missing' };
+      return {
+        method: 'POST',
+        path: `/v1/backoffice/payments/${paymentId}/anomalies/${providerEventId}/resolve`,
+        body: { action: 'dismiss', note: 'settled with the customer by phone' },
+      };
+    }
     case 'GET /v1/reports/occupancy?from=&to=':
       return { method: 'GET', path: `/v1/reports/occupancy?${REPORT_RANGE}` };
     case 'GET /v1/reports/revenue?from=&to=':
@@ -267,8 +286,9 @@ describe('role × route matrix', () => {
   it.each(cells)('%s as %s → %i', async (route, caller, status) => {
     // A fresh reservation per cell: a cancel that succeeds must not change what the next cell sees.
     const reservationId = await holdAsOwner();
+    const anomaly = route === 'POST /v1/backoffice/payments/{paymentId}/anomalies/{providerEventId}/resolve' ? await recordAnomaly(reservationId) : undefined;
     const before = await eventCount();
-    const request = requestFor(route, caller, reservationId);
+    const request = requestFor(route, caller, reservationId, slotId, anomaly);
     const res = await send(request, caller);
     const text = JSON.stringify(res.body);
     expect(res.status, text).toBe(status);

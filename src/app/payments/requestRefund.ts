@@ -2,7 +2,15 @@ import { AsyncResource } from 'node:async_hooks';
 import type { CommonQueryMethods } from 'slonik';
 import { z } from 'zod';
 import { isDomainError } from '../../domain/errors.js';
-import { decidePayment, evolvePayment, initialPaymentState, type PaymentEvent } from '../../domain/payment.js';
+import {
+  decidePayment,
+  evolvePayment,
+  initialPaymentState,
+  type PaymentEvent,
+  type PaymentState,
+  type RequestRefund,
+  type ResolveAnomaly,
+} from '../../domain/payment.js';
 import { sql } from '../../db/sql.js';
 import { withSystemTransaction, withTransaction } from '../../db/transaction.js';
 import { appendToStream } from '../../ledger/appendToStream.js';
@@ -22,9 +30,56 @@ export type RefundFlow = {
   readonly afterCancel: AfterCancel;
   /** Sends every due refund request to its provider (periodic job, and right after a cancel commits). */
   dispatchDue(): Promise<RefundDispatch>;
+  /** After the caller's transaction commits, sends the refunds it recorded (a rollback sends nothing). */
+  dispatchAfterCommit(tx: CommonQueryMethods): Promise<void>;
   /** Resolves when every dispatch started by a cancel has finished (tests, shutdown). */
   idle(): Promise<void>;
 };
+
+export type PaymentDecision = { readonly events: readonly PaymentEvent[]; readonly state: PaymentState };
+
+/**
+ * Decides a refund-bearing command on a payment inside the caller's transaction: appends its
+ * events, refreshes the payment's view and, when a refund was asked for, queues it in the outbox
+ * (sent after commit by the refund flow). Refusals roll the transaction back.
+ */
+export async function recordPaymentDecision(
+  tx: CommonQueryMethods,
+  tenantId: string,
+  paymentId: string,
+  command: RequestRefund | ResolveAnomaly,
+  metadata: ReturnType<typeof metadataFor>,
+): Promise<PaymentDecision | undefined> {
+  const streamId = paymentStreamId(paymentId);
+  const recorded = await readStream(tx, tenantId, streamId);
+  if (recorded.length === 0) return undefined;
+  const before = recorded.map((e) => ({ type: e.type, data: e.data }) as PaymentEvent).reduce(evolvePayment, initialPaymentState);
+  const events = decidePayment(command, before);
+  if (isDomainError(events)) refuse(events);
+  const state = events.reduce(evolvePayment, before);
+  if (events.length === 0) return { events, state };
+  const withIds = events.map((e) => ({ type: e.type, data: e.data }));
+  await appendToStream(tx, {
+    tenantId,
+    streamId,
+    expectedVersion: recorded.length,
+    recordedAt: command.now,
+    events: withIds.map((e) => ({ ...e, metadata })),
+  });
+  const row = foldPaymentRow([
+    ...recorded.map((e) => ({ type: e.type, data: e.data, recordedAt: e.recordedAt })),
+    ...withIds.map((e) => ({ ...e, recordedAt: command.now })),
+  ]);
+  if (!row) throw new Error(`payment ${paymentId} folded to nothing`);
+  await savePaymentView(tx, tenantId, row);
+  if (events.some((e) => e.type === 'PaymentRefundRequested')) {
+    await tx.query(sql.typeAlias('void')`
+      INSERT INTO refund_outbox (tenant_id, payment_id, requested_at, next_attempt_at)
+      VALUES (${tenantId}, ${paymentId}::uuid, ${command.now}::timestamptz, ${command.now}::timestamptz)
+      ON CONFLICT (tenant_id, payment_id) DO NOTHING`);
+  }
+  return { events, state };
+}
 
 const dueRow = z.object({ tenant_id: z.string(), payment_id: z.string(), attempts: z.number() });
 const paymentRow = z.object({
@@ -56,35 +111,8 @@ export function createRefundFlow(
   // runs in this context, so slonik does not take its queries for stray ones inside that transaction.
   const detached = new AsyncResource('refund-dispatch');
 
-  async function recordRequest(tx: CommonQueryMethods, tenantId: string, paymentId: string, by: string, now: string, metadata: ReturnType<typeof metadataFor>) {
-    const streamId = paymentStreamId(paymentId);
-    const recorded = await readStream(tx, tenantId, streamId);
-    const state = recorded.map((e) => ({ type: e.type, data: e.data }) as PaymentEvent).reduce(evolvePayment, initialPaymentState);
-    const events = decidePayment({ type: 'RequestRefund', now, by }, state);
-    if (isDomainError(events)) refuse(events);
-    if (events.length === 0) return;
-    const withIds = events.map((e) => ({ type: e.type, data: e.data }));
-    await appendToStream(tx, {
-      tenantId,
-      streamId,
-      expectedVersion: recorded.length,
-      recordedAt: now,
-      events: withIds.map((e) => ({ ...e, metadata })),
-    });
-    const row = foldPaymentRow([
-      ...recorded.map((e) => ({ type: e.type, data: e.data, recordedAt: e.recordedAt })),
-      ...withIds.map((e) => ({ ...e, recordedAt: now })),
-    ]);
-    if (!row) throw new Error(`payment ${paymentId} folded to nothing`);
-    await savePaymentView(tx, tenantId, row);
-    await tx.query(sql.typeAlias('void')`
-      INSERT INTO refund_outbox (tenant_id, payment_id, requested_at, next_attempt_at)
-      VALUES (${tenantId}, ${paymentId}::uuid, ${now}::timestamptz, ${now}::timestamptz)
-      ON CONFLICT (tenant_id, payment_id) DO NOTHING`);
-  }
-
   /** Waits until the cancel's transaction has ended, then dispatches (a rolled-back cancel left nothing to send). */
-  async function dispatchAfterCommit(xid: string): Promise<void> {
+  async function waitForCommitThenDispatch(xid: string): Promise<void> {
     for (let waited = 0; waited < 30_000; waited += 10) {
       const { status } = await deps.pool.one(sql.type(xactRow)`SELECT pg_xact_status(${xid}::xid8) AS status`);
       if (status === 'aborted') return;
@@ -152,18 +180,25 @@ export function createRefundFlow(
     const after = change.after;
     if (after.status !== 'cancelled' || !after.refundPending) return;
     const now = deps.clock().toISOString();
-    await recordRequest(tx, caller.principal.tenantId, after.paymentId, caller.principal.sub, now, metadataFor(caller));
+    const command: RequestRefund = { type: 'RequestRefund', now, by: caller.principal.sub };
+    const decision = await recordPaymentDecision(tx, caller.principal.tenantId, after.paymentId, command, metadataFor(caller));
+    if (!decision) throw new Error(`payment ${after.paymentId} of a paid reservation has no stream`);
+    if (decision.events.length > 0) await kickAfterCommit(tx);
+  };
+
+  async function kickAfterCommit(tx: CommonQueryMethods): Promise<void> {
     const { xid } = await tx.one(sql.type(z.object({ xid: z.string() }))`SELECT pg_current_xact_id()::text AS xid`);
     const kick = detached
-      .runInAsyncScope(() => dispatchAfterCommit(xid))
+      .runInAsyncScope(() => waitForCommitThenDispatch(xid))
       .catch((error: unknown) => onError('refund dispatch failed', error))
       .finally(() => running.delete(kick));
     running.add(kick);
-  };
+  }
 
   return {
     afterCancel,
     dispatchDue,
+    dispatchAfterCommit: kickAfterCommit,
     async idle() {
       while (running.size > 0) await Promise.all([...running]);
     },

@@ -9,7 +9,13 @@ import { principalOf } from '../authenticate.js';
 import { problem, ProblemError } from '../problem.js';
 import { parseOr400 } from '../validation.js';
 
-const anomaliesQuery = z.object({ limit: z.coerce.number().int().min(1).max(500).default(100) }).strict();
+const anomaliesQuery = z
+  .object({
+    limit: z.coerce.number().int().min(1).max(500).default(100),
+    /** open: still to resolve (the to-do list); resolved; all (default). */
+    state: z.enum(['open', 'resolved', 'all']).default('all'),
+  })
+  .strict();
 
 /** The back office's view of money the ledger could not simply apply (staff and admins of the tenant). */
 export function backofficeRoutes(deps: AppDeps) {
@@ -17,10 +23,10 @@ export function backofficeRoutes(deps: AppDeps) {
     app.get('/backoffice/anomalies', async (request) => {
       const principal = principalOf(request);
       if (!mayReadWholeTenant(principal)) throw new ProblemError(problem(403, 'forbidden', 'only staff read the back office'));
-      const { limit } = parseOr400(anomaliesQuery, request.query, 'query');
+      const { limit, state } = parseOr400(anomaliesQuery, request.query, 'query');
       // One transaction holds one connection, so the two lists are read one after the other.
       return readAsTenant(deps.pool, principal, async (tx) => ({
-        anomalies: await listPaymentAnomalies(tx, principal.tenantId, limit),
+        anomalies: await listPaymentAnomalies(tx, principal.tenantId, limit, state),
         unmatched: await listUnmatchedEvents(tx, principal.tenantId, limit),
       }));
     });
