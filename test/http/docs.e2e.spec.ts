@@ -43,7 +43,7 @@ describe('GET /docs', () => {
 
   it('describes the backoffice lists and export from the zod schemas their routes validate with', async () => {
     const { body: doc } = await ledger.call('GET', '/docs');
-    const params = (path: string) =>
+    const params = (path: string): Record<string, any> =>
       Object.fromEntries((doc.paths[path].get.parameters as { name: string; required: boolean; schema: any }[]).map((p) => [p.name, p]));
     const reservations = params('/v1/backoffice/reservations');
     expect(Object.keys(reservations).sort()).toEqual(
