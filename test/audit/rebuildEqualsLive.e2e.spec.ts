@@ -171,7 +171,7 @@ async function rebuildReports(): Promise<void> {
 }
 
 describe('rebuilding every projection from the log', () => {
-  it('yields exactly the live rows after any workload', async () => {
+  it('yields exactly the live rows after any workload', { timeout: 240_000 }, async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(action, { minLength: 5, maxLength: 30 }), async (actions) => {
         await run({ kind: 'defineSlot', tenant: 0, capacity: 5, day: 0 });
@@ -188,7 +188,7 @@ describe('rebuilding every projection from the log', () => {
         await rebuildReports();
         expect(await snapshot([...INLINE, ...REPORTS])).toEqual(live);
       }),
-      { numRuns: 8 },
+      { numRuns: 8, endOnFailure: true },
     );
     // The workload reached every kind of row the projections hold.
     const statuses = await h.ledger.db.asOwner<{ status: string }>('SELECT DISTINCT status FROM reservations_view UNION SELECT DISTINCT status FROM payments_view');
