@@ -7,13 +7,13 @@ import { forEachStreamToFold } from './streamsToFold.js';
 export type RebuildProgress = { readonly streams: number; readonly events: number };
 export type RebuildReport = RebuildProgress & { readonly seconds: number; readonly eventsPerSecond: number };
 
-const scratchTable = (projection: StreamProjection) => `rebuild_${projection.table}`;
+const liveTable = (projection: StreamProjection) => projection.table;
 
 /**
- * Rebuilds every inline read model from the event log. The new rows are built in scratch tables,
- * then swapped into the live tables in the same transaction: readers keep reading the old rows
- * (MVCC) until the commit shows them the new ones all at once; writers wait on the lock so no event
- * can land between the fold and the swap.
+ * Rebuilds every inline read model from the event log, in one transaction: the live rows are
+ * deleted and the rebuilt ones written in their place. Readers keep reading the old rows (MVCC)
+ * until the commit shows them the new ones all at once, so no scratch copy is needed (it would
+ * write every row twice); writers wait on the lock, so no event can land between the fold and the commit.
  */
 export async function rebuildProjections(
   pool: DatabasePool,
@@ -23,14 +23,10 @@ export async function rebuildProjections(
   const counts = await pool.transaction(async (tx) => {
     for (const projection of inlineProjections) {
       await tx.query(sql.typeAlias('void')`LOCK TABLE ${sql.identifier([projection.table])} IN EXCLUSIVE MODE`);
-      // No indexes on the scratch copy: each stream yields one row, written once, and the rows are
-      // only read back whole; the live table's indexes are maintained once, by the final insert.
-      await tx.query(sql.typeAlias('void')`
-        CREATE TEMP TABLE ${sql.identifier([scratchTable(projection)])}
-        (LIKE ${sql.identifier([projection.table])} INCLUDING DEFAULTS) ON COMMIT DROP`);
+      await tx.query(sql.typeAlias('void')`DELETE FROM ${sql.identifier([projection.table])}`);
     }
     // Writers append events and projections together, so locking the projections holds back new events too.
-    const writer = createProjectionWriter(tx, scratchTable);
+    const writer = createProjectionWriter(tx, liveTable);
     let streams = 0;
     let events = 0;
     await forEachStreamToFold(tx, async (tenantId, streamId, streamEvents) => {
@@ -40,11 +36,6 @@ export async function rebuildProjections(
       if (streams % 10_000 === 0) onProgress({ streams, events });
     });
     await writer.flush();
-    for (const projection of inlineProjections) {
-      const live = sql.identifier([projection.table]);
-      await tx.query(sql.typeAlias('void')`DELETE FROM ${live}`);
-      await tx.query(sql.typeAlias('void')`INSERT INTO ${live} SELECT * FROM ${sql.identifier([scratchTable(projection)])}`);
-    }
     onProgress({ streams, events });
     return { streams, events };
   });
