@@ -42,11 +42,15 @@ export function backofficeListRoutes(app: FastifyInstance, pool: DatabasePool) {
     const outcome = exportReservations(pool, principal, filters);
     if (!outcome.ok) return sendProblem(reply, problemFor(outcome.error));
     const rows = outcome.value;
+    // The first batch is read before the status line goes out, so a database that fails right away
+    // is still a 500 problem. A failure after that cannot be one any more: fastify destroys the
+    // response, so the chunked body never ends and the client sees an error, not a complete-looking file.
+    const first = await rows.next();
     async function* lines() {
+      if (first.done) return;
+      yield `${JSON.stringify(first.value)}\n`;
       for await (const item of rows) yield `${JSON.stringify(item)}\n`;
     }
-    // A failure after the first line cannot become a problem response any more: the stream is cut
-    // off instead, and a client sees a truncated body rather than a complete-looking one.
     return reply.type(NDJSON).send(Readable.from(lines()));
   });
 }
