@@ -163,6 +163,30 @@ describe('GET /v1/backoffice/reservations', () => {
     h.ledger.clock.advance(1);
   });
 
+  it('neither repeats nor skips a row while holds are placed concurrently with the walk', async () => {
+    const before = (await walk('/v1/backoffice/reservations', 200)).sort();
+    // New holds get the creation time of a row in the middle of the list, so they land among the
+    // rows still to be walked (ties broken by id), not only before the first page.
+    const listed = (await list('/v1/backoffice/reservations?limit=200')).body.items as { createdAt: string }[];
+    const now = h.ledger.clock.now();
+    h.ledger.clock.set(new Date(listed[Math.floor(listed.length / 2)]!.createdAt));
+    let placing = true;
+    const placed: string[] = [await hold(slotIds.kayakJuly2, 'rush@example.com')];
+    const writer = (async () => {
+      while (placing) placed.push(await hold(slotIds.kayakJuly2, 'rush@example.com'));
+    })();
+    const seen = await walk('/v1/backoffice/reservations', 3);
+    placing = false;
+    await writer;
+    h.ledger.clock.set(now);
+    expect(placed.length).toBeGreaterThan(0);
+    // Those sorted behind the cursor were listed, exactly once (walk checks that): at least the first.
+    expect(seen.some((id) => placed.includes(id))).toBe(true);
+    expect(seen.filter((id) => before.includes(id)).sort()).toEqual(before);
+    for (const id of seen.filter((id) => !before.includes(id))) expect(placed).toContain(id);
+    for (const id of placed) seeded.push({ reservationId: id, slotId: slotIds.kayakJuly2, email: 'rush@example.com', status: 'held' });
+  });
+
   it('is for staff and admins of the tenant only', async () => {
     expect((await list('/v1/backoffice/reservations', h.admin)).body.items.length).toBeGreaterThan(0);
     for (const token of [h.customer, h.auditor]) {

@@ -17,7 +17,7 @@ import { eventHash, GENESIS_HASH } from '../../src/ledger/hashChain.js';
 
 export type GeneratedLedger = { readonly events: number; readonly reservations: number; readonly payments: number; readonly slots: number };
 
-/** Deterministic, so two runs measure the same ledger (mulberry32). */
+/** Seeded (mulberry32), so every run makes the same choices and measures the same shape of ledger (ids differ). */
 function random(seed: number) {
   let a = seed >>> 0;
   return () => {
