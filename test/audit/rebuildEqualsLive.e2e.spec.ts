@@ -5,8 +5,8 @@ import { dailyReportsConsumer, resetDailyReports } from '../../projections/repor
 import { expireDueHolds } from '../../src/app/expireHolds.js';
 import { rebuildProjections } from '../../src/audit/rebuildProjections.js';
 import { verifyLedger } from '../../src/audit/verifyLedger.js';
-import { catchUp } from '../../src/consumers/processNextBatch.js';
 import { withTransaction } from '../../src/db/transaction.js';
+import { drain } from '../consumers/logFixtures.js';
 import { type PaymentsHarness, startPaymentsHarness } from '../payments/harness.js';
 
 // Issue 5: after a random workload through the real server (holds, slot changes, payments with
@@ -155,6 +155,17 @@ const action: fc.Arbitrary<Action> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('tick' as const), seconds: fc.constantFrom(60, 700) }) },
 );
 
+const richWorkload: Action[] = [
+  { kind: 'defineSlot', tenant: 1, capacity: 6, day: 3 },
+  { kind: 'hold', n: 0, seats: 1 }, { kind: 'hold', n: 1, seats: 2 }, { kind: 'hold', n: 0, seats: 1 }, { kind: 'hold', n: 1, seats: 1 },
+  { kind: 'startPayment', n: 0, provider: 'stripe' }, { kind: 'signal', n: 0, signal: 'processing' }, { kind: 'signal', n: 0, signal: 'succeeded' },
+  { kind: 'startPayment', n: 1, provider: 'pix' }, { kind: 'signal', n: 1, signal: 'approved' },
+  { kind: 'startPayment', n: 2, provider: 'stripe' }, { kind: 'signal', n: 2, signal: 'canceled' },
+  { kind: 'cancel', n: 0 }, { kind: 'refunded', n: 0 },
+  { kind: 'changeSlot', n: 0, capacity: 8, day: 5 },
+  { kind: 'tick', seconds: 700 },
+];
+
 beforeAll(async () => {
   h = await startPaymentsHarness({ holdTtlSeconds: 600 });
   otherAdmin = h.ledger.token({ groups: ['admin'], sub: 'admin-b', tenantId: 'tenant-b' });
@@ -164,10 +175,16 @@ afterAll(async () => {
   await h.close();
 });
 
+/**
+ * Until the report consumer has taken every event: the test cluster is shared with other test files,
+ * whose open transactions can hold the gap-safe read horizon back for a moment (ADR 0010).
+ */
+const catchUpReports = () => drain(h.ledger.deps.pool, dailyReportsConsumer);
+
 /** The daily reports, rebuilt the way an operator does it: empty them, rewind the consumer, catch up. */
 async function rebuildReports(): Promise<void> {
   await withTransaction(h.ledger.deps.pool, (tx) => resetDailyReports(tx, h.ledger.clock.now()));
-  await catchUp(h.ledger.deps.pool, dailyReportsConsumer);
+  await catchUpReports();
 }
 
 describe('rebuilding every projection from the log', () => {
@@ -176,7 +193,7 @@ describe('rebuilding every projection from the log', () => {
       fc.asyncProperty(fc.array(action, { minLength: 5, maxLength: 30 }), async (actions) => {
         await run({ kind: 'defineSlot', tenant: 0, capacity: 5, day: 0 });
         for (const step of actions) await run(step);
-        await catchUp(h.ledger.deps.pool, dailyReportsConsumer);
+        await catchUpReports();
         const live = await snapshot([...INLINE, ...REPORTS]);
 
         const verified = await verifyLedger(h.ledger.deps.pool);
@@ -186,9 +203,11 @@ describe('rebuilding every projection from the log', () => {
         const report = await rebuildProjections(h.ledger.deps.pool);
         expect(report.events).toBeGreaterThan(0);
         await rebuildReports();
-        expect(await snapshot([...INLINE, ...REPORTS])).toEqual(live);
+        const rebuilt = await snapshot([...INLINE, ...REPORTS]);
+        for (const table of [...INLINE, ...REPORTS]) expect(rebuilt[table], table).toEqual(live[table]);
       }),
-      { numRuns: 8, endOnFailure: true },
+      // The first run is this full life cycle, so every kind of row is covered whatever else is drawn.
+      { numRuns: 8, endOnFailure: true, examples: [[richWorkload]] },
     );
     // The workload reached every kind of row the projections hold.
     const statuses = await h.ledger.db.asOwner<{ status: string }>('SELECT DISTINCT status FROM reservations_view UNION SELECT DISTINCT status FROM payments_view');
