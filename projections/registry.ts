@@ -1,57 +1,55 @@
-import type { CommonQueryMethods } from 'slonik';
-import { evolveReservation, initialReservationState, type ReservationEvent } from '../src/domain/reservation.js';
-import { evolveSlot, initialSlotState, type SlotEvent } from '../src/domain/slot.js';
-import type { RecordedEvent } from '../src/ledger/recordedEvent.js';
-import { foldPaymentRow, PAYMENTS_VIEW_TABLE, savePaymentView } from './paymentView.js';
-import { RESERVATIONS_VIEW_TABLE, saveReservationView } from './reservationView.js';
-import { saveSlotAvailability, SLOT_AVAILABILITY_TABLE } from './slotAvailability.js';
+import {
+  paymentViewColumns,
+  paymentViewRow,
+  type ProjectionColumn,
+  type ProjectionRow,
+  reservationViewColumns,
+  reservationViewRow,
+  slotAvailabilityColumns,
+  slotAvailabilityRow,
+  type StreamEvent,
+} from './projectionRows.js';
+import { PAYMENTS_VIEW_TABLE } from './paymentView.js';
+import { RESERVATIONS_VIEW_TABLE } from './reservationView.js';
+import { SLOT_AVAILABILITY_TABLE } from './slotAvailability.js';
 
 /**
  * A read model kept inline with one kind of stream: its table, the columns that identify a row,
- * and how one stream's whole history becomes its row. Rebuilds and verification use exactly this,
- * and the live path writes through the same save functions, so the two cannot drift apart quietly.
+ * and how one stream's whole history becomes its row. Rebuilds and verification write exactly these
+ * rows (many per statement, see projectionWriter.ts); the live path writes through the save
+ * functions, and verification compares the two, so they cannot drift apart quietly.
  */
 export type StreamProjection = {
   readonly table: string;
   readonly key: readonly string[];
   readonly streamPrefix: string;
-  project(tx: CommonQueryMethods, tenantId: string, events: readonly RecordedEvent[], into: string): Promise<void>;
+  /** Every column of `table`, in the order `rowOf` gives the values. */
+  readonly columns: readonly ProjectionColumn[];
+  rowOf(tenantId: string, events: readonly StreamEvent[]): ProjectionRow | null;
 };
-
-const asDomain = <E>(event: RecordedEvent) => ({ type: event.type, data: event.data }) as E;
 
 const slotAvailability: StreamProjection = {
   table: SLOT_AVAILABILITY_TABLE,
   key: ['tenant_id', 'slot_id'],
   streamPrefix: 'slot-',
-  async project(tx, tenantId, events, into) {
-    const state = events.map(asDomain<SlotEvent>).reduce(evolveSlot, initialSlotState);
-    const last = events[events.length - 1];
-    if (state.status !== 'open' || !last) return;
-    await saveSlotAvailability(tx, tenantId, { state, version: events.length }, last.recordedAt, into);
-  },
+  columns: slotAvailabilityColumns,
+  rowOf: slotAvailabilityRow,
 };
 
 const reservationsView: StreamProjection = {
   table: RESERVATIONS_VIEW_TABLE,
   key: ['tenant_id', 'reservation_id'],
   streamPrefix: 'reservation-',
-  async project(tx, tenantId, events, into) {
-    const state = events.map(asDomain<ReservationEvent>).reduce(evolveReservation, initialReservationState);
-    const last = events[events.length - 1];
-    if (state.status === 'none' || !last) return;
-    await saveReservationView(tx, tenantId, state, events.length, last.recordedAt, into);
-  },
+  columns: reservationViewColumns,
+  rowOf: reservationViewRow,
 };
 
 const paymentsView: StreamProjection = {
   table: PAYMENTS_VIEW_TABLE,
   key: ['tenant_id', 'payment_id'],
   streamPrefix: 'payment-',
-  async project(tx, tenantId, events, into) {
-    const row = foldPaymentRow(events);
-    if (row) await savePaymentView(tx, tenantId, row, into);
-  },
+  columns: paymentViewColumns,
+  rowOf: paymentViewRow,
 };
 
 export const inlineProjections: StreamProjection[] = [slotAvailability, reservationsView, paymentsView];

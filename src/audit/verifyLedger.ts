@@ -3,7 +3,8 @@ import { z } from 'zod';
 import { sql } from '../db/sql.js';
 import { enterSystemMode, enterTenant } from '../db/transaction.js';
 import { type ChainBreak, findChainBreak } from '../ledger/hashChain.js';
-import { inlineProjections, projectionFor, type StreamProjection } from '../../projections/registry.js';
+import { createProjectionWriter } from '../../projections/projectionWriter.js';
+import { inlineProjections, type StreamProjection } from '../../projections/registry.js';
 import { forEachStream } from './streamsOfLog.js';
 import type { CheckpointVerifyingKey } from './checkpointSigning.js';
 import { type CheckpointReport, startCheckpointCheck } from './checkpointsVerify.js';
@@ -61,6 +62,7 @@ export async function verifyLedger(pool: DatabasePool, options: VerifyOptions = 
           (LIKE ${sql.identifier([projection.table])} INCLUDING ALL) ON COMMIT DROP`);
       }
       const brokenChains: ChainBreak[] = [];
+      const writer = createProjectionWriter(tx, scratchTable);
       let streams = 0;
       let events = 0;
       await forEachStream(tx, async (tenantId, streamId, streamEvents) => {
@@ -70,9 +72,9 @@ export async function verifyLedger(pool: DatabasePool, options: VerifyOptions = 
         events += streamEvents.length;
         const chainBreak = findChainBreak(streamEvents);
         if (chainBreak) brokenChains.push(chainBreak);
-        const projection = projectionFor(streamId);
-        if (projection) await projection.project(tx, tenantId, streamEvents, scratchTable(projection));
+        await writer.project(tenantId, streamId, streamEvents);
       });
+      await writer.flush();
       const projectionMismatches: ProjectionMismatch[] = [];
       for (const projection of inlineProjections) {
         const table = sql.identifier([projection.table]);

@@ -1,6 +1,12 @@
 import { z } from 'zod';
+import { paymentListQuery, reservationExportQuery, reservationListQuery } from './backofficeSchemas.js';
+import { anomalyResolutionBody } from './routes/anomalyResolution.js';
+import { anomaliesQuery } from './routes/backoffice.js';
 import {
   auditStreamSchema,
+  backofficePaymentPageSchema,
+  backofficeReservationPageSchema,
+  backofficeReservationSchema,
   consumerMetricsSchema,
   healthSchema,
   heldReservationSchema,
@@ -30,6 +36,14 @@ const ok = (description: string, schema: JsonSchema) => ({ description, content:
 const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: ref('Problem') } } });
 const pathParam = (name: string, schema: JsonSchema = { type: 'string' }) => ({ name, in: 'path', required: true, schema });
 const queryParam = (name: string, schema: JsonSchema, required = true) => ({ name, in: 'query', required, schema });
+
+/** The query parameters a route validates with `schema` (a zod object, possibly refined and transformed). */
+function queryParamsOf(schema: z.ZodType) {
+  const described = schemaOf(schema) as { properties?: Record<string, JsonSchema>; required?: string[] };
+  return Object.entries(described.properties ?? {}).map(([name, property]) =>
+    queryParam(name, property, (described.required ?? []).includes(name)),
+  );
+}
 const idempotencyKey = { name: 'Idempotency-Key', in: 'header', required: true, schema: { type: 'string', minLength: 1, maxLength: 255 } };
 const day = { type: 'string', format: 'date' };
 
@@ -78,6 +92,9 @@ export function buildOpenApiDocument(): Record<string, unknown> {
         OccupancyReport: schemaOf(occupancyReportSchema),
         RevenueReport: schemaOf(revenueReportSchema),
         ConsumerMetrics: schemaOf(consumerMetricsSchema),
+        BackofficeReservation: schemaOf(backofficeReservationSchema),
+        BackofficeReservationPage: schemaOf(backofficeReservationPageSchema),
+        BackofficePaymentPage: schemaOf(backofficePaymentPageSchema),
         Health: schemaOf(healthSchema),
       },
     },
@@ -172,6 +189,63 @@ export function buildOpenApiDocument(): Record<string, unknown> {
           summary: 'Succeeded minus refunded per day, provider and currency (staff, admin)',
           parameters: [queryParam('from', day), queryParam('to', day)],
           responses: { '200': ok('the report', ref('RevenueReport')), ...authErrors },
+        },
+      },
+      '/v1/backoffice/reservations': {
+        get: {
+          summary: 'Reservations, newest first, by status, slot, activity, departure (`from`/`to`), hold time, e-mail (staff, admin)',
+          description:
+            '`from`/`to` bound the departure (the slot\'s startsAt), `createdFrom`/`createdTo` the hold time; each is a UTC day ' +
+            '(the whole day) or an instant, `from` included and `to` excluded. Follow `nextCursor` (opaque) for the next page.',
+          parameters: queryParamsOf(reservationListQuery),
+          responses: { '200': ok('one page', ref('BackofficeReservationPage')), ...authErrors },
+        },
+      },
+      '/v1/backoffice/reservations/export': {
+        get: {
+          summary: 'Reservations of a departure range (at most 366 days) as JSON lines, streamed (staff, admin)',
+          parameters: queryParamsOf(reservationExportQuery),
+          responses: {
+            '200': { description: 'one BackofficeReservation per line', content: { 'application/x-ndjson': { schema: ref('BackofficeReservation') } } },
+            ...authErrors,
+          },
+        },
+      },
+      '/v1/backoffice/anomalies': {
+        get: {
+          summary: 'Payment anomalies (money the ledger could not simply apply) and verified webhooks that matched no payment (staff, admin)',
+          parameters: queryParamsOf(anomaliesQuery),
+          responses: { '200': ok('anomalies, each with its resolution once resolved, and unmatched events', { type: 'object' }), ...authErrors },
+        },
+      },
+      '/v1/backoffice/payments/{paymentId}/anomalies/{providerEventId}/resolve': {
+        post: {
+          summary: "Resolve an anomaly: `refund` a succeeded payment's money through its provider, or `dismiss` it with a note (admin)",
+          parameters: [pathParam('paymentId', { type: 'string', format: 'uuid' }), pathParam('providerEventId')],
+          requestBody: { required: true, content: json(schemaOf(anomalyResolutionBody)) },
+          responses: {
+            '200': ok('the anomaly is resolved', {
+              type: 'object',
+              required: ['paymentId', 'providerEventId', 'action', 'paymentStatus', 'refundRequested'],
+              properties: {
+                paymentId: { type: 'string', format: 'uuid' },
+                providerEventId: { type: 'string' },
+                action: { type: 'string', enum: ['refund', 'dismiss'] },
+                paymentStatus: { type: 'string' },
+                refundRequested: { type: 'boolean' },
+              },
+            }),
+            ...authErrors,
+            '404': problem('not_found'),
+            '409': problem('illegal_transition: no such open anomaly, or no money to refund'),
+          },
+        },
+      },
+      '/v1/backoffice/payments': {
+        get: {
+          summary: 'Payments with their provider ids, newest first, by status, provider and start time (staff, admin)',
+          parameters: queryParamsOf(paymentListQuery),
+          responses: { '200': ok('one page', ref('BackofficePaymentPage')), ...authErrors },
         },
       },
       '/health': {

@@ -129,3 +129,46 @@ export const consumerMetricsSchema = z.object({
 });
 
 export const healthSchema = z.object({ status: z.enum(['ok', 'unavailable']) });
+
+const cursorPage = <T extends z.ZodType>(item: T) =>
+  z.object({
+    items: z.array(item),
+    /** Pass back as `cursor` for the next page; null on the last page. */
+    nextCursor: z.string().nullable(),
+  });
+
+export const backofficeReservationSchema = z.object({
+  reservationId: z.uuid(),
+  status: reservationSchema.shape.status,
+  slotId: z.string(),
+  activityId: z.string(),
+  /** The slot's departure (`startsAt`) as it stands now. */
+  departsAt: instant,
+  seats: z.number().int(),
+  total: moneySchema,
+  customer: z.object({ name: z.string(), email: z.string() }),
+  expiresAt: instant,
+  paymentId: z.uuid().nullable(),
+  createdAt: instant,
+  updatedAt: instant,
+  version: z.number().int(),
+});
+
+export const backofficePaymentSchema = z.object({
+  paymentId: z.uuid(),
+  reservationId: z.uuid(),
+  provider: z.enum(PROVIDERS),
+  status: paymentSchema.shape.status,
+  amount: moneySchema,
+  providerPaymentId: z.string().nullable(),
+  lastError: z.string().nullable(),
+  refundRequested: z.boolean(),
+  /** How many anomalies the payment holds (GET /v1/backoffice/anomalies lists them). */
+  anomalies: z.number().int(),
+  createdAt: instant,
+  updatedAt: instant,
+  version: z.number().int(),
+});
+
+export const backofficeReservationPageSchema = cursorPage(backofficeReservationSchema);
+export const backofficePaymentPageSchema = cursorPage(backofficePaymentSchema);

@@ -13,11 +13,15 @@
  * Exit code 1 when any correctness check fails (overbooking, exhaustion, unexpected statuses);
  * a ratio below its target is reported (`pass: false`) and fails the run only with BENCH_STRICT=1.
  * BENCH_SECONDS (default 5) and BENCH_WARMUP_SECONDS (default 1) set each measured window.
+ * Last, the backoffice at scale (test/bench/backoffice.ts: rebuild events/s and list latency over
+ * BENCH_BACKOFFICE_EVENTS, default 1,000,000); `npm run bench -- backoffice` (or BENCH_ONLY=backoffice)
+ * runs that part alone.
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createTestIdentity } from '../../src/identity/testing/tokens.js';
 import { benchAppend } from './append.js';
+import { benchBackoffice } from './backoffice.js';
 import { benchBaseline } from './baseline.js';
 import { benchBooking, benchDiagnostics } from './booking.js';
 import { type BenchCluster, startBenchCluster } from './cluster.js';
@@ -66,6 +70,13 @@ async function runOptionalWebhooks(context: BenchContext): Promise<void> {
   for (const line of lines) if (isLine(line)) emit(line);
 }
 
+const only = process.argv[2] ?? process.env.BENCH_ONLY;
+
+async function runBackoffice(cluster: BenchCluster, identity: ReturnType<typeof createTestIdentity>): Promise<void> {
+  const result = await benchBackoffice(cluster, identity);
+  for (const line of [...result.figures, ...result.checks]) emit(line);
+}
+
 async function main(): Promise<number> {
   const phases = phasesFromEnv();
   const started = performance.now();
@@ -87,6 +98,12 @@ async function main(): Promise<number> {
   try {
     progress('starting durable embedded PostgreSQL');
     cluster = await startBenchCluster(progress);
+    if (only === 'backoffice') {
+      await runBackoffice(cluster, createTestIdentity());
+      const failedChecks = checks.filter((check) => !check.ok).map((check) => check.name);
+      printLine({ name: 'summary', checks_ok: failedChecks.length === 0, failed_checks: failedChecks, runtime_s: (performance.now() - started) / 1000 });
+      return failedChecks.length > 0 ? 1 : 0;
+    }
     driver = await startLoadDriver();
     const identity = createTestIdentity();
 
@@ -120,6 +137,7 @@ async function main(): Promise<number> {
     }
 
     await runOptionalWebhooks({ cluster, phases, driver, identity, emit, progress });
+    await runBackoffice(cluster, identity);
   } catch (error) {
     emit({ name: 'bench_error', ok: false, error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
   } finally {

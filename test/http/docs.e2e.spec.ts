@@ -45,6 +45,28 @@ describe('GET /docs', () => {
     for (const path of ['/v1/reports/occupancy', '/v1/reports/revenue', '/metrics/consumers']) expect(doc.paths[path]).toBeDefined();
   });
 
+  it('describes the backoffice lists and export from the zod schemas their routes validate with', async () => {
+    const { body: doc } = await ledger.call('GET', '/docs');
+    const params = (path: string): Record<string, any> =>
+      Object.fromEntries((doc.paths[path].get.parameters as { name: string; required: boolean; schema: any }[]).map((p) => [p.name, p]));
+    const reservations = params('/v1/backoffice/reservations');
+    expect(Object.keys(reservations).sort()).toEqual(
+      ['activityId', 'createdFrom', 'createdTo', 'cursor', 'email', 'from', 'limit', 'slotId', 'status', 'to'].sort(),
+    );
+    expect(reservations.status.schema.enum).toEqual(['held', 'paid', 'expired', 'cancelled', 'refunded']);
+    expect(reservations.limit.schema).toMatchObject({ type: 'integer', minimum: 1, maximum: 200, default: 50 });
+    expect(reservations.from.required).toBe(false);
+    const exported = params('/v1/backoffice/reservations/export');
+    expect([exported.from.required, exported.to.required]).toEqual([true, true]);
+    expect(exported.cursor).toBeUndefined();
+    expect(doc.paths['/v1/backoffice/reservations/export'].get.responses['200'].content['application/x-ndjson']).toBeDefined();
+    expect(params('/v1/backoffice/payments').provider.schema.enum).toEqual(['stripe', 'mercadopago', 'pix']);
+    const page = doc.components.schemas.BackofficePaymentPage;
+    expect(page.required).toEqual(['items', 'nextCursor']);
+    expect(page.properties.items.items.properties.providerPaymentId).toBeDefined();
+    expect(doc.components.schemas.BackofficeReservationPage.properties.items.items.required).toContain('departsAt');
+  });
+
   it('generates request schemas from the zod schemas the routes validate with', async () => {
     const { body: doc } = await ledger.call('GET', '/docs');
     const schemas = doc.components.schemas;

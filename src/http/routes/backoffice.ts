@@ -8,8 +8,9 @@ import { listPaymentAnomalies } from '../../../projections/paymentView.js';
 import { principalOf } from '../authenticate.js';
 import { problem, ProblemError } from '../problem.js';
 import { parseOr400 } from '../validation.js';
+import { backofficeListRoutes } from './backofficeLists.js';
 
-const anomaliesQuery = z
+export const anomaliesQuery = z
   .object({
     limit: z.coerce.number().int().min(1).max(500).default(100),
     /** open: still to resolve (the to-do list); resolved; all (default). */
@@ -17,9 +18,13 @@ const anomaliesQuery = z
   })
   .strict();
 
-/** The back office's view of money the ledger could not simply apply (staff and admins of the tenant). */
+/**
+ * The back office (staff and admins of the tenant): money the ledger could not simply apply, and
+ * the lists of reservations and payments with their export.
+ */
 export function backofficeRoutes(deps: AppDeps) {
   return (app: FastifyInstance) => {
+    backofficeListRoutes(app, deps.pool);
     app.get('/backoffice/anomalies', async (request) => {
       const principal = principalOf(request);
       if (!mayReadWholeTenant(principal)) throw new ProblemError(problem(403, 'forbidden', 'only staff read the back office'));

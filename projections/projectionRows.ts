@@ -1,0 +1,78 @@
+import { evolveReservation, initialReservationState, type ReservationEvent, type ReservationState } from '../src/domain/reservation.js';
+import { evolveSlot, initialSlotState, type SlotEvent } from '../src/domain/slot.js';
+import { foldPaymentRow, type PaymentStreamEvent } from './paymentView.js';
+
+/**
+ * The rows rebuilds and verification write, many per statement, one per stream. Each must hold
+ * exactly what the live path's save function (saveSlotAvailability, saveReservationView,
+ * savePaymentView) leaves in the table for the same events: verifyLedger compares the two row by
+ * row, and test/audit/rebuildEqualsLive.e2e.spec.ts checks it after random workloads.
+ */
+
+/** A column of a projection table and its PostgreSQL type, for `sql.unnest`. */
+export type ProjectionColumn = readonly [name: string, type: 'text' | 'uuid' | 'int4' | 'int8' | 'bool' | 'timestamptz' | 'jsonb'];
+export type ProjectionRow = readonly (string | number | boolean | null)[];
+/** Events as the folds need them; a RecordedEvent is one. */
+export type StreamEvent = PaymentStreamEvent;
+
+const asDomain = <E>(event: StreamEvent) => ({ type: event.type, data: event.data }) as E;
+
+export const slotAvailabilityColumns: readonly ProjectionColumn[] = [
+  ['tenant_id', 'text'], ['slot_id', 'text'], ['activity_id', 'text'], ['starts_at', 'timestamptz'], ['capacity', 'int4'],
+  ['held', 'int4'], ['sold', 'int4'], ['unit_price_amount', 'int8'], ['unit_price_currency', 'text'], ['version', 'int4'],
+  ['updated_at', 'timestamptz'],
+];
+
+export function slotAvailabilityRow(tenantId: string, events: readonly StreamEvent[]): ProjectionRow | null {
+  const state = events.map(asDomain<SlotEvent>).reduce(evolveSlot, initialSlotState);
+  const last = events[events.length - 1];
+  if (state.status !== 'open' || !last) return null;
+  return [
+    tenantId, state.slotId, state.activityId, state.startsAt, state.capacity, state.held, state.sold,
+    state.unitPrice.amount, state.unitPrice.currency, events.length, last.recordedAt,
+  ];
+}
+
+export const reservationViewColumns: readonly ProjectionColumn[] = [
+  ['tenant_id', 'text'], ['reservation_id', 'uuid'], ['slot_id', 'text'], ['seats', 'int4'], ['status', 'text'],
+  ['total_amount', 'int8'], ['total_currency', 'text'], ['expires_at', 'timestamptz'], ['customer_name', 'text'],
+  ['customer_email', 'text'], ['owner_sub', 'text'], ['payment_id', 'uuid'], ['version', 'int4'], ['created_at', 'timestamptz'],
+  ['updated_at', 'timestamptz'],
+];
+
+/** The payment a reservation row names: as `paymentIdOf` in reservationView.ts. */
+function paymentIdOf(state: Exclude<ReservationState, { status: 'none' }>): string | null {
+  return state.status === 'paid' || state.status === 'refunded' || state.status === 'cancelled' ? (state.paymentId ?? null) : null;
+}
+
+export function reservationViewRow(tenantId: string, events: readonly StreamEvent[]): ProjectionRow | null {
+  const state = events.map(asDomain<ReservationEvent>).reduce(evolveReservation, initialReservationState);
+  const last = events[events.length - 1];
+  if (state.status === 'none' || !last) return null;
+  return [
+    tenantId, state.reservationId, state.slotId, state.seats, state.status, state.total.amount, state.total.currency,
+    state.expiresAt, state.customer.name, state.customer.email, state.ownerSub, paymentIdOf(state), events.length,
+    state.heldAt, last.recordedAt,
+  ];
+}
+
+export const paymentViewColumns: readonly ProjectionColumn[] = [
+  ['tenant_id', 'text'], ['payment_id', 'uuid'], ['reservation_id', 'uuid'], ['provider', 'text'], ['status', 'text'],
+  ['amount', 'int8'], ['currency', 'text'], ['provider_payment_id', 'text'], ['client_secret', 'text'], ['checkout_url', 'text'],
+  ['pix_qr_code', 'text'], ['last_error', 'text'], ['version', 'int4'], ['created_at', 'timestamptz'], ['updated_at', 'timestamptz'],
+  ['refund_requested', 'bool'], ['anomalies', 'jsonb'],
+];
+
+export function paymentViewRow(tenantId: string, events: readonly StreamEvent[]): ProjectionRow | null {
+  const row = foldPaymentRow(events);
+  if (!row) return null;
+  const { state, checkout } = row;
+  return [
+    tenantId, state.paymentId, state.reservationId, state.provider, state.status, state.amount.amount, state.amount.currency,
+    state.providerPaymentId ?? null,
+    // Never projected, as in savePaymentView: the client secret is handed out once, in the creating response.
+    null,
+    checkout.checkoutUrl ?? null, checkout.pixQrCode ?? null, state.lastError ?? null, row.version, row.createdAt, row.updatedAt,
+    state.status === 'succeeded' ? state.refundRequested : false, JSON.stringify(row.anomalies),
+  ];
+}

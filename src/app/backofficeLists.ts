@@ -1,0 +1,72 @@
+import type { DatabasePool } from 'slonik';
+import { withTransaction } from '../db/transaction.js';
+import type { Principal } from '../identity/principal.js';
+import type { Keyset, Page } from '../../projections/backoffice/keyset.js';
+import { listPayments, type PaymentFilters, type PaymentListItem } from '../../projections/backoffice/paymentList.js';
+import {
+  listReservations,
+  type ReservationFilters,
+  type ReservationListItem,
+} from '../../projections/backoffice/reservationList.js';
+import { fail, forbidden, type Outcome, succeed } from './outcome.js';
+import { mayReadWholeTenant } from './policy.js';
+
+export type PageRequest = { readonly limit: number; readonly after?: Keyset };
+
+/** Rows per database round trip of an export: large enough to stream fast, small enough to hold in memory. */
+export const EXPORT_BATCH = 1_000;
+
+// Auditors read the ledger itself (streams, replay, verify), not the tenant's customers: the back
+// office is staff's and admins' (contract: Identity, role table).
+const staffOnly = forbidden('only staff and admins read the back office');
+
+/**
+ * Each read runs in its own tenant-scoped transaction (`app.tenant_id`, which row-level security
+ * reads) and also names the tenant in its WHERE clause, so it stays correct with or without RLS.
+ */
+export async function backofficeReservations(
+  pool: DatabasePool,
+  principal: Principal,
+  filters: ReservationFilters,
+  page: PageRequest,
+): Promise<Outcome<Page<ReservationListItem>>> {
+  if (!mayReadWholeTenant(principal)) return fail(staffOnly);
+  const tenantId = principal.tenantId;
+  return succeed(await withTransaction(pool, (tx) => listReservations(tx, tenantId, filters, page), { tenantId }));
+}
+
+export async function backofficePayments(
+  pool: DatabasePool,
+  principal: Principal,
+  filters: PaymentFilters,
+  page: PageRequest,
+): Promise<Outcome<Page<PaymentListItem>>> {
+  if (!mayReadWholeTenant(principal)) return fail(staffOnly);
+  const tenantId = principal.tenantId;
+  return succeed(await withTransaction(pool, (tx) => listPayments(tx, tenantId, filters, page), { tenantId }));
+}
+
+/**
+ * Every reservation matching `filters`, read in keyset batches, one short transaction per batch:
+ * no connection or snapshot is held while the client reads, and a row committed meanwhile is never
+ * emitted twice (it sorts before the keyset, or after it once).
+ */
+export function exportReservations(
+  pool: DatabasePool,
+  principal: Principal,
+  filters: ReservationFilters,
+): Outcome<AsyncGenerator<ReservationListItem>> {
+  if (!mayReadWholeTenant(principal)) return fail(staffOnly);
+  const tenantId = principal.tenantId;
+  async function* batches(): AsyncGenerator<ReservationListItem> {
+    let after: Keyset | undefined;
+    for (;;) {
+      const request: PageRequest = after === undefined ? { limit: EXPORT_BATCH } : { limit: EXPORT_BATCH, after };
+      const page = await withTransaction(pool, (tx) => listReservations(tx, tenantId, filters, request), { tenantId });
+      yield* page.items;
+      if (page.next === null) return;
+      after = page.next;
+    }
+  }
+  return succeed(batches());
+}
