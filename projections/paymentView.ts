@@ -54,7 +54,7 @@ export type PaymentStreamEvent = {
   readonly recordedAt: string;
 };
 
-type PaymentRow = {
+export type PaymentRow = {
   readonly state: Exclude<PaymentState, { status: 'none' }>;
   readonly checkout: PaymentCheckout;
   readonly anomalies: readonly AnomalyEntry[];
@@ -96,17 +96,15 @@ export function foldPaymentRow(events: readonly PaymentStreamEvent[]): PaymentRo
   return { state, checkout, anomalies, version: events.length, createdAt: first.recordedAt, updatedAt: last.recordedAt };
 }
 
-/** Writes the folded payment; the same function serves live updates and rebuilds (`into` a scratch table). */
-export async function savePaymentView(
-  tx: CommonQueryMethods,
-  tenantId: string,
-  row: PaymentRow,
-  into: string = PAYMENTS_VIEW_TABLE,
-): Promise<void> {
+/**
+ * The upsert of the folded payment: one statement, run alone or as part of a command's write set.
+ * The same statement serves live updates and rebuilds (`into` a scratch table).
+ */
+export function paymentViewUpsert(tenantId: string, row: PaymentRow, into: string = PAYMENTS_VIEW_TABLE) {
   const { state, checkout } = row;
   const refundRequested = state.status === 'succeeded' ? state.refundRequested : false;
   // The client secret is never projected: it is handed out once, in the creating response (see PaymentCheckout).
-  await tx.query(sql.typeAlias('void')`
+  return sql.fragment`
     INSERT INTO ${sql.identifier([into])} (tenant_id, payment_id, reservation_id, provider, status, amount, currency,
       provider_payment_id, client_secret, checkout_url, pix_qr_code, last_error, version, created_at, updated_at,
       refund_requested, anomalies)
@@ -119,7 +117,17 @@ export async function savePaymentView(
       status = EXCLUDED.status, provider_payment_id = EXCLUDED.provider_payment_id,
       checkout_url = EXCLUDED.checkout_url, pix_qr_code = EXCLUDED.pix_qr_code, last_error = EXCLUDED.last_error,
       version = EXCLUDED.version, updated_at = EXCLUDED.updated_at, refund_requested = EXCLUDED.refund_requested,
-      anomalies = EXCLUDED.anomalies`);
+      anomalies = EXCLUDED.anomalies`;
+}
+
+/** Writes the folded payment on its own (rebuilds, and flows that write nothing else). */
+export async function savePaymentView(
+  tx: CommonQueryMethods,
+  tenantId: string,
+  row: PaymentRow,
+  into: string = PAYMENTS_VIEW_TABLE,
+): Promise<void> {
+  await tx.query(sql.typeAlias('void')`${paymentViewUpsert(tenantId, row, into)}`);
 }
 
 export async function readPaymentsOfReservation(
@@ -173,6 +181,53 @@ export async function findPaymentById(
     WHERE payment_id = ${paymentId}::uuid ${tenant} LIMIT 2`);
   // Ids are uuids we issued; two tenants holding the same one would be a bug, never a match to guess at.
   return rows.length === 1 && rows[0] ? toRef(rows[0]) : null;
+}
+
+/** How a provider event names our payment: by the id we gave the provider, and/or by the provider's own id. */
+export type PaymentNaming = {
+  readonly paymentId?: string | undefined;
+  readonly tenantId?: string | undefined;
+  readonly providers: readonly string[];
+  readonly providerPaymentId?: string | undefined;
+};
+
+/**
+ * Both lookups of `findPaymentById` and `findPaymentByProviderId` as one query (up to two rows of
+ * each, `by_our_id` telling them apart), so it can ride along another statement; `pickPaymentRef`
+ * then applies the same rule as the two functions: ours first, and only an unambiguous match.
+ */
+export function paymentRefCandidates(naming: PaymentNaming) {
+  const byOurId =
+    naming.paymentId !== undefined && UUID.test(naming.paymentId)
+      ? sql.fragment`(SELECT tenant_id, payment_id::text, reservation_id::text, provider, true AS by_our_id FROM payments_view
+          WHERE payment_id = ${naming.paymentId}::uuid
+            ${naming.tenantId === undefined ? sql.fragment`` : sql.fragment`AND tenant_id = ${naming.tenantId}`}
+          LIMIT 2)`
+      : null;
+  const byProviderId =
+    naming.providerPaymentId !== undefined
+      ? sql.fragment`(SELECT tenant_id, payment_id::text, reservation_id::text, provider, false AS by_our_id FROM payments_view
+          WHERE provider = ANY(${sql.array([...naming.providers], 'text')}) AND provider_payment_id = ${naming.providerPaymentId}
+          LIMIT 2)`
+      : null;
+  const parts = [byOurId, byProviderId].filter((part) => part !== null);
+  return parts.length > 0
+    ? sql.join(parts, sql.fragment` UNION ALL `)
+    : sql.fragment`SELECT NULL::text AS tenant_id, NULL::text AS payment_id, NULL::text AS reservation_id, NULL::text AS provider,
+        NULL::boolean AS by_our_id WHERE false`;
+}
+
+export const paymentCandidateRow = z.object({
+  tenant_id: z.string(),
+  payment_id: z.string(),
+  reservation_id: z.string(),
+  provider: z.string(),
+  by_our_id: z.boolean(),
+});
+
+export function pickPaymentRef(candidates: readonly z.infer<typeof paymentCandidateRow>[]): PaymentRef | null {
+  const unambiguous = (rows: readonly z.infer<typeof paymentCandidateRow>[]) => (rows.length === 1 && rows[0] ? toRef(rows[0]) : null);
+  return unambiguous(candidates.filter((row) => row.by_our_id)) ?? unambiguous(candidates.filter((row) => !row.by_our_id));
 }
 
 /** The payment a provider names by its own id (a Stripe PaymentIntent `pi_…`, a Mercado Pago payment id). */
@@ -229,3 +284,6 @@ export async function listPaymentAnomalies(db: CommonQueryMethods, tenantId: str
     ...(row.anomaly as AnomalyEntry),
   }));
 }
+
+/** The row key a write set knows a payments_view row by (one write per row and statement). */
+export const paymentRowKey = (tenantId: string, paymentId: string) => `payments_view:${tenantId}\u0000${paymentId}`;

@@ -2,6 +2,7 @@ import type { CommonQueryMethods } from 'slonik';
 import { evolveReservation, initialReservationState, type ReservationEvent } from '../src/domain/reservation.js';
 import { evolveSlot, initialSlotState, type SlotEvent } from '../src/domain/slot.js';
 import type { RecordedEvent } from '../src/ledger/recordedEvent.js';
+import { headAfter } from '../src/ledger/streamHead.js';
 import { foldPaymentRow, PAYMENTS_VIEW_TABLE, savePaymentView } from './paymentView.js';
 import { RESERVATIONS_VIEW_TABLE, saveReservationView } from './reservationView.js';
 import { saveSlotAvailability, SLOT_AVAILABILITY_TABLE } from './slotAvailability.js';
@@ -28,7 +29,7 @@ const slotAvailability: StreamProjection = {
     const state = events.map(asDomain<SlotEvent>).reduce(evolveSlot, initialSlotState);
     const last = events[events.length - 1];
     if (state.status !== 'open' || !last) return;
-    await saveSlotAvailability(tx, tenantId, { state, version: events.length }, last.recordedAt, into);
+    await saveSlotAvailability(tx, tenantId, { state, head: headAfter(events) }, last.recordedAt, into);
   },
 };
 

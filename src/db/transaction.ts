@@ -9,6 +9,16 @@ export type TransactionOptions = {
 };
 
 /**
+ * A one-row FROM item that sets `app.tenant_id` for the rest of the transaction as the row is
+ * produced. A command's first statement can select from it instead of paying a round trip for
+ * `set_config` alone; the statement's own writes then run with the tenant already set (their
+ * rows come from this one). Pass no `tenantId` to `withTransaction` when the work does this.
+ */
+export function tenantSettingSource(tenantId: string) {
+  return sql.fragment`(SELECT set_config('app.tenant_id', ${tenantId}, true) AS tenant_id) AS tenant_setting`;
+}
+
+/**
  * The one place a transaction begins and ends. Serialization failures and deadlocks are retried
  * by slonik (its `transactionRetryLimit`); every other error rolls back and propagates.
  */

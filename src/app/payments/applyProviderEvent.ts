@@ -12,37 +12,21 @@ import {
 } from '../../domain/payment.js';
 import { decideReservation, type ReservationEvent } from '../../domain/reservation.js';
 import { withTransaction } from '../../db/transaction.js';
-import { appendToStream } from '../../ledger/appendToStream.js';
-import { readStream } from '../../ledger/readStream.js';
-import type { ProviderAccount, ProviderEvent } from '../../payments/provider.js';
-import {
-  findPaymentById,
-  findPaymentByProviderId,
-  foldPaymentRow,
-  type PaymentRef,
-  type PaymentStreamEvent,
-  savePaymentView,
-} from '../../../projections/paymentView.js';
+import type { RecordedEvent } from '../../ledger/recordedEvent.js';
+import { headAfter } from '../../ledger/streamHead.js';
+import type { ProviderEvent } from '../../payments/provider.js';
+import { foldPaymentRow, type PaymentRef, paymentRowKey, paymentViewUpsert } from '../../../projections/paymentView.js';
 import { changeReservation } from '../changeReservation.js';
 import type { AppDeps } from '../context.js';
 import { retryOnConflict } from '../retryOnConflict.js';
 import { type EventMetadata, paymentStreamId } from '../streams.js';
-import { claimInboxRow, type InboxOutcome, settleInboxRow } from './inbox.js';
+import { createWriteSet, type WriteSet } from '../writeSet.js';
+import { claimSignalAndResolvePayment } from './claimAndResolve.js';
+import { claimInboxRow, type InboxOutcome, inboxRowKey, settleInboxRow, settleInboxStatement } from './inbox.js';
 
 export type ApplyResult = { readonly outcome: InboxOutcome | 'duplicate'; readonly paymentId?: string };
 
 type SignalEvent = Extract<ProviderEvent, { kind: 'signal' }>;
-
-const PROVIDERS_OF: Record<ProviderAccount, readonly string[]> = { stripe: ['stripe'], mercadopago: ['mercadopago', 'pix'] };
-
-/** Our payment named by the event: by the id we gave the provider, else by the provider's own id. */
-async function resolvePayment(tx: CommonQueryMethods, event: SignalEvent): Promise<PaymentRef | null> {
-  const byOurId = event.paymentId ? await findPaymentById(tx, event.paymentId, event.tenantId) : null;
-  const ref =
-    byOurId ?? (event.providerPaymentId ? await findPaymentByProviderId(tx, PROVIDERS_OF[event.account], event.providerPaymentId) : null);
-  // A Stripe event can never settle a Mercado Pago payment, whatever ids it carries.
-  return ref && PROVIDERS_OF[event.account].includes(ref.provider) ? ref : null;
-}
 
 /**
  * Applies one verified provider event (a webhook, or what reconciliation learned) in one
@@ -50,24 +34,32 @@ async function resolvePayment(tx: CommonQueryMethods, event: SignalEvent): Promi
  * every projection commit together or not at all. A repeat of an event already in the inbox changes
  * nothing. An event naming no payment of ours is kept in the inbox as unmatched rather than failing
  * forever. Database failures propagate, so the webhook answers 5xx and the provider retries.
+ *
+ * A paying webhook is six round trips: BEGIN; claim the inbox row and find the payment; lock the
+ * reservation's slot; read the reservation's and the payment's streams; one write statement with
+ * every event, projection and the inbox outcome (the write set); COMMIT.
  */
 export async function applyProviderEvent(deps: AppDeps, event: ProviderEvent, source: SignalSource): Promise<ApplyResult> {
   return retryOnConflict(() =>
     withTransaction(deps.pool, async (tx) => {
       const now = deps.clock().toISOString();
-      if (!(await claimInboxRow(tx, event, source, now))) return { outcome: 'duplicate' };
       if (event.kind === 'ignored') {
+        if (!(await claimInboxRow(tx, event, source, now))) return { outcome: 'duplicate' };
         await settleInboxRow(tx, event, { outcome: 'ignored', detail: event.reason });
         return { outcome: 'ignored' };
       }
-      const ref = await resolvePayment(tx, event);
+      const claimed = await claimSignalAndResolvePayment(tx, event, source, now);
+      if (claimed.kind === 'duplicate') return { outcome: 'duplicate' };
+      const ref = claimed.ref;
       if (!ref) {
         const detail = `no payment matches ${event.paymentId ?? '-'} / ${event.providerPaymentId ?? '-'}`;
         await settleInboxRow(tx, event, { outcome: 'unmatched', tenantId: event.tenantId, detail });
         return { outcome: 'unmatched' };
       }
-      const outcome = await applySignal(tx, ref, event, source, now);
-      await settleInboxRow(tx, event, { outcome, tenantId: ref.tenantId, paymentId: ref.paymentId });
+      const writes = createWriteSet();
+      const outcome = await applySignal(tx, writes, ref, event, source, now);
+      writes.save(inboxRowKey(event), settleInboxStatement(event, { outcome, tenantId: ref.tenantId, paymentId: ref.paymentId }));
+      await writes.flush(tx);
       return { outcome, paymentId: ref.paymentId };
     }),
   );
@@ -80,6 +72,7 @@ function originOf(event: SignalEvent, source: SignalSource, state: PaymentState)
 
 async function applySignal(
   tx: CommonQueryMethods,
+  writes: WriteSet,
   ref: PaymentRef,
   event: SignalEvent,
   source: SignalSource,
@@ -87,21 +80,20 @@ async function applySignal(
 ): Promise<InboxOutcome> {
   const { tenantId, paymentId } = ref;
   const metadata: EventMetadata = { actor: `provider:${event.account}`, source, providerEventId: event.eventId };
-  let recorded: PaymentStreamEvent[] = [];
+  const paymentStream = paymentStreamId(paymentId);
+  let recorded: readonly RecordedEvent[] = [];
   let paymentEvents: PaymentEvent[] = [];
   // Everything is decided under the slot lock changeReservation takes, so two events of one
   // reservation's payments (or an event and an expiry or cancel) never decide on the same stale state.
-  await changeReservation(tx, {
+  // The payment's stream is read with the reservation's, after the lock.
+  await changeReservation(tx, writes, {
     tenantId,
     reservationId: ref.reservationId,
     now,
     metadata,
-    decide: async (reservation, slot): Promise<ReservationEvent[]> => {
-      recorded = (await readStream(tx, tenantId, paymentStreamId(paymentId))).map((e) => ({
-        type: e.type,
-        data: e.data,
-        recordedAt: e.recordedAt,
-      }));
+    alsoRead: [paymentStream],
+    decide: (reservation, slot, streams): ReservationEvent[] => {
+      recorded = streams.get(paymentStream) ?? [];
       const state = recorded.map((e) => ({ type: e.type, data: e.data }) as PaymentEvent).reduce(evolvePayment, initialPaymentState);
       const decided = decidePayment(
         {
@@ -148,16 +140,14 @@ async function applySignal(
   });
 
   if (paymentEvents.length > 0) {
-    await appendToStream(tx, {
-      tenantId,
-      streamId: paymentStreamId(paymentId),
-      expectedVersion: recorded.length,
-      recordedAt: now,
-      events: paymentEvents.map((e) => ({ type: e.type, data: e.data, metadata })),
-    });
-    const row = foldPaymentRow([...recorded, ...paymentEvents.map((e) => ({ type: e.type, data: e.data, recordedAt: now }))]);
+    // The last event folded is the payment stream's head: no second read of it.
+    writes.append({ tenantId, streamId: paymentStream, head: headAfter(recorded), events: paymentEvents, recordedAt: now, metadata });
+    const row = foldPaymentRow([
+      ...recorded.map((e) => ({ type: e.type, data: e.data, recordedAt: e.recordedAt })),
+      ...paymentEvents.map((e) => ({ type: e.type, data: e.data, recordedAt: now })),
+    ]);
     if (!row) throw new Error(`payment ${paymentId} folded to nothing`);
-    await savePaymentView(tx, tenantId, row);
+    writes.save(paymentRowKey(tenantId, paymentId), paymentViewUpsert(tenantId, row));
   }
   if (paymentEvents.some((e) => e.type === 'PaymentAnomalyRecorded')) return 'anomaly';
   // Reservation changes only follow a payment's success or refund, so the payment's events tell it all.

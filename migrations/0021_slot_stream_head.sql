@@ -1,0 +1,12 @@
+-- The slot stream's head (the hash of its last event) kept on the slot's availability row, so a
+-- command that holds the row's lock can chain the slot's next events without reading the log.
+-- `version` already is the head's version. The column is written by the same save function in
+-- live updates and rebuilds, so `verify` compares it like every other column.
+ALTER TABLE slot_availability ADD COLUMN head_hash text;
+
+UPDATE slot_availability s
+SET head_hash = e.hash
+FROM events e
+WHERE e.tenant_id = s.tenant_id AND e.stream_id = 'slot-' || s.slot_id AND e.stream_version = s.version;
+
+ALTER TABLE slot_availability ALTER COLUMN head_hash SET NOT NULL;
