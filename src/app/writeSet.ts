@@ -1,6 +1,7 @@
 import type { CommonQueryMethods, FragmentSqlToken } from 'slonik';
 import { sql } from '../db/sql.js';
 import { type ChainedEvent, chainEvents } from '../ledger/chainEvents.js';
+import { markAppended } from '../ledger/commitNotice.js';
 import { asStreamVersionConflict, insertEventsStatement } from '../ledger/insertEvents.js';
 import type { StreamHead } from '../ledger/streamHead.js';
 import type { DomainEventShape, EventMetadata } from './streams.js';
@@ -79,6 +80,7 @@ export function createWriteSet(): WriteSet {
       } catch (error) {
         throw asStreamVersionConflict(error, rows);
       }
+      if (rows.length > 0) markAppended(tx);
     },
   };
 }

@@ -1,4 +1,5 @@
 import type { DatabasePool, DatabaseTransactionConnection } from 'slonik';
+import { appendedIn, noticeLogCommitted } from '../ledger/commitNotice.js';
 import { sql } from './sql.js';
 
 export type Transaction = DatabaseTransactionConnection;
@@ -20,17 +21,23 @@ export function tenantSettingSource(tenantId: string) {
 
 /**
  * The one place a transaction begins and ends. Serialization failures and deadlocks are retried
- * by slonik (its `transactionRetryLimit`); every other error rolls back and propagates.
+ * by slonik (its `transactionRetryLimit`); every other error rolls back and propagates. After a
+ * commit that appended events, the log's listeners are notified.
  */
 export async function withTransaction<T>(
   pool: DatabasePool,
   work: (tx: Transaction) => Promise<T>,
   options: TransactionOptions = {},
 ): Promise<T> {
-  return pool.transaction(async (tx) => {
+  let transaction: Transaction | undefined;
+  const result = await pool.transaction(async (tx) => {
+    transaction = tx;
     if (options.tenantId !== undefined) {
       await tx.query(sql.typeAlias('void')`SELECT FROM set_config('app.tenant_id', ${options.tenantId}, true)`);
     }
     return work(tx);
   });
+  // Committed: if it appended events, wake the log's listeners now (see noticeLogCommitted).
+  if (transaction !== undefined && appendedIn(transaction)) noticeLogCommitted(pool);
+  return result;
 }

@@ -2,6 +2,7 @@ import type { CommonQueryMethods } from 'slonik';
 import { sql } from '../db/sql.js';
 import { z } from 'zod';
 import { chainEvents, type NewEvent } from './chainEvents.js';
+import { markAppended } from './commitNotice.js';
 import { EventIdReusedError, StreamVersionConflictError } from './errors.js';
 import { asStreamVersionConflict, insertEventsStatement } from './insertEvents.js';
 import { EMPTY_STREAM_HEAD, type StreamHead } from './streamHead.js';
@@ -86,5 +87,6 @@ export async function appendToStream(db: CommonQueryMethods, request: AppendRequ
   } catch (error) {
     throw asStreamVersionConflict(error, rows);
   }
+  markAppended(db);
   return { nextVersion: request.expectedVersion + request.events.length, appended: true };
 }

@@ -10,3 +10,10 @@ FROM events e
 WHERE e.tenant_id = s.tenant_id AND e.stream_id = 'slot-' || s.slot_id AND e.stream_version = s.version;
 
 ALTER TABLE slot_availability ALTER COLUMN head_hash SET NOT NULL;
+
+-- No NOTIFY inside appending transactions any more: PostgreSQL serialises the commits of all
+-- transactions that notified (one database-wide lock held through the WAL flush), which made
+-- every booking and webhook commit one at a time. The application notifies after such a commit
+-- instead (src/ledger/commitNotice.ts); consumers still poll as before.
+DROP TRIGGER events_notify_consumers ON events;
+DROP FUNCTION events_notify_consumers();
