@@ -23,6 +23,7 @@ import { benchAppend } from './append.js';
 import { benchBaseline } from './baseline.js';
 import { benchBooking, benchDiagnostics } from './booking.js';
 import { type BenchCluster, startBenchCluster } from './cluster.js';
+import { measurePostgresOf } from './cpu.js';
 import type { BenchContext } from './context.js';
 import { type Check, type Figure, phasesFromEnv, printLine, progress, ratio } from './figures.js';
 import { type LoadDriver, startLoadDriver } from './loadDriver.js';
@@ -101,6 +102,7 @@ async function main(): Promise<number> {
   try {
     progress('starting durable embedded PostgreSQL');
     cluster = await startBenchCluster(progress);
+    measurePostgresOf(cluster.postmasterPid);
     driver = await startLoadDriver();
     const identity = createTestIdentity();
 
