@@ -168,21 +168,6 @@ const toRef = (row: z.infer<typeof paymentRefRow>): PaymentRef => ({
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** Our payment id as a provider echoes it back (metadata, external_reference); the tenant narrows it when known. */
-export async function findPaymentById(
-  db: CommonQueryMethods,
-  paymentId: string,
-  tenantId: string | undefined,
-): Promise<PaymentRef | null> {
-  if (!UUID.test(paymentId)) return null;
-  const tenant = tenantId === undefined ? sql.fragment`` : sql.fragment`AND tenant_id = ${tenantId}`;
-  const rows = await db.any(sql.type(paymentRefRow)`
-    SELECT tenant_id, payment_id::text, reservation_id::text, provider FROM payments_view
-    WHERE payment_id = ${paymentId}::uuid ${tenant} LIMIT 2`);
-  // Ids are uuids we issued; two tenants holding the same one would be a bug, never a match to guess at.
-  return rows.length === 1 && rows[0] ? toRef(rows[0]) : null;
-}
-
 /** How a provider event names our payment: by the id we gave the provider, and/or by the provider's own id. */
 export type PaymentNaming = {
   readonly paymentId?: string | undefined;
@@ -192,9 +177,10 @@ export type PaymentNaming = {
 };
 
 /**
- * Both lookups of `findPaymentById` and `findPaymentByProviderId` as one query (up to two rows of
- * each, `by_our_id` telling them apart), so it can ride along another statement; `pickPaymentRef`
- * then applies the same rule as the two functions: ours first, and only an unambiguous match.
+ * The payments a provider event may name, as one query that can ride along another statement: by
+ * our payment id as the provider echoes it back (metadata, external_reference; narrowed by the
+ * tenant when known), and by the provider's own id (a Stripe PaymentIntent `pi_…`, a Mercado Pago
+ * payment id) — up to two rows of each, `by_our_id` telling them apart. `pickPaymentRef` decides.
  */
 export function paymentRefCandidates(naming: PaymentNaming) {
   const byOurId =
@@ -225,21 +211,13 @@ export const paymentCandidateRow = z.object({
   by_our_id: z.boolean(),
 });
 
+/**
+ * Our id first, else the provider's, and only an unambiguous match: ids are uuids we issued, and two
+ * tenants holding the same one would be a bug, never a match to guess at.
+ */
 export function pickPaymentRef(candidates: readonly z.infer<typeof paymentCandidateRow>[]): PaymentRef | null {
   const unambiguous = (rows: readonly z.infer<typeof paymentCandidateRow>[]) => (rows.length === 1 && rows[0] ? toRef(rows[0]) : null);
   return unambiguous(candidates.filter((row) => row.by_our_id)) ?? unambiguous(candidates.filter((row) => !row.by_our_id));
-}
-
-/** The payment a provider names by its own id (a Stripe PaymentIntent `pi_…`, a Mercado Pago payment id). */
-export async function findPaymentByProviderId(
-  db: CommonQueryMethods,
-  providers: readonly string[],
-  providerPaymentId: string,
-): Promise<PaymentRef | null> {
-  const rows = await db.any(sql.type(paymentRefRow)`
-    SELECT tenant_id, payment_id::text, reservation_id::text, provider FROM payments_view
-    WHERE provider = ANY(${sql.array([...providers], 'text')}) AND provider_payment_id = ${providerPaymentId} LIMIT 2`);
-  return rows.length === 1 && rows[0] ? toRef(rows[0]) : null;
 }
 
 const openPaymentRow = paymentRefRow.extend({ provider_payment_id: z.string().nullable(), status: z.string(), created_at: z.string() });

@@ -23,9 +23,10 @@ export type ClaimedSignal = { readonly kind: 'duplicate' } | { readonly kind: 'c
 
 /**
  * Claims a signal's inbox row and finds the payment it names in one round trip. The lookup runs
- * only when the claim succeeded; the ids it reads (tenant, payment, reservation, provider) never
- * change once a payment exists, so the statement's snapshot is as good as a fresh one. A repeat of
- * an event already claimed waits on the inbox key until the first delivery ends, then reads as a duplicate.
+ * only when the claim succeeded, on the snapshot the statement started with: as current as the
+ * separate lookup that used to follow the claim, since the claim waits only for an earlier delivery
+ * of this very event — and that makes this one a duplicate, which looks nothing up. The ids read
+ * (tenant, payment, reservation, provider) are fixed when a payment is created.
  */
 export async function claimSignalAndResolvePayment(
   tx: CommonQueryMethods,
