@@ -63,7 +63,7 @@ export type PaymentStreamEvent = {
   readonly recordedAt: string;
 };
 
-type PaymentRow = {
+export type PaymentRow = {
   readonly state: Exclude<PaymentState, { status: 'none' }>;
   readonly checkout: PaymentCheckout;
   readonly anomalies: readonly AnomalyEntry[];
@@ -117,17 +117,15 @@ export function foldPaymentRow(events: readonly PaymentStreamEvent[]): PaymentRo
   return { state, checkout, anomalies, version: events.length, createdAt: first.recordedAt, updatedAt: last.recordedAt };
 }
 
-/** Writes the folded payment; the same function serves live updates and rebuilds (`into` a scratch table). */
-export async function savePaymentView(
-  tx: CommonQueryMethods,
-  tenantId: string,
-  row: PaymentRow,
-  into: string = PAYMENTS_VIEW_TABLE,
-): Promise<void> {
+/**
+ * The upsert of the folded payment: one statement, run alone or as part of a command's write set.
+ * The same statement serves live updates and rebuilds (`into` a scratch table).
+ */
+export function paymentViewUpsert(tenantId: string, row: PaymentRow, into: string = PAYMENTS_VIEW_TABLE) {
   const { state, checkout } = row;
   const refundRequested = state.status === 'succeeded' ? state.refundRequested : false;
   // The client secret is never projected: it is handed out once, in the creating response (see PaymentCheckout).
-  await tx.query(sql.typeAlias('void')`
+  return sql.fragment`
     INSERT INTO ${sql.identifier([into])} (tenant_id, payment_id, reservation_id, provider, status, amount, currency,
       provider_payment_id, client_secret, checkout_url, pix_qr_code, last_error, version, created_at, updated_at,
       refund_requested, anomalies)
@@ -140,7 +138,17 @@ export async function savePaymentView(
       status = EXCLUDED.status, provider_payment_id = EXCLUDED.provider_payment_id,
       checkout_url = EXCLUDED.checkout_url, pix_qr_code = EXCLUDED.pix_qr_code, last_error = EXCLUDED.last_error,
       version = EXCLUDED.version, updated_at = EXCLUDED.updated_at, refund_requested = EXCLUDED.refund_requested,
-      anomalies = EXCLUDED.anomalies`);
+      anomalies = EXCLUDED.anomalies`;
+}
+
+/** Writes the folded payment on its own (rebuilds, and flows that write nothing else). */
+export async function savePaymentView(
+  tx: CommonQueryMethods,
+  tenantId: string,
+  row: PaymentRow,
+  into: string = PAYMENTS_VIEW_TABLE,
+): Promise<void> {
+  await tx.query(sql.typeAlias('void')`${paymentViewUpsert(tenantId, row, into)}`);
 }
 
 export async function readPaymentsOfReservation(
@@ -278,3 +286,5 @@ export async function findUnpayableSuccesses(db: CommonQueryMethods, limit: numb
     LIMIT ${limit}`);
   return rows.map((row) => ({ tenantId: row.tenant_id, paymentId: row.payment_id, providerEventId: row.provider_event_id }));
 }
+/** The row key a write set knows a payments_view row by (one write per row and statement). */
+export const paymentRowKey = (tenantId: string, paymentId: string) => `payments_view:${tenantId}\u0000${paymentId}`;

@@ -12,24 +12,28 @@ import { foldPaymentRow, type PaymentStreamEvent } from './paymentView.js';
 /** A column of a projection table and its PostgreSQL type, for `sql.unnest`. */
 export type ProjectionColumn = readonly [name: string, type: 'text' | 'uuid' | 'int4' | 'int8' | 'bool' | 'timestamptz' | 'jsonb'];
 export type ProjectionRow = readonly (string | number | boolean | null)[];
-/** Events as the folds need them; a RecordedEvent is one. */
-export type StreamEvent = PaymentStreamEvent;
+/**
+ * Events as the folds need them; a RecordedEvent is one. `hash` is needed only of a slot stream's
+ * last event: the slot's row keeps its stream head (the hold path chains onto it under the lock).
+ */
+export type StreamEvent = PaymentStreamEvent & { readonly hash?: string | null };
 
 const asDomain = <E>(event: StreamEvent) => ({ type: event.type, data: event.data }) as E;
 
 export const slotAvailabilityColumns: readonly ProjectionColumn[] = [
   ['tenant_id', 'text'], ['slot_id', 'text'], ['activity_id', 'text'], ['starts_at', 'timestamptz'], ['capacity', 'int4'],
   ['held', 'int4'], ['sold', 'int4'], ['unit_price_amount', 'int8'], ['unit_price_currency', 'text'], ['version', 'int4'],
-  ['updated_at', 'timestamptz'],
+  ['updated_at', 'timestamptz'], ['head_hash', 'text'],
 ];
 
 export function slotAvailabilityRow(tenantId: string, events: readonly StreamEvent[]): ProjectionRow | null {
   const state = events.map(asDomain<SlotEvent>).reduce(evolveSlot, initialSlotState);
   const last = events[events.length - 1];
   if (state.status !== 'open' || !last) return null;
+  if (!last.hash) throw new Error(`slot ${state.slotId}: its stream's last event came without its hash`);
   return [
     tenantId, state.slotId, state.activityId, state.startsAt, state.capacity, state.held, state.sold,
-    state.unitPrice.amount, state.unitPrice.currency, events.length, last.recordedAt,
+    state.unitPrice.amount, state.unitPrice.currency, events.length, last.recordedAt, last.hash,
   ];
 }
 

@@ -42,16 +42,18 @@ function paymentIdOf(state: ExistingReservation): string | null {
 
 export const RESERVATIONS_VIEW_TABLE = 'reservations_view';
 
-/** Writes the folded reservation; the same function serves live updates and rebuilds (`into` a scratch table). */
-export async function saveReservationView(
-  tx: CommonQueryMethods,
+/**
+ * The upsert of the folded reservation: one statement, run alone or as part of a command's write
+ * set. The same statement serves live updates and rebuilds (`into` a scratch table).
+ */
+export function reservationViewUpsert(
   tenantId: string,
   state: ExistingReservation,
   version: number,
   updatedAt: string,
   into: string = RESERVATIONS_VIEW_TABLE,
-): Promise<void> {
-  await tx.query(sql.typeAlias('void')`
+) {
+  return sql.fragment`
     INSERT INTO ${sql.identifier([into])} (tenant_id, reservation_id, slot_id, seats, status, total_amount, total_currency,
       expires_at, customer_name, customer_email, owner_sub, payment_id, version, created_at, updated_at)
     VALUES (${tenantId}, ${state.reservationId}, ${state.slotId}, ${state.seats}, ${state.status},
@@ -60,7 +62,19 @@ export async function saveReservationView(
       ${updatedAt}::timestamptz)
     ON CONFLICT (tenant_id, reservation_id) DO UPDATE SET
       status = EXCLUDED.status, payment_id = EXCLUDED.payment_id, version = EXCLUDED.version,
-      updated_at = EXCLUDED.updated_at`);
+      updated_at = EXCLUDED.updated_at`;
+}
+
+/** Writes the folded reservation on its own (rebuilds). */
+export async function saveReservationView(
+  tx: CommonQueryMethods,
+  tenantId: string,
+  state: ExistingReservation,
+  version: number,
+  updatedAt: string,
+  into: string = RESERVATIONS_VIEW_TABLE,
+): Promise<void> {
+  await tx.query(sql.typeAlias('void')`${reservationViewUpsert(tenantId, state, version, updatedAt, into)}`);
 }
 
 export async function readReservationView(
@@ -87,3 +101,6 @@ export async function findDueHolds(db: CommonQueryMethods, now: string, limit: n
     LIMIT ${limit}`);
   return rows.map((row) => ({ tenantId: row.tenant_id, reservationId: row.reservation_id }));
 }
+
+/** The row key a write set knows a reservations_view row by (one write per row and statement). */
+export const reservationRowKey = (tenantId: string, reservationId: string) => `reservations_view:${tenantId}\u0000${reservationId}`;

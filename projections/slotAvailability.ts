@@ -1,14 +1,18 @@
-import type { CommonQueryMethods } from 'slonik';
+import type { CommonQueryMethods, FragmentSqlToken } from 'slonik';
 import { z } from 'zod';
 import type { SlotState } from '../src/domain/slot.js';
 import { sql } from '../src/db/sql.js';
+import type { StreamHead } from '../src/ledger/streamHead.js';
 
 type OpenSlot = Extract<SlotState, { status: 'open' }>;
 
-/** The slot as its stream folds it, plus the stream version that state stands at. */
-export type SlotSnapshot = { readonly state: OpenSlot; readonly version: number };
+/**
+ * The slot as its stream folds it, plus the stream's head (version and last hash) that state
+ * stands at: under the row's lock, the slot's next events chain onto it without reading the log.
+ */
+export type SlotSnapshot = { readonly state: OpenSlot; readonly head: StreamHead };
 
-const slotAvailabilityRow = z.object({
+export const slotAvailabilityRow = z.object({
   slot_id: z.string(),
   activity_id: z.string(),
   starts_at: z.string(),
@@ -18,12 +22,15 @@ const slotAvailabilityRow = z.object({
   unit_price_amount: z.number(),
   unit_price_currency: z.string(),
   version: z.number(),
+  head_hash: z.string(),
   updated_at: z.string(),
 });
 
-function toSnapshot(row: z.infer<typeof slotAvailabilityRow>): SlotSnapshot {
+export type SlotAvailabilityRow = z.infer<typeof slotAvailabilityRow>;
+
+export function toSnapshot(row: SlotAvailabilityRow): SlotSnapshot {
   return {
-    version: row.version,
+    head: { version: row.version, hash: row.head_hash },
     state: {
       status: 'open',
       slotId: row.slot_id,
@@ -38,18 +45,33 @@ function toSnapshot(row: z.infer<typeof slotAvailabilityRow>): SlotSnapshot {
 }
 
 const columns = sql.fragment`slot_id, activity_id, starts_at, capacity, held, sold, unit_price_amount,
-  unit_price_currency, version, updated_at`;
+  unit_price_currency, version, head_hash, updated_at`;
 
 /**
- * Locks the slot's availability row until the transaction ends, so every change to the slot's
- * seats is decided by one transaction at a time — concurrent holds queue here instead of racing.
- * The row is kept in the same transaction as the slot's events, so it is the slot's current state.
+ * The slot's row, locked until the transaction ends: the one `FOR UPDATE` of the codebase, so every
+ * change to a slot's seats is decided by one transaction at a time — concurrent holds queue here
+ * instead of racing. `onlyIf` (a boolean SQL condition) gates the lock: when false, nothing is read or locked.
  */
-export async function lockSlot(tx: CommonQueryMethods, tenantId: string, slotId: string): Promise<SlotSnapshot | null> {
-  const row = await tx.maybeOne(sql.type(slotAvailabilityRow)`
+export function lockedSlotQuery(tenantId: string, slot: SlotToLock, onlyIf: FragmentSqlToken = sql.fragment`true`) {
+  const slotId =
+    'slotId' in slot
+      ? sql.fragment`${slot.slotId}`
+      : sql.fragment`(SELECT slot_id FROM reservations_view WHERE tenant_id = ${tenantId} AND reservation_id = ${slot.ofReservation}::uuid)`;
+  return sql.fragment`
     SELECT ${columns} FROM slot_availability
-    WHERE tenant_id = ${tenantId} AND slot_id = ${slotId}
-    FOR UPDATE`);
+    WHERE tenant_id = ${tenantId} AND slot_id = ${slotId} AND ${onlyIf}
+    FOR UPDATE`;
+}
+
+/** A slot named by its id, or the slot a reservation holds seats on (found and locked in one statement). */
+export type SlotToLock = { readonly slotId: string } | { readonly ofReservation: string };
+
+/**
+ * Locks the slot's availability row until the transaction ends (see `lockedSlotQuery`). The row
+ * is kept in the same transaction as the slot's events, so it is the slot's current state.
+ */
+export async function lockSlot(tx: CommonQueryMethods, tenantId: string, slot: SlotToLock): Promise<SlotSnapshot | null> {
+  const row = await tx.maybeOne(sql.type(slotAvailabilityRow)`${lockedSlotQuery(tenantId, slot)}`);
   return row ? toSnapshot(row) : null;
 }
 
@@ -65,7 +87,31 @@ export async function readSlotAvailability(
 
 export const SLOT_AVAILABILITY_TABLE = 'slot_availability';
 
-/** Writes the folded slot state; the same function serves live updates and rebuilds (`into` a scratch table). */
+/**
+ * The upsert of the folded slot state and its stream head: one statement, run alone or as part of
+ * a command's write set. The same statement serves live updates and rebuilds (`into` a scratch table).
+ */
+export function slotAvailabilityUpsert(
+  tenantId: string,
+  snapshot: SlotSnapshot,
+  updatedAt: string,
+  into: string = SLOT_AVAILABILITY_TABLE,
+) {
+  const { state, head } = snapshot;
+  return sql.fragment`
+    INSERT INTO ${sql.identifier([into])} (tenant_id, slot_id, activity_id, starts_at, capacity, held, sold,
+      unit_price_amount, unit_price_currency, version, head_hash, updated_at)
+    VALUES (${tenantId}, ${state.slotId}, ${state.activityId}, ${state.startsAt}::timestamptz, ${state.capacity},
+      ${state.held}, ${state.sold}, ${state.unitPrice.amount}, ${state.unitPrice.currency}, ${head.version},
+      ${head.hash}, ${updatedAt}::timestamptz)
+    ON CONFLICT (tenant_id, slot_id) DO UPDATE SET
+      activity_id = EXCLUDED.activity_id, starts_at = EXCLUDED.starts_at, capacity = EXCLUDED.capacity,
+      held = EXCLUDED.held, sold = EXCLUDED.sold, unit_price_amount = EXCLUDED.unit_price_amount,
+      unit_price_currency = EXCLUDED.unit_price_currency, version = EXCLUDED.version,
+      head_hash = EXCLUDED.head_hash, updated_at = EXCLUDED.updated_at`;
+}
+
+/** Writes the folded slot state on its own (rebuilds, and commands that write nothing else). */
 export async function saveSlotAvailability(
   tx: CommonQueryMethods,
   tenantId: string,
@@ -73,16 +119,8 @@ export async function saveSlotAvailability(
   updatedAt: string,
   into: string = SLOT_AVAILABILITY_TABLE,
 ): Promise<void> {
-  const { state, version } = snapshot;
-  await tx.query(sql.typeAlias('void')`
-    INSERT INTO ${sql.identifier([into])} (tenant_id, slot_id, activity_id, starts_at, capacity, held, sold,
-      unit_price_amount, unit_price_currency, version, updated_at)
-    VALUES (${tenantId}, ${state.slotId}, ${state.activityId}, ${state.startsAt}::timestamptz, ${state.capacity},
-      ${state.held}, ${state.sold}, ${state.unitPrice.amount}, ${state.unitPrice.currency}, ${version},
-      ${updatedAt}::timestamptz)
-    ON CONFLICT (tenant_id, slot_id) DO UPDATE SET
-      activity_id = EXCLUDED.activity_id, starts_at = EXCLUDED.starts_at, capacity = EXCLUDED.capacity,
-      held = EXCLUDED.held, sold = EXCLUDED.sold, unit_price_amount = EXCLUDED.unit_price_amount,
-      unit_price_currency = EXCLUDED.unit_price_currency, version = EXCLUDED.version,
-      updated_at = EXCLUDED.updated_at`);
+  await tx.query(sql.typeAlias('void')`${slotAvailabilityUpsert(tenantId, snapshot, updatedAt, into)}`);
 }
+
+/** The row key a write set knows a slot_availability row by (one write per row and statement). */
+export const slotRowKey = (tenantId: string, slotId: string) => `slot_availability:${tenantId}\u0000${slotId}`;

@@ -7,6 +7,7 @@ import { forbidden, notFound, type Outcome, refuse, runRefusable } from './outco
 import { mayCancelReservation, mayReadReservation } from './policy.js';
 import type { ReservationChange } from './changeReservation.js';
 import type { Transaction } from '../db/transaction.js';
+import { createWriteSet } from './writeSet.js';
 
 /** What the payments flow adds to a cancellation, in its transaction (asking for a refund). */
 export type AfterCancel = (tx: Transaction, change: ReservationChange, caller: Caller) => Promise<void>;
@@ -32,7 +33,8 @@ export async function cancelReservation(
           refuse(forbidden('only the customer who booked it or an admin may cancel a reservation'));
         }
         const now = deps.clock().toISOString();
-        const change = await changeReservation(tx, {
+        const writes = createWriteSet();
+        const change = await changeReservation(tx, writes, {
           tenantId,
           reservationId,
           now,
@@ -40,6 +42,7 @@ export async function cancelReservation(
           decide: (reservation) => decideReservation({ type: 'CancelReservation', now, by: caller.principal.sub }, reservation),
         });
         if (afterCancel) await afterCancel(tx, change, caller);
+        await writes.flush(tx);
         return change;
       },
       { tenantId },

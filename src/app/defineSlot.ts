@@ -2,11 +2,13 @@ import { isDomainError } from '../domain/errors.js';
 import type { Money } from '../domain/money.js';
 import { decideSlot, evolveSlot, initialSlotState } from '../domain/slot.js';
 import { withTransaction } from '../db/transaction.js';
-import { lockSlot, saveSlotAvailability } from '../../projections/slotAvailability.js';
+import { EMPTY_STREAM_HEAD } from '../ledger/streamHead.js';
+import { lockSlot, slotAvailabilityUpsert, slotRowKey } from '../../projections/slotAvailability.js';
 import { type AppDeps, type Caller, metadataFor } from './context.js';
 import { type Outcome, refuse, runRefusable } from './outcome.js';
 import { retryOnConflict } from './retryOnConflict.js';
-import { recordEvents, slotStreamId } from './streams.js';
+import { slotStreamId } from './streams.js';
+import { createWriteSet } from './writeSet.js';
 import { type SlotDto, slotDto } from './views.js';
 
 export type DefineSlotInput = {
@@ -30,23 +32,25 @@ export async function defineSlot(
         deps.pool,
         async (tx) => {
           const now = deps.clock().toISOString();
-          const snapshot = await lockSlot(tx, tenantId, input.slotId);
+          const snapshot = await lockSlot(tx, tenantId, { slotId: input.slotId });
           const state = snapshot?.state ?? initialSlotState;
-          const version = snapshot?.version ?? 0;
           const events = decideSlot({ type: 'DefineSlot', ...input }, state);
           if (isDomainError(events)) refuse(events);
           const next = events.reduce(evolveSlot, state);
           if (next.status !== 'open') throw new Error('a defined slot must be open');
           if (events.length > 0) {
-            const nextVersion = await recordEvents(tx, {
+            // A brand-new slot has no row to lock: two admins creating it at once collide on version 1 (retried).
+            const writes = createWriteSet();
+            const head = writes.append({
               tenantId,
               streamId: slotStreamId(input.slotId),
-              expectedVersion: version,
+              head: snapshot?.head ?? EMPTY_STREAM_HEAD,
               events,
               recordedAt: now,
               metadata: metadataFor(caller),
             });
-            await saveSlotAvailability(tx, tenantId, { state: next, version: nextVersion }, now);
+            writes.save(slotRowKey(tenantId, input.slotId), slotAvailabilityUpsert(tenantId, { state: next, head }, now));
+            await writes.flush(tx);
           }
           return { created: snapshot === null, slot: slotDto(next) };
         },

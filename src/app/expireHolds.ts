@@ -5,6 +5,7 @@ import { findDueHolds } from '../../projections/reservationView.js';
 import { changeReservation } from './changeReservation.js';
 import type { AppDeps } from './context.js';
 import { runRefusable } from './outcome.js';
+import { createWriteSet } from './writeSet.js';
 
 export type ExpirySweep = { readonly expired: number; readonly kept: number };
 
@@ -23,8 +24,9 @@ export async function expireDueHolds(deps: AppDeps, batchSize = 100): Promise<Ex
     const outcome = await runRefusable(() =>
       withTransaction(
         deps.pool,
-        async (tx) =>
-          changeReservation(tx, {
+        async (tx) => {
+          const writes = createWriteSet();
+          const change = await changeReservation(tx, writes, {
             tenantId: hold.tenantId,
             reservationId: hold.reservationId,
             now,
@@ -33,7 +35,10 @@ export async function expireDueHolds(deps: AppDeps, batchSize = 100): Promise<Ex
               const paymentInFlight = await hasPaymentInFlight(tx, hold.tenantId, hold.reservationId);
               return decideReservation({ type: 'ExpireHold', now, paymentInFlight }, reservation);
             },
-          }),
+          });
+          await writes.flush(tx);
+          return change;
+        },
         { tenantId: hold.tenantId },
       ),
     );

@@ -3,6 +3,7 @@ import type { CommonQueryMethods } from 'slonik';
 import { z } from 'zod';
 import { canonicalJson } from '../ledger/canonicalJson.js';
 import { sql } from '../db/sql.js';
+import { tenantSettingSource } from '../db/transaction.js';
 import { refuse } from './outcome.js';
 
 /** Who is asking and for what: keys are scoped to the caller (tenant + user), never global. */
@@ -41,6 +42,22 @@ export function requestFingerprint(request: IdempotentRequest): string {
 }
 
 /**
+ * The claim as one statement (returning `claimed` when this request owns the key, no row when it
+ * was there already), which also sets the transaction's tenant: a command can run it alone or as
+ * the first part of a larger statement (see claimKeyAndLockSlot).
+ */
+export function claimStatement(request: IdempotentRequest, now: string, fingerprint: string = requestFingerprint(request)) {
+  return sql.fragment`
+    INSERT INTO idempotency_keys (tenant_id, subject, idempotency_key, request_method, request_path, request_hash,
+      state, created_at)
+    SELECT ${request.tenantId}, ${request.subject}, ${request.key}, ${request.method}, ${request.path},
+      ${fingerprint}, 'in_flight', ${now}::timestamptz
+    FROM ${tenantSettingSource(request.tenantId)}
+    ON CONFLICT DO NOTHING
+    RETURNING true AS claimed`;
+}
+
+/**
  * Claims the key inside the command's own transaction. A concurrent request with the same key
  * blocks on the primary key until this transaction ends: if it committed, that request replays the
  * stored response; if it rolled back (a refusal writes nothing), that request runs afresh.
@@ -53,14 +70,23 @@ export async function claimIdempotencyKey(
   options: ClaimOptions = {},
 ): Promise<StoredResponse | null> {
   const fingerprint = requestFingerprint(request);
-  const claimed = await tx.maybeOne(sql.type(z.object({ claimed: z.boolean() }))`
-    INSERT INTO idempotency_keys (tenant_id, subject, idempotency_key, request_method, request_path, request_hash,
-      state, created_at)
-    VALUES (${request.tenantId}, ${request.subject}, ${request.key}, ${request.method}, ${request.path},
-      ${fingerprint}, 'in_flight', ${now}::timestamptz)
-    ON CONFLICT DO NOTHING
-    RETURNING true AS claimed`);
+  const claimed = await tx.maybeOne(sql.type(z.object({ claimed: z.boolean() }))`${claimStatement(request, now, fingerprint)}`);
   if (claimed) return null;
+  return replayOrTakeOver(tx, request, now, fingerprint, options);
+}
+
+/**
+ * The key was there already (a concurrent holder has committed by now: the claim waited for it):
+ * replays its stored response, refuses a different body (422) or a request still in flight (409),
+ * or takes over a stale in-flight claim. Returns null only for a takeover.
+ */
+export async function replayOrTakeOver(
+  tx: CommonQueryMethods,
+  request: IdempotentRequest,
+  now: string,
+  fingerprint: string = requestFingerprint(request),
+  options: ClaimOptions = {},
+): Promise<StoredResponse | null> {
   const takeOverAfter = options.takeOverInFlightAfterSeconds ?? null;
   const stored = await tx.one(sql.type(storedKeyRow)`
     SELECT request_hash, state, response_status, response_body,
@@ -94,15 +120,24 @@ export async function releaseIdempotencyKey(db: CommonQueryMethods, request: Ide
       AND state = 'in_flight'`);
 }
 
+/** Completing the claimed key with the response to replay: one statement, alone or in a command's write set. */
+export function storeResponseStatement(request: IdempotentRequest, response: StoredResponse, now: string) {
+  return sql.fragment`
+    UPDATE idempotency_keys
+    SET state = 'completed', response_status = ${response.status},
+        response_body = ${canonicalJson(response.body)}::jsonb, completed_at = ${now}::timestamptz
+    WHERE tenant_id = ${request.tenantId} AND subject = ${request.subject} AND idempotency_key = ${request.key}`;
+}
+
+/** The row key a write set knows the idempotency record by. */
+export const idempotencyRowKey = (request: IdempotentRequest) =>
+  `idempotency_keys:${request.tenantId}\u0000${request.subject}\u0000${request.key}`;
+
 export async function storeIdempotentResponse(
   tx: CommonQueryMethods,
   request: IdempotentRequest,
   response: StoredResponse,
   now: string,
 ): Promise<void> {
-  await tx.query(sql.typeAlias('void')`
-    UPDATE idempotency_keys
-    SET state = 'completed', response_status = ${response.status},
-        response_body = ${canonicalJson(response.body)}::jsonb, completed_at = ${now}::timestamptz
-    WHERE tenant_id = ${request.tenantId} AND subject = ${request.subject} AND idempotency_key = ${request.key}`);
+  await tx.query(sql.typeAlias('void')`${storeResponseStatement(request, response, now)}`);
 }

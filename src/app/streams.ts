@@ -1,5 +1,4 @@
 import type { CommonQueryMethods } from 'slonik';
-import { appendToStream } from '../ledger/appendToStream.js';
 import { readStream } from '../ledger/readStream.js';
 
 export const slotStreamId = (slotId: string) => `slot-${slotId}`;
@@ -34,25 +33,4 @@ export async function loadAggregate<State, Event extends DomainEventShape>(
   const events = await readStream(db, tenantId, streamId, options);
   const state = events.reduce((s, e) => evolve(s, { type: e.type, data: e.data } as Event), initial);
   return { state, version: events.length };
-}
-
-export async function recordEvents(
-  tx: CommonQueryMethods,
-  input: {
-    readonly tenantId: string;
-    readonly streamId: string;
-    readonly expectedVersion: number;
-    readonly events: readonly DomainEventShape[];
-    readonly recordedAt: string;
-    readonly metadata: EventMetadata;
-  },
-): Promise<number> {
-  const result = await appendToStream(tx, {
-    tenantId: input.tenantId,
-    streamId: input.streamId,
-    expectedVersion: input.expectedVersion,
-    recordedAt: input.recordedAt,
-    events: input.events.map((event) => ({ type: event.type, data: event.data, metadata: input.metadata })),
-  });
-  return result.nextVersion;
 }

@@ -12,11 +12,13 @@ const foldRow = z.object({
   type: z.string(),
   data: z.unknown(),
   recorded_at: z.string(),
+  hash: z.string().nullable(),
 });
 
 /**
  * Walks the whole log one stream at a time (tenant, stream, version order), like `forEachStream`,
- * but reads only what the projections fold: no hashes, ids or metadata, which are most of a row's
+ * but reads only what the projections fold: no ids or metadata, and hashes only of slot streams
+ * (whose row keeps its head), which are most of a row's
  * bytes. A rebuild is a full scan of the log, so what each row costs to send and parse is its speed.
  */
 export async function forEachStreamToFold(
@@ -31,7 +33,8 @@ export async function forEachStreamToFold(
       ? sql.fragment`WHERE (tenant_id, stream_id, stream_version) > (${after.tenantId}, ${after.streamId}, ${after.version})`
       : sql.fragment``;
     const rows: readonly z.infer<typeof foldRow>[] = await db.any(sql.type(foldRow)`
-      SELECT tenant_id, stream_id, stream_version, type, data, recorded_at
+      SELECT tenant_id, stream_id, stream_version, type, data, recorded_at,
+             CASE WHEN stream_id LIKE 'slot-%' THEN hash END AS hash
       FROM events ${cursor}
       ORDER BY tenant_id, stream_id, stream_version
       LIMIT ${BATCH}`);
@@ -41,7 +44,7 @@ export async function forEachStreamToFold(
         current = [];
       }
       currentKey = { tenantId: row.tenant_id, streamId: row.stream_id };
-      current.push({ type: row.type, data: row.data, recordedAt: row.recorded_at });
+      current.push({ type: row.type, data: row.data, recordedAt: row.recorded_at, hash: row.hash });
     }
     const last: z.infer<typeof foldRow> | undefined = rows[rows.length - 1];
     if (!last) break;

@@ -1,12 +1,14 @@
 import pg from 'pg';
 
-export const LOG_CHANNEL = 'ledger_events';
+import { LOG_CHANNEL } from '../ledger/commitNotice.js';
+
+export { LOG_CHANNEL };
 
 export type LogListener = { close(): Promise<void> };
 
 /**
- * Calls `onCommit` whenever a transaction that appended events commits (the trigger of migration
- * 0010 notifies once per INSERT statement). A dedicated plain `pg` connection: slonik exposes no
+ * Calls `onCommit` whenever transactions that appended events have committed (`withTransaction`
+ * notifies after such a commit, see noticeLogCommitted). A dedicated plain `pg` connection: slonik exposes no
  * notifications, and LISTEN holds its session for as long as it listens. The statement is a
  * constant with no values, so no SQL is built from input here.
  */

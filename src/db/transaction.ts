@@ -1,6 +1,7 @@
 import type { DatabasePool, DatabaseTransactionConnection } from 'slonik';
 import { z } from 'zod';
 import { APP_ROLE, SYSTEM_ROLE } from './roles.js';
+import { appendedIn, noticeLogCommitted } from '../ledger/commitNotice.js';
 import { sql } from './sql.js';
 
 export type Transaction = DatabaseTransactionConnection;
@@ -11,22 +12,38 @@ export type TransactionOptions = {
 };
 
 /**
+ * A one-row FROM item that sets `app.tenant_id` for the rest of the transaction as the row is
+ * produced. A command's first statement can select from it instead of paying a round trip for
+ * `set_config` alone; the statement's own writes then run with the tenant already set (their
+ * rows come from this one). Pass no `tenantId` to `withTransaction` when the work does this.
+ */
+export function tenantSettingSource(tenantId: string) {
+  return sql.fragment`(SELECT set_config('app.tenant_id', ${tenantId}, true) AS tenant_id) AS tenant_setting`;
+}
+
+/**
  * The one place a transaction begins and ends. Serialization failures and deadlocks are retried
- * by slonik (its `transactionRetryLimit`); every other error rolls back and propagates.
+ * by slonik (its `transactionRetryLimit`); every other error rolls back and propagates. After a
+ * commit that appended events, the log's listeners are notified.
  * Without `tenantId` the transaction runs as the application role with no tenant: row-level
- * security then shows it no tenant row at all, until `enterTenant` names one.
+ * security then shows it no tenant row at all, until `enterTenant` (or `tenantSettingSource`) names one.
  */
 export async function withTransaction<T>(
   pool: DatabasePool,
   work: (tx: Transaction) => Promise<T>,
   options: TransactionOptions = {},
 ): Promise<T> {
-  return pool.transaction(async (tx) => {
+  let transaction: Transaction | undefined;
+  const result = await pool.transaction(async (tx) => {
+    transaction = tx;
     if (options.tenantId !== undefined) {
       await tx.query(sql.typeAlias('void')`SELECT FROM set_config('app.tenant_id', ${options.tenantId}, true)`);
     }
     return work(tx);
   });
+  // Committed: if it appended events, wake the log's listeners now (see noticeLogCommitted).
+  if (transaction !== undefined && appendedIn(transaction)) noticeLogCommitted(pool);
+  return result;
 }
 
 const enteredRow = z.object({ role: z.string(), tenant_id: z.string() });

@@ -1,24 +1,25 @@
-import { randomUUID } from 'node:crypto';
-import { type CommonQueryMethods, UniqueIntegrityConstraintViolationError } from 'slonik';
+import type { CommonQueryMethods } from 'slonik';
 import { sql } from '../db/sql.js';
 import { z } from 'zod';
-import { canonicalJson } from './canonicalJson.js';
+import { chainEvents, type NewEvent } from './chainEvents.js';
+import { markAppended } from './commitNotice.js';
 import { EventIdReusedError, StreamVersionConflictError } from './errors.js';
-import { eventHash, GENESIS_HASH } from './hashChain.js';
+import { asStreamVersionConflict, insertEventsStatement } from './insertEvents.js';
+import { EMPTY_STREAM_HEAD, type StreamHead } from './streamHead.js';
 
-export type NewEvent = {
-  readonly type: string;
-  readonly data: unknown;
-  readonly metadata?: Readonly<Record<string, unknown>>;
-  /** Give an id to make a retried append a no-op; omitted ids are fresh. */
-  readonly eventId?: string;
-};
+export type { NewEvent } from './chainEvents.js';
 
 export type AppendRequest = {
   readonly tenantId: string;
   readonly streamId: string;
   /** How many events the caller saw in the stream when it decided (0 for a new stream). */
   readonly expectedVersion: number;
+  /**
+   * The hash of the stream's event at `expectedVersion`, when the caller has it (the last event it
+   * folded, or the head kept on a locked row): the append then chains onto it without reading the
+   * stream's head. A stale head still fails on the unique version constraint.
+   */
+  readonly expectedHash?: string;
   readonly events: readonly NewEvent[];
   readonly recordedAt: string;
 };
@@ -37,6 +38,18 @@ async function readStreamHead(db: CommonQueryMethods, tenantId: string, streamId
     SELECT stream_version, hash FROM events
     WHERE tenant_id = ${tenantId} AND stream_id = ${streamId}
     ORDER BY stream_version DESC LIMIT 1`);
+}
+
+/** The head the new events chain onto: given by the caller, or read (a new stream has nothing to read). */
+async function expectedHead(db: CommonQueryMethods, request: AppendRequest): Promise<StreamHead> {
+  if (request.expectedVersion === 0) return EMPTY_STREAM_HEAD;
+  if (request.expectedHash !== undefined) return { version: request.expectedVersion, hash: request.expectedHash };
+  const head = await readStreamHead(db, request.tenantId, request.streamId);
+  const currentVersion = head?.stream_version ?? 0;
+  if (currentVersion !== request.expectedVersion) {
+    throw new StreamVersionConflictError(request.streamId, request.expectedVersion, currentVersion);
+  }
+  return { version: currentVersion, hash: head?.hash ?? EMPTY_STREAM_HEAD.hash };
 }
 
 async function alreadyRecorded(db: CommonQueryMethods, request: AppendRequest): Promise<boolean> {
@@ -61,43 +74,19 @@ export async function appendToStream(db: CommonQueryMethods, request: AppendRequ
     const head = await readStreamHead(db, request.tenantId, request.streamId);
     return { nextVersion: head?.stream_version ?? 0, appended: false };
   }
-  // A new stream has nothing to read: if a concurrent writer creates it first, version 1 collides below.
-  const head = request.expectedVersion === 0 ? null : await readStreamHead(db, request.tenantId, request.streamId);
-  const currentVersion = head?.stream_version ?? 0;
-  if (currentVersion !== request.expectedVersion) {
-    throw new StreamVersionConflictError(request.streamId, request.expectedVersion, currentVersion);
-  }
-  let prevHash = head?.hash ?? GENESIS_HASH;
-  const rows = request.events.map((event, index) => {
-    const version = request.expectedVersion + index + 1;
-    const eventId = event.eventId ?? randomUUID();
-    const metadata = event.metadata ?? {};
-    const hash = eventHash(prevHash, {
-      tenantId: request.tenantId,
-      streamId: request.streamId,
-      version,
-      eventId,
-      type: event.type,
-      data: event.data,
-      metadata,
-      recordedAt: request.recordedAt,
-    });
-    const row = [version, eventId, event.type, canonicalJson(event.data), canonicalJson(metadata), prevHash, hash];
-    prevHash = hash;
-    return row;
+  const head = await expectedHead(db, request);
+  const { rows } = chainEvents({
+    tenantId: request.tenantId,
+    streamId: request.streamId,
+    head,
+    events: request.events,
+    recordedAt: request.recordedAt,
   });
   try {
-    await db.query(sql.typeAlias('void')`
-      INSERT INTO events (tenant_id, stream_id, stream_version, event_id, type, data, metadata, recorded_at, prev_hash, hash)
-      SELECT ${request.tenantId}, ${request.streamId}, e.version, e.event_id, e.type, e.data, e.metadata,
-             ${request.recordedAt}::timestamptz, e.prev_hash, e.hash
-      FROM ${sql.unnest(rows, ['int4', 'uuid', 'text', 'jsonb', 'jsonb', 'text', 'text'])}
-        AS e(version, event_id, type, data, metadata, prev_hash, hash)`);
+    await db.query(sql.typeAlias('void')`${insertEventsStatement(rows)}`);
   } catch (error) {
-    if (error instanceof UniqueIntegrityConstraintViolationError && error.constraint === 'events_stream_version_unique') {
-      throw new StreamVersionConflictError(request.streamId, request.expectedVersion, null, { cause: error });
-    }
-    throw error;
+    throw asStreamVersionConflict(error, rows);
   }
+  markAppended(db);
   return { nextVersion: request.expectedVersion + request.events.length, appended: true };
 }

@@ -1,5 +1,5 @@
 import { rmSync } from 'node:fs';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -13,6 +13,8 @@ export type BenchCluster = {
   createDatabase(name: string): Promise<string>;
   /** A fresh database with every migration applied (cloned from a migrated template). */
   createMigratedDatabase(name: string): Promise<string>;
+  /** The postmaster's process id (its backends are its children). */
+  readonly postmasterPid: number;
   /** Runs SQL as the cluster superuser (the tables' owner) on `database`. */
   query<R extends pg.QueryResultRow = pg.QueryResultRow>(database: string, text: string, values?: unknown[]): Promise<pg.QueryResult<R>>;
   stop(): Promise<void>;
@@ -40,6 +42,8 @@ export async function startBenchCluster(log: (message: string) => void): Promise
     throw error;
   }
   const adminUrl = cluster.adminUrl;
+  // postmaster.pid's first line is the postmaster's process id.
+  const postmasterPid = Number((await readFile(path.join(dir, 'data', 'postmaster.pid'), 'utf8')).split('\n')[0]);
   const urlFor = (database: string) => cluster.urlFor(database);
 
   async function query<R extends pg.QueryResultRow>(database: string, text: string, values?: unknown[]) {
@@ -72,6 +76,7 @@ export async function startBenchCluster(log: (message: string) => void): Promise
 
   return {
     adminUrl,
+    postmasterPid,
     urlFor,
     createDatabase: (name) => createDatabase(name),
     async createMigratedDatabase(name) {

@@ -3,7 +3,17 @@ import { readdirSync, readFileSync } from 'node:fs';
 /** Linux reports process times in clock ticks; USER_HZ is 100 on every common kernel. */
 const TICK_MS = 10;
 
-/** CPU time (user + system, ms) of every running `postgres` process: the postmaster and its backends. */
+/**
+ * The bench cluster's postmaster: only it and its children count as "postgres" below. Without it,
+ * every `postgres` process on the machine would count — other clusters' test runs included.
+ */
+let postmasterPid: number | null = null;
+
+export function measurePostgresOf(pid: number): void {
+  postmasterPid = pid;
+}
+
+/** CPU time (user + system, ms) of the bench cluster's `postgres` processes: the postmaster and its backends. */
 function postgresCpuMs(): number {
   let total = 0;
   let entries: string[];
@@ -23,6 +33,8 @@ function postgresCpuMs(): number {
     const close = stat.lastIndexOf(')');
     if (stat.slice(stat.indexOf('(') + 1, close) !== 'postgres') continue;
     const fields = stat.slice(close + 2).split(' ');
+    // After "pid (comm) ": ppid is field 1.
+    if (postmasterPid !== null && Number(entry) !== postmasterPid && Number(fields[1]) !== postmasterPid) continue;
     // After "pid (comm) ": state is field 0, utime field 11, stime field 12.
     total += (Number(fields[11]) + Number(fields[12])) * TICK_MS;
   }

@@ -16,6 +16,7 @@ import { createTestIdentity } from '../../src/identity/testing/tokens.js';
 import { createPaymentsModule } from '../../src/payments/module.js';
 import { startFakeStripe } from '../support/providers/fakeStripe.js';
 import { startBenchCluster } from './cluster.js';
+import { cpuPerOperation, sampleCpu } from './cpu.js';
 import type { BenchContext } from './context.js';
 import { type Check, type Figure, type Phases, phasesFromEnv, runTimed, summarize } from './figures.js';
 import type { SenderJob, SenderResult } from './webhookSender.js';
@@ -95,6 +96,7 @@ export async function benchWebhooks(context?: BenchContext): Promise<Line[]> {
     for (const pi of intents) fresh.push(stripe.transition(pi, 'processing'));
     for (const pi of intents) fresh.push(stripe.transition(pi, 'succeeded'));
     log(`webhooks: ${WEBHOOK_SENDERS} senders for ${phases.measureMs / 1000} s (+${phases.warmupMs / 1000} s warm-up)`);
+    const before = sampleCpu();
     const run = await inSenderProcess({
       url,
       payloads: fresh,
@@ -103,6 +105,8 @@ export async function benchWebhooks(context?: BenchContext): Promise<Line[]> {
       duplicateShare: DUPLICATE_SHARE,
       phases,
     });
+    // Per webhook sent (warm-up included, as the CPU window is): the server (this process) and PostgreSQL.
+    const cpu = cpuPerOperation(before, sampleCpu(), Object.values(run.statuses).reduce((sum, n) => sum + n, 0));
     const statuses = run.statuses;
     const latency = summarize(run.latencies);
     const perSecond = run.completed / run.seconds;
@@ -123,6 +127,7 @@ export async function benchWebhooks(context?: BenchContext): Promise<Line[]> {
         duplicate_share: DUPLICATE_SHARE,
         target: WEBHOOKS_TARGET_PER_SECOND,
         pass: perSecond >= WEBHOOKS_TARGET_PER_SECOND,
+        ...cpu,
       },
       { name: 'webhooks_stripe_p99_latency', value: Math.round(latency.p99_ms * 100) / 100, unit: 'ms' },
       { name: 'webhooks_all_acknowledged', ok: non200.length === 0, statuses },

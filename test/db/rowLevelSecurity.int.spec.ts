@@ -22,7 +22,8 @@ const seeds: Record<string, string> = {
   events: `INSERT INTO events (tenant_id, stream_id, stream_version, event_id, type, data, recorded_at, prev_hash, hash)
     VALUES ($1, 'rls-probe', 1, gen_random_uuid(), 'Probe', '{}', now(), 'x', 'y')`,
   slot_availability: `INSERT INTO slot_availability (tenant_id, slot_id, activity_id, starts_at, capacity,
-    unit_price_amount, unit_price_currency, version, updated_at) VALUES ($1, 'rls-slot', 'a', now(), 1, 100, 'EUR', 1, now())`,
+    unit_price_amount, unit_price_currency, version, head_hash, updated_at)
+    VALUES ($1, 'rls-slot', 'a', now(), 1, 100, 'EUR', 1, repeat('0', 64), now())`,
   reservations_view: `INSERT INTO reservations_view (tenant_id, reservation_id, slot_id, seats, status, total_amount,
     total_currency, expires_at, customer_name, customer_email, owner_sub, version, created_at, updated_at)
     VALUES ($1, gen_random_uuid(), 'rls-slot', 1, 'held', 100, 'EUR', now(), 'n', 'e@example.com', 's', 1, now(), now())`,

@@ -12,22 +12,23 @@ import {
 } from '../../domain/payment.js';
 import { decideReservation, type ReservationEvent } from '../../domain/reservation.js';
 import { enterSystemMode, enterTenant, withTransaction } from '../../db/transaction.js';
-import { appendToStream } from '../../ledger/appendToStream.js';
-import { readStream } from '../../ledger/readStream.js';
+import type { RecordedEvent } from '../../ledger/recordedEvent.js';
+import { headAfter } from '../../ledger/streamHead.js';
 import type { ProviderAccount, ProviderEvent } from '../../payments/provider.js';
 import {
   findPaymentById,
   findPaymentByProviderId,
   foldPaymentRow,
   type PaymentRef,
-  type PaymentStreamEvent,
-  savePaymentView,
+  paymentRowKey,
+  paymentViewUpsert,
 } from '../../../projections/paymentView.js';
 import { changeReservation } from '../changeReservation.js';
 import type { AppDeps } from '../context.js';
 import { retryOnConflict } from '../retryOnConflict.js';
 import { type EventMetadata, paymentStreamId } from '../streams.js';
-import { claimInboxRow, type InboxOutcome, settleInboxRow } from './inbox.js';
+import { createWriteSet, type WriteSet } from '../writeSet.js';
+import { claimInboxRow, type InboxOutcome, inboxRowKey, settleInboxRow, settleInboxStatement } from './inbox.js';
 
 export type ApplyResult = { readonly outcome: InboxOutcome | 'duplicate'; readonly paymentId?: string };
 
@@ -50,8 +51,12 @@ async function resolvePayment(tx: CommonQueryMethods, event: SignalEvent): Promi
  * every projection commit together or not at all. A repeat of an event already in the inbox changes
  * nothing. An event naming no payment of ours is kept in the inbox as unmatched rather than failing
  * forever. Database failures propagate, so the webhook answers 5xx and the provider retries.
- * The payment is resolved first, across tenants, so that everything after runs in its tenant under
- * row-level security; an event of no payment of ours is kept by the system role (ADR 0014).
+ *
+ * The payment is resolved first, across tenants (two narrow SECURITY DEFINER lookups), so that
+ * everything after runs in its tenant under row-level security; an event of no payment of ours is
+ * kept by the system role (ADR 0014). A paying webhook is then: BEGIN; resolve; enter the tenant;
+ * claim the inbox row; lock the reservation's slot; read the reservation's and the payment's
+ * streams; one write statement with every event, projection and the inbox outcome; COMMIT.
  */
 export async function applyProviderEvent(deps: AppDeps, event: ProviderEvent, source: SignalSource): Promise<ApplyResult> {
   return retryOnConflict(() =>
@@ -70,8 +75,10 @@ export async function applyProviderEvent(deps: AppDeps, event: ProviderEvent, so
         await settleInboxRow(tx, event, { outcome: 'unmatched', tenantId: event.tenantId, detail });
         return { outcome: 'unmatched' };
       }
-      const outcome = await applySignal(tx, ref, event, source, now);
-      await settleInboxRow(tx, event, { outcome, tenantId: ref.tenantId, paymentId: ref.paymentId });
+      const writes = createWriteSet();
+      const outcome = await applySignal(tx, writes, ref, event, source, now);
+      writes.save(inboxRowKey(event), settleInboxStatement(event, { outcome, tenantId: ref.tenantId, paymentId: ref.paymentId }));
+      await writes.flush(tx);
       return { outcome, paymentId: ref.paymentId };
     }),
   );
@@ -84,6 +91,7 @@ function originOf(event: SignalEvent, source: SignalSource, state: PaymentState)
 
 async function applySignal(
   tx: CommonQueryMethods,
+  writes: WriteSet,
   ref: PaymentRef,
   event: SignalEvent,
   source: SignalSource,
@@ -91,21 +99,20 @@ async function applySignal(
 ): Promise<InboxOutcome> {
   const { tenantId, paymentId } = ref;
   const metadata: EventMetadata = { actor: `provider:${event.account}`, source, providerEventId: event.eventId };
-  let recorded: PaymentStreamEvent[] = [];
+  const paymentStream = paymentStreamId(paymentId);
+  let recorded: readonly RecordedEvent[] = [];
   let paymentEvents: PaymentEvent[] = [];
   // Everything is decided under the slot lock changeReservation takes, so two events of one
   // reservation's payments (or an event and an expiry or cancel) never decide on the same stale state.
-  await changeReservation(tx, {
+  // The payment's stream is read with the reservation's, after the lock.
+  await changeReservation(tx, writes, {
     tenantId,
     reservationId: ref.reservationId,
     now,
     metadata,
-    decide: async (reservation, slot): Promise<ReservationEvent[]> => {
-      recorded = (await readStream(tx, tenantId, paymentStreamId(paymentId))).map((e) => ({
-        type: e.type,
-        data: e.data,
-        recordedAt: e.recordedAt,
-      }));
+    alsoRead: [paymentStream],
+    decide: (reservation, slot, streams): ReservationEvent[] => {
+      recorded = streams.get(paymentStream) ?? [];
       const state = recorded.map((e) => ({ type: e.type, data: e.data }) as PaymentEvent).reduce(evolvePayment, initialPaymentState);
       const decided = decidePayment(
         {
@@ -152,16 +159,14 @@ async function applySignal(
   });
 
   if (paymentEvents.length > 0) {
-    await appendToStream(tx, {
-      tenantId,
-      streamId: paymentStreamId(paymentId),
-      expectedVersion: recorded.length,
-      recordedAt: now,
-      events: paymentEvents.map((e) => ({ type: e.type, data: e.data, metadata })),
-    });
-    const row = foldPaymentRow([...recorded, ...paymentEvents.map((e) => ({ type: e.type, data: e.data, recordedAt: now }))]);
+    // The last event folded is the payment stream's head: no second read of it.
+    writes.append({ tenantId, streamId: paymentStream, head: headAfter(recorded), events: paymentEvents, recordedAt: now, metadata });
+    const row = foldPaymentRow([
+      ...recorded.map((e) => ({ type: e.type, data: e.data, recordedAt: e.recordedAt })),
+      ...paymentEvents.map((e) => ({ type: e.type, data: e.data, recordedAt: now })),
+    ]);
     if (!row) throw new Error(`payment ${paymentId} folded to nothing`);
-    await savePaymentView(tx, tenantId, row);
+    writes.save(paymentRowKey(tenantId, paymentId), paymentViewUpsert(tenantId, row));
   }
   if (paymentEvents.some((e) => e.type === 'PaymentAnomalyRecorded')) return 'anomaly';
   // Reservation changes only follow a payment's success or refund, so the payment's events tell it all.

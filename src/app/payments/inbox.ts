@@ -20,31 +20,42 @@ export async function claimInboxRow(
   now: string,
   tenantId: string | null,
 ): Promise<boolean> {
-  const row = await tx.maybeOne(sql.type(z.object({ claimed: z.boolean() }))`
+  const row = await tx.maybeOne(sql.type(z.object({ claimed: z.boolean() }))`${claimInboxStatement(event, source, now, tenantId)}`);
+  return row !== null;
+}
+
+/** The claim as one statement (`claimed` when this delivery owns the event, no row for a repeat), to run alone or inside a larger one. */
+export function claimInboxStatement(event: ProviderEvent, source: SignalSource, now: string, tenantId: string | null) {
+  return sql.fragment`
     INSERT INTO webhook_inbox (provider, provider_event_id, source, outcome, tenant_id, payload, received_at)
     VALUES (${event.account}, ${event.eventId}, ${source}, 'pending', ${tenantId},
       ${JSON.stringify(event.payload ?? null)}::jsonb, ${now}::timestamptz)
     ON CONFLICT (provider, provider_event_id) DO NOTHING
-    RETURNING true AS claimed`);
-  return row !== null;
+    RETURNING true AS claimed`;
 }
 
-export async function settleInboxRow(
-  tx: CommonQueryMethods,
-  event: ProviderEvent,
-  settled: {
-    readonly outcome: InboxOutcome;
-    readonly tenantId?: string | undefined;
-    readonly paymentId?: string | undefined;
-    readonly detail?: string | undefined;
-  },
-): Promise<void> {
+export type InboxSettlement = {
+  readonly outcome: InboxOutcome;
+  readonly tenantId?: string | undefined;
+  readonly paymentId?: string | undefined;
+  readonly detail?: string | undefined;
+};
+
+/** Records what the claimed event did: one statement, alone or in the applying command's write set. */
+export function settleInboxStatement(event: ProviderEvent, settled: InboxSettlement) {
   const signal = event.kind === 'signal' ? event.signal : null;
-  await tx.query(sql.typeAlias('void')`
+  return sql.fragment`
     UPDATE webhook_inbox
     SET outcome = ${settled.outcome}, tenant_id = ${settled.tenantId ?? null}, payment_id = ${settled.paymentId ?? null}::uuid,
         signal = ${signal}, detail = ${settled.detail ?? null}
-    WHERE provider = ${event.account} AND provider_event_id = ${event.eventId}`);
+    WHERE provider = ${event.account} AND provider_event_id = ${event.eventId}`;
+}
+
+/** The row key a write set knows the event's inbox row by. */
+export const inboxRowKey = (event: ProviderEvent) => `webhook_inbox:${event.account}\u0000${event.eventId}`;
+
+export async function settleInboxRow(tx: CommonQueryMethods, event: ProviderEvent, settled: InboxSettlement): Promise<void> {
+  await tx.query(sql.typeAlias('void')`${settleInboxStatement(event, settled)}`);
 }
 
 const unmatchedRow = z.object({

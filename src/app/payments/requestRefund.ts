@@ -15,6 +15,7 @@ import { sql } from '../../db/sql.js';
 import { withSystemTransaction, withTransaction } from '../../db/transaction.js';
 import { appendToStream } from '../../ledger/appendToStream.js';
 import { readStream } from '../../ledger/readStream.js';
+import { headAfter } from '../../ledger/streamHead.js';
 import { accountOf, type PaymentProviders } from '../../payments/provider.js';
 import { foldPaymentRow, savePaymentView } from '../../../projections/paymentView.js';
 import type { AfterCancel } from '../cancelReservation.js';
@@ -63,6 +64,8 @@ export async function recordPaymentDecision(
     tenantId,
     streamId,
     expectedVersion: recorded.length,
+    // The stream was just read: its last event is the head, no second read.
+    expectedHash: headAfter(recorded).hash,
     recordedAt: command.now,
     events: withIds.map((e) => ({ ...e, metadata })),
   });

@@ -1,0 +1,43 @@
+import type { CommonQueryMethods } from 'slonik';
+import { z } from 'zod';
+import { sql } from '../db/sql.js';
+import { lockedSlotQuery, type SlotSnapshot, slotAvailabilityRow, toSnapshot } from '../../projections/slotAvailability.js';
+import { claimStatement, type IdempotentRequest, replayOrTakeOver, requestFingerprint, type StoredResponse } from './idempotency.js';
+
+export type ClaimedSlot =
+  | { readonly kind: 'claimed'; readonly slot: SlotSnapshot | null }
+  | { readonly kind: 'replay'; readonly response: StoredResponse };
+
+const claimRow = z.looseObject({ claimed: z.boolean(), locked: z.boolean() });
+
+/**
+ * The first statement of a hold: sets the transaction's tenant, claims the Idempotency-Key and —
+ * only when this request owns the key — locks the slot's row, in one round trip. The order inside
+ * the statement is the order of the separate statements it replaces: the lock's condition reads the
+ * claim's result, so the claim (which waits for a concurrent request with the same key to end) runs
+ * first and a request that does not own the key never touches the slot. The locked row is the
+ * newest version (a row lock waits and re-reads it), whatever the statement's snapshot.
+ *
+ * When the key was there already, the stored response is looked up by a second statement, whose
+ * fresh snapshot sees what the concurrent holder committed.
+ */
+export async function claimKeyAndLockSlot(
+  tx: CommonQueryMethods,
+  request: IdempotentRequest,
+  slotId: string,
+  now: string,
+): Promise<ClaimedSlot> {
+  const fingerprint = requestFingerprint(request);
+  const row = await tx.one(sql.type(claimRow)`
+    WITH claim AS (${claimStatement(request, now, fingerprint)}),
+      slot AS (${lockedSlotQuery(request.tenantId, { slotId }, sql.fragment`EXISTS (SELECT FROM claim)`)})
+    SELECT EXISTS (SELECT FROM claim) AS claimed, slot.slot_id IS NOT NULL AS locked, slot.*
+    FROM (VALUES (1)) AS one (n) LEFT JOIN slot ON true`);
+  if (!row.claimed) {
+    const replay = await replayOrTakeOver(tx, request, now, fingerprint);
+    // A claim made in the command's own transaction is never seen in flight, so there is nothing to take over.
+    if (!replay) throw new Error('an in-transaction idempotency claim cannot be taken over');
+    return { kind: 'replay', response: replay };
+  }
+  return { kind: 'claimed', slot: row.locked ? toSnapshot(slotAvailabilityRow.parse(row)) : null };
+}

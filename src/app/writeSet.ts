@@ -1,0 +1,86 @@
+import type { CommonQueryMethods, FragmentSqlToken } from 'slonik';
+import { sql } from '../db/sql.js';
+import { type ChainedEvent, chainEvents } from '../ledger/chainEvents.js';
+import { markAppended } from '../ledger/commitNotice.js';
+import { asStreamVersionConflict, insertEventsStatement } from '../ledger/insertEvents.js';
+import type { StreamHead } from '../ledger/streamHead.js';
+import type { DomainEventShape, EventMetadata } from './streams.js';
+
+/**
+ * A command's unit of work: the events it appends (to any number of streams) and the rows it
+ * saves (projections, the stored idempotent response, the inbox outcome), collected while it
+ * decides and written by `flush` in ONE statement — one round trip while the slot lock is held,
+ * instead of one per write. Everything in it commits with the command's transaction or not at all.
+ *
+ * PostgreSQL runs the parts of one statement (data-modifying CTEs) on one snapshot and none sees
+ * another's changes, so the same row must not be written twice in a set: `save` takes the row's
+ * key and refuses a second write to it, and a stream can be appended to once per set. A stale
+ * stream head still fails on the unique (stream_id, stream_version) constraint, surfacing as
+ * `StreamVersionConflictError`.
+ */
+export type WriteSet = {
+  /** Chains the events onto `head` (the version and hash the command decided on) and returns the new head. */
+  append(input: AppendToSet): StreamHead;
+  /** One INSERT/UPDATE without RETURNING, written with the set; `rowKey` names the row it writes. */
+  save(rowKey: string, statement: FragmentSqlToken): void;
+  flush(tx: CommonQueryMethods): Promise<void>;
+};
+
+export type AppendToSet = {
+  readonly tenantId: string;
+  readonly streamId: string;
+  readonly head: StreamHead;
+  readonly events: readonly DomainEventShape[];
+  readonly recordedAt: string;
+  readonly metadata: EventMetadata;
+};
+
+export function createWriteSet(): WriteSet {
+  const rows: ChainedEvent[] = [];
+  const streams = new Set<string>();
+  const saves = new Map<string, FragmentSqlToken>();
+  let flushed = false;
+
+  const open = () => {
+    if (flushed) throw new Error('this write set was already flushed');
+  };
+
+  return {
+    append(input) {
+      open();
+      if (input.events.length === 0) return input.head;
+      const stream = `${input.tenantId}\u0000${input.streamId}`;
+      if (streams.has(stream)) throw new Error(`stream ${input.streamId} is appended to twice in one write set`);
+      streams.add(stream);
+      const chained = chainEvents({
+        tenantId: input.tenantId,
+        streamId: input.streamId,
+        head: input.head,
+        events: input.events.map((event) => ({ type: event.type, data: event.data, metadata: input.metadata })),
+        recordedAt: input.recordedAt,
+      });
+      rows.push(...chained.rows);
+      return chained.head;
+    },
+    save(rowKey, statement) {
+      open();
+      if (saves.has(rowKey)) throw new Error(`row ${rowKey} is written twice in one write set`);
+      saves.set(rowKey, statement);
+    },
+    async flush(tx) {
+      open();
+      flushed = true;
+      const statements = [...(rows.length > 0 ? [insertEventsStatement(rows)] : []), ...saves.values()];
+      const last = statements.pop();
+      if (last === undefined) return;
+      const parts = statements.map((statement, index) => sql.fragment`${sql.identifier([`write_${index}`])} AS (${statement})`);
+      const withParts = parts.length > 0 ? sql.fragment`WITH ${sql.join(parts, sql.fragment`, `)} ` : sql.fragment``;
+      try {
+        await tx.query(sql.typeAlias('void')`${withParts}${last}`);
+      } catch (error) {
+        throw asStreamVersionConflict(error, rows);
+      }
+      if (rows.length > 0) markAppended(tx);
+    },
+  };
+}
