@@ -5,6 +5,7 @@ import type { AppDeps } from '../../src/app/context.js';
 import { createUserDirectory } from '../../src/app/userDirectory.js';
 import { type RebuildReport, rebuildProjections } from '../../src/audit/rebuildProjections.js';
 import { createDatabasePool, type DatabasePool } from '../../src/db/pool.js';
+import { withSystemTransaction } from '../../src/db/transaction.js';
 import { sql } from '../../src/db/sql.js';
 import { backofficeRoutes } from '../../src/http/routes/backoffice.js';
 import { buildServer } from '../../src/http/server.js';
@@ -82,7 +83,8 @@ function rebuildFigure(name: string, report: RebuildReport): Figure {
 }
 
 async function count(pool: DatabasePool, table: 'reservations_view' | 'payments_view' | 'slot_availability'): Promise<number> {
-  return pool.oneFirst(sql.type(countRow)`SELECT count(*)::int AS n FROM ${sql.identifier([table])}`);
+  // Every tenant's rows: a system read (ADR 0014).
+  return withSystemTransaction(pool, (tx) => tx.oneFirst(sql.type(countRow)`SELECT count(*)::int AS n FROM ${sql.identifier([table])}`));
 }
 
 export async function benchBackoffice(cluster: BenchCluster, identity: TestIdentity): Promise<{ figures: Figure[]; checks: Check[] }> {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { DatabasePool } from 'slonik';
 import { seatMovesFor } from '../../src/app/seatMoves.js';
 import { sql } from '../../src/db/sql.js';
+import { withTransaction } from '../../src/db/transaction.js';
 import { isDomainError } from '../../src/domain/errors.js';
 import { decidePayment, evolvePayment, initialPaymentState, type PaymentCommand, type PaymentState, type Provider } from '../../src/domain/payment.js';
 import { decideReservation, evolveReservation, initialReservationState, type ReservationCommand, type ReservationState } from '../../src/domain/reservation.js';
@@ -47,9 +48,18 @@ function createLog(pool: DatabasePool) {
     if (rows.length === 0) return;
     const batch = rows;
     rows = [];
-    await pool.query(sql.typeAlias('void')`
-      INSERT INTO events (tenant_id, stream_id, stream_version, event_id, type, data, metadata, recorded_at, prev_hash, hash)
-      SELECT * FROM ${sql.unnest(batch, ['text', 'text', 'int4', 'uuid', 'text', 'jsonb', 'jsonb', 'timestamptz', 'text', 'text'])}`);
+    // Appended as the application appends, tenant by tenant under row-level security (ADR 0014).
+    for (const tenantId of new Set(batch.map((row) => row[0] as string))) {
+      const ofTenant = batch.filter((row) => row[0] === tenantId);
+      await withTransaction(
+        pool,
+        (tx) =>
+          tx.query(sql.typeAlias('void')`
+            INSERT INTO events (tenant_id, stream_id, stream_version, event_id, type, data, metadata, recorded_at, prev_hash, hash)
+            SELECT * FROM ${sql.unnest(ofTenant, ['text', 'text', 'int4', 'uuid', 'text', 'jsonb', 'jsonb', 'timestamptz', 'text', 'text'])}`),
+        { tenantId },
+      );
+    }
   };
   return {
     get total() {

@@ -152,6 +152,9 @@ export async function startFakeStripe() {
         pi.status = 'processing';
         break;
       case 'succeeded': {
+        // Stripe captures a PaymentIntent once: a second success event (a re-sent one, or one whose
+        // amount a test alters in the event body) names the charge that already exists.
+        if (pi.status === 'succeeded' && pi.latest_charge) break;
         pi.status = 'succeeded';
         pi.amount_received = options.amount ?? pi.amount;
         const charge: StripeCharge = { id: id('ch'), object: 'charge', amount: pi.amount_received, amount_refunded: 0, currency: pi.currency, refunded: false, payment_intent: pi.id, metadata: {} };
