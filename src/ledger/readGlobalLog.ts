@@ -26,7 +26,9 @@ export async function readGlobalLog(
     FROM events
     WHERE transaction_id < pg_snapshot_xmin(pg_current_snapshot())
       AND (transaction_id, global_position) > (${after.transactionId}::xid8, ${after.globalPosition}::bigint)
-    ORDER BY transaction_id, global_position
+    -- Qualified: the select list outputs transaction_id as text, and an unqualified ORDER BY would sort
+    -- that text ('1000' before '998'), handing out events out of order once xids gain a digit.
+    ORDER BY events.transaction_id, events.global_position
     LIMIT ${limit}`);
   return rows.map(toRecordedEvent);
 }
