@@ -1,6 +1,7 @@
 import { evolveReservation, initialReservationState, type ReservationEvent, type ReservationState } from '../src/domain/reservation.js';
 import { evolveSlot, initialSlotState, type SlotEvent } from '../src/domain/slot.js';
 import { foldPaymentRow, type PaymentStreamEvent } from './paymentView.js';
+import { customerEmailKey } from './reservationView.js';
 
 /**
  * The rows rebuilds and verification write, many per statement, one per stream. Each must hold
@@ -41,7 +42,7 @@ export const reservationViewColumns: readonly ProjectionColumn[] = [
   ['tenant_id', 'text'], ['reservation_id', 'uuid'], ['slot_id', 'text'], ['seats', 'int4'], ['status', 'text'],
   ['total_amount', 'int8'], ['total_currency', 'text'], ['expires_at', 'timestamptz'], ['customer_name', 'text'],
   ['customer_email', 'text'], ['owner_sub', 'text'], ['payment_id', 'uuid'], ['version', 'int4'], ['created_at', 'timestamptz'],
-  ['updated_at', 'timestamptz'],
+  ['updated_at', 'timestamptz'], ['customer_email_key', 'text'],
 ];
 
 /** The payment a reservation row names: as `paymentIdOf` in reservationView.ts. */
@@ -56,7 +57,7 @@ export function reservationViewRow(tenantId: string, events: readonly StreamEven
   return [
     tenantId, state.reservationId, state.slotId, state.seats, state.status, state.total.amount, state.total.currency,
     state.expiresAt, state.customer.name, state.customer.email, state.ownerSub, paymentIdOf(state), events.length,
-    state.heldAt, last.recordedAt,
+    state.heldAt, last.recordedAt, customerEmailKey(state.customer.email),
   ];
 }
 

@@ -43,6 +43,12 @@ function paymentIdOf(state: ExistingReservation): string | null {
 export const RESERVATIONS_VIEW_TABLE = 'reservations_view';
 
 /**
+ * What the backoffice's e-mail filter compares: the address as one key for every spelling of its
+ * case. Computed here, for live rows and rebuilds alike, rather than by the database at query time.
+ */
+export const customerEmailKey = (email: string): string => email.toLowerCase();
+
+/**
  * The upsert of the folded reservation: one statement, run alone or as part of a command's write
  * set. The same statement serves live updates and rebuilds (`into` a scratch table).
  */
@@ -55,11 +61,11 @@ export function reservationViewUpsert(
 ) {
   return sql.fragment`
     INSERT INTO ${sql.identifier([into])} (tenant_id, reservation_id, slot_id, seats, status, total_amount, total_currency,
-      expires_at, customer_name, customer_email, owner_sub, payment_id, version, created_at, updated_at)
+      expires_at, customer_name, customer_email, owner_sub, payment_id, version, created_at, updated_at, customer_email_key)
     VALUES (${tenantId}, ${state.reservationId}, ${state.slotId}, ${state.seats}, ${state.status},
       ${state.total.amount}, ${state.total.currency}, ${state.expiresAt}::timestamptz, ${state.customer.name},
       ${state.customer.email}, ${state.ownerSub}, ${paymentIdOf(state)}, ${version}, ${state.heldAt}::timestamptz,
-      ${updatedAt}::timestamptz)
+      ${updatedAt}::timestamptz, ${customerEmailKey(state.customer.email)})
     ON CONFLICT (tenant_id, reservation_id) DO UPDATE SET
       status = EXCLUDED.status, payment_id = EXCLUDED.payment_id, version = EXCLUDED.version,
       updated_at = EXCLUDED.updated_at`;

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { sql } from '../../src/db/sql.js';
 import type { ReservationStatus } from '../../src/domain/reservation.js';
 import { type InstantRange, type Keyset, keysetAt, type Page, rangeConditions, toPage } from './keyset.js';
+import { customerEmailKey } from '../reservationView.js';
 
 export type ReservationFilters = {
   readonly status?: Exclude<ReservationStatus, 'none'>;
@@ -85,7 +86,8 @@ export async function listReservations(
     sql.fragment`${r('tenant_id')} = ${tenantId}`,
     ...(filters.status === undefined ? [] : [sql.fragment`${r('status')} = ${filters.status}`]),
     ...(filters.slotId === undefined ? [] : [sql.fragment`${r('slot_id')} = ${filters.slotId}`]),
-    ...(filters.email === undefined ? [] : [sql.fragment`lower(${r('customer_email')}) = lower(${filters.email})`]),
+    // A stored key and plain equality: lower(column) would defeat the index under row-level security (migration 0025).
+    ...(filters.email === undefined ? [] : [sql.fragment`${r('customer_email_key')} = ${customerEmailKey(filters.email)}`]),
     ...(filters.activityId === undefined ? [] : [sql.fragment`${s('activity_id')} = ${filters.activityId}`]),
     ...rangeConditions(s('starts_at'), filters.departure),
     ...rangeConditions(r('created_at'), filters.created),
