@@ -1,4 +1,5 @@
 import type { CommonQueryMethods, DatabasePool } from 'slonik';
+import { z } from 'zod';
 import { sql } from '../db/sql.js';
 import { withSystemTransaction } from '../db/transaction.js';
 import { createProjectionWriter } from '../../projections/projectionWriter.js';
@@ -29,6 +30,12 @@ async function applyRebuiltRows(tx: CommonQueryMethods, projection: StreamProjec
     projection.key.map((column) => sql.fragment`${sql.identifier(['l', column])} = ${sql.identifier(['stale', column])}`),
     sql.fragment` AND `,
   );
+  // A first build (a fresh database, a restored log) has nothing to compare: copy the rows as they are.
+  const empty = await tx.oneFirst(sql.type(z.object({ empty: z.boolean() }))`SELECT NOT EXISTS (SELECT FROM ${live}) AS empty`);
+  if (empty) {
+    const written = await tx.query(sql.typeAlias('void')`INSERT INTO ${live} SELECT * FROM ${rebuilt}`);
+    return { removed: 0, written: written.rowCount };
+  }
   const removed = await tx.query(sql.typeAlias('void')`
     DELETE FROM ${live} AS l
     USING (SELECT * FROM ${live} EXCEPT SELECT * FROM ${rebuilt}) AS stale
