@@ -11,7 +11,7 @@ import {
   type SignalSource,
 } from '../../domain/payment.js';
 import { decideReservation, type ReservationEvent } from '../../domain/reservation.js';
-import { enterSystemMode, enterTenant, withTransaction } from '../../db/transaction.js';
+import { enterSystemMode, withTransaction } from '../../db/transaction.js';
 import type { RecordedEvent } from '../../ledger/recordedEvent.js';
 import { headAfter } from '../../ledger/streamHead.js';
 import type { ProviderAccount, ProviderEvent } from '../../payments/provider.js';
@@ -54,8 +54,8 @@ async function resolvePayment(tx: CommonQueryMethods, event: SignalEvent): Promi
  *
  * The payment is resolved first, across tenants (two narrow SECURITY DEFINER lookups), so that
  * everything after runs in its tenant under row-level security; an event of no payment of ours is
- * kept by the system role (ADR 0014). A paying webhook is then: BEGIN; resolve; enter the tenant;
- * claim the inbox row; lock the reservation's slot; read the reservation's and the payment's
+ * kept by the system role (ADR 0014). A paying webhook is then: BEGIN; resolve; claim the inbox row
+ * (entering the payment's tenant); lock the reservation's slot; read the reservation's and the payment's
  * streams; one write statement with every event, projection and the inbox outcome; COMMIT.
  */
 export async function applyProviderEvent(deps: AppDeps, event: ProviderEvent, source: SignalSource): Promise<ApplyResult> {
@@ -63,8 +63,8 @@ export async function applyProviderEvent(deps: AppDeps, event: ProviderEvent, so
     withTransaction(deps.pool, async (tx) => {
       const now = deps.clock().toISOString();
       const ref = event.kind === 'signal' ? await resolvePayment(tx, event) : null;
-      if (ref) await enterTenant(tx, ref.tenantId);
-      else await enterSystemMode(tx);
+      // A matched event's claim enters its payment's tenant in the same statement; the rest is system work.
+      if (!ref) await enterSystemMode(tx);
       if (!(await claimInboxRow(tx, event, source, now, ref?.tenantId ?? null))) return { outcome: 'duplicate' };
       if (event.kind === 'ignored') {
         await settleInboxRow(tx, event, { outcome: 'ignored', detail: event.reason });

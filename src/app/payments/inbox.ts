@@ -2,6 +2,7 @@ import type { CommonQueryMethods } from 'slonik';
 import { z } from 'zod';
 import type { SignalSource } from '../../domain/payment.js';
 import { sql } from '../../db/sql.js';
+import { tenantSettingSource } from '../../db/transaction.js';
 import type { ProviderEvent } from '../../payments/provider.js';
 
 export type InboxOutcome = 'applied' | 'anomaly' | 'unchanged' | 'ignored' | 'unmatched';
@@ -24,12 +25,17 @@ export async function claimInboxRow(
   return row !== null;
 }
 
-/** The claim as one statement (`claimed` when this delivery owns the event, no row for a repeat), to run alone or inside a larger one. */
+/**
+ * The claim as one statement (`claimed` when this delivery owns the event, no row for a repeat). With
+ * a tenant, the same statement enters that tenant for the rest of the transaction (its row is made
+ * from `tenantSettingSource`, so the policy check already sees the tenant): no round trip of its own.
+ */
 export function claimInboxStatement(event: ProviderEvent, source: SignalSource, now: string, tenantId: string | null) {
+  const values = sql.fragment`${event.account}, ${event.eventId}, ${source}, 'pending', ${tenantId},
+      ${JSON.stringify(event.payload ?? null)}::jsonb, ${now}::timestamptz`;
   return sql.fragment`
     INSERT INTO webhook_inbox (provider, provider_event_id, source, outcome, tenant_id, payload, received_at)
-    VALUES (${event.account}, ${event.eventId}, ${source}, 'pending', ${tenantId},
-      ${JSON.stringify(event.payload ?? null)}::jsonb, ${now}::timestamptz)
+    ${tenantId === null ? sql.fragment`VALUES (${values})` : sql.fragment`SELECT ${values} FROM ${tenantSettingSource(tenantId)}`}
     ON CONFLICT (provider, provider_event_id) DO NOTHING
     RETURNING true AS claimed`;
 }
