@@ -2,6 +2,7 @@ import type { CommonQueryMethods } from 'slonik';
 import { z } from 'zod';
 import { sql } from '../../src/db/sql.js';
 import type { PaymentStatus, Provider } from '../../src/domain/payment.js';
+import { paymentViewRow } from '../paymentView.js';
 import { type InstantRange, type Keyset, keysetAt, type Page, rangeConditions, toPage } from './keyset.js';
 
 export type PaymentFilters = {
@@ -27,22 +28,22 @@ export type PaymentListItem = {
   readonly version: number;
 };
 
-const listRow = z.object({
-  payment_id: z.string(),
-  reservation_id: z.string(),
-  provider: z.string(),
-  status: z.string(),
-  amount: z.number(),
-  currency: z.string(),
-  provider_payment_id: z.string().nullable(),
-  last_error: z.string().nullable(),
-  refund_requested: z.boolean(),
-  anomalies: z.number(),
-  created_at: z.string(),
-  updated_at: z.string(),
-  version: z.number(),
-  keyset_at: z.string(),
-});
+// The payment view's own columns, and what the list adds: the keyset and the anomaly count.
+const listRow = paymentViewRow
+  .pick({
+    payment_id: true,
+    reservation_id: true,
+    provider: true,
+    status: true,
+    amount: true,
+    currency: true,
+    provider_payment_id: true,
+    last_error: true,
+    created_at: true,
+    updated_at: true,
+    version: true,
+  })
+  .extend({ refund_requested: z.boolean(), anomalies: z.number(), keyset_at: z.string() });
 
 const toItem = (row: z.infer<typeof listRow>): PaymentListItem => ({
   paymentId: row.payment_id,
