@@ -119,14 +119,14 @@ export function foldPaymentRow(events: readonly PaymentStreamEvent[]): PaymentRo
 
 /**
  * The upsert of the folded payment: one statement, run alone or as part of a command's write set.
- * The same statement serves live updates and rebuilds (`into` a scratch table).
+ * Rebuilds write the same columns from projectionRows.ts; verify compares the two row by row.
  */
-export function paymentViewUpsert(tenantId: string, row: PaymentRow, into: string = PAYMENTS_VIEW_TABLE) {
+export function paymentViewUpsert(tenantId: string, row: PaymentRow) {
   const { state, checkout } = row;
   const refundRequested = state.status === 'succeeded' ? state.refundRequested : false;
   // The client secret is never projected: it is handed out once, in the creating response (see PaymentCheckout).
   return sql.fragment`
-    INSERT INTO ${sql.identifier([into])} (tenant_id, payment_id, reservation_id, provider, status, amount, currency,
+    INSERT INTO ${sql.identifier([PAYMENTS_VIEW_TABLE])} (tenant_id, payment_id, reservation_id, provider, status, amount, currency,
       provider_payment_id, client_secret, checkout_url, pix_qr_code, last_error, version, created_at, updated_at,
       refund_requested, anomalies)
     VALUES (${tenantId}, ${state.paymentId}, ${state.reservationId}, ${state.provider}, ${state.status},
@@ -141,14 +141,9 @@ export function paymentViewUpsert(tenantId: string, row: PaymentRow, into: strin
       anomalies = EXCLUDED.anomalies`;
 }
 
-/** Writes the folded payment on its own (rebuilds, and flows that write nothing else). */
-export async function savePaymentView(
-  tx: CommonQueryMethods,
-  tenantId: string,
-  row: PaymentRow,
-  into: string = PAYMENTS_VIEW_TABLE,
-): Promise<void> {
-  await tx.query(sql.typeAlias('void')`${paymentViewUpsert(tenantId, row, into)}`);
+/** Writes the folded payment on its own (flows that write nothing else in that statement). */
+export async function savePaymentView(tx: CommonQueryMethods, tenantId: string, row: PaymentRow): Promise<void> {
+  await tx.query(sql.typeAlias('void')`${paymentViewUpsert(tenantId, row)}`);
 }
 
 export async function readPaymentsOfReservation(

@@ -1,12 +1,12 @@
-import { evolveReservation, initialReservationState, type ReservationEvent, type ReservationState } from '../src/domain/reservation.js';
+import { evolveReservation, initialReservationState, type ReservationEvent } from '../src/domain/reservation.js';
 import { evolveSlot, initialSlotState, type SlotEvent } from '../src/domain/slot.js';
 import { foldPaymentRow, type PaymentStreamEvent } from './paymentView.js';
-import { customerEmailKey } from './reservationView.js';
+import { customerEmailKey, paymentIdOf } from './reservationView.js';
 
 /**
  * The rows rebuilds and verification write, many per statement, one per stream. Each must hold
- * exactly what the live path's save function (saveSlotAvailability, saveReservationView,
- * savePaymentView) leaves in the table for the same events: verifyLedger compares the two row by
+ * exactly what the live path's upsert (slotAvailabilityUpsert, reservationViewUpsert,
+ * paymentViewUpsert) leaves in the table for the same events: verifyLedger compares the two row by
  * row, and test/audit/rebuildEqualsLive.e2e.spec.ts checks it after random workloads.
  */
 
@@ -27,7 +27,7 @@ export const slotAvailabilityColumns: readonly ProjectionColumn[] = [
   ['updated_at', 'timestamptz'], ['head_hash', 'text'],
 ];
 
-export function slotAvailabilityRow(tenantId: string, events: readonly StreamEvent[]): ProjectionRow | null {
+export function slotAvailabilityRowOf(tenantId: string, events: readonly StreamEvent[]): ProjectionRow | null {
   const state = events.map(asDomain<SlotEvent>).reduce(evolveSlot, initialSlotState);
   const last = events[events.length - 1];
   if (state.status !== 'open' || !last) return null;
@@ -45,12 +45,7 @@ export const reservationViewColumns: readonly ProjectionColumn[] = [
   ['updated_at', 'timestamptz'], ['customer_email_key', 'text'],
 ];
 
-/** The payment a reservation row names: as `paymentIdOf` in reservationView.ts. */
-function paymentIdOf(state: Exclude<ReservationState, { status: 'none' }>): string | null {
-  return state.status === 'paid' || state.status === 'refunded' || state.status === 'cancelled' ? (state.paymentId ?? null) : null;
-}
-
-export function reservationViewRow(tenantId: string, events: readonly StreamEvent[]): ProjectionRow | null {
+export function reservationViewRowOf(tenantId: string, events: readonly StreamEvent[]): ProjectionRow | null {
   const state = events.map(asDomain<ReservationEvent>).reduce(evolveReservation, initialReservationState);
   const last = events[events.length - 1];
   if (state.status === 'none' || !last) return null;
@@ -68,14 +63,14 @@ export const paymentViewColumns: readonly ProjectionColumn[] = [
   ['refund_requested', 'bool'], ['anomalies', 'jsonb'],
 ];
 
-export function paymentViewRow(tenantId: string, events: readonly StreamEvent[]): ProjectionRow | null {
+export function paymentViewRowOf(tenantId: string, events: readonly StreamEvent[]): ProjectionRow | null {
   const row = foldPaymentRow(events);
   if (!row) return null;
   const { state, checkout } = row;
   return [
     tenantId, state.paymentId, state.reservationId, state.provider, state.status, state.amount.amount, state.amount.currency,
     state.providerPaymentId ?? null,
-    // Never projected, as in savePaymentView: the client secret is handed out once, in the creating response.
+    // Never projected, as in paymentViewUpsert: the client secret is handed out once, in the creating response.
     null,
     checkout.checkoutUrl ?? null, checkout.pixQrCode ?? null, state.lastError ?? null, row.version, row.createdAt, row.updatedAt,
     state.status === 'succeeded' ? state.refundRequested : false, JSON.stringify(row.anomalies),

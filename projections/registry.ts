@@ -1,12 +1,12 @@
 import {
   paymentViewColumns,
-  paymentViewRow,
+  paymentViewRowOf,
   type ProjectionColumn,
   type ProjectionRow,
   reservationViewColumns,
-  reservationViewRow,
+  reservationViewRowOf,
   slotAvailabilityColumns,
-  slotAvailabilityRow,
+  slotAvailabilityRowOf,
   type StreamEvent,
 } from './projectionRows.js';
 import { PAYMENTS_VIEW_TABLE } from './paymentView.js';
@@ -33,7 +33,7 @@ const slotAvailability: StreamProjection = {
   key: ['tenant_id', 'slot_id'],
   streamPrefix: 'slot-',
   columns: slotAvailabilityColumns,
-  rowOf: slotAvailabilityRow,
+  rowOf: slotAvailabilityRowOf,
 };
 
 const reservationsView: StreamProjection = {
@@ -41,7 +41,7 @@ const reservationsView: StreamProjection = {
   key: ['tenant_id', 'reservation_id'],
   streamPrefix: 'reservation-',
   columns: reservationViewColumns,
-  rowOf: reservationViewRow,
+  rowOf: reservationViewRowOf,
 };
 
 const paymentsView: StreamProjection = {
@@ -49,7 +49,7 @@ const paymentsView: StreamProjection = {
   key: ['tenant_id', 'payment_id'],
   streamPrefix: 'payment-',
   columns: paymentViewColumns,
-  rowOf: paymentViewRow,
+  rowOf: paymentViewRowOf,
 };
 
 export const inlineProjections: StreamProjection[] = [slotAvailability, reservationsView, paymentsView];

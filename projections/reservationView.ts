@@ -27,7 +27,8 @@ export type ReservationView = z.infer<typeof reservationViewRow>;
 const columns = sql.fragment`reservation_id::text, slot_id, seats, status, total_amount, total_currency, expires_at,
   customer_name, customer_email, owner_sub, payment_id::text, version, created_at, updated_at`;
 
-function paymentIdOf(state: ExistingReservation): string | null {
+/** The payment a reservation row names (the one that paid it, or whose refund a cancel awaits). */
+export function paymentIdOf(state: ExistingReservation): string | null {
   switch (state.status) {
     case 'paid':
     case 'refunded':
@@ -49,18 +50,12 @@ export const RESERVATIONS_VIEW_TABLE = 'reservations_view';
 export const customerEmailKey = (email: string): string => email.toLowerCase();
 
 /**
- * The upsert of the folded reservation: one statement, run alone or as part of a command's write
- * set. The same statement serves live updates and rebuilds (`into` a scratch table).
+ * The upsert of the folded reservation, as part of a command's write set. Rebuilds write the same
+ * columns from projectionRows.ts; verify compares the two row by row.
  */
-export function reservationViewUpsert(
-  tenantId: string,
-  state: ExistingReservation,
-  version: number,
-  updatedAt: string,
-  into: string = RESERVATIONS_VIEW_TABLE,
-) {
+export function reservationViewUpsert(tenantId: string, state: ExistingReservation, version: number, updatedAt: string) {
   return sql.fragment`
-    INSERT INTO ${sql.identifier([into])} (tenant_id, reservation_id, slot_id, seats, status, total_amount, total_currency,
+    INSERT INTO ${sql.identifier([RESERVATIONS_VIEW_TABLE])} (tenant_id, reservation_id, slot_id, seats, status, total_amount, total_currency,
       expires_at, customer_name, customer_email, owner_sub, payment_id, version, created_at, updated_at, customer_email_key)
     VALUES (${tenantId}, ${state.reservationId}, ${state.slotId}, ${state.seats}, ${state.status},
       ${state.total.amount}, ${state.total.currency}, ${state.expiresAt}::timestamptz, ${state.customer.name},
@@ -69,18 +64,6 @@ export function reservationViewUpsert(
     ON CONFLICT (tenant_id, reservation_id) DO UPDATE SET
       status = EXCLUDED.status, payment_id = EXCLUDED.payment_id, version = EXCLUDED.version,
       updated_at = EXCLUDED.updated_at`;
-}
-
-/** Writes the folded reservation on its own (rebuilds). */
-export async function saveReservationView(
-  tx: CommonQueryMethods,
-  tenantId: string,
-  state: ExistingReservation,
-  version: number,
-  updatedAt: string,
-  into: string = RESERVATIONS_VIEW_TABLE,
-): Promise<void> {
-  await tx.query(sql.typeAlias('void')`${reservationViewUpsert(tenantId, state, version, updatedAt, into)}`);
 }
 
 export async function readReservationView(

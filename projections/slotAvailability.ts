@@ -88,18 +88,13 @@ export async function readSlotAvailability(
 export const SLOT_AVAILABILITY_TABLE = 'slot_availability';
 
 /**
- * The upsert of the folded slot state and its stream head: one statement, run alone or as part of
- * a command's write set. The same statement serves live updates and rebuilds (`into` a scratch table).
+ * The upsert of the folded slot state and its stream head, as part of a command's write set.
+ * Rebuilds write the same columns from projectionRows.ts; verify compares the two row by row.
  */
-export function slotAvailabilityUpsert(
-  tenantId: string,
-  snapshot: SlotSnapshot,
-  updatedAt: string,
-  into: string = SLOT_AVAILABILITY_TABLE,
-) {
+export function slotAvailabilityUpsert(tenantId: string, snapshot: SlotSnapshot, updatedAt: string) {
   const { state, head } = snapshot;
   return sql.fragment`
-    INSERT INTO ${sql.identifier([into])} (tenant_id, slot_id, activity_id, starts_at, capacity, held, sold,
+    INSERT INTO ${sql.identifier([SLOT_AVAILABILITY_TABLE])} (tenant_id, slot_id, activity_id, starts_at, capacity, held, sold,
       unit_price_amount, unit_price_currency, version, head_hash, updated_at)
     VALUES (${tenantId}, ${state.slotId}, ${state.activityId}, ${state.startsAt}::timestamptz, ${state.capacity},
       ${state.held}, ${state.sold}, ${state.unitPrice.amount}, ${state.unitPrice.currency}, ${head.version},
@@ -109,17 +104,6 @@ export function slotAvailabilityUpsert(
       held = EXCLUDED.held, sold = EXCLUDED.sold, unit_price_amount = EXCLUDED.unit_price_amount,
       unit_price_currency = EXCLUDED.unit_price_currency, version = EXCLUDED.version,
       head_hash = EXCLUDED.head_hash, updated_at = EXCLUDED.updated_at`;
-}
-
-/** Writes the folded slot state on its own (rebuilds, and commands that write nothing else). */
-export async function saveSlotAvailability(
-  tx: CommonQueryMethods,
-  tenantId: string,
-  snapshot: SlotSnapshot,
-  updatedAt: string,
-  into: string = SLOT_AVAILABILITY_TABLE,
-): Promise<void> {
-  await tx.query(sql.typeAlias('void')`${slotAvailabilityUpsert(tenantId, snapshot, updatedAt, into)}`);
 }
 
 /** The row key a write set knows a slot_availability row by (one write per row and statement). */

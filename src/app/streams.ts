@@ -16,12 +16,21 @@ export type EventMetadata = {
   readonly providerEventId?: string;
 };
 
+/**
+ * Folds recorded events into their aggregate's state. Events come from our own log, written only by
+ * our deciders, so their `type`/`data` are trusted to be the decider's event union.
+ */
+export function foldRecorded<State, Event extends DomainEventShape>(
+  events: readonly DomainEventShape[],
+  evolve: (state: State, event: Event) => State,
+  initial: State,
+): State {
+  return events.reduce((s, e) => evolve(s, { type: e.type, data: e.data } as Event), initial);
+}
+
 export type Loaded<State> = { readonly state: State; readonly version: number };
 
-/**
- * Folds one stream into its aggregate's state. Events come from our own log, written only by our
- * deciders, so their `type`/`data` are trusted to be the decider's event union.
- */
+/** Reads one stream and folds it into its aggregate's state. */
 export async function loadAggregate<State, Event extends DomainEventShape>(
   db: CommonQueryMethods,
   tenantId: string,
@@ -31,6 +40,5 @@ export async function loadAggregate<State, Event extends DomainEventShape>(
   options: { recordedUpTo?: string } = {},
 ): Promise<Loaded<State>> {
   const events = await readStream(db, tenantId, streamId, options);
-  const state = events.reduce((s, e) => evolve(s, { type: e.type, data: e.data } as Event), initial);
-  return { state, version: events.length };
+  return { state: foldRecorded(events, evolve, initial), version: events.length };
 }

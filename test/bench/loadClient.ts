@@ -109,18 +109,7 @@ async function runLoad(job: LoadJob): Promise<JobResult> {
   } finally {
     agent.destroy();
   }
-  return {
-    label: job.label,
-    completed: latencies.length,
-    seconds: job.measureMs / 1000,
-    sent: tally.sent,
-    latenciesMs: latencies,
-    statuses: tally.statuses,
-    codes: tally.codes,
-    createdPerSlot: tally.createdPerSlot,
-    sampleErrors: tally.sampleErrors,
-    clientCpuMs: cpuMsSince(cpu),
-  };
+  return resultOf(job.label, latencies, job.measureMs / 1000, tally, cpu);
 }
 
 async function runBurst(job: BurstJob): Promise<JobResult> {
@@ -148,10 +137,14 @@ async function runBurst(job: BurstJob): Promise<JobResult> {
   } finally {
     agent.destroy();
   }
+  return resultOf(job.label, latencies, (performance.now() - start) / 1000, tally, cpu);
+}
+
+function resultOf(label: string, latencies: number[], seconds: number, tally: Tally, cpu: NodeJS.CpuUsage): JobResult {
   return {
-    label: job.label,
+    label,
     completed: latencies.length,
-    seconds: (performance.now() - start) / 1000,
+    seconds,
     sent: tally.sent,
     latenciesMs: latencies,
     statuses: tally.statuses,

@@ -26,7 +26,7 @@ import {
 import { changeReservation } from '../changeReservation.js';
 import type { AppDeps } from '../context.js';
 import { retryOnConflict } from '../retryOnConflict.js';
-import { type EventMetadata, paymentStreamId } from '../streams.js';
+import { type EventMetadata, foldRecorded, paymentStreamId } from '../streams.js';
 import { createWriteSet, type WriteSet } from '../writeSet.js';
 import { claimInboxRow, type InboxOutcome, inboxRowKey, settleInboxRow, settleInboxStatement } from './inbox.js';
 
@@ -113,7 +113,7 @@ async function applySignal(
     alsoRead: [paymentStream],
     decide: (reservation, slot, streams): ReservationEvent[] => {
       recorded = streams.get(paymentStream) ?? [];
-      const state = recorded.map((e) => ({ type: e.type, data: e.data }) as PaymentEvent).reduce(evolvePayment, initialPaymentState);
+      const state = foldRecorded(recorded, evolvePayment, initialPaymentState);
       const decided = decidePayment(
         {
           type: 'ApplyProviderSignal',

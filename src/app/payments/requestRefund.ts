@@ -21,7 +21,7 @@ import { foldPaymentRow, savePaymentView } from '../../../projections/paymentVie
 import type { AfterCancel } from '../cancelReservation.js';
 import { type AppDeps, metadataFor } from '../context.js';
 import { refuse } from '../outcome.js';
-import { paymentStreamId } from '../streams.js';
+import { foldRecorded, paymentStreamId } from '../streams.js';
 import type { Provider } from '../../domain/payment.js';
 
 export type RefundDispatch = { readonly submitted: number; readonly failed: number };
@@ -54,12 +54,11 @@ export async function recordPaymentDecision(
   const streamId = paymentStreamId(paymentId);
   const recorded = await readStream(tx, tenantId, streamId);
   if (recorded.length === 0) return undefined;
-  const before = recorded.map((e) => ({ type: e.type, data: e.data }) as PaymentEvent).reduce(evolvePayment, initialPaymentState);
+  const before = foldRecorded(recorded, evolvePayment, initialPaymentState);
   const events = decidePayment(command, before);
   if (isDomainError(events)) refuse(events);
   const state = events.reduce(evolvePayment, before);
   if (events.length === 0) return { events, state };
-  const withIds = events.map((e) => ({ type: e.type, data: e.data }));
   await appendToStream(tx, {
     tenantId,
     streamId,
@@ -67,11 +66,11 @@ export async function recordPaymentDecision(
     // The stream was just read: its last event is the head, no second read.
     expectedHash: headAfter(recorded).hash,
     recordedAt: command.now,
-    events: withIds.map((e) => ({ ...e, metadata })),
+    events: events.map((e) => ({ type: e.type, data: e.data, metadata })),
   });
   const row = foldPaymentRow([
     ...recorded.map((e) => ({ type: e.type, data: e.data, recordedAt: e.recordedAt })),
-    ...withIds.map((e) => ({ ...e, recordedAt: command.now })),
+    ...events.map((e) => ({ type: e.type, data: e.data, recordedAt: command.now })),
   ]);
   if (!row) throw new Error(`payment ${paymentId} folded to nothing`);
   await savePaymentView(tx, tenantId, row);

@@ -4,7 +4,6 @@ import {
   decidePayment,
   evolvePayment,
   initialPaymentState,
-  type PaymentEvent,
   type Provider,
 } from '../../domain/payment.js';
 import { withTransaction } from '../../db/transaction.js';
@@ -26,7 +25,7 @@ import { forbidden, notFound, type Outcome, refuse, runRefusable } from '../outc
 import { mayReadReservation } from '../policy.js';
 import { appendToStream } from '../../ledger/appendToStream.js';
 import { readStream } from '../../ledger/readStream.js';
-import { paymentStreamId } from '../streams.js';
+import { foldRecorded, paymentStreamId } from '../streams.js';
 
 /** A claim still in flight after this long belongs to a request that died; another may take it over. */
 export const IN_FLIGHT_TAKEOVER_SECONDS = 60;
@@ -141,19 +140,18 @@ export async function startPayment(
             initialPaymentState,
           );
           if (isDomainError(events)) refuse(events);
-          const withIds = events.map((e: PaymentEvent) => ({ type: e.type, data: e.data }));
           await appendToStream(tx, {
             tenantId,
             streamId,
             expectedVersion: 0,
             recordedAt: now,
-            events: withIds.map((e) => ({ ...e, metadata: metadataFor(caller) })),
+            events: events.map((e) => ({ type: e.type, data: e.data, metadata: metadataFor(caller) })),
           });
-          const row = foldPaymentRow(withIds.map((e) => ({ ...e, recordedAt: now })));
+          const row = foldPaymentRow(events.map((e) => ({ type: e.type, data: e.data, recordedAt: now })));
           if (!row) throw new Error('a started payment must fold to a row');
           await savePaymentView(tx, tenantId, row);
         }
-        const state = existing.map((e) => ({ type: e.type, data: e.data }) as PaymentEvent).reduce(evolvePayment, initialPaymentState);
+        const state = foldRecorded(existing, evolvePayment, initialPaymentState);
         const response: StoredResponse = {
           status: 201,
           body: {
