@@ -1,5 +1,5 @@
 import type { DatabasePool } from 'slonik';
-import { withTransaction } from '../db/transaction.js';
+import { readAsTenant } from './readAsTenant.js';
 import type { Principal } from '../identity/principal.js';
 import type { Keyset, Page } from '../../projections/backoffice/keyset.js';
 import { listPayments, type PaymentFilters, type PaymentListItem } from '../../projections/backoffice/paymentList.js';
@@ -31,8 +31,7 @@ export async function backofficeReservations(
   page: PageRequest,
 ): Promise<Outcome<Page<ReservationListItem>>> {
   if (!mayReadWholeTenant(principal)) return fail(staffOnly);
-  const tenantId = principal.tenantId;
-  return succeed(await withTransaction(pool, (tx) => listReservations(tx, tenantId, filters, page), { tenantId }));
+  return succeed(await readAsTenant(pool, principal, (tx) => listReservations(tx, principal.tenantId, filters, page)));
 }
 
 export async function backofficePayments(
@@ -42,8 +41,7 @@ export async function backofficePayments(
   page: PageRequest,
 ): Promise<Outcome<Page<PaymentListItem>>> {
   if (!mayReadWholeTenant(principal)) return fail(staffOnly);
-  const tenantId = principal.tenantId;
-  return succeed(await withTransaction(pool, (tx) => listPayments(tx, tenantId, filters, page), { tenantId }));
+  return succeed(await readAsTenant(pool, principal, (tx) => listPayments(tx, principal.tenantId, filters, page)));
 }
 
 /**
@@ -57,12 +55,11 @@ export function exportReservations(
   filters: ReservationFilters,
 ): Outcome<AsyncGenerator<ReservationListItem>> {
   if (!mayReadWholeTenant(principal)) return fail(staffOnly);
-  const tenantId = principal.tenantId;
   async function* batches(): AsyncGenerator<ReservationListItem> {
     let after: Keyset | undefined;
     for (;;) {
       const request: PageRequest = after === undefined ? { limit: EXPORT_BATCH } : { limit: EXPORT_BATCH, after };
-      const page = await withTransaction(pool, (tx) => listReservations(tx, tenantId, filters, request), { tenantId });
+      const page = await readAsTenant(pool, principal, (tx) => listReservations(tx, principal.tenantId, filters, request));
       yield* page.items;
       if (page.next === null) return;
       after = page.next;

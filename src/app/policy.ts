@@ -9,5 +9,7 @@ export const mayAudit = (p: Principal) => hasRole(p, 'auditor');
 export const mayReadReservation = (p: Principal, ownerSub: string) => ownerSub === p.sub || mayReadWholeTenant(p);
 /** Staff only read; the operator's admins may cancel on a customer's behalf. */
 export const mayCancelReservation = (p: Principal, ownerSub: string) => ownerSub === p.sub || hasRole(p, 'admin');
+/** Paying follows the same rule as cancelling: the customer who booked, or an admin of the tenant. */
+export const mayPayReservation = mayCancelReservation;
 /** Customers create reservations and payments; the back office reads them. */
 export const mayBook = (p: Principal) => !hasRole(p, 'auditor') || hasRole(p, 'admin');

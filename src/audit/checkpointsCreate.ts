@@ -1,7 +1,7 @@
 import type { DatabasePool } from 'slonik';
 import { z } from 'zod';
 import { sql } from '../db/sql.js';
-import { enterSystemMode } from '../db/transaction.js';
+import { withSystemTransaction } from '../db/transaction.js';
 import { checkpointHash, createHeadsDigest, GENESIS_CHECKPOINT_HASH } from './checkpointsDigest.js';
 import { forEachCheckpointHead } from './checkpointsHeads.js';
 import type { CheckpointSigner } from './checkpointSigning.js';
@@ -33,12 +33,11 @@ export async function createCheckpoint(
   signer: CheckpointSigner,
   clock: () => Date = () => new Date(),
 ): Promise<LedgerCheckpoint> {
-  return pool.connect(async (connection) =>
-    connection.transaction(async (tx) => {
-      // One snapshot for heads and counts; a concurrent append simply lands after this checkpoint.
-      await tx.query(sql.typeAlias('void')`SET TRANSACTION ISOLATION LEVEL REPEATABLE READ`);
-      // Every tenant's streams: system work.
-      await enterSystemMode(tx);
+  // One snapshot for heads and counts, across tenants (system work, ADR 0014); a concurrent append
+  // simply lands after this checkpoint.
+  return withSystemTransaction(
+    pool,
+    async (tx) => {
       // Checkpoints are taken one at a time, or two could chain to the same predecessor. LOCK takes
       // no snapshot, so the one taken next already sees the checkpoint a waiter queued behind.
       await tx.query(sql.typeAlias('void')`LOCK TABLE ledger_checkpoints IN SHARE ROW EXCLUSIVE MODE`);
@@ -72,6 +71,7 @@ export async function createCheckpoint(
         VALUES (${id}, ${content.createdAt}::timestamptz, ${content.streamCount}, ${content.eventCount},
                 ${content.headsDigest}, ${prevCheckpointHash}, ${hash}, ${signer.keyId}, ${signature})`);
       return { id, ...content, prevCheckpointHash, hash, signingKeyId: signer.keyId, signature };
-    }),
+    },
+    { repeatableRead: true },
   );
 }

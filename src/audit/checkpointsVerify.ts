@@ -1,7 +1,7 @@
 import type { CommonQueryMethods, DatabasePool } from 'slonik';
 import { z } from 'zod';
 import { sql } from '../db/sql.js';
-import { enterSystemMode } from '../db/transaction.js';
+import { withSystemTransaction } from '../db/transaction.js';
 import { eventHash, GENESIS_HASH } from '../ledger/hashChain.js';
 import type { RecordedEvent } from '../ledger/recordedEvent.js';
 import { checkpointHash, createHeadsDigest, GENESIS_CHECKPOINT_HASH, type StreamHead } from './checkpointsDigest.js';
@@ -209,16 +209,17 @@ export async function startCheckpointCheck(db: CommonQueryMethods, options: Chec
 
 /** The checkpoint check on its own, over one consistent snapshot of the log. */
 export async function verifyCheckpoints(pool: DatabasePool, options: CheckpointCheckOptions = {}): Promise<CheckpointReport> {
-  return pool.connect(async (connection) =>
-    connection.transaction(async (tx) => {
-      await tx.query(sql.typeAlias('void')`SET TRANSACTION ISOLATION LEVEL REPEATABLE READ`);
+  // One snapshot across tenants (system work, ADR 0014): what is compared must not move meanwhile.
+  return withSystemTransaction(
+    pool,
+    async (tx) => {
       // The checkpoint chain and its digests cover every tenant; the per-tenant filter below is this check's own.
-      await enterSystemMode(tx);
       const check = await startCheckpointCheck(tx, options);
       await forEachStream(tx, async (tenantId, streamId, events) => {
         if (options.tenantId === undefined || tenantId === options.tenantId) check.visit(tenantId, streamId, events);
       });
       return check.finish();
-    }),
+    },
+    { repeatableRead: true },
   );
 }

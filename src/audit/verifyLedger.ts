@@ -1,7 +1,7 @@
 import type { DatabasePool } from 'slonik';
 import { z } from 'zod';
 import { sql } from '../db/sql.js';
-import { enterSystemMode, enterTenant } from '../db/transaction.js';
+import { enterTenant, withSystemTransaction } from '../db/transaction.js';
 import { type ChainBreak, findChainBreak } from '../ledger/hashChain.js';
 import { createProjectionWriter } from '../../projections/projectionWriter.js';
 import { inlineProjections, type StreamProjection } from '../../projections/registry.js';
@@ -47,10 +47,10 @@ const keyRow = z.object({ key: z.record(z.string(), z.unknown()), only_live: z.b
  */
 export async function verifyLedger(pool: DatabasePool, options: VerifyOptions = {}): Promise<VerificationReport> {
   const inScope = (tenantId: string) => options.tenantId === undefined || tenantId === options.tenantId;
-  return pool.connect(async (connection) =>
-    connection.transaction(async (tx) => {
-      await tx.query(sql.typeAlias('void')`SET TRANSACTION ISOLATION LEVEL REPEATABLE READ`);
-      await enterSystemMode(tx);
+  // One snapshot across tenants (system work, ADR 0014): what is compared must not move meanwhile.
+  return withSystemTransaction(
+    pool,
+    async (tx) => {
       const checkpointCheck = await startCheckpointCheck(tx, {
         ...(options.tenantId === undefined ? {} : { tenantId: options.tenantId }),
         ...(options.trustedCheckpointKey ? { trustedKey: options.trustedCheckpointKey } : {}),
@@ -110,6 +110,7 @@ export async function verifyLedger(pool: DatabasePool, options: VerifyOptions = 
         projectionMismatches,
         checkpoints,
       };
-    }),
+    },
+    { repeatableRead: true },
   );
 }

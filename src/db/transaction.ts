@@ -9,6 +9,10 @@ export type Transaction = DatabaseTransactionConnection;
 export type TransactionOptions = {
   /** Sets `app.tenant_id` for this transaction only, which the row-level security policies read. */
   readonly tenantId?: string;
+  /** One snapshot for every statement (verify, checkpoints): must be the transaction's first statement. */
+  readonly repeatableRead?: boolean;
+  /** Cross-tenant system work (ADR 0014): the transaction takes the `ledger_system` role first. */
+  readonly system?: boolean;
 };
 
 /**
@@ -36,6 +40,8 @@ export async function withTransaction<T>(
   let transaction: Transaction | undefined;
   const result = await pool.transaction(async (tx) => {
     transaction = tx;
+    if (options.repeatableRead) await tx.query(sql.typeAlias('void')`SET TRANSACTION ISOLATION LEVEL REPEATABLE READ`);
+    if (options.system) await enterSystemMode(tx);
     if (options.tenantId !== undefined) {
       await tx.query(sql.typeAlias('void')`SELECT FROM set_config('app.tenant_id', ${options.tenantId}, true)`);
     }
@@ -67,9 +73,10 @@ export async function enterSystemMode(tx: Transaction): Promise<void> {
 }
 
 /** A transaction of system work across tenants: `withTransaction` that first takes the system role. */
-export async function withSystemTransaction<T>(pool: DatabasePool, work: (tx: Transaction) => Promise<T>): Promise<T> {
-  return pool.transaction(async (tx) => {
-    await enterSystemMode(tx);
-    return work(tx);
-  });
+export async function withSystemTransaction<T>(
+  pool: DatabasePool,
+  work: (tx: Transaction) => Promise<T>,
+  options: Pick<TransactionOptions, 'repeatableRead'> = {},
+): Promise<T> {
+  return withTransaction(pool, work, { ...options, system: true });
 }

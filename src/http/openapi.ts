@@ -16,10 +16,9 @@ import {
   reservationSchema,
   revenueReportSchema,
   slotSchema,
-  startPaymentBody,
   verifyReportSchema,
 } from './openapiSchemas.js';
-import { defineSlotBody, moneySchema, placeHoldBody } from './schemas.js';
+import { defineSlotBody, moneySchema, placeHoldBody, startPaymentBody } from './schemas.js';
 
 type JsonSchema = Record<string, unknown>;
 

@@ -37,7 +37,6 @@ export const paymentSchema = z.object({
   pixQrCode: z.string().optional(),
 });
 
-export const startPaymentBody = z.object({ provider: z.enum(PROVIDERS) }).strict();
 
 export const heldReservationSchema = z.object({
   reservationId: z.uuid(),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PROVIDERS } from '../domain/payment.js';
 
 // jsonb refuses NUL characters; refusing them here keeps such input a 400, not a 500.
 const noNul = (value: string) => !value.includes('\u0000');
@@ -30,6 +31,9 @@ export const defineSlotBody = z
     unitPrice: moneySchema,
   })
   .strict();
+
+/** `POST /v1/reservations/{id}/payments`: which provider (`pix` goes through Mercado Pago). */
+export const startPaymentBody = z.object({ provider: z.enum(PROVIDERS) }).strict();
 
 export const placeHoldBody = z
   .object({

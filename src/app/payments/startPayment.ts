@@ -7,7 +7,6 @@ import {
   type Provider,
 } from '../../domain/payment.js';
 import { withTransaction } from '../../db/transaction.js';
-import { hasRole } from '../../identity/principal.js';
 import { accountOf, type CreatedPayment, type PaymentProvider } from '../../payments/provider.js';
 import { foldPaymentRow, savePaymentView } from '../../../projections/paymentView.js';
 import { readReservationView, type ReservationView } from '../../../projections/reservationView.js';
@@ -22,7 +21,7 @@ import {
 } from '../idempotency.js';
 import type { IdempotentResult } from '../holdSeats.js';
 import { forbidden, notFound, type Outcome, refuse, runRefusable } from '../outcome.js';
-import { mayReadReservation } from '../policy.js';
+import { mayPayReservation, mayReadReservation } from '../policy.js';
 import { appendToStream } from '../../ledger/appendToStream.js';
 import { readStream } from '../../ledger/readStream.js';
 import { foldRecorded, paymentStreamId } from '../streams.js';
@@ -46,7 +45,7 @@ export function paymentIdentity(request: Pick<IdempotentRequest, 'tenantId' | 's
 function payableReservation(caller: Caller, view: ReservationView | null, reservationId: string, now: string): ReservationView {
   const { principal } = caller;
   if (!view || !mayReadReservation(principal, view.owner_sub)) refuse(notFound(`reservation ${reservationId}`));
-  if (view.owner_sub !== principal.sub && !hasRole(principal, 'admin')) {
+  if (!mayPayReservation(principal, view.owner_sub)) {
     refuse(forbidden('only the customer who booked it or an admin may pay for a reservation'));
   }
   if (view.status !== 'held') {

@@ -1,5 +1,4 @@
 import type { FastifyInstance } from 'fastify';
-import { z } from 'zod';
 import type { AppDeps } from '../../app/context.js';
 import { startPayment } from '../../app/payments/startPayment.js';
 import { mayBook } from '../../app/policy.js';
@@ -7,10 +6,10 @@ import { accountOf, type PaymentProviders, ProviderCallError } from '../../payme
 import { principalOf } from '../authenticate.js';
 import { idempotentRequest } from '../idempotencyKey.js';
 import { problem, problemFor, ProblemError, sendProblem } from '../problem.js';
+import { startPaymentBody } from '../schemas.js';
 import { parseOr400 } from '../validation.js';
 import { reservationIdOrNotFound } from './reservations.js';
 
-export const startPaymentBody = z.object({ provider: z.enum(['stripe', 'mercadopago', 'pix']) }).strict();
 
 /** `POST /v1/reservations/{id}/payments`: starts a payment; nothing here can make a reservation paid. */
 export function paymentRoutes(deps: AppDeps, providers: PaymentProviders) {
