@@ -1,42 +1,61 @@
-import type { CommonQueryMethods } from 'slonik';
-import type { z } from 'zod';
+import type { CommonQueryMethods, FragmentSqlToken } from 'slonik';
+import { z } from 'zod';
 import { sql } from '../db/sql.js';
 import { type RecordedEvent, recordedEventColumns, recordedEventRow, toRecordedEvent } from '../ledger/recordedEvent.js';
 
-const BATCH = 5_000;
+/** The columns every walk reads to know where it stands. */
+const streamKey = z.object({ tenant_id: z.string(), stream_id: z.string(), stream_version: z.number() });
+type StreamKeyRow = z.infer<typeof streamKey>;
+
+/** What a walk reads of each event, and what it makes of the row. */
+export type StreamWalk<Row extends StreamKeyRow, Event> = {
+  /** The select list; must include tenant_id, stream_id and stream_version. */
+  readonly columns: FragmentSqlToken;
+  readonly row: z.ZodType<Row>;
+  readonly toEvent: (row: Row) => Event;
+  readonly batch: number;
+};
 
 /**
  * Walks the whole log one stream at a time (tenant, stream, version order), in keyset-paged
- * batches so a large log never sits in memory at once.
+ * batches so a large log never sits in memory at once, handing each stream's events to `visit`.
  */
+export async function walkStreams<Row extends StreamKeyRow, Event>(
+  db: CommonQueryMethods,
+  walk: StreamWalk<Row, Event>,
+  visit: (tenantId: string, streamId: string, events: readonly Event[]) => Promise<void>,
+): Promise<void> {
+  let after: StreamKeyRow | null = null;
+  let current: Event[] = [];
+  let currentKey: { tenantId: string; streamId: string } | null = null;
+  for (;;) {
+    const cursor: FragmentSqlToken = after
+      ? sql.fragment`WHERE (tenant_id, stream_id, stream_version) > (${after.tenant_id}, ${after.stream_id}, ${after.stream_version})`
+      : sql.fragment``;
+    const rows: readonly Row[] = await db.any(sql.type(walk.row)`
+      SELECT ${walk.columns}
+      FROM events ${cursor}
+      ORDER BY tenant_id, stream_id, stream_version
+      LIMIT ${walk.batch}`);
+    for (const row of rows) {
+      if (currentKey && (currentKey.tenantId !== row.tenant_id || currentKey.streamId !== row.stream_id)) {
+        await visit(currentKey.tenantId, currentKey.streamId, current);
+        current = [];
+      }
+      currentKey = { tenantId: row.tenant_id, streamId: row.stream_id };
+      current.push(walk.toEvent(row));
+    }
+    const last: Row | undefined = rows[rows.length - 1];
+    if (!last) break;
+    after = last;
+  }
+  if (currentKey) await visit(currentKey.tenantId, currentKey.streamId, current);
+}
+
+/** Every stream with its whole recorded events (hashes, ids, metadata): what verification needs. */
 export async function forEachStream(
   db: CommonQueryMethods,
   visit: (tenantId: string, streamId: string, events: readonly RecordedEvent[]) => Promise<void>,
 ): Promise<void> {
-  let after: { tenantId: string; streamId: string; version: number } | null = null;
-  let current: RecordedEvent[] = [];
-  for (;;) {
-    const cursor: ReturnType<typeof sql.fragment> = after
-      ? sql.fragment`WHERE (tenant_id, stream_id, stream_version) > (${after.tenantId}, ${after.streamId}, ${after.version})`
-      : sql.fragment``;
-    const rows: readonly z.infer<typeof recordedEventRow>[] = await db.any(sql.type(recordedEventRow)`
-      SELECT ${recordedEventColumns}
-      FROM events ${cursor}
-      ORDER BY tenant_id, stream_id, stream_version
-      LIMIT ${BATCH}`);
-    for (const row of rows) {
-      const event = toRecordedEvent(row);
-      const head = current[0];
-      if (head && (head.tenantId !== event.tenantId || head.streamId !== event.streamId)) {
-        await visit(head.tenantId, head.streamId, current);
-        current = [];
-      }
-      current.push(event);
-    }
-    const last: z.infer<typeof recordedEventRow> | undefined = rows[rows.length - 1];
-    if (!last) break;
-    after = { tenantId: last.tenant_id, streamId: last.stream_id, version: last.stream_version };
-  }
-  const head = current[0];
-  if (head) await visit(head.tenantId, head.streamId, current);
+  await walkStreams(db, { columns: recordedEventColumns, row: recordedEventRow, toEvent: toRecordedEvent, batch: 5_000 }, visit);
 }
