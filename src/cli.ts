@@ -1,4 +1,4 @@
-import { loadConfig } from './config/config.js';
+import { type AppConfig, loadConfig } from './config/config.js';
 import { ConfigError } from './config/errors.js';
 import { migrate } from './db/migrate.js';
 import { openDatabase } from './db/openDatabase.js';
@@ -12,7 +12,7 @@ const USAGE = `usage: ledger <command>
                          signed checkpoints (against FILE, an auditor's copy of the public key, or the configured key)
   checkpoint             record a signed, hash-chained checkpoint of every stream's head (the server also takes one hourly)
   checkpoint --public-key   print the public key that verifies checkpoints (SPKI PEM), for auditors to keep
-  replay <streamId> --tenant T   print each event of a stream and the state after it
+  replay <streamId> [--tenant T]   print each event of a stream and the state after it
   rebuild-projections    rebuild every read model from the event log
   reconcile [--older-than SECONDS]   ask the providers about payments still open after SECONDS (default 600)
   dev-token --tenant T [--groups admin,staff] [--sub S] [--email E] [--ttl SECONDS]`;
@@ -43,8 +43,8 @@ async function serve(): Promise<void> {
   process.on('SIGTERM', () => shutdown('SIGTERM'));
 }
 
-async function withDatabase<T>(work: (url: string) => Promise<T>): Promise<T> {
-  const config = await loadConfig();
+/** Opens the configured database (joining or starting the embedded one), migrated, for one command. */
+async function withDatabase<T>(config: AppConfig, work: (url: string) => Promise<T>): Promise<T> {
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   try {
     await migrate(database.url);
@@ -72,8 +72,7 @@ async function main(argv: string[]): Promise<number> {
       const config = await loadConfig();
       const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
       try {
-        const result = await migrate(database.url);
-        console.log(JSON.stringify(result));
+        console.log(JSON.stringify(await migrate(database.url)));
       } finally {
         await database.close();
       }
@@ -87,32 +86,34 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'checkpoint': {
       const { checkpointSignerFromConfig } = await import('./audit/checkpointSignerFromConfig.js');
-      const signer = await checkpointSignerFromConfig(await loadConfig());
+      const config = await loadConfig();
+      const signer = await checkpointSignerFromConfig(config);
       if (args.includes('--public-key')) {
         process.stdout.write(signer.publicKeyPem);
         return 0;
       }
       const { runCheckpointCommand } = await import('./audit/checkpointsCommand.js');
-      return withDatabase((url) => runCheckpointCommand(url, signer));
+      return withDatabase(config, (url) => runCheckpointCommand(url, signer));
     }
     case 'reconcile': {
       const config = await loadConfig();
       const olderThanSeconds = reconcileAge(args);
       const { runReconcileCommand } = await import('./payments/reconcileCommand.js');
-      return withDatabase(async (url) => {
+      return withDatabase(config, async (url) => {
         console.log(JSON.stringify(await runReconcileCommand(url, config, olderThanSeconds, log)));
         return 0;
       });
     }
     case 'verify': {
       const { runVerifyCommand, trustedCheckpointKeyFor } = await import('./audit/auditCommands.js');
-      const trustedKey = await trustedCheckpointKeyFor(args, await loadConfig());
-      return withDatabase((url) => runVerifyCommand(url, trustedKey));
+      const config = await loadConfig();
+      const trustedKey = await trustedCheckpointKeyFor(args, config);
+      return withDatabase(config, (url) => runVerifyCommand(url, trustedKey));
     }
     case 'replay':
     case 'rebuild-projections': {
       const { runAuditCommand } = await import('./audit/auditCommands.js');
-      return withDatabase((url) => runAuditCommand(command, args, url));
+      return withDatabase(await loadConfig(), (url) => runAuditCommand(command, args, url));
     }
     default:
       console.error(USAGE);

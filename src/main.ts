@@ -16,6 +16,7 @@ import { checkpointSignerFromConfig } from './audit/checkpointSignerFromConfig.j
 import { verifyingKeyOf } from './audit/checkpointSigning.js';
 import { startCheckpointJob } from './audit/checkpointsJob.js';
 import { startConsumers } from './consumers/startConsumers.js';
+import { startPeriodic } from './jobs/periodic.js';
 import { auditAndReportsPlugins } from './http/routes/auditAndReportsPlugins.js';
 import { createPaymentsModule } from './payments/module.js';
 
@@ -70,26 +71,12 @@ export async function startLedger(config: AppConfig, log: Logger): Promise<Runni
       ...(payments.serverDeps.afterCancel ? { afterCancel: payments.serverDeps.afterCancel } : {}),
     });
     stopSteps.push(() => server.close());
-    const sweeper = setInterval(() => {
-      expireDueHolds(app).catch((error: unknown) => log.error('hold expiry sweep failed', error));
-    }, SWEEP_INTERVAL_MS);
-    sweeper.unref();
-    stopSteps.push(async () => clearInterval(sweeper));
-    // One run at a time per job: a slow provider must not pile up overlapping runs.
+    // One run at a time per job: a slow sweep or provider must not pile up overlapping runs.
     const periodic = (name: string, intervalMs: number, run: () => Promise<unknown>) => {
-      let running = false;
-      const timer = setInterval(() => {
-        if (running) return;
-        running = true;
-        run()
-          .catch((error: unknown) => log.error(`${name} failed`, error))
-          .finally(() => {
-            running = false;
-          });
-      }, intervalMs);
-      timer.unref();
-      stopSteps.push(async () => clearInterval(timer));
+      const job = startPeriodic(intervalMs, run, (error) => log.error(`${name} failed`, error));
+      stopSteps.push(() => job.stop());
     };
+    periodic('hold expiry sweep', SWEEP_INTERVAL_MS, () => expireDueHolds(app));
     periodic('payment reconciliation', RECONCILE_INTERVAL_MS, () => payments.reconcile({ olderThanSeconds: RECONCILE_AFTER_SECONDS }));
     periodic('refund dispatch', REFUND_DISPATCH_INTERVAL_MS, () => payments.refunds.dispatchDue());
     stopSteps.push(() => payments.refunds.idle());

@@ -1,4 +1,5 @@
 import type { DatabasePool } from 'slonik';
+import { type PeriodicJob, startPeriodic } from '../jobs/periodic.js';
 import { createCheckpoint, type LedgerCheckpoint } from './checkpointsCreate.js';
 import type { CheckpointSigner } from './checkpointSigning.js';
 
@@ -18,19 +19,10 @@ export function startCheckpointJob(
     readonly onCreated?: (checkpoint: LedgerCheckpoint) => void;
     readonly onError: (error: unknown) => void;
   },
-): { stop(): Promise<void> } {
-  let inFlight: Promise<void> = Promise.resolve();
-  const timer = setInterval(() => {
-    inFlight = createCheckpoint(pool, options.signer, options.clock).then(
-      (checkpoint) => options.onCreated?.(checkpoint),
-      (error: unknown) => options.onError(error),
-    );
-  }, options.intervalMs ?? CHECKPOINT_INTERVAL_MS);
-  timer.unref();
-  return {
-    async stop() {
-      clearInterval(timer);
-      await inFlight;
-    },
-  };
+): PeriodicJob {
+  return startPeriodic(
+    options.intervalMs ?? CHECKPOINT_INTERVAL_MS,
+    async () => options.onCreated?.(await createCheckpoint(pool, options.signer, options.clock)),
+    options.onError,
+  );
 }

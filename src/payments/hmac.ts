@@ -1,5 +1,8 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
+/** A webhook signature check's answer; a refusal says why (logged, never sent back). */
+export type SignatureCheck = { readonly ok: true } | { readonly ok: false; readonly reason: string };
+
 export function hmacSha256Hex(secret: string, message: string): string {
   return createHmac('sha256', secret).update(message, 'utf8').digest('hex');
 }

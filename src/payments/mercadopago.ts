@@ -2,18 +2,18 @@ import { MercadoPagoConfig, Payment, PaymentRefund, Preference } from 'mercadopa
 import { AppConfig } from 'mercadopago/dist/utils/config/index.js';
 import type { Money } from '../domain/money.js';
 import type { PaymentSignal } from '../domain/payment.js';
-import { hmacSha256Hex, parseSignatureHeader, sameDigest, SIGNATURE_TOLERANCE_SECONDS } from './hmac.js';
+import { hmacSha256Hex, parseSignatureHeader, sameDigest, type SignatureCheck, SIGNATURE_TOLERANCE_SECONDS } from './hmac.js';
 import {
+  callProvider,
   type CreatedPayment,
   type CreatePaymentRequest,
+  ledgerMetadataOf,
   type PaymentLookup,
   type PaymentProvider,
-  ProviderCallError,
   type ProviderEvent,
   ProviderPayloadError,
   type RefundRequest,
 } from './provider.js';
-import type { SignatureCheck } from './stripe.js';
 
 export type MercadoPagoSettings = { readonly accessToken: string; readonly apiBase?: string };
 
@@ -156,13 +156,7 @@ export function createMercadoPagoProvider(settings: MercadoPagoSettings): Paymen
       accessToken: settings.accessToken,
       options: { timeout: 15_000, maxRetries: 2, initialDelay: 200, ...(idempotencyKey ? { idempotencyKey } : {}) },
     });
-  const call = async <T>(operation: string, work: () => Promise<T>): Promise<T> => {
-    try {
-      return await work();
-    } catch (error) {
-      throw new ProviderCallError('mercadopago', operation, { cause: error });
-    }
-  };
+  const call = <T>(operation: string, work: () => Promise<T>) => callProvider('mercadopago', operation, work);
   const fetchPayment = async (id: string) => {
     const payment = await call('payment.get', () => new Payment(client()).get({ id }));
     return normalizeMercadoPagoPayment(payment);
@@ -171,7 +165,7 @@ export function createMercadoPagoProvider(settings: MercadoPagoSettings): Paymen
     account: 'mercadopago',
     fetchPayment,
     async createPayment(request: CreatePaymentRequest): Promise<CreatedPayment> {
-      const metadata = { payment_id: request.paymentId, reservation_id: request.reservationId, tenant_id: request.tenantId };
+      const metadata = ledgerMetadataOf(request);
       const amount = minorToMajor(request.amount);
       if (request.method === 'pix') {
         const payment = await call('payment.create', () =>

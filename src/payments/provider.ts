@@ -90,6 +90,20 @@ export class ProviderCallError extends Error {
   }
 }
 
+/** Runs one provider API call, turning any failure into a ProviderCallError that names it. */
+export async function callProvider<T>(account: ProviderAccount, operation: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    throw new ProviderCallError(account, operation, { cause: error });
+  }
+}
+
+/** Our ids as every provider keeps them beside its payment (metadata), so its events lead back to ours. */
+export function ledgerMetadataOf(request: CreatePaymentRequest) {
+  return { payment_id: request.paymentId, reservation_id: request.reservationId, tenant_id: request.tenantId };
+}
+
 /** A provider answered with something we cannot read as its documented shape. */
 export class ProviderPayloadError extends Error {
   override readonly name = 'ProviderPayloadError';

@@ -1,13 +1,14 @@
 import { createHmac } from 'node:crypto';
 import Stripe from 'stripe';
 import type { Money } from '../domain/money.js';
-import { parseSignatureHeader, sameDigest, SIGNATURE_TOLERANCE_SECONDS } from './hmac.js';
+import { parseSignatureHeader, sameDigest, type SignatureCheck, SIGNATURE_TOLERANCE_SECONDS } from './hmac.js';
 import {
+  callProvider,
   type CreatedPayment,
   type CreatePaymentRequest,
+  ledgerMetadataOf,
   type PaymentLookup,
   type PaymentProvider,
-  ProviderCallError,
   type ProviderEvent,
   ProviderPayloadError,
   type RefundRequest,
@@ -15,7 +16,6 @@ import {
 
 export type StripeSettings = { readonly secretKey: string; readonly apiBase?: string };
 
-export type SignatureCheck = { readonly ok: true } | { readonly ok: false; readonly reason: string };
 
 /** The digest over the exact bytes received: re-serialising the JSON would change them. */
 export function stripeDigest(secret: string, t: number, rawBody: Buffer): string {
@@ -185,13 +185,7 @@ export function createStripeProvider(settings: StripeSettings): PaymentProvider 
         }
       : {}),
   });
-  const call = async <T>(operation: string, work: () => Promise<T>): Promise<T> => {
-    try {
-      return await work();
-    } catch (error) {
-      throw new ProviderCallError('stripe', operation, { cause: error });
-    }
-  };
+  const call = <T>(operation: string, work: () => Promise<T>) => callProvider('stripe', operation, work);
   return {
     account: 'stripe',
     async createPayment(request: CreatePaymentRequest): Promise<CreatedPayment> {
@@ -202,7 +196,7 @@ export function createStripeProvider(settings: StripeSettings): PaymentProvider 
             currency: request.amount.currency.toLowerCase(),
             description: request.description,
             receipt_email: request.payerEmail,
-            metadata: { payment_id: request.paymentId, reservation_id: request.reservationId, tenant_id: request.tenantId },
+            metadata: ledgerMetadataOf(request),
           },
           { idempotencyKey: request.idempotencyKey },
         ),

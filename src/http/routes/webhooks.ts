@@ -3,7 +3,8 @@ import type { AppDeps } from '../../app/context.js';
 import { applyProviderEvent } from '../../app/payments/applyProviderEvent.js';
 import { verifyMercadoPagoSignature } from '../../payments/mercadopago.js';
 import { ProviderCallError, type ProviderEvent, ProviderPayloadError } from '../../payments/provider.js';
-import { normalizeStripeEvent, type SignatureCheck, verifyStripeSignature } from '../../payments/stripe.js';
+import type { SignatureCheck } from '../../payments/hmac.js';
+import { normalizeStripeEvent, verifyStripeSignature } from '../../payments/stripe.js';
 import { problem, sendProblem } from '../problem.js';
 
 export type WebhookSettings = {
