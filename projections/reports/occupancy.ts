@@ -2,21 +2,13 @@ import type { CommonQueryMethods } from 'slonik';
 import { z } from 'zod';
 import { sql } from '../../src/db/sql.js';
 import type { RecordedEvent } from '../../src/ledger/recordedEvent.js';
+import { seatMovePerSeat, type SlotEvent } from '../../src/domain/slot.js';
 import { ReportProjectionError } from './errors.js';
 
 export const SLOT_STREAM_PREFIX = 'slot-';
 
 const slotDetails = z.object({ activityId: z.string(), startsAt: z.string(), capacity: z.number().int() });
 const seatMove = z.object({ seats: z.number().int() });
-
-/** How each seat event moves (held, sold), exactly as `evolveSlot` does. */
-const seatDeltas: Readonly<Record<string, { held: number; sold: number }>> = {
-  SeatsHeld: { held: 1, sold: 0 },
-  HeldSeatsReleased: { held: -1, sold: 0 },
-  HeldSeatsSold: { held: -1, sold: 1 },
-  SeatsSoldDirectly: { held: 0, sold: 1 },
-  SoldSeatsReleased: { held: 0, sold: -1 },
-};
 
 function parse<S extends z.ZodType>(schema: S, event: RecordedEvent): z.infer<S> {
   const result = schema.safeParse(event.data);
@@ -47,7 +39,8 @@ export async function foldOccupancy(tx: CommonQueryMethods, event: RecordedEvent
       WHERE tenant_id = ${event.tenantId} AND slot_id = ${slotId}`);
     return;
   }
-  const delta = seatDeltas[event.type];
+  // Slot streams hold slot events only (written by the slot decider); seats move as evolveSlot moves them.
+  const delta = seatMovePerSeat(event.type as SlotEvent['type']);
   if (!delta) return;
   const { seats } = parse(seatMove, event);
   await tx.query(sql.typeAlias('void')`

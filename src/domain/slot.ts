@@ -203,6 +203,27 @@ export function decideSlot(command: SlotCommand, state: SlotState): SlotEvent[] 
   }
 }
 
+/** How one seat of a seat event moves (held, sold); null for events that move no seat. */
+export function seatMovePerSeat(type: SlotEvent['type']): { readonly held: number; readonly sold: number } | null {
+  switch (type) {
+    case 'SeatsHeld':
+      return { held: 1, sold: 0 };
+    case 'HeldSeatsReleased':
+      return { held: -1, sold: 0 };
+    case 'HeldSeatsSold':
+      return { held: -1, sold: 1 };
+    case 'SeatsSoldDirectly':
+      return { held: 0, sold: 1 };
+    case 'SoldSeatsReleased':
+      return { held: 0, sold: -1 };
+    case 'SlotDefined':
+    case 'SlotDetailsChanged':
+      return null;
+    default:
+      return assertNever(type);
+  }
+}
+
 // Events only come from `decide`, so one that does not fit the state (a seat move on an undefined
 // slot) cannot be in the log; evolve stays total and leaves the state as it is.
 export function evolveSlot(state: SlotState, event: SlotEvent): SlotState {
@@ -215,15 +236,13 @@ export function evolveSlot(state: SlotState, event: SlotEvent): SlotState {
     case 'SlotDetailsChanged':
       return { ...state, ...pickDetails(event.data) };
     case 'SeatsHeld':
-      return { ...state, held: state.held + event.data.seats };
     case 'HeldSeatsReleased':
-      return { ...state, held: state.held - event.data.seats };
     case 'HeldSeatsSold':
-      return { ...state, held: state.held - event.data.seats, sold: state.sold + event.data.seats };
     case 'SeatsSoldDirectly':
-      return { ...state, sold: state.sold + event.data.seats };
-    case 'SoldSeatsReleased':
-      return { ...state, sold: state.sold - event.data.seats };
+    case 'SoldSeatsReleased': {
+      const move = seatMovePerSeat(event.type) ?? { held: 0, sold: 0 };
+      return { ...state, held: state.held + move.held * event.data.seats, sold: state.sold + move.sold * event.data.seats };
+    }
     default:
       return assertNever(event);
   }
