@@ -1,7 +1,8 @@
-import { randomUUID } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyLedger } from '../../src/audit/verifyLedger.js';
 import { paymentIdentity } from '../../src/app/payments/startPayment.js';
+import { MP_TEST_WEBHOOK_SECRET } from '../support/providers/fakeMercadoPago.js';
 import { eventually, type PaymentsHarness, startPaymentsHarness } from './harness.js';
 
 let h: PaymentsHarness;
@@ -74,6 +75,21 @@ describe('Pix', () => {
     const res = await h.ledger.call('POST', order.path.replace('type=payment', 'type=merchant_order'), { body: order.body, headers: order.headers });
     expect(res.status).toBe(200);
     expect(res.body.outcome).toBe('ignored');
+  });
+
+  it('reads only the signed data.id: a notification whose id is only in the (unsigned) body is refused and reads nothing', async () => {
+    const requestId = randomUUID();
+    const ts = Math.floor(h.ledger.clock.now().getTime() / 1000);
+    // A manifest without its id part is valid ("a missing part is left out"), but then it binds no payment.
+    const v1 = createHmac('sha256', MP_TEST_WEBHOOK_SECRET).update(`request-id:${requestId};ts:${ts};`).digest('hex');
+    const before = h.mp.requests.length;
+    const res = await h.ledger.call('POST', '/webhooks/mercadopago?type=payment', {
+      body: JSON.stringify({ action: 'payment.updated', data: { id: '123' }, type: 'payment' }),
+      headers: { 'x-signature': `ts=${ts},v1=${v1}`, 'x-request-id': requestId, 'content-type': 'application/json' },
+    });
+    expect(res.status).toBe(400);
+    expect(res.body.code).toBe('invalid_request');
+    expect(h.mp.requests.length).toBe(before);
   });
 });
 

@@ -80,17 +80,16 @@ export function webhookRoutes(deps: AppDeps, settings: WebhookSettings) {
       if (!check.ok) return refuseSignature(request, reply, check);
       const body = parseJson(rawBodyOf(request));
       const fields = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};
-      const data = typeof fields['data'] === 'object' && fields['data'] !== null ? (fields['data'] as Record<string, unknown>) : {};
       const type = query['type'] ?? query['topic'] ?? fields['type'];
       // Only payment notifications move money; merchant orders and the like are acknowledged and left alone.
       if (type !== 'payment') return reply.code(200).send({ received: true, outcome: 'ignored' });
-      const id = dataId ?? (typeof data['id'] === 'string' || typeof data['id'] === 'number' ? String(data['id']) : undefined);
-      if (!id) return sendProblem(reply, problem(400, 'invalid_request', 'the notification names no payment (data.id)'));
+      // Only the signed id counts: the manifest covers the query's data.id, never the body's.
+      if (!dataId) return sendProblem(reply, problem(400, 'invalid_request', 'the notification names no payment (query data.id)'));
       const fetchPayment = settings.mercadopago?.fetchPayment;
       if (!fetchPayment) return sendProblem(reply, problem(503, 'unavailable', 'Mercado Pago is not configured on this server'));
       let event: ProviderEvent;
       try {
-        event = await fetchPayment(id);
+        event = await fetchPayment(dataId);
       } catch (error) {
         if (error instanceof ProviderCallError || error instanceof ProviderPayloadError) {
           request.log.warn({ err: error }, 'could not read the notified Mercado Pago payment');
