@@ -7,6 +7,7 @@ import { redactConfig } from './config/redact.js';
 import { migrate } from './db/migrate.js';
 import { openDatabase } from './db/openDatabase.js';
 import { assertApplicationRole } from './db/assertApplicationRole.js';
+import { createCommandPool } from './db/commandPool.js';
 import { createDatabasePool } from './db/pool.js';
 import { ledgerLoggerOptions } from './http/hardening/logOptions.js';
 import { buildServer } from './http/server.js';
@@ -52,7 +53,9 @@ export async function startLedger(config: AppConfig, log: Logger): Promise<Runni
     const { role } = await assertApplicationRole(pool);
     log.info(`database role: ${role} (row-level security on every tenant table)`);
     const clock = () => new Date();
-    const app: AppDeps = { pool, clock, holdTtlSeconds: config.holdTtlSeconds };
+    const commands = createCommandPool(database.url);
+    stopSteps.push(() => commands.end());
+    const app: AppDeps = { pool, commands, clock, holdTtlSeconds: config.holdTtlSeconds };
     const identity = await createIdentityFromConfig(config);
     if (identity.mode === 'dev') log.warn(identity.description);
     else log.info(identity.description);

@@ -1,4 +1,4 @@
-import type { CommonQueryMethods } from 'slonik';
+import type { Queries } from '../db/commandPool.js';
 import { z } from 'zod';
 import { sql } from '../db/sql.js';
 import { lockedSlotQuery, type SlotSnapshot, slotAvailabilityRow, toSnapshot } from '../../projections/slotAvailability.js';
@@ -22,7 +22,7 @@ const claimRow = z.looseObject({ claimed: z.boolean(), locked: z.boolean() });
  * fresh snapshot sees what the concurrent holder committed.
  */
 export async function claimKeyAndLockSlot(
-  tx: CommonQueryMethods,
+  tx: Queries,
   request: IdempotentRequest,
   slotId: string,
   now: string,

@@ -1,9 +1,12 @@
 import type { DatabasePool } from 'slonik';
+import type { CommandPool } from '../db/commandPool.js';
 import type { Principal } from '../identity/principal.js';
 
 /** What every use case is wired with by the composition root. */
 export type AppDeps = {
   readonly pool: DatabasePool;
+  /** The pipelined pool the hot write paths (holds, webhooks) run their transactions on (ADR 0018). */
+  readonly commands: CommandPool;
   readonly clock: () => Date;
   readonly holdTtlSeconds: number;
 };

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { isDomainError } from '../domain/errors.js';
 import { decideReservation, evolveReservation, initialReservationState, type Customer } from '../domain/reservation.js';
 import { decideSlot, evolveSlot } from '../domain/slot.js';
-import { withTransaction } from '../db/transaction.js';
+import { noticeLogCommitted } from '../ledger/commitNotice.js';
 import { EMPTY_STREAM_HEAD } from '../ledger/streamHead.js';
 import { reservationRowKey, reservationViewUpsert } from '../../projections/reservationView.js';
 import { slotAvailabilityUpsert, slotRowKey } from '../../projections/slotAvailability.js';
@@ -22,11 +22,12 @@ export type HoldSeatsInput = {
 export type IdempotentResult = { readonly response: StoredResponse; readonly replayed: boolean };
 
 /**
- * Places a hold in four round trips: BEGIN; one statement that sets the tenant, claims the
- * idempotency key and locks the slot's availability row; the deciders (slot and new reservation)
- * in TypeScript; one statement that writes everything the hold produces — both streams' events,
- * both read models and the stored response (the write set); COMMIT. Holds on one slot queue on its
- * lock, which is held for the write statement and the COMMIT only; other slots are untouched.
+ * Places a hold in two round trips of the command pool: BEGIN with one statement that sets the
+ * tenant, claims the idempotency key and locks the slot's availability row; the deciders (slot and
+ * new reservation) in TypeScript; then one statement that writes everything the hold produces —
+ * both streams' events, both read models and the stored response (the write set) — with the
+ * COMMIT. Holds on one slot queue on its lock, which is held for that last round trip only; other
+ * slots are untouched.
  */
 export async function holdSeats(
   deps: AppDeps,
@@ -35,9 +36,9 @@ export async function holdSeats(
   input: HoldSeatsInput,
 ): Promise<Outcome<IdempotentResult>> {
   const tenantId = caller.principal.tenantId;
-  return runRefusable(() =>
-    // No `tenantId` here: the first statement (claimKeyAndLockSlot) sets the tenant itself.
-    withTransaction(deps.pool, async (tx) => {
+  return runRefusable(async () => {
+    // The first statement (claimKeyAndLockSlot) sets the tenant itself.
+    const held = await deps.commands.transaction(async (tx) => {
       const now = deps.clock().toISOString();
       const claimed = await claimKeyAndLockSlot(tx, request, input.slotId, now);
       if (claimed.kind === 'replay') return { response: claimed.response, replayed: true };
@@ -92,8 +93,10 @@ export async function holdSeats(
         reservationViewUpsert(tenantId, reservation, reservationHead.version, now),
       );
       writes.save(idempotencyRowKey(request), storeResponseStatement(request, response, now));
-      await writes.flush(tx);
-      return { response, replayed: false };
-    }),
-  );
+      const { appended } = await writes.commit(tx);
+      return { response, replayed: false, appended };
+    });
+    if ('appended' in held && held.appended) noticeLogCommitted(deps.pool);
+    return { response: held.response, replayed: held.replayed };
+  });
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { CommonQueryMethods } from 'slonik';
+import type { Queries } from '../db/commandPool.js';
 import { z } from 'zod';
 import { canonicalJson } from '../ledger/canonicalJson.js';
 import { sql } from '../db/sql.js';
@@ -64,7 +64,7 @@ export function claimStatement(request: IdempotentRequest, now: string, fingerpr
  * Returns the stored response to replay, or null when this request owns the key.
  */
 export async function claimIdempotencyKey(
-  tx: CommonQueryMethods,
+  tx: Queries,
   request: IdempotentRequest,
   now: string,
   options: ClaimOptions = {},
@@ -81,7 +81,7 @@ export async function claimIdempotencyKey(
  * or takes over a stale in-flight claim. Returns null only for a takeover.
  */
 export async function replayOrTakeOver(
-  tx: CommonQueryMethods,
+  tx: Queries,
   request: IdempotentRequest,
   now: string,
   fingerprint: string = requestFingerprint(request),
@@ -113,7 +113,7 @@ export async function replayOrTakeOver(
 }
 
 /** Gives a key back after the work it claimed failed before anything was recorded, so a retry can run. */
-export async function releaseIdempotencyKey(db: CommonQueryMethods, request: IdempotentRequest): Promise<void> {
+export async function releaseIdempotencyKey(db: Queries, request: IdempotentRequest): Promise<void> {
   await db.query(sql.typeAlias('void')`
     DELETE FROM idempotency_keys
     WHERE tenant_id = ${request.tenantId} AND subject = ${request.subject} AND idempotency_key = ${request.key}
@@ -134,7 +134,7 @@ export const idempotencyRowKey = (request: IdempotentRequest) =>
   `idempotency_keys:${request.tenantId}\u0000${request.subject}\u0000${request.key}`;
 
 export async function storeIdempotentResponse(
-  tx: CommonQueryMethods,
+  tx: Queries,
   request: IdempotentRequest,
   response: StoredResponse,
   now: string,

@@ -1,4 +1,5 @@
-import type { CommonQueryMethods, FragmentSqlToken } from 'slonik';
+import type { FragmentSqlToken, QuerySqlToken } from 'slonik';
+import type { CommandTransaction, Queries } from '../db/commandPool.js';
 import { sql } from '../db/sql.js';
 import { type ChainedEvent, chainEvents } from '../ledger/chainEvents.js';
 import { markAppended } from '../ledger/commitNotice.js';
@@ -23,7 +24,9 @@ export type WriteSet = {
   append(input: AppendToSet): StreamHead;
   /** One INSERT/UPDATE without RETURNING, written with the set; `rowKey` names the row it writes. */
   save(rowKey: string, statement: FragmentSqlToken): void;
-  flush(tx: CommonQueryMethods): Promise<void>;
+  flush(tx: Queries): Promise<void>;
+  /** `flush` as the transaction's last statement, sent together with its COMMIT (the command pool's transactions). */
+  commit(tx: CommandTransaction): Promise<{ readonly appended: boolean }>;
 };
 
 export type AppendToSet = {
@@ -43,6 +46,18 @@ export function createWriteSet(): WriteSet {
 
   const open = () => {
     if (flushed) throw new Error('this write set was already flushed');
+  };
+
+  /** Every write of the set as one statement: the last one, with the others as data-modifying CTEs ahead of it. */
+  const writeStatement = (): QuerySqlToken | null => {
+    open();
+    flushed = true;
+    const statements = [...(rows.length > 0 ? [insertEventsStatement(rows)] : []), ...saves.values()];
+    const last = statements.pop();
+    if (last === undefined) return null;
+    const parts = statements.map((statement, index) => sql.fragment`${sql.identifier([`write_${index}`])} AS (${statement})`);
+    const withParts = parts.length > 0 ? sql.fragment`WITH ${sql.join(parts, sql.fragment`, `)} ` : sql.fragment``;
+    return sql.typeAlias('void')`${withParts}${last}`;
   };
 
   return {
@@ -68,19 +83,23 @@ export function createWriteSet(): WriteSet {
       saves.set(rowKey, statement);
     },
     async flush(tx) {
-      open();
-      flushed = true;
-      const statements = [...(rows.length > 0 ? [insertEventsStatement(rows)] : []), ...saves.values()];
-      const last = statements.pop();
-      if (last === undefined) return;
-      const parts = statements.map((statement, index) => sql.fragment`${sql.identifier([`write_${index}`])} AS (${statement})`);
-      const withParts = parts.length > 0 ? sql.fragment`WITH ${sql.join(parts, sql.fragment`, `)} ` : sql.fragment``;
+      const statement = writeStatement();
+      if (statement === null) return;
       try {
-        await tx.query(sql.typeAlias('void')`${withParts}${last}`);
+        await tx.query(statement);
       } catch (error) {
         throw asStreamVersionConflict(error, rows);
       }
       if (rows.length > 0) markAppended(tx);
+    },
+    async commit(tx) {
+      const statement = writeStatement() ?? sql.typeAlias('void')`SELECT`;
+      try {
+        await tx.commitWith(statement);
+      } catch (error) {
+        throw asStreamVersionConflict(error, rows);
+      }
+      return { appended: rows.length > 0 };
     },
   };
 }

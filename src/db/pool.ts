@@ -1,5 +1,6 @@
 import { createPool, type DatabasePool, type Interceptor, type QueryResultRow, SchemaValidationError } from 'slonik';
 import { APP_ROLE, connectionUrlAs, type DatabaseRole } from './roles.js';
+import { LEDGER_TYPE_PARSERS } from './typeParsers.js';
 
 export type { DatabasePool } from 'slonik';
 
@@ -34,14 +35,6 @@ export async function createDatabasePool(url: string, options: PoolOptions = {})
     // slonik's default reset runs DISCARD ALL on every release: a round trip per request and lost
     // plan caches. Nothing here sets session state — tenant settings are transaction-local — so skip it.
     resetConnection: async () => undefined,
-    // Timestamps stay ISO strings and bigint-ish counters stay exact; zod row schemas decide the final shape.
-    typeParsers: [
-      { name: 'int8', parse: (value) => Number.parseInt(value, 10) },
-      { name: 'numeric', parse: (value) => value },
-      { name: 'timestamptz', parse: (value) => new Date(value).toISOString() },
-      { name: 'timestamp', parse: (value) => value },
-      { name: 'json', parse: (value) => JSON.parse(value) as unknown },
-      { name: 'jsonb', parse: (value) => JSON.parse(value) as unknown },
-    ],
+    typeParsers: LEDGER_TYPE_PARSERS.map(({ name, parse }) => ({ name, parse })),
   });
 }

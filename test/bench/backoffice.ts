@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { AppDeps } from '../../src/app/context.js';
 import { createUserDirectory } from '../../src/app/userDirectory.js';
 import { type RebuildReport, rebuildProjections } from '../../src/audit/rebuildProjections.js';
+import { createCommandPool } from '../../src/db/commandPool.js';
 import { createDatabasePool, type DatabasePool } from '../../src/db/pool.js';
 import { withSystemTransaction } from '../../src/db/transaction.js';
 import { sql } from '../../src/db/sql.js';
@@ -94,6 +95,7 @@ export async function benchBackoffice(cluster: BenchCluster, identity: TestIdent
   const database = 'bench_backoffice';
   const url = await cluster.createMigratedDatabase(database);
   const pool = await createDatabasePool(url, { maximumPoolSize: 8 });
+  const commands = createCommandPool(url, { maximumPoolSize: 2 });
   let server: FastifyInstance | undefined;
   try {
     progress(`backoffice: generating ${target} events through the deciders`);
@@ -144,7 +146,7 @@ export async function benchBackoffice(cluster: BenchCluster, identity: TestIdent
     });
     await cluster.query(database, 'ANALYZE reservations_view; ANALYZE payments_view; ANALYZE slot_availability');
 
-    const deps: AppDeps = { pool, clock: () => new Date(), holdTtlSeconds: 900 };
+    const deps: AppDeps = { pool, commands, clock: () => new Date(), holdTtlSeconds: 900 };
     server = await buildServer({
       app: deps,
       verifier: createTestTokenVerifier(identity),
@@ -189,6 +191,7 @@ export async function benchBackoffice(cluster: BenchCluster, identity: TestIdent
     checks.push({ name: 'backoffice_export_check', ok: response.status === 200 && lines > 0, status: response.status, rows: lines });
   } finally {
     await server?.close();
+    await commands.end();
     await pool.end();
     await cluster.query('postgres', `DROP DATABASE IF EXISTS ${database} WITH (FORCE)`).catch(() => undefined);
   }

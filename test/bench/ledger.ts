@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { AppDeps } from '../../src/app/context.js';
 import { createUserDirectory } from '../../src/app/userDirectory.js';
+import { createCommandPool } from '../../src/db/commandPool.js';
 import { createDatabasePool, type DatabasePool } from '../../src/db/pool.js';
 import { buildServer } from '../../src/http/server.js';
 import { createTestIdentity, createTestTokenVerifier, mintToken, type TestIdentity } from '../../src/identity/testing/tokens.js';
@@ -33,7 +34,8 @@ export async function startBenchLedger(
   const dbUrl = await cluster.createMigratedDatabase(database);
   const pool = await createDatabasePool(dbUrl, { maximumPoolSize: options.poolSize });
   const clock = () => new Date();
-  const deps: AppDeps = { pool, clock, holdTtlSeconds: 900 };
+  const commands = createCommandPool(dbUrl, { maximumPoolSize: options.poolSize });
+  const deps: AppDeps = { pool, commands, clock, holdTtlSeconds: 900 };
   let server: FastifyInstance | undefined;
   try {
     server = await buildServer({
@@ -62,12 +64,14 @@ export async function startBenchLedger(
         try {
           await running.close();
         } finally {
+          await commands.end();
           await pool.end();
         }
       },
     };
   } catch (error) {
     await server?.close().catch(() => undefined);
+    await commands.end();
     await pool.end();
     throw error;
   }

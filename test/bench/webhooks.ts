@@ -8,6 +8,7 @@ import { holdSeats } from '../../src/app/holdSeats.js';
 import { defineSlot } from '../../src/app/defineSlot.js';
 import { startPayment } from '../../src/app/payments/startPayment.js';
 import { createUserDirectory } from '../../src/app/userDirectory.js';
+import { createCommandPool } from '../../src/db/commandPool.js';
 import { createDatabasePool } from '../../src/db/pool.js';
 import { withSystemTransaction } from '../../src/db/transaction.js';
 import { buildServer } from '../../src/http/server.js';
@@ -43,9 +44,11 @@ export async function benchWebhooks(context?: BenchContext): Promise<Line[]> {
   const phases: Phases = context?.phases ?? phasesFromEnv();
   const stripe = await startFakeStripe();
   const database = `bench_webhooks_${randomUUID().slice(0, 8)}`;
-  const pool = await createDatabasePool(await cluster.createMigratedDatabase(database), { maximumPoolSize: 20 });
+  const databaseUrl = await cluster.createMigratedDatabase(database);
+  const pool = await createDatabasePool(databaseUrl, { maximumPoolSize: 20 });
+  const commands = createCommandPool(databaseUrl, { maximumPoolSize: 20 });
   const clock = () => new Date();
-  const deps: AppDeps = { pool, clock, holdTtlSeconds: 3600 };
+  const deps: AppDeps = { pool, commands, clock, holdTtlSeconds: 3600 };
   const identity = context?.identity ?? createTestIdentity();
   const payments = createPaymentsModule(
     deps,
@@ -143,6 +146,7 @@ export async function benchWebhooks(context?: BenchContext): Promise<Line[]> {
   } finally {
     await server.close();
     await payments.refunds.idle();
+    await commands.end();
     await pool.end();
     await stripe.close();
     if (!context) await cluster.stop();

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { inject } from 'vitest';
+import { type CommandPool, createCommandPool } from '../../src/db/commandPool.js';
 import { createDatabasePool, type DatabasePool } from '../../src/db/pool.js';
 import { SYSTEM_ROLE } from '../../src/db/roles.js';
 
@@ -9,6 +10,8 @@ export type TestDatabase = {
   readonly url: string;
   /** The application's pool, exactly as the server gets it: role `ledger_app`, under row-level security. */
   readonly pool: DatabasePool;
+  /** The application's command pool (holds, webhooks), on the same role as `pool`. */
+  readonly commands: CommandPool;
   /**
    * A pool whose sessions are `ledger_system`, for tests of cross-tenant machinery (the log, consumers,
    * checkpoints) that read or set up data outside any one tenant's transaction.
@@ -40,9 +43,11 @@ export async function createTestDatabase(options: { maximumPoolSize?: number } =
   const url = withDatabase(adminUrl, name);
   const pool = await createDatabasePool(url, { maximumPoolSize: options.maximumPoolSize ?? 10 });
   const systemPool = await createDatabasePool(url, { maximumPoolSize: 4, role: SYSTEM_ROLE });
+  const commands = createCommandPool(url, { maximumPoolSize: options.maximumPoolSize ?? 10 });
   return {
     url,
     pool,
+    commands,
     systemPool,
     async asOwner(text, values) {
       const client = new pg.Client({ connectionString: url });
@@ -55,6 +60,7 @@ export async function createTestDatabase(options: { maximumPoolSize?: number } =
     },
     async drop() {
       await pool.end();
+      await commands.end();
       await systemPool.end();
       const client = new pg.Client({ connectionString: adminUrl });
       await client.connect();

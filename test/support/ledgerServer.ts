@@ -55,7 +55,7 @@ export async function startTestLedger(
   const db = await createTestDatabase({ maximumPoolSize: options.poolSize ?? 20 });
   const identity = createTestIdentity();
   const clock = createTestClock();
-  const deps: AppDeps = { pool: db.pool, clock: () => clock.now(), holdTtlSeconds: options.holdTtlSeconds ?? 900 };
+  const deps: AppDeps = { pool: db.pool, commands: db.commands, clock: () => clock.now(), holdTtlSeconds: options.holdTtlSeconds ?? 900 };
   const server = await buildServer({
     app: deps,
     verifier: createTestTokenVerifier(identity),

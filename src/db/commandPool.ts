@@ -1,0 +1,175 @@
+import { createHash } from 'node:crypto';
+import pg from 'pg';
+import { type CommonQueryMethods, type QueryResult, type QuerySqlToken, UniqueIntegrityConstraintViolationError } from 'slonik';
+import { APP_ROLE, connectionUrlAs } from './roles.js';
+import { LEDGER_TYPE_PARSERS } from './typeParsers.js';
+
+/** What the write paths ask of a transaction: the subset of slonik's query methods they use. */
+export type Queries = Pick<CommonQueryMethods, 'one' | 'maybeOne' | 'any' | 'query'>;
+
+/**
+ * A transaction of the command pool. Its first statement travels with BEGIN, and `commitWith`
+ * sends its last statement with COMMIT: a command that locks, decides and writes costs two round
+ * trips, and only one of them — the write and its commit — runs while the lock is held.
+ */
+export type CommandTransaction = Queries & {
+  /** Runs `statement` and commits in the same round trip; the transaction is over when it returns. */
+  commitWith(statement: QuerySqlToken): Promise<void>;
+};
+
+export type CommandPool = {
+  transaction<T>(work: (tx: CommandTransaction) => Promise<T>): Promise<T>;
+  end(): Promise<void>;
+};
+
+/** Named statements one connection keeps prepared at most; statements beyond it are parsed each time. */
+const PREPARED_PER_CONNECTION = 200;
+
+const parserByOid = new Map<number, (value: string) => unknown>(LEDGER_TYPE_PARSERS.map(({ oid, parse }) => [oid, parse]));
+
+/**
+ * The pool the booking and webhook commands run on (ADR 0018): plain `pg` clients in pipeline mode,
+ * so a statement can be sent right behind BEGIN, and a write right ahead of COMMIT, without waiting
+ * for the answer in between. Statements are still built with the `sql` tag and their rows checked by
+ * their zod schema, as on the slonik pool; the repeated ones are prepared once per connection, which
+ * spares PostgreSQL the parse and plan of the large write statement on every command. Sessions run
+ * as `ledger_app` from their start, like the slonik pool's.
+ */
+export function createCommandPool(url: string, options: { readonly maximumPoolSize?: number } = {}): CommandPool {
+  const pool = new pg.Pool({
+    connectionString: connectionUrlAs(url, APP_ROLE),
+    max: options.maximumPoolSize ?? 20,
+    pipeline: true,
+    types: { getTypeParser: ((oid: number, format?: string) => parserByOid.get(oid) ?? pg.types.getTypeParser(oid, format as 'text')) as never },
+  });
+  // An idle client that loses its connection is dropped by the pool; nothing waits on it to report to.
+  pool.on('error', () => undefined);
+  return {
+    transaction: (work) => runTransaction(pool, work),
+    end: () => pool.end(),
+  };
+}
+
+type Prepared = { readonly names: Set<string> };
+const preparedByClient = new WeakMap<pg.PoolClient, Prepared>();
+
+/** A stable name per statement text, while the connection has room for more prepared statements. */
+function statementName(client: pg.PoolClient, text: string): string | undefined {
+  const prepared = preparedByClient.get(client) ?? { names: new Set<string>() };
+  preparedByClient.set(client, prepared);
+  const name = `ledger_${createHash('sha1').update(text).digest('hex')}`;
+  if (prepared.names.has(name)) return name;
+  if (prepared.names.size >= PREPARED_PER_CONNECTION) return undefined;
+  prepared.names.add(name);
+  return name;
+}
+
+/** The statement as PostgreSQL reads it: the `sql` tag numbers its parameters `$slonik_N`, which slonik's own pool rewrites as `$N` too. */
+const placeholdersOf = (token: QuerySqlToken) => token.sql.replaceAll('$slonik_', '$');
+
+/** slonik's error for a unique violation, so callers handle both pools' errors alike. */
+function asLedgerError(error: unknown): unknown {
+  if (error instanceof pg.DatabaseError && error.code === '23505') return new UniqueIntegrityConstraintViolationError(error);
+  return error;
+}
+
+function parseRows(token: QuerySqlToken, rows: readonly unknown[]): unknown[] {
+  const parser = token.parser as { '~standard'?: { validate(row: unknown): unknown } } & { safeParse?: (row: unknown) => { success: boolean; data?: unknown; error?: unknown } };
+  return rows.map((row) => {
+    const parsed = parser.safeParse?.(row);
+    if (parsed === undefined) return row;
+    if (!parsed.success) throw new Error(`a row does not match its schema: ${String(parsed.error)}`);
+    return parsed.data;
+  });
+}
+
+async function runTransaction<T>(pool: pg.Pool, work: (tx: CommandTransaction) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  // Held in an object: the closures below change it, which narrowing on a local `let` would not see.
+  const phase: { now: 'not_begun' | 'open' | 'over' } = { now: 'not_begun' };
+  let broken: Error | undefined;
+
+  const send = (token: QuerySqlToken) => {
+    const text = placeholdersOf(token);
+    const name = statementName(client, text);
+    return client.query({ text, values: token.values as unknown[], ...(name === undefined ? {} : { name }) });
+  };
+  /** Messages sent together leave in one write to the socket (each query would otherwise be its own). */
+  const together = <R>(queue: () => R): R => {
+    const socket = client.connection.stream;
+    socket.cork();
+    try {
+      return queue();
+    } finally {
+      socket.uncork();
+    }
+  };
+  /** Sends BEGIN first when the transaction has not begun: both go out without waiting in between. */
+  const beginWith = async (token: QuerySqlToken) => {
+    if (phase.now === 'over') throw new Error('this transaction is over');
+    const [begin, statement] = together(() => [phase.now === 'not_begun' ? client.query('BEGIN') : undefined, send(token)] as const);
+    phase.now = 'open';
+    try {
+      const [, result] = await Promise.all([begin, statement]);
+      return result;
+    } catch (error) {
+      throw asLedgerError(error);
+    }
+  };
+  const rowsOf = async (token: QuerySqlToken) => parseRows(token, (await beginWith(token)).rows);
+
+  const query = async (token: QuerySqlToken) => {
+    const result = await beginWith(token);
+    const rows = parseRows(token, result.rows);
+    return { command: result.command, fields: [], notices: [], rowCount: result.rowCount ?? rows.length, rows, type: 'QueryResult' };
+  };
+  const tx: CommandTransaction = {
+    query: query as unknown as Queries['query'],
+    any: (async (token: QuerySqlToken) => rowsOf(token)) as unknown as Queries['any'],
+    maybeOne: (async (token: QuerySqlToken) => {
+      const rows = await rowsOf(token);
+      if (rows.length > 1) throw new Error('expected at most one row');
+      return rows[0] ?? null;
+    }) as unknown as Queries['maybeOne'],
+    one: (async (token: QuerySqlToken) => {
+      const rows = await rowsOf(token);
+      if (rows.length !== 1) throw new Error(`expected one row, got ${rows.length}`);
+      return rows[0];
+    }) as unknown as Queries['one'],
+    async commitWith(token) {
+      if (phase.now === 'over') throw new Error('this transaction is over');
+      const [begin, write, commit] = together(
+        () => [phase.now === 'not_begun' ? client.query('BEGIN') : undefined, send(token), client.query('COMMIT')] as const,
+      );
+      phase.now = 'over';
+      const [begun, written, committed] = await Promise.allSettled([begin, write, commit]);
+      // A failed statement leaves the transaction aborted, and the COMMIT behind it then rolls back.
+      if (begun.status === 'rejected') throw asLedgerError(begun.reason);
+      if (written.status === 'rejected') throw asLedgerError(written.reason);
+      if (committed.status === 'rejected') throw asLedgerError(committed.reason);
+      if (committed.value.command !== 'COMMIT') throw new Error(`the transaction did not commit (${committed.value.command})`);
+    },
+  };
+
+  try {
+    const result = await work(tx);
+    if (phase.now === 'open') {
+      phase.now = 'over';
+      await client.query('COMMIT');
+    }
+    return result;
+  } catch (error) {
+    if (phase.now === 'open') {
+      phase.now = 'over';
+      await client.query('ROLLBACK').catch((rollbackFailed: unknown) => {
+        // The connection is in doubt: the pool must not hand it out again.
+        broken = rollbackFailed instanceof Error ? rollbackFailed : new Error(String(rollbackFailed));
+      });
+    }
+    throw error;
+  } finally {
+    client.release(broken);
+  }
+}
+
+export type { QueryResult };

@@ -1,0 +1,143 @@
+import { UniqueIntegrityConstraintViolationError } from 'slonik';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { type CommandPool, createCommandPool } from '../../src/db/commandPool.js';
+import { sql } from '../../src/db/sql.js';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
+
+/**
+ * The command pool (ADR 0018) against real PostgreSQL: BEGIN travels with the first statement and
+ * COMMIT with the last, yet a transaction is still all or nothing, its row locks still serialize
+ * concurrent commands, and its sessions are the application role's, under row-level security.
+ */
+
+let db: TestDatabase;
+/** One connection: a transaction that left it in a bad state would break the next test. */
+let single: CommandPool;
+
+const counterRow = z.object({ id: z.number(), n: z.number() });
+const countRow = z.object({ count: z.number() });
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  single = createCommandPool(db.url, { maximumPoolSize: 1 });
+  await db.asOwner(`
+    CREATE TABLE counters (id integer PRIMARY KEY, n integer NOT NULL CHECK (n >= 0));
+    GRANT SELECT, INSERT, UPDATE ON counters TO ledger_app;
+    INSERT INTO counters (id, n) VALUES (1, 0), (2, 0)`);
+});
+
+afterAll(async () => {
+  await single.end();
+  await db.drop();
+});
+
+const valueOf = async (id: number) => Number((await db.asOwner<{ n: number }>('SELECT n FROM counters WHERE id = $1', [id])).rows[0]?.n);
+
+describe('command transactions', () => {
+  it('commits the first statement and the last together, and parses rows with their schema', async () => {
+    const before = await valueOf(1);
+    const locked = await single.transaction(async (tx) => {
+      const row = await tx.one(sql.type(counterRow)`SELECT id, n FROM counters WHERE id = 1 FOR UPDATE`);
+      await tx.commitWith(sql.typeAlias('void')`UPDATE counters SET n = ${row.n + 1} WHERE id = 1`);
+      return row;
+    });
+    expect(locked).toEqual({ id: 1, n: before });
+    expect(await valueOf(1)).toBe(before + 1);
+  });
+
+  it('rolls the whole transaction back when the statement sent with COMMIT fails', async () => {
+    const before = await valueOf(2);
+    await expect(
+      single.transaction(async (tx) => {
+        await tx.query(sql.typeAlias('void')`UPDATE counters SET n = n + 5 WHERE id = 2`);
+        await tx.commitWith(sql.typeAlias('void')`INSERT INTO counters (id, n) VALUES (1, 0)`);
+      }),
+    ).rejects.toBeInstanceOf(UniqueIntegrityConstraintViolationError);
+    expect(await valueOf(2)).toBe(before);
+    // The connection is clean again: the next transaction on it works.
+    await single.transaction((tx) => tx.commitWith(sql.typeAlias('void')`UPDATE counters SET n = n + 1 WHERE id = 2`));
+    expect(await valueOf(2)).toBe(before + 1);
+  });
+
+  it('rolls back when the work throws after its first statement', async () => {
+    const before = await valueOf(2);
+    await expect(
+      single.transaction(async (tx) => {
+        await tx.query(sql.typeAlias('void')`UPDATE counters SET n = n + 7 WHERE id = 2`);
+        throw new Error('refused');
+      }),
+    ).rejects.toThrow('refused');
+    expect(await valueOf(2)).toBe(before);
+  });
+
+  it('rolls back when the first statement fails, and reports it', async () => {
+    await expect(
+      single.transaction((tx) => tx.query(sql.typeAlias('void')`UPDATE counters SET n = -1 WHERE id = 2`)),
+    ).rejects.toThrow(/check constraint/);
+    expect(await valueOf(2)).toBeGreaterThanOrEqual(0);
+  });
+
+  it('commits work that never called commitWith, and refuses statements after the commit', async () => {
+    const before = await valueOf(1);
+    await single.transaction(async (tx) => {
+      await tx.query(sql.typeAlias('void')`UPDATE counters SET n = n + 1 WHERE id = 1`);
+    });
+    expect(await valueOf(1)).toBe(before + 1);
+    await expect(
+      single.transaction(async (tx) => {
+        await tx.commitWith(sql.typeAlias('void')`UPDATE counters SET n = n + 1 WHERE id = 1`);
+        await tx.query(sql.typeAlias('void')`UPDATE counters SET n = n + 100 WHERE id = 1`);
+      }),
+    ).rejects.toThrow('this transaction is over');
+    expect(await valueOf(1)).toBe(before + 2);
+  });
+
+  it('fails a row that does not match its schema', async () => {
+    await expect(single.transaction((tx) => tx.one(sql.type(counterRow)`SELECT 'x' AS id, 1 AS n`))).rejects.toThrow(/schema/);
+  });
+
+  it('holds a row lock from the first statement to the commit: concurrent read-modify-writes serialize', async () => {
+    const pool = createCommandPool(db.url, { maximumPoolSize: 20 });
+    try {
+      const before = await valueOf(1);
+      // Each reads the value under the lock, then writes value + 1: any race would lose increments.
+      await Promise.all(
+        Array.from({ length: 40 }, () =>
+          pool.transaction(async (tx) => {
+            const row = await tx.one(sql.type(counterRow)`SELECT id, n FROM counters WHERE id = 1 FOR UPDATE`);
+            await new Promise((resolve) => setTimeout(resolve, 1));
+            await tx.commitWith(sql.typeAlias('void')`UPDATE counters SET n = ${row.n + 1} WHERE id = 1`);
+          }),
+        ),
+      );
+      expect(await valueOf(1)).toBe(before + 40);
+    } finally {
+      await pool.end();
+    }
+  });
+
+  it('runs as the application role, which sees no tenant row until the transaction names a tenant', async () => {
+    await db.asOwner(`
+      INSERT INTO users (tenant_id, sub, first_seen, last_seen) VALUES ('cmd-tenant', 'cmd-user', now(), now())
+      ON CONFLICT DO NOTHING`);
+    const seen = await single.transaction(async (tx) => {
+      const role = await tx.one(sql.type(z.object({ role: z.string() }))`SELECT current_user AS role`);
+      const without = await tx.one(sql.type(countRow)`SELECT count(*)::int AS count FROM users`);
+      await tx.query(sql.typeAlias('void')`SELECT FROM set_config('app.tenant_id', 'cmd-tenant', true)`);
+      const within = await tx.one(sql.type(countRow)`SELECT count(*)::int AS count FROM users`);
+      return { role: role.role, without: without.count, within: within.count };
+    });
+    expect(seen).toEqual({ role: 'ledger_app', without: 0, within: 1 });
+  });
+
+  it('prepares a repeated statement once per connection', async () => {
+    const statement = () => sql.type(countRow)`SELECT count(*)::int AS count FROM pg_prepared_statements WHERE name LIKE 'ledger_%'`;
+    const first = await single.transaction((tx) => tx.one(statement()));
+    const again = await single.transaction((tx) => tx.one(statement()));
+    const third = await single.transaction((tx) => tx.one(statement()));
+    // The statement is parsed (and named) before it runs, so it counts itself the first time too.
+    expect(first.count).toBeGreaterThanOrEqual(1);
+    expect([again.count, third.count]).toEqual([first.count, first.count]);
+  });
+});
