@@ -1,4 +1,4 @@
-import type { CommonQueryMethods } from 'slonik';
+import type { Queries } from '../src/db/queries.js';
 import { z } from 'zod';
 import {
   evolvePayment,
@@ -8,6 +8,8 @@ import {
   type PaymentState,
 } from '../src/domain/payment.js';
 import { sql } from '../src/db/sql.js';
+
+const inFlightRow = z.object({ in_flight: z.boolean() });
 
 export const paymentViewRow = z.object({
   payment_id: z.string(),
@@ -142,12 +144,12 @@ export function paymentViewUpsert(tenantId: string, row: PaymentRow) {
 }
 
 /** Writes the folded payment on its own (flows that write nothing else in that statement). */
-export async function savePaymentView(tx: CommonQueryMethods, tenantId: string, row: PaymentRow): Promise<void> {
+export async function savePaymentView(tx: Queries, tenantId: string, row: PaymentRow): Promise<void> {
   await tx.query(sql.typeAlias('void')`${paymentViewUpsert(tenantId, row)}`);
 }
 
 export async function readPaymentsOfReservation(
-  db: CommonQueryMethods,
+  db: Queries,
   tenantId: string,
   reservationId: string,
 ): Promise<PaymentView[]> {
@@ -159,8 +161,8 @@ export async function readPaymentsOfReservation(
 }
 
 /** A provider is still working on a payment of this reservation, so its hold must not lapse. */
-export async function hasPaymentInFlight(db: CommonQueryMethods, tenantId: string, reservationId: string): Promise<boolean> {
-  return db.oneFirst(sql.type(z.object({ in_flight: z.boolean() }))`
+export async function hasPaymentInFlight(db: Queries, tenantId: string, reservationId: string): Promise<boolean> {
+  return db.oneFirst(sql.type(inFlightRow)`
     SELECT EXISTS (
       SELECT 1 FROM payments_view
       WHERE tenant_id = ${tenantId} AND reservation_id = ${reservationId}::uuid AND status = 'processing'
@@ -190,7 +192,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * migration 0020's SECURITY DEFINER lookup, which sees every tenant's payments and returns only refs.
  */
 export async function findPaymentById(
-  db: CommonQueryMethods,
+  db: Queries,
   paymentId: string,
   tenantId: string | undefined,
 ): Promise<PaymentRef | null> {
@@ -204,7 +206,7 @@ export async function findPaymentById(
 
 /** The payment a provider names by its own id (a Stripe PaymentIntent `pi_…`, a Mercado Pago payment id); across tenants, like findPaymentById. */
 export async function findPaymentByProviderId(
-  db: CommonQueryMethods,
+  db: Queries,
   providers: readonly string[],
   providerPaymentId: string,
 ): Promise<PaymentRef | null> {
@@ -221,7 +223,7 @@ export type OpenPayment = PaymentRef & { readonly providerPaymentId: string | nu
  * Payments reconciliation should ask the provider about: still open and quiet since `before`, or
  * succeeded with a refund asked for and no refund seen yet (a lost refund webhook).
  */
-export async function findPaymentsToReconcile(db: CommonQueryMethods, before: string, limit: number): Promise<OpenPayment[]> {
+export async function findPaymentsToReconcile(db: Queries, before: string, limit: number): Promise<OpenPayment[]> {
   const rows = await db.any(sql.type(openPaymentRow)`
     SELECT tenant_id, payment_id::text, reservation_id::text, provider, provider_payment_id, status, created_at
     FROM payments_view
@@ -243,7 +245,7 @@ const anomalyListRow = z.object({
 export type AnomalyState = 'open' | 'resolved' | 'all';
 
 /** The tenant's anomalies, newest first, for the back office: open ones are its to-do list. */
-export async function listPaymentAnomalies(db: CommonQueryMethods, tenantId: string, limit: number, state: AnomalyState = 'all') {
+export async function listPaymentAnomalies(db: Queries, tenantId: string, limit: number, state: AnomalyState = 'all') {
   const inState =
     state === 'all'
       ? sql.fragment`TRUE`
@@ -271,7 +273,7 @@ const unpayableRow = z.object({ tenant_id: z.string(), payment_id: z.string(), p
  * Money taken for a reservation that could not be paid and not yet given back: succeeded payments
  * with an open ReservationNotPayable anomaly, across tenants (a system job's discovery step).
  */
-export async function findUnpayableSuccesses(db: CommonQueryMethods, limit: number) {
+export async function findUnpayableSuccesses(db: Queries, limit: number) {
   const rows = await db.any(sql.type(unpayableRow)`
     SELECT p.tenant_id, p.payment_id::text, a.value->>'providerEventId' AS provider_event_id
     FROM payments_view p CROSS JOIN LATERAL jsonb_array_elements(p.anomalies) AS a(value)

@@ -1,4 +1,4 @@
-import type { CommonQueryMethods } from 'slonik';
+import type { Queries } from '../src/db/queries.js';
 import { sql } from '../src/db/sql.js';
 import type { ProjectionRow, StreamEvent } from './projectionRows.js';
 import { projectionFor, type StreamProjection } from './registry.js';
@@ -13,7 +13,7 @@ export type ProjectionWriter = {
   flush(): Promise<void>;
 };
 
-async function insertRows(tx: CommonQueryMethods, projection: StreamProjection, rows: ProjectionRow[], into: string): Promise<void> {
+async function insertRows(tx: Queries, projection: StreamProjection, rows: ProjectionRow[], into: string): Promise<void> {
   const columns = sql.join(projection.columns.map(([name]) => sql.identifier([name])), sql.fragment`, `);
   await tx.query(sql.typeAlias('void')`
     INSERT INTO ${sql.identifier([into])} (${columns})
@@ -25,7 +25,7 @@ async function insertRows(tx: CommonQueryMethods, projection: StreamProjection, 
  * rows per statement: a log of a million events folds into a few hundred thousand rows, and one
  * INSERT each would spend the rebuild on round trips.
  */
-export function createProjectionWriter(tx: CommonQueryMethods, into: (projection: StreamProjection) => string): ProjectionWriter {
+export function createProjectionWriter(tx: Queries, into: (projection: StreamProjection) => string): ProjectionWriter {
   const queued = new Map<StreamProjection, ProjectionRow[]>();
   const write = async (projection: StreamProjection) => {
     const rows = queued.get(projection);

@@ -1,7 +1,9 @@
-import type { CommonQueryMethods } from 'slonik';
+import type { Queries } from '../src/db/queries.js';
 import { z } from 'zod';
 import type { ReservationState } from '../src/domain/reservation.js';
 import { sql } from '../src/db/sql.js';
+
+const dueHoldRow = z.object({ tenant_id: z.string(), reservation_id: z.string() });
 
 type ExistingReservation = Exclude<ReservationState, { status: 'none' }>;
 
@@ -67,7 +69,7 @@ export function reservationViewUpsert(tenantId: string, state: ExistingReservati
 }
 
 export async function readReservationView(
-  db: CommonQueryMethods,
+  db: Queries,
   tenantId: string,
   reservationId: string,
 ): Promise<ReservationView | null> {
@@ -79,8 +81,8 @@ export async function readReservationView(
 export type DueHold = { readonly tenantId: string; readonly reservationId: string };
 
 /** Holds whose time is up and whose payment is not in flight, oldest first; each is decided under its slot's lock. */
-export async function findDueHolds(db: CommonQueryMethods, now: string, limit: number): Promise<DueHold[]> {
-  const rows = await db.any(sql.type(z.object({ tenant_id: z.string(), reservation_id: z.string() }))`
+export async function findDueHolds(db: Queries, now: string, limit: number): Promise<DueHold[]> {
+  const rows = await db.any(sql.type(dueHoldRow)`
     SELECT r.tenant_id, r.reservation_id::text FROM reservations_view r
     WHERE r.status = 'held' AND r.expires_at <= ${now}::timestamptz
       AND NOT EXISTS (

@@ -1,4 +1,5 @@
-import type { CommonQueryMethods, FragmentSqlToken } from 'slonik';
+import type { FragmentSqlToken } from 'slonik';
+import type { Queries } from '../src/db/queries.js';
 import { z } from 'zod';
 import type { SlotState } from '../src/domain/slot.js';
 import { sql } from '../src/db/sql.js';
@@ -70,13 +71,13 @@ export type SlotToLock = { readonly slotId: string } | { readonly ofReservation:
  * Locks the slot's availability row until the transaction ends (see `lockedSlotQuery`). The row
  * is kept in the same transaction as the slot's events, so it is the slot's current state.
  */
-export async function lockSlot(tx: CommonQueryMethods, tenantId: string, slot: SlotToLock): Promise<SlotSnapshot | null> {
+export async function lockSlot(tx: Queries, tenantId: string, slot: SlotToLock): Promise<SlotSnapshot | null> {
   const row = await tx.maybeOne(sql.type(slotAvailabilityRow)`${lockedSlotQuery(tenantId, slot)}`);
   return row ? toSnapshot(row) : null;
 }
 
 export async function readSlotAvailability(
-  db: CommonQueryMethods,
+  db: Queries,
   tenantId: string,
   slotId: string,
 ): Promise<SlotSnapshot | null> {

@@ -1,4 +1,4 @@
-import type { CommonQueryMethods } from 'slonik';
+import type { Queries } from '../../src/db/queries.js';
 import { z } from 'zod';
 import { sql } from '../../src/db/sql.js';
 import type { PaymentStatus, Provider } from '../../src/domain/payment.js';
@@ -67,7 +67,7 @@ const p = (column: string) => sql.identifier(['p', column]);
  * URLs and QR codes are the customer's; the back office gets the ids to look a payment up with.
  */
 export async function listPayments(
-  db: CommonQueryMethods,
+  db: Queries,
   tenantId: string,
   filters: PaymentFilters,
   page: { readonly limit: number; readonly after?: Keyset },

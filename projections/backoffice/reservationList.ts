@@ -1,4 +1,4 @@
-import type { CommonQueryMethods } from 'slonik';
+import type { Queries } from '../../src/db/queries.js';
 import { z } from 'zod';
 import { sql } from '../../src/db/sql.js';
 import type { ReservationStatus } from '../../src/domain/reservation.js';
@@ -77,7 +77,7 @@ const s = (column: string) => sql.identifier(['s', column]);
  * any event on the reservation's stream).
  */
 export async function listReservations(
-  db: CommonQueryMethods,
+  db: Queries,
   tenantId: string,
   filters: ReservationFilters,
   page: { readonly limit: number; readonly after?: Keyset },

@@ -1,4 +1,4 @@
-import type { CommonQueryMethods } from 'slonik';
+import type { Queries } from '../../src/db/queries.js';
 import { z } from 'zod';
 import { sql } from '../../src/db/sql.js';
 import type { RecordedEvent } from '../../src/ledger/recordedEvent.js';
@@ -17,7 +17,7 @@ function parse<S extends z.ZodType>(schema: S, event: RecordedEvent): z.infer<S>
 }
 
 /** Folds one slot event into `report_slot_occupancy`; the slot's day is the UTC date it starts on. */
-export async function foldOccupancy(tx: CommonQueryMethods, event: RecordedEvent): Promise<void> {
+export async function foldOccupancy(tx: Queries, event: RecordedEvent): Promise<void> {
   if (!event.streamId.startsWith(SLOT_STREAM_PREFIX)) return;
   const slotId = event.streamId.slice(SLOT_STREAM_PREFIX.length);
   if (event.type === 'SlotDefined') {
@@ -71,7 +71,7 @@ const occupancyRow = z.object({
 });
 
 /** One tenant's slots whose day lies in [from, to] (inclusive UTC dates), in day then start order. */
-export async function readOccupancy(db: CommonQueryMethods, tenantId: string, from: string, to: string): Promise<OccupancyRow[]> {
+export async function readOccupancy(db: Queries, tenantId: string, from: string, to: string): Promise<OccupancyRow[]> {
   const rows = await db.any(sql.type(occupancyRow)`
     SELECT day::text, slot_id, activity_id, starts_at, capacity, held, sold
     FROM report_slot_occupancy

@@ -1,4 +1,4 @@
-import type { CommonQueryMethods } from 'slonik';
+import type { Queries } from '../../src/db/queries.js';
 import { z } from 'zod';
 import { sql } from '../../src/db/sql.js';
 import type { RecordedEvent } from '../../src/ledger/recordedEvent.js';
@@ -25,7 +25,7 @@ function parse<S extends z.ZodType>(schema: S, event: RecordedEvent): z.infer<S>
 }
 
 async function addToDay(
-  tx: CommonQueryMethods,
+  tx: Queries,
   event: RecordedEvent,
   at: string,
   provider: string,
@@ -41,7 +41,7 @@ async function addToDay(
         refunded = report_revenue_daily.refunded + EXCLUDED.refunded`);
 }
 
-async function paymentOf(tx: CommonQueryMethods, event: RecordedEvent, paymentId: string) {
+async function paymentOf(tx: Queries, event: RecordedEvent, paymentId: string) {
   const payment = await tx.maybeOne(sql.type(paymentRow)`
     SELECT provider, currency, started_amount, succeeded_amount FROM report_payments
     WHERE tenant_id = ${event.tenantId} AND payment_id = ${paymentId}`);
@@ -54,7 +54,7 @@ async function paymentOf(tx: CommonQueryMethods, event: RecordedEvent, paymentId
  * Folds payment events into `report_revenue_daily`: money the provider confirmed taken on the UTC
  * day of the success, and money given back on the day of the refund, per provider and currency.
  */
-export async function foldRevenue(tx: CommonQueryMethods, event: RecordedEvent): Promise<void> {
+export async function foldRevenue(tx: Queries, event: RecordedEvent): Promise<void> {
   if (!event.streamId.startsWith(PAYMENT_STREAM_PREFIX)) return;
   const paymentId = event.streamId.slice(PAYMENT_STREAM_PREFIX.length);
   switch (event.type) {
@@ -120,7 +120,7 @@ const revenueRow = z.object({
 });
 
 /** One tenant's revenue per day in [from, to] (inclusive UTC dates), per provider and currency. */
-export async function readRevenue(db: CommonQueryMethods, tenantId: string, from: string, to: string): Promise<RevenueRow[]> {
+export async function readRevenue(db: Queries, tenantId: string, from: string, to: string): Promise<RevenueRow[]> {
   const rows = await db.any(sql.type(revenueRow)`
     SELECT day::text, provider, currency, succeeded, refunded
     FROM report_revenue_daily

@@ -1,4 +1,4 @@
-import type { CommonQueryMethods } from 'slonik';
+import type { Queries } from '../db/queries.js';
 import type { DomainError } from '../domain/errors.js';
 import { isDomainError } from '../domain/errors.js';
 import {
@@ -37,7 +37,7 @@ export type StreamsRead = ReadonlyMap<string, readonly RecordedEvent[]>;
  * payment and expiry of the same slot, so two of them never decide on the same stale state.
  */
 export async function changeReservation(
-  tx: CommonQueryMethods,
+  tx: Queries,
   writes: WriteSet,
   input: {
     readonly tenantId: string;

@@ -1,4 +1,4 @@
-import type { Queries } from '../db/commandPool.js';
+import type { Queries } from '../db/queries.js';
 import { z } from 'zod';
 import { sql } from '../db/sql.js';
 import { lockedSlotQuery, type SlotSnapshot, slotAvailabilityRow, toSnapshot } from '../../projections/slotAvailability.js';

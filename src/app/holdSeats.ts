@@ -2,11 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { isDomainError } from '../domain/errors.js';
 import { decideReservation, evolveReservation, initialReservationState, type Customer } from '../domain/reservation.js';
 import { decideSlot, evolveSlot } from '../domain/slot.js';
-import { noticeLogCommitted } from '../ledger/commitNotice.js';
 import { EMPTY_STREAM_HEAD } from '../ledger/streamHead.js';
 import { reservationRowKey, reservationViewUpsert } from '../../projections/reservationView.js';
 import { slotAvailabilityUpsert, slotRowKey } from '../../projections/slotAvailability.js';
 import { claimKeyAndLockSlot } from './claimKeyAndLockSlot.js';
+import { inCommandTransaction } from './commandTransaction.js';
 import { type AppDeps, type Caller, metadataFor } from './context.js';
 import { idempotencyRowKey, type IdempotentRequest, type StoredResponse, storeResponseStatement } from './idempotency.js';
 import { notFound, type Outcome, refuse, runRefusable } from './outcome.js';
@@ -36,9 +36,9 @@ export async function holdSeats(
   input: HoldSeatsInput,
 ): Promise<Outcome<IdempotentResult>> {
   const tenantId = caller.principal.tenantId;
-  return runRefusable(async () => {
+  return runRefusable(() =>
     // The first statement (claimKeyAndLockSlot) sets the tenant itself.
-    const held = await deps.commands.transaction(async (tx) => {
+    inCommandTransaction(deps, async (tx) => {
       const now = deps.clock().toISOString();
       const claimed = await claimKeyAndLockSlot(tx, request, input.slotId, now);
       if (claimed.kind === 'replay') return { response: claimed.response, replayed: true };
@@ -93,10 +93,8 @@ export async function holdSeats(
         reservationViewUpsert(tenantId, reservation, reservationHead.version, now),
       );
       writes.save(idempotencyRowKey(request), storeResponseStatement(request, response, now));
-      const { appended } = await writes.commit(tx);
-      return { response, replayed: false, appended };
-    });
-    if ('appended' in held && held.appended) noticeLogCommitted(deps.pool);
-    return { response: held.response, replayed: held.replayed };
-  });
+      await writes.commit(tx);
+      return { response, replayed: false };
+    }),
+  );
 }

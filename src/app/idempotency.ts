@@ -1,10 +1,12 @@
 import { createHash } from 'node:crypto';
-import type { Queries } from '../db/commandPool.js';
+import type { Queries } from '../db/queries.js';
 import { z } from 'zod';
 import { canonicalJson } from '../ledger/canonicalJson.js';
 import { sql } from '../db/sql.js';
 import { tenantSettingSource } from '../db/transaction.js';
 import { refuse } from './outcome.js';
+
+const claimedRow = z.object({ claimed: z.boolean() });
 
 /** Who is asking and for what: keys are scoped to the caller (tenant + user), never global. */
 export type IdempotentRequest = {
@@ -70,7 +72,7 @@ export async function claimIdempotencyKey(
   options: ClaimOptions = {},
 ): Promise<StoredResponse | null> {
   const fingerprint = requestFingerprint(request);
-  const claimed = await tx.maybeOne(sql.type(z.object({ claimed: z.boolean() }))`${claimStatement(request, now, fingerprint)}`);
+  const claimed = await tx.maybeOne(sql.type(claimedRow)`${claimStatement(request, now, fingerprint)}`);
   if (claimed) return null;
   return replayOrTakeOver(tx, request, now, fingerprint, options);
 }

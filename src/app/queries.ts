@@ -1,4 +1,4 @@
-import type { CommonQueryMethods } from 'slonik';
+import type { Queries } from '../db/queries.js';
 import { evolveReservation, initialReservationState, type ReservationState } from '../domain/reservation.js';
 import type { Principal } from '../identity/principal.js';
 import { readStream } from '../ledger/readStream.js';
@@ -11,14 +11,14 @@ import { mayReadReservation } from './policy.js';
 import { loadAggregate, reservationStreamId } from './streams.js';
 import { type ReservationDto, reservationDto, type SlotDto, slotDto } from './views.js';
 
-export async function getSlot(db: CommonQueryMethods, principal: Principal, slotId: string): Promise<Outcome<SlotDto>> {
+export async function getSlot(db: Queries, principal: Principal, slotId: string): Promise<Outcome<SlotDto>> {
   const snapshot = await readSlotAvailability(db, principal.tenantId, slotId);
   return snapshot ? succeed(slotDto(snapshot.state)) : fail(notFound(`slot ${slotId}`));
 }
 
 /** A customer sees only their own reservations; anyone else's — or another tenant's — does not exist for them. */
 export async function getReservation(
-  db: CommonQueryMethods,
+  db: Queries,
   principal: Principal,
   reservationId: string,
 ): Promise<Outcome<ReservationDto>> {
@@ -56,7 +56,7 @@ export function auditEvent(event: RecordedEvent): AuditEvent {
 }
 
 export async function getAuditStream(
-  db: CommonQueryMethods,
+  db: Queries,
   principal: Principal,
   streamId: string,
 ): Promise<Outcome<AuditStream>> {
@@ -74,7 +74,7 @@ export type ReservationAsOf = {
 
 /** The reservation as it stood at `at`, folded from the events recorded up to then. */
 export async function getReservationAsOf(
-  db: CommonQueryMethods,
+  db: Queries,
   principal: Principal,
   reservationId: string,
   at: string,

@@ -1,4 +1,4 @@
-import type { CommonQueryMethods } from 'slonik';
+import type { Queries } from '../db/queries.js';
 import { readStream } from '../ledger/readStream.js';
 
 export const slotStreamId = (slotId: string) => `slot-${slotId}`;
@@ -32,7 +32,7 @@ export type Loaded<State> = { readonly state: State; readonly version: number };
 
 /** Reads one stream and folds it into its aggregate's state. */
 export async function loadAggregate<State, Event extends DomainEventShape>(
-  db: CommonQueryMethods,
+  db: Queries,
   tenantId: string,
   streamId: string,
   evolve: (state: State, event: Event) => State,

@@ -1,5 +1,6 @@
 import type { FragmentSqlToken, QuerySqlToken } from 'slonik';
-import type { CommandTransaction, Queries } from '../db/commandPool.js';
+import type { CommandTransaction } from '../db/commandPool.js';
+import type { Queries } from '../db/queries.js';
 import { sql } from '../db/sql.js';
 import { type ChainedEvent, chainEvents } from '../ledger/chainEvents.js';
 import { markAppended } from '../ledger/commitNotice.js';
@@ -26,7 +27,7 @@ export type WriteSet = {
   save(rowKey: string, statement: FragmentSqlToken): void;
   flush(tx: Queries): Promise<void>;
   /** `flush` as the transaction's last statement, sent together with its COMMIT (the command pool's transactions). */
-  commit(tx: CommandTransaction): Promise<{ readonly appended: boolean }>;
+  commit(tx: CommandTransaction): Promise<void>;
 };
 
 export type AppendToSet = {
@@ -99,7 +100,7 @@ export function createWriteSet(): WriteSet {
       } catch (error) {
         throw asStreamVersionConflict(error, rows);
       }
-      return { appended: rows.length > 0 };
+      if (rows.length > 0) markAppended(tx);
     },
   };
 }

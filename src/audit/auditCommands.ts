@@ -12,6 +12,8 @@ import { type CheckpointVerifyingKey, parseCheckpointPublicKey, verifyingKeyOf }
 import { rebuildProjections } from './rebuildProjections.js';
 import { verifyLedger } from './verifyLedger.js';
 
+const tenantRow = z.object({ tenant_id: z.string() });
+
 function flag(args: readonly string[], name: string): string | undefined {
   const index = args.indexOf(name);
   return index >= 0 ? args[index + 1] : undefined;
@@ -38,7 +40,7 @@ async function replay(args: readonly string[], url: string): Promise<number> {
 async function replayStream(tx: Transaction, streamId: string, tenant: string | undefined): Promise<number> {
   const tenants = tenant
     ? [tenant]
-    : await tx.anyFirst(sql.type(z.object({ tenant_id: z.string() }))`
+    : await tx.anyFirst(sql.type(tenantRow)`
         SELECT DISTINCT tenant_id FROM events WHERE stream_id = ${streamId} ORDER BY tenant_id`);
   if (tenants.length === 0) {
     console.error(`no stream ${streamId}`);

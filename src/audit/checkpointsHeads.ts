@@ -1,4 +1,4 @@
-import type { CommonQueryMethods } from 'slonik';
+import type { Queries } from '../db/queries.js';
 import { z } from 'zod';
 import { sql } from '../db/sql.js';
 import type { StreamHead } from './checkpointsDigest.js';
@@ -9,7 +9,7 @@ const headRow = z.object({ tenant_id: z.string(), stream_id: z.string(), stream_
 
 /** Every head recorded by one checkpoint, in the byte order its digest was taken in, page by page. */
 export async function forEachCheckpointHead(
-  db: CommonQueryMethods,
+  db: Queries,
   checkpointId: number,
   visit: (head: StreamHead) => void,
   options: { readonly tenantId?: string } = {},

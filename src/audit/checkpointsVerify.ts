@@ -1,4 +1,5 @@
-import type { CommonQueryMethods, DatabasePool } from 'slonik';
+import type { DatabasePool } from 'slonik';
+import type { Queries } from '../db/queries.js';
 import { z } from 'zod';
 import { sql } from '../db/sql.js';
 import { withSystemTransaction } from '../db/transaction.js';
@@ -66,7 +67,7 @@ const checkpointRow = z.object({
   signature: z.string().nullable(),
 });
 
-async function digestOf(db: CommonQueryMethods, checkpointId: number): Promise<string> {
+async function digestOf(db: Queries, checkpointId: number): Promise<string> {
   const digest = createHeadsDigest();
   await forEachCheckpointHead(db, checkpointId, (head) => digest.add(head));
   return digest.digest();
@@ -98,7 +99,7 @@ const HEAD_PAGE = 5_000;
 
 /** Each distinct head any checkpoint recorded, by (tenant, stream, version), page by page. */
 async function forEachRecordedHead(
-  db: CommonQueryMethods,
+  db: Queries,
   visit: (head: RecordedHead) => void,
   options: { readonly tenantId?: string },
 ): Promise<void> {
@@ -150,7 +151,7 @@ const key = (tenantId: string, streamId: string) => JSON.stringify([tenantId, st
  * hold the true ones. Rewriting the old checkpoints too breaks their chain or, once recomputed,
  * their signatures (the rewriter does not hold the key).
  */
-export async function startCheckpointCheck(db: CommonQueryMethods, options: CheckpointCheckOptions = {}) {
+export async function startCheckpointCheck(db: Queries, options: CheckpointCheckOptions = {}) {
   const rows = await db.any(sql.type(checkpointRow)`
     SELECT id, created_at, stream_count, event_count, heads_digest, prev_checkpoint_hash, hash, signing_key_id, signature
     FROM ledger_checkpoints ORDER BY id`);

@@ -1,10 +1,13 @@
-import type { CommonQueryMethods, DatabasePool } from 'slonik';
+import type { DatabasePool } from 'slonik';
+import type { Queries } from '../db/queries.js';
 import { z } from 'zod';
 import { sql } from '../db/sql.js';
 import { withSystemTransaction } from '../db/transaction.js';
 import { createProjectionWriter } from '../../projections/projectionWriter.js';
 import { inlineProjections, type StreamProjection } from '../../projections/registry.js';
 import { forEachStreamToFold } from './streamsToFold.js';
+
+const emptyRow = z.object({ empty: z.boolean() });
 
 export type RebuildProgress = { readonly streams: number; readonly events: number };
 export type RebuildReport = RebuildProgress & {
@@ -23,7 +26,7 @@ const scratchTable = (projection: StreamProjection) => `rebuild_${projection.tab
  * result is the same as replacing every row, but a rebuild of correct projections writes nothing,
  * and the live tables' indexes — most of what writing a row costs — are left alone.
  */
-async function applyRebuiltRows(tx: CommonQueryMethods, projection: StreamProjection): Promise<{ removed: number; written: number }> {
+async function applyRebuiltRows(tx: Queries, projection: StreamProjection): Promise<{ removed: number; written: number }> {
   const live = sql.identifier([projection.table]);
   const rebuilt = sql.identifier([scratchTable(projection)]);
   const sameKey = sql.join(
@@ -31,7 +34,7 @@ async function applyRebuiltRows(tx: CommonQueryMethods, projection: StreamProjec
     sql.fragment` AND `,
   );
   // A first build (a fresh database, a restored log) has nothing to compare: copy the rows as they are.
-  const empty = await tx.oneFirst(sql.type(z.object({ empty: z.boolean() }))`SELECT NOT EXISTS (SELECT FROM ${live}) AS empty`);
+  const empty = await tx.oneFirst(sql.type(emptyRow)`SELECT NOT EXISTS (SELECT FROM ${live}) AS empty`);
   if (empty) {
     const written = await tx.query(sql.typeAlias('void')`INSERT INTO ${live} SELECT * FROM ${rebuilt}`);
     return { removed: 0, written: written.rowCount };

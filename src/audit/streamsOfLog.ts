@@ -1,4 +1,5 @@
-import type { CommonQueryMethods, FragmentSqlToken } from 'slonik';
+import type { FragmentSqlToken } from 'slonik';
+import type { Queries } from '../db/queries.js';
 import { z } from 'zod';
 import { sql } from '../db/sql.js';
 import { type RecordedEvent, recordedEventColumns, recordedEventRow, toRecordedEvent } from '../ledger/recordedEvent.js';
@@ -21,7 +22,7 @@ export type StreamWalk<Row extends StreamKeyRow, Event> = {
  * batches so a large log never sits in memory at once, handing each stream's events to `visit`.
  */
 export async function walkStreams<Row extends StreamKeyRow, Event>(
-  db: CommonQueryMethods,
+  db: Queries,
   walk: StreamWalk<Row, Event>,
   visit: (tenantId: string, streamId: string, events: readonly Event[]) => Promise<void>,
 ): Promise<void> {
@@ -54,7 +55,7 @@ export async function walkStreams<Row extends StreamKeyRow, Event>(
 
 /** Every stream with its whole recorded events (hashes, ids, metadata): what verification needs. */
 export async function forEachStream(
-  db: CommonQueryMethods,
+  db: Queries,
   visit: (tenantId: string, streamId: string, events: readonly RecordedEvent[]) => Promise<void>,
 ): Promise<void> {
   await walkStreams(db, { columns: recordedEventColumns, row: recordedEventRow, toEvent: toRecordedEvent, batch: 5_000 }, visit);

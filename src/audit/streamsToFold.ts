@@ -1,4 +1,4 @@
-import type { CommonQueryMethods } from 'slonik';
+import type { Queries } from '../db/queries.js';
 import { z } from 'zod';
 import { sql } from '../db/sql.js';
 import { slotStreamId } from '../app/streams.js';
@@ -25,7 +25,7 @@ const slotStreams = `${slotStreamId('')}%`;
  * of the log, so what each row costs to send and parse is its speed.
  */
 export async function forEachStreamToFold(
-  db: CommonQueryMethods,
+  db: Queries,
   visit: (tenantId: string, streamId: string, events: readonly StreamEvent[]) => Promise<void>,
 ): Promise<void> {
   await walkStreams(

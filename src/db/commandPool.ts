@@ -1,11 +1,10 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
-import { type CommonQueryMethods, type QueryResult, type QuerySqlToken, UniqueIntegrityConstraintViolationError } from 'slonik';
+import { type QuerySqlToken, UniqueIntegrityConstraintViolationError } from 'slonik';
+import type { Queries } from './queries.js';
+import { queryMethodsOf } from './queryMethods.js';
 import { APP_ROLE, connectionUrlAs } from './roles.js';
 import { LEDGER_TYPE_PARSERS } from './typeParsers.js';
-
-/** What the write paths ask of a transaction: the subset of slonik's query methods they use. */
-export type Queries = Pick<CommonQueryMethods, 'one' | 'maybeOne' | 'any' | 'query'>;
 
 /**
  * A transaction of the command pool. Its first statement travels with BEGIN, and `commitWith`
@@ -116,26 +115,12 @@ async function runTransaction<T>(pool: pg.Pool, work: (tx: CommandTransaction) =
       throw asLedgerError(error);
     }
   };
-  const rowsOf = async (token: QuerySqlToken) => parseRows(token, (await beginWith(token)).rows);
-
-  const query = async (token: QuerySqlToken) => {
-    const result = await beginWith(token);
-    const rows = parseRows(token, result.rows);
-    return { command: result.command, fields: [], notices: [], rowCount: result.rowCount ?? rows.length, rows, type: 'QueryResult' };
-  };
   const tx: CommandTransaction = {
-    query: query as unknown as Queries['query'],
-    any: (async (token: QuerySqlToken) => rowsOf(token)) as unknown as Queries['any'],
-    maybeOne: (async (token: QuerySqlToken) => {
-      const rows = await rowsOf(token);
-      if (rows.length > 1) throw new Error('expected at most one row');
-      return rows[0] ?? null;
-    }) as unknown as Queries['maybeOne'],
-    one: (async (token: QuerySqlToken) => {
-      const rows = await rowsOf(token);
-      if (rows.length !== 1) throw new Error(`expected one row, got ${rows.length}`);
-      return rows[0];
-    }) as unknown as Queries['one'],
+    ...queryMethodsOf(async (token) => {
+      const result = await beginWith(token);
+      const rows = parseRows(token, result.rows);
+      return { command: result.command, rowCount: result.rowCount ?? rows.length, rows };
+    }),
     async commitWith(token) {
       if (phase.now === 'over') throw new Error('this transaction is over');
       const [begin, write, commit] = together(
@@ -172,4 +157,3 @@ async function runTransaction<T>(pool: pg.Pool, work: (tx: CommandTransaction) =
   }
 }
 
-export type { QueryResult };

@@ -1,5 +1,6 @@
 import type { DatabasePool, DatabaseTransactionConnection } from 'slonik';
 import { z } from 'zod';
+import type { Queries } from './queries.js';
 import { APP_ROLE, SYSTEM_ROLE } from './roles.js';
 import { appendedIn, noticeLogCommitted } from '../ledger/commitNotice.js';
 import { sql } from './sql.js';
@@ -58,7 +59,7 @@ const enteredRow = z.object({ role: z.string(), tenant_id: z.string() });
  * Names the tenant of a transaction that learned it only from its own reads (a webhook resolves
  * its payment first), as the application role: every later statement sees that tenant's rows only.
  */
-export async function enterTenant(tx: Transaction, tenantId: string): Promise<void> {
+export async function enterTenant(tx: Queries, tenantId: string): Promise<void> {
   await tx.query(sql.type(enteredRow)`
     SELECT set_config('role', ${APP_ROLE}, true) AS role, set_config('app.tenant_id', ${tenantId}, true) AS tenant_id`);
 }
@@ -68,7 +69,7 @@ export async function enterTenant(tx: Transaction, tenantId: string): Promise<vo
  * work calls it: consumers of the global log, checkpoints, verify/rebuild/replay, and the
  * discovery steps of the hold sweeper, reconciliation and the refund outbox.
  */
-export async function enterSystemMode(tx: Transaction): Promise<void> {
+export async function enterSystemMode(tx: Queries): Promise<void> {
   await tx.query(sql.typeAlias('void')`SET LOCAL ROLE ${sql.identifier([SYSTEM_ROLE])}`);
 }
 

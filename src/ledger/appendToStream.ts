@@ -1,4 +1,4 @@
-import type { CommonQueryMethods } from 'slonik';
+import type { Queries } from '../db/queries.js';
 import { sql } from '../db/sql.js';
 import { z } from 'zod';
 import { chainEvents, type NewEvent } from './chainEvents.js';
@@ -33,7 +33,7 @@ export type AppendResult = {
 const streamHeadRow = z.object({ stream_version: z.number(), hash: z.string() });
 const existingIdRow = z.object({ event_id: z.string(), stream_id: z.string(), tenant_id: z.string() });
 
-async function readStreamHead(db: CommonQueryMethods, tenantId: string, streamId: string) {
+async function readStreamHead(db: Queries, tenantId: string, streamId: string) {
   return db.maybeOne(sql.type(streamHeadRow)`
     SELECT stream_version, hash FROM events
     WHERE tenant_id = ${tenantId} AND stream_id = ${streamId}
@@ -41,7 +41,7 @@ async function readStreamHead(db: CommonQueryMethods, tenantId: string, streamId
 }
 
 /** The head the new events chain onto: given by the caller, or read (a new stream has nothing to read). */
-async function expectedHead(db: CommonQueryMethods, request: AppendRequest): Promise<StreamHead> {
+async function expectedHead(db: Queries, request: AppendRequest): Promise<StreamHead> {
   if (request.expectedVersion === 0) return EMPTY_STREAM_HEAD;
   if (request.expectedHash !== undefined) return { version: request.expectedVersion, hash: request.expectedHash };
   const head = await readStreamHead(db, request.tenantId, request.streamId);
@@ -52,7 +52,7 @@ async function expectedHead(db: CommonQueryMethods, request: AppendRequest): Pro
   return { version: currentVersion, hash: head?.hash ?? EMPTY_STREAM_HEAD.hash };
 }
 
-async function alreadyRecorded(db: CommonQueryMethods, request: AppendRequest): Promise<boolean> {
+async function alreadyRecorded(db: Queries, request: AppendRequest): Promise<boolean> {
   const ids = request.events.flatMap((event) => (event.eventId ? [event.eventId] : []));
   if (ids.length === 0) return false;
   const rows = await db.any(sql.type(existingIdRow)`
@@ -68,7 +68,7 @@ async function alreadyRecorded(db: CommonQueryMethods, request: AppendRequest): 
  * to the one before it. A concurrent writer that appended first makes this throw
  * {@link StreamVersionConflictError}; the caller's transaction must then be rolled back.
  */
-export async function appendToStream(db: CommonQueryMethods, request: AppendRequest): Promise<AppendResult> {
+export async function appendToStream(db: Queries, request: AppendRequest): Promise<AppendResult> {
   if (request.events.length === 0) return { nextVersion: request.expectedVersion, appended: false };
   if (await alreadyRecorded(db, request)) {
     const head = await readStreamHead(db, request.tenantId, request.streamId);

@@ -1,4 +1,4 @@
-import type { CommonQueryMethods } from 'slonik';
+import type { Queries } from '../db/queries.js';
 import { sql } from '../db/sql.js';
 import { type RecordedEvent, recordedEventColumns, recordedEventRow, toRecordedEvent } from './recordedEvent.js';
 
@@ -17,7 +17,7 @@ export const START_OF_LOG: LogPosition = { transactionId: '0', globalPosition: 0
  * can later appear before the position a reader has passed.
  */
 export async function readGlobalLog(
-  db: CommonQueryMethods,
+  db: Queries,
   after: LogPosition,
   limit: number,
 ): Promise<RecordedEvent[]> {

@@ -1,4 +1,4 @@
-import type { CommonQueryMethods } from 'slonik';
+import type { Queries } from '../db/queries.js';
 import { sql } from '../db/sql.js';
 import { type RecordedEvent, recordedEventColumns, recordedEventRow, toRecordedEvent } from './recordedEvent.js';
 
@@ -9,7 +9,7 @@ export type ReadStreamOptions = {
 
 /** One stream's events in version order, scoped to the tenant that owns it. */
 export async function readStream(
-  db: CommonQueryMethods,
+  db: Queries,
   tenantId: string,
   streamId: string,
   options: ReadStreamOptions = {},

@@ -1,10 +1,10 @@
-import type { CommonQueryMethods } from 'slonik';
+import type { Queries } from '../db/queries.js';
 import { sql } from '../db/sql.js';
 import { type RecordedEvent, recordedEventColumns, recordedEventRow, toRecordedEvent } from './recordedEvent.js';
 
 /** Several streams of one tenant in one round trip, each in version order (a stream with no events maps to []). */
 export async function readStreams(
-  db: CommonQueryMethods,
+  db: Queries,
   tenantId: string,
   streamIds: readonly string[],
 ): Promise<ReadonlyMap<string, RecordedEvent[]>> {

@@ -1,4 +1,4 @@
-import type { CommonQueryMethods } from 'slonik';
+import type { Queries } from '../../db/queries.js';
 import { isDomainError } from '../../domain/errors.js';
 import {
   decidePayment,
@@ -11,7 +11,7 @@ import {
   type SignalSource,
 } from '../../domain/payment.js';
 import { decideReservation, type ReservationEvent } from '../../domain/reservation.js';
-import { enterSystemMode, withTransaction } from '../../db/transaction.js';
+import { enterSystemMode } from '../../db/transaction.js';
 import type { RecordedEvent } from '../../ledger/recordedEvent.js';
 import { headAfter } from '../../ledger/streamHead.js';
 import type { ProviderAccount, ProviderEvent } from '../../payments/provider.js';
@@ -24,6 +24,7 @@ import {
   paymentViewUpsert,
 } from '../../../projections/paymentView.js';
 import { changeReservation } from '../changeReservation.js';
+import { inCommandTransaction } from '../commandTransaction.js';
 import type { AppDeps } from '../context.js';
 import { retryOnConflict } from '../retryOnConflict.js';
 import { type EventMetadata, foldRecorded, paymentStreamId } from '../streams.js';
@@ -37,7 +38,7 @@ type SignalEvent = Extract<ProviderEvent, { kind: 'signal' }>;
 const PROVIDERS_OF: Record<ProviderAccount, readonly string[]> = { stripe: ['stripe'], mercadopago: ['mercadopago', 'pix'] };
 
 /** Our payment named by the event: by the id we gave the provider, else by the provider's own id. */
-async function resolvePayment(tx: CommonQueryMethods, event: SignalEvent): Promise<PaymentRef | null> {
+async function resolvePayment(tx: Queries, event: SignalEvent): Promise<PaymentRef | null> {
   const byOurId = event.paymentId ? await findPaymentById(tx, event.paymentId, event.tenantId) : null;
   const ref =
     byOurId ?? (event.providerPaymentId ? await findPaymentByProviderId(tx, PROVIDERS_OF[event.account], event.providerPaymentId) : null);
@@ -60,7 +61,7 @@ async function resolvePayment(tx: CommonQueryMethods, event: SignalEvent): Promi
  */
 export async function applyProviderEvent(deps: AppDeps, event: ProviderEvent, source: SignalSource): Promise<ApplyResult> {
   return retryOnConflict(() =>
-    withTransaction(deps.pool, async (tx) => {
+    inCommandTransaction(deps, async (tx) => {
       const now = deps.clock().toISOString();
       const ref = event.kind === 'signal' ? await resolvePayment(tx, event) : null;
       // A matched event's claim enters its payment's tenant in the same statement; the rest is system work.
@@ -78,7 +79,7 @@ export async function applyProviderEvent(deps: AppDeps, event: ProviderEvent, so
       const writes = createWriteSet();
       const outcome = await applySignal(tx, writes, ref, event, source, now);
       writes.save(inboxRowKey(event), settleInboxStatement(event, { outcome, tenantId: ref.tenantId, paymentId: ref.paymentId }));
-      await writes.flush(tx);
+      await writes.commit(tx);
       return { outcome, paymentId: ref.paymentId };
     }),
   );
@@ -90,7 +91,7 @@ function originOf(event: SignalEvent, source: SignalSource, state: PaymentState)
 }
 
 async function applySignal(
-  tx: CommonQueryMethods,
+  tx: Queries,
   writes: WriteSet,
   ref: PaymentRef,
   event: SignalEvent,

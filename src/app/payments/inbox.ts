@@ -1,9 +1,11 @@
-import type { CommonQueryMethods } from 'slonik';
+import type { Queries } from '../../db/queries.js';
 import { z } from 'zod';
 import type { SignalSource } from '../../domain/payment.js';
 import { sql } from '../../db/sql.js';
 import { tenantSettingSource } from '../../db/transaction.js';
 import type { ProviderEvent } from '../../payments/provider.js';
+
+const claimedRow = z.object({ claimed: z.boolean() });
 
 export type InboxOutcome = 'applied' | 'anomaly' | 'unchanged' | 'ignored' | 'unmatched';
 
@@ -15,13 +17,13 @@ export type InboxOutcome = 'applied' | 'anomaly' | 'unchanged' | 'ignored' | 'un
  * by the system role because it matched no payment; the conflict check sees every tenant's rows.
  */
 export async function claimInboxRow(
-  tx: CommonQueryMethods,
+  tx: Queries,
   event: ProviderEvent,
   source: SignalSource,
   now: string,
   tenantId: string | null,
 ): Promise<boolean> {
-  const row = await tx.maybeOne(sql.type(z.object({ claimed: z.boolean() }))`${claimInboxStatement(event, source, now, tenantId)}`);
+  const row = await tx.maybeOne(sql.type(claimedRow)`${claimInboxStatement(event, source, now, tenantId)}`);
   return row !== null;
 }
 
@@ -60,7 +62,7 @@ export function settleInboxStatement(event: ProviderEvent, settled: InboxSettlem
 /** The row key a write set knows the event's inbox row by. */
 export const inboxRowKey = (event: ProviderEvent) => `webhook_inbox:${event.account}\u0000${event.eventId}`;
 
-export async function settleInboxRow(tx: CommonQueryMethods, event: ProviderEvent, settled: InboxSettlement): Promise<void> {
+export async function settleInboxRow(tx: Queries, event: ProviderEvent, settled: InboxSettlement): Promise<void> {
   await tx.query(sql.typeAlias('void')`${settleInboxStatement(event, settled)}`);
 }
 
@@ -74,7 +76,7 @@ const unmatchedRow = z.object({
 });
 
 /** Verified events that named no payment of ours (kept, never dropped), for the tenant they claim to belong to. */
-export async function listUnmatchedEvents(db: CommonQueryMethods, tenantId: string, limit: number) {
+export async function listUnmatchedEvents(db: Queries, tenantId: string, limit: number) {
   const rows = await db.any(sql.type(unmatchedRow)`
     SELECT provider, provider_event_id, source, signal, detail, received_at FROM webhook_inbox
     WHERE tenant_id = ${tenantId} AND outcome = 'unmatched'

@@ -1,5 +1,5 @@
 import { AsyncResource } from 'node:async_hooks';
-import type { CommonQueryMethods } from 'slonik';
+import type { Queries } from '../../db/queries.js';
 import { z } from 'zod';
 import { isDomainError } from '../../domain/errors.js';
 import {
@@ -24,6 +24,8 @@ import { refuse } from '../outcome.js';
 import { foldRecorded, paymentStreamId } from '../streams.js';
 import type { Provider } from '../../domain/payment.js';
 
+const xidRow = z.object({ xid: z.string() });
+
 export type RefundDispatch = { readonly submitted: number; readonly failed: number };
 
 export type RefundFlow = {
@@ -32,7 +34,7 @@ export type RefundFlow = {
   /** Sends every due refund request to its provider (periodic job, and right after a cancel commits). */
   dispatchDue(): Promise<RefundDispatch>;
   /** After the caller's transaction commits, sends the refunds it recorded (a rollback sends nothing). */
-  dispatchAfterCommit(tx: CommonQueryMethods): Promise<void>;
+  dispatchAfterCommit(tx: Queries): Promise<void>;
   /** Resolves when every dispatch started by a cancel has finished (tests, shutdown). */
   idle(): Promise<void>;
 };
@@ -45,7 +47,7 @@ export type PaymentDecision = { readonly events: readonly PaymentEvent[]; readon
  * (sent after commit by the refund flow). Refusals roll the transaction back.
  */
 export async function recordPaymentDecision(
-  tx: CommonQueryMethods,
+  tx: Queries,
   tenantId: string,
   paymentId: string,
   command: RequestRefund | ResolveAnomaly,
@@ -188,8 +190,8 @@ export function createRefundFlow(
     if (decision.events.length > 0) await kickAfterCommit(tx);
   };
 
-  async function kickAfterCommit(tx: CommonQueryMethods): Promise<void> {
-    const { xid } = await tx.one(sql.type(z.object({ xid: z.string() }))`SELECT pg_current_xact_id()::text AS xid`);
+  async function kickAfterCommit(tx: Queries): Promise<void> {
+    const { xid } = await tx.one(sql.type(xidRow)`SELECT pg_current_xact_id()::text AS xid`);
     const kick = detached
       .runInAsyncScope(() => waitForCommitThenDispatch(xid))
       .catch((error: unknown) => onError('refund dispatch failed', error))
