@@ -1,3 +1,4 @@
+import { sendsWithoutWaiting } from '../db/commandPool.js';
 import type { Queries } from '../db/queries.js';
 import type { DomainError } from '../domain/errors.js';
 import { isDomainError } from '../domain/errors.js';
@@ -12,7 +13,7 @@ import type { RecordedEvent } from '../ledger/recordedEvent.js';
 import { readStreams } from '../ledger/readStreams.js';
 import { headAfter, type StreamHead } from '../ledger/streamHead.js';
 import { readReservationView, reservationRowKey, reservationViewUpsert } from '../../projections/reservationView.js';
-import { lockSlot, slotAvailabilityUpsert, slotRowKey } from '../../projections/slotAvailability.js';
+import { lockSlot, type SlotSnapshot, slotAvailabilityUpsert, slotRowKey } from '../../projections/slotAvailability.js';
 import { notFound, refuse } from './outcome.js';
 import { seatMovesFor } from './seatMoves.js';
 import { type EventMetadata, reservationStreamId, slotStreamId } from './streams.js';
@@ -28,42 +29,72 @@ export type ReservationChange = {
 /** Streams read beside the reservation's, after the lock, in the same round trip. */
 export type StreamsRead = ReadonlyMap<string, readonly RecordedEvent[]>;
 
+/** A reservation's slot, locked, and its stream (with any `alsoRead` streams), read after the lock. */
+export type LockedReservation = {
+  readonly reservationId: string;
+  readonly slot: SlotSnapshot;
+  readonly streams: StreamsRead;
+};
+
 /**
- * Every transition of an existing reservation, inside the caller's transaction: lock its slot
- * (found through the reservation, in the same statement), read the reservation's stream (and any
- * `alsoRead` streams) in one round trip, decide, move the seats that transition frees or sells, and
- * put both streams' events and both read models into the caller's write set — the caller adds its
- * own writes and flushes them together. Holding the slot lock serialises this with every hold,
- * payment and expiry of the same slot, so two of them never decide on the same stale state.
+ * Locks the reservation's slot (found through the reservation, in the same statement), then reads
+ * the reservation's stream and any `alsoRead` streams in a statement of its own, whose snapshot sees
+ * everything committed before the lock was granted. On the command pool both statements leave
+ * together (and may follow other statements of the caller's in the same round trip).
  */
-export async function changeReservation(
+export async function lockReservation(
   tx: Queries,
-  writes: WriteSet,
-  input: {
-    readonly tenantId: string;
-    readonly reservationId: string;
-    readonly now: string;
-    readonly metadata: EventMetadata;
-    readonly alsoRead?: readonly string[];
-    /** Runs after the slot lock is taken, so facts it reads (payments in flight) cannot change under it. */
-    readonly decide: (
-      reservation: ReservationState,
-      slot: SlotState,
-      streams: StreamsRead,
-    ) => ReservationEvent[] | DomainError | Promise<ReservationEvent[] | DomainError>;
-  },
-): Promise<ReservationChange> {
-  const { tenantId, reservationId, now, metadata } = input;
-  const slot = await lockSlot(tx, tenantId, { ofReservation: reservationId });
+  tenantId: string,
+  reservationId: string,
+  alsoRead: readonly string[] = [],
+): Promise<LockedReservation> {
+  const lock = () => lockSlot(tx, tenantId, { ofReservation: reservationId });
+  const read = () => readStreams(tx, tenantId, [reservationStreamId(reservationId), ...alsoRead]);
+  const [slot, streams] = sendsWithoutWaiting(tx) ? await Promise.all([lock(), read()]) : [await lock(), await read()];
   if (!slot) {
     // Rare: tell a reservation that does not exist from one whose slot row is missing (a bug).
     const view = await readReservationView(tx, tenantId, reservationId);
     if (!view) refuse(notFound(`reservation ${reservationId}`));
     throw new Error(`reservation ${reservationId} points at missing slot ${view.slot_id}`);
   }
-  // Read after the lock, in a statement of its own: its snapshot sees everything committed before the lock was granted.
+  return { reservationId, slot, streams };
+}
+
+export type ReservationChangeInput = {
+  readonly tenantId: string;
+  readonly reservationId: string;
+  readonly now: string;
+  readonly metadata: EventMetadata;
+  readonly alsoRead?: readonly string[];
+  /** Runs after the slot lock is taken, so facts it reads (payments in flight) cannot change under it. */
+  readonly decide: (
+    reservation: ReservationState,
+    slot: SlotState,
+    streams: StreamsRead,
+  ) => ReservationEvent[] | DomainError | Promise<ReservationEvent[] | DomainError>;
+};
+
+/**
+ * Every transition of an existing reservation, inside the caller's transaction: lock its slot and
+ * read its stream (`lockReservation`), decide, move the seats that transition frees or sells, and
+ * put both streams' events and both read models into the caller's write set — the caller adds its
+ * own writes and flushes them together. Holding the slot lock serialises this with every hold,
+ * payment and expiry of the same slot, so two of them never decide on the same stale state.
+ */
+export async function changeReservation(tx: Queries, writes: WriteSet, input: ReservationChangeInput): Promise<ReservationChange> {
+  const locked = await lockReservation(tx, input.tenantId, input.reservationId, input.alsoRead);
+  return changeLockedReservation(writes, locked, input);
+}
+
+/** `changeReservation` for a reservation the caller has locked and read already. */
+export async function changeLockedReservation(
+  writes: WriteSet,
+  locked: LockedReservation,
+  input: Omit<ReservationChangeInput, 'alsoRead' | 'reservationId'>,
+): Promise<ReservationChange> {
+  const { tenantId, now, metadata } = input;
+  const { reservationId, slot, streams } = locked;
   const reservationStream = reservationStreamId(reservationId);
-  const streams = await readStreams(tx, tenantId, [reservationStream, ...(input.alsoRead ?? [])]);
   const recorded = streams.get(reservationStream) ?? [];
   const before = recorded.reduce(
     (state, e) => evolveReservation(state, { type: e.type, data: e.data } as ReservationEvent),

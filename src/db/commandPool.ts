@@ -16,6 +16,15 @@ export type CommandTransaction = Queries & {
   commitWith(statement: QuerySqlToken): Promise<void>;
 };
 
+/**
+ * Whether `tx` sends each statement as soon as it is called, without waiting for the one before to
+ * answer (a command-pool transaction). PostgreSQL still runs them one after another, in call order,
+ * each with its own snapshot; a slonik connection must be awaited statement by statement instead.
+ */
+export function sendsWithoutWaiting(tx: Queries): tx is CommandTransaction {
+  return 'commitWith' in tx;
+}
+
 export type CommandPool = {
   transaction<T>(work: (tx: CommandTransaction) => Promise<T>): Promise<T>;
   end(): Promise<void>;
@@ -36,8 +45,12 @@ const parserByOid = new Map<number, (value: string) => unknown>(LEDGER_TYPE_PARS
  */
 export function createCommandPool(url: string, options: { readonly maximumPoolSize?: number } = {}): CommandPool {
   const pool = new pg.Pool({
-    connectionString: connectionUrlAs(url, APP_ROLE),
+    connectionString: withGenericPlans(connectionUrlAs(url, APP_ROLE)),
     max: options.maximumPoolSize ?? 20,
+    // The slonik pool's limits (its defaults): a command stuck behind a lock, or a transaction left
+    // open by a crashed request, gives its connection and its locks back within a minute.
+    statement_timeout: 60_000,
+    idle_in_transaction_session_timeout: 60_000,
     pipeline: true,
     types: { getTypeParser: ((oid: number, format?: string) => parserByOid.get(oid) ?? pg.types.getTypeParser(oid, format as 'text')) as never },
   });
@@ -49,14 +62,39 @@ export function createCommandPool(url: string, options: { readonly maximumPoolSi
   };
 }
 
+/**
+ * Every statement of this pool finds rows by their keys, where a generic plan is as good as one made
+ * for the values: planning once per connection, not per call. Left to choose, PostgreSQL keeps
+ * re-planning some of them (an `= ANY(array)` read, the lookups inside SECURITY DEFINER functions).
+ */
+function withGenericPlans(url: string): string {
+  const parsed = new URL(url);
+  parsed.searchParams.set('options', `${parsed.searchParams.get('options') ?? ''} -c plan_cache_mode=force_generic_plan`.trim());
+  return parsed.toString();
+}
+
 type Prepared = { readonly names: Set<string> };
 const preparedByClient = new WeakMap<pg.PoolClient, Prepared>();
+
+/** Names of the statement texts seen lately: hashing a long write statement on every call costs more than a lookup. */
+const nameByText = new Map<string, string>();
+const NAMES_REMEMBERED = 1_000;
+
+function nameOf(text: string): string {
+  let name = nameByText.get(text);
+  if (name === undefined) {
+    name = `ledger_${createHash('sha1').update(text).digest('hex')}`;
+    if (nameByText.size >= NAMES_REMEMBERED) nameByText.clear();
+    nameByText.set(text, name);
+  }
+  return name;
+}
 
 /** A stable name per statement text, while the connection has room for more prepared statements. */
 function statementName(client: pg.PoolClient, text: string): string | undefined {
   const prepared = preparedByClient.get(client) ?? { names: new Set<string>() };
   preparedByClient.set(client, prepared);
-  const name = `ledger_${createHash('sha1').update(text).digest('hex')}`;
+  const name = nameOf(text);
   if (prepared.names.has(name)) return name;
   if (prepared.names.size >= PREPARED_PER_CONNECTION) return undefined;
   prepared.names.add(name);

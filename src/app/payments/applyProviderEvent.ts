@@ -23,7 +23,7 @@ import {
   paymentRowKey,
   paymentViewUpsert,
 } from '../../../projections/paymentView.js';
-import { changeReservation } from '../changeReservation.js';
+import { changeLockedReservation, type LockedReservation, lockReservation } from '../changeReservation.js';
 import { inCommandTransaction } from '../commandTransaction.js';
 import type { AppDeps } from '../context.js';
 import { retryOnConflict } from '../retryOnConflict.js';
@@ -55,32 +55,39 @@ async function resolvePayment(tx: Queries, event: SignalEvent): Promise<PaymentR
  *
  * The payment is resolved first, across tenants (two narrow SECURITY DEFINER lookups), so that
  * everything after runs in its tenant under row-level security; an event of no payment of ours is
- * kept by the system role (ADR 0014). A paying webhook is then: BEGIN; resolve; claim the inbox row
- * (entering the payment's tenant); lock the reservation's slot; read the reservation's and the payment's
- * streams; one write statement with every event, projection and the inbox outcome; COMMIT.
+ * kept by the system role (ADR 0014). A paying webhook is three round trips of the command pool
+ * (ADR 0018): BEGIN with the lookup; the inbox claim (entering the payment's tenant), the lock of the
+ * reservation's slot and the read of the reservation's and the payment's streams, sent together and
+ * run in that order; one write statement with every event, projection and the inbox outcome, with COMMIT.
  */
 export async function applyProviderEvent(deps: AppDeps, event: ProviderEvent, source: SignalSource): Promise<ApplyResult> {
   return retryOnConflict(() =>
     inCommandTransaction(deps, async (tx) => {
       const now = deps.clock().toISOString();
       const ref = event.kind === 'signal' ? await resolvePayment(tx, event) : null;
-      // A matched event's claim enters its payment's tenant in the same statement; the rest is system work.
-      if (!ref) await enterSystemMode(tx);
-      if (!(await claimInboxRow(tx, event, source, now, ref?.tenantId ?? null))) return { outcome: 'duplicate' };
+      if (event.kind === 'signal' && ref) {
+        // The claim enters the payment's tenant; the slot lock and the streams read behind it, in the same round trip.
+        const [claimed, locked] = await Promise.all([
+          claimInboxRow(tx, event, source, now, ref.tenantId),
+          lockReservation(tx, ref.tenantId, ref.reservationId, [paymentStreamId(ref.paymentId)]),
+        ]);
+        if (!claimed) return { outcome: 'duplicate' };
+        const writes = createWriteSet();
+        const outcome = await applySignal(writes, locked, ref, event, source, now);
+        writes.save(inboxRowKey(event), settleInboxStatement(event, { outcome, tenantId: ref.tenantId, paymentId: ref.paymentId }));
+        await writes.commit(tx);
+        return { outcome, paymentId: ref.paymentId };
+      }
+      // An event of no payment of ours is kept by the system role.
+      await enterSystemMode(tx);
+      if (!(await claimInboxRow(tx, event, source, now, null))) return { outcome: 'duplicate' };
       if (event.kind === 'ignored') {
         await settleInboxRow(tx, event, { outcome: 'ignored', detail: event.reason });
         return { outcome: 'ignored' };
       }
-      if (!ref) {
-        const detail = `no payment matches ${event.paymentId ?? '-'} / ${event.providerPaymentId ?? '-'}`;
-        await settleInboxRow(tx, event, { outcome: 'unmatched', tenantId: event.tenantId, detail });
-        return { outcome: 'unmatched' };
-      }
-      const writes = createWriteSet();
-      const outcome = await applySignal(tx, writes, ref, event, source, now);
-      writes.save(inboxRowKey(event), settleInboxStatement(event, { outcome, tenantId: ref.tenantId, paymentId: ref.paymentId }));
-      await writes.commit(tx);
-      return { outcome, paymentId: ref.paymentId };
+      const detail = `no payment matches ${event.paymentId ?? '-'} / ${event.providerPaymentId ?? '-'}`;
+      await settleInboxRow(tx, event, { outcome: 'unmatched', tenantId: event.tenantId, detail });
+      return { outcome: 'unmatched' };
     }),
   );
 }
@@ -91,8 +98,8 @@ function originOf(event: SignalEvent, source: SignalSource, state: PaymentState)
 }
 
 async function applySignal(
-  tx: Queries,
   writes: WriteSet,
+  locked: LockedReservation,
   ref: PaymentRef,
   event: SignalEvent,
   source: SignalSource,
@@ -106,12 +113,10 @@ async function applySignal(
   // Everything is decided under the slot lock changeReservation takes, so two events of one
   // reservation's payments (or an event and an expiry or cancel) never decide on the same stale state.
   // The payment's stream is read with the reservation's, after the lock.
-  await changeReservation(tx, writes, {
+  await changeLockedReservation(writes, locked, {
     tenantId,
-    reservationId: ref.reservationId,
     now,
     metadata,
-    alsoRead: [paymentStream],
     decide: (reservation, slot, streams): ReservationEvent[] => {
       recorded = streams.get(paymentStream) ?? [];
       const state = foldRecorded(recorded, evolvePayment, initialPaymentState);
