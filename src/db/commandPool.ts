@@ -45,7 +45,7 @@ const parserByOid = new Map<number, (value: string) => unknown>(LEDGER_TYPE_PARS
  */
 export function createCommandPool(url: string, options: { readonly maximumPoolSize?: number } = {}): CommandPool {
   const pool = new pg.Pool({
-    connectionString: withGenericPlans(connectionUrlAs(url, APP_ROLE)),
+    connectionString: connectionUrlAs(url, APP_ROLE),
     max: options.maximumPoolSize ?? 20,
     // The slonik pool's limits (its defaults): a command stuck behind a lock, or a transaction left
     // open by a crashed request, gives its connection and its locks back within a minute.
@@ -60,17 +60,6 @@ export function createCommandPool(url: string, options: { readonly maximumPoolSi
     transaction: (work) => runTransaction(pool, work),
     end: () => pool.end(),
   };
-}
-
-/**
- * Every statement of this pool finds rows by their keys, where a generic plan is as good as one made
- * for the values: planning once per connection, not per call. Left to choose, PostgreSQL keeps
- * re-planning some of them (an `= ANY(array)` read, the lookups inside SECURITY DEFINER functions).
- */
-function withGenericPlans(url: string): string {
-  const parsed = new URL(url);
-  parsed.searchParams.set('options', `${parsed.searchParams.get('options') ?? ''} -c plan_cache_mode=force_generic_plan`.trim());
-  return parsed.toString();
 }
 
 type Prepared = { readonly names: Set<string> };
