@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { CognitoJwtVerifier } from 'aws-jwt-verify';
 import {
   CognitoJwtInvalidClientIdError,
@@ -38,7 +39,14 @@ export type CognitoTokenVerifierOptions = {
   readonly clientId: string;
   /** Preloaded keys (COGNITO_JWKS_FILE, dev identity, tests): the verifier then never fetches. */
   readonly jwks?: Jwks;
+  /** Milliseconds since the epoch, for the expiry of tokens verified before (tests move it). */
+  readonly now?: () => number;
 };
+
+/** Tokens whose verification is remembered at most (about a megabyte of hashes and principals). */
+const REMEMBERED_TOKENS = 10_000;
+
+type Verified = { readonly principal: Principal; readonly expiresAt: number; readonly notBefore: number };
 
 /**
  * Accepts only ID tokens of one user pool and app client. aws-jwt-verify checks signature, `iss`,
@@ -51,10 +59,26 @@ export function createCognitoTokenVerifier(options: CognitoTokenVerifierOptions)
   );
   if (options.jwks !== undefined) verifier.cacheJwks(options.jwks);
   const issuer = cognitoIssuer(options.userPoolId);
+  const now = options.now ?? Date.now;
+  const verified = new Map<string, Verified>();
 
   return {
     async verify(authorizationHeader) {
       const token = extractBearerToken(authorizationHeader);
+      // A client sends the same ID token with every request for up to an hour. Its signature and
+      // claims cannot change, so their verification is remembered (by the token's hash) and only
+      // the clock is checked again: expiry and not-before, with no grace, as aws-jwt-verify does.
+      const key = createHash('sha256').update(token).digest('base64url');
+      const known = verified.get(key);
+      if (known !== undefined) {
+        const seconds = now() / 1000;
+        if (seconds >= known.expiresAt) {
+          verified.delete(key);
+          throw new UnauthorizedError('expired');
+        }
+        if (seconds < known.notBefore) throw new UnauthorizedError('not_yet_valid');
+        return known.principal;
+      }
       let payload: Readonly<Record<string, unknown>>;
       try {
         payload = await verifier.verify(token);
@@ -64,7 +88,13 @@ export function createCognitoTokenVerifier(options: CognitoTokenVerifierOptions)
       }
       // aws-jwt-verify also accepts the newer `issuer-cognito-idp` host; the contract names only this one.
       if (payload.iss !== issuer) throw new UnauthorizedError('wrong_issuer');
-      return principalFromIdTokenClaims(payload);
+      const principal = principalFromIdTokenClaims(payload);
+      // aws-jwt-verify has required a numeric `exp`; a token without one is not remembered.
+      if (typeof payload.exp === 'number') {
+        if (verified.size >= REMEMBERED_TOKENS) verified.delete(verified.keys().next().value as string);
+        verified.set(key, { principal, expiresAt: payload.exp, notBefore: typeof payload.nbf === 'number' ? payload.nbf : -Infinity });
+      }
+      return principal;
     },
   };
 }

@@ -1,5 +1,6 @@
 import { inspect } from 'node:util';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { CognitoJwtVerifier } from 'aws-jwt-verify';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { UnauthorizedError, createCognitoTokenVerifier, type TokenVerifier, type UnauthorizedReason } from '../../src/identity/tokenVerifier.js';
 import {
   badTokenKinds,
@@ -163,3 +164,53 @@ describe('createCognitoTokenVerifier', () => {
 function decodePayload(token: string): Record<string, unknown> {
   return JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as Record<string, unknown>;
 }
+
+describe('remembered verifications', () => {
+  const reasonOf = async (verifying: Promise<unknown>) => {
+    const error: unknown = await verifying.then(
+      () => undefined,
+      (caught: unknown) => caught,
+    );
+    expect(error).toBeInstanceOf(UnauthorizedError);
+    return (error as UnauthorizedError).reason;
+  };
+
+  it('check a token signature once, then only its expiry', async () => {
+    const library = vi.spyOn(CognitoJwtVerifier.prototype, 'verify');
+    try {
+      const remembering = createTestTokenVerifier(identity);
+      const token = bearer(mintToken(identity, { tenantId: 'tenant-memo' }));
+      const first = await remembering.verify(token);
+      const calls = library.mock.calls.length;
+      expect(calls).toBe(1);
+      await expect(remembering.verify(token)).resolves.toEqual(first);
+      await expect(remembering.verify(token)).resolves.toEqual(first);
+      expect(library.mock.calls.length).toBe(calls);
+    } finally {
+      library.mockRestore();
+    }
+  });
+
+  it('refuse a remembered token once it has expired', async () => {
+    let clock = Date.now();
+    const remembering = createCognitoTokenVerifier({
+      userPoolId: identity.userPoolId, clientId: identity.clientId, jwks: identity.jwks, now: () => clock,
+    });
+    const token = bearer(mintToken(identity, { ttlSeconds: 60 }));
+    await expect(remembering.verify(token)).resolves.toMatchObject({ tenantId: DEFAULT_TEST_TENANT });
+    clock += 59_000;
+    await expect(remembering.verify(token)).resolves.toMatchObject({ tenantId: DEFAULT_TEST_TENANT });
+    clock += 2_000;
+    expect(await reasonOf(remembering.verify(token))).toBe('expired');
+  });
+
+  it('never lend a verification to another token, however close to it', async () => {
+    const token = mintToken(identity, { tenantId: 'tenant-memo' });
+    await verifier.verify(bearer(token));
+    const [header, payload, signature] = token.split('.') as [string, string, string];
+    const flipped = `${signature.slice(0, -2)}${signature.at(-2) === 'A' ? 'B' : 'A'}${signature.at(-1)}`;
+    expect(await reasonOf(verifier.verify(bearer(`${header}.${payload}.${flipped}`)))).toBe('invalid_signature');
+    const otherPayload = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(payload, 'base64url').toString()), 'custom:tenant_id': 'other' })).toString('base64url');
+    expect(await reasonOf(verifier.verify(bearer(`${header}.${otherPayload}.${signature}`)))).toBe('invalid_signature');
+  });
+});
