@@ -56,9 +56,16 @@ export function createWriteSet(): WriteSet {
     const statements = [...(rows.length > 0 ? [insertEventsStatement(rows)] : []), ...saves.values()];
     const last = statements.pop();
     if (last === undefined) return null;
-    const parts = statements.map((statement, index) => sql.fragment`${sql.identifier([`write_${index}`])} AS (${statement})`);
-    const withParts = parts.length > 0 ? sql.fragment`WITH ${sql.join(parts, sql.fragment`, `)} ` : sql.fragment``;
-    return sql.typeAlias('void')`${withParts}${last}`;
+    // One flat list of pieces, not fragments nested in fragments: the tag re-reads a nested fragment's
+    // whole text at every level, and this statement is built on every command.
+    const pieces = statements.flatMap((statement, index) => [
+      index === 0 ? sql.fragment`WITH ` : sql.fragment`, `,
+      sql.identifier([`write_${index}`]),
+      sql.fragment` AS (`,
+      statement,
+      sql.fragment`)`,
+    ]);
+    return sql.typeAlias('void')`${sql.join([...pieces, sql.fragment` `, last], sql.fragment``)}`;
   };
 
   return {
