@@ -12,7 +12,7 @@
  * stdout: one JSON object per line (figures, ratios, checks, summary); stderr: progress.
  * Exit code 1 when any correctness check fails (overbooking, exhaustion, unexpected statuses);
  * a ratio below its target is reported (`pass: false`) and fails the run only with BENCH_STRICT=1.
- * BENCH_SECONDS (default 5) and BENCH_WARMUP_SECONDS (default 1) set each measured window.
+ * BENCH_SECONDS (default 5) and BENCH_WARMUP_SECONDS (default 3) set each measured window.
  * Last, the backoffice at scale (test/bench/backoffice.ts: rebuild events/s and list latency over
  * BENCH_BACKOFFICE_EVENTS, default 1,000,000). BENCH_ONLY=booking|webhooks|backoffice (or
  * `npm run bench -- <part>`) runs one part; booking keeps both baseline runs for its ratios.
