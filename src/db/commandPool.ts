@@ -99,11 +99,13 @@ function asLedgerError(error: unknown): unknown {
   return error;
 }
 
+type RowSchema = { safeParse(row: unknown): { success: true; data: unknown } | { success: false; error: unknown } };
+
+/** Every row checked against the statement's zod schema, as the slonik pool's row interceptor does. */
 function parseRows(token: QuerySqlToken, rows: readonly unknown[]): unknown[] {
-  const parser = token.parser as { '~standard'?: { validate(row: unknown): unknown } } & { safeParse?: (row: unknown) => { success: boolean; data?: unknown; error?: unknown } };
+  const schema = token.parser as unknown as RowSchema;
   return rows.map((row) => {
-    const parsed = parser.safeParse?.(row);
-    if (parsed === undefined) return row;
+    const parsed = schema.safeParse(row);
     if (!parsed.success) throw new Error(`a row does not match its schema: ${String(parsed.error)}`);
     return parsed.data;
   });
