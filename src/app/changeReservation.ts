@@ -48,6 +48,7 @@ export async function lockReservation(
   reservationId: string,
   alsoRead: readonly string[] = [],
 ): Promise<LockedReservation> {
+  // Each sends its statement when called, before any await: the call order is the statement order.
   const lock = () => lockSlot(tx, tenantId, { ofReservation: reservationId });
   const read = () => readStreams(tx, tenantId, [reservationStreamId(reservationId), ...alsoRead]);
   const [slot, streams] = sendsWithoutWaiting(tx) ? await Promise.all([lock(), read()]) : [await lock(), await read()];

@@ -11,8 +11,9 @@ import type { DomainEventShape, EventMetadata } from './streams.js';
 /**
  * A command's unit of work: the events it appends (to any number of streams) and the rows it
  * saves (projections, the stored idempotent response, the inbox outcome), collected while it
- * decides and written by `flush` in ONE statement — one round trip while the slot lock is held,
- * instead of one per write. Everything in it commits with the command's transaction or not at all.
+ * decides and written by `flush` (or `commit`, which sends it with the COMMIT on the command pool)
+ * in ONE statement — one round trip while the slot lock is held, instead of one per write.
+ * Everything in it commits with the command's transaction or not at all.
  *
  * PostgreSQL runs the parts of one statement (data-modifying CTEs) on one snapshot and none sees
  * another's changes, so the same row must not be written twice in a set: `save` takes the row's

@@ -48,9 +48,11 @@ export function createCommandPool(url: string, options: { readonly maximumPoolSi
     connectionString: connectionUrlAs(url, APP_ROLE),
     max: options.maximumPoolSize ?? 20,
     // The slonik pool's limits (its defaults): a command stuck behind a lock, or a transaction left
-    // open by a crashed request, gives its connection and its locks back within a minute.
+    // open by a crashed request, gives its connection and its locks back within a minute; a request
+    // waits at most five seconds for a connection.
     statement_timeout: 60_000,
     idle_in_transaction_session_timeout: 60_000,
+    connectionTimeoutMillis: 5_000,
     pipeline: true,
     types: { getTypeParser: ((oid: number, format?: string) => parserByOid.get(oid) ?? pg.types.getTypeParser(oid, format as 'text')) as never },
   });
@@ -116,6 +118,13 @@ async function runTransaction<T>(pool: pg.Pool, work: (tx: CommandTransaction) =
   // Held in an object: the closures below change it, which narrowing on a local `let` would not see.
   const phase: { now: 'not_begun' | 'open' | 'over' } = { now: 'not_begun' };
   let broken: Error | undefined;
+  // A connection that ends while checked out (a restart, a terminated backend, the idle timeout)
+  // fails the statements in flight, which report it; the client's own 'error' event must have a
+  // listener or it would end the process. The client is then not given back to the pool.
+  const onConnectionError = (error: Error) => {
+    broken = error;
+  };
+  client.on('error', onConnectionError);
 
   const send = (token: QuerySqlToken) => {
     const text = placeholdersOf(token);
@@ -135,8 +144,11 @@ async function runTransaction<T>(pool: pg.Pool, work: (tx: CommandTransaction) =
   /** Sends BEGIN first when the transaction has not begun: both go out without waiting in between. */
   const beginWith = async (token: QuerySqlToken) => {
     if (phase.now === 'over') throw new Error('this transaction is over');
-    const [begin, statement] = together(() => [phase.now === 'not_begun' ? client.query('BEGIN') : undefined, send(token)] as const);
-    phase.now = 'open';
+    const [begin, statement] = together(() => {
+      const begun = phase.now === 'not_begun' ? client.query('BEGIN') : undefined;
+      phase.now = 'open';
+      return [begun, send(token)] as const;
+    });
     try {
       const [, result] = await Promise.all([begin, statement]);
       return result;
@@ -152,10 +164,11 @@ async function runTransaction<T>(pool: pg.Pool, work: (tx: CommandTransaction) =
     }),
     async commitWith(token) {
       if (phase.now === 'over') throw new Error('this transaction is over');
-      const [begin, write, commit] = together(
-        () => [phase.now === 'not_begun' ? client.query('BEGIN') : undefined, send(token), client.query('COMMIT')] as const,
-      );
-      phase.now = 'over';
+      const [begin, write, commit] = together(() => {
+        const begun = phase.now === 'not_begun' ? client.query('BEGIN') : undefined;
+        phase.now = 'over';
+        return [begun, send(token), client.query('COMMIT')] as const;
+      });
       const [begun, written, committed] = await Promise.allSettled([begin, write, commit]);
       // A failed statement leaves the transaction aborted, and the COMMIT behind it then rolls back.
       if (begun.status === 'rejected') throw asLedgerError(begun.reason);
@@ -169,7 +182,9 @@ async function runTransaction<T>(pool: pg.Pool, work: (tx: CommandTransaction) =
     const result = await work(tx);
     if (phase.now === 'open') {
       phase.now = 'over';
-      await client.query('COMMIT');
+      const committed = await client.query('COMMIT');
+      // A statement that failed inside `work` without `work` failing leaves the transaction aborted.
+      if (committed.command !== 'COMMIT') throw new Error(`the transaction did not commit (${committed.command})`);
     }
     return result;
   } catch (error) {
@@ -182,6 +197,7 @@ async function runTransaction<T>(pool: pg.Pool, work: (tx: CommandTransaction) =
     }
     throw error;
   } finally {
+    client.off('error', onConnectionError);
     client.release(broken);
   }
 }

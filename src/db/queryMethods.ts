@@ -1,5 +1,9 @@
 import type { QuerySqlToken } from 'slonik';
+import { z } from 'zod';
 import type { Queries } from './queries.js';
+import { sql } from './sql.js';
+
+const existsRow = z.object({ exists: z.boolean() });
 
 /** One statement's answer, its rows already checked against the statement's schema. */
 export type StatementResult = { readonly command: string; readonly rowCount: number; readonly rows: readonly unknown[] };
@@ -28,6 +32,8 @@ const atLeastOne = (rows: readonly unknown[]): readonly unknown[] => {
 /**
  * slonik's query methods (`one`, `maybeOneFirst`, …) over any way of running a statement, with
  * slonik's row-count rules, so code written against a slonik connection runs unchanged on another.
+ * Two differences no caller relies on: a wrong row count throws a plain `Error` (not slonik's
+ * `NotFoundError` / `DataIntegrityError`), and `query` reports no `fields`.
  */
 export function queryMethodsOf(run: (statement: QuerySqlToken) => Promise<StatementResult>): Queries {
   const rows = async (statement: QuerySqlToken) => (await run(statement)).rows;
@@ -47,7 +53,11 @@ export function queryMethodsOf(run: (statement: QuerySqlToken) => Promise<Statem
       const row = atMostOne(await rows(statement));
       return row === null ? null : firstColumn(row);
     },
-    exists: async (statement: QuerySqlToken) => (await rows(statement)).length > 0,
+    // As slonik does: the statement's rows are never fetched, whatever its row schema.
+    exists: async (statement: QuerySqlToken) => {
+      const [row] = await rows(sql.type(existsRow)`SELECT EXISTS (${statement}) AS "exists"`);
+      return (row as z.infer<typeof existsRow>).exists;
+    },
   };
   // The methods are generic in their row schema; at run time every one is these untyped functions.
   return methods as unknown as Queries;

@@ -88,7 +88,8 @@ export function createCognitoTokenVerifier(options: CognitoTokenVerifierOptions)
       }
       // aws-jwt-verify also accepts the newer `issuer-cognito-idp` host; the contract names only this one.
       if (payload.iss !== issuer) throw new UnauthorizedError('wrong_issuer');
-      const principal = principalFromIdTokenClaims(payload);
+      // Frozen: the same object now answers every later request with this token.
+      const principal = Object.freeze(principalFromIdTokenClaims(payload));
       // aws-jwt-verify has required a numeric `exp`; a token without one is not remembered.
       if (typeof payload.exp === 'number') {
         if (verified.size >= REMEMBERED_TOKENS) verified.delete(verified.keys().next().value as string);

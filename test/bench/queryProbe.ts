@@ -35,7 +35,10 @@ type LockState = { since: number; dbMs: number; statements: number };
 
 /**
  * Counts every query this process sends through `pg` (which slonik drives) while `work` runs, so
- * the bench can say how many round trips one request costs and how long a slot's row lock is held.
+ * the bench can say how many statements one request sends and how long a slot's row lock is held.
+ * On the command pool (ADR 0018) statements sent together share a round trip, so the statement
+ * count is higher than the round trips, and the lock-hold split into database and JavaScript time
+ * overlaps.
  * Diagnostic only: it wraps `pg.Client.prototype.query` and restores it afterwards.
  */
 export async function countQueries<T>(work: () => Promise<T>): Promise<{ result: T; tally: QueryTally }> {

@@ -93,6 +93,36 @@ describe('command transactions', () => {
     expect(await valueOf(1)).toBe(before + 2);
   });
 
+  it('survives a connection that ends mid-transaction: the command fails, the process and the pool go on', async () => {
+    const pidRow = z.object({ pid: z.number() });
+    await expect(
+      single.transaction(async (tx) => {
+        const { pid } = await tx.one(sql.type(pidRow)`SELECT pg_backend_pid() AS pid`);
+        await db.asOwner('SELECT pg_terminate_backend($1)', [pid]);
+        await tx.commitWith(sql.typeAlias('void')`UPDATE counters SET n = n + 1000 WHERE id = 2`);
+      }),
+    ).rejects.toThrow();
+    expect(await valueOf(2)).toBeLessThan(1000);
+    // The dead connection was not given back: the next transaction gets a new one.
+    await expect(single.transaction((tx) => tx.one(sql.type(countRow)`SELECT 1::int AS count`))).resolves.toEqual({ count: 1 });
+  });
+
+  it('reports the first failure of statements sent together, and the connection is clean after it', async () => {
+    const before = await valueOf(1);
+    await expect(
+      single.transaction(async (tx) => {
+        await Promise.all([
+          tx.query(sql.typeAlias('void')`UPDATE counters SET n = -5 WHERE id = 1`),
+          tx.query(sql.typeAlias('void')`UPDATE counters SET n = n + 1 WHERE id = 2`),
+          tx.one(sql.type(counterRow)`SELECT id, n FROM counters WHERE id = 1`),
+        ]);
+      }),
+    ).rejects.toThrow(/check constraint/);
+    expect(await valueOf(1)).toBe(before);
+    await expect(single.transaction((tx) => tx.exists(sql.typeAlias('void')`SELECT FROM counters WHERE id = 1`))).resolves.toBe(true);
+    await expect(single.transaction((tx) => tx.exists(sql.typeAlias('void')`SELECT FROM counters WHERE id = 99`))).resolves.toBe(false);
+  });
+
   it('fails a row that does not match its schema', async () => {
     await expect(single.transaction((tx) => tx.one(sql.type(counterRow)`SELECT 'x' AS id, 1 AS n`))).rejects.toThrow(/schema/);
   });

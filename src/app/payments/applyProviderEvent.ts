@@ -56,7 +56,8 @@ async function resolvePayment(tx: Queries, event: SignalEvent): Promise<PaymentR
  * The payment is resolved first, across tenants (two narrow SECURITY DEFINER lookups), so that
  * everything after runs in its tenant under row-level security; an event of no payment of ours is
  * kept by the system role (ADR 0014). A paying webhook is three round trips of the command pool
- * (ADR 0018): BEGIN with the lookup; the inbox claim (entering the payment's tenant), the lock of the
+ * (ADR 0018; four when the payment is found by the provider's id, a second lookup): BEGIN with the
+ * lookup; the inbox claim (entering the payment's tenant), the lock of the
  * reservation's slot and the read of the reservation's and the payment's streams, sent together and
  * run in that order; one write statement with every event, projection and the inbox outcome, with COMMIT.
  */
@@ -66,7 +67,10 @@ export async function applyProviderEvent(deps: AppDeps, event: ProviderEvent, so
       const now = deps.clock().toISOString();
       const ref = event.kind === 'signal' ? await resolvePayment(tx, event) : null;
       if (event.kind === 'signal' && ref) {
-        // The claim enters the payment's tenant; the slot lock and the streams read behind it, in the same round trip.
+        // The claim enters the payment's tenant; the slot lock and the streams read behind it, in the
+        // same round trip. The calls' order is the statements' order: each sends its statement before
+        // it awaits anything, so the lock and the read always run after the claim has set the tenant.
+        // A duplicate delivery takes the slot lock too, for the one round trip its COMMIT costs.
         const [claimed, locked] = await Promise.all([
           claimInboxRow(tx, event, source, now, ref.tenantId),
           lockReservation(tx, ref.tenantId, ref.reservationId, [paymentStreamId(ref.paymentId)]),
