@@ -55,6 +55,7 @@ export async function startLedger(config: AppConfig, log: Logger): Promise<Runni
     const clock = () => new Date();
     const commands = createCommandPool(database.url);
     stopSteps.push(() => commands.end());
+    await commands.transaction((tx) => assertApplicationRole(tx));
     const app: AppDeps = { pool, commands, clock, holdTtlSeconds: config.holdTtlSeconds };
     const identity = await createIdentityFromConfig(config);
     if (identity.mode === 'dev') log.warn(identity.description);

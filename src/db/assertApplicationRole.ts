@@ -1,4 +1,4 @@
-import type { DatabasePool } from 'slonik';
+import type { Queries } from './queries.js';
 import { z } from 'zod';
 import { sql } from './sql.js';
 
@@ -20,12 +20,12 @@ const roleRow = z.object({
 export type ApplicationRole = { readonly role: string };
 
 /**
- * Refuses to serve when the pool's sessions could bypass row-level security or rewrite history:
+ * Refuses to serve when a pool's sessions (`db`: the pool, or a transaction of the command pool) could bypass row-level security or rewrite history:
  * a superuser, a BYPASSRLS role, the events table's owner (owners are exempt from RLS) or a role
  * allowed to UPDATE or DELETE events would make ADR 0014 a comment rather than a guarantee.
  */
-export async function assertApplicationRole(pool: DatabasePool): Promise<ApplicationRole> {
-  const row = await pool.one(sql.type(roleRow)`
+export async function assertApplicationRole(db: Queries): Promise<ApplicationRole> {
+  const row = await db.one(sql.type(roleRow)`
     SELECT r.rolname AS role, r.rolsuper AS superuser, r.rolbypassrls AS bypass_rls,
            pg_has_role(current_user, c.relowner, 'USAGE') AS owns_events,
            has_table_privilege(current_user, c.oid, 'UPDATE') OR has_table_privilege(current_user, c.oid, 'DELETE')

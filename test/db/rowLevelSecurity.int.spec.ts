@@ -212,6 +212,8 @@ describe('the database role the server runs as', () => {
     expect(owner).not.toBe('ledger_app');
     expect(owner).toBe(me.session_user);
     await expect(assertApplicationRole(db.pool)).resolves.toEqual({ role: 'ledger_app' });
+    // The command pool's sessions (holds, webhooks) are the same role, checked the same way at startup.
+    await expect(db.commands.transaction((tx) => assertApplicationRole(tx))).resolves.toEqual({ role: 'ledger_app' });
   });
 
   it('is refused at startup when it could bypass row-level security (the owner)', async () => {
