@@ -71,8 +71,13 @@ export type SlotToLock = { readonly slotId: string } | { readonly ofReservation:
  * Locks the slot's availability row until the transaction ends (see `lockedSlotQuery`). The row
  * is kept in the same transaction as the slot's events, so it is the slot's current state.
  */
-export async function lockSlot(tx: Queries, tenantId: string, slot: SlotToLock): Promise<SlotSnapshot | null> {
-  const row = await tx.maybeOne(sql.type(slotAvailabilityRow)`${lockedSlotQuery(tenantId, slot)}`);
+export async function lockSlot(
+  tx: Queries,
+  tenantId: string,
+  slot: SlotToLock,
+  onlyIf: FragmentSqlToken = sql.fragment`true`,
+): Promise<SlotSnapshot | null> {
+  const row = await tx.maybeOne(sql.type(slotAvailabilityRow)`${lockedSlotQuery(tenantId, slot, onlyIf)}`);
   return row ? toSnapshot(row) : null;
 }
 

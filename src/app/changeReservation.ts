@@ -1,5 +1,7 @@
 import { sendsWithoutWaiting } from '../db/commandPool.js';
+import type { FragmentSqlToken } from 'slonik';
 import type { Queries } from '../db/queries.js';
+import { sql } from '../db/sql.js';
 import type { DomainError } from '../domain/errors.js';
 import { isDomainError } from '../domain/errors.js';
 import {
@@ -48,10 +50,39 @@ export async function lockReservation(
   reservationId: string,
   alsoRead: readonly string[] = [],
 ): Promise<LockedReservation> {
+  return lockedOrMissing(tx, tenantId, reservationId, await lockAndRead(tx, tenantId, reservationId, alsoRead));
+}
+
+/** What the lock and the read found; `slot` is null when the lock was not taken. */
+export type LockAttempt = { readonly slot: SlotSnapshot | null; readonly streams: StreamsRead };
+
+/**
+ * The lock and the read of `lockReservation`, the lock taken only if `onlyIf` holds when its
+ * statement runs: a command that learns from the statement before whether it has work to do (a
+ * webhook's inbox claim) sends all three together and takes no lock when it has none.
+ * Pass the attempt to `lockedOrMissing` once the command knows it has work.
+ */
+export async function lockAndRead(
+  tx: Queries,
+  tenantId: string,
+  reservationId: string,
+  alsoRead: readonly string[],
+  onlyIf: FragmentSqlToken = sql.fragment`true`,
+): Promise<LockAttempt> {
   // Each sends its statement when called, before any await: the call order is the statement order.
-  const lock = () => lockSlot(tx, tenantId, { ofReservation: reservationId });
+  const lock = () => lockSlot(tx, tenantId, { ofReservation: reservationId }, onlyIf);
   const read = () => readStreams(tx, tenantId, [reservationStreamId(reservationId), ...alsoRead]);
   const [slot, streams] = sendsWithoutWaiting(tx) ? await Promise.all([lock(), read()]) : [await lock(), await read()];
+  return { slot, streams };
+}
+
+/** The locked reservation of an attempt whose lock was due; a missing reservation is refused as not found. */
+export async function lockedOrMissing(
+  tx: Queries,
+  tenantId: string,
+  reservationId: string,
+  { slot, streams }: LockAttempt,
+): Promise<LockedReservation> {
   if (!slot) {
     // Rare: tell a reservation that does not exist from one whose slot row is missing (a bug).
     const view = await readReservationView(tx, tenantId, reservationId);

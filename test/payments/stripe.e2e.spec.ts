@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyLedger } from '../../src/audit/verifyLedger.js';
 import { paymentIdentity } from '../../src/app/payments/startPayment.js';
@@ -159,6 +160,29 @@ describe('Stripe webhooks', () => {
     expect(stream.body.events.filter((e: any) => e.type === 'PaymentSucceeded')).toHaveLength(1);
     expect((await h.reservation(reservationId)).status).toBe('paid');
     expect(await h.slot(slotId)).toMatchObject({ held: 0, sold: 3 });
+  });
+
+  it('answers a repeated event without waiting for its slot, which a hold may have locked', async () => {
+    const { pi, slotId } = await heldWithStripePayment(1);
+    const payload = h.stripe.transition(pi, 'succeeded');
+    expect((await h.deliverStripe(payload)).body.outcome).toBe('applied');
+    // Another transaction holds the slot's row lock, as a hold on a busy departure would.
+    const blocker = new pg.Client({ connectionString: h.ledger.db.url });
+    await blocker.connect();
+    try {
+      await blocker.query('BEGIN');
+      await blocker.query("SELECT FROM slot_availability WHERE tenant_id = 'tenant-test' AND slot_id = $1 FOR UPDATE", [slotId]);
+      const repeat = h.deliverStripe(payload);
+      const outcome = await Promise.race([
+        repeat.then((r) => r.body.outcome as string),
+        new Promise<string>((resolve) => setTimeout(() => resolve('still waiting for the slot lock'), 3_000)),
+      ]);
+      expect(outcome).toBe('duplicate');
+      await repeat;
+    } finally {
+      await blocker.query('ROLLBACK');
+      await blocker.end();
+    }
   });
 
   it('stays succeeded when processing arrives after succeeded', async () => {

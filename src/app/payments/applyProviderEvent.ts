@@ -23,13 +23,13 @@ import {
   paymentRowKey,
   paymentViewUpsert,
 } from '../../../projections/paymentView.js';
-import { changeLockedReservation, type LockedReservation, lockReservation } from '../changeReservation.js';
+import { changeLockedReservation, type LockedReservation, lockAndRead, lockedOrMissing } from '../changeReservation.js';
 import { inCommandTransaction } from '../commandTransaction.js';
 import type { AppDeps } from '../context.js';
 import { retryOnConflict } from '../retryOnConflict.js';
 import { type EventMetadata, foldRecorded, paymentStreamId } from '../streams.js';
 import { createWriteSet, type WriteSet } from '../writeSet.js';
-import { claimInboxRow, type InboxOutcome, inboxRowKey, settleInboxRow, settleInboxStatement } from './inbox.js';
+import { claimedHere, claimInboxRow, type InboxOutcome, inboxRowKey, settleInboxRow, settleInboxStatement } from './inbox.js';
 
 export type ApplyResult = { readonly outcome: InboxOutcome | 'duplicate'; readonly paymentId?: string };
 
@@ -70,12 +70,13 @@ export async function applyProviderEvent(deps: AppDeps, event: ProviderEvent, so
         // The claim enters the payment's tenant; the slot lock and the streams read behind it, in the
         // same round trip. The calls' order is the statements' order: each sends its statement before
         // it awaits anything, so the lock and the read always run after the claim has set the tenant.
-        // A duplicate delivery takes the slot lock too, for the one round trip its COMMIT costs.
-        const [claimed, locked] = await Promise.all([
+        // A duplicate delivery takes no lock: the lock's statement asks whether the claim was this one's.
+        const [claimed, attempt] = await Promise.all([
           claimInboxRow(tx, event, source, now, ref.tenantId),
-          lockReservation(tx, ref.tenantId, ref.reservationId, [paymentStreamId(ref.paymentId)]),
+          lockAndRead(tx, ref.tenantId, ref.reservationId, [paymentStreamId(ref.paymentId)], claimedHere(event)),
         ]);
         if (!claimed) return { outcome: 'duplicate' };
+        const locked = await lockedOrMissing(tx, ref.tenantId, ref.reservationId, attempt);
         const writes = createWriteSet();
         const outcome = await applySignal(writes, locked, ref, event, source, now);
         writes.save(inboxRowKey(event), settleInboxStatement(event, { outcome, tenantId: ref.tenantId, paymentId: ref.paymentId }));

@@ -42,6 +42,17 @@ export function claimInboxStatement(event: ProviderEvent, source: SignalSource, 
     RETURNING true AS claimed`;
 }
 
+/**
+ * True, inside the applying transaction, exactly when this transaction claimed the event: a claimed
+ * row stays `pending` until the same transaction settles it, so a committed row is never pending.
+ * A statement sent behind the claim can take its locks only if this holds.
+ */
+export function claimedHere(event: ProviderEvent) {
+  return sql.fragment`EXISTS (
+    SELECT FROM webhook_inbox
+    WHERE provider = ${event.account} AND provider_event_id = ${event.eventId} AND outcome = 'pending')`;
+}
+
 export type InboxSettlement = {
   readonly outcome: InboxOutcome;
   readonly tenantId?: string | undefined;
