@@ -1,12 +1,12 @@
 /**
  * The HTTP load generator, run as its own process (forked by loadDriver.ts) so that sending
  * requests never competes with the server for its event loop — as real clients would not.
- * Plain `node:http` with keep-alive connections: one connection per concurrent client.
+ * Load jobs: one keep-alive connection per concurrent client (KeepAliveConnection, lighter than
+ * `node:http` on the shared cores). Bursts: `node:http`, each request on its own new connection.
  */
 import http from 'node:http';
+import { KeepAliveConnection, type Reply } from './keepAliveConnection.js';
 import type { BurstJob, ChildMessage, JobResult, LoadJob, ParentMessage } from './loadProtocol.js';
-
-type Reply = { readonly status: number; readonly body: string };
 
 function send(agent: http.Agent, baseUrl: string, method: string, path: string, headers: Record<string, string>, body?: string): Promise<Reply> {
   const url = new URL(path, baseUrl);
@@ -72,7 +72,7 @@ function cpuMsSince(start: NodeJS.CpuUsage): number {
 
 async function runLoad(job: LoadJob): Promise<JobResult> {
   const cpu = process.cpuUsage();
-  const agent = new http.Agent({ keepAlive: true, maxSockets: job.concurrency });
+  const connections = await Promise.all(Array.from({ length: job.concurrency }, () => KeepAliveConnection.open(job.baseUrl)));
   const tally = new Tally();
   const latencies: number[] = [];
   const start = performance.now();
@@ -89,16 +89,14 @@ async function runLoad(job: LoadJob): Promise<JobResult> {
           if (spec.type === 'hold') {
             slotId = spec.slotIds.length === 1 ? spec.slotIds[0]! : spec.slotIds[Math.floor(Math.random() * spec.slotIds.length)]!;
             const token = spec.tokens[client % spec.tokens.length]!;
-            reply = await send(
-              agent,
-              job.baseUrl,
+            reply = await connections[client]!.request(
               'POST',
               spec.path ?? '/v1/reservations',
               { authorization: `Bearer ${token}`, 'idempotency-key': `${spec.keyPrefix}-${client}-${iteration}` },
               JSON.stringify({ slotId, seats: 1, customer: customer(client) }),
             );
           } else {
-            reply = await send(agent, job.baseUrl, 'GET', spec.path, spec.token ? { authorization: `Bearer ${spec.token}` } : {});
+            reply = await connections[client]!.request('GET', spec.path, spec.token ? { authorization: `Bearer ${spec.token}` } : {});
           }
           const ended = performance.now();
           tally.record(reply, slotId);
@@ -107,7 +105,7 @@ async function runLoad(job: LoadJob): Promise<JobResult> {
       }),
     );
   } finally {
-    agent.destroy();
+    for (const connection of connections) connection.close();
   }
   return resultOf(job.label, latencies, job.measureMs / 1000, tally, cpu);
 }

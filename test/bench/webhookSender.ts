@@ -1,10 +1,11 @@
-import http from 'node:http';
 import { signStripePayload } from '../support/providers/fakeStripe.js';
 import { type Phases, runTimed } from './figures.js';
+import { KeepAliveConnection } from './keepAliveConnection.js';
 
 /**
  * The webhooks bench's senders, in their own process (forked by webhooks.ts) so that sending and
- * signing do not eat the server's CPU: like Stripe, they are somewhere else.
+ * signing do not eat the server's CPU: like Stripe, they are somewhere else. Each sender has one
+ * keep-alive connection (KeepAliveConnection: light on the cores the server shares).
  */
 export type SenderJob = {
   readonly url: string;
@@ -23,46 +24,30 @@ export type SenderResult = {
   readonly duplicatesSent: number;
 };
 
-function post(agent: http.Agent, target: URL, body: string, signature: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const request = http.request(
-      target,
-      {
-        method: 'POST',
-        agent,
-        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'stripe-signature': signature },
-      },
-      (response) => {
-        response.resume();
-        response.on('end', () => resolve(response.statusCode ?? 0));
-        response.on('error', reject);
-      },
-    );
-    request.on('error', reject);
-    request.end(body);
-  });
-}
-
 export async function sendWebhooks(job: SenderJob): Promise<SenderResult> {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: job.senders });
-  const target = new URL(`${job.url}/webhooks/stripe`);
+  const connections = await Promise.all(Array.from({ length: job.senders }, () => KeepAliveConnection.open(job.url)));
   const sent: string[] = [];
   const statuses: Record<string, number> = {};
   let next = 0;
   let duplicates = 0;
   try {
-    const run = await runTimed(job.senders, job.phases, async () => {
+    const run = await runTimed(job.senders, job.phases, async (sender) => {
       const repeat = sent.length > 0 && Math.random() < job.duplicateShare;
       const payload = repeat ? sent[Math.floor(Math.random() * sent.length)] : job.payloads[next++];
       if (payload === undefined) throw new Error('the webhooks bench ran out of seeded events');
       if (repeat) duplicates++;
       else sent.push(payload);
-      const status = await post(agent, target, payload, signStripePayload(payload, new Date(), job.secret));
+      const { status } = await connections[sender]!.request(
+        'POST',
+        '/webhooks/stripe',
+        { 'stripe-signature': signStripePayload(payload, new Date(), job.secret) },
+        payload,
+      );
       statuses[String(status)] = (statuses[String(status)] ?? 0) + 1;
     });
     return { completed: run.completed, seconds: run.seconds, latencies: run.latencies, statuses, uniqueSent: sent.length, duplicatesSent: duplicates };
   } finally {
-    agent.destroy();
+    for (const connection of connections) connection.close();
   }
 }
 
