@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { canonicalJson } from './canonicalJson.js';
-import { eventHash } from './hashChain.js';
+import { eventHashOfCanonical } from './hashChain.js';
 import type { StreamHead } from './streamHead.js';
 
 export type NewEvent = {
@@ -41,29 +41,11 @@ export function chainEvents(input: {
   const rows = input.events.map((event) => {
     version += 1;
     const eventId = event.eventId ?? randomUUID();
-    const metadata = event.metadata ?? {};
-    const hash = eventHash(prevHash, {
-      tenantId: input.tenantId,
-      streamId: input.streamId,
-      version,
-      eventId,
-      type: event.type,
-      data: event.data,
-      metadata,
-      recordedAt: input.recordedAt,
-    });
-    const row: ChainedEvent = {
-      tenantId: input.tenantId,
-      streamId: input.streamId,
-      version,
-      eventId,
-      type: event.type,
-      data: canonicalJson(event.data),
-      metadata: canonicalJson(metadata),
-      recordedAt: input.recordedAt,
-      prevHash,
-      hash,
-    };
+    const data = canonicalJson(event.data);
+    const metadata = canonicalJson(event.metadata ?? {});
+    const fields = { tenantId: input.tenantId, streamId: input.streamId, version, eventId, type: event.type, recordedAt: input.recordedAt };
+    const hash = eventHashOfCanonical(prevHash, fields, data, metadata);
+    const row: ChainedEvent = { ...fields, data, metadata, prevHash, hash };
     prevHash = hash;
     return row;
   });

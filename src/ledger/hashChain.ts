@@ -38,6 +38,24 @@ export function eventHash(prevHash: string, event: HashedFields): string {
     .digest('hex');
 }
 
+/**
+ * `eventHash` for an event whose data and metadata are already canonical JSON (an append has them
+ * for its rows anyway): the same bytes are hashed — the envelope's keys in canonicalJson's order —
+ * without canonicalising the payload a second time.
+ */
+export function eventHashOfCanonical(
+  prevHash: string,
+  event: Omit<HashedFields, 'data' | 'metadata'>,
+  dataJson: string,
+  metadataJson: string,
+): string {
+  const envelope =
+    `{"data":${dataJson},"eventId":${JSON.stringify(event.eventId)},"metadata":${metadataJson},` +
+    `"recordedAt":${JSON.stringify(event.recordedAt)},"streamId":${JSON.stringify(event.streamId)},` +
+    `"tenantId":${JSON.stringify(event.tenantId)},"type":${JSON.stringify(event.type)},"version":${canonicalJson(event.version)}}`;
+  return createHash('sha256').update(prevHash).update('\n').update(envelope).digest('hex');
+}
+
 export type ChainBreak = {
   readonly streamId: string;
   readonly version: number;
