@@ -38,29 +38,16 @@ export type LockedReservation = {
   readonly streams: StreamsRead;
 };
 
-/**
- * Locks the reservation's slot (found through the reservation, in the same statement), then reads
- * the reservation's stream and any `alsoRead` streams in a statement of its own, whose snapshot sees
- * everything committed before the lock was granted. On the command pool both statements leave
- * together (and may follow other statements of the caller's in the same round trip).
- */
-export async function lockReservation(
-  tx: Queries,
-  tenantId: string,
-  reservationId: string,
-  alsoRead: readonly string[] = [],
-): Promise<LockedReservation> {
-  return lockedOrMissing(tx, tenantId, reservationId, await lockAndRead(tx, tenantId, reservationId, alsoRead));
-}
-
 /** What the lock and the read found; `slot` is null when the lock was not taken. */
 export type LockAttempt = { readonly slot: SlotSnapshot | null; readonly streams: StreamsRead };
 
 /**
- * The lock and the read of `lockReservation`, the lock taken only if `onlyIf` holds when its
- * statement runs: a command that learns from the statement before whether it has work to do (a
- * webhook's inbox claim) sends all three together and takes no lock when it has none.
- * Pass the attempt to `lockedOrMissing` once the command knows it has work.
+ * Locks the reservation's slot (found through the reservation, in the same statement), then reads
+ * the reservation's stream and any `alsoRead` streams in a statement of its own, whose snapshot sees
+ * everything committed before the lock was granted. On the command pool both statements leave
+ * together (and may follow a statement of the caller's in the same round trip). The lock is taken
+ * only if `onlyIf` holds when its statement runs: a webhook sends its inbox claim first and takes
+ * no lock for a repeated event. Pass the attempt to `lockedOrMissing` once the command knows it has work.
  */
 export async function lockAndRead(
   tx: Queries,
@@ -108,14 +95,14 @@ export type ReservationChangeInput = {
 
 /**
  * Every transition of an existing reservation, inside the caller's transaction: lock its slot and
- * read its stream (`lockReservation`), decide, move the seats that transition frees or sells, and
+ * read its stream (`lockAndRead`), decide, move the seats that transition frees or sells, and
  * put both streams' events and both read models into the caller's write set — the caller adds its
  * own writes and flushes them together. Holding the slot lock serialises this with every hold,
  * payment and expiry of the same slot, so two of them never decide on the same stale state.
  */
 export async function changeReservation(tx: Queries, writes: WriteSet, input: ReservationChangeInput): Promise<ReservationChange> {
-  const locked = await lockReservation(tx, input.tenantId, input.reservationId, input.alsoRead);
-  return changeLockedReservation(writes, locked, input);
+  const attempt = await lockAndRead(tx, input.tenantId, input.reservationId, input.alsoRead ?? []);
+  return changeLockedReservation(writes, await lockedOrMissing(tx, input.tenantId, input.reservationId, attempt), input);
 }
 
 /** `changeReservation` for a reservation the caller has locked and read already. */

@@ -1,5 +1,5 @@
 import type { CommandTransaction } from '../db/commandPool.js';
-import { appendedIn, noticeLogCommitted } from '../ledger/commitNotice.js';
+import { noticeIfAppended } from '../ledger/commitNotice.js';
 import type { AppDeps } from './context.js';
 
 /**
@@ -12,6 +12,6 @@ export async function inCommandTransaction<T>(deps: AppDeps, work: (tx: CommandT
     transaction = tx;
     return work(tx);
   });
-  if (transaction !== undefined && appendedIn(transaction)) noticeLogCommitted(deps.pool);
+  if (transaction !== undefined) noticeIfAppended(deps.pool, transaction);
   return result;
 }

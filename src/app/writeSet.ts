@@ -69,6 +69,16 @@ export function createWriteSet(): WriteSet {
     return sql.typeAlias('void')`${sql.join([...pieces, sql.fragment` `, last], sql.fragment``)}`;
   };
 
+  /** Runs the set's statement: a stale head is the typed conflict, and appended events wake the log's listeners after commit. */
+  const write = async (tx: object, run: () => Promise<unknown>) => {
+    try {
+      await run();
+    } catch (error) {
+      throw asStreamVersionConflict(error, rows);
+    }
+    if (rows.length > 0) markAppended(tx);
+  };
+
   return {
     append(input) {
       open();
@@ -93,22 +103,11 @@ export function createWriteSet(): WriteSet {
     },
     async flush(tx) {
       const statement = writeStatement();
-      if (statement === null) return;
-      try {
-        await tx.query(statement);
-      } catch (error) {
-        throw asStreamVersionConflict(error, rows);
-      }
-      if (rows.length > 0) markAppended(tx);
+      if (statement !== null) await write(tx, () => tx.query(statement));
     },
     async commit(tx) {
       const statement = writeStatement() ?? sql.typeAlias('void')`SELECT`;
-      try {
-        await tx.commitWith(statement);
-      } catch (error) {
-        throw asStreamVersionConflict(error, rows);
-      }
-      if (rows.length > 0) markAppended(tx);
+      await write(tx, () => tx.commitWith(statement));
     },
   };
 }

@@ -2,7 +2,7 @@ import type { DatabasePool, DatabaseTransactionConnection } from 'slonik';
 import { z } from 'zod';
 import type { Queries } from './queries.js';
 import { APP_ROLE, SYSTEM_ROLE } from './roles.js';
-import { appendedIn, noticeLogCommitted } from '../ledger/commitNotice.js';
+import { noticeIfAppended } from '../ledger/commitNotice.js';
 import { sql } from './sql.js';
 
 export type Transaction = DatabaseTransactionConnection;
@@ -49,7 +49,7 @@ export async function withTransaction<T>(
     return work(tx);
   });
   // Committed: if it appended events, wake the log's listeners now (see noticeLogCommitted).
-  if (transaction !== undefined && appendedIn(transaction)) noticeLogCommitted(pool);
+  if (transaction !== undefined) noticeIfAppended(pool, transaction);
   return result;
 }
 

@@ -19,6 +19,11 @@ export function appendedIn(db: object): boolean {
   return appended;
 }
 
+/** After a commit: wakes the log's listeners if the transaction `db` appended events. */
+export function noticeIfAppended(pool: DatabasePool, db: object): void {
+  if (appendedIn(db)) noticeLogCommitted(pool);
+}
+
 /**
  * Notifications are rate-limited: consumers wake at most this often from one process, however many
  * commits land. A NOTIFY is itself a transaction with a commit to flush, so one per command would

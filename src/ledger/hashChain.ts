@@ -18,30 +18,16 @@ export type HashedFields = {
 /**
  * sha-256 over the previous hash and every field an auditor relies on, so changing any recorded
  * byte — or reordering, dropping or inserting an event — breaks every later link of the stream.
+ * What is hashed is the canonical JSON of those fields (keys sorted, as `canonicalJson` writes them).
  */
 export function eventHash(prevHash: string, event: HashedFields): string {
-  return createHash('sha256')
-    .update(prevHash)
-    .update('\n')
-    .update(
-      canonicalJson({
-        tenantId: event.tenantId,
-        streamId: event.streamId,
-        version: event.version,
-        eventId: event.eventId,
-        type: event.type,
-        data: event.data,
-        metadata: event.metadata,
-        recordedAt: event.recordedAt,
-      }),
-    )
-    .digest('hex');
+  return eventHashOfCanonical(prevHash, event, canonicalJson(event.data), canonicalJson(event.metadata));
 }
 
 /**
  * `eventHash` for an event whose data and metadata are already canonical JSON (an append has them
- * for its rows anyway): the same bytes are hashed — the envelope's keys in canonicalJson's order —
- * without canonicalising the payload a second time.
+ * for its rows anyway), so the payload is not canonicalised a second time. The envelope is written
+ * out in canonicalJson's key order; test/ledger/hashChain.prop.spec.ts holds it to canonicalJson.
  */
 export function eventHashOfCanonical(
   prevHash: string,

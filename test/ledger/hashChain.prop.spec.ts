@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { chainEvents } from '../../src/ledger/chainEvents.js';
@@ -5,15 +6,18 @@ import { canonicalJson } from '../../src/ledger/canonicalJson.js';
 import { eventHash, eventHashOfCanonical, GENESIS_HASH } from '../../src/ledger/hashChain.js';
 
 /**
- * Appends hash each event from its already-canonical payload (`eventHashOfCanonical`); verify,
- * checkpoints and tamper checks hash it from the parsed event (`eventHash`). The two must give the
- * same hash for every event, or an untouched ledger would fail its own verification.
+ * An event's hash is sha-256 over the previous hash and the canonical JSON of its fields. The
+ * envelope is written out by hand (`eventHashOfCanonical`, which `eventHash` uses too); it must be
+ * byte for byte what `canonicalJson` makes of those fields, or chains recorded before this change —
+ * and any auditor's own reimplementation — would stop verifying.
  */
+const reference = (prevHash: string, fields: Record<string, unknown>) =>
+  createHash('sha256').update(prevHash).update('\n').update(canonicalJson(fields)).digest('hex');
 const json = fc.jsonValue({ maxDepth: 3 });
 const text = fc.string({ unit: 'binary', maxLength: 40 });
 
 describe('the hash of an appended event', () => {
-  it('is the hash verify recomputes from the parsed event, for any payload', () => {
+  it('is the sha-256 of the canonical JSON of its fields, for any payload', () => {
     fc.assert(
       fc.property(
         fc.record({
@@ -31,9 +35,9 @@ describe('the hash of an appended event', () => {
           // What verify reads back: the payload as JSON parses it (jsonb returns the same values).
           const parsedData = JSON.parse(canonicalJson(data)) as unknown;
           const parsedMetadata = JSON.parse(canonicalJson(metadata)) as unknown;
-          expect(eventHashOfCanonical(prevHash, fields, canonicalJson(data), canonicalJson(metadata))).toBe(
-            eventHash(prevHash, { ...fields, data: parsedData, metadata: parsedMetadata }),
-          );
+          const expected = reference(prevHash, { ...fields, data: parsedData, metadata: parsedMetadata });
+          expect(eventHashOfCanonical(prevHash, fields, canonicalJson(data), canonicalJson(metadata))).toBe(expected);
+          expect(eventHash(prevHash, { ...fields, data: parsedData, metadata: parsedMetadata })).toBe(expected);
         },
       ),
       { numRuns: 500 },
