@@ -62,9 +62,12 @@ export function createPaymentsModule(
       ],
     },
     // Provider answers first: one of them may be the success that makes an anomaly in the first place.
+    // The refunds it asked for are sent before it returns: a run's report then means the provider was
+    // asked (or the outbox will retry), and the CLI does not close its pool under a dispatch in flight.
     reconcile: async (options = {}) => {
       const report = await reconcilePayments(deps, providers, { ...options, onError });
       const unpayableRefunded = await refundUnpayableSuccesses(deps, refunds, { onError });
+      await refunds.idle();
       return { ...report, unpayableRefunded };
     },
   };
