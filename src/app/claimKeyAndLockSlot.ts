@@ -1,3 +1,4 @@
+import { composition } from '../db/composedStatement.js';
 import type { Queries } from '../db/queries.js';
 import { z } from 'zod';
 import { sql } from '../db/sql.js';
@@ -9,6 +10,14 @@ export type ClaimedSlot =
   | { readonly kind: 'replay'; readonly response: StoredResponse };
 
 const claimRow = z.looseObject({ claimed: z.boolean(), locked: z.boolean() });
+const ONLY_IF_CLAIMED = sql.fragment`EXISTS (SELECT FROM claim)`;
+
+/** The claim, then the lock when the claim went through (composed once per shape: it is built on every hold). */
+const claimAndLock = composition(([claim, lock]) => sql.type(claimRow)`
+  WITH claim AS (${claim!}),
+    slot AS (${lock!})
+  SELECT EXISTS (SELECT FROM claim) AS claimed, slot.slot_id IS NOT NULL AS locked, slot.*
+  FROM (VALUES (1)) AS one (n) LEFT JOIN slot ON true`);
 
 /**
  * The first statement of a hold: sets the transaction's tenant, claims the Idempotency-Key and —
@@ -28,11 +37,9 @@ export async function claimKeyAndLockSlot(
   now: string,
 ): Promise<ClaimedSlot> {
   const fingerprint = requestFingerprint(request);
-  const row = await tx.one(sql.type(claimRow)`
-    WITH claim AS (${claimStatement(request, now, fingerprint)}),
-      slot AS (${lockedSlotQuery(request.tenantId, { slotId }, sql.fragment`EXISTS (SELECT FROM claim)`)})
-    SELECT EXISTS (SELECT FROM claim) AS claimed, slot.slot_id IS NOT NULL AS locked, slot.*
-    FROM (VALUES (1)) AS one (n) LEFT JOIN slot ON true`);
+  const row = await tx.one(
+    claimAndLock([claimStatement(request, now, fingerprint), lockedSlotQuery(request.tenantId, { slotId }, ONLY_IF_CLAIMED)]),
+  );
   if (!row.claimed) {
     const replay = await replayOrTakeOver(tx, request, now, fingerprint);
     // A claim made in the command's own transaction is never seen in flight, so there is nothing to take over.

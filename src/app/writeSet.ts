@@ -1,5 +1,6 @@
 import type { FragmentSqlToken, QuerySqlToken } from 'slonik';
 import type { CommandTransaction } from '../db/commandPool.js';
+import { composition } from '../db/composedStatement.js';
 import type { Queries } from '../db/queries.js';
 import { sql } from '../db/sql.js';
 import { type ChainedEvent, chainEvents } from '../ledger/chainEvents.js';
@@ -40,6 +41,21 @@ export type AppendToSet = {
   readonly metadata: EventMetadata;
 };
 
+/** The set's statements as one: the last one, with the others as data-modifying CTEs ahead of it (composed once per shape). */
+const writeStatementOf = composition((statements) => {
+  const last = statements.at(-1)!;
+  // One flat list of pieces, not fragments nested in fragments: the tag re-reads a nested fragment's
+  // whole text at every level.
+  const pieces = statements.slice(0, -1).flatMap((statement, index) => [
+    index === 0 ? sql.fragment`WITH ` : sql.fragment`, `,
+    sql.identifier([`write_${index}`]),
+    sql.fragment` AS (`,
+    statement,
+    sql.fragment`)`,
+  ]);
+  return sql.typeAlias('void')`${sql.join([...pieces, sql.fragment` `, last], sql.fragment``)}`;
+});
+
 export function createWriteSet(): WriteSet {
   const rows: ChainedEvent[] = [];
   const streams = new Set<string>();
@@ -55,18 +71,7 @@ export function createWriteSet(): WriteSet {
     open();
     flushed = true;
     const statements = [...(rows.length > 0 ? [insertEventsStatement(rows)] : []), ...saves.values()];
-    const last = statements.pop();
-    if (last === undefined) return null;
-    // One flat list of pieces, not fragments nested in fragments: the tag re-reads a nested fragment's
-    // whole text at every level, and this statement is built on every command.
-    const pieces = statements.flatMap((statement, index) => [
-      index === 0 ? sql.fragment`WITH ` : sql.fragment`, `,
-      sql.identifier([`write_${index}`]),
-      sql.fragment` AS (`,
-      statement,
-      sql.fragment`)`,
-    ]);
-    return sql.typeAlias('void')`${sql.join([...pieces, sql.fragment` `, last], sql.fragment``)}`;
+    return statements.length === 0 ? null : writeStatementOf(statements);
   };
 
   /** Runs the set's statement: a stale head is the typed conflict, and appended events wake the log's listeners after commit. */

@@ -67,33 +67,35 @@ export function createCommandPool(url: string, options: { readonly maximumPoolSi
 type Prepared = { readonly names: Set<string> };
 const preparedByClient = new WeakMap<pg.PoolClient, Prepared>();
 
-/** Names of the statement texts seen lately: hashing a long write statement on every call costs more than a lookup. */
-const nameByText = new Map<string, string>();
-const NAMES_REMEMBERED = 1_000;
+/**
+ * A statement as PostgreSQL reads it, and its name: the `sql` tag numbers parameters `$slonik_N`
+ * (slonik's own pool rewrites them as `$N` too). Kept per text seen lately: a composed statement
+ * (composedStatement.ts) comes back as the same string, found without rewriting or hashing it again.
+ */
+type StatementText = { readonly text: string; readonly name: string };
+const statementByTokenText = new Map<string, StatementText>();
+const TEXTS_REMEMBERED = 1_000;
 
-function nameOf(text: string): string {
-  let name = nameByText.get(text);
-  if (name === undefined) {
-    name = `ledger_${createHash('sha1').update(text).digest('hex')}`;
-    if (nameByText.size >= NAMES_REMEMBERED) nameByText.clear();
-    nameByText.set(text, name);
+function statementTextOf(token: QuerySqlToken): StatementText {
+  let statement = statementByTokenText.get(token.sql);
+  if (statement === undefined) {
+    const text = token.sql.replaceAll('$slonik_', '$');
+    statement = { text, name: `ledger_${createHash('sha1').update(text).digest('hex')}` };
+    if (statementByTokenText.size >= TEXTS_REMEMBERED) statementByTokenText.clear();
+    statementByTokenText.set(token.sql, statement);
   }
-  return name;
+  return statement;
 }
 
-/** A stable name per statement text, while the connection has room for more prepared statements. */
-function statementName(client: pg.PoolClient, text: string): string | undefined {
+/** The statement's name, while the connection has room for more prepared statements. */
+function statementName(client: pg.PoolClient, name: string): string | undefined {
   const prepared = preparedByClient.get(client) ?? { names: new Set<string>() };
   preparedByClient.set(client, prepared);
-  const name = nameOf(text);
   if (prepared.names.has(name)) return name;
   if (prepared.names.size >= PREPARED_PER_CONNECTION) return undefined;
   prepared.names.add(name);
   return name;
 }
-
-/** The statement as PostgreSQL reads it: the `sql` tag numbers its parameters `$slonik_N`, which slonik's own pool rewrites as `$N` too. */
-const placeholdersOf = (token: QuerySqlToken) => token.sql.replaceAll('$slonik_', '$');
 
 /** slonik's error for a unique violation, so callers handle both pools' errors alike. */
 function asLedgerError(error: unknown): unknown {
@@ -127,8 +129,8 @@ async function runTransaction<T>(pool: pg.Pool, work: (tx: CommandTransaction) =
   client.on('error', onConnectionError);
 
   const send = (token: QuerySqlToken) => {
-    const text = placeholdersOf(token);
-    const name = statementName(client, text);
+    const { text, name: stable } = statementTextOf(token);
+    const name = statementName(client, stable);
     return client.query({ text, values: token.values as unknown[], ...(name === undefined ? {} : { name }) });
   };
   /** Messages sent together leave in one write to the socket (each query would otherwise be its own). */
