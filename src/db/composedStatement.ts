@@ -31,8 +31,14 @@ export function composition<T extends QuerySqlToken>(compose: (parts: readonly F
       return composed;
     }
     if (known === null) return compose(parts);
-    return { ...known, values: parts.flatMap((part) => part.values) };
+    return { ...known, values: valuesOf(parts) };
   };
+}
+
+function valuesOf(parts: readonly FragmentSqlToken[]): ValueExpression[] {
+  const values: ValueExpression[] = [];
+  for (const part of parts) for (const value of part.values) values.push(value);
+  return values;
 }
 
 function valuesInOrder(values: readonly ValueExpression[], parts: readonly FragmentSqlToken[]): boolean {
