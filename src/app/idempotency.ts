@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
 import type { Queries } from '../db/queries.js';
 import { z } from 'zod';
 import { canonicalJson } from '../ledger/canonicalJson.js';
+import { sha256 } from '../ledger/sha256.js';
 import { sql } from '../db/sql.js';
 import { tenantSettingSource } from '../db/transaction.js';
 import { refuse } from './outcome.js';
@@ -38,9 +38,7 @@ export type ClaimOptions = {
 };
 
 export function requestFingerprint(request: IdempotentRequest): string {
-  return createHash('sha256')
-    .update(canonicalJson({ method: request.method, path: request.path, body: request.body ?? null }))
-    .digest('hex');
+  return sha256(canonicalJson({ method: request.method, path: request.path, body: request.body ?? null }));
 }
 
 /**

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { sha256 } from '../ledger/sha256.js';
 import { CognitoJwtVerifier } from 'aws-jwt-verify';
 import {
   CognitoJwtInvalidClientIdError,
@@ -68,7 +68,7 @@ export function createCognitoTokenVerifier(options: CognitoTokenVerifierOptions)
       // A client sends the same ID token with every request for up to an hour. Its signature and
       // claims cannot change, so their verification is remembered (by the token's hash) and only
       // the clock is checked again: expiry and not-before, with no grace, as aws-jwt-verify does.
-      const key = createHash('sha256').update(token).digest('base64url');
+      const key = sha256(token, 'base64url');
       const known = verified.get(key);
       if (known !== undefined) {
         const seconds = now() / 1000;

@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import { canonicalJson } from './canonicalJson.js';
+import { sha256 } from './sha256.js';
 
 /** The `prevHash` of a stream's first event. */
 export const GENESIS_HASH = '0'.repeat(64);
@@ -39,7 +39,7 @@ export function eventHashOfCanonical(
     `{"data":${dataJson},"eventId":${JSON.stringify(event.eventId)},"metadata":${metadataJson},` +
     `"recordedAt":${JSON.stringify(event.recordedAt)},"streamId":${JSON.stringify(event.streamId)},` +
     `"tenantId":${JSON.stringify(event.tenantId)},"type":${JSON.stringify(event.type)},"version":${canonicalJson(event.version)}}`;
-  return createHash('sha256').update(prevHash).update('\n').update(envelope).digest('hex');
+  return sha256(`${prevHash}\n${envelope}`);
 }
 
 export type ChainBreak = {
