@@ -9,7 +9,11 @@ export type ClaimedSlot =
   | { readonly kind: 'claimed'; readonly slot: SlotSnapshot | null }
   | { readonly kind: 'replay'; readonly response: StoredResponse };
 
-const claimRow = z.looseObject({ claimed: z.boolean(), locked: z.boolean() });
+// One parse: a locked row carries the slot's columns, checked as the slot's own row schema.
+const claimRow = z.discriminatedUnion('locked', [
+  slotAvailabilityRow.extend({ claimed: z.literal(true), locked: z.literal(true) }),
+  z.looseObject({ claimed: z.boolean(), locked: z.literal(false) }),
+]);
 const ONLY_IF_CLAIMED = sql.fragment`EXISTS (SELECT FROM claim)`;
 
 /** The claim, then the lock when the claim went through (composed once per shape: it is built on every hold). */
@@ -46,5 +50,5 @@ export async function claimKeyAndLockSlot(
     if (!replay) throw new Error('an in-transaction idempotency claim cannot be taken over');
     return { kind: 'replay', response: replay };
   }
-  return { kind: 'claimed', slot: row.locked ? toSnapshot(slotAvailabilityRow.parse(row)) : null };
+  return { kind: 'claimed', slot: row.locked ? toSnapshot(row) : null };
 }

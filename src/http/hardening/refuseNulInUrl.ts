@@ -7,9 +7,8 @@ import { problem, ProblemError } from '../problem.js';
  * bad request, for every route, including route groups added later. (Bodies are the schemas' job.)
  */
 export function refuseNulInUrl(app: FastifyInstance): void {
-  app.addHook('onRequest', async (request) => {
-    if (/%00/.test(request.url)) {
-      throw new ProblemError(problem(400, 'invalid_request', 'the URL must not contain NUL characters'));
-    }
+  // A callback hook, not an async one: it runs on every request and has nothing to wait for.
+  app.addHook('onRequest', (request, _reply, done) => {
+    done(/%00/.test(request.url) ? new ProblemError(problem(400, 'invalid_request', 'the URL must not contain NUL characters')) : undefined);
   });
 }

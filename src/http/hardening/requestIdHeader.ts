@@ -6,7 +6,8 @@ import type { FastifyInstance } from 'fastify';
  * an id sent by the client is not trusted into the logs.
  */
 export function exposeRequestId(app: FastifyInstance): void {
-  app.addHook('onRequest', async (request, reply) => {
+  app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
+    done();
   });
 }
