@@ -120,6 +120,21 @@ export function foldPaymentRow(events: readonly PaymentStreamEvent[]): PaymentRo
 }
 
 /**
+ * The live path's row: the recorded stream plus the events a command just decided (recorded at
+ * `now`), folded as a rebuild would fold them. A payment that folds to nothing is a bug.
+ */
+export function paymentRowAfter(
+  paymentId: string,
+  recorded: readonly PaymentStreamEvent[],
+  decided: readonly { readonly type: string; readonly data: unknown }[],
+  now: string,
+): PaymentRow {
+  const row = foldPaymentRow([...recorded, ...decided.map((e) => ({ type: e.type, data: e.data, recordedAt: now }))]);
+  if (!row) throw new Error(`payment ${paymentId} folded to nothing`);
+  return row;
+}
+
+/**
  * The upsert of the folded payment: one statement, run alone or as part of a command's write set.
  * Rebuilds write the same columns from projectionRows.ts; verify compares the two row by row.
  */

@@ -18,7 +18,7 @@ import { readReservationView, reservationRowKey, reservationViewUpsert } from '.
 import { lockSlot, type SlotSnapshot, slotAvailabilityUpsert, slotRowKey } from '../../projections/slotAvailability.js';
 import { notFound, refuse } from './outcome.js';
 import { seatMovesFor } from './seatMoves.js';
-import { type EventMetadata, reservationStreamId, slotStreamId } from './streams.js';
+import { type EventMetadata, foldRecorded, reservationStreamId, slotStreamId } from './streams.js';
 import type { WriteSet } from './writeSet.js';
 
 export type ReservationChange = {
@@ -115,10 +115,7 @@ export async function changeLockedReservation(
   const { reservationId, slot, streams } = locked;
   const reservationStream = reservationStreamId(reservationId);
   const recorded = streams.get(reservationStream) ?? [];
-  const before = recorded.reduce(
-    (state, e) => evolveReservation(state, { type: e.type, data: e.data } as ReservationEvent),
-    initialReservationState,
-  );
+  const before = foldRecorded(recorded, evolveReservation, initialReservationState);
   const events = await input.decide(before, slot.state, streams);
   if (isDomainError(events)) refuse(events);
   const after = events.reduce(evolveReservation, before);

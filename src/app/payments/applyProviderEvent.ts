@@ -18,7 +18,7 @@ import type { ProviderAccount, ProviderEvent } from '../../payments/provider.js'
 import {
   findPaymentById,
   findPaymentByProviderId,
-  foldPaymentRow,
+  paymentRowAfter,
   type PaymentRef,
   paymentRowKey,
   paymentViewUpsert,
@@ -172,12 +172,7 @@ async function applySignal(
   if (paymentEvents.length > 0) {
     // The last event folded is the payment stream's head: no second read of it.
     writes.append({ tenantId, streamId: paymentStream, head: headAfter(recorded), events: paymentEvents, recordedAt: now, metadata });
-    const row = foldPaymentRow([
-      ...recorded.map((e) => ({ type: e.type, data: e.data, recordedAt: e.recordedAt })),
-      ...paymentEvents.map((e) => ({ type: e.type, data: e.data, recordedAt: now })),
-    ]);
-    if (!row) throw new Error(`payment ${paymentId} folded to nothing`);
-    writes.save(paymentRowKey(tenantId, paymentId), paymentViewUpsert(tenantId, row));
+    writes.save(paymentRowKey(tenantId, paymentId), paymentViewUpsert(tenantId, paymentRowAfter(paymentId, recorded, paymentEvents, now)));
   }
   if (paymentEvents.some((e) => e.type === 'PaymentAnomalyRecorded')) return 'anomaly';
   // Reservation changes only follow a payment's success or refund, so the payment's events tell it all.

@@ -17,7 +17,7 @@ import { appendToStream } from '../../ledger/appendToStream.js';
 import { readStream } from '../../ledger/readStream.js';
 import { headAfter } from '../../ledger/streamHead.js';
 import { accountOf, type PaymentProviders } from '../../payments/provider.js';
-import { foldPaymentRow, savePaymentView } from '../../../projections/paymentView.js';
+import { paymentRowAfter, savePaymentView } from '../../../projections/paymentView.js';
 import type { AfterCancel } from '../cancelReservation.js';
 import { type AppDeps, metadataFor } from '../context.js';
 import { refuse } from '../outcome.js';
@@ -70,12 +70,7 @@ export async function recordPaymentDecision(
     recordedAt: command.now,
     events: events.map((e) => ({ type: e.type, data: e.data, metadata })),
   });
-  const row = foldPaymentRow([
-    ...recorded.map((e) => ({ type: e.type, data: e.data, recordedAt: e.recordedAt })),
-    ...events.map((e) => ({ type: e.type, data: e.data, recordedAt: command.now })),
-  ]);
-  if (!row) throw new Error(`payment ${paymentId} folded to nothing`);
-  await savePaymentView(tx, tenantId, row);
+  await savePaymentView(tx, tenantId, paymentRowAfter(paymentId, recorded, events, command.now));
   if (events.some((e) => e.type === 'PaymentRefundRequested')) {
     await tx.query(sql.typeAlias('void')`
       INSERT INTO refund_outbox (tenant_id, payment_id, requested_at, next_attempt_at)

@@ -8,7 +8,7 @@ import {
 } from '../../domain/payment.js';
 import { withTransaction } from '../../db/transaction.js';
 import { accountOf, type CreatedPayment, type PaymentProvider } from '../../payments/provider.js';
-import { foldPaymentRow, savePaymentView } from '../../../projections/paymentView.js';
+import { paymentRowAfter, savePaymentView } from '../../../projections/paymentView.js';
 import { readReservationView, type ReservationView } from '../../../projections/reservationView.js';
 import type { AppDeps, Caller } from '../context.js';
 import { metadataFor } from '../context.js';
@@ -146,9 +146,7 @@ export async function startPayment(
             recordedAt: now,
             events: events.map((e) => ({ type: e.type, data: e.data, metadata: metadataFor(caller) })),
           });
-          const row = foldPaymentRow(events.map((e) => ({ type: e.type, data: e.data, recordedAt: now })));
-          if (!row) throw new Error('a started payment must fold to a row');
-          await savePaymentView(tx, tenantId, row);
+          await savePaymentView(tx, tenantId, paymentRowAfter(paymentId, [], events, now));
         }
         const state = foldRecorded(existing, evolvePayment, initialPaymentState);
         const response: StoredResponse = {
