@@ -16,7 +16,6 @@ import {
 
 export type StripeSettings = { readonly secretKey: string; readonly apiBase?: string };
 
-
 /** The digest over the exact bytes received: re-serialising the JSON would change them. */
 export function stripeDigest(secret: string, t: number, rawBody: Buffer): string {
   return createHmac('sha256', secret).update(`${t}.`, 'utf8').update(rawBody).digest('hex');

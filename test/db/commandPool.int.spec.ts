@@ -1,7 +1,7 @@
 import { UniqueIntegrityConstraintViolationError } from 'slonik';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { type CommandPool, createCommandPool } from '../../src/db/commandPool.js';
+import { type CommandPool, type CommandTransaction, createCommandPool } from '../../src/db/commandPool.js';
 import { sql } from '../../src/db/sql.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 
@@ -34,6 +34,27 @@ afterAll(async () => {
 
 const valueOf = async (id: number) => Number((await db.asOwner<{ n: number }>('SELECT n FROM counters WHERE id = $1', [id])).rows[0]?.n);
 
+/**
+ * Runs a transaction that adds to counter 2 and then fails in `fail`; checks the failure with
+ * `rejected` and that counter 2 is as before. Returns that value.
+ */
+async function expectRolledBack(
+  fail: (tx: CommandTransaction) => Promise<unknown>,
+  rejected: (failed: ReturnType<typeof expect<Promise<unknown>>>) => Promise<void>,
+): Promise<number> {
+  const before = await valueOf(2);
+  await rejected(
+    expect(
+      single.transaction(async (tx) => {
+        await tx.query(sql.typeAlias('void')`UPDATE counters SET n = n + 5 WHERE id = 2`);
+        await fail(tx);
+      }),
+    ),
+  );
+  expect(await valueOf(2)).toBe(before);
+  return before;
+}
+
 describe('command transactions', () => {
   it('commits the first statement and the last together, and parses rows with their schema', async () => {
     const before = await valueOf(1);
@@ -47,28 +68,22 @@ describe('command transactions', () => {
   });
 
   it('rolls the whole transaction back when the statement sent with COMMIT fails', async () => {
-    const before = await valueOf(2);
-    await expect(
-      single.transaction(async (tx) => {
-        await tx.query(sql.typeAlias('void')`UPDATE counters SET n = n + 5 WHERE id = 2`);
-        await tx.commitWith(sql.typeAlias('void')`INSERT INTO counters (id, n) VALUES (1, 0)`);
-      }),
-    ).rejects.toBeInstanceOf(UniqueIntegrityConstraintViolationError);
-    expect(await valueOf(2)).toBe(before);
+    const before = await expectRolledBack(
+      (tx) => tx.commitWith(sql.typeAlias('void')`INSERT INTO counters (id, n) VALUES (1, 0)`),
+      (failed) => failed.rejects.toBeInstanceOf(UniqueIntegrityConstraintViolationError),
+    );
     // The connection is clean again: the next transaction on it works.
     await single.transaction((tx) => tx.commitWith(sql.typeAlias('void')`UPDATE counters SET n = n + 1 WHERE id = 2`));
     expect(await valueOf(2)).toBe(before + 1);
   });
 
   it('rolls back when the work throws after its first statement', async () => {
-    const before = await valueOf(2);
-    await expect(
-      single.transaction(async (tx) => {
-        await tx.query(sql.typeAlias('void')`UPDATE counters SET n = n + 7 WHERE id = 2`);
+    await expectRolledBack(
+      async () => {
         throw new Error('refused');
-      }),
-    ).rejects.toThrow('refused');
-    expect(await valueOf(2)).toBe(before);
+      },
+      (failed) => failed.rejects.toThrow('refused'),
+    );
   });
 
   it('rolls back when the first statement fails, and reports it', async () => {
