@@ -1,4 +1,4 @@
-import type { DatabasePool } from 'slonik';
+import type { DatabasePool } from '../db/pool.js';
 import { readAsTenant } from './readAsTenant.js';
 import type { Principal } from '../identity/principal.js';
 import type { Keyset, Page } from '../../projections/backoffice/keyset.js';

@@ -1,4 +1,4 @@
-import type { DatabasePool } from 'slonik';
+import type { DatabasePool } from '../db/pool.js';
 import type { CommandPool } from '../db/commandPool.js';
 import type { Principal } from '../identity/principal.js';
 

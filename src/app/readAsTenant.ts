@@ -1,4 +1,4 @@
-import type { DatabasePool } from 'slonik';
+import type { DatabasePool } from '../db/pool.js';
 import { type Transaction, withTransaction } from '../db/transaction.js';
 import type { Principal } from '../identity/principal.js';
 

@@ -1,4 +1,4 @@
-import type { DatabasePool } from 'slonik';
+import type { DatabasePool } from '../db/pool.js';
 import { type PeriodicJob, startPeriodic } from '../jobs/periodic.js';
 import { createCheckpoint, type LedgerCheckpoint } from './checkpointsCreate.js';
 import type { CheckpointSigner } from './checkpointSigning.js';

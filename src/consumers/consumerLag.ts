@@ -1,4 +1,4 @@
-import type { DatabasePool } from 'slonik';
+import type { DatabasePool } from '../db/pool.js';
 import { z } from 'zod';
 import { sql } from '../db/sql.js';
 import { withSystemTransaction } from '../db/transaction.js';

@@ -1,4 +1,4 @@
-import type { DatabasePool } from 'slonik';
+import type { DatabasePool } from '../db/pool.js';
 import { withSystemTransaction } from '../db/transaction.js';
 import { positionOf, readGlobalLog } from '../ledger/readGlobalLog.js';
 import type { Consumer } from './consumer.js';

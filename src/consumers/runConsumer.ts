@@ -1,4 +1,4 @@
-import type { DatabasePool } from 'slonik';
+import type { DatabasePool } from '../db/pool.js';
 import type { Consumer } from './consumer.js';
 import { listenForCommits, type LogListener } from './logListener.js';
 import { DEFAULT_BATCH_SIZE, processNextBatch } from './processNextBatch.js';

@@ -1,4 +1,4 @@
-import type { DatabasePool } from 'slonik';
+import type { DatabasePool } from '../db/pool.js';
 import type { Consumer } from './consumer.js';
 import { type RunConsumerOptions, runConsumer, type RunningConsumer } from './runConsumer.js';
 

@@ -1,8 +1,12 @@
-import { createPool, type DatabasePool, type Interceptor, type QueryResultRow, SchemaValidationError } from 'slonik';
+import { createPool, type DatabasePool as SlonikPool, type Interceptor, type QueryResultRow, SchemaValidationError } from 'slonik';
 import { APP_ROLE, connectionUrlAs, type DatabaseRole } from './roles.js';
 import { LEDGER_TYPE_PARSERS } from './typeParsers.js';
 
-export type { DatabasePool } from 'slonik';
+/**
+ * The application's slonik pool, without slonik's `transaction`: transactions go through
+ * `withTransaction` (ADR 0019), and slonik's would switch on promise hooks for the whole process.
+ */
+export type DatabasePool = Omit<SlonikPool, 'transaction'>;
 
 /**
  * Validates every row of a typed query (`sql.type(schema)`) with its zod schema, so a column
@@ -35,6 +39,9 @@ export async function createDatabasePool(url: string, options: PoolOptions = {})
     // slonik's default reset runs DISCARD ALL on every release: a round trip per request and lost
     // plan caches. Nothing here sets session state — tenant settings are transaction-local — so skip it.
     resetConnection: async () => undefined,
+    // withTransaction begins and ends transactions itself and retries them whole (ADR 0019). slonik
+    // would otherwise retry a statement that lost a conflict on its own, inside the aborted transaction.
+    queryRetryLimit: 0,
     typeParsers: LEDGER_TYPE_PARSERS.map(({ name, parse }) => ({ name, parse })),
   });
 }

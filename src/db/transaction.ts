@@ -1,11 +1,16 @@
-import type { DatabasePool, DatabaseTransactionConnection } from 'slonik';
+import type { DatabasePoolConnection } from 'slonik';
+import type { DatabasePool } from './pool.js';
 import { z } from 'zod';
 import type { Queries } from './queries.js';
 import { APP_ROLE, SYSTEM_ROLE } from './roles.js';
 import { noticeIfAppended } from '../ledger/commitNotice.js';
 import { sql } from './sql.js';
 
-export type Transaction = DatabaseTransactionConnection;
+/**
+ * A transaction's handle: the query methods only. No nested transactions (and no slonik
+ * `transaction`, whose AsyncLocalStorage withTransaction keeps out of the process).
+ */
+export type Transaction = Queries;
 
 export type TransactionOptions = {
   /** Sets `app.tenant_id` for this transaction only, which the row-level security policies read. */
@@ -26,31 +31,75 @@ export function tenantSettingSource(tenantId: string) {
   return sql.fragment`(SELECT set_config('app.tenant_id', ${tenantId}, true) AS tenant_id) AS tenant_setting`;
 }
 
+/** A first try and slonik's default `transactionRetryLimit` of five more, as before ADR 0019's change. */
+export const TRANSACTION_ATTEMPTS = 6;
+
+/** Serialization failures and deadlocks (SQLSTATE class 40): the transaction rolled back, and running it again may succeed. */
+function isTransactionRollback(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('40');
+}
+
+type Attempt<T> = { readonly committed: true; readonly value: T } | { readonly committed: false; readonly error: unknown };
+
 /**
  * The one place a transaction begins and ends. Serialization failures and deadlocks are retried
- * by slonik (its `transactionRetryLimit`); every other error rolls back and propagates. After a
- * commit that appended events, the log's listeners are notified.
+ * (TRANSACTION_ATTEMPTS in all); every other error rolls back and propagates. After a commit that
+ * appended events, the log's listeners are notified.
  * Without `tenantId` the transaction runs as the application role with no tenant: row-level
  * security then shows it no tenant row at all, until `enterTenant` (or `tenantSettingSource`) names one.
+ *
+ * Why not slonik's `pool.transaction` (ADR 0019): it runs each transaction inside an
+ * AsyncLocalStorage, and the first one switches on Node's promise hooks for the whole process, for
+ * good. Every promise of every request then pays for them, the booking path's included, which
+ * never uses slonik's transactions: about a tenth of the server's CPU per hold. Here the
+ * transaction is BEGIN and COMMIT on a connection of the same pool, which enables nothing.
  */
 export async function withTransaction<T>(
   pool: DatabasePool,
   work: (tx: Transaction) => Promise<T>,
   options: TransactionOptions = {},
 ): Promise<T> {
-  let transaction: Transaction | undefined;
-  const result = await pool.transaction(async (tx) => {
-    transaction = tx;
-    if (options.repeatableRead) await tx.query(sql.typeAlias('void')`SET TRANSACTION ISOLATION LEVEL REPEATABLE READ`);
-    if (options.system) await enterSystemMode(tx);
+  for (let attempt = 1; ; attempt++) {
+    const outcome = await pool.connect((connection) => attemptTransaction(pool, connection, work, options));
+    if (outcome.committed) return outcome.value;
+    if (attempt < TRANSACTION_ATTEMPTS && isTransactionRollback(outcome.error)) continue;
+    throw outcome.error;
+  }
+}
+
+async function attemptTransaction<T>(
+  pool: DatabasePool,
+  connection: DatabasePoolConnection,
+  work: (tx: Transaction) => Promise<T>,
+  options: TransactionOptions,
+): Promise<Attempt<T>> {
+  await connection.query(sql.typeAlias('void')`START TRANSACTION`);
+  let value: T;
+  try {
+    if (options.repeatableRead) await connection.query(sql.typeAlias('void')`SET TRANSACTION ISOLATION LEVEL REPEATABLE READ`);
+    if (options.system) await enterSystemMode(connection);
     if (options.tenantId !== undefined) {
-      await tx.query(sql.typeAlias('void')`SELECT FROM set_config('app.tenant_id', ${options.tenantId}, true)`);
+      await connection.query(sql.typeAlias('void')`SELECT FROM set_config('app.tenant_id', ${options.tenantId}, true)`);
     }
-    return work(tx);
-  });
+    value = await work(connection);
+    // slonik types a command tag as one of the DML verbs; PostgreSQL answers COMMIT or ROLLBACK here.
+    const ended: string = (await connection.query(sql.typeAlias('void')`COMMIT`)).command;
+    // COMMIT of a transaction that a failed statement left aborted (one `work` caught) rolls back instead.
+    if (ended !== 'COMMIT') throw new Error(`the transaction did not commit (${ended})`);
+  } catch (error) {
+    try {
+      await connection.query(sql.typeAlias('void')`ROLLBACK`);
+    } catch {
+      // The connection is in doubt (it broke, or a rollback cannot run on it). Throwing out of
+      // `connect` makes slonik destroy it rather than pool it; the error the caller needs is the first.
+      throw error;
+    }
+    return { committed: false, error };
+  }
   // Committed: if it appended events, wake the log's listeners now (see noticeLogCommitted).
-  if (transaction !== undefined) noticeIfAppended(pool, transaction);
-  return result;
+  noticeIfAppended(pool, connection);
+  return { committed: true, value };
 }
 
 const enteredRow = z.object({ role: z.string(), tenant_id: z.string() });

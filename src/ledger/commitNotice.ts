@@ -1,4 +1,4 @@
-import type { DatabasePool } from 'slonik';
+import type { DatabasePool } from '../db/pool.js';
 import { sql } from '../db/sql.js';
 
 /** The channel consumers LISTEN on to learn that new events have committed. */

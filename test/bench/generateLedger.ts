@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { DatabasePool } from 'slonik';
+import type { DatabasePool } from '../../src/db/pool.js';
 import { seatMovesFor } from '../../src/app/seatMoves.js';
 import { sql } from '../../src/db/sql.js';
 import { withTransaction } from '../../src/db/transaction.js';

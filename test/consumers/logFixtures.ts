@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { DatabasePool } from 'slonik';
+import type { DatabasePool } from '../../src/db/pool.js';
 import { withTransaction } from '../../src/db/transaction.js';
 import { appendToStream, type NewEvent } from '../../src/ledger/appendToStream.js';
 import type { Consumer } from '../../src/consumers/consumer.js';

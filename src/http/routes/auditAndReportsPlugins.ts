@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { DatabasePool } from 'slonik';
+import type { DatabasePool } from '../../db/pool.js';
 import type { CheckpointVerifyingKey } from '../../audit/checkpointSigning.js';
 import { auditVerifyRoutes } from './auditVerify.js';
 import { consumerMetricsRoutes } from './consumerMetrics.js';

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { DatabasePool } from 'slonik';
+import type { DatabasePool } from '../../db/pool.js';
 import { mayAudit } from '../../app/policy.js';
 import type { CheckpointVerifyingKey } from '../../audit/checkpointSigning.js';
 import { verifyLedger } from '../../audit/verifyLedger.js';

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
-import type { DatabasePool } from 'slonik';
+import type { DatabasePool } from '../../db/pool.js';
 import { backofficePayments, backofficeReservations, exportReservations } from '../../app/backofficeLists.js';
 import { principalOf } from '../authenticate.js';
 import { paymentListQuery, reservationExportQuery, reservationListQuery } from '../backofficeSchemas.js';

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { DatabasePool } from 'slonik';
+import type { DatabasePool } from '../../db/pool.js';
 import { consumerLag } from '../../consumers/consumerLag.js';
 
 /**

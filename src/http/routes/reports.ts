@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { DatabasePool } from 'slonik';
+import type { DatabasePool } from '../../db/pool.js';
 import { z } from 'zod';
 import { readOccupancy } from '../../../projections/reports/occupancy.js';
 import { readRevenue } from '../../../projections/reports/revenue.js';
