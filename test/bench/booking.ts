@@ -110,35 +110,38 @@ export async function benchBooking(
   driver: LoadDriver,
   identity: TestIdentity,
   phases: Phases,
+  suffix = '',
 ): Promise<BookingResults> {
   const figures: Figure[] = [];
   const checks: Check[] = [];
+  const hotName = `hold_hot_slot${suffix}`;
+  const spreadName = `hold_spread_1000_slots${suffix}`;
 
   const hot = await withLedger(cluster, 'bench_booking_hot', identity, async (ledger) => {
     const slotId = 'bench-hot-slot';
     await defineSlots(ledger, [slotId], HOT_CAPACITY);
     await cluster.query(ledger.database, 'VACUUM ANALYZE');
-    progress(`booking hot: ${BOOKING_CLIENTS} clients on one slot via ${ledger.url}`);
-    const run = await measured(() => holdLoad(driver, ledger, 'hold_hot_slot', [slotId], phases));
+    progress(`booking hot${suffix}: ${BOOKING_CLIENTS} clients on one slot via ${ledger.url}`);
+    const run = await measured(() => holdLoad(driver, ledger, hotName, [slotId], phases));
     const result = run.result;
-    const figure = loadFigure('hold_hot_slot', run, { slots: 1 });
-    checks.push(requestCheck('hold_hot_slot', result, 201));
-    checks.push(await checkNoOverbooking(cluster, ledger.database, 'hold_hot_slot', result.createdPerSlot));
+    const figure = loadFigure(hotName, run, { slots: 1 });
+    checks.push(requestCheck(hotName, result, 201));
+    checks.push(await checkNoOverbooking(cluster, ledger.database, hotName, result.createdPerSlot));
     return figure;
   });
   figures.push(hot);
 
   const spread = await withLedger(cluster, 'bench_booking_spread', identity, async (ledger) => {
     const slotIds = Array.from({ length: SPREAD_SLOTS }, (_, index) => `bench-slot-${String(index).padStart(4, '0')}`);
-    progress(`booking spread: defining ${SPREAD_SLOTS} slots`);
+    progress(`booking spread${suffix}: defining ${SPREAD_SLOTS} slots`);
     await defineSlots(ledger, slotIds, HOT_CAPACITY);
     await cluster.query(ledger.database, 'VACUUM ANALYZE');
-    progress(`booking spread: ${BOOKING_CLIENTS} clients over ${SPREAD_SLOTS} slots`);
-    const run = await measured(() => holdLoad(driver, ledger, 'hold_spread_1000_slots', slotIds, phases));
+    progress(`booking spread${suffix}: ${BOOKING_CLIENTS} clients over ${SPREAD_SLOTS} slots`);
+    const run = await measured(() => holdLoad(driver, ledger, spreadName, slotIds, phases));
     const result = run.result;
-    const figure = loadFigure('hold_spread_1000_slots', run, { slots: SPREAD_SLOTS });
-    checks.push(requestCheck('hold_spread_1000_slots', result, 201));
-    checks.push(await checkNoOverbooking(cluster, ledger.database, 'hold_spread_1000_slots', result.createdPerSlot));
+    const figure = loadFigure(spreadName, run, { slots: SPREAD_SLOTS });
+    checks.push(requestCheck(spreadName, result, 201));
+    checks.push(await checkNoOverbooking(cluster, ledger.database, spreadName, result.createdPerSlot));
     return figure;
   });
   figures.push(spread);
@@ -146,7 +149,7 @@ export async function benchBooking(
   await withLedger(cluster, 'bench_booking_exhaustion', identity, async (ledger) => {
     const slotId = 'bench-small-slot';
     await defineSlots(ledger, [slotId], EXHAUSTION_CAPACITY);
-    progress(`exhaustion: ${EXHAUSTION_REQUESTS} concurrent holds on a ${EXHAUSTION_CAPACITY}-seat slot`);
+    progress(`exhaustion${suffix}: ${EXHAUSTION_REQUESTS} concurrent holds on a ${EXHAUSTION_CAPACITY}-seat slot`);
     const result = await driver.run({
       kind: 'burst',
       label: 'exhaustion',
@@ -161,6 +164,7 @@ export async function benchBooking(
     const conflicts = result.statuses['409'] ?? 0;
     checks.push({
       name: 'exhaustion_check',
+      scenario: `exhaustion${suffix}`,
       ok: created === EXHAUSTION_CAPACITY && conflicts === EXHAUSTION_REQUESTS - EXHAUSTION_CAPACITY && full === conflicts,
       capacity: EXHAUSTION_CAPACITY,
       requests: EXHAUSTION_REQUESTS,
@@ -170,7 +174,7 @@ export async function benchBooking(
       ...summarize(result.latenciesMs),
       ...(result.sampleErrors.length > 0 ? { sample_errors: result.sampleErrors } : {}),
     });
-    checks.push(await checkNoOverbooking(cluster, ledger.database, 'exhaustion', result.createdPerSlot));
+    checks.push(await checkNoOverbooking(cluster, ledger.database, `exhaustion${suffix}`, result.createdPerSlot));
   });
 
   return { hot, spread, figures, checks };

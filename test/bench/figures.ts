@@ -64,22 +64,38 @@ export function summarize(latenciesMs: readonly number[]): LatencySummary {
   };
 }
 
+/** One round of the booking bench: a figure and the baseline measured right before it. */
+export type Pair = { readonly measured: Figure; readonly baseline: Figure };
+
 /**
- * numerator ÷ the best of the denominator runs: the baseline is measured before and after the
- * booking scenarios, and the faster run is used so that a noisy moment never flatters the ratio.
+ * measured ÷ baseline, round by round, and the median of those ratios.
+ *
+ * Each round measures the baseline and then booking, one right after the other: on a machine whose
+ * speed drifts (a shared VM here runs the same fixed workload 30 % faster or slower from one minute
+ * to the next), a ratio of two runs far apart measures the drift as much as the code. The median
+ * of the rounds' ratios keeps one slow or fast moment from deciding the result either way. Every
+ * round's ratio is printed, the worst among them.
  */
-export function ratio(name: string, numerator: Figure, denominators: readonly Figure[], target: number): Ratio & { baseline_runs: number[] } {
-  const denominator = denominators.reduce((best, figure) => (figure.value > best.value ? figure : best));
-  const value = denominator.value > 0 ? numerator.value / denominator.value : 0;
+export function pairedRatio(name: string, pairs: readonly Pair[], target: number): Ratio & { rounds: number[]; worst: number } {
+  if (pairs.length === 0) throw new Error(`${name}: no rounds to compare`);
+  const ratios = pairs.map(({ measured, baseline }) => (baseline.value > 0 ? measured.value / baseline.value : 0));
+  const value = median(ratios);
   return {
     name,
     value: round(value, 3),
     target,
     pass: value >= target,
-    numerator: numerator.name,
-    denominator: denominator.name,
-    baseline_runs: denominators.map((figure) => round(figure.value, 1)),
+    numerator: pairs[0]!.measured.name,
+    denominator: pairs[0]!.baseline.name,
+    rounds: ratios.map((ratio) => round(ratio, 3)),
+    worst: round(Math.min(...ratios), 3),
   };
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
 /** The measured window of a fixed-duration run: warm-up first, then `measureMs`. */

@@ -4,10 +4,11 @@
  *       connections, on one hot row and on 10,000 rows;
  *   (b) holds through the real HTTP server, 16 concurrent clients, one hot slot and 1,000 slots,
  *       plus the 20-seat exhaustion check and the SQL overbooking check after every scenario;
+ *       (a) and (b) run in BENCH_ROUNDS rounds (default 3), each the baseline and then booking;
  *   (c) appended events/s through `appendToStream`;
- * then diagnostics of where a hold's time goes, the baseline once more (the ratios booking/baseline
- * use the faster baseline run, so a noisy moment never flatters them) and the ratios against their
- * targets, and — when `test/bench/webhooks.ts` exists — its `benchWebhooks(context)`.
+ * then diagnostics of where a hold's time goes, the ratios booking/baseline against their targets
+ * (the median of the rounds' ratios: see `pairedRatio`), and — when `test/bench/webhooks.ts`
+ * exists — its `benchWebhooks(context)`.
  *
  * stdout: one JSON object per line (figures, ratios, checks, summary); stderr: progress.
  * Exit code 1 when any correctness check fails (overbooking, exhaustion, unexpected statuses);
@@ -15,7 +16,7 @@
  * BENCH_SECONDS (default 5) and BENCH_WARMUP_SECONDS (default 3) set each measured window.
  * Last, the backoffice at scale (test/bench/backoffice.ts: rebuild events/s and list latency over
  * BENCH_BACKOFFICE_EVENTS, default 1,000,000). BENCH_ONLY=booking|webhooks|backoffice (or
- * `npm run bench -- <part>`) runs one part; booking keeps both baseline runs for its ratios.
+ * `npm run bench -- <part>`) runs one part; booking keeps all its rounds.
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -27,7 +28,7 @@ import { benchBooking, benchDiagnostics } from './booking.js';
 import { type BenchCluster, startBenchCluster } from './cluster.js';
 import { measurePostgresOf } from './cpu.js';
 import type { BenchContext } from './context.js';
-import { type Check, type Figure, phasesFromEnv, printLine, progress, ratio } from './figures.js';
+import { type Check, type Figure, type Pair, pairedRatio, phasesFromEnv, printLine, progress } from './figures.js';
 import { type LoadDriver, startLoadDriver } from './loadDriver.js';
 
 const HOT_TARGET = 0.5;
@@ -71,6 +72,13 @@ async function runOptionalWebhooks(context: BenchContext): Promise<void> {
   for (const line of lines) if (isLine(line)) emit(line);
 }
 
+/** BENCH_ROUNDS (default 3): how many baseline-then-booking rounds the booking ratios take their median over. */
+function roundsFromEnv(): number {
+  const rounds = Number(process.env.BENCH_ROUNDS ?? '3');
+  if (!Number.isInteger(rounds) || rounds < 1) throw new Error('BENCH_ROUNDS must be a whole number of at least 1');
+  return rounds;
+}
+
 type Part = 'booking' | 'webhooks' | 'backoffice';
 const PARTS: readonly Part[] = ['booking', 'webhooks', 'backoffice'];
 
@@ -89,6 +97,7 @@ async function runBackoffice(cluster: BenchCluster, identity: ReturnType<typeof 
 
 async function main(): Promise<number> {
   const phases = phasesFromEnv();
+  const rounds = roundsFromEnv();
   const parts = selectedParts();
   const everything = parts.size === PARTS.length;
   const started = performance.now();
@@ -115,14 +124,21 @@ async function main(): Promise<number> {
     const identity = createTestIdentity();
 
     if (parts.has('booking')) {
-      const baseline = await benchBaseline(cluster, phases);
-      emit(baseline.hot);
-      emit(baseline.spread);
-      for (const check of baseline.checks) emit(check);
+      const hotPairs: Pair[] = [];
+      const spreadPairs: Pair[] = [];
+      for (let round = 1; round <= rounds; round++) {
+        const run = round === 1 ? '' : `_round${round}`;
+        const baseline = await benchBaseline(cluster, phases, run);
+        emit(baseline.hot);
+        emit(baseline.spread);
+        for (const check of baseline.checks) emit(check);
 
-      const booking = await benchBooking(cluster, driver, identity, phases);
-      for (const figure of booking.figures) emit(figure);
-      for (const check of booking.checks) emit(check);
+        const booking = await benchBooking(cluster, driver, identity, phases, run);
+        for (const figure of booking.figures) emit(figure);
+        for (const check of booking.checks) emit(check);
+        hotPairs.push({ measured: booking.hot, baseline: baseline.hot });
+        spreadPairs.push({ measured: booking.spread, baseline: baseline.spread });
+      }
 
       if (everything) {
         const appended = await benchAppend(cluster, phases);
@@ -134,13 +150,8 @@ async function main(): Promise<number> {
         for (const check of diagnostics.checks) emit(check);
       }
 
-      // The baseline again, after everything else: the ratios use the faster of the two runs.
-      const rerun = await benchBaseline(cluster, phases, '_rerun');
-      emit(rerun.hot);
-      emit(rerun.spread);
-      for (const check of rerun.checks) emit(check);
-      const hotRatio = ratio('ratio_hot_booking_vs_baseline', booking.hot, [baseline.hot, rerun.hot], HOT_TARGET);
-      const spreadRatio = ratio('ratio_spread_booking_vs_baseline', booking.spread, [baseline.spread, rerun.spread], SPREAD_TARGET);
+      const hotRatio = pairedRatio('ratio_hot_booking_vs_baseline', hotPairs, HOT_TARGET);
+      const spreadRatio = pairedRatio('ratio_spread_booking_vs_baseline', spreadPairs, SPREAD_TARGET);
       for (const line of [hotRatio, spreadRatio]) {
         ratios.push(line);
         printLine(line);
