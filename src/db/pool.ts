@@ -4,7 +4,7 @@ import { LEDGER_TYPE_PARSERS } from './typeParsers.js';
 
 /**
  * The application's slonik pool, without slonik's `transaction`: transactions go through
- * `withTransaction` (ADR 0019), and slonik's would switch on promise hooks for the whole process.
+ * `withTransaction` (ADR 0020), and slonik's would switch on promise hooks for the whole process.
  */
 export type DatabasePool = Omit<SlonikPool, 'transaction'>;
 
@@ -39,7 +39,7 @@ export async function createDatabasePool(url: string, options: PoolOptions = {})
     // slonik's default reset runs DISCARD ALL on every release: a round trip per request and lost
     // plan caches. Nothing here sets session state — tenant settings are transaction-local — so skip it.
     resetConnection: async () => undefined,
-    // withTransaction begins and ends transactions itself and retries them whole (ADR 0019). slonik
+    // withTransaction begins and ends transactions itself and retries them whole (ADR 0020). slonik
     // would otherwise retry a statement that lost a conflict on its own, inside the aborted transaction.
     queryRetryLimit: 0,
     typeParsers: LEDGER_TYPE_PARSERS.map(({ name, parse }) => ({ name, parse })),

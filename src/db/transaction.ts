@@ -31,7 +31,7 @@ export function tenantSettingSource(tenantId: string) {
   return sql.fragment`(SELECT set_config('app.tenant_id', ${tenantId}, true) AS tenant_id) AS tenant_setting`;
 }
 
-/** A first try and slonik's default `transactionRetryLimit` of five more, as before ADR 0019's change. */
+/** A first try and slonik's default `transactionRetryLimit` of five more, as slonik's own transactions had. */
 export const TRANSACTION_ATTEMPTS = 6;
 
 /** Serialization failures and deadlocks (SQLSTATE class 40): the transaction rolled back, and running it again may succeed. */
@@ -49,7 +49,7 @@ type Attempt<T> = { readonly committed: true; readonly value: T } | { readonly c
  * Without `tenantId` the transaction runs as the application role with no tenant: row-level
  * security then shows it no tenant row at all, until `enterTenant` (or `tenantSettingSource`) names one.
  *
- * Why not slonik's `pool.transaction` (ADR 0019): it runs each transaction inside an
+ * Why not slonik's `pool.transaction` (ADR 0020): it runs each transaction inside an
  * AsyncLocalStorage, and the first one switches on Node's promise hooks for the whole process, for
  * good. Every promise of every request then pays for them, the booking path's included, which
  * never uses slonik's transactions: about a tenth of the server's CPU per hold. Here the
