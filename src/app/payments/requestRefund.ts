@@ -1,4 +1,3 @@
-import { AsyncResource } from 'node:async_hooks';
 import type { Queries } from '../../db/queries.js';
 import { z } from 'zod';
 import { isDomainError } from '../../domain/errors.js';
@@ -106,9 +105,6 @@ export function createRefundFlow(
   onError: (message: string, error: unknown) => void,
 ): RefundFlow {
   const running = new Set<Promise<unknown>>();
-  // Captured here, outside any transaction: a dispatch kicked from inside the cancel's transaction
-  // runs in this context, so slonik does not take its queries for stray ones inside that transaction.
-  const detached = new AsyncResource('refund-dispatch');
 
   /** Waits until the cancel's transaction has ended, then dispatches (a rolled-back cancel left nothing to send). */
   async function waitForCommitThenDispatch(xid: string): Promise<void> {
@@ -187,8 +183,7 @@ export function createRefundFlow(
 
   async function kickAfterCommit(tx: Queries): Promise<void> {
     const { xid } = await tx.one(sql.type(xidRow)`SELECT pg_current_xact_id()::text AS xid`);
-    const kick = detached
-      .runInAsyncScope(() => waitForCommitThenDispatch(xid))
+    const kick = waitForCommitThenDispatch(xid)
       .catch((error: unknown) => onError('refund dispatch failed', error))
       .finally(() => running.delete(kick));
     running.add(kick);
