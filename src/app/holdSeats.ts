@@ -1,17 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { isDomainError } from '../domain/errors.js';
 import { decideReservation, evolveReservation, initialReservationState, type Customer } from '../domain/reservation.js';
-import { decideSlot, evolveSlot } from '../domain/slot.js';
-import { EMPTY_STREAM_HEAD } from '../ledger/streamHead.js';
-import { reservationRowKey, reservationViewUpsert } from '../../projections/reservationView.js';
-import { slotAvailabilityUpsert, slotRowKey } from '../../projections/slotAvailability.js';
-import { claimKeyAndLockSlot } from './claimKeyAndLockSlot.js';
-import { inCommandTransaction } from './commandTransaction.js';
+import { decideSlot } from '../domain/slot.js';
+import type { Command } from './command/command.js';
+import { runCommand } from './command/runCommand.js';
 import { type AppDeps, type Caller, metadataFor } from './context.js';
-import { idempotencyRowKey, type IdempotentRequest, type StoredResponse, storeResponseStatement } from './idempotency.js';
-import { notFound, type Outcome, refuse, runRefusable } from './outcome.js';
-import { reservationStreamId, slotStreamId } from './streams.js';
-import { createWriteSet } from './writeSet.js';
+import type { IdempotentRequest, StoredResponse } from './idempotency.js';
+import { notFound, type Outcome } from './outcome.js';
+import { replayedOrDecided } from './command/commandEnd.js';
 
 export type HoldSeatsInput = {
   readonly slotId: string;
@@ -22,51 +18,44 @@ export type HoldSeatsInput = {
 export type IdempotentResult = { readonly response: StoredResponse; readonly replayed: boolean };
 
 /**
- * Places a hold in two round trips of the command pool: BEGIN with one statement that sets the
- * tenant, claims the idempotency key and locks the slot's availability row; the deciders (slot and
- * new reservation) in TypeScript; then one statement that writes everything the hold produces —
- * both streams' events, both read models and the stored response (the write set) — with the
- * COMMIT. Holds on one slot queue on its lock, which is held for that last round trip only; other
- * slots are untouched.
+ * Places a hold: claims the Idempotency-Key and locks the slot's row in one statement, decides the
+ * slot's and the new reservation's events, and writes both streams, both read models and the stored
+ * response with the COMMIT — two round trips, one of them under the slot lock (ADR 0018).
  */
-export async function holdSeats(
-  deps: AppDeps,
+export function holdSeatsCommand(
   caller: Caller,
   request: IdempotentRequest,
   input: HoldSeatsInput,
-): Promise<Outcome<IdempotentResult>> {
-  const tenantId = caller.principal.tenantId;
-  return runRefusable(() =>
-    // The first statement (claimKeyAndLockSlot) sets the tenant itself.
-    inCommandTransaction(deps, async (tx) => {
-      const now = deps.clock().toISOString();
-      const claimed = await claimKeyAndLockSlot(tx, request, input.slotId, now);
-      if (claimed.kind === 'replay') return { response: claimed.response, replayed: true };
-      const slot = claimed.slot;
-      if (!slot) refuse(notFound(`slot ${input.slotId}`));
-
+  holdTtlSeconds: number,
+): Command<StoredResponse> {
+  return {
+    name: 'holdSeats',
+    tenantId: caller.principal.tenantId,
+    metadata: metadataFor(caller),
+    claim: { kind: 'idempotencyKey', request },
+    lock: { slotId: input.slotId },
+    decide: ({ slot, now }) => {
+      if (!slot) return notFound(`slot ${input.slotId}`);
       const reservationId = randomUUID();
-      const slotEvents = decideSlot({ type: 'HoldSeats', reservationId, seats: input.seats }, slot.state);
-      if (isDomainError(slotEvents)) refuse(slotEvents);
+      const slotEvents = decideSlot({ type: 'HoldSeats', reservationId, seats: input.seats }, slot);
+      if (isDomainError(slotEvents)) return slotEvents;
       const reservationEvents = decideReservation(
         {
           type: 'PlaceHold',
           reservationId,
           slotId: input.slotId,
           seats: input.seats,
-          unitPrice: slot.state.unitPrice,
+          unitPrice: slot.unitPrice,
           customer: input.customer,
           ownerSub: caller.principal.sub,
           now,
-          holdTtlSeconds: deps.holdTtlSeconds,
+          holdTtlSeconds,
         },
         initialReservationState,
       );
-      if (isDomainError(reservationEvents)) refuse(reservationEvents);
-      const nextSlot = slotEvents.reduce(evolveSlot, slot.state);
+      if (isDomainError(reservationEvents)) return reservationEvents;
       const reservation = reservationEvents.reduce(evolveReservation, initialReservationState);
-      if (nextSlot.status !== 'open' || reservation.status !== 'held') throw new Error('a hold must leave a held reservation');
-
+      if (reservation.status !== 'held') throw new Error('a hold must leave a held reservation');
       const response: StoredResponse = {
         status: 201,
         body: {
@@ -78,23 +67,23 @@ export async function holdSeats(
           expiresAt: reservation.expiresAt,
         },
       };
-      const metadata = metadataFor(caller);
-      const writes = createWriteSet();
-      const slotHead = writes.append({
-        tenantId, streamId: slotStreamId(input.slotId), head: slot.head, events: slotEvents, recordedAt: now, metadata,
-      });
-      const reservationHead = writes.append({
-        tenantId, streamId: reservationStreamId(reservationId), head: EMPTY_STREAM_HEAD, events: reservationEvents,
-        recordedAt: now, metadata,
-      });
-      writes.save(slotRowKey(tenantId, input.slotId), slotAvailabilityUpsert(tenantId, { state: nextSlot, head: slotHead }, now));
-      writes.save(
-        reservationRowKey(tenantId, reservationId),
-        reservationViewUpsert(tenantId, reservation, reservationHead.version, now),
-      );
-      writes.save(idempotencyRowKey(request), storeResponseStatement(request, response, now));
-      await writes.commit(tx);
-      return { response, replayed: false };
-    }),
-  );
+      return {
+        changes: [
+          { aggregate: 'slot', id: input.slotId, events: slotEvents },
+          { aggregate: 'reservation', id: reservationId, events: reservationEvents },
+        ],
+        response,
+        result: response,
+      };
+    },
+  };
+}
+
+export async function holdSeats(
+  deps: AppDeps,
+  caller: Caller,
+  request: IdempotentRequest,
+  input: HoldSeatsInput,
+): Promise<Outcome<IdempotentResult>> {
+  return replayedOrDecided(await runCommand(deps, holdSeatsCommand(caller, request, input, deps.holdTtlSeconds)));
 }

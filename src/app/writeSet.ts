@@ -7,6 +7,7 @@ import { type ChainedEvent, chainEvents } from '../ledger/chainEvents.js';
 import { markAppended } from '../ledger/commitNotice.js';
 import { asStreamVersionConflict, insertEventsStatement } from '../ledger/insertEvents.js';
 import type { StreamHead } from '../ledger/streamHead.js';
+import { type FollowUpJob, jobsAsJson } from '../jobs/followUpJobs.js';
 import type { DomainEventShape, EventMetadata } from './streams.js';
 
 /**
@@ -27,6 +28,8 @@ export type WriteSet = {
   append(input: AppendToSet): StreamHead;
   /** One INSERT/UPDATE without RETURNING, written with the set; `rowKey` names the row it writes. */
   save(rowKey: string, statement: FragmentSqlToken): void;
+  /** Queues follow-up work (a refund, a push) that exists exactly when this set commits. */
+  enqueue(job: FollowUpJob): void;
   flush(tx: Queries): Promise<void>;
   /** `flush` as the transaction's last statement, sent together with its COMMIT (the command pool's transactions). */
   commit(tx: CommandTransaction): Promise<void>;
@@ -60,6 +63,7 @@ export function createWriteSet(): WriteSet {
   const rows: ChainedEvent[] = [];
   const streams = new Set<string>();
   const saves = new Map<string, FragmentSqlToken>();
+  const jobs: FollowUpJob[] = [];
   let flushed = false;
 
   const open = () => {
@@ -70,7 +74,12 @@ export function createWriteSet(): WriteSet {
   const writeStatement = (): QuerySqlToken | null => {
     open();
     flushed = true;
-    const statements = [...(rows.length > 0 ? [insertEventsStatement(rows)] : []), ...saves.values()];
+    const statements = [
+      ...(rows.length > 0 ? [insertEventsStatement(rows)] : []),
+      ...saves.values(),
+      // Last, as the statement's main query: a SELECT ahead of it as a CTE would not run unless read.
+      ...(jobs.length > 0 ? [sql.fragment`SELECT FROM ledger_enqueue_jobs(${jobsAsJson(jobs)}::jsonb)`] : []),
+    ];
     return statements.length === 0 ? null : writeStatementOf(statements);
   };
 
@@ -100,6 +109,10 @@ export function createWriteSet(): WriteSet {
       });
       rows.push(...chained.rows);
       return chained.head;
+    },
+    enqueue(job) {
+      open();
+      jobs.push(job);
     },
     save(rowKey, statement) {
       open();

@@ -3,6 +3,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { installJobQueueSchema } from '../jobs/queueSchema.js';
 
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations/', import.meta.url));
 
@@ -40,6 +41,8 @@ async function readMigrationFiles(dir: string): Promise<MigrationFile[]> {
  */
 export async function migrate(databaseUrl: string, dir: string = MIGRATIONS_DIR): Promise<MigrationResult> {
   const files = await readMigrationFiles(dir);
+  // The job queue's tables and functions come first: a migration of ours calls them (0027).
+  await installJobQueueSchema(databaseUrl);
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   try {

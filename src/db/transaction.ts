@@ -35,7 +35,7 @@ export function tenantSettingSource(tenantId: string) {
 export const TRANSACTION_ATTEMPTS = 6;
 
 /** Serialization failures and deadlocks (SQLSTATE class 40): the transaction rolled back, and running it again may succeed. */
-function isTransactionRollback(error: unknown): boolean {
+export function isTransactionRollback(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'string' && code.startsWith('40');
 }

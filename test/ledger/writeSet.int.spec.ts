@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createWriteSet } from '../../src/app/writeSet.js';
+import { sendRefundJob } from '../../src/jobs/followUpJobs.js';
 import { sql } from '../../src/db/sql.js';
 import { withTransaction } from '../../src/db/transaction.js';
 import { appendToStream } from '../../src/ledger/appendToStream.js';
@@ -10,6 +11,7 @@ import { findChainBreak } from '../../src/ledger/hashChain.js';
 import { readStream } from '../../src/ledger/readStream.js';
 import { EMPTY_STREAM_HEAD, headAfter, type StreamHead } from '../../src/ledger/streamHead.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { queuedJobs } from '../support/jobs.js';
 
 let db: TestDatabase;
 beforeAll(async () => {
@@ -23,7 +25,7 @@ const TENANT = 'tenant-ws';
 const metadata = { actor: 'test' };
 const recordedAt = '2026-11-26T10:00:00.000Z';
 
-/** One marker row per write, in a tenant table the application may write (refund_outbox keyed by a fresh id). */
+/** One marker row per write, in a tenant table the application may write (webhook_inbox keyed by a fresh id), and one job. */
 const markers = new Map<string, string>();
 const markerOf = (label: string, stream: string) => {
   const key = `${label}-${stream}`;
@@ -40,11 +42,18 @@ async function writeTwoStreams(a: string, aHead: StreamHead, b: string, bHead: S
       recordedAt, metadata,
     });
     writes.save(`marker:${label}`, sql.fragment`
-      INSERT INTO refund_outbox (tenant_id, payment_id, requested_at, next_attempt_at)
-      VALUES (${TENANT}, ${markerOf(label, a)}::uuid, ${recordedAt}::timestamptz, ${recordedAt}::timestamptz)`);
+      INSERT INTO webhook_inbox (provider, provider_event_id, source, outcome, tenant_id, payload, received_at)
+      VALUES ('stripe', ${markerOf(label, a)}, 'webhook', 'applied', ${TENANT}, '{}'::jsonb, ${recordedAt}::timestamptz)`);
+    writes.enqueue(sendRefundJob(TENANT, markerOf(label, a)));
     await writes.flush(tx);
     return { headA, headB };
   }, { tenantId: TENANT });
+}
+
+/** The payment ids of the refund jobs queued for these ids. */
+async function refundJobsOf(paymentIds: string[]): Promise<string[]> {
+  const jobs = await queuedJobs(db, 'sendRefund');
+  return jobs.map((job) => String(job.payload.paymentId)).filter((id) => paymentIds.includes(id)).sort();
 }
 
 describe('write set', () => {
@@ -62,9 +71,10 @@ describe('write set', () => {
     expect(second.headA).toEqual(headAfter(streamA));
     expect(second.headB).toEqual(headAfter(streamB));
     const written = await db.systemPool.oneFirst(sql.type(z.object({ n: z.number() }))`
-      SELECT count(*)::int AS n FROM refund_outbox
-      WHERE payment_id = ANY(${sql.array([markerOf('one', a), markerOf('two', a)], 'uuid')})`);
+      SELECT count(*)::int AS n FROM webhook_inbox
+      WHERE provider_event_id = ANY(${sql.array([markerOf('one', a), markerOf('two', a)], 'text')})`);
     expect(written).toBe(2);
+    expect(await refundJobsOf([markerOf('one', a), markerOf('two', a)])).toEqual([markerOf('one', a), markerOf('two', a)].sort());
   });
 
   it('refuses a stale head with StreamVersionConflictError and writes nothing of the set', async () => {
@@ -83,9 +93,11 @@ describe('write set', () => {
     // Under row-level security PostgreSQL hides the colliding key, so the error names the candidates.
     expect((failure as StreamVersionConflictError).streamId).toContain(b);
     expect((await readStream(db.systemPool, TENANT, a)).map((e) => e.type)).toEqual(['oneA']);
-    const marker = await db.systemPool.maybeOne(sql.type(z.object({ payment_id: z.string() }))`
-      SELECT payment_id::text FROM refund_outbox WHERE payment_id = ${markerOf('stale', a)}::uuid`);
+    const marker = await db.systemPool.maybeOne(sql.type(z.object({ provider_event_id: z.string() }))`
+      SELECT provider_event_id FROM webhook_inbox WHERE provider_event_id = ${markerOf('stale', a)}`);
     expect(marker).toBeNull();
+    // The job of a set that did not commit does not exist.
+    expect(await refundJobsOf([markerOf('stale', a)])).toEqual([]);
     expect(findChainBreak(await readStream(db.systemPool, TENANT, b))).toBeNull();
   });
 

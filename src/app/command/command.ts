@@ -1,0 +1,86 @@
+import type { Queries } from '../../db/queries.js';
+import type { PaymentEvent, PaymentState, SignalSource } from '../../domain/payment.js';
+import type { ReservationEvent, ReservationState } from '../../domain/reservation.js';
+import type { SlotEvent, SlotState } from '../../domain/slot.js';
+import type { FollowUpJob } from '../../jobs/followUpJobs.js';
+import type { ProviderEvent } from '../../payments/provider.js';
+import type { IdempotentRequest, StoredResponse } from '../idempotency.js';
+import type { AppError } from '../outcome.js';
+import type { EventMetadata } from '../streams.js';
+import type { InboxSettlement } from '../payments/inbox.js';
+
+/**
+ * A command as a declaration that `runCommand` carries out in one transaction, always in this order:
+ * claim → lock → load → decide → write (events, read models, stored response, inbox outcome and
+ * follow-up jobs, in one statement) → commit. Nothing in a declaration touches the database itself
+ * except `facts`, which reads after the lock.
+ */
+export type Command<Result, Facts = undefined> = {
+  /** For logs and errors: what the command is in the domain (`holdSeats`, `applyProviderSignal`). */
+  readonly name: string;
+  /** The tenant whose rows the transaction may see; null for an event kept by the system role (it matched no tenant). */
+  readonly tenantId: string | null;
+  readonly metadata: EventMetadata;
+  readonly claim?: Claim;
+  readonly lock?: SlotLock;
+  /** Streams read after the lock (so what they say cannot change under it). */
+  readonly streams?: readonly StreamRef[];
+  /** Further streams named by what the first read found (a cancelled reservation's payment). */
+  readonly thenStreams?: (loaded: Loaded<undefined>) => readonly StreamRef[];
+  /** Facts beyond the streams, read after the lock (is one of its payments in flight?). */
+  readonly facts?: (tx: Queries, loaded: Loaded<undefined>) => Promise<Facts>;
+  /** Pure: what the command does to the loaded state, or why it refuses. */
+  decide(loaded: Loaded<Facts>): Decision<Result> | AppError;
+};
+
+/**
+ * How a command makes itself run once:
+ * - `idempotencyKey`: claims the caller's key in this transaction; a repeat replays the stored response;
+ * - `claimedKey`: the key was claimed in an earlier transaction (before a provider call); this one completes it;
+ * - `inbox`: claims the provider event's inbox row; a repeat delivery is a duplicate and changes nothing.
+ */
+export type Claim =
+  | { readonly kind: 'idempotencyKey'; readonly request: IdempotentRequest }
+  | { readonly kind: 'claimedKey'; readonly request: IdempotentRequest }
+  | { readonly kind: 'inbox'; readonly event: ProviderEvent; readonly source: SignalSource };
+
+/** The slot whose row is locked `FOR UPDATE` while seats move: by its id, or the slot a reservation holds seats on. */
+export type SlotLock = { readonly slotId: string } | { readonly ofReservation: string };
+
+export type StreamRef =
+  | { readonly aggregate: 'reservation'; readonly id: string }
+  | { readonly aggregate: 'payment'; readonly id: string };
+
+export type OpenSlot = Extract<SlotState, { status: 'open' }>;
+
+/** What a command decides on: the locked slot, the streams it asked for (folded), the facts, and the time. */
+export type Loaded<Facts> = {
+  readonly now: string;
+  /** The locked slot's state; null when there was no lock or no such slot. */
+  readonly slot: OpenSlot | null;
+  reservation(reservationId: string): ReservationState;
+  payment(paymentId: string): PaymentState;
+  readonly facts: Facts;
+};
+
+/** New events of one stream. A slot's events are accepted only for the slot the command locked. */
+export type Change =
+  | { readonly aggregate: 'slot'; readonly id: string; readonly events: readonly SlotEvent[] }
+  | { readonly aggregate: 'reservation'; readonly id: string; readonly events: readonly ReservationEvent[] }
+  | { readonly aggregate: 'payment'; readonly id: string; readonly events: readonly PaymentEvent[] };
+
+export type Decision<Result> = {
+  readonly changes: readonly Change[];
+  readonly jobs?: readonly FollowUpJob[];
+  /** Stored with an idempotency claim, and replayed to a repeat of the request. */
+  readonly response?: StoredResponse;
+  /** What an inbox claim's provider event did. */
+  readonly inbox?: InboxSettlement;
+  readonly result: Result;
+};
+
+/** How a command ended without refusing: it decided, or its claim showed it had run already. */
+export type CommandEnd<Result> =
+  | { readonly kind: 'decided'; readonly result: Result }
+  | { readonly kind: 'replayed'; readonly response: StoredResponse }
+  | { readonly kind: 'duplicate' };

@@ -1,0 +1,106 @@
+import { assertNever } from '../../domain/assertNever.js';
+import { evolvePayment, initialPaymentState, type PaymentState } from '../../domain/payment.js';
+import { evolveReservation, initialReservationState, type ReservationState } from '../../domain/reservation.js';
+import { evolveSlot } from '../../domain/slot.js';
+import { EMPTY_STREAM_HEAD, headAfter } from '../../ledger/streamHead.js';
+import { paymentRowAfter, paymentRowKey, paymentViewUpsert } from '../../../projections/paymentView.js';
+import { reservationRowKey, reservationViewUpsert } from '../../../projections/reservationView.js';
+import { slotAvailabilityUpsert, type SlotSnapshot, slotRowKey } from '../../../projections/slotAvailability.js';
+import { idempotencyRowKey, storeResponseStatement } from '../idempotency.js';
+import { inboxRowKey, settleInboxStatement } from '../payments/inbox.js';
+import { foldRecorded, paymentStreamId, reservationStreamId, slotStreamId } from '../streams.js';
+import type { WriteSet } from '../writeSet.js';
+import type { Change, Command, Decision, Loaded } from './command.js';
+import type { StreamsRead } from './loadForCommand.js';
+
+/** The loaded streams folded for the decider: a stream the command did not ask for is a bug, not an empty stream. */
+export function loadedView<Facts>(
+  name: string,
+  now: string,
+  slot: SlotSnapshot | null,
+  streams: StreamsRead,
+  facts: Facts,
+): Loaded<Facts> {
+  const recorded = (streamId: string) => {
+    const events = streams.get(streamId);
+    if (events === undefined) throw new Error(`${name} decides on ${streamId}, which it did not load`);
+    return events;
+  };
+  return {
+    now,
+    slot: slot?.state ?? null,
+    reservation: (id): ReservationState => foldRecorded(recorded(reservationStreamId(id)), evolveReservation, initialReservationState),
+    payment: (id): PaymentState => foldRecorded(recorded(paymentStreamId(id)), evolvePayment, initialPaymentState),
+    facts,
+  };
+}
+
+type Written = { readonly tenantId: string; readonly now: string; readonly slot: SlotSnapshot | null; readonly streams: StreamsRead };
+
+/**
+ * Puts a decision into the write set: each changed stream's events chained onto the head the
+ * command decided on (the locked slot row's, or the last event read), the read model of each
+ * changed stream, the stored response, the inbox outcome and the follow-up jobs.
+ */
+export function writeDecision(
+  writes: WriteSet,
+  command: Command<unknown, unknown>,
+  decision: Decision<unknown>,
+  { tenantId, now, slot, streams }: Written,
+): void {
+  const { metadata } = command;
+  for (const change of decision.changes) {
+    if (change.events.length === 0) continue;
+    if (change.aggregate === 'slot' && !command.lock) throw new Error(`${command.name} changes slot ${change.id} without locking it`);
+    writeChange(writes, command.name, change, { tenantId, now, slot, streams, metadata });
+  }
+  for (const job of decision.jobs ?? []) writes.enqueue(job);
+  const claim = command.claim;
+  if (decision.response) {
+    if (claim?.kind !== 'idempotencyKey' && claim?.kind !== 'claimedKey') throw new Error(`${command.name}: a response is stored only with a key`);
+    writes.save(idempotencyRowKey(claim.request), storeResponseStatement(claim.request, decision.response, now));
+  }
+  if (decision.inbox) {
+    if (claim?.kind !== 'inbox') throw new Error(`${command.name}: an inbox outcome needs an inbox claim`);
+    writes.save(inboxRowKey(claim.event), settleInboxStatement(claim.event, decision.inbox));
+  }
+}
+
+function writeChange(
+  writes: WriteSet,
+  name: string,
+  change: Change,
+  context: Written & { readonly metadata: Command<unknown>['metadata'] },
+): void {
+  const { tenantId, now, slot, streams, metadata } = context;
+  const append = (streamId: string, head: { version: number; hash: string }) =>
+    writes.append({ tenantId, streamId, head, events: change.events, recordedAt: now, metadata });
+  switch (change.aggregate) {
+    case 'slot': {
+      // Seats move only under the slot's row lock; a slot that does not exist yet has no row to lock.
+      if (slot !== null && slot.state.slotId !== change.id) throw new Error(`${name} changes slot ${change.id} but locked ${slot.state.slotId}`);
+      const before = slot?.state ?? { status: 'none' as const };
+      const after = change.events.reduce(evolveSlot, before);
+      if (after.status !== 'open') throw new Error(`${name} leaves slot ${change.id} without an open state`);
+      const head = append(slotStreamId(change.id), slot?.head ?? EMPTY_STREAM_HEAD);
+      writes.save(slotRowKey(tenantId, change.id), slotAvailabilityUpsert(tenantId, { state: after, head }, now));
+      return;
+    }
+    case 'reservation': {
+      const recorded = streams.get(reservationStreamId(change.id)) ?? [];
+      const after = change.events.reduce(evolveReservation, foldRecorded(recorded, evolveReservation, initialReservationState));
+      if (after.status === 'none') throw new Error(`${name} leaves reservation ${change.id} without a state`);
+      const head = append(reservationStreamId(change.id), headAfter(recorded));
+      writes.save(reservationRowKey(tenantId, change.id), reservationViewUpsert(tenantId, after, head.version, now));
+      return;
+    }
+    case 'payment': {
+      const recorded = streams.get(paymentStreamId(change.id)) ?? [];
+      append(paymentStreamId(change.id), headAfter(recorded));
+      writes.save(paymentRowKey(tenantId, change.id), paymentViewUpsert(tenantId, paymentRowAfter(change.id, recorded, change.events, now)));
+      return;
+    }
+    default:
+      return assertNever(change);
+  }
+}

@@ -1,0 +1,99 @@
+import { Logger, run, runOnce, type Runner, type Task, type TaskList } from 'graphile-worker';
+import { FOLLOW_UP_TASKS, type FollowUpTask, followUpPayloads, type PayloadOf } from './followUpJobs.js';
+
+/** What each task does; the composition root wires them to the use cases. A task without a handler is not taken. */
+export type JobHandlers = { readonly [T in FollowUpTask]?: (payload: PayloadOf<T>) => Promise<void> };
+
+/** A task run every `everySeconds` by one instance at a time, however many run (see `periodicJobKey`). */
+export type PeriodicJob = { readonly task: FollowUpTask; readonly everySeconds: number };
+
+export type JobLog = {
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string, error?: unknown): void;
+};
+
+export type JobWorkerOptions = {
+  /** The queue's schema belongs to the database owner; its workers connect with the owner's URL. */
+  readonly connectionString: string;
+  readonly handlers: JobHandlers;
+  readonly periodic?: readonly PeriodicJob[];
+  readonly concurrency?: number;
+  readonly log: JobLog;
+};
+
+export type JobWorker = { stop(): Promise<void> };
+
+/**
+ * A periodic task is one queued job under one key. A run first queues the next one under the same
+ * key: graphile-worker then detaches the running job from the key (and gives up retrying it, so a
+ * failed run is kept as failed, visible, rather than retried beside the next), and a second instance
+ * seeding the key at its start finds it and leaves its time as it is.
+ */
+export const periodicJobKey = (task: FollowUpTask) => `periodic:${task}`;
+
+function loggerOf(log: JobLog): Logger {
+  return new Logger(() => (level, message, meta) => {
+    const severity = String(level);
+    if (severity === 'error') log.error(`job queue: ${message}`, meta?.error);
+    else if (severity === 'warning') log.warn(`job queue: ${message}`);
+    // info and debug: graphile-worker's own chatter (worker started, job completed), not worth a line each
+  });
+}
+
+function taskListOf(handlers: JobHandlers, periodic: readonly PeriodicJob[]): TaskList {
+  const everySeconds = new Map(periodic.map((job) => [job.task, job.everySeconds]));
+  const list: TaskList = {};
+  for (const task of FOLLOW_UP_TASKS) {
+    const handler = handlers[task] as ((payload: unknown) => Promise<void>) | undefined;
+    if (!handler) continue;
+    const schema = followUpPayloads[task];
+    const every = everySeconds.get(task);
+    const runTask: Task = async (payload, helpers) => {
+      if (every !== undefined) {
+        await helpers.addJob(task, {}, { jobKey: periodicJobKey(task), runAt: new Date(Date.now() + every * 1000), jobKeyMode: 'replace' });
+      }
+      // Payloads are read back from the queue's table: parsed, never cast.
+      await handler(schema.parse(payload));
+    };
+    list[task] = runTask;
+  }
+  return list;
+}
+
+/**
+ * Runs the follow-up jobs of every instance's commands (graphile-worker, ADR 0027): a job is taken by
+ * one worker of one instance at a time (SKIP LOCKED), a failure is retried with exponential backoff
+ * and kept with its last error once its attempts run out, and new jobs wake the workers at once
+ * (LISTEN/NOTIFY) instead of being polled for. Periodic jobs are queued at start if missing.
+ */
+export async function startJobWorker(options: JobWorkerOptions): Promise<JobWorker> {
+  const periodic = options.periodic ?? [];
+  const runner: Runner = await run({
+    connectionString: options.connectionString,
+    concurrency: options.concurrency ?? 4,
+    maxPoolSize: (options.concurrency ?? 4) + 2,
+    // The process's own shutdown stops the worker, in its order (after HTTP drains, before the pools end).
+    noHandleSignals: true,
+    pollInterval: 2_000,
+    logger: loggerOf(options.log),
+    taskList: taskListOf(options.handlers, periodic),
+  });
+  for (const job of periodic) {
+    await runner.addJob(job.task, {}, { jobKey: periodicJobKey(job.task), jobKeyMode: 'preserve_run_at' });
+  }
+  return { stop: () => runner.stop() };
+}
+
+/**
+ * Runs every job that is due now and returns when none is left (the CLI after a reconciliation,
+ * and tests that want follow-up work done at a known moment). Periodic tasks queued meanwhile wait
+ * for their time, so they are not run again here.
+ */
+export async function runDueJobs(options: Omit<JobWorkerOptions, 'concurrency'>): Promise<void> {
+  await runOnce({
+    connectionString: options.connectionString,
+    logger: loggerOf(options.log),
+    taskList: taskListOf(options.handlers, options.periodic ?? []),
+  });
+}
