@@ -15,9 +15,9 @@ import { createIdentityFromConfig } from './identity/identityFromConfig.js';
 import { DAILY_REPORTS_CONSUMER, dailyReportsConsumer } from '../projections/reports/dailyReports.js';
 import { checkpointSignerFromConfig } from './audit/checkpointSignerFromConfig.js';
 import { verifyingKeyOf } from './audit/checkpointSigning.js';
-import { startCheckpointJob } from './audit/checkpointsJob.js';
+import { takeCheckpointIfDue } from './audit/checkpointsJob.js';
 import { startConsumers } from './consumers/startConsumers.js';
-import { startPeriodic } from './jobs/periodic.js';
+import { startJobWorker } from './jobs/jobWorker.js';
 import { auditAndReportsPlugins } from './http/routes/auditAndReportsPlugins.js';
 import { createPaymentsModule } from './payments/module.js';
 
@@ -29,10 +29,12 @@ export type RunningLedger = {
 
 export type Logger = { info(msg: string): void; warn(msg: string): void; error(msg: string, err?: unknown): void };
 
-const SWEEP_INTERVAL_MS = 5_000;
-/** How often the server asks providers about quiet open payments, and refunds still to send. */
-const RECONCILE_INTERVAL_MS = 60_000;
-const REFUND_DISPATCH_INTERVAL_MS = 15_000;
+/** Holds are released within this many seconds of their time running out. */
+const SWEEP_EVERY_SECONDS = 5;
+/** How often the server asks providers about quiet open payments. */
+const RECONCILE_EVERY_SECONDS = 60;
+/** How often the checkpoint job looks whether a checkpoint is due (it takes one hourly). */
+const CHECKPOINT_CHECK_EVERY_SECONDS = 300;
 /** A payment quiet this long is asked about: webhooks normally arrive within seconds. */
 const RECONCILE_AFTER_SECONDS = 300;
 
@@ -72,31 +74,40 @@ export async function startLedger(config: AppConfig, log: Logger): Promise<Runni
       logger: ledgerLoggerOptions({ level: config.nodeEnv === 'test' ? 'warn' : 'info' }),
       v1Plugins: [...auditAndReports.v1Plugins, ...(payments.serverDeps.v1Plugins ?? [])],
       rootPlugins: [...auditAndReports.rootPlugins, ...(payments.serverDeps.rootPlugins ?? [])],
-      ...(payments.serverDeps.afterCancel ? { afterCancel: payments.serverDeps.afterCancel } : {}),
     });
     stopSteps.push(() => server.close());
-    // One run at a time per job: a slow sweep or provider must not pile up overlapping runs.
-    const periodic = (name: string, intervalMs: number, run: () => Promise<unknown>) => {
-      const job = startPeriodic(intervalMs, run, (error) => log.error(`${name} failed`, error));
-      stopSteps.push(() => job.stop());
-    };
-    periodic('hold expiry sweep', SWEEP_INTERVAL_MS, () => expireDueHolds(app));
-    periodic('payment reconciliation', RECONCILE_INTERVAL_MS, () => payments.reconcile({ olderThanSeconds: RECONCILE_AFTER_SECONDS }));
-    periodic('refund dispatch', REFUND_DISPATCH_INTERVAL_MS, () => payments.refunds.dispatchDue());
-    stopSteps.push(() => payments.refunds.idle());
-    // Asynchronous read models and the hourly signed checkpoint (issue 5: auditors and the backoffice).
+    // Follow-up work and periodic jobs, once across every instance (ADR 0027).
+    const jobs = await startJobWorker({
+      connectionString: database.url,
+      log,
+      handlers: {
+        sendRefund: (payload) => payments.sendRefund(payload),
+        expireDueHolds: async () => {
+          await expireDueHolds(app);
+        },
+        reconcilePayments: async () => {
+          const report = await payments.reconcile({ olderThanSeconds: RECONCILE_AFTER_SECONDS });
+          if (report.checked > 0) log.info(`payment reconciliation: ${JSON.stringify(report)}`);
+        },
+        takeCheckpoint: async () => {
+          const checkpoint = await takeCheckpointIfDue(pool, checkpointSigner, clock);
+          // The hash in the log is an anchor outside the database: logs are shipped elsewhere.
+          if (checkpoint) log.info(`ledger checkpoint ${checkpoint.id}: ${checkpoint.streamCount} streams, ${checkpoint.hash}`);
+        },
+      },
+      periodic: [
+        { task: 'expireDueHolds', everySeconds: SWEEP_EVERY_SECONDS },
+        { task: 'reconcilePayments', everySeconds: RECONCILE_EVERY_SECONDS },
+        { task: 'takeCheckpoint', everySeconds: CHECKPOINT_CHECK_EVERY_SECONDS },
+      ],
+    });
+    stopSteps.push(() => jobs.stop());
+    // Asynchronous read models follow the log in commit order (issue 5: auditors and the backoffice).
     const consumers = await startConsumers(pool, [dailyReportsConsumer], {
       databaseUrl: database.url,
       onError: (error, consumer) => log.error(`consumer ${consumer}: batch failed, will retry`, error),
     });
     stopSteps.push(() => consumers.stop());
-    const checkpoints = startCheckpointJob(pool, {
-      signer: checkpointSigner,
-      // The hash in the log is an anchor outside the database: logs are shipped elsewhere.
-      onCreated: (checkpoint) => log.info(`ledger checkpoint ${checkpoint.id}: ${checkpoint.streamCount} streams, ${checkpoint.hash}`),
-      onError: (error) => log.error('ledger checkpoint failed, will retry next interval', error),
-    });
-    stopSteps.push(() => checkpoints.stop());
     const url = await server.listen({ host: config.host, port: config.port });
     log.info(`booking ledger listening on ${url}`);
     return { server, url, stop };

@@ -1,47 +1,53 @@
+import { isDomainError } from '../domain/errors.js';
 import { decideReservation } from '../domain/reservation.js';
-import { withSystemTransaction, withTransaction } from '../db/transaction.js';
+import { withSystemTransaction } from '../db/transaction.js';
 import { hasPaymentInFlight } from '../../projections/paymentView.js';
 import { findDueHolds } from '../../projections/reservationView.js';
-import { changeReservation } from './changeReservation.js';
+import type { Command } from './command/command.js';
+import { reservationChange } from './command/reservationChange.js';
+import { runCommand } from './command/runCommand.js';
 import type { AppDeps } from './context.js';
-import { runRefusable } from './outcome.js';
-import { createWriteSet } from './writeSet.js';
+import { notFound } from './outcome.js';
 
 export type ExpirySweep = { readonly expired: number; readonly kept: number };
 
+export const HOLD_EXPIRY_ACTOR = 'system:hold-expiry';
+
 /**
- * Expires holds whose time is up and releases their seats, each in its own transaction under its
- * slot's lock. A hold whose payment the provider is still processing is kept: the webhook or
- * reconciliation decides it. A hold that changed meanwhile (paid, cancelled) is refused by the
- * decider and simply counted as kept. Finding the due holds is the one step that looks across
- * tenants (as the system role); each expiry then runs in its own tenant's transaction.
+ * Expires one hold whose time is up and releases its seats, under its slot's lock. A hold whose
+ * payment the provider is still processing is kept (the decider refuses): the webhook or
+ * reconciliation decides it. So is a hold that changed meanwhile (paid, cancelled).
+ */
+export function expireHoldCommand(tenantId: string, reservationId: string): Command<null, boolean> {
+  return {
+    name: 'expireHold',
+    tenantId,
+    metadata: { actor: HOLD_EXPIRY_ACTOR },
+    lock: { ofReservation: reservationId },
+    streams: [{ aggregate: 'reservation', id: reservationId }],
+    facts: (tx) => hasPaymentInFlight(tx, tenantId, reservationId),
+    decide: (loaded) => {
+      const before = loaded.reservation(reservationId);
+      if (before.status === 'none') return notFound(`reservation ${reservationId}`);
+      if (!loaded.slot) throw new Error(`reservation ${reservationId} points at missing slot ${before.slotId}`);
+      const events = decideReservation({ type: 'ExpireHold', now: loaded.now, paymentInFlight: loaded.facts }, before);
+      if (isDomainError(events)) return events;
+      const changes = reservationChange(reservationId, before, events, loaded.slot);
+      return isDomainError(changes) ? changes : { changes, result: null };
+    },
+  };
+}
+
+/**
+ * Expires the holds that are due, each in its own command. Finding them is the one step that looks
+ * across tenants (as the system role); each expiry then runs in its own tenant.
  */
 export async function expireDueHolds(deps: AppDeps, batchSize = 100): Promise<ExpirySweep> {
   const now = deps.clock().toISOString();
   const due = await withSystemTransaction(deps.pool, (tx) => findDueHolds(tx, now, batchSize));
   let expired = 0;
   for (const hold of due) {
-    const outcome = await runRefusable(() =>
-      withTransaction(
-        deps.pool,
-        async (tx) => {
-          const writes = createWriteSet();
-          const change = await changeReservation(tx, writes, {
-            tenantId: hold.tenantId,
-            reservationId: hold.reservationId,
-            now,
-            metadata: { actor: 'system:hold-expiry' },
-            decide: async (reservation) => {
-              const paymentInFlight = await hasPaymentInFlight(tx, hold.tenantId, hold.reservationId);
-              return decideReservation({ type: 'ExpireHold', now, paymentInFlight }, reservation);
-            },
-          });
-          await writes.flush(tx);
-          return change;
-        },
-        { tenantId: hold.tenantId },
-      ),
-    );
+    const outcome = await runCommand(deps, expireHoldCommand(hold.tenantId, hold.reservationId));
     if (outcome.ok) expired += 1;
   }
   return { expired, kept: due.length - expired };

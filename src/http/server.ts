@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { AppDeps } from '../app/context.js';
-import type { AfterCancel } from '../app/cancelReservation.js';
 import { IdentityProviderUnavailableError, UnauthorizedError } from '../identity/errors.js';
 import { authenticate, type TokenVerifier, type UserDirectory } from './authenticate.js';
 import { answerClientError, answerFrameworkError } from './hardening/frameworkErrors.js';
@@ -20,7 +19,6 @@ export type ServerDeps = {
   readonly verifier: TokenVerifier;
   readonly users: UserDirectory;
   readonly logger?: FastifyServerOptions['logger'];
-  readonly afterCancel?: AfterCancel;
   /** Further route groups under /v1 (payments) and at the root (webhooks), registered by the composition root. */
   readonly v1Plugins?: readonly ((app: FastifyInstance) => void)[];
   readonly rootPlugins?: readonly ((app: FastifyInstance) => Promise<void> | void)[];
@@ -98,7 +96,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     async (v1) => {
       v1.addHook('onRequest', authenticate(deps.verifier, deps.users));
       slotRoutes(v1, deps.app);
-      reservationRoutes(v1, deps.app, { afterCancel: deps.afterCancel });
+      reservationRoutes(v1, deps.app);
       auditRoutes(v1, deps.app);
       for (const plugin of deps.v1Plugins ?? []) plugin(v1);
     },

@@ -1,6 +1,6 @@
 import type { AppDeps } from '../app/context.js';
 import { reconcilePayments, type ReconcileReport } from '../app/payments/reconcile.js';
-import { createRefundFlow, type RefundFlow } from '../app/payments/requestRefund.js';
+import { sendRefund } from '../app/payments/sendRefund.js';
 import { refundUnpayableSuccesses } from '../app/payments/resolveAnomaly.js';
 import { anomalyResolutionRoutes } from '../http/routes/anomalyResolution.js';
 import type { AppConfig } from '../config/config.js';
@@ -10,20 +10,22 @@ import { webhookRoutes } from '../http/routes/webhooks.js';
 import type { ServerDeps } from '../http/server.js';
 import { createMercadoPagoProvider } from './mercadopago.js';
 import type { PaymentProviders } from './provider.js';
+import type { PayloadOf } from '../jobs/followUpJobs.js';
 import { createStripeProvider } from './stripe.js';
 
 export type PaymentsSettings = Pick<AppConfig, 'stripe' | 'mercadopago'>;
 
 export type PaymentsReconciliation = ReconcileReport & {
-  /** Succeeded payments whose reservation could not be paid, whose money was now sent back. */
+  /** Succeeded payments whose reservation could not be paid, whose refund was now asked for. */
   readonly unpayableRefunded: number;
 };
 
 export type PaymentsModule = {
   readonly providers: PaymentProviders;
-  readonly refunds: RefundFlow;
-  /** What the HTTP server needs to serve payments, webhooks and the back office, and to refund on cancel. */
-  readonly serverDeps: Pick<ServerDeps, 'v1Plugins' | 'rootPlugins' | 'afterCancel'>;
+  /** What the HTTP server needs to serve payments, webhooks and the back office. */
+  readonly serverDeps: Pick<ServerDeps, 'v1Plugins' | 'rootPlugins'>;
+  /** Sends a refund asked for by a committed change (the `sendRefund` job). */
+  sendRefund(payload: PayloadOf<'sendRefund'>): Promise<void>;
   reconcile(options?: { olderThanSeconds?: number; limit?: number }): Promise<PaymentsReconciliation>;
 };
 
@@ -47,13 +49,13 @@ export function createPaymentsModule(
       })
     : undefined;
   const providers: PaymentProviders = { ...(stripe ? { stripe } : {}), ...(mercadopago ? { mercadopago } : {}) };
-  const refunds = createRefundFlow(deps, providers, onError);
   return {
     providers,
-    refunds,
+    sendRefund: async (payload) => {
+      await sendRefund(deps, providers, payload);
+    },
     serverDeps: {
-      afterCancel: refunds.afterCancel,
-      v1Plugins: [paymentRoutes(deps, providers), backofficeRoutes(deps), anomalyResolutionRoutes(deps, refunds)],
+      v1Plugins: [paymentRoutes(deps, providers), backofficeRoutes(deps), anomalyResolutionRoutes(deps)],
       rootPlugins: [
         webhookRoutes(deps, {
           stripe: { webhookSecret: settings.stripe.webhookSecret },
@@ -62,12 +64,10 @@ export function createPaymentsModule(
       ],
     },
     // Provider answers first: one of them may be the success that makes an anomaly in the first place.
-    // The refunds it asked for are sent before it returns: a run's report then means the provider was
-    // asked (or the outbox will retry), and the CLI does not close its pool under a dispatch in flight.
+    // The refunds it asks for are jobs, sent once its commands have committed.
     reconcile: async (options = {}) => {
       const report = await reconcilePayments(deps, providers, { ...options, onError });
-      const unpayableRefunded = await refundUnpayableSuccesses(deps, refunds, { onError });
-      await refunds.idle();
+      const unpayableRefunded = await refundUnpayableSuccesses(deps, { onError });
       return { ...report, unpayableRefunded };
     },
   };

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCheckpoint, type LedgerCheckpoint } from '../../src/audit/checkpointsCreate.js';
-import { startCheckpointJob } from '../../src/audit/checkpointsJob.js';
+import { takeCheckpointIfDue } from '../../src/audit/checkpointsJob.js';
 import { checkpointHash, GENESIS_CHECKPOINT_HASH } from '../../src/audit/checkpointsDigest.js';
 import { verifyCheckpoints } from '../../src/audit/checkpointsVerify.js';
 import { verifyLedger } from '../../src/audit/verifyLedger.js';
@@ -71,18 +71,22 @@ describe('signed checkpoints', () => {
     expect((await verifyCheckpoints(db.pool)).ok).toBe(true);
   });
 
-  it('is taken periodically by the checkpoint job, which waits for a run in flight when stopped', async () => {
-    const created: LedgerCheckpoint[] = [];
-    const errors: unknown[] = [];
-    const job = startCheckpointJob(db.pool, { signer, intervalMs: 30, onCreated: (c) => created.push(c), onError: (e) => errors.push(e) });
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    await job.stop();
-    const count = created.length;
-    expect(count).toBeGreaterThanOrEqual(2);
-    expect(errors).toEqual([]);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(created).toHaveLength(count);
-    expect((await verifyCheckpoints(db.pool)).ok).toBe(true);
+  it('is taken by the checkpoint job only when the latest is older than the interval, or there is none', async () => {
+    const fresh = await createTestDatabase();
+    try {
+      let now = new Date('2027-03-01T10:00:00.000Z');
+      const clock = () => now;
+      const first = await takeCheckpointIfDue(fresh.pool, signer, clock, 3600);
+      expect(first).not.toBeNull();
+      now = new Date('2027-03-01T10:59:59.000Z');
+      expect(await takeCheckpointIfDue(fresh.pool, signer, clock, 3600)).toBeNull();
+      now = new Date('2027-03-01T11:00:00.000Z');
+      const second = await takeCheckpointIfDue(fresh.pool, signer, clock, 3600);
+      expect(second?.prevCheckpointHash).toBe(first?.hash);
+      expect((await verifyCheckpoints(fresh.pool)).ok).toBe(true);
+    } finally {
+      await fresh.drop();
+    }
   });
 
   it('cannot be updated or deleted, even by the table owner', async () => {

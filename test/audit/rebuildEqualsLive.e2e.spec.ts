@@ -120,7 +120,7 @@ async function run(action: Action): Promise<void> {
       if (!reservation) return;
       const res = await call('POST', `/v1/reservations/${reservation.reservationId}/cancel`, { token: reservation.customer });
       expect([200, 409]).toContain(res.status);
-      await h.payments.refunds.idle();
+      await h.jobsDone();
       return;
     }
     case 'refunded': {

@@ -145,7 +145,6 @@ export async function benchWebhooks(context?: BenchContext): Promise<Line[]> {
     ];
   } finally {
     await server.close();
-    await payments.refunds.idle();
     await commands.end();
     await pool.end();
     await stripe.close();

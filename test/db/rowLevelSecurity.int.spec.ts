@@ -35,8 +35,6 @@ const seeds: Record<string, string> = {
   users: `INSERT INTO users (tenant_id, sub, first_seen, last_seen) VALUES ($1, $1 || '-user', now(), now())`,
   webhook_inbox: `INSERT INTO webhook_inbox (provider, provider_event_id, source, outcome, tenant_id, payload, received_at)
     VALUES ('stripe', 'evt_' || $1, 'webhook', 'applied', $1, '{}', now())`,
-  refund_outbox: `INSERT INTO refund_outbox (tenant_id, payment_id, requested_at, next_attempt_at)
-    VALUES ($1, gen_random_uuid(), now(), now())`,
   report_slot_occupancy: `INSERT INTO report_slot_occupancy (tenant_id, slot_id, day, activity_id, starts_at, capacity, updated_at)
     VALUES ($1, 's', current_date, 'a', now(), 1, now())`,
   report_payments: `INSERT INTO report_payments (tenant_id, payment_id, provider, currency, started_amount)
@@ -119,8 +117,8 @@ describe('row-level security', () => {
     // Without a tenant nothing can be written at all.
     await expect(
       withTransaction(db.pool, (tx) => tx.query(sql.typeAlias('void')`
-        INSERT INTO refund_outbox (tenant_id, payment_id, requested_at, next_attempt_at)
-        VALUES (${TENANT_A}, ${randomUUID()}::uuid, now(), now())`)),
+        INSERT INTO webhook_inbox (provider, provider_event_id, source, outcome, tenant_id, payload, received_at)
+        VALUES ('stripe', ${`evt_${randomUUID()}`}, 'webhook', 'applied', ${TENANT_A}, '{}'::jsonb, now())`)),
     ).rejects.toThrow(/row-level security/);
   });
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expireDueHolds } from '../../src/app/expireHolds.js';
-import { refundIdempotencyKey } from '../../src/app/payments/requestRefund.js';
+import { refundIdempotencyKey } from '../../src/app/payments/sendRefund.js';
 import { verifyLedger } from '../../src/audit/verifyLedger.js';
 import { eventually, type PaymentsHarness, startPaymentsHarness } from './harness.js';
 
@@ -70,7 +70,7 @@ describe('resolving payment anomalies', () => {
       paymentStatus: 'succeeded',
       refundRequested: true,
     });
-    await h.payments.refunds.idle();
+    await h.jobsDone();
     const refundCalls = h.stripe.refundRequests().filter((r) => r.form['payment_intent'] === a.pi);
     expect(refundCalls).toHaveLength(1);
     expect(refundCalls[0]!.idempotencyKey).toBe(refundIdempotencyKey(a.paymentId));
@@ -97,17 +97,15 @@ describe('resolving payment anomalies', () => {
     const a = await unpayableSuccess();
     const first = await h.payments.reconcile({ olderThanSeconds: 0 });
     expect(first.unpayableRefunded).toBeGreaterThanOrEqual(1);
-    // Sent before reconcile returns: a later run (or the CLI's exit) does not race the dispatch.
-    expect(h.stripe.refundRequests().filter((r) => r.form['payment_intent'] === a.pi)).toHaveLength(1);
-    await h.payments.refunds.dispatchDue();
+    // A job enqueued with the resolution, sent once after it committed.
+    await h.jobsDone();
     expect(h.stripe.refundRequests().filter((r) => r.form['payment_intent'] === a.pi)).toHaveLength(1);
     expect(await anomaliesOf(a.paymentId, 'resolved')).toEqual([
       expect.objectContaining({ resolution: expect.objectContaining({ action: 'refund', by: 'reconciliation' }) }),
     ]);
     const second = await h.payments.reconcile({ olderThanSeconds: 0 });
     expect(second.unpayableRefunded).toBe(0);
-    await h.payments.refunds.idle();
-    await h.payments.refunds.dispatchDue();
+    await h.jobsDone();
     expect(h.stripe.refundRequests().filter((r) => r.form['payment_intent'] === a.pi)).toHaveLength(1);
   });
 
@@ -157,7 +155,7 @@ describe('resolving payment anomalies', () => {
   });
 
   it('leaves projections equal to their rebuild from the events', async () => {
-    await eventually(() => h.payments.refunds.idle().then(() => true), Boolean);
+    await h.jobsDone();
     const report = await verifyLedger(h.ledger.db.pool);
     expect(report.projectionMismatches).toEqual([]);
     expect(report.brokenChains).toEqual([]);

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { expect } from 'vitest';
 import { createPaymentsModule, type PaymentsModule } from '../../src/payments/module.js';
+import { startJobWorker } from '../../src/jobs/jobWorker.js';
+import { jobsSettled } from '../support/jobs.js';
 import { startTestLedger, type TestLedger, type TestResponse } from '../support/ledgerServer.js';
 import { type FakeMercadoPago, startFakeMercadoPago } from '../support/providers/fakeMercadoPago.js';
 import { type FakeStripe, startFakeStripe } from '../support/providers/fakeStripe.js';
@@ -20,6 +22,8 @@ export type PaymentsHarness = {
   startPayment(reservationId: string, provider: string, key?: string, token?: string): Promise<TestResponse>;
   deliverStripe(payload: string, options?: { at?: Date; header?: string }): Promise<TestResponse>;
   deliverMp(dataId: string | number, options?: { at?: Date }): Promise<TestResponse>;
+  /** Waits until the follow-up jobs (refunds) of what the test did have run. */
+  jobsDone(): Promise<void>;
   reservation(reservationId: string): Promise<any>;
   slot(slotId: string): Promise<any>;
   close(): Promise<void>;
@@ -48,6 +52,12 @@ export async function startPaymentsHarness(options: { holdTtlSeconds?: number; p
   });
   if (!payments) throw new Error('payments module not built');
   const module = payments;
+  // The real worker, as the server runs it: refunds are sent after their commands commit.
+  const jobs = await startJobWorker({
+    connectionString: ledger.db.url,
+    handlers: { sendRefund: (payload) => module.sendRefund(payload) },
+    log: { info: () => undefined, warn: () => undefined, error: (message, error) => errors.push({ message, error }) },
+  });
   const admin = ledger.token({ groups: ['admin'], sub: 'admin-1' });
   const staff = ledger.token({ groups: ['staff'], sub: 'staff-1' });
   const auditor = ledger.token({ groups: ['auditor'], sub: 'auditor-1' });
@@ -94,6 +104,7 @@ export async function startPaymentsHarness(options: { holdTtlSeconds?: number; p
       const n = mp.notification(dataId, deliverOptions.at ?? ledger.clock.now());
       return ledger.call('POST', n.path, { body: n.body, headers: n.headers });
     },
+    jobsDone: () => jobsSettled(ledger.db),
     async reservation(reservationId) {
       const res = await ledger.call('GET', `/v1/reservations/${reservationId}`, { token: admin });
       expect(res.status).toBe(200);
@@ -105,7 +116,7 @@ export async function startPaymentsHarness(options: { holdTtlSeconds?: number; p
       return res.body;
     },
     async close() {
-      await module.refunds.idle();
+      await jobs.stop();
       await ledger.close();
       await stripe.close();
       await mp.close();

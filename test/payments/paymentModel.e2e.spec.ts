@@ -93,7 +93,7 @@ class Cancel implements fc.AsyncCommand<Model, Real> {
   async run(_m: Model, r: Real) {
     const res = await h.ledger.call('POST', `/v1/reservations/${pick(r.reservations, this.n)}/cancel`, { token: h.customer });
     expect([200, 409]).toContain(res.status);
-    await h.payments.refunds.idle();
+    await h.jobsDone();
   }
   toString = () => `Cancel(${this.n})`;
 }

@@ -318,7 +318,7 @@ describe('cancel and refund', () => {
     const view = await h.reservation(reservationId);
     expect(view.status).toBe('refunded');
     expect(view.payments[0].status).toBe('refunded');
-    await h.payments.refunds.dispatchDue();
+    await h.jobsDone();
     expect(h.stripe.refundRequests().filter((r) => r.form['payment_intent'] === pi)).toHaveLength(1);
   });
 });

@@ -184,7 +184,6 @@ beforeAll(async () => {
   expect(JSON.stringify(anomalies.body)).toContain(anomalyIds[0]);
 });
 afterAll(async () => {
-  await payments?.refunds.idle();
   await ledger.close();
   await stripe.close();
 });

@@ -36,3 +36,20 @@ export async function queuedJobs(db: Pick<TestDatabase, 'asOwner'>, task?: strin
     runAt: row.run_at,
   }));
 }
+
+/**
+ * Waits until the queue has no job running and none due (follow-up work of what a test did is
+ * done, or waits for a retry later). Fails after `timeoutMs`.
+ */
+export async function jobsSettled(db: Pick<TestDatabase, 'asOwner'>, timeoutMs = 10_000): Promise<void> {
+  const started = Date.now();
+  for (;;) {
+    const { rows } = await db.asOwner<{ busy: number }>(
+      `SELECT count(*)::int AS busy FROM graphile_worker._private_jobs
+       WHERE locked_at IS NOT NULL OR (run_at <= now() AND attempts < max_attempts)`,
+    );
+    if (rows[0]?.busy === 0) return;
+    if (Date.now() - started > timeoutMs) throw new Error(`jobs still due or running after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}

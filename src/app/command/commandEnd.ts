@@ -17,3 +17,10 @@ export function replayedOrDecided(
       throw new Error('an idempotency claim cannot end as a duplicate delivery');
   }
 }
+
+/** The result of a command that claims nothing: it can only have decided. */
+export function decidedResult<Result>(outcome: Outcome<CommandEnd<Result>>): Outcome<Result> {
+  if (!outcome.ok) return outcome;
+  if (outcome.value.kind !== 'decided') throw new Error(`a command without a claim ended as ${outcome.value.kind}`);
+  return { ok: true, value: outcome.value.result };
+}

@@ -3,33 +3,21 @@ import { isDomainError } from '../../domain/errors.js';
 import {
   decidePayment,
   evolvePayment,
-  initialPaymentState,
   type PaymentEvent,
   type PaymentState,
   reservationNotPayable,
   type SignalOrigin,
   type SignalSource,
 } from '../../domain/payment.js';
-import { decideReservation, type ReservationEvent } from '../../domain/reservation.js';
-import { enterSystemMode } from '../../db/transaction.js';
-import type { RecordedEvent } from '../../ledger/recordedEvent.js';
-import { headAfter } from '../../ledger/streamHead.js';
+import { decideReservation, type ReservationEvent, type ReservationState } from '../../domain/reservation.js';
 import type { ProviderAccount, ProviderEvent } from '../../payments/provider.js';
-import {
-  findPaymentById,
-  findPaymentByProviderId,
-  paymentRowAfter,
-  type PaymentRef,
-  paymentRowKey,
-  paymentViewUpsert,
-} from '../../../projections/paymentView.js';
-import { changeLockedReservation, type LockedReservation, lockAndRead, lockedOrMissing } from '../changeReservation.js';
-import { inCommandTransaction } from '../commandTransaction.js';
+import { findPaymentById, findPaymentByProviderId, type PaymentRef } from '../../../projections/paymentView.js';
+import type { Change, Command, Decision, OpenSlot } from '../command/command.js';
+import { reservationChange } from '../command/reservationChange.js';
+import { runCommand } from '../command/runCommand.js';
 import type { AppDeps } from '../context.js';
-import { retryOnConflict } from '../retryOnConflict.js';
-import { type EventMetadata, foldRecorded, paymentStreamId } from '../streams.js';
-import { createWriteSet, type WriteSet } from '../writeSet.js';
-import { claimedHere, claimInboxRow, type InboxOutcome, inboxRowKey, settleInboxRow, settleInboxStatement } from './inbox.js';
+import type { EventMetadata } from '../streams.js';
+import type { InboxOutcome } from './inbox.js';
 
 export type ApplyResult = { readonly outcome: InboxOutcome | 'duplicate'; readonly paymentId?: string };
 
@@ -47,54 +35,84 @@ async function resolvePayment(tx: Queries, event: SignalEvent): Promise<PaymentR
 }
 
 /**
- * Applies one verified provider event (a webhook, or what reconciliation learned) in one
- * transaction: the inbox row, the payment's events, the reservation's events, the slot's seats and
- * every projection commit together or not at all. A repeat of an event already in the inbox changes
- * nothing. An event naming no payment of ours is kept in the inbox as unmatched rather than failing
- * forever. Database failures propagate, so the webhook answers 5xx and the provider retries.
+ * Applies one verified provider event (a webhook, or what reconciliation learned) as one command:
+ * the inbox row, the payment's events, the reservation's events, the slot's seats and every read
+ * model commit together or not at all. A repeat of an event already in the inbox changes nothing.
+ * An event naming no payment of ours is kept in the inbox (by the system role) as unmatched or
+ * ignored rather than failing forever. Database failures propagate, so the webhook answers 5xx and
+ * the provider retries.
  *
- * The payment is resolved first, across tenants (two narrow SECURITY DEFINER lookups), so that
- * everything after runs in its tenant under row-level security; an event of no payment of ours is
- * kept by the system role (ADR 0014). A paying webhook is three round trips of the command pool
- * (ADR 0018; four when the payment is found by the provider's id, a second lookup): BEGIN with the
- * lookup; the inbox claim (entering the payment's tenant), the lock of the
- * reservation's slot and the read of the reservation's and the payment's streams, sent together and
- * run in that order; one write statement with every event, projection and the inbox outcome, with COMMIT.
+ * The payment is found first, across tenants (two narrow SECURITY DEFINER lookups), in the same
+ * transaction; everything after runs in its tenant under row-level security (ADR 0014). A paying
+ * webhook is three round trips of the command pool (ADR 0018): BEGIN with the lookup; the inbox
+ * claim, the lock of the reservation's slot and the read of both streams, sent together; one write
+ * statement with COMMIT.
  */
 export async function applyProviderEvent(deps: AppDeps, event: ProviderEvent, source: SignalSource): Promise<ApplyResult> {
-  return retryOnConflict(() =>
-    inCommandTransaction(deps, async (tx) => {
-      const now = deps.clock().toISOString();
-      const ref = event.kind === 'signal' ? await resolvePayment(tx, event) : null;
-      if (event.kind === 'signal' && ref) {
-        // The claim enters the payment's tenant; the slot lock and the streams read behind it, in the
-        // same round trip. The calls' order is the statements' order: each sends its statement before
-        // it awaits anything, so the lock and the read always run after the claim has set the tenant.
-        // A duplicate delivery takes no lock: the lock's statement asks whether the claim was this one's.
-        const [claimed, attempt] = await Promise.all([
-          claimInboxRow(tx, event, source, now, ref.tenantId),
-          lockAndRead(tx, ref.tenantId, ref.reservationId, [paymentStreamId(ref.paymentId)], claimedHere(event)),
-        ]);
-        if (!claimed) return { outcome: 'duplicate' };
-        const locked = await lockedOrMissing(tx, ref.tenantId, ref.reservationId, attempt);
-        const writes = createWriteSet();
-        const outcome = await applySignal(writes, locked, ref, event, source, now);
-        writes.save(inboxRowKey(event), settleInboxStatement(event, { outcome, tenantId: ref.tenantId, paymentId: ref.paymentId }));
-        await writes.commit(tx);
-        return { outcome, paymentId: ref.paymentId };
-      }
-      // An event of no payment of ours is kept by the system role.
-      await enterSystemMode(tx);
-      if (!(await claimInboxRow(tx, event, source, now, null))) return { outcome: 'duplicate' };
-      if (event.kind === 'ignored') {
-        await settleInboxRow(tx, event, { outcome: 'ignored', detail: event.reason });
-        return { outcome: 'ignored' };
-      }
-      const detail = `no payment matches ${event.paymentId ?? '-'} / ${event.providerPaymentId ?? '-'}`;
-      await settleInboxRow(tx, event, { outcome: 'unmatched', tenantId: event.tenantId, detail });
-      return { outcome: 'unmatched' };
-    }),
-  );
+  const outcome = await runCommand(deps, async (tx) => providerEventCommand(event, source, await resolvePaymentOf(tx, event)));
+  if (!outcome.ok) throw new Error(`a provider event cannot be refused: ${outcome.error.message}`);
+  const end = outcome.value;
+  return end.kind === 'decided' ? end.result : { outcome: 'duplicate' };
+}
+
+async function resolvePaymentOf(tx: Queries, event: ProviderEvent): Promise<PaymentRef | null> {
+  return event.kind === 'signal' ? resolvePayment(tx, event) : null;
+}
+
+export function providerEventCommand(event: ProviderEvent, source: SignalSource, ref: PaymentRef | null): Command<ApplyResult> {
+  const claim = { kind: 'inbox', event, source } as const;
+  if (event.kind !== 'signal' || ref === null) {
+    return {
+      name: 'recordUnmatchedProviderEvent',
+      tenantId: null,
+      metadata: { actor: `provider:${event.account}`, source },
+      claim,
+      decide: () =>
+        event.kind === 'ignored'
+          ? { changes: [], inbox: { outcome: 'ignored', detail: event.reason }, result: { outcome: 'ignored' } }
+          : {
+              changes: [],
+              inbox: { outcome: 'unmatched', tenantId: event.tenantId, detail: `no payment matches ${event.paymentId ?? '-'} / ${event.providerPaymentId ?? '-'}` },
+              result: { outcome: 'unmatched' },
+            },
+    };
+  }
+  const { tenantId, paymentId, reservationId } = ref;
+  return {
+    name: 'applyProviderSignal',
+    tenantId,
+    metadata: { actor: `provider:${event.account}`, source, providerEventId: event.eventId },
+    claim,
+    // Decided under the slot lock, so two events of one reservation's payments (or an event and an
+    // expiry or cancel) never decide on the same stale state.
+    lock: { ofReservation: reservationId },
+    streams: [
+      { aggregate: 'reservation', id: reservationId },
+      { aggregate: 'payment', id: paymentId },
+    ],
+    decide: (loaded) => {
+      const reservation = loaded.reservation(reservationId);
+      if (reservation.status === 'none' || !loaded.slot) throw new Error(`payment ${paymentId} names reservation ${reservationId}, which has no stream or slot`);
+      const decided = decideSignal(event, source, ref, loaded.payment(paymentId), reservation, loaded.slot, loaded.now);
+      if (isDomainError(decided)) return decided;
+      const { payment, reservationEvents } = decided;
+      const changes = reservationChange(reservationId, reservation, reservationEvents, loaded.slot);
+      if (isDomainError(changes)) return changes;
+      const outcome: InboxOutcome = payment.some((e) => e.type === 'PaymentAnomalyRecorded')
+        ? 'anomaly'
+        : // Reservation changes only follow a payment's success or refund, so the payment's events tell it all.
+          payment.length > 0
+          ? 'applied'
+          : 'unchanged';
+      const all: Change[] = [...changes, { aggregate: 'payment', id: paymentId, events: payment }];
+      const decision: Decision<ApplyResult> = {
+        changes: all,
+        inbox: { outcome, tenantId, paymentId },
+        result: { outcome, paymentId },
+      };
+      return decision;
+    },
+  };
 }
 
 function originOf(event: SignalEvent, source: SignalSource, state: PaymentState): SignalOrigin {
@@ -102,79 +120,52 @@ function originOf(event: SignalEvent, source: SignalSource, state: PaymentState)
   return { providerEventId: event.eventId, source, ...(learned !== undefined ? { providerPaymentId: learned } : {}) };
 }
 
-async function applySignal(
-  writes: WriteSet,
-  locked: LockedReservation,
-  ref: PaymentRef,
+/** The payment's events for the signal, and what they do to its reservation: a success pays it, a refund refunds it. */
+function decideSignal(
   event: SignalEvent,
   source: SignalSource,
+  ref: PaymentRef,
+  state: PaymentState,
+  reservation: ReservationState,
+  slot: OpenSlot,
   now: string,
-): Promise<InboxOutcome> {
-  const { tenantId, paymentId } = ref;
-  const metadata: EventMetadata = { actor: `provider:${event.account}`, source, providerEventId: event.eventId };
-  const paymentStream = paymentStreamId(paymentId);
-  let recorded: readonly RecordedEvent[] = [];
-  let paymentEvents: PaymentEvent[] = [];
-  // Everything is decided under the slot lock changeReservation takes, so two events of one
-  // reservation's payments (or an event and an expiry or cancel) never decide on the same stale state.
-  // The payment's stream is read with the reservation's, after the lock.
-  await changeLockedReservation(writes, locked, {
-    tenantId,
-    now,
-    metadata,
-    decide: (reservation, slot, streams): ReservationEvent[] => {
-      recorded = streams.get(paymentStream) ?? [];
-      const state = foldRecorded(recorded, evolvePayment, initialPaymentState);
-      const decided = decidePayment(
-        {
-          type: 'ApplyProviderSignal',
-          signal: event.signal,
-          providerEventId: event.eventId,
-          source,
-          now,
-          ...(event.amount ? { amount: event.amount } : {}),
-          ...(event.reason ? { reason: event.reason } : {}),
-          ...(event.providerPaymentId ? { providerPaymentId: event.providerPaymentId } : {}),
-        },
-        state,
-      );
-      // Only a payment with no stream is refused, and the payment view we matched comes from its stream.
-      if (isDomainError(decided)) throw new Error(`payment ${paymentId} has a view but no stream: ${decided.message}`);
-      paymentEvents = decided;
-      for (const paymentEvent of decided) {
-        if (paymentEvent.type === 'PaymentSucceeded') {
-          // A late success pays an expired reservation only if its seats can be taken again now, under the lock.
-          const free = slot.status === 'open' ? slot.capacity - slot.held - slot.sold : 0;
-          const seatsRetaken = reservation.status === 'expired' && reservation.seats <= free;
-          const paid = decideReservation(
-            { type: 'PayReservation', paymentId, amount: paymentEvent.data.amount, now, seatsRetaken },
-            reservation,
-          );
-          if (!isDomainError(paid)) return paid;
-          // The money was taken but cannot pay the reservation: kept as an anomaly, never dropped.
-          const afterSuccess = decided.reduce(evolvePayment, state);
-          paymentEvents = [
-            ...decided,
-            reservationNotPayable(afterSuccess, originOf(event, source, afterSuccess), paid.message, event.amount, now),
-          ];
-          return [];
-        }
-        if (paymentEvent.type === 'PaymentRefunded') {
-          const refunded = decideReservation({ type: 'ConfirmRefund', paymentId, now }, reservation);
-          // A refund of a payment that never paid this reservation (an anomaly being settled) leaves it as it is.
-          return isDomainError(refunded) ? [] : refunded;
-        }
-      }
-      return [];
+) {
+  const { paymentId } = ref;
+  const decided = decidePayment(
+    {
+      type: 'ApplyProviderSignal',
+      signal: event.signal,
+      providerEventId: event.eventId,
+      source,
+      now,
+      ...(event.amount ? { amount: event.amount } : {}),
+      ...(event.reason ? { reason: event.reason } : {}),
+      ...(event.providerPaymentId ? { providerPaymentId: event.providerPaymentId } : {}),
     },
-  });
-
-  if (paymentEvents.length > 0) {
-    // The last event folded is the payment stream's head: no second read of it.
-    writes.append({ tenantId, streamId: paymentStream, head: headAfter(recorded), events: paymentEvents, recordedAt: now, metadata });
-    writes.save(paymentRowKey(tenantId, paymentId), paymentViewUpsert(tenantId, paymentRowAfter(paymentId, recorded, paymentEvents, now)));
+    state,
+  );
+  // Only a payment with no stream is refused, and the payment view we matched comes from its stream.
+  if (isDomainError(decided)) throw new Error(`payment ${paymentId} has a view but no stream: ${decided.message}`);
+  const none = { payment: decided as PaymentEvent[], reservationEvents: [] as ReservationEvent[] };
+  for (const paymentEvent of decided) {
+    if (paymentEvent.type === 'PaymentSucceeded') {
+      // A late success pays an expired reservation only if its seats can be taken again now, under the lock.
+      const free = slot.capacity - slot.held - slot.sold;
+      const seatsRetaken = reservation.status === 'expired' && reservation.seats <= free;
+      const paid = decideReservation({ type: 'PayReservation', paymentId, amount: paymentEvent.data.amount, now, seatsRetaken }, reservation);
+      if (!isDomainError(paid)) return { payment: decided, reservationEvents: paid };
+      // The money was taken but cannot pay the reservation: kept as an anomaly, never dropped.
+      const afterSuccess = decided.reduce(evolvePayment, state);
+      return {
+        payment: [...decided, reservationNotPayable(afterSuccess, originOf(event, source, afterSuccess), paid.message, event.amount, now)],
+        reservationEvents: [],
+      };
+    }
+    if (paymentEvent.type === 'PaymentRefunded') {
+      const refunded = decideReservation({ type: 'ConfirmRefund', paymentId, now }, reservation);
+      // A refund of a payment that never paid this reservation (an anomaly being settled) leaves it as it is.
+      return { payment: decided, reservationEvents: isDomainError(refunded) ? [] : refunded };
+    }
   }
-  if (paymentEvents.some((e) => e.type === 'PaymentAnomalyRecorded')) return 'anomaly';
-  // Reservation changes only follow a payment's success or refund, so the payment's events tell it all.
-  return paymentEvents.length > 0 ? 'applied' : 'unchanged';
+  return none;
 }

@@ -1,9 +1,14 @@
+import { isDomainError } from '../../domain/errors.js';
 import type { AnomalyResolution } from '../../domain/payment.js';
-import { withSystemTransaction, withTransaction } from '../../db/transaction.js';
+import { decidePayment, evolvePayment } from '../../domain/payment.js';
+import { withSystemTransaction } from '../../db/transaction.js';
+import { sendRefundJob } from '../../jobs/followUpJobs.js';
 import { findUnpayableSuccesses } from '../../../projections/paymentView.js';
+import type { Command } from '../command/command.js';
+import { decidedResult } from '../command/commandEnd.js';
+import { runCommand } from '../command/runCommand.js';
 import { type AppDeps, type Caller, metadataFor } from '../context.js';
-import { notFound, type Outcome, refuse, runRefusable } from '../outcome.js';
-import { recordPaymentDecision, type RefundFlow } from './requestRefund.js';
+import { notFound, type Outcome } from '../outcome.js';
 
 export type ResolveAnomalyInput = {
   readonly paymentId: string;
@@ -33,49 +38,49 @@ export type AnomalyResolved = {
 };
 
 /**
- * Settles one anomaly of a payment in the caller's tenant (a back-office admin's decision). A
- * refund goes into the outbox in the same transaction and to the provider after commit.
+ * Settles one anomaly of a payment in the actor's tenant. A refund is a job enqueued in the same
+ * transaction and sent to the provider after the commit. No seats move, so no slot is locked.
  */
-export async function resolveAnomaly(
-  deps: AppDeps,
-  refunds: RefundFlow,
-  actor: AnomalyActor,
-  input: ResolveAnomalyInput,
-): Promise<Outcome<AnomalyResolved>> {
-  const { tenantId, by, metadata } = actor;
-  return runRefusable(() =>
-    withTransaction(
-      deps.pool,
-      async (tx) => {
-        const now = deps.clock().toISOString();
-        const decision = await recordPaymentDecision(
-          tx,
-          tenantId,
-          input.paymentId,
-          {
-            type: 'ResolveAnomaly',
-            providerEventId: input.providerEventId,
-            action: input.action,
-            ...(input.note !== undefined ? { note: input.note } : {}),
-            by,
-            now,
-          },
-          metadata,
-        );
-        if (!decision) refuse(notFound(`payment ${input.paymentId}`));
-        const refundRequested = decision.state.status === 'succeeded' && decision.state.refundRequested;
-        if (decision.events.some((event) => event.type === 'PaymentRefundRequested')) await refunds.dispatchAfterCommit(tx);
-        return {
+export function resolveAnomalyCommand(actor: AnomalyActor, input: ResolveAnomalyInput): Command<AnomalyResolved> {
+  return {
+    name: 'resolveAnomaly',
+    tenantId: actor.tenantId,
+    metadata: actor.metadata,
+    streams: [{ aggregate: 'payment', id: input.paymentId }],
+    decide: (loaded) => {
+      const before = loaded.payment(input.paymentId);
+      if (before.status === 'none') return notFound(`payment ${input.paymentId}`);
+      const events = decidePayment(
+        {
+          type: 'ResolveAnomaly',
+          providerEventId: input.providerEventId,
+          action: input.action,
+          ...(input.note !== undefined ? { note: input.note } : {}),
+          by: actor.by,
+          now: loaded.now,
+        },
+        before,
+      );
+      if (isDomainError(events)) return events;
+      const after = events.reduce(evolvePayment, before);
+      const refundAsked = events.some((event) => event.type === 'PaymentRefundRequested');
+      return {
+        changes: [{ aggregate: 'payment', id: input.paymentId, events }],
+        jobs: refundAsked ? [sendRefundJob(actor.tenantId, input.paymentId)] : [],
+        result: {
           paymentId: input.paymentId,
           providerEventId: input.providerEventId,
           action: input.action,
-          paymentStatus: decision.state.status,
-          refundRequested,
-        };
-      },
-      { tenantId },
-    ),
-  );
+          paymentStatus: after.status,
+          refundRequested: after.status === 'succeeded' && after.refundRequested,
+        },
+      };
+    },
+  };
+}
+
+export async function resolveAnomaly(deps: AppDeps, actor: AnomalyActor, input: ResolveAnomalyInput): Promise<Outcome<AnomalyResolved>> {
+  return decidedResult(await runCommand(deps, resolveAnomalyCommand(actor, input)));
 }
 
 export const RECONCILIATION_ACTOR = 'reconciliation';
@@ -88,14 +93,13 @@ export const RECONCILIATION_ACTOR = 'reconciliation';
  */
 export async function refundUnpayableSuccesses(
   deps: AppDeps,
-  refunds: RefundFlow,
   options: { readonly limit?: number; readonly onError?: (message: string, error: unknown) => void } = {},
 ): Promise<number> {
   const due = await withSystemTransaction(deps.pool, (tx) => findUnpayableSuccesses(tx, options.limit ?? 100));
   let resolved = 0;
   for (const anomaly of due) {
     const actor: AnomalyActor = { tenantId: anomaly.tenantId, by: RECONCILIATION_ACTOR, metadata: { actor: RECONCILIATION_ACTOR } };
-    const outcome = await resolveAnomaly(deps, refunds, actor, {
+    const outcome = await resolveAnomaly(deps, actor, {
       paymentId: anomaly.paymentId,
       providerEventId: anomaly.providerEventId,
       action: 'refund',

@@ -3,7 +3,6 @@ import { z } from 'zod';
 import type { AppDeps } from '../../app/context.js';
 import { notFound } from '../../app/outcome.js';
 import { anomalyActorOf, resolveAnomaly } from '../../app/payments/resolveAnomaly.js';
-import type { RefundFlow } from '../../app/payments/requestRefund.js';
 import { mayResolveAnomalies } from '../../app/policy.js';
 import { ANOMALY_RESOLUTIONS } from '../../domain/payment.js';
 import { principalOf } from '../authenticate.js';
@@ -28,7 +27,7 @@ export const anomalyResolutionBody = z
  * `refund` gives a succeeded payment's money back through its provider; `dismiss` records, with a
  * note, that it was settled some other way. Either way the anomaly leaves the open list.
  */
-export function anomalyResolutionRoutes(deps: AppDeps, refunds: RefundFlow) {
+export function anomalyResolutionRoutes(deps: AppDeps) {
   return (app: FastifyInstance) => {
     app.post('/backoffice/payments/:paymentId/anomalies/:providerEventId/resolve', async (request, reply) => {
       const principal = principalOf(request);
@@ -36,7 +35,7 @@ export function anomalyResolutionRoutes(deps: AppDeps, refunds: RefundFlow) {
       const { paymentId, providerEventId } = parseOr400(anomalyResolutionParams, request.params, 'path');
       if (!uuidSchema.safeParse(paymentId).success) throw new ProblemError(problemFor(notFound(`payment ${paymentId}`)));
       const body = parseOr400(anomalyResolutionBody, request.body, 'body');
-      const outcome = await resolveAnomaly(deps, refunds, anomalyActorOf({ principal, requestId: request.id }), {
+      const outcome = await resolveAnomaly(deps, anomalyActorOf({ principal, requestId: request.id }), {
         paymentId: paymentId.toLowerCase(),
         providerEventId,
         action: body.action,

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { cancelReservation, type AfterCancel } from '../../app/cancelReservation.js';
+import { cancelReservation } from '../../app/cancelReservation.js';
 import type { AppDeps } from '../../app/context.js';
 import { holdSeats } from '../../app/holdSeats.js';
 import { notFound } from '../../app/outcome.js';
@@ -21,7 +21,7 @@ export function reservationIdOrNotFound(params: unknown): string {
   return reservationId.toLowerCase();
 }
 
-export function reservationRoutes(app: FastifyInstance, deps: AppDeps, options: { afterCancel?: AfterCancel } = {}) {
+export function reservationRoutes(app: FastifyInstance, deps: AppDeps) {
   app.post('/reservations', async (request, reply) => {
     const principal = principalOf(request);
     if (!mayBook(principal)) throw new ProblemError(problem(403, 'forbidden', 'auditors cannot create reservations'));
@@ -45,7 +45,7 @@ export function reservationRoutes(app: FastifyInstance, deps: AppDeps, options: 
   app.post('/reservations/:reservationId/cancel', async (request, reply) => {
     const principal = principalOf(request);
     const reservationId = reservationIdOrNotFound(request.params);
-    const cancelled = await cancelReservation(deps, { principal, requestId: request.id }, reservationId, options.afterCancel);
+    const cancelled = await cancelReservation(deps, { principal, requestId: request.id }, reservationId);
     if (!cancelled.ok) return sendProblem(reply, problemFor(cancelled.error));
     const outcome = await readAsTenant(deps.pool, principal, (tx) => getReservation(tx, principal, reservationId));
     if (!outcome.ok) return sendProblem(reply, problemFor(outcome.error));
