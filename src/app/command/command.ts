@@ -35,12 +35,15 @@ export type Command<Result, Facts = undefined> = {
 
 /**
  * How a command makes itself run once:
- * - `idempotencyKey`: claims the caller's key in this transaction; a repeat replays the stored response;
+ * - `idempotencyKey`: claims the caller's key in this transaction; a repeat replays the stored response. A
+ *   command that stores no response leaves the key claimed (in flight) when it commits, for slow work
+ *   that follows (a provider call); a claim in flight for longer than `takeOverInFlightAfterSeconds`
+ *   belongs to a request that died, and may be taken over;
  * - `claimedKey`: the key was claimed in an earlier transaction (before a provider call); this one completes it;
  * - `inbox`: claims the provider event's inbox row; a repeat delivery is a duplicate and changes nothing.
  */
 export type Claim =
-  | { readonly kind: 'idempotencyKey'; readonly request: IdempotentRequest }
+  | { readonly kind: 'idempotencyKey'; readonly request: IdempotentRequest; readonly takeOverInFlightAfterSeconds?: number }
   | { readonly kind: 'claimedKey'; readonly request: IdempotentRequest }
   | { readonly kind: 'inbox'; readonly event: ProviderEvent; readonly source: SignalSource };
 

@@ -47,7 +47,12 @@ export async function claimLockAndRead(tx: CommandTransaction, command: Command<
     return { kind: 'owned', slot: claimed.slot, streams: await read() };
   }
   if (claim?.kind === 'idempotencyKey') {
-    const replay = await claimIdempotencyKey(tx, claim.request, now);
+    const replay = await claimIdempotencyKey(
+      tx,
+      claim.request,
+      now,
+      claim.takeOverInFlightAfterSeconds === undefined ? {} : { takeOverInFlightAfterSeconds: claim.takeOverInFlightAfterSeconds },
+    );
     if (replay) return { kind: 'replayed', response: replay };
     const [slot, streams] = await Promise.all([lock ? lockSlot(tx, tenantId, lock) : null, read()]);
     return { kind: 'owned', slot, streams };

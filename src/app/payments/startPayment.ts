@@ -1,30 +1,19 @@
 import { createHash } from 'node:crypto';
 import { illegalTransition, isDomainError } from '../../domain/errors.js';
-import {
-  decidePayment,
-  evolvePayment,
-  initialPaymentState,
-  type Provider,
-} from '../../domain/payment.js';
+import type { Money } from '../../domain/money.js';
+import { decidePayment, evolvePayment, initialPaymentState, type Provider } from '../../domain/payment.js';
+import type { ReservationState } from '../../domain/reservation.js';
 import { withTransaction } from '../../db/transaction.js';
 import { accountOf, type CreatedPayment, type PaymentProvider } from '../../payments/provider.js';
-import { paymentRowAfter, savePaymentView } from '../../../projections/paymentView.js';
-import { readReservationView, type ReservationView } from '../../../projections/reservationView.js';
+import type { Command } from '../command/command.js';
+import { replayedOrDecided } from '../command/commandEnd.js';
+import { runCommand } from '../command/runCommand.js';
 import type { AppDeps, Caller } from '../context.js';
 import { metadataFor } from '../context.js';
-import {
-  claimIdempotencyKey,
-  type IdempotentRequest,
-  releaseIdempotencyKey,
-  type StoredResponse,
-  storeIdempotentResponse,
-} from '../idempotency.js';
 import type { IdempotentResult } from '../holdSeats.js';
-import { forbidden, notFound, type Outcome, refuse, runRefusable } from '../outcome.js';
+import { type IdempotentRequest, releaseIdempotencyKey, type StoredResponse } from '../idempotency.js';
+import { type AppError, forbidden, notFound, type Outcome } from '../outcome.js';
 import { mayPayReservation, mayReadReservation } from '../policy.js';
-import { appendToStream } from '../../ledger/appendToStream.js';
-import { readStream } from '../../ledger/readStream.js';
-import { foldRecorded, paymentStreamId } from '../streams.js';
 
 /** A claim still in flight after this long belongs to a request that died; another may take it over. */
 export const IN_FLIGHT_TAKEOVER_SECONDS = 60;
@@ -42,27 +31,108 @@ export function paymentIdentity(request: Pick<IdempotentRequest, 'tenantId' | 's
   return { paymentId, providerIdempotencyKey: `ledger-payment-${hex.slice(0, 48)}` };
 }
 
-function payableReservation(caller: Caller, view: ReservationView | null, reservationId: string, now: string): ReservationView {
+type Payable = Extract<ReservationState, { status: 'held' }>;
+
+/** The reservation a caller may pay now: theirs (or an admin's tenant's), held, and not expired. */
+function payableReservation(caller: Caller, state: ReservationState, reservationId: string, now: string): Payable | AppError {
   const { principal } = caller;
-  if (!view || !mayReadReservation(principal, view.owner_sub)) refuse(notFound(`reservation ${reservationId}`));
-  if (!mayPayReservation(principal, view.owner_sub)) {
-    refuse(forbidden('only the customer who booked it or an admin may pay for a reservation'));
+  if (state.status === 'none' || !mayReadReservation(principal, state.ownerSub)) return notFound(`reservation ${reservationId}`);
+  if (!mayPayReservation(principal, state.ownerSub)) {
+    return forbidden('only the customer who booked it or an admin may pay for a reservation');
   }
-  if (view.status !== 'held') {
-    refuse(illegalTransition('reservation', view.status, 'StartPayment', 'a payment can only be started for a held reservation'));
+  if (state.status !== 'held') {
+    return illegalTransition('reservation', state.status, 'StartPayment', 'a payment can only be started for a held reservation');
   }
-  if (Date.parse(view.expires_at) <= Date.parse(now)) {
-    refuse(illegalTransition('reservation', 'held', 'StartPayment', `the hold expired at ${view.expires_at}`));
+  if (Date.parse(state.expiresAt) <= Date.parse(now)) {
+    return illegalTransition('reservation', 'held', 'StartPayment', `the hold expired at ${state.expiresAt}`);
   }
-  return view;
+  return state;
 }
 
 /**
- * Starts a payment of a held reservation's full total with one provider. Three steps, so no
- * transaction stays open across the provider's HTTP call: claim the Idempotency-Key (and check the
- * reservation) in one short transaction; ask the provider with an idempotency key derived from the
- * caller's; record PaymentStarted with the stored response in a second transaction. A provider
- * failure releases the claim — safe, because the provider already deduplicates our retry.
+ * The first of a payment start's two commands: claims the Idempotency-Key and commits it in flight
+ * (no response stored yet), after checking that the reservation may be paid. The provider is called
+ * between the two, outside any transaction.
+ */
+export function claimPaymentStartCommand(caller: Caller, request: IdempotentRequest, reservationId: string): Command<Payable> {
+  return {
+    name: 'claimPaymentStart',
+    tenantId: caller.principal.tenantId,
+    metadata: metadataFor(caller),
+    claim: { kind: 'idempotencyKey', request, takeOverInFlightAfterSeconds: IN_FLIGHT_TAKEOVER_SECONDS },
+    streams: [{ aggregate: 'reservation', id: reservationId }],
+    decide: (loaded) => {
+      const payable = payableReservation(caller, loaded.reservation(reservationId), reservationId, loaded.now);
+      return 'kind' in payable ? payable : { changes: [], result: payable };
+    },
+  };
+}
+
+/**
+ * The second: records PaymentStarted with what the provider created, and stores the response. A
+ * takeover of a request that died after recording finds its payment already there and records nothing.
+ */
+export function recordPaymentStartCommand(
+  caller: Caller,
+  request: IdempotentRequest,
+  started: { readonly paymentId: string; readonly reservationId: string; readonly method: Provider; readonly amount: Money },
+  created: CreatedPayment,
+): Command<StoredResponse> {
+  const { paymentId, reservationId, method, amount } = started;
+  return {
+    name: 'recordPaymentStart',
+    tenantId: caller.principal.tenantId,
+    metadata: metadataFor(caller),
+    claim: { kind: 'claimedKey', request },
+    streams: [{ aggregate: 'payment', id: paymentId }],
+    decide: (loaded) => {
+      const existing = loaded.payment(paymentId);
+      const checkout = {
+        ...(created.checkoutUrl ? { checkoutUrl: created.checkoutUrl } : {}),
+        ...(created.pixQrCode ? { pixQrCode: created.pixQrCode } : {}),
+      };
+      const events =
+        existing.status !== 'none'
+          ? []
+          : decidePayment(
+              {
+                type: 'StartPayment',
+                paymentId,
+                reservationId,
+                provider: method,
+                amount,
+                now: loaded.now,
+                ...(created.providerPaymentId ? { providerPaymentId: created.providerPaymentId } : {}),
+                ...(created.checkoutUrl || created.pixQrCode ? { checkout } : {}),
+              },
+              initialPaymentState,
+            );
+      if (isDomainError(events)) return events;
+      const state = events.reduce(evolvePayment, existing);
+      const response: StoredResponse = {
+        status: 201,
+        body: {
+          paymentId,
+          provider: method,
+          status: state.status === 'none' ? 'pending' : state.status,
+          amount,
+          ...(created.providerPaymentId ? { providerPaymentId: created.providerPaymentId } : {}),
+          ...(created.clientSecret ? { clientSecret: created.clientSecret } : {}),
+          ...(created.checkoutUrl ? { checkoutUrl: created.checkoutUrl } : {}),
+          ...(created.pixQrCode ? { pixQrCode: created.pixQrCode } : {}),
+        },
+      };
+      return { changes: [{ aggregate: 'payment', id: paymentId, events }], response, result: response };
+    },
+  };
+}
+
+/**
+ * Starts a payment of a held reservation's full total with one provider, in two commands so that
+ * no transaction stays open across the provider's HTTP call: claim the key and check the
+ * reservation; ask the provider with an idempotency key derived from the caller's; record
+ * PaymentStarted with the stored response. A provider failure releases the claim — safe, because
+ * the provider already deduplicates our retry.
  */
 export async function startPayment(
   deps: AppDeps,
@@ -73,99 +143,30 @@ export async function startPayment(
 ): Promise<Outcome<IdempotentResult>> {
   const tenantId = caller.principal.tenantId;
   if (provider.account !== accountOf(input.method)) throw new Error(`${input.method} is not paid through ${provider.account}`);
-  const claimed = await runRefusable(() =>
-    withTransaction(
-      deps.pool,
-      async (tx) => {
-        const now = deps.clock().toISOString();
-        const replay = await claimIdempotencyKey(tx, request, now, { takeOverInFlightAfterSeconds: IN_FLIGHT_TAKEOVER_SECONDS });
-        if (replay) return { kind: 'replay' as const, response: replay };
-        const view = payableReservation(caller, await readReservationView(tx, tenantId, input.reservationId), input.reservationId, now);
-        return { kind: 'owned' as const, view };
-      },
-      { tenantId },
-    ),
-  );
+  const claimed = await runCommand(deps, claimPaymentStartCommand(caller, request, input.reservationId));
   if (!claimed.ok) return claimed;
-  if (claimed.value.kind === 'replay') return { ok: true, value: { response: claimed.value.response, replayed: true } };
-  const { view } = claimed.value;
+  if (claimed.value.kind === 'replayed') return { ok: true, value: { response: claimed.value.response, replayed: true } };
+  if (claimed.value.kind !== 'decided') throw new Error('a payment start cannot end as a duplicate delivery');
+  const reservation = claimed.value.result;
 
   const { paymentId, providerIdempotencyKey } = paymentIdentity(request);
-  const amount = { amount: view.total_amount, currency: view.total_currency };
+  const amount = reservation.total;
   let created: CreatedPayment;
   try {
     created = await provider.createPayment({
       method: input.method,
       tenantId,
       paymentId,
-      reservationId: view.reservation_id,
+      reservationId: reservation.reservationId,
       amount,
-      description: `Reservation ${view.reservation_id} (${view.seats} seat${view.seats === 1 ? '' : 's'})`,
-      payerEmail: view.customer_email,
+      description: `Reservation ${reservation.reservationId} (${reservation.seats} seat${reservation.seats === 1 ? '' : 's'})`,
+      payerEmail: reservation.customer.email,
       idempotencyKey: providerIdempotencyKey,
     });
   } catch (error) {
     await withTransaction(deps.pool, (tx) => releaseIdempotencyKey(tx, request), { tenantId });
     throw error;
   }
-
-  return runRefusable(() =>
-    withTransaction(
-      deps.pool,
-      async (tx) => {
-        const now = deps.clock().toISOString();
-        const streamId = paymentStreamId(paymentId);
-        const existing = await readStream(tx, tenantId, streamId);
-        // A takeover of a request that died after recording finds its payment already there.
-        if (existing.length === 0) {
-          const events = decidePayment(
-            {
-              type: 'StartPayment',
-              paymentId,
-              reservationId: view.reservation_id,
-              provider: input.method,
-              amount,
-              now,
-              ...(created.providerPaymentId ? { providerPaymentId: created.providerPaymentId } : {}),
-              ...(created.checkoutUrl || created.pixQrCode
-                ? {
-                    checkout: {
-                      ...(created.checkoutUrl ? { checkoutUrl: created.checkoutUrl } : {}),
-                      ...(created.pixQrCode ? { pixQrCode: created.pixQrCode } : {}),
-                    },
-                  }
-                : {}),
-            },
-            initialPaymentState,
-          );
-          if (isDomainError(events)) refuse(events);
-          await appendToStream(tx, {
-            tenantId,
-            streamId,
-            expectedVersion: 0,
-            recordedAt: now,
-            events: events.map((e) => ({ type: e.type, data: e.data, metadata: metadataFor(caller) })),
-          });
-          await savePaymentView(tx, tenantId, paymentRowAfter(paymentId, [], events, now));
-        }
-        const state = foldRecorded(existing, evolvePayment, initialPaymentState);
-        const response: StoredResponse = {
-          status: 201,
-          body: {
-            paymentId,
-            provider: input.method,
-            status: state.status === 'none' ? 'pending' : state.status,
-            amount,
-            ...(created.providerPaymentId ? { providerPaymentId: created.providerPaymentId } : {}),
-            ...(created.clientSecret ? { clientSecret: created.clientSecret } : {}),
-            ...(created.checkoutUrl ? { checkoutUrl: created.checkoutUrl } : {}),
-            ...(created.pixQrCode ? { pixQrCode: created.pixQrCode } : {}),
-          },
-        };
-        await storeIdempotentResponse(tx, request, response, now);
-        return { response, replayed: false };
-      },
-      { tenantId },
-    ),
-  );
+  const started = { paymentId, reservationId: reservation.reservationId, method: input.method, amount };
+  return replayedOrDecided(await runCommand(deps, recordPaymentStartCommand(caller, request, started, created)));
 }
