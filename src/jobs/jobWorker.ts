@@ -75,7 +75,9 @@ export async function startJobWorker(options: JobWorkerOptions): Promise<JobWork
     maxPoolSize: (options.concurrency ?? 4) + 2,
     // The process's own shutdown stops the worker, in its order (after HTTP drains, before the pools end).
     noHandleSignals: true,
-    pollInterval: 2_000,
+    // New jobs wake the workers at once (NOTIFY); a job queued for later (a periodic run) is found
+    // by this poll, so it also bounds how late one runs.
+    pollInterval: 1_000,
     logger: loggerOf(options.log),
     taskList: taskListOf(options.handlers, periodic),
   });
