@@ -132,12 +132,3 @@ export function storeResponseStatement(request: IdempotentRequest, response: Sto
 /** The row key a write set knows the idempotency record by. */
 export const idempotencyRowKey = (request: IdempotentRequest) =>
   `idempotency_keys:${request.tenantId}\u0000${request.subject}\u0000${request.key}`;
-
-export async function storeIdempotentResponse(
-  tx: Queries,
-  request: IdempotentRequest,
-  response: StoredResponse,
-  now: string,
-): Promise<void> {
-  await tx.query(sql.typeAlias('void')`${storeResponseStatement(request, response, now)}`);
-}

@@ -16,15 +16,6 @@ export type CommandTransaction = Queries & {
   commitWith(statement: QuerySqlToken): Promise<void>;
 };
 
-/**
- * Whether `tx` sends each statement as soon as it is called, without waiting for the one before to
- * answer (a command-pool transaction). PostgreSQL still runs them one after another, in call order,
- * each with its own snapshot; a slonik connection must be awaited statement by statement instead.
- */
-export function sendsWithoutWaiting(tx: Queries): tx is CommandTransaction {
-  return 'commitWith' in tx;
-}
-
 export type CommandPool = {
   transaction<T>(work: (tx: CommandTransaction) => Promise<T>): Promise<T>;
   end(): Promise<void>;

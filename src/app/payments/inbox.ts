@@ -73,10 +73,6 @@ export function settleInboxStatement(event: ProviderEvent, settled: InboxSettlem
 /** The row key a write set knows the event's inbox row by. */
 export const inboxRowKey = (event: ProviderEvent) => `webhook_inbox:${event.account}\u0000${event.eventId}`;
 
-export async function settleInboxRow(tx: Queries, event: ProviderEvent, settled: InboxSettlement): Promise<void> {
-  await tx.query(sql.typeAlias('void')`${settleInboxStatement(event, settled)}`);
-}
-
 const unmatchedRow = z.object({
   provider: z.string(),
   provider_event_id: z.string(),
