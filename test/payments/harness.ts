@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { expect } from 'vitest';
 import { createPaymentsModule, type PaymentsModule } from '../../src/payments/module.js';
-import { startJobWorker } from '../../src/jobs/jobWorker.js';
+import type { PayloadOf } from '../../src/jobs/followUpJobs.js';
+import { runDueJobs, startJobWorker } from '../../src/jobs/jobWorker.js';
 import { jobsSettled } from '../support/jobs.js';
 import { startTestLedger, type TestLedger, type TestResponse } from '../support/ledgerServer.js';
 import { type FakeMercadoPago, startFakeMercadoPago } from '../support/providers/fakeMercadoPago.js';
@@ -24,13 +25,17 @@ export type PaymentsHarness = {
   deliverMp(dataId: string | number, options?: { at?: Date }): Promise<TestResponse>;
   /** Waits until the follow-up jobs (refunds) of what the test did have run. */
   jobsDone(): Promise<void>;
+  /** Runs the jobs due now, once (what a worker started later would do). */
+  runJobs(): Promise<void>;
   reservation(reservationId: string): Promise<any>;
   slot(slotId: string): Promise<any>;
   close(): Promise<void>;
 };
 
 /** The real server over a fresh database, wired to loopback Stripe and Mercado Pago doubles through the real SDKs. */
-export async function startPaymentsHarness(options: { holdTtlSeconds?: number; poolSize?: number } = {}): Promise<PaymentsHarness> {
+export async function startPaymentsHarness(
+  options: { holdTtlSeconds?: number; poolSize?: number; /** false: no job worker runs (a server that is down); run them with runJobs. */ jobWorker?: boolean } = {},
+): Promise<PaymentsHarness> {
   const stripe = await startFakeStripe();
   const mp = await startFakeMercadoPago();
   const errors: unknown[] = [];
@@ -52,12 +57,13 @@ export async function startPaymentsHarness(options: { holdTtlSeconds?: number; p
   });
   if (!payments) throw new Error('payments module not built');
   const module = payments;
-  // The real worker, as the server runs it: refunds are sent after their commands commit.
-  const jobs = await startJobWorker({
+  const jobOptions = {
     connectionString: ledger.db.url,
-    handlers: { sendRefund: (payload) => module.sendRefund(payload) },
-    log: { info: () => undefined, warn: () => undefined, error: (message, error) => errors.push({ message, error }) },
-  });
+    handlers: { sendRefund: (payload: PayloadOf<'sendRefund'>) => module.sendRefund(payload) },
+    log: { info: () => undefined, warn: () => undefined, error: (message: string, error?: unknown) => errors.push({ message, error }) },
+  };
+  // The real worker, as the server runs it: refunds are sent after their commands commit.
+  const jobs = options.jobWorker === false ? null : await startJobWorker(jobOptions);
   const admin = ledger.token({ groups: ['admin'], sub: 'admin-1' });
   const staff = ledger.token({ groups: ['staff'], sub: 'staff-1' });
   const auditor = ledger.token({ groups: ['auditor'], sub: 'auditor-1' });
@@ -105,6 +111,7 @@ export async function startPaymentsHarness(options: { holdTtlSeconds?: number; p
       return ledger.call('POST', n.path, { body: n.body, headers: n.headers });
     },
     jobsDone: () => jobsSettled(ledger.db),
+    runJobs: () => runDueJobs(jobOptions),
     async reservation(reservationId) {
       const res = await ledger.call('GET', `/v1/reservations/${reservationId}`, { token: admin });
       expect(res.status).toBe(200);
@@ -116,7 +123,7 @@ export async function startPaymentsHarness(options: { holdTtlSeconds?: number; p
       return res.body;
     },
     async close() {
-      await jobs.stop();
+      await jobs?.stop();
       await ledger.close();
       await stripe.close();
       await mp.close();
