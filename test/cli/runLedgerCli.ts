@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
 export const LEDGER_BIN = fileURLToPath(new URL('../../bin/ledger.js', import.meta.url));
@@ -50,8 +51,11 @@ export function runLedgerCliOnTerminal(args: readonly string[], options: { cwd: 
   return collect('script', ['-qec', command, '/dev/null'], { cwd: options.cwd, env: cliEnvironment(options.variables) });
 }
 
-/** Runs `tasks` at most `limit` at a time: each run is a Node process with tsx, and the machine is small. */
-export async function inBatches<T>(tasks: readonly (() => Promise<T>)[], limit = 4): Promise<T[]> {
+/**
+ * Runs `tasks` at most `limit` at a time: each run is a Node process with tsx, and more of them than
+ * cores would only slow down the test files running beside this one.
+ */
+export async function inBatches<T>(tasks: readonly (() => Promise<T>)[], limit = Math.max(2, availableParallelism())): Promise<T[]> {
   const results: T[] = new Array(tasks.length);
   let next = 0;
   const worker = async () => {
