@@ -9,29 +9,19 @@ import { readStream } from '../ledger/readStream.js';
 import type { AppConfig } from '../config/config.js';
 import { checkpointSignerFromConfig } from './checkpointSignerFromConfig.js';
 import { type CheckpointVerifyingKey, parseCheckpointPublicKey, verifyingKeyOf } from './checkpointSigning.js';
-import { rebuildProjections } from './rebuildProjections.js';
-import { verifyLedger } from './verifyLedger.js';
+import { type RebuildProgress, type RebuildReport, rebuildProjections } from './rebuildProjections.js';
+import { type VerificationReport, type VerifyOptions, verifyLedger } from './verifyLedger.js';
 
 const tenantRow = z.object({ tenant_id: z.string() });
 
-function flag(args: readonly string[], name: string): string | undefined {
-  const index = args.indexOf(name);
-  return index >= 0 ? args[index + 1] : undefined;
-}
-
 /**
- * Prints each event of a stream and the aggregate's state after it (every tenant's stream of that id
- * unless --tenant). An operator's command across tenants: it reads as the system role.
+ * `ledger replay`: prints each event of a stream and the aggregate's state after it (every tenant's
+ * stream of that id unless `tenant`). An operator's command across tenants: it reads as the system role.
  */
-async function replay(args: readonly string[], url: string): Promise<number> {
-  const streamId = args.find((arg, i) => !arg.startsWith('--') && args[i - 1] !== '--tenant');
-  if (!streamId) {
-    console.error('usage: ledger replay <streamId> [--tenant T]');
-    return 2;
-  }
+export async function runReplayCommand(url: string, streamId: string, tenant: string | undefined): Promise<number> {
   const pool = await createDatabasePool(url, { maximumPoolSize: 2 });
   try {
-    return await withSystemTransaction(pool, (tx) => replayStream(tx, streamId, flag(args, '--tenant')));
+    return await withSystemTransaction(pool, (tx) => replayStream(tx, streamId, tenant));
   } finally {
     await pool.end();
   }
@@ -62,47 +52,32 @@ async function replayStream(tx: Transaction, streamId: string, tenant: string | 
 
 /**
  * The key checkpoints must be signed with: an auditor's own copy of the public key (`--public-key
- * FILE`) when given — the database cannot vouch for itself — else the configured signing key's.
+ * FILE`, read from `file`) when given — the database cannot vouch for itself — else the configured signing key's.
  */
 export async function trustedCheckpointKeyFor(
-  args: readonly string[],
+  file: string | undefined,
   config: Pick<AppConfig, 'checkpointSigningKey' | 'dataDir'>,
 ): Promise<CheckpointVerifyingKey> {
-  const file = flag(args, '--public-key');
   if (file !== undefined) return parseCheckpointPublicKey(await readFile(file, 'utf8'));
   return verifyingKeyOf(await checkpointSignerFromConfig(config));
 }
 
-/** `ledger verify`: prints the report; exits 1 when anything does not verify. */
-export async function runVerifyCommand(url: string, trustedCheckpointKey: CheckpointVerifyingKey): Promise<number> {
+/** `ledger verify`'s work: `verifyLedger` on a pool of its own. */
+export async function verifyLedgerAt(url: string, options: VerifyOptions): Promise<VerificationReport> {
   const pool = await createDatabasePool(url, { maximumPoolSize: 2 });
   try {
-    const report = await verifyLedger(pool, { trustedCheckpointKey });
-    console.log(JSON.stringify(report, null, 2));
-    return report.ok ? 0 : 1;
+    return await verifyLedger(pool, options);
   } finally {
     await pool.end();
   }
 }
 
-export async function runAuditCommand(command: 'replay' | 'rebuild-projections', args: readonly string[], url: string): Promise<number> {
-  switch (command) {
-    case 'replay':
-      return replay(args, url);
-    case 'rebuild-projections': {
-      const pool = await createDatabasePool(url, { maximumPoolSize: 2 });
-      try {
-        const started = Date.now();
-        const report = await rebuildProjections(pool, ({ streams, events }) => {
-          const seconds = (Date.now() - started) / 1000;
-          process.stderr.write(`\rrebuilding: ${streams} streams, ${events} events, ${Math.round(events / Math.max(seconds, 0.001))} events/s`);
-        });
-        process.stderr.write('\n');
-        console.log(JSON.stringify(report));
-        return 0;
-      } finally {
-        await pool.end();
-      }
-    }
+/** `ledger rebuild-projections`' work: `rebuildProjections` on a pool of its own. */
+export async function rebuildProjectionsAt(url: string, onProgress?: (progress: RebuildProgress) => void): Promise<RebuildReport> {
+  const pool = await createDatabasePool(url, { maximumPoolSize: 2 });
+  try {
+    return await rebuildProjections(pool, onProgress);
+  } finally {
+    await pool.end();
   }
 }

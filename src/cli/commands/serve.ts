@@ -1,0 +1,25 @@
+import { loadConfig } from '../../config/config.js';
+import { startLedger } from '../../main.js';
+import type { CommandOutcome } from '../commandSpec.js';
+import { cliLog as log } from '../log.js';
+
+/** `ledger serve`: the one command that runs until SIGINT or SIGTERM stops it. */
+export async function run(): Promise<CommandOutcome> {
+  const ledger = await startLedger(await loadConfig(), log);
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info(`${signal}: stopping`);
+    ledger.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        log.error('shutdown failed', error);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  return 'serving';
+}

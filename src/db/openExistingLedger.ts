@@ -1,0 +1,40 @@
+import path from 'node:path';
+import { isInitialisedCluster } from './embeddedPostgres.js';
+import { NoLedgerError } from './errors.js';
+import { hasLedgerSchema } from './ledgerSchema.js';
+import { migrate } from './migrate.js';
+import { embeddedClusterDir, openDatabase, type OpenedDatabase } from './openDatabase.js';
+
+export type LedgerLocation = { readonly databaseUrl?: string | undefined; readonly dataDir: string };
+
+/**
+ * Throws `NoLedgerError` when no `DATABASE_URL` is set and the data directory holds no initialised
+ * embedded cluster. Looks at files only: creates nothing, starts nothing.
+ */
+export async function assertLedgerLocation(location: LedgerLocation): Promise<void> {
+  if (location.databaseUrl) return;
+  if (!(await isInitialisedCluster(embeddedClusterDir(location.dataDir)))) {
+    throw new NoLedgerError(`at ${path.resolve(location.dataDir)}`, 'start the server once or set DATABASE_URL');
+  }
+}
+
+/**
+ * Opens a ledger that already exists, for commands that read one (verify, replay, …): unlike
+ * `openDatabase` it never initialises a cluster nor creates the schema in an empty database, which
+ * would answer an auditor's question about a ledger with a fresh, empty one. An existing ledger
+ * still gets its pending migrations, as the code that reads it expects the current schema.
+ */
+export async function openExistingLedger(location: LedgerLocation): Promise<OpenedDatabase> {
+  await assertLedgerLocation(location);
+  const database = await openDatabase({ databaseUrl: location.databaseUrl, dataDir: location.dataDir });
+  try {
+    if (!(await hasLedgerSchema(database.url))) {
+      throw new NoLedgerError(`in ${database.description}`, 'it has no ledger schema; start the server once or run npx ledger migrate');
+    }
+    await migrate(database.url);
+    return database;
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+}

@@ -1,0 +1,215 @@
+import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
+import { commands } from '../../src/cli/commands.js';
+import { createIdentityFromConfig } from '../../src/identity/identityFromConfig.js';
+import { appendEvents } from '../consumers/logFixtures.js';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { inBatches, runLedgerCli, runLedgerCliOnTerminal } from './runLedgerCli.js';
+
+const LEDGER_READERS: readonly (readonly string[])[] = [
+  ['verify'],
+  ['replay', 'slot-1'],
+  ['rebuild-projections'],
+  ['reconcile'],
+  ['checkpoint'],
+  ['checkpoint', '--public-key'],
+];
+
+/** A folder to run in, holding the (not yet existing) data directory: whatever a command creates shows up here. */
+let workDir: string;
+let dataDir: string;
+
+beforeEach(async () => {
+  workDir = await mkdtemp(join(tmpdir(), 'ledger-cli-'));
+  dataDir = join(workDir, 'ledger-data');
+});
+afterEach(async () => {
+  await rm(workDir, { recursive: true, force: true });
+});
+
+const run = (args: readonly string[], variables: Record<string, string> = {}) =>
+  runLedgerCli(args, { cwd: workDir, variables: { LEDGER_DATA_DIR: dataDir, ...variables } });
+
+const createdFiles = () => readdir(workDir, { recursive: true });
+
+describe('help', () => {
+  it('prints the list of commands to stdout, exits 0 and creates nothing', async () => {
+    const runs = await inBatches([['--help'], ['help'], ['-h']].map((args) => () => run(args)));
+
+    for (const result of runs) {
+      expect(result).toMatchObject({ code: 0, stderr: '' });
+      expect(result.stdout).toMatch(/^usage: ledger <command>/);
+      for (const command of commands) expect(result.stdout).toContain(`\n  ${command.name}`);
+    }
+    expect(await createdFiles()).toEqual([]);
+  });
+
+  it("prints each command's flags, for help <command> and <command> --help alike, touching nothing", async () => {
+    const lines = commands.flatMap((command) => [['help', command.name], [command.name, '--help']]);
+    // A flag that would run the command if help were not honoured first, as rebuild-projections once did.
+    lines.push(['rebuild-projections', '-h'], ['verify', '--public-key', 'missing.pem', '--help']);
+
+    const runs = await inBatches(lines.map((args) => () => run(args)));
+
+    runs.forEach((result, index) => {
+      const name = (lines[index] as string[]).find((arg) => arg !== 'help') as string;
+      const command = commands.find((c) => c.name === name);
+      expect(result, lines[index]?.join(' ')).toMatchObject({ code: 0, stderr: '' });
+      expect(result.stdout).toMatch(new RegExp(`^usage: ledger ${name}\\b`));
+      for (const flag of Object.keys(command?.flags ?? {})) expect(result.stdout).toContain(`--${flag}`);
+    });
+    expect(await createdFiles()).toEqual([]);
+  });
+});
+
+describe('usage errors', () => {
+  const cases: readonly [readonly string[], RegExp, string][] = [
+    [[], /^ledger: no command given$/, 'ledger --help'],
+    [['frob'], /^ledger: unknown command "frob"$/, 'ledger --help'],
+    [['help', 'frob'], /^ledger: unknown command "frob"$/, 'ledger --help'],
+    [['verify', '--bogus'], /^ledger verify: unknown flag --bogus$/, 'ledger verify --help'],
+    [['verify', '--public-key'], /^ledger verify: --public-key needs a value/, 'ledger verify --help'],
+    [['replay'], /^ledger replay: missing <streamId>$/, 'ledger replay --help'],
+    [['replay', 'a', 'b'], /^ledger replay: unexpected argument "b"$/, 'ledger replay --help'],
+    [['checkpoint', '--public-key=x'], /^ledger checkpoint: --public-key takes no value$/, 'ledger checkpoint --help'],
+    [['reconcile', '--older-than', 'abc'], /^ledger reconcile: --older-than SECONDS must be a whole number, not "abc"$/, 'ledger reconcile --help'],
+    [['dev-token', '--tenant', 't', '--ttl', '-5'], /^ledger dev-token: --ttl SECONDS must be a whole number of at least 1, not "-5"$/, 'ledger dev-token --help'],
+    [['dev-token', '--groups', 'admin'], /^ledger dev-token: missing --tenant$/, 'ledger dev-token --help'],
+    [['dev-token', '--tenant', 't', '--groups', 'admins'], /^ledger dev-token: unknown group admins/, 'ledger dev-token --help'],
+  ];
+
+  it('exit 2 with one line and a hint at the right help, creating nothing', async () => {
+    const runs = await inBatches(cases.map(([args]) => () => run(args)));
+
+    runs.forEach((result, index) => {
+      const [args, message, hint] = cases[index] as (typeof cases)[number];
+      const label = `ledger ${args.join(' ')}`;
+      expect(result.code, label).toBe(2);
+      expect(result.stdout, label).toBe('');
+      const [problem, hintLine, ...rest] = result.stderr.trimEnd().split('\n');
+      expect(problem, label).toMatch(message);
+      expect(hintLine, label).toContain(`"${hint}"`);
+      expect(rest, label).toEqual([]);
+    });
+    expect(await createdFiles()).toEqual([]);
+  });
+});
+
+describe('commands that read a ledger', () => {
+  it('say there is none, exit 1 and create nothing, in a folder without a ledger', async () => {
+    const runs = await inBatches(LEDGER_READERS.map((args) => () => run(args)));
+
+    runs.forEach((result, index) => {
+      expect(result, LEDGER_READERS[index]?.join(' ')).toMatchObject({ code: 1, stdout: '' });
+      expect(result.stderr).toBe(
+        `ledger ${LEDGER_READERS[index]?.[0]}: no ledger at ${dataDir}: start the server once or set DATABASE_URL\n`,
+      );
+    });
+    expect(await createdFiles()).toEqual([]);
+  });
+
+  it('refuse a database without the ledger schema, and leave it empty', async () => {
+    const adminUrl = inject('pgAdminUrl');
+    const name = `cli_empty_${randomUUID().replaceAll('-', '')}`;
+    const admin = new pg.Client({ connectionString: adminUrl });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${name}`);
+    const url = new URL(adminUrl);
+    url.pathname = `/${name}`;
+    try {
+      const runs = await inBatches(LEDGER_READERS.filter((args) => args.length === 1).map((args) => () => run(args, { DATABASE_URL: url.toString() })));
+
+      for (const result of runs) {
+        expect(result).toMatchObject({ code: 1, stdout: '' });
+        expect(result.stderr).toMatch(/^ledger [a-z-]+: no ledger in PostgreSQL at [^:]+:\d+\/cli_empty_\w+: it has no ledger schema;/);
+      }
+      const empty = new pg.Client({ connectionString: url.toString() });
+      await empty.connect();
+      const { rows } = await empty.query<{ tables: number }>(
+        `SELECT count(*)::int AS tables FROM pg_tables WHERE schemaname NOT IN ('pg_catalog', 'information_schema')`,
+      );
+      await empty.end();
+      expect(rows[0]?.tables).toBe(0);
+      expect(await createdFiles()).toEqual([]);
+    } finally {
+      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await admin.end();
+    }
+  });
+
+  describe('verify of an existing ledger', () => {
+    const hasScript = (() => {
+      try {
+        execFileSync('script', ['--version'], { stdio: 'ignore' });
+        return true;
+      } catch {
+        return false;
+      }
+    })();
+
+    /** A ledger of two streams, three events. */
+    const ledgerWithEvents = async (): Promise<TestDatabase> => {
+      const database = await createTestDatabase({ maximumPoolSize: 1 });
+      await appendEvents(database.pool, { events: [{ type: 'Opened', data: {} }, { type: 'Closed', data: {} }] });
+      await appendEvents(database.pool, { events: [{ type: 'Opened', data: {} }] });
+      return database;
+    };
+
+    it('prints the report on stdout and nothing else when stderr is not a terminal', async () => {
+      const database = await ledgerWithEvents();
+      try {
+        const result = await run(['verify'], { DATABASE_URL: database.url });
+
+        expect(result).toMatchObject({ code: 0, stderr: '' });
+        expect(JSON.parse(result.stdout)).toMatchObject({ ok: true, streams: 2, events: 3 });
+      } finally {
+        await database.drop();
+      }
+    });
+
+    it.skipIf(!hasScript)('shows its progress on a terminal, on a line it rewrites', async () => {
+      const database = await ledgerWithEvents();
+      try {
+        const result = await runLedgerCliOnTerminal(['verify'], {
+          cwd: workDir,
+          variables: { LEDGER_DATA_DIR: dataDir, DATABASE_URL: database.url },
+        });
+
+        expect(result.code).toBe(0);
+        expect(result.stdout).toMatch(/^\r\x1b\[2Kverifying: 1 streams, [12] events/);
+        expect(result.stdout).toContain('\r\x1b[2Kverified: 2 streams, 3 events\r\n');
+        expect(result.stdout).toContain('"ok": true');
+      } finally {
+        await database.drop();
+      }
+    });
+  });
+});
+
+describe('mirror', () => {
+  it('says the EventStoreDB mirror is not available and exits 1', async () => {
+    const result = await run(['mirror', '--verify'], { EVENTSTORE_CONNECTION_STRING: 'esdb://127.0.0.1:2113?tls=false' });
+
+    expect(result).toMatchObject({ code: 1, stdout: '' });
+    expect(result.stderr).toMatch(/^ledger mirror: the EventStoreDB mirror is not available in this version; EVENTSTORE_CONNECTION_STRING is not supported/);
+    expect(await createdFiles()).toEqual([]);
+  });
+});
+
+describe('dev-token', () => {
+  it('prints a token that a dev-mode server with the same data directory accepts', async () => {
+    const result = await run(['dev-token', '--tenant', 'tenant-a', '--groups', 'admin', '--ttl', '600']);
+
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    const identity = await createIdentityFromConfig({ nodeEnv: 'development', dataDir, cognito: undefined });
+    await expect(identity.verifier.verify(`Bearer ${result.stdout.trim()}`)).resolves.toMatchObject({
+      tenantId: 'tenant-a',
+      groups: ['admin'],
+    });
+  });
+});
