@@ -499,6 +499,7 @@ export interface components {
             checkpoints: {
                 ok: boolean;
                 checkpoints: number;
+                signaturesCheckedWith: string | null;
                 latest: {
                     id: number;
                     /** Format: date-time */
@@ -1806,19 +1807,6 @@ export interface operations {
             };
         };
         responses: {
-            /** @description the reservation already has an open payment with this provider: that one */
-            200: {
-                headers: {
-                    /** @description the id of this request, as on its log lines */
-                    "X-Request-Id"?: string;
-                    /** @description present when the answer is the stored one of an earlier request with this key */
-                    "Idempotent-Replayed"?: "true";
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Payment"];
-                };
-            };
             /** @description started */
             201: {
                 headers: {

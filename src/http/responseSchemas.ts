@@ -105,6 +105,8 @@ export const verifyReportSchema = z.object({
   checkpoints: z.object({
     ok: z.boolean(),
     checkpoints: z.number().int(),
+    /** The id of the Ed25519 key the checkpoints' signatures were checked with; null when none was trusted. */
+    signaturesCheckedWith: z.string().nullable(),
     latest: z.object({ id: z.number().int(), createdAt: instant, streams: z.number().int(), events: z.number().int() }).nullable(),
     brokenLinks: z.array(z.object({ checkpointId: z.number().int(), reason: z.string() })),
     rewrittenStreams: z.array(

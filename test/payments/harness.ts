@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { expect } from 'vitest';
+import type { AppDeps } from '../../src/app/context.js';
+import type { ServerDeps } from '../../src/http/server.js';
 import { createPaymentsModule, type PaymentsModule } from '../../src/payments/module.js';
 import { startTestLedger, type TestLedger, type TestResponse } from '../support/ledgerServer.js';
 import { type FakeMercadoPago, startFakeMercadoPago } from '../support/providers/fakeMercadoPago.js';
@@ -26,7 +28,15 @@ export type PaymentsHarness = {
 };
 
 /** The real server over a fresh database, wired to loopback Stripe and Mercado Pago doubles through the real SDKs. */
-export async function startPaymentsHarness(options: { holdTtlSeconds?: number; poolSize?: number } = {}): Promise<PaymentsHarness> {
+export async function startPaymentsHarness(
+  options: {
+    holdTtlSeconds?: number;
+    poolSize?: number;
+    /** Route groups beside the payments module's (audit, reports, /docs), and rate limits other than none. */
+    extend?: (deps: AppDeps) => Pick<ServerDeps, 'v1Plugins' | 'rootPlugins'>;
+    rateLimits?: ServerDeps['rateLimits'];
+  } = {},
+): Promise<PaymentsHarness> {
   const stripe = await startFakeStripe();
   const mp = await startFakeMercadoPago();
   const errors: unknown[] = [];
@@ -43,7 +53,13 @@ export async function startPaymentsHarness(options: { holdTtlSeconds?: number; p
         },
         (message, error) => errors.push({ message, error }),
       );
-      return { ...payments.serverDeps, rateLimits: { booking: false, webhooks: false } };
+      const extra = options.extend?.(deps) ?? {};
+      return {
+        ...payments.serverDeps,
+        v1Plugins: [...(payments.serverDeps.v1Plugins ?? []), ...(extra.v1Plugins ?? [])],
+        rootPlugins: [...(payments.serverDeps.rootPlugins ?? []), ...(extra.rootPlugins ?? [])],
+        rateLimits: options.rateLimits ?? { booking: false, webhooks: false },
+      };
     },
   });
   if (!payments) throw new Error('payments module not built');

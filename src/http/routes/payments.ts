@@ -23,7 +23,6 @@ export function paymentRoutes(deps: AppDeps, providers: PaymentProviders) {
         headers: idempotencyKeyHeaders,
         body: startPaymentBody,
         response: {
-          200: replayableResponse('the reservation already has an open payment with this provider: that one', paymentSchema),
           201: replayableResponse('started', paymentSchema),
           ...problemResponses({
             ...v1Problems,
