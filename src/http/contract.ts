@@ -47,7 +47,7 @@ export interface RouteTypes extends FastifyTypeProvider {
 
 type HeaderSchemas = Readonly<Record<string, z.ZodType>>;
 
-/** A response entry of a route schema: the type provider types `reply.send` from `content`; `headers` only documents. */
+/** A response entry of a route schema: its media types with their schemas, and the headers it carries (for the document only). */
 type ResponseEntry<T extends z.ZodType> = {
   readonly description: string;
   readonly content: { readonly [contentType: string]: { readonly schema: T } };
@@ -57,7 +57,7 @@ type ResponseEntry<T extends z.ZodType> = {
 /** Every answer names its request id (src/http/hardening/requestIdHeader.ts). */
 const requestIdHeader = z.string().meta({ format: 'uuid', description: 'the id of this request, as on its log lines' });
 const retryAfterHeader = z.string().meta({ description: 'seconds to wait before retrying' });
-export const idempotentReplayedHeader = z.literal('true').meta({ description: 'present when the answer is the stored one of an earlier request with this key' });
+const idempotentReplayedHeader = z.literal('true').meta({ description: 'present when the answer is the stored one of an earlier request with this key' });
 
 export function jsonResponse<T extends z.ZodType>(description: string, schema: T, headers?: HeaderSchemas): ResponseEntry<T> {
   return { description, content: { 'application/json': { schema } }, ...(headers ? { headers } : {}) };
