@@ -3,21 +3,24 @@ import type { AppError } from '../app/outcome.js';
 import { assertNever } from '../domain/assertNever.js';
 
 /** The contract's stable error codes (../shared/docs/API.md, Errors). */
-export type ProblemCode =
-  | 'invalid_request'
-  | 'idempotency_key_required'
-  | 'unauthorized'
-  | 'forbidden'
-  | 'not_found'
-  | 'slot_full'
-  | 'illegal_transition'
-  | 'idempotency_key_in_flight'
-  | 'idempotency_key_reused'
-  | 'invalid_signature'
-  | 'payload_too_large'
-  | 'rate_limited'
-  | 'unavailable'
-  | 'internal_error';
+export const PROBLEM_CODES = [
+  'invalid_request',
+  'idempotency_key_required',
+  'unauthorized',
+  'forbidden',
+  'not_found',
+  'slot_full',
+  'illegal_transition',
+  'idempotency_key_in_flight',
+  'idempotency_key_reused',
+  'invalid_signature',
+  'payload_too_large',
+  'rate_limited',
+  'unavailable',
+  'internal_error',
+] as const;
+
+export type ProblemCode = (typeof PROBLEM_CODES)[number];
 
 export type Problem = {
   readonly type: string;
@@ -71,7 +74,11 @@ export function problemFor(error: AppError): Problem {
   }
 }
 
+/** How long a client waits before retrying a 503 (API.md: `unavailable` comes with Retry-After). */
+export const RETRY_AFTER_UNAVAILABLE_SECONDS = 5;
+
 export function sendProblem(reply: FastifyReply, p: Problem): FastifyReply {
+  if (p.status === 503 && !reply.hasHeader('retry-after')) reply.header('retry-after', String(RETRY_AFTER_UNAVAILABLE_SECONDS));
   return reply.code(p.status).type('application/problem+json').send(p);
 }
 

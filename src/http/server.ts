@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { validatorCompiler } from 'fastify-type-provider-zod';
 import type { AppDeps } from '../app/context.js';
 import { IdentityProviderUnavailableError, UnauthorizedError } from '../identity/errors.js';
 import { authenticate, type TokenVerifier, type UserDirectory } from './authenticate.js';
+import { registerOpenApi } from './contract.js';
 import { answerClientError, answerFrameworkError } from './hardening/frameworkErrors.js';
 import { defaultRateLimits, registerRateLimits, type RateLimits } from './hardening/rateLimits.js';
 import { refuseNulInUrl } from './hardening/refuseNulInUrl.js';
@@ -13,6 +15,7 @@ import { auditRoutes } from './routes/audit.js';
 import { healthRoutes } from './routes/health.js';
 import { reservationRoutes } from './routes/reservations.js';
 import { slotRoutes } from './routes/slots.js';
+import { validationProblem } from './validation.js';
 
 export type ServerDeps = {
   readonly app: AppDeps;
@@ -50,6 +53,12 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     clientErrorHandler: answerClientError,
   });
   app.decorateRequest('principal', null);
+  // Route schemas are zod (ADR 0024): requests are validated with them; responses are serialized
+  // without them, as before (JSON.stringify), and held to them by the conformance test instead.
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+  // Before any route: the document is built from every route registered after this.
+  await registerOpenApi(app);
 
   // Before any route exists: these add hooks to every route, including route groups registered later.
   exposeRequestId(app);
@@ -62,6 +71,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error instanceof ProblemError) return sendProblem(reply, error.problem);
+    if (error.validation) return sendProblem(reply, validationProblem(error, request));
     if (error instanceof UnauthorizedError) {
       request.log.info({ reason: error.reason }, 'request not authenticated');
       reply.header('WWW-Authenticate', 'Bearer');

@@ -3,12 +3,23 @@ import { auditAndReportsPlugins } from '../../src/http/routes/auditAndReportsPlu
 import { startTestLedger, type TestLedger } from '../support/ledgerServer.js';
 import { createTestCheckpointSigner } from '../support/checkpointSigner.js';
 import { verifyingKeyOf } from '../../src/audit/checkpointSigning.js';
+import { createPaymentsModule } from '../../src/payments/module.js';
 
 const signer = createTestCheckpointSigner();
 
 let ledger: TestLedger;
 beforeAll(async () => {
-  ledger = await startTestLedger({ extend: (deps) => auditAndReportsPlugins(deps.pool, [], verifyingKeyOf(signer)) });
+  // Every route group main.ts registers: the document describes the routes the server has.
+  ledger = await startTestLedger({
+    extend: (deps) => {
+      const auditAndReports = auditAndReportsPlugins(deps.pool, [], verifyingKeyOf(signer));
+      const payments = createPaymentsModule(deps, { stripe: {}, mercadopago: {} }, () => {});
+      return {
+        v1Plugins: [...auditAndReports.v1Plugins, ...(payments.serverDeps.v1Plugins ?? [])],
+        rootPlugins: [...auditAndReports.rootPlugins, ...(payments.serverDeps.rootPlugins ?? [])],
+      };
+    },
+  });
 });
 afterAll(async () => {
   await ledger.close();
@@ -64,20 +75,23 @@ describe('GET /docs', () => {
     const page = doc.components.schemas.BackofficePaymentPage;
     expect(page.required).toEqual(['items', 'nextCursor']);
     expect(page.properties.items.items.properties.providerPaymentId).toBeDefined();
-    expect(doc.components.schemas.BackofficeReservationPage.properties.items.items.required).toContain('departsAt');
+    expect(doc.components.schemas.BackofficeReservationPage.properties.items.items).toEqual({ $ref: '#/components/schemas/BackofficeReservation' });
+    expect(doc.components.schemas.BackofficeReservation.required).toContain('departsAt');
   });
 
   it('generates request schemas from the zod schemas the routes validate with', async () => {
     const { body: doc } = await ledger.call('GET', '/docs');
     const schemas = doc.components.schemas;
-    expect(schemas.Money).toMatchObject({
+    // A named schema appears as the request side reads it (`…Input`, before transforms) and as responses carry it.
+    expect(schemas.MoneyInput).toMatchObject({
       type: 'object',
       required: ['amount', 'currency'],
       properties: { amount: { type: 'integer', minimum: 0 }, currency: { pattern: '^[A-Z]{3}$' } },
     });
-    expect(schemas.PlaceHold.required).toEqual(['slotId', 'seats', 'customer']);
-    expect(schemas.DefineSlot.properties.startsAt).toMatchObject({ type: 'string', format: 'date-time' });
-    expect(schemas.StartPayment.properties.provider.enum).toEqual(['stripe', 'mercadopago', 'pix']);
+    expect(schemas.PlaceHoldInput.required).toEqual(['slotId', 'seats', 'customer']);
+    expect(schemas.DefineSlotInput.properties.startsAt).toMatchObject({ type: 'string', format: 'date-time' });
+    expect(schemas.StartPaymentInput.properties.provider.enum).toEqual(['stripe', 'mercadopago', 'pix']);
+    expect(schemas.Payment.properties.lastError).toMatchObject({ type: 'string' });
     // Every $ref points at a schema the document defines.
     const refs = [...JSON.stringify(doc).matchAll(/"\$ref":"#\/components\/schemas\/(\w+)"/g)].map((m) => m[1]!);
     expect(refs.length).toBeGreaterThan(10);

@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import type { AppDeps } from '../../src/app/context.js';
+import type { ServerDeps } from '../../src/http/server.js';
 import { expect } from 'vitest';
 import { createPaymentsModule, type PaymentsModule } from '../../src/payments/module.js';
 import type { PayloadOf } from '../../src/jobs/followUpJobs.js';
@@ -34,7 +36,15 @@ export type PaymentsHarness = {
 
 /** The real server over a fresh database, wired to loopback Stripe and Mercado Pago doubles through the real SDKs. */
 export async function startPaymentsHarness(
-  options: { holdTtlSeconds?: number; poolSize?: number; /** false: no job worker runs (a server that is down); run them with runJobs. */ jobWorker?: boolean } = {},
+  options: {
+    holdTtlSeconds?: number;
+    poolSize?: number;
+    /** false: no job worker runs (a server that is down); run them with runJobs. */
+    jobWorker?: boolean;
+    /** Route groups beside the payments module's (audit, reports, /docs), and rate limits other than none. */
+    extend?: (deps: AppDeps) => Pick<ServerDeps, 'v1Plugins' | 'rootPlugins'>;
+    rateLimits?: ServerDeps['rateLimits'];
+  } = {},
 ): Promise<PaymentsHarness> {
   const stripe = await startFakeStripe();
   const mp = await startFakeMercadoPago();
@@ -52,7 +62,13 @@ export async function startPaymentsHarness(
         },
         (message, error) => errors.push({ message, error }),
       );
-      return { ...payments.serverDeps, rateLimits: { booking: false, webhooks: false } };
+      const extra = options.extend?.(deps) ?? {};
+      return {
+        ...payments.serverDeps,
+        v1Plugins: [...(payments.serverDeps.v1Plugins ?? []), ...(extra.v1Plugins ?? [])],
+        rootPlugins: [...(payments.serverDeps.rootPlugins ?? []), ...(extra.rootPlugins ?? [])],
+        rateLimits: options.rateLimits ?? { booking: false, webhooks: false },
+      };
     },
   });
   if (!payments) throw new Error('payments module not built');

@@ -1,46 +1,74 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppDeps } from '../../app/context.js';
 import { mayAudit } from '../../app/policy.js';
 import { getAuditStream, getReservationAsOf } from '../../app/queries.js';
 import { readAsTenant } from '../../app/readAsTenant.js';
-import type { Principal } from '../../identity/principal.js';
 import { principalOf } from '../authenticate.js';
+import { jsonResponse, problemResponses, type RouteTypes, TAGS, v1Problems } from '../contract.js';
 import { problem, problemFor, ProblemError, sendProblem } from '../problem.js';
-import { asOfQuery, streamParams } from '../schemas.js';
-import { parseOr400 } from '../validation.js';
+import { auditStreamSchema, reservationAsOfSchema } from '../responseSchemas.js';
+import { asOfQuery, reservationParams, streamParams } from '../schemas.js';
 import { reservationIdOrNotFound } from './reservations.js';
 
-function auditor(principal: Principal): Principal {
-  if (!mayAudit(principal)) throw new ProblemError(problem(403, 'forbidden', 'only auditors read event streams'));
-  return principal;
+async function auditorsOnly(request: FastifyRequest) {
+  if (!mayAudit(principalOf(request))) throw new ProblemError(problem(403, 'forbidden', 'only auditors read event streams'));
 }
 
 export function auditRoutes(app: FastifyInstance, deps: AppDeps) {
-  app.get('/audit/streams/:streamId', async (request, reply) => {
-    const principal = auditor(principalOf(request));
-    const { streamId } = parseOr400(streamParams, request.params, 'path');
-    const outcome = await readAsTenant(deps.pool, principal, (tx) => getAuditStream(tx, principal, streamId));
-    if (!outcome.ok) return sendProblem(reply, problemFor(outcome.error));
-    return outcome.value;
+  const routes = app.withTypeProvider<RouteTypes>();
+
+  routes.get('/audit/streams/:streamId', {
+    schema: {
+      operationId: 'getAuditStream',
+      summary: 'Read an event stream with its hashes (auditor)',
+      description: 'Stream ids are `reservation-<reservationId>`, `payment-<paymentId>` and `slot-<slotId>`.',
+      tags: [TAGS.audit],
+      params: streamParams,
+      response: {
+        200: jsonResponse('the stream', auditStreamSchema),
+        ...problemResponses({ ...v1Problems, 403: ['forbidden'], 404: ['not_found'] }),
+      },
+    },
+    preValidation: auditorsOnly,
+    handler: async (request, reply) => {
+      const principal = principalOf(request);
+      const outcome = await readAsTenant(deps.pool, principal, (tx) => getAuditStream(tx, principal, request.params.streamId));
+      if (!outcome.ok) return sendProblem(reply, problemFor(outcome.error));
+      return outcome.value;
+    },
   });
 
-  app.get('/audit/reservations/:reservationId', async (request, reply) => {
-    const principal = auditor(principalOf(request));
-    const reservationId = reservationIdOrNotFound(request.params);
-    const { at } = parseOr400(asOfQuery, request.query, 'query');
-    const outcome = await readAsTenant(deps.pool, principal, (tx) => getReservationAsOf(tx, principal, reservationId, at));
-    if (!outcome.ok) return sendProblem(reply, problemFor(outcome.error));
-    const { state, version } = outcome.value;
-    return {
-      reservationId,
-      at,
-      status: state.status,
-      slotId: state.slotId,
-      seats: state.seats,
-      total: state.total,
-      expiresAt: state.expiresAt,
-      version,
-      state,
-    };
+  routes.get('/audit/reservations/:reservationId', {
+    schema: {
+      operationId: 'getReservationAsOf',
+      summary: 'A reservation as it stood at a time (auditor)',
+      tags: [TAGS.audit],
+      params: reservationParams,
+      querystring: asOfQuery,
+      response: {
+        200: jsonResponse('the reservation then', reservationAsOfSchema),
+        ...problemResponses({ ...v1Problems, 403: ['forbidden'], 404: ['not_found'] }),
+      },
+    },
+    preValidation: auditorsOnly,
+    handler: async (request, reply) => {
+      const principal = principalOf(request);
+      const reservationId = reservationIdOrNotFound(request.params.reservationId);
+      const { at } = request.query;
+      const outcome = await readAsTenant(deps.pool, principal, (tx) => getReservationAsOf(tx, principal, reservationId, at));
+      if (!outcome.ok) return sendProblem(reply, problemFor(outcome.error));
+      const { state, version } = outcome.value;
+      return {
+        reservationId,
+        at,
+        status: state.status,
+        slotId: state.slotId,
+        seats: state.seats,
+        total: state.total,
+        expiresAt: state.expiresAt,
+        version,
+        state,
+      };
+    },
   });
 }

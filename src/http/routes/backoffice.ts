@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { AppDeps } from '../../app/context.js';
 import { listUnmatchedEvents } from '../../app/payments/inbox.js';
@@ -6,8 +6,9 @@ import { mayReadWholeTenant } from '../../app/policy.js';
 import { readAsTenant } from '../../app/readAsTenant.js';
 import { listPaymentAnomalies } from '../../../projections/paymentView.js';
 import { principalOf } from '../authenticate.js';
+import { jsonResponse, problemResponses, type RouteTypes, TAGS, v1Problems } from '../contract.js';
 import { problem, ProblemError } from '../problem.js';
-import { parseOr400 } from '../validation.js';
+import { anomaliesSchema } from '../responseSchemas.js';
 import { backofficeListRoutes } from './backofficeLists.js';
 
 export const anomaliesQuery = z
@@ -18,6 +19,11 @@ export const anomaliesQuery = z
   })
   .strict();
 
+/** The back office is the tenant's staff's and admins'. */
+export async function staffOnly(request: FastifyRequest) {
+  if (!mayReadWholeTenant(principalOf(request))) throw new ProblemError(problem(403, 'forbidden', 'only staff read the back office'));
+}
+
 /**
  * The back office (staff and admins of the tenant): money the ledger could not simply apply, and
  * the lists of reservations and payments with their export.
@@ -25,15 +31,27 @@ export const anomaliesQuery = z
 export function backofficeRoutes(deps: AppDeps) {
   return (app: FastifyInstance) => {
     backofficeListRoutes(app, deps.pool);
-    app.get('/backoffice/anomalies', async (request) => {
-      const principal = principalOf(request);
-      if (!mayReadWholeTenant(principal)) throw new ProblemError(problem(403, 'forbidden', 'only staff read the back office'));
-      const { limit, state } = parseOr400(anomaliesQuery, request.query, 'query');
-      // One transaction holds one connection, so the two lists are read one after the other.
-      return readAsTenant(deps.pool, principal, async (tx) => ({
-        anomalies: await listPaymentAnomalies(tx, principal.tenantId, limit, state),
-        unmatched: await listUnmatchedEvents(tx, principal.tenantId, limit),
-      }));
+    app.withTypeProvider<RouteTypes>().get('/backoffice/anomalies', {
+      schema: {
+        operationId: 'listAnomalies',
+        summary: 'Payment anomalies (money the ledger could not simply apply) and verified webhooks that matched no payment (staff, admin)',
+        tags: [TAGS.backoffice],
+        querystring: anomaliesQuery,
+        response: {
+          200: jsonResponse('anomalies, each with its resolution once resolved, and unmatched events', anomaliesSchema),
+          ...problemResponses({ ...v1Problems, 403: ['forbidden'] }),
+        },
+      },
+      preValidation: staffOnly,
+      handler: async (request) => {
+        const principal = principalOf(request);
+        const { limit, state } = request.query;
+        // One transaction holds one connection, so the two lists are read one after the other.
+        return readAsTenant(deps.pool, principal, async (tx) => ({
+          anomalies: await listPaymentAnomalies(tx, principal.tenantId, limit, state),
+          unmatched: await listUnmatchedEvents(tx, principal.tenantId, limit),
+        }));
+      },
     });
   };
 }

@@ -1,8 +1,21 @@
 import type { FastifyInstance } from 'fastify';
-import { buildOpenApiDocument } from '../openapi.js';
+import { jsonResponse, type RouteTypes, TAGS } from '../contract.js';
+import { openApiDocumentSchema } from '../responseSchemas.js';
 
-/** GET /docs: the OpenAPI 3.1 document, built once (it depends on code, not on requests). */
+/**
+ * GET /docs: the OpenAPI 3.1 document that @fastify/swagger generates from the route schemas
+ * (src/http/contract.ts). It depends on the routes, not on requests: built on the first call, after
+ * every route is registered, and cached by the plugin.
+ */
 export function docsRoutes(app: FastifyInstance) {
-  const document = buildOpenApiDocument();
-  app.get('/docs', async () => document);
+  app.withTypeProvider<RouteTypes>().get('/docs', {
+    schema: {
+      operationId: 'getOpenApiDocument',
+      summary: 'This document',
+      tags: [TAGS.operations],
+      security: [],
+      response: { 200: jsonResponse('OpenAPI 3.1 JSON', openApiDocumentSchema) },
+    },
+    handler: async () => app.swagger(),
+  });
 }

@@ -1,14 +1,14 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { DatabasePool } from '../../db/pool.js';
 import { z } from 'zod';
 import { readOccupancy } from '../../../projections/reports/occupancy.js';
 import { readRevenue } from '../../../projections/reports/revenue.js';
 import { mayReadWholeTenant } from '../../app/policy.js';
 import { readAsTenant } from '../../app/readAsTenant.js';
-import type { Principal } from '../../identity/principal.js';
 import { principalOf } from '../authenticate.js';
+import { jsonResponse, problemResponses, type RouteTypes, TAGS, v1Problems } from '../contract.js';
 import { problem, ProblemError } from '../problem.js';
-import { parseOr400 } from '../validation.js';
+import { occupancyReportSchema, revenueReportSchema } from '../responseSchemas.js';
 
 const MAX_DAYS = 366;
 const DAY_MS = 86_400_000;
@@ -23,25 +23,48 @@ export const reportRangeQuery = z
     path: ['to'],
   });
 
-function staff(principal: Principal): Principal {
-  if (!mayReadWholeTenant(principal)) throw new ProblemError(problem(403, 'forbidden', 'only staff and admins read reports'));
-  return principal;
+async function staffOnly(request: FastifyRequest) {
+  if (!mayReadWholeTenant(principalOf(request))) throw new ProblemError(problem(403, 'forbidden', 'only staff and admins read reports'));
 }
+
+const reportProblems = problemResponses({ ...v1Problems, 403: ['forbidden'] });
 
 /**
  * Backoffice reports, read from the asynchronous daily-reports projection: they trail the ledger
  * by the consumer's lag (see GET /metrics/consumers), never by more than what is committed.
  */
 export function reportRoutes(app: FastifyInstance, pool: DatabasePool) {
-  app.get('/reports/occupancy', async (request) => {
-    const principal = staff(principalOf(request));
-    const { from, to } = parseOr400(reportRangeQuery, request.query, 'query');
-    return { from, to, slots: await readAsTenant(pool, principal, (tx) => readOccupancy(tx, principal.tenantId, from, to)) };
+  const routes = app.withTypeProvider<RouteTypes>();
+
+  routes.get('/reports/occupancy', {
+    schema: {
+      operationId: 'getOccupancyReport',
+      summary: 'Seats per slot on the UTC day it starts (staff, admin)',
+      tags: [TAGS.reports],
+      querystring: reportRangeQuery,
+      response: { 200: jsonResponse('the report', occupancyReportSchema), ...reportProblems },
+    },
+    preValidation: staffOnly,
+    handler: async (request) => {
+      const principal = principalOf(request);
+      const { from, to } = request.query;
+      return { from, to, slots: await readAsTenant(pool, principal, (tx) => readOccupancy(tx, principal.tenantId, from, to)) };
+    },
   });
 
-  app.get('/reports/revenue', async (request) => {
-    const principal = staff(principalOf(request));
-    const { from, to } = parseOr400(reportRangeQuery, request.query, 'query');
-    return { from, to, revenue: await readAsTenant(pool, principal, (tx) => readRevenue(tx, principal.tenantId, from, to)) };
+  routes.get('/reports/revenue', {
+    schema: {
+      operationId: 'getRevenueReport',
+      summary: 'Succeeded minus refunded per day, provider and currency (staff, admin)',
+      tags: [TAGS.reports],
+      querystring: reportRangeQuery,
+      response: { 200: jsonResponse('the report', revenueReportSchema), ...reportProblems },
+    },
+    preValidation: staffOnly,
+    handler: async (request) => {
+      const principal = principalOf(request);
+      const { from, to } = request.query;
+      return { from, to, revenue: await readAsTenant(pool, principal, (tx) => readRevenue(tx, principal.tenantId, from, to)) };
+    },
   });
 }

@@ -5,26 +5,60 @@ import { mayManageSlots } from '../../app/policy.js';
 import { getSlot } from '../../app/queries.js';
 import { readAsTenant } from '../../app/readAsTenant.js';
 import { principalOf } from '../authenticate.js';
+import { type RouteTypes, bodyProblems, jsonResponse, problemResponses, TAGS, v1Problems } from '../contract.js';
 import { problem, problemFor, ProblemError, sendProblem } from '../problem.js';
+import { slotSchema } from '../responseSchemas.js';
 import { defineSlotBody, slotParams } from '../schemas.js';
-import { parseOr400 } from '../validation.js';
 
 export function slotRoutes(app: FastifyInstance, deps: AppDeps) {
-  app.put('/slots/:slotId', async (request, reply) => {
-    const principal = principalOf(request);
-    const { slotId } = parseOr400(slotParams, request.params, 'path');
-    if (!mayManageSlots(principal)) throw new ProblemError(problem(403, 'forbidden', 'only admins manage slots'));
-    const body = parseOr400(defineSlotBody, request.body, 'body');
-    const outcome = await defineSlot(deps, { principal, requestId: request.id }, { slotId, ...body });
-    if (!outcome.ok) return sendProblem(reply, problemFor(outcome.error));
-    return reply.code(outcome.value.created ? 201 : 200).send(outcome.value.slot);
+  const routes = app.withTypeProvider<RouteTypes>();
+
+  routes.put('/slots/:slotId', {
+    schema: {
+      operationId: 'defineSlot',
+      summary: 'Define or update a slot (admin)',
+      tags: [TAGS.slots],
+      params: slotParams,
+      body: defineSlotBody,
+      response: {
+        200: jsonResponse('updated', slotSchema),
+        201: jsonResponse('created', slotSchema),
+        ...problemResponses({
+          ...v1Problems,
+          ...bodyProblems,
+          403: ['forbidden'],
+          409: 'illegal_transition: capacity below the seats already held or sold',
+        }),
+      },
+    },
+    // Who may ask comes before what was asked: a non-admin is refused whatever the body says.
+    preValidation: async (request) => {
+      if (!mayManageSlots(principalOf(request))) throw new ProblemError(problem(403, 'forbidden', 'only admins manage slots'));
+    },
+    handler: async (request, reply) => {
+      const principal = principalOf(request);
+      const outcome = await defineSlot(deps, { principal, requestId: request.id }, { slotId: request.params.slotId, ...request.body });
+      if (!outcome.ok) return sendProblem(reply, problemFor(outcome.error));
+      return reply.code(outcome.value.created ? 201 : 200).send(outcome.value.slot);
+    },
   });
 
-  app.get('/slots/:slotId', async (request, reply) => {
-    const principal = principalOf(request);
-    const { slotId } = parseOr400(slotParams, request.params, 'path');
-    const outcome = await readAsTenant(deps.pool, principal, (tx) => getSlot(tx, principal, slotId));
-    if (!outcome.ok) return sendProblem(reply, problemFor(outcome.error));
-    return outcome.value;
+  routes.get('/slots/:slotId', {
+    schema: {
+      operationId: 'getSlot',
+      summary: 'Read a slot and its availability (any role of the tenant)',
+      tags: [TAGS.slots],
+      params: slotParams,
+      response: {
+        200: jsonResponse('the slot', slotSchema),
+        ...problemResponses({ ...v1Problems, 404: ['not_found'] }),
+      },
+    },
+    handler: async (request, reply) => {
+      const principal = principalOf(request);
+      const outcome = await readAsTenant(deps.pool, principal, (tx) => getSlot(tx, principal, request.params.slotId));
+      if (!outcome.ok) return sendProblem(reply, problemFor(outcome.error));
+      return outcome.value;
+    },
   });
 }

@@ -1,11 +1,14 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
 import type { AppDeps } from '../../app/context.js';
 import { applyProviderEvent } from '../../app/payments/applyProviderEvent.js';
 import { verifyMercadoPagoSignature } from '../../payments/mercadopago.js';
 import { ProviderCallError, type ProviderEvent, ProviderPayloadError } from '../../payments/provider.js';
 import type { SignatureCheck } from '../../payments/hmac.js';
 import { normalizeStripeEvent, verifyStripeSignature } from '../../payments/stripe.js';
+import { bodyProblems, jsonResponse, problemResponses, type RouteTypes, TAGS } from '../contract.js';
 import { problem, sendProblem } from '../problem.js';
+import { webhookReceiptSchema } from '../responseSchemas.js';
 
 export type WebhookSettings = {
   readonly stripe?: { readonly webhookSecret?: string | undefined };
@@ -17,6 +20,28 @@ export type WebhookSettings = {
 };
 
 const single = (value: string | string[] | undefined): string | undefined => (Array.isArray(value) ? undefined : value);
+
+/**
+ * The body as sent: this plugin's parser hands every body over as bytes (or none at all), and the
+ * schema only says so. The document describes the JSON the provider sends (`.meta` is merged into
+ * the generated JSON Schema); nothing here parses it before the signature verifies.
+ */
+const rawBody = (description: string) =>
+  z
+    .custom<Buffer | undefined>((value) => value === undefined || value === null || Buffer.isBuffer(value))
+    .meta({ type: 'object', description });
+
+const signatureHeader = (description: string) => z.string().optional().meta({ description });
+
+const webhookResponses = (described: { 502?: string; 503?: string } = {}) => ({
+  200: jsonResponse('received: a new event, a repeat (`duplicate`, changes nothing), or an anomaly kept in the ledger', webhookReceiptSchema),
+  ...problemResponses({
+    ...bodyProblems,
+    400: 'invalid_signature: the signature is missing, invalid or outside its 300 s tolerance; or invalid_request: a signed payload the ledger cannot read',
+    429: ['rate_limited'],
+    ...described,
+  }),
+});
 
 function rawBodyOf(request: FastifyRequest): Buffer {
   return Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
@@ -48,7 +73,23 @@ export function webhookRoutes(deps: AppDeps, settings: WebhookSettings) {
     app.removeAllContentTypeParsers();
     app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
 
-    app.post('/webhooks/stripe', async (request, reply) => {
+    const routes = app.withTypeProvider<RouteTypes>();
+
+    routes.post('/webhooks/stripe', {
+      schema: {
+        operationId: 'receiveStripeEvent',
+        summary: 'Stripe events, signed over the raw body',
+        tags: [TAGS.webhooks],
+        security: [],
+        headers: z.looseObject({
+          'stripe-signature': signatureHeader(
+            '`t=…,v1=…[,v1=…]`: HMAC-SHA256 (hex) of `<t>.<raw body>` with the webhook secret; required (without it, 400 invalid_signature)',
+          ),
+        }),
+        body: rawBody('a Stripe event (`{ "id": "evt_…", "type", "data": { "object" } }`), verified on its exact bytes'),
+        response: webhookResponses(),
+      },
+    }, async (request, reply) => {
       const secret = settings.stripe?.webhookSecret;
       const check: SignatureCheck = secret
         ? verifyStripeSignature(rawBodyOf(request), single(request.headers['stripe-signature']), secret, deps.clock())
@@ -66,8 +107,31 @@ export function webhookRoutes(deps: AppDeps, settings: WebhookSettings) {
       return reply.code(200).send({ received: true, outcome: result.outcome });
     });
 
-    app.post('/webhooks/mercadopago', async (request, reply) => {
-      const query = (request.query ?? {}) as Record<string, unknown>;
+    routes.post('/webhooks/mercadopago', {
+      schema: {
+        operationId: 'receiveMercadoPagoNotification',
+        summary: 'Mercado Pago notifications, signed over the notified id (x-signature manifest)',
+        tags: [TAGS.webhooks],
+        security: [],
+        querystring: z.looseObject({
+          'data.id': z.string().optional().meta({ description: 'the notified payment id: the only id the signature covers' }),
+          type: z.string().optional().meta({ description: '`payment` moves money; other topics are acknowledged and ignored' }),
+          topic: z.string().optional(),
+        }),
+        headers: z.looseObject({
+          'x-signature': signatureHeader(
+            '`ts=…,v1=…`: HMAC-SHA256 (hex) of `id:<data.id>;request-id:<x-request-id>;ts:<ts>;` with the webhook secret; required (without it, 400 invalid_signature)',
+          ),
+          'x-request-id': signatureHeader("Mercado Pago's request id, part of the signed manifest"),
+        }),
+        body: rawBody('a Mercado Pago notification (`{ "type", "data": { "id" } }`); only the signed query is trusted'),
+        response: webhookResponses({
+          502: 'unavailable: the notified payment could not be read from Mercado Pago; it retries the notification',
+          503: 'unavailable: Mercado Pago is not configured on this server',
+        }),
+      },
+    }, async (request, reply) => {
+      const query: Record<string, unknown> = request.query;
       const dataId = typeof query['data.id'] === 'string' ? query['data.id'] : undefined;
       const secret = settings.mercadopago?.webhookSecret;
       const check: SignatureCheck = secret
