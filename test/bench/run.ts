@@ -22,6 +22,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createTestIdentity } from '../../src/identity/testing/tokens.js';
 import { benchAppend } from './append.js';
+import { benchAppendComparison } from './appendComparison.js';
 import { benchBackoffice } from './backoffice.js';
 import { benchBaseline } from './baseline.js';
 import { benchBooking, benchDiagnostics } from './booking.js';
@@ -79,8 +80,8 @@ function roundsFromEnv(): number {
   return rounds;
 }
 
-type Part = 'booking' | 'webhooks' | 'backoffice';
-const PARTS: readonly Part[] = ['booking', 'webhooks', 'backoffice'];
+type Part = 'booking' | 'webhooks' | 'backoffice' | 'append';
+const PARTS: readonly Part[] = ['booking', 'webhooks', 'backoffice', 'append'];
 
 /** Which parts run: every one, unless BENCH_ONLY (or the first argument) names one. */
 function selectedParts(): ReadonlySet<Part> {
@@ -160,6 +161,11 @@ async function main(): Promise<number> {
 
     if (parts.has('webhooks')) await runOptionalWebhooks({ cluster, phases, driver, identity, emit, progress });
     if (parts.has('backoffice')) await runBackoffice(cluster, identity);
+    if (parts.has('append')) {
+      const ratio = await benchAppendComparison(cluster, phases, rounds, emit);
+      ratios.push(ratio);
+      printLine(ratio);
+    }
   } catch (error) {
     emit({ name: 'bench_error', ok: false, error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
   } finally {
@@ -171,7 +177,8 @@ async function main(): Promise<number> {
 
   const failed = checks.filter((check) => !check.ok).map((check) => `${check.name}${'scenario' in check ? `:${String(check.scenario)}` : ''}`);
   const overbooking = checks.filter((check) => check.name === 'overbooking_check');
-  const targetsMet = parts.has('booking') ? ratios.length === 2 && ratios.every((line) => line.pass) : null;
+  const expectedRatios = (parts.has('booking') ? 2 : 0) + (parts.has('append') ? 1 : 0);
+  const targetsMet = expectedRatios > 0 ? ratios.length === expectedRatios && ratios.every((line) => line.pass) : null;
   printLine({
     name: 'summary',
     checks_ok: failed.length === 0,
