@@ -14,9 +14,12 @@
  * Exit code 1 when any correctness check fails (overbooking, exhaustion, unexpected statuses);
  * a ratio below its target is reported (`pass: false`) and fails the run only with BENCH_STRICT=1.
  * BENCH_SECONDS (default 5) and BENCH_WARMUP_SECONDS (default 3) set each measured window.
- * Last, the backoffice at scale (test/bench/backoffice.ts: rebuild events/s and list latency over
- * BENCH_BACKOFFICE_EVENTS, default 1,000,000). BENCH_ONLY=booking|webhooks|backoffice (or
- * `npm run bench -- <part>`) runs one part; booking keeps all its rounds.
+ * Then the backoffice at scale (test/bench/backoffice.ts: rebuild events/s and list latency over
+ * BENCH_BACKOFFICE_EVENTS, default 1,000,000), and last the append comparison
+ * (test/bench/appendComparison.ts: `appendAndCommit` against Emmett's PostgreSQL event store, 16
+ * writers each appending one event to a new stream, in BENCH_ROUNDS alternating rounds; the ratio
+ * is the median of the rounds' ledger ÷ Emmett, target 1.2). BENCH_ONLY=booking|webhooks|backoffice|append
+ * (or `npm run bench -- <part>`) runs one part; booking and append keep all their rounds.
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
