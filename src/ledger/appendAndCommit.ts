@@ -11,7 +11,7 @@ import { EMPTY_STREAM_HEAD, type StreamHead } from './streamHead.js';
 
 /** The pools an append in a transaction of its own runs on (the server's `AppDeps` has both). */
 export type EventLogPools = {
-  /** The pipelined pool (ADR 0018): the append's BEGIN, INSERT and COMMIT leave in one write. */
+  /** The pipelined pool (ADR 0018): an append is one statement run alone on it, or a read and a write. */
   readonly commands: CommandPool;
   /** The slonik pool: the commit notice, and the checked path of an append that met a conflict. */
   readonly pool: DatabasePool;

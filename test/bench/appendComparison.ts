@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { getPostgreSQLEventStore, type PostgresEventStore } from '@event-driven-io/emmett-postgresql';
+import { getPostgreSQLEventStore } from '@event-driven-io/emmett-postgresql';
 import { STREAM_DOES_NOT_EXIST } from '@event-driven-io/emmett';
 import pg from 'pg';
 import { createCommandPool } from '../../src/db/commandPool.js';
@@ -35,7 +35,7 @@ type Store = {
   check(prefix: string, expected: number): Promise<Check>;
 };
 
-/** The ledger through its public append API, as the server and a new user call it: one transaction per append. */
+/** The ledger through its append API for an append that is a transaction of its own (`appendAndCommit`), with an event id. */
 function ledgerStore(cluster: BenchCluster, url: string, database: string): Store {
   return {
     name: 'ledger',
