@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { type QuerySqlToken, UniqueIntegrityConstraintViolationError } from 'slonik';
 import type { Queries } from './queries.js';
-import { queryMethodsOf } from './queryMethods.js';
+import { queryMethodsOf, type StatementResult } from './queryMethods.js';
 import { APP_ROLE, connectionUrlAs } from './roles.js';
 import { LEDGER_TYPE_PARSERS } from './typeParsers.js';
 
@@ -18,6 +18,12 @@ export type CommandTransaction = Queries & {
 
 export type CommandPool = {
   transaction<T>(work: (tx: CommandTransaction) => Promise<T>): Promise<T>;
+  /**
+   * Runs one statement as a transaction of its own: PostgreSQL's implicit one, which commits when
+   * the statement has run (durably, as any commit) and rolls back if it fails. No BEGIN or COMMIT
+   * travels with it, so a write that is a whole transaction costs one message and one round trip.
+   */
+  runAlone(statement: QuerySqlToken): Promise<StatementResult>;
   end(): Promise<void>;
 };
 
@@ -51,6 +57,7 @@ export function createCommandPool(url: string, options: { readonly maximumPoolSi
   pool.on('error', () => undefined);
   return {
     transaction: (work) => runTransaction(pool, work),
+    runAlone: (statement) => runAlone(pool, statement),
     end: () => pool.end(),
   };
 }
@@ -88,6 +95,13 @@ function statementName(client: pg.PoolClient, name: string): string | undefined 
   return name;
 }
 
+/** Sends `token`, prepared under its name while the connection has room for it (the same text is then only bound and run). */
+function sendStatement(client: pg.PoolClient, token: QuerySqlToken) {
+  const { text, name: stable } = statementTextOf(token);
+  const name = statementName(client, stable);
+  return client.query({ text, values: token.values as unknown[], ...(name === undefined ? {} : { name }) });
+}
+
 /** slonik's error for a unique violation, so callers handle both pools' errors alike. */
 function asLedgerError(error: unknown): unknown {
   if (error instanceof pg.DatabaseError && error.code === '23505') return new UniqueIntegrityConstraintViolationError(error);
@@ -119,11 +133,7 @@ async function runTransaction<T>(pool: pg.Pool, work: (tx: CommandTransaction) =
   };
   client.on('error', onConnectionError);
 
-  const send = (token: QuerySqlToken) => {
-    const { text, name: stable } = statementTextOf(token);
-    const name = statementName(client, stable);
-    return client.query({ text, values: token.values as unknown[], ...(name === undefined ? {} : { name }) });
-  };
+  const send = (token: QuerySqlToken) => sendStatement(client, token);
   /** Messages sent together leave in one write to the socket (each query would otherwise be its own). */
   const together = <R>(queue: () => R): R => {
     const socket = client.connection.stream;
@@ -195,3 +205,25 @@ async function runTransaction<T>(pool: pg.Pool, work: (tx: CommandTransaction) =
   }
 }
 
+async function runAlone(pool: pg.Pool, token: QuerySqlToken): Promise<StatementResult> {
+  const client = await pool.connect();
+  // As in a transaction: a connection that ends meanwhile fails the statement and is not pooled again.
+  let broken: Error | undefined;
+  const onConnectionError = (error: Error) => {
+    broken = error;
+  };
+  client.on('error', onConnectionError);
+  try {
+    let result: pg.QueryResult;
+    try {
+      result = await sendStatement(client, token);
+    } catch (error) {
+      throw asLedgerError(error);
+    }
+    const rows = parseRows(token, result.rows);
+    return { command: result.command, rowCount: result.rowCount ?? rows.length, rows };
+  } finally {
+    client.off('error', onConnectionError);
+    client.release(broken);
+  }
+}

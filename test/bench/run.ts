@@ -14,14 +14,18 @@
  * Exit code 1 when any correctness check fails (overbooking, exhaustion, unexpected statuses);
  * a ratio below its target is reported (`pass: false`) and fails the run only with BENCH_STRICT=1.
  * BENCH_SECONDS (default 5) and BENCH_WARMUP_SECONDS (default 3) set each measured window.
- * Last, the backoffice at scale (test/bench/backoffice.ts: rebuild events/s and list latency over
- * BENCH_BACKOFFICE_EVENTS, default 1,000,000). BENCH_ONLY=booking|webhooks|backoffice (or
- * `npm run bench -- <part>`) runs one part; booking keeps all its rounds.
+ * Then the backoffice at scale (test/bench/backoffice.ts: rebuild events/s and list latency over
+ * BENCH_BACKOFFICE_EVENTS, default 1,000,000), and last the append comparison
+ * (test/bench/appendComparison.ts: `appendAndCommit` against Emmett's PostgreSQL event store, 16
+ * writers each appending one event to a new stream, in BENCH_ROUNDS alternating rounds; the ratio
+ * is the median of the rounds' ledger ÷ Emmett, target 1.2). BENCH_ONLY=booking|webhooks|backoffice|append
+ * (or `npm run bench -- <part>`) runs one part; booking and append keep all their rounds.
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createTestIdentity } from '../../src/identity/testing/tokens.js';
 import { benchAppend } from './append.js';
+import { benchAppendComparison } from './appendComparison.js';
 import { benchBackoffice } from './backoffice.js';
 import { benchBaseline } from './baseline.js';
 import { benchBooking, benchDiagnostics } from './booking.js';
@@ -79,8 +83,8 @@ function roundsFromEnv(): number {
   return rounds;
 }
 
-type Part = 'booking' | 'webhooks' | 'backoffice';
-const PARTS: readonly Part[] = ['booking', 'webhooks', 'backoffice'];
+type Part = 'booking' | 'webhooks' | 'backoffice' | 'append';
+const PARTS: readonly Part[] = ['booking', 'webhooks', 'backoffice', 'append'];
 
 /** Which parts run: every one, unless BENCH_ONLY (or the first argument) names one. */
 function selectedParts(): ReadonlySet<Part> {
@@ -160,6 +164,11 @@ async function main(): Promise<number> {
 
     if (parts.has('webhooks')) await runOptionalWebhooks({ cluster, phases, driver, identity, emit, progress });
     if (parts.has('backoffice')) await runBackoffice(cluster, identity);
+    if (parts.has('append')) {
+      const ratio = await benchAppendComparison(cluster, phases, rounds, emit);
+      ratios.push(ratio);
+      printLine(ratio);
+    }
   } catch (error) {
     emit({ name: 'bench_error', ok: false, error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
   } finally {
@@ -171,7 +180,8 @@ async function main(): Promise<number> {
 
   const failed = checks.filter((check) => !check.ok).map((check) => `${check.name}${'scenario' in check ? `:${String(check.scenario)}` : ''}`);
   const overbooking = checks.filter((check) => check.name === 'overbooking_check');
-  const targetsMet = parts.has('booking') ? ratios.length === 2 && ratios.every((line) => line.pass) : null;
+  const expectedRatios = (parts.has('booking') ? 2 : 0) + (parts.has('append') ? 1 : 0);
+  const targetsMet = expectedRatios > 0 ? ratios.length === expectedRatios && ratios.every((line) => line.pass) : null;
   printLine({
     name: 'summary',
     checks_ok: failed.length === 0,

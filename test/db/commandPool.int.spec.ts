@@ -195,3 +195,41 @@ describe('command transactions', () => {
     expect([again.count, third.count]).toEqual([first.count, first.count]);
   });
 });
+
+describe('a statement as a transaction of its own (runAlone)', () => {
+  it('commits the statement when it has run and returns its rows', async () => {
+    const before = await valueOf(1);
+    const result = await single.runAlone(sql.type(z.object({ n: z.number() }))`UPDATE counters SET n = n + 1 WHERE id = 1 RETURNING n`);
+    expect(result).toMatchObject({ command: 'UPDATE', rowCount: 1, rows: [{ n: before + 1 }] });
+    // Committed when it returns: another session sees the write.
+    expect(await valueOf(1)).toBe(before + 1);
+  });
+
+  it('writes nothing when the statement fails, reports the error as transactions do, and the connection goes on', async () => {
+    const before = await valueOf(2);
+    await expect(
+      single.runAlone(sql.typeAlias('void')`WITH added AS (UPDATE counters SET n = n + 7 WHERE id = 2) INSERT INTO counters (id, n) VALUES (1, 0)`),
+    ).rejects.toBeInstanceOf(UniqueIntegrityConstraintViolationError);
+    expect(await valueOf(2)).toBe(before);
+    await single.runAlone(sql.typeAlias('void')`UPDATE counters SET n = n + 1 WHERE id = 2`);
+    expect(await valueOf(2)).toBe(before + 1);
+  });
+
+  it('survives a connection that ends while its statement runs: the statement fails, the pool goes on', async () => {
+    const running = single.runAlone(sql.typeAlias('void')`SELECT FROM pg_sleep(30), set_config('application_name', 'run-alone-sleeper', false)`);
+    const outcome = running.then(
+      () => 'completed',
+      (error: unknown) => error,
+    );
+    for (let attempt = 0; attempt < 100; attempt++) {
+      const { rows } = await db.asOwner<{ n: number }>(
+        `SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity WHERE query LIKE '%run-alone-sleeper%' AND pid <> pg_backend_pid()`,
+      );
+      if (rows[0]?.n === 1) break;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(await outcome).toBeInstanceOf(Error);
+    // The dead connection was not given back (the pool has one): the next statement gets a new one.
+    await expect(single.runAlone(sql.type(countRow)`SELECT 1::int AS count`)).resolves.toMatchObject({ rows: [{ count: 1 }] });
+  });
+});

@@ -1,4 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { createHmac } from 'node:crypto';
+import Stripe from 'stripe';
+import { describe, expect, it, vi } from 'vitest';
 import { majorToMinor, minorToMajor, normalizeMercadoPagoPayment, verifyMercadoPagoSignature } from '../../src/payments/mercadopago.js';
 import { normalizeStripeEvent, verifyStripeSignature } from '../../src/payments/stripe.js';
 
@@ -34,6 +36,28 @@ describe('Stripe signature (known vector)', () => {
     expect(check(payload, `v1=${v1}`).ok).toBe(false);
     expect(check(payload, `t=1700000000,v1=${v1.slice(0, 63)}`).ok).toBe(false);
     expect(verifyStripeSignature(Buffer.from(payload), `t=1700000000,v1=${v1}`, 'whsec_other', at).ok).toBe(false);
+  });
+  it('is checked by the Stripe SDK, whose refusal becomes ours with its reason', () => {
+    const constructEvent = vi.spyOn(Stripe.webhooks, 'constructEvent');
+    try {
+      expect(check(payload, `t=1700000000,v1=${v1}`, new Date((1_700_000_000 + 301) * 1000))).toEqual({
+        ok: false,
+        reason: 'Timestamp outside the tolerance zone',
+      });
+      expect(constructEvent).toHaveBeenCalledWith(Buffer.from(payload), `t=1700000000,v1=${v1}`, secret, 300, undefined, (1_700_000_000 + 301) * 1000);
+    } finally {
+      constructEvent.mockRestore();
+    }
+  });
+  it('refuses t more than 300 s ahead of the clock, accepts exactly 300 s', () => {
+    expect(check(payload, `t=1700000000,v1=${v1}`, new Date((1_700_000_000 - 301) * 1000)).ok).toBe(false);
+    expect(check(payload, `t=1700000000,v1=${v1}`, new Date((1_700_000_000 - 300) * 1000)).ok).toBe(true);
+  });
+  it('accepts a signed body that is not JSON (the route answers it as an invalid request)', () => {
+    const body = 'not json';
+    const signature = createHmac('sha256', secret).update(`1700000000.${body}`).digest('hex');
+    expect(check(body, `t=1700000000,v1=${signature}`).ok).toBe(true);
+    expect(check(body, `t=1700000000,v1=${v1}`).ok).toBe(false);
   });
 });
 
