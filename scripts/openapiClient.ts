@@ -2,12 +2,10 @@ import { generateKeyPairSync } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import openapiTS, { astToString, type OpenAPI3 } from 'openapi-typescript';
-import { DAILY_REPORTS_CONSUMER } from '../projections/reports/dailyReports.js';
 import type { AppDeps } from '../src/app/context.js';
 import { checkpointVerifyingKey } from '../src/audit/checkpointSigning.js';
-import { auditAndReportsPlugins } from '../src/http/routes/auditAndReportsPlugins.js';
+import { composeLedger } from '../src/composition.js';
 import { buildServer } from '../src/http/server.js';
-import { createPaymentsModule } from '../src/payments/module.js';
 
 // `npm run openapi:client`: the OpenAPI document of the whole server, written without a database or
 // a listening socket, and the TypeScript types openapi-typescript generates from it. Both files are
@@ -26,18 +24,17 @@ const noDatabase = new Proxy(
   },
 );
 
-/** Every route group main.ts registers, over inert dependencies, and the document @fastify/swagger builds from them. */
+/** Every route group the composition root wires, over inert dependencies, and the document @fastify/swagger builds from them. */
 export async function buildOpenApiDocument(): Promise<Record<string, unknown>> {
   // Casts only here: the route factories take their dependencies at registration and use them per request, never now.
   const deps = { pool: noDatabase, commands: noDatabase, clock: () => new Date(0), holdTtlSeconds: 900 } as unknown as AppDeps;
-  const auditAndReports = auditAndReportsPlugins(deps.pool, [DAILY_REPORTS_CONSUMER], checkpointVerifyingKey(generateKeyPairSync('ed25519').publicKey));
-  const payments = createPaymentsModule(deps, { stripe: {}, mercadopago: {} }, () => {});
+  const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
+  const trustedCheckpointKey = checkpointVerifyingKey(generateKeyPairSync('ed25519').publicKey);
+  const ledger = composeLedger(deps, { stripe: {}, mercadopago: {}, trustedCheckpointKey }, silent);
   const server = await buildServer({
-    app: deps,
     verifier: { verify: async () => Promise.reject(new Error('no requests')) },
     users: { recordSighting: async () => {} },
-    v1Plugins: [...auditAndReports.v1Plugins, ...(payments.serverDeps.v1Plugins ?? [])],
-    rootPlugins: [...auditAndReports.rootPlugins, ...(payments.serverDeps.rootPlugins ?? [])],
+    routes: ledger.routes,
   });
   try {
     await server.ready();

@@ -1,6 +1,5 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppDeps } from './app/context.js';
-import { expireDueHolds } from './app/expireHolds.js';
 import { createUserDirectory } from './app/userDirectory.js';
 import type { AppConfig } from './config/config.js';
 import { redactConfig } from './config/redact.js';
@@ -12,14 +11,12 @@ import { createDatabasePool } from './db/pool.js';
 import { ledgerLoggerOptions } from './http/hardening/logOptions.js';
 import { buildServer } from './http/server.js';
 import { createIdentityFromConfig } from './identity/identityFromConfig.js';
-import { DAILY_REPORTS_CONSUMER, dailyReportsConsumer } from '../projections/reports/dailyReports.js';
+import { dailyReportsConsumer } from '../projections/reports/dailyReports.js';
+import { composeLedger } from './composition.js';
 import { checkpointSignerFromConfig } from './audit/checkpointSignerFromConfig.js';
 import { verifyingKeyOf } from './audit/checkpointSigning.js';
-import { takeCheckpointIfDue } from './audit/checkpointsJob.js';
 import { startConsumers } from './consumers/startConsumers.js';
 import { startJobWorker } from './jobs/jobWorker.js';
-import { auditAndReportsPlugins } from './http/routes/auditAndReportsPlugins.js';
-import { createPaymentsModule } from './payments/module.js';
 
 export type RunningLedger = {
   readonly server: FastifyInstance;
@@ -29,16 +26,7 @@ export type RunningLedger = {
 
 export type Logger = { info(msg: string): void; warn(msg: string): void; error(msg: string, err?: unknown): void };
 
-/** Holds are released within this many seconds of their time running out. */
-const SWEEP_EVERY_SECONDS = 5;
-/** How often the server asks providers about quiet open payments. */
-const RECONCILE_EVERY_SECONDS = 60;
-/** How often the checkpoint job looks whether a checkpoint is due (it takes one hourly). */
-const CHECKPOINT_CHECK_EVERY_SECONDS = 300;
-/** A payment quiet this long is asked about: webhooks normally arrive within seconds. */
-const RECONCILE_AFTER_SECONDS = 300;
-
-/** The composition root: config → database → adapters → use cases → HTTP. */
+/** The server: config → database → pools → identity → the composed ledger (composition.ts) → HTTP and job workers. */
 export async function startLedger(config: AppConfig, log: Logger): Promise<RunningLedger> {
   log.info(`configuration: ${JSON.stringify(redactConfig(config))}`);
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
@@ -65,42 +53,16 @@ export async function startLedger(config: AppConfig, log: Logger): Promise<Runni
     const verifier = identity.verifier;
     const checkpointSigner = await checkpointSignerFromConfig(config);
     log.info(`ledger checkpoints are signed with Ed25519 key ${checkpointSigner.keyId}`);
-    const auditAndReports = auditAndReportsPlugins(pool, [DAILY_REPORTS_CONSUMER], verifyingKeyOf(checkpointSigner));
-    const payments = createPaymentsModule(app, config, (message, error) => log.error(message, error));
+    const ledger = composeLedger(app, { ...config, trustedCheckpointKey: verifyingKeyOf(checkpointSigner), checkpointSigner }, log);
     const server = await buildServer({
-      app,
       verifier,
       users: createUserDirectory(pool, clock),
       logger: ledgerLoggerOptions({ level: config.nodeEnv === 'test' ? 'warn' : 'info' }),
-      v1Plugins: [...auditAndReports.v1Plugins, ...(payments.serverDeps.v1Plugins ?? [])],
-      rootPlugins: [...auditAndReports.rootPlugins, ...(payments.serverDeps.rootPlugins ?? [])],
+      routes: ledger.routes,
     });
     stopSteps.push(() => server.close());
     // Follow-up work and periodic jobs, once across every instance (ADR 0027).
-    const jobs = await startJobWorker({
-      connectionString: database.url,
-      log,
-      handlers: {
-        sendRefund: (payload) => payments.sendRefund(payload),
-        expireDueHolds: async () => {
-          await expireDueHolds(app);
-        },
-        reconcilePayments: async () => {
-          const report = await payments.reconcile({ olderThanSeconds: RECONCILE_AFTER_SECONDS });
-          if (report.checked > 0) log.info(`payment reconciliation: ${JSON.stringify(report)}`);
-        },
-        takeCheckpoint: async () => {
-          const checkpoint = await takeCheckpointIfDue(pool, checkpointSigner, clock);
-          // The hash in the log is an anchor outside the database: logs are shipped elsewhere.
-          if (checkpoint) log.info(`ledger checkpoint ${checkpoint.id}: ${checkpoint.streamCount} streams, ${checkpoint.hash}`);
-        },
-      },
-      periodic: [
-        { task: 'expireDueHolds', everySeconds: SWEEP_EVERY_SECONDS },
-        { task: 'reconcilePayments', everySeconds: RECONCILE_EVERY_SECONDS },
-        { task: 'takeCheckpoint', everySeconds: CHECKPOINT_CHECK_EVERY_SECONDS },
-      ],
-    });
+    const jobs = await startJobWorker({ connectionString: database.url, log, handlers: ledger.jobs, periodic: ledger.periodicJobs });
     stopSteps.push(() => jobs.stop());
     // Asynchronous read models follow the log in commit order (issue 5: auditors and the backoffice).
     const consumers = await startConsumers(pool, [dailyReportsConsumer], {

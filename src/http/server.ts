@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { validatorCompiler } from 'fastify-type-provider-zod';
-import type { AppDeps } from '../app/context.js';
 import { IdentityProviderUnavailableError, UnauthorizedError } from '../identity/errors.js';
 import { authenticate, type TokenVerifier, type UserDirectory } from './authenticate.js';
 import { registerOpenApi } from './contract.js';
@@ -11,20 +10,19 @@ import { refuseNulInUrl } from './hardening/refuseNulInUrl.js';
 import { exposeRequestId } from './hardening/requestIdHeader.js';
 import { registerSecurityHeaders } from './hardening/securityHeaders.js';
 import { problem, ProblemError, sendProblem } from './problem.js';
-import { auditRoutes } from './routes/audit.js';
-import { healthRoutes } from './routes/health.js';
-import { reservationRoutes } from './routes/reservations.js';
-import { slotRoutes } from './routes/slots.js';
 import { validationProblem } from './validation.js';
 
+/** A group of routes, registered on the scope it is given. */
+export type RoutePlugin = (scope: FastifyInstance) => Promise<void> | void;
+
+/** The composition root's route groups: `root` ones (health, webhooks, docs) and `v1` ones behind the bearer token. */
+export type RouteGroups = { readonly root: readonly RoutePlugin[]; readonly v1: readonly RoutePlugin[] };
+
 export type ServerDeps = {
-  readonly app: AppDeps;
   readonly verifier: TokenVerifier;
   readonly users: UserDirectory;
   readonly logger?: FastifyServerOptions['logger'];
-  /** Further route groups under /v1 (payments) and at the root (webhooks), registered by the composition root. */
-  readonly v1Plugins?: readonly ((app: FastifyInstance) => void)[];
-  readonly rootPlugins?: readonly ((app: FastifyInstance) => Promise<void> | void)[];
+  readonly routes: RouteGroups;
   /** Overrides of `defaultRateLimits` (booking per client, webhooks per provider); `false` turns a group off. */
   readonly rateLimits?: Partial<RateLimits>;
 };
@@ -99,16 +97,11 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     sendProblem(reply, problem(404, 'not_found', `no route ${request.method} ${request.url.split('?')[0]}`)),
   );
 
-  healthRoutes(app, deps.app.pool);
-  for (const plugin of deps.rootPlugins ?? []) await app.register(async (scope) => plugin(scope));
-
+  for (const plugin of deps.routes.root) await app.register(async (scope) => plugin(scope));
   await app.register(
     async (v1) => {
       v1.addHook('onRequest', authenticate(deps.verifier, deps.users));
-      slotRoutes(v1, deps.app);
-      reservationRoutes(v1, deps.app);
-      auditRoutes(v1, deps.app);
-      for (const plugin of deps.v1Plugins ?? []) plugin(v1);
+      for (const plugin of deps.routes.v1) await plugin(v1);
     },
     { prefix: '/v1' },
   );

@@ -1,4 +1,5 @@
 import { Logger, run, runOnce, type Runner, type Task, type TaskList } from 'graphile-worker';
+import pg from 'pg';
 import { FOLLOW_UP_TASKS, type FollowUpTask, followUpPayloads, type PayloadOf } from './followUpJobs.js';
 
 /** What each task does; the composition root wires them to the use cases. A task without a handler is not taken. */
@@ -69,22 +70,39 @@ function taskListOf(handlers: JobHandlers, periodic: readonly PeriodicJob[]): Ta
  */
 export async function startJobWorker(options: JobWorkerOptions): Promise<JobWorker> {
   const periodic = options.periodic ?? [];
-  const runner: Runner = await run({
-    connectionString: options.connectionString,
-    concurrency: options.concurrency ?? 4,
-    maxPoolSize: (options.concurrency ?? 4) + 2,
+  const concurrency = options.concurrency ?? 4;
+  // Our own pool, ended only after the runner has stopped: its connections are closed before the
+  // caller goes on (a database dropped or a cluster stopped next finds none of them). A connection
+  // that breaks while idle is dropped and reported, not left to crash the process.
+  const pool = new pg.Pool({ connectionString: options.connectionString, max: concurrency + 2 });
+  pool.on('error', (error) => options.log.warn(`job queue: an idle connection broke: ${error.message}`));
+  let runner: Runner;
+  try {
+    runner = await run({
+      pgPool: pool,
+      concurrency,
     // The process's own shutdown stops the worker, in its order (after HTTP drains, before the pools end).
     noHandleSignals: true,
     // New jobs wake the workers at once (NOTIFY); a job queued for later (a periodic run) is found
     // by this poll, so it also bounds how late one runs.
     pollInterval: 1_000,
-    logger: loggerOf(options.log),
-    taskList: taskListOf(options.handlers, periodic),
-  });
-  for (const job of periodic) {
-    await runner.addJob(job.task, {}, { jobKey: periodicJobKey(job.task), jobKeyMode: 'preserve_run_at' });
+      logger: loggerOf(options.log),
+      taskList: taskListOf(options.handlers, periodic),
+    });
+    for (const job of periodic) {
+      await runner.addJob(job.task, {}, { jobKey: periodicJobKey(job.task), jobKeyMode: 'preserve_run_at' });
+    }
+  } catch (error) {
+    await pool.end();
+    throw error;
   }
-  return { stop: () => runner.stop() };
+  const started = runner;
+  return {
+    async stop() {
+      await started.stop();
+      await pool.end();
+    },
+  };
 }
 
 /**

@@ -142,6 +142,9 @@ export function normalizeMercadoPagoPayment(payment: unknown): ProviderEvent {
  * The SDK has no per-client base URL: it reads the static `AppConfig.BASE_URL`, so
  * MERCADOPAGO_API_BASE sets that once for the process.
  */
+/** The Mercado Pago adapter, which also reads a payment named by a webhook (its notifications carry only the id). */
+export type MercadoPagoProvider = PaymentProvider & { fetchPayment(id: string): Promise<ProviderEvent> };
+
 export function createMercadoPagoProvider(settings: MercadoPagoSettings): PaymentProvider & {
   fetchPayment(id: string): Promise<ProviderEvent>;
 } {

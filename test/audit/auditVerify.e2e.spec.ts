@@ -1,12 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCheckpoint } from '../../src/audit/checkpointsCreate.js';
-import { auditAndReportsPlugins } from '../../src/http/routes/auditAndReportsPlugins.js';
 import { DEFAULT_TEST_TENANT } from '../../src/identity/testing/tokens.js';
 import { startTestLedger, type TestLedger } from '../support/ledgerServer.js';
 import { rewriteStreamHistory } from './tamper.js';
 import { createTestCheckpointSigner } from '../support/checkpointSigner.js';
-import { verifyingKeyOf } from '../../src/audit/checkpointSigning.js';
 
 const signer = createTestCheckpointSigner();
 
@@ -17,7 +15,7 @@ let otherAuditor: string;
 let staff: string;
 
 beforeAll(async () => {
-  ledger = await startTestLedger({ extend: (deps) => auditAndReportsPlugins(deps.pool, [], verifyingKeyOf(signer)) });
+  ledger = await startTestLedger({ checkpointSigner: signer });
   admin = ledger.token({ groups: ['admin'], sub: 'admin-1' });
   auditor = ledger.token({ groups: ['auditor'], sub: 'auditor-1' });
   otherAuditor = ledger.token({ groups: ['auditor'], sub: 'auditor-b', tenantId: 'tenant-b' });

@@ -1,3 +1,4 @@
+import { benchRoutes } from './benchRoutes.js';
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
@@ -8,7 +9,6 @@ import { createCommandPool } from '../../src/db/commandPool.js';
 import { createDatabasePool, type DatabasePool } from '../../src/db/pool.js';
 import { withSystemTransaction } from '../../src/db/transaction.js';
 import { sql } from '../../src/db/sql.js';
-import { backofficeRoutes } from '../../src/http/routes/backoffice.js';
 import { buildServer } from '../../src/http/server.js';
 import { createTestTokenVerifier, mintToken, type TestIdentity } from '../../src/identity/testing/tokens.js';
 import type { BenchCluster } from './cluster.js';
@@ -148,10 +148,9 @@ export async function benchBackoffice(cluster: BenchCluster, identity: TestIdent
 
     const deps: AppDeps = { pool, commands, clock: () => new Date(), holdTtlSeconds: 900 };
     server = await buildServer({
-      app: deps,
       verifier: createTestTokenVerifier(identity),
       users: createUserDirectory(pool, deps.clock),
-      v1Plugins: [backofficeRoutes(deps)],
+      routes: benchRoutes(deps),
       rateLimits: { booking: false },
     });
     const base = await server.listen({ host: '127.0.0.1', port: 0 });

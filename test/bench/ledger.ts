@@ -1,3 +1,4 @@
+import { benchRoutes } from './benchRoutes.js';
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { AppDeps } from '../../src/app/context.js';
@@ -39,9 +40,9 @@ export async function startBenchLedger(
   let server: FastifyInstance | undefined;
   try {
     server = await buildServer({
-      app: deps,
       verifier: createTestTokenVerifier(options.identity),
       users: createUserDirectory(pool, clock),
+      routes: benchRoutes(deps),
       // The bench measures throughput, not the per-client limit.
       rateLimits: { booking: false },
     });

@@ -14,7 +14,9 @@ import { withSystemTransaction } from '../../src/db/transaction.js';
 import { buildServer } from '../../src/http/server.js';
 import { createTestTokenVerifier } from '../../src/identity/testing/tokens.js';
 import { createTestIdentity } from '../../src/identity/testing/tokens.js';
-import { createPaymentsModule } from '../../src/payments/module.js';
+import { composeLedger } from '../../src/composition.js';
+import { verifyingKeyOf } from '../../src/audit/checkpointSigning.js';
+import { createTestCheckpointSigner } from '../support/checkpointSigner.js';
 import { startFakeStripe } from '../support/providers/fakeStripe.js';
 import { startBenchCluster } from './cluster.js';
 import { cpuPerOperation, sampleCpu } from './cpu.js';
@@ -50,16 +52,19 @@ export async function benchWebhooks(context?: BenchContext): Promise<Line[]> {
   const clock = () => new Date();
   const deps: AppDeps = { pool, commands, clock, holdTtlSeconds: 3600 };
   const identity = context?.identity ?? createTestIdentity();
-  const payments = createPaymentsModule(
+  const payments = composeLedger(
     deps,
-    { stripe: { secretKey: stripe.secretKey, webhookSecret: stripe.webhookSecret, apiBase: stripe.url }, mercadopago: {} },
-    (message, error) => log(`webhooks bench: ${message}: ${String(error)}`),
+    {
+      stripe: { secretKey: stripe.secretKey, webhookSecret: stripe.webhookSecret, apiBase: stripe.url },
+      mercadopago: {},
+      trustedCheckpointKey: verifyingKeyOf(createTestCheckpointSigner()),
+    },
+    { info: () => undefined, warn: () => undefined, error: (message, error) => log(`webhooks bench: ${message}: ${String(error)}`) },
   );
   const server = await buildServer({
-    app: deps,
     verifier: createTestTokenVerifier(identity),
     users: createUserDirectory(pool, clock),
-    ...payments.serverDeps,
+    routes: payments.routes,
     rateLimits: { booking: false, webhooks: false },
   });
   const url = await server.listen({ host: '127.0.0.1', port: 0 });

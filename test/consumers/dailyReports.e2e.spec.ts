@@ -4,8 +4,6 @@ import { DAILY_REPORTS_CONSUMER, dailyReportsConsumer, resetDailyReports } from 
 import type { Consumer } from '../../src/consumers/consumer.js';
 import { catchUp } from '../../src/consumers/processNextBatch.js';
 import { withSystemTransaction } from '../../src/db/transaction.js';
-import { consumerMetricsRoutes } from '../../src/http/routes/consumerMetrics.js';
-import { reportRoutes } from '../../src/http/routes/reports.js';
 import { DEFAULT_TEST_TENANT } from '../../src/identity/testing/tokens.js';
 import { startTestLedger, type TestLedger } from '../support/ledgerServer.js';
 import { appendEvents, crashOnce, drain } from './logFixtures.js';
@@ -18,12 +16,7 @@ let auditor: string;
 let otherTenantStaff: string;
 
 beforeAll(async () => {
-  ledger = await startTestLedger({
-    extend: (deps) => ({
-      v1Plugins: [(v1) => reportRoutes(v1, deps.pool)],
-      rootPlugins: [(app) => consumerMetricsRoutes(app, deps.pool, [DAILY_REPORTS_CONSUMER])],
-    }),
-  });
+  ledger = await startTestLedger();
   admin = ledger.token({ groups: ['admin'], sub: 'admin-1' });
   staff = ledger.token({ groups: ['staff'], sub: 'staff-1' });
   customer = ledger.token({ sub: 'customer-1', email: 'ana@example.com' });

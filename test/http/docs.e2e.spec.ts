@@ -1,25 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { auditAndReportsPlugins } from '../../src/http/routes/auditAndReportsPlugins.js';
 import { startTestLedger, type TestLedger } from '../support/ledgerServer.js';
-import { createTestCheckpointSigner } from '../support/checkpointSigner.js';
-import { verifyingKeyOf } from '../../src/audit/checkpointSigning.js';
-import { createPaymentsModule } from '../../src/payments/module.js';
-
-const signer = createTestCheckpointSigner();
 
 let ledger: TestLedger;
 beforeAll(async () => {
-  // Every route group main.ts registers: the document describes the routes the server has.
-  ledger = await startTestLedger({
-    extend: (deps) => {
-      const auditAndReports = auditAndReportsPlugins(deps.pool, [], verifyingKeyOf(signer));
-      const payments = createPaymentsModule(deps, { stripe: {}, mercadopago: {} }, () => {});
-      return {
-        v1Plugins: [...auditAndReports.v1Plugins, ...(payments.serverDeps.v1Plugins ?? [])],
-        rootPlugins: [...auditAndReports.rootPlugins, ...(payments.serverDeps.rootPlugins ?? [])],
-      };
-    },
-  });
+  // Every route group the composition root wires: the document describes the routes the server has.
+  ledger = await startTestLedger();
 });
 afterAll(async () => {
   await ledger.close();

@@ -5,7 +5,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DAILY_REPORTS_CONSUMER } from '../../projections/reports/dailyReports.js';
 import { expireDueHolds } from '../../src/app/expireHolds.js';
 import { verifyingKeyOf } from '../../src/audit/checkpointSigning.js';
-import { auditAndReportsPlugins } from '../../src/http/routes/auditAndReportsPlugins.js';
 import { startPaymentsHarness, type PaymentsHarness } from '../payments/harness.js';
 import { createTestCheckpointSigner } from '../support/checkpointSigner.js';
 import type { TestResponse } from '../support/ledgerServer.js';
@@ -37,7 +36,6 @@ const seen = new Map<string, Set<number>>();
 beforeAll(async () => {
   h = await startPaymentsHarness({
     holdTtlSeconds: 600,
-    extend: (deps) => auditAndReportsPlugins(deps.pool, [DAILY_REPORTS_CONSUMER], verifyingKeyOf(signer)),
     rateLimits: { booking: { max: BOOKING_LIMIT, timeWindowMs: 60_000 }, webhooks: false },
   });
   const served = await h.ledger.call('GET', '/docs');

@@ -1,9 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { AppDeps } from '../../src/app/context.js';
 import type { ServerDeps } from '../../src/http/server.js';
 import { expect } from 'vitest';
-import { createPaymentsModule, type PaymentsModule } from '../../src/payments/module.js';
-import type { PayloadOf } from '../../src/jobs/followUpJobs.js';
+import type { Ledger } from '../../src/composition.js';
 import { runDueJobs, startJobWorker } from '../../src/jobs/jobWorker.js';
 import { jobsSettled } from '../support/jobs.js';
 import { startTestLedger, type TestLedger, type TestResponse } from '../support/ledgerServer.js';
@@ -14,7 +12,8 @@ export type PaymentsHarness = {
   readonly ledger: TestLedger;
   readonly stripe: FakeStripe;
   readonly mp: FakeMercadoPago;
-  readonly payments: PaymentsModule;
+  /** The ledger as the composition root wires it: reconciliation, providers, jobs. */
+  readonly payments: Ledger;
   readonly admin: string;
   readonly staff: string;
   readonly auditor: string;
@@ -41,41 +40,28 @@ export async function startPaymentsHarness(
     poolSize?: number;
     /** false: no job worker runs (a server that is down); run them with runJobs. */
     jobWorker?: boolean;
-    /** Route groups beside the payments module's (audit, reports, /docs), and rate limits other than none. */
-    extend?: (deps: AppDeps) => Pick<ServerDeps, 'v1Plugins' | 'rootPlugins'>;
     rateLimits?: ServerDeps['rateLimits'];
   } = {},
 ): Promise<PaymentsHarness> {
   const stripe = await startFakeStripe();
   const mp = await startFakeMercadoPago();
   const errors: unknown[] = [];
-  let payments: PaymentsModule | undefined;
   const ledger = await startTestLedger({
     holdTtlSeconds: options.holdTtlSeconds ?? 900,
     poolSize: options.poolSize ?? 20,
-    extend: (deps) => {
-      payments = createPaymentsModule(
-        deps,
-        {
-          stripe: { secretKey: stripe.secretKey, webhookSecret: stripe.webhookSecret, apiBase: stripe.url },
-          mercadopago: { accessToken: mp.accessToken, webhookSecret: mp.webhookSecret, apiBase: mp.url },
-        },
-        (message, error) => errors.push({ message, error }),
-      );
-      const extra = options.extend?.(deps) ?? {};
-      return {
-        ...payments.serverDeps,
-        v1Plugins: [...(payments.serverDeps.v1Plugins ?? []), ...(extra.v1Plugins ?? [])],
-        rootPlugins: [...(payments.serverDeps.rootPlugins ?? []), ...(extra.rootPlugins ?? [])],
-        rateLimits: options.rateLimits ?? { booking: false, webhooks: false },
-      };
+    providers: {
+      stripe: { secretKey: stripe.secretKey, webhookSecret: stripe.webhookSecret, apiBase: stripe.url },
+      mercadopago: { accessToken: mp.accessToken, webhookSecret: mp.webhookSecret, apiBase: mp.url },
     },
+    rateLimits: options.rateLimits ?? { booking: false, webhooks: false },
+    onError: (message, error) => errors.push({ message, error }),
   });
-  if (!payments) throw new Error('payments module not built');
-  const module = payments;
+  const module = ledger.composed;
+  const { sendRefund } = module.jobs;
+  if (!sendRefund) throw new Error('the composed ledger sends no refunds');
   const jobOptions = {
     connectionString: ledger.db.url,
-    handlers: { sendRefund: (payload: PayloadOf<'sendRefund'>) => module.sendRefund(payload) },
+    handlers: { sendRefund },
     log: { info: () => undefined, warn: () => undefined, error: (message: string, error?: unknown) => errors.push({ message, error }) },
   };
   // The real worker, as the server runs it: refunds are sent after their commands commit.

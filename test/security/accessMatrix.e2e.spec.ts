@@ -1,11 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DAILY_REPORTS_CONSUMER, dailyReportsConsumer } from '../../projections/reports/dailyReports.js';
-import { verifyingKeyOf } from '../../src/audit/checkpointSigning.js';
-import { auditAndReportsPlugins } from '../../src/http/routes/auditAndReportsPlugins.js';
-import { createPaymentsModule, type PaymentsModule } from '../../src/payments/module.js';
+import { dailyReportsConsumer } from '../../projections/reports/dailyReports.js';
 import { drain } from '../consumers/logFixtures.js';
-import { createTestCheckpointSigner } from '../support/checkpointSigner.js';
 import { startTestLedger, type TestLedger, type TestResponse } from '../support/ledgerServer.js';
 import { type FakeStripe, startFakeStripe } from '../support/providers/fakeStripe.js';
 
@@ -78,7 +74,6 @@ const ACTIVITY = 'activity-matrix-secret';
 
 let ledger: TestLedger;
 let stripe: FakeStripe;
-let payments: PaymentsModule | undefined;
 let tokens: Record<Caller, string | undefined>;
 /** Ids of tenant A's anomaly: in A's back office, never in anything another tenant or a refusal gets. */
 let anomalyIds: string[] = [];
@@ -140,26 +135,12 @@ async function recordAnomaly(reservationId: string): Promise<RecordedAnomaly> {
 beforeAll(async () => {
   stripe = await startFakeStripe();
   ledger = await startTestLedger({
-    extend: (deps) => {
-      payments = createPaymentsModule(
-        deps,
-        {
-          stripe: { secretKey: stripe.secretKey, webhookSecret: stripe.webhookSecret, apiBase: stripe.url },
-          mercadopago: {},
-        },
-        (message, error) => {
-          throw new Error(message, { cause: error });
-        },
-      );
-      const auditAndReports = auditAndReportsPlugins(deps.pool, [DAILY_REPORTS_CONSUMER], verifyingKeyOf(createTestCheckpointSigner()));
-      return {
-        ...payments.serverDeps,
-        v1Plugins: [...(payments.serverDeps.v1Plugins ?? []), ...auditAndReports.v1Plugins],
-        rootPlugins: [...(payments.serverDeps.rootPlugins ?? []), ...auditAndReports.rootPlugins],
-        // The owner books once per cell: far more than a real customer's per-minute allowance.
-        rateLimits: { booking: false, webhooks: false },
-      };
+    providers: { stripe: { secretKey: stripe.secretKey, webhookSecret: stripe.webhookSecret, apiBase: stripe.url }, mercadopago: {} },
+    onError: (message, error) => {
+      throw new Error(message, { cause: error });
     },
+    // The owner books once per cell: far more than a real customer's per-minute allowance.
+    rateLimits: { booking: false, webhooks: false },
   });
   tokens = {
     owner: ledger.token({ tenantId: TENANT_A, sub: 'matrix-owner', email: OWNER_EMAIL }),

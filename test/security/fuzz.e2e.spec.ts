@@ -27,7 +27,7 @@ async function eventCount(): Promise<number> {
 
 beforeAll(async () => {
   // No booking limit here: the fuzzer sends hundreds of holds from one customer on purpose.
-  ledger = await startTestLedger({ extend: () => ({ rateLimits: { booking: false } }) });
+  ledger = await startTestLedger({ rateLimits: { booking: false } });
   customer = ledger.token({ sub: 'fuzz-customer' });
   admin = ledger.token({ sub: 'fuzz-admin', groups: ['admin'] });
   auditor = ledger.token({ sub: 'fuzz-auditor', groups: ['auditor'] });

@@ -29,10 +29,11 @@ let adminToken: string;
 
 beforeAll(async () => {
   ledger = await startTestLedger({
-    extend: () => ({
-      logger: ledgerLoggerOptions({ level: 'trace', stream: captured }),
-      // A careless webhook handler that logs everything it gets: redaction must still hold.
-      rootPlugins: [
+    logger: ledgerLoggerOptions({ level: 'trace', stream: captured }),
+    // The ledger's /v1 routes, and a careless webhook handler that logs everything it gets: redaction must still hold.
+    routes: (_deps, composed) => ({
+      v1: composed.routes.v1,
+      root: [
         (app) => {
           app.post('/webhooks/stripe', async (request) => {
             request.log.info({ headers: request.headers, body: request.body }, 'webhook received');

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { reservationRoutes } from '../../src/http/routes/reservations.js';
+import { slotRoutes } from '../../src/http/routes/slots.js';
 import { startTestLedger, type TestLedger } from '../support/ledgerServer.js';
 
 const BOOKING_LIMIT = 3;
@@ -10,15 +12,19 @@ let slotId: string;
 
 beforeAll(async () => {
   ledger = await startTestLedger({
-    extend: () => ({
-      rateLimits: { booking: { max: BOOKING_LIMIT, timeWindowMs: 60_000 }, webhooks: { max: WEBHOOK_LIMIT, timeWindowMs: 60_000 } },
-      // Stand-ins for the payments engineers' routes: limits attach by URL, whoever registers them.
-      v1Plugins: [(v1) => v1.post('/reservations/:reservationId/payments', async (_request, reply) => reply.code(201).send({ ok: true }))],
-      rootPlugins: [
+    rateLimits: { booking: { max: BOOKING_LIMIT, timeWindowMs: 60_000 }, webhooks: { max: WEBHOOK_LIMIT, timeWindowMs: 60_000 } },
+    // Stand-ins for the payment and webhook routes: limits attach by URL, whoever registers them.
+    routes: (deps) => ({
+      root: [
         (app) => {
           app.post('/webhooks/stripe', async () => ({ received: true }));
           app.post('/webhooks/mercadopago', async () => ({ received: true }));
         },
+      ],
+      v1: [
+        (v1) => slotRoutes(v1, deps),
+        (v1) => reservationRoutes(v1, deps),
+        (v1) => v1.post('/reservations/:reservationId/payments', async (_request, reply) => reply.code(201).send({ ok: true })),
       ],
     }),
   });

@@ -1,7 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppDeps } from '../../src/app/context.js';
 import { createUserDirectory } from '../../src/app/userDirectory.js';
-import { buildServer, type ServerDeps } from '../../src/http/server.js';
+import { composeLedger, type Ledger } from '../../src/composition.js';
+import { buildServer, type RouteGroups, type ServerDeps } from '../../src/http/server.js';
+import type { PaymentsSettings } from '../../src/payments/providersFromConfig.js';
+import { type CheckpointSigner, verifyingKeyOf } from '../../src/audit/checkpointSigning.js';
+import { createTestCheckpointSigner } from './checkpointSigner.js';
 import type { IdTokenOptions } from '../../src/identity/idToken.js';
 import {
   bearer,
@@ -37,6 +41,8 @@ export type TestLedger = {
   readonly identity: TestIdentity;
   readonly clock: TestClock;
   readonly deps: AppDeps;
+  /** The ledger as the composition root wires it (its jobs, reconciliation, providers). */
+  readonly composed: Ledger;
   token(options: Partial<IdTokenOptions> & MintTokenOptions): string;
   /** fetch against the server with JSON in and out. */
   call(method: string, path: string, options?: { token?: string; body?: unknown; headers?: Record<string, string> }): Promise<TestResponse>;
@@ -49,18 +55,44 @@ export type TestResponse = { status: number; headers: Headers; body: any };
  * The real server on a real socket over a fresh real database, with a test Cognito pool whose
  * tokens go through the production verifier (aws-jwt-verify) with the pool's JWKS preloaded.
  */
-export async function startTestLedger(
-  options: { holdTtlSeconds?: number; poolSize?: number; extend?: (deps: AppDeps) => Partial<ServerDeps> } = {},
-): Promise<TestLedger> {
+export type TestLedgerOptions = {
+  readonly holdTtlSeconds?: number;
+  readonly poolSize?: number;
+  /** Provider keys and API bases (the fake providers'); none by default, so payments answer 503. */
+  readonly providers?: PaymentsSettings;
+  readonly rateLimits?: ServerDeps['rateLimits'];
+  /** Signs the checkpoints the ledger takes, and verify checks them against its key (a fresh one by default). */
+  readonly checkpointSigner?: CheckpointSigner;
+  readonly logger?: ServerDeps['logger'];
+  /** Other route groups than the composition root's: for tests of the server's own hardening with stand-in routes. */
+  readonly routes?: (deps: AppDeps, composed: Ledger) => RouteGroups;
+  /** Errors the composed ledger reports (failed reconciliation, jobs); thrown away unless given. */
+  readonly onError?: (message: string, error: unknown) => void;
+};
+
+/**
+ * The real server on a real socket over a fresh real database, with every route the composition
+ * root wires and a test Cognito pool whose tokens go through the production verifier
+ * (aws-jwt-verify) with the pool's JWKS preloaded.
+ */
+export async function startTestLedger(options: TestLedgerOptions = {}): Promise<TestLedger> {
   const db = await createTestDatabase({ maximumPoolSize: options.poolSize ?? 20 });
   const identity = createTestIdentity();
   const clock = createTestClock();
   const deps: AppDeps = { pool: db.pool, commands: db.commands, clock: () => clock.now(), holdTtlSeconds: options.holdTtlSeconds ?? 900 };
+  const signer = options.checkpointSigner ?? createTestCheckpointSigner();
+  const onError = options.onError ?? (() => undefined);
+  const composed = composeLedger(
+    deps,
+    { stripe: {}, mercadopago: {}, ...options.providers, trustedCheckpointKey: verifyingKeyOf(signer), checkpointSigner: signer },
+    { info: () => undefined, warn: () => undefined, error: onError },
+  );
   const server = await buildServer({
-    app: deps,
     verifier: createTestTokenVerifier(identity),
     users: createUserDirectory(db.pool, deps.clock),
-    ...(options.extend ? options.extend(deps) : {}),
+    routes: options.routes ? options.routes(deps, composed) : composed.routes,
+    ...(options.rateLimits ? { rateLimits: options.rateLimits } : {}),
+    ...(options.logger ? { logger: options.logger } : {}),
   });
   const url = await server.listen({ host: '127.0.0.1', port: 0 });
   return {
@@ -70,6 +102,7 @@ export async function startTestLedger(
     identity,
     clock,
     deps,
+    composed,
     token: (tokenOptions) => mintToken(identity, tokenOptions),
     async call(method, path, callOptions = {}) {
       const headers: Record<string, string> = { ...(callOptions.headers ?? {}) };

@@ -1,13 +1,36 @@
+import { checkpointSignerFromConfig } from '../../audit/checkpointSignerFromConfig.js';
+import { verifyingKeyOf } from '../../audit/checkpointSigning.js';
+import { composeLedger } from '../../composition.js';
 import { loadConfig } from '../../config/config.js';
-import { runReconcileCommand } from '../../payments/reconcileCommand.js';
+import { createCommandPool } from '../../db/commandPool.js';
+import { createDatabasePool } from '../../db/pool.js';
+import { runDueJobs } from '../../jobs/jobWorker.js';
 import { type CommandInput, numberFlag } from '../commandSpec.js';
 import { cliLog } from '../log.js';
 import { withExistingLedger } from '../withExistingLedger.js';
 
+/**
+ * `ledger reconcile`: one reconciliation run against the configured providers, then the refunds it
+ * asked for (and any a stopped server left due), so that the report means the providers were asked.
+ */
 export async function run(input: CommandInput): Promise<number> {
   const config = await loadConfig();
+  const olderThanSeconds = numberFlag(input, 'older-than');
   return withExistingLedger(config, async (url) => {
-    console.log(JSON.stringify(await runReconcileCommand(url, config, numberFlag(input, 'older-than'), cliLog)));
-    return 0;
+    const pool = await createDatabasePool(url, { maximumPoolSize: 4 });
+    const commands = createCommandPool(url, { maximumPoolSize: 4 });
+    try {
+      const app = { pool, commands, clock: () => new Date(), holdTtlSeconds: config.holdTtlSeconds };
+      const signer = await checkpointSignerFromConfig(config);
+      const ledger = composeLedger(app, { ...config, trustedCheckpointKey: verifyingKeyOf(signer) }, cliLog);
+      const report = await ledger.reconcile(olderThanSeconds === undefined ? {} : { olderThanSeconds });
+      const { sendRefund } = ledger.jobs;
+      if (sendRefund) await runDueJobs({ connectionString: url, handlers: { sendRefund }, log: cliLog });
+      console.log(JSON.stringify(report));
+      return 0;
+    } finally {
+      await commands.end();
+      await pool.end();
+    }
   });
 }

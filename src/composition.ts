@@ -1,0 +1,124 @@
+import type { FastifyInstance } from 'fastify';
+import { DAILY_REPORTS_CONSUMER } from '../projections/reports/dailyReports.js';
+import type { AppDeps } from './app/context.js';
+import { expireDueHolds } from './app/expireHolds.js';
+import { reconcilePayments, type ReconcileReport } from './app/payments/reconcile.js';
+import { refundUnpayableSuccesses } from './app/payments/resolveAnomaly.js';
+import { sendRefund } from './app/payments/sendRefund.js';
+import { takeCheckpointIfDue } from './audit/checkpointsJob.js';
+import type { CheckpointSigner, CheckpointVerifyingKey } from './audit/checkpointSigning.js';
+import type { RouteGroups } from './http/server.js';
+import { anomalyResolutionRoutes } from './http/routes/anomalyResolution.js';
+import { auditRoutes } from './http/routes/audit.js';
+import { auditVerifyRoutes } from './http/routes/auditVerify.js';
+import { backofficeRoutes } from './http/routes/backoffice.js';
+import { consumerMetricsRoutes } from './http/routes/consumerMetrics.js';
+import { docsRoutes } from './http/routes/docs.js';
+import { healthRoutes } from './http/routes/health.js';
+import { paymentRoutes } from './http/routes/payments.js';
+import { reportRoutes } from './http/routes/reports.js';
+import { reservationRoutes } from './http/routes/reservations.js';
+import { slotRoutes } from './http/routes/slots.js';
+import { webhookRoutes } from './http/routes/webhooks.js';
+import type { JobHandlers, JobLog, PeriodicJob } from './jobs/jobWorker.js';
+import type { PaymentProviders } from './payments/provider.js';
+import { type PaymentsSettings, providersFromConfig } from './payments/providersFromConfig.js';
+
+/** Holds are released within this many seconds of their time running out. */
+const SWEEP_EVERY_SECONDS = 5;
+/** How often the server asks providers about quiet open payments. */
+const RECONCILE_EVERY_SECONDS = 60;
+/** How often the checkpoint job looks whether a checkpoint is due (it takes one hourly). */
+const CHECKPOINT_CHECK_EVERY_SECONDS = 300;
+/** A payment quiet this long is asked about: webhooks normally arrive within seconds. */
+const RECONCILE_AFTER_SECONDS = 300;
+
+export type LedgerSettings = PaymentsSettings & {
+  /** The key auditors' verify checks checkpoint signatures against. */
+  readonly trustedCheckpointKey: CheckpointVerifyingKey;
+  /** Signs the checkpoints the `takeCheckpoint` job takes; without it the job is not run here. */
+  readonly checkpointSigner?: CheckpointSigner;
+};
+
+export type PaymentsReconciliation = ReconcileReport & {
+  /** Succeeded payments whose reservation could not be paid, whose refund was now asked for. */
+  readonly unpayableRefunded: number;
+};
+
+/** Everything the ledger does, wired: what the server serves and what its job workers run. */
+export type Ledger = {
+  readonly providers: PaymentProviders;
+  readonly routes: RouteGroups;
+  readonly jobs: JobHandlers;
+  readonly periodicJobs: readonly PeriodicJob[];
+  /** One reconciliation run: the providers asked about quiet open payments, unpayable money given back. */
+  reconcile(options?: { olderThanSeconds?: number; limit?: number }): Promise<PaymentsReconciliation>;
+};
+
+/**
+ * The one composition root: every route group, every job and every adapter of the ledger is wired
+ * here, from the use cases' dependencies and the settings. `startLedger` (the server), the CLI, the
+ * OpenAPI client script and the tests all build the ledger through it, so they run the same wiring.
+ */
+export function composeLedger(app: AppDeps, settings: LedgerSettings, log: JobLog): Ledger {
+  const { providers, mercadopago } = providersFromConfig(settings);
+  const onError = (message: string, error: unknown) => log.error(message, error);
+
+  const reconcile: Ledger['reconcile'] = async (options = {}) => {
+    // Provider answers first: one of them may be the success that makes an anomaly in the first place.
+    // The refunds it asks for are jobs, sent once its commands have committed.
+    const report = await reconcilePayments(app, providers, { ...options, onError });
+    const unpayableRefunded = await refundUnpayableSuccesses(app, { onError });
+    return { ...report, unpayableRefunded };
+  };
+
+  const v1 = [
+    (scope: FastifyInstance) => slotRoutes(scope, app),
+    (scope: FastifyInstance) => reservationRoutes(scope, app),
+    (scope: FastifyInstance) => auditRoutes(scope, app),
+    (scope: FastifyInstance) => auditVerifyRoutes(scope, app.pool, settings.trustedCheckpointKey),
+    (scope: FastifyInstance) => reportRoutes(scope, app.pool),
+    paymentRoutes(app, providers),
+    backofficeRoutes(app),
+    anomalyResolutionRoutes(app),
+  ];
+  const root = [
+    (scope: FastifyInstance) => healthRoutes(scope, app.pool),
+    (scope: FastifyInstance) => consumerMetricsRoutes(scope, app.pool, [DAILY_REPORTS_CONSUMER]),
+    (scope: FastifyInstance) => docsRoutes(scope),
+    webhookRoutes(app, {
+      stripe: { webhookSecret: settings.stripe.webhookSecret },
+      mercadopago: { webhookSecret: settings.mercadopago.webhookSecret, fetchPayment: mercadopago?.fetchPayment },
+    }),
+  ];
+
+  const { checkpointSigner } = settings;
+  const jobs: JobHandlers = {
+    sendRefund: async (payload) => {
+      await sendRefund(app, providers, payload);
+    },
+    expireDueHolds: async () => {
+      await expireDueHolds(app);
+    },
+    reconcilePayments: async () => {
+      const report = await reconcile({ olderThanSeconds: RECONCILE_AFTER_SECONDS });
+      if (report.checked > 0 || report.unpayableRefunded > 0) log.info(`payment reconciliation: ${JSON.stringify(report)}`);
+    },
+    ...(checkpointSigner
+      ? {
+          takeCheckpoint: async () => {
+            const checkpoint = await takeCheckpointIfDue(app.pool, checkpointSigner, app.clock);
+            // The hash in the log is an anchor outside the database: logs are shipped elsewhere.
+            if (checkpoint) log.info(`ledger checkpoint ${checkpoint.id}: ${checkpoint.streamCount} streams, ${checkpoint.hash}`);
+          },
+        }
+      : {}),
+  };
+  const periodicJobs: PeriodicJob[] = [
+    { task: 'expireDueHolds', everySeconds: SWEEP_EVERY_SECONDS },
+    { task: 'reconcilePayments', everySeconds: RECONCILE_EVERY_SECONDS },
+    ...(checkpointSigner ? [{ task: 'takeCheckpoint' as const, everySeconds: CHECKPOINT_CHECK_EVERY_SECONDS }] : []),
+  ];
+
+  return { providers, routes: { root, v1 }, jobs, periodicJobs, reconcile };
+}
