@@ -75,7 +75,10 @@ export type SameType<A, B> =
 /** Compiles only with `true`: `const check: Assert<SameType<…>> = true`. */
 export type Assert<T extends true> = T;
 
-/** A stream's events parsed one by one; `versionOf(index)` is the version when the event does not say. */
+/**
+ * A stream's events parsed in order. An event that does not say where it was read from (a rebuild's
+ * slim rows) is named by `streamId` and its position: versions count from 1.
+ */
 export function parseStream<E>(
   parse: (recorded: RecordedEventInput, fallback?: { streamId: string; version: number }) => E,
   streamId: string,
