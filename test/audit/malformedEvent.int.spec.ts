@@ -7,6 +7,8 @@ import { verifyLedger } from '../../src/audit/verifyLedger.js';
 import { withSystemTransaction } from '../../src/db/transaction.js';
 import { evolveSlot, initialSlotState } from '../../src/domain/slot.js';
 import { readStream } from '../../src/ledger/readStream.js';
+import { ReportProjectionError } from '../../projections/reports/errors.js';
+import { foldOccupancy } from '../../projections/reports/occupancy.js';
 import { appendEvents } from '../consumers/logFixtures.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { rewriteStreamHistory } from './tamper.js';
@@ -79,5 +81,12 @@ describe('a malformed event in the log', () => {
   it('stops a command path fold (foldRecorded)', async () => {
     const events = await readStream(db.systemPool, tenantId, slotStream);
     expect(() => foldRecorded(events, evolveSlot, initialSlotState)).toThrowError(refusal);
+  });
+
+  it('stops the daily reports consumer, which retries it rather than count wrong seats', async () => {
+    const events = await readStream(db.systemPool, tenantId, slotStream);
+    const folded = withSystemTransaction(db.pool, (tx) => foldOccupancy(tx, events[1]!));
+    await expect(folded).rejects.toThrowError(ReportProjectionError);
+    await expect(folded).rejects.toMatchObject({ cause: { name: 'EventSchemaError', streamId: slotStream, version: 2 } });
   });
 });
