@@ -1,5 +1,8 @@
+import type { FragmentSqlToken } from 'slonik';
 import type { Queries } from '../src/db/queries.js';
 import { z } from 'zod';
+import { parseStream } from '../src/aggregates/eventSchema.js';
+import { parsePaymentEvent } from '../src/aggregates/paymentEvents.js';
 import {
   evolvePayment,
   initialPaymentState,
@@ -8,30 +11,9 @@ import {
   type PaymentState,
 } from '../src/domain/payment.js';
 import { sql } from '../src/db/sql.js';
+import { column, declareProjection, type FoldedStream, nullable, oneOf } from './declaredProjection.js';
 
 const inFlightRow = z.object({ in_flight: z.boolean() });
-
-export const paymentViewRow = z.object({
-  payment_id: z.string(),
-  reservation_id: z.string(),
-  provider: z.string(),
-  status: z.string(),
-  amount: z.number(),
-  currency: z.string(),
-  provider_payment_id: z.string().nullable(),
-  client_secret: z.string().nullable(),
-  checkout_url: z.string().nullable(),
-  pix_qr_code: z.string().nullable(),
-  last_error: z.string().nullable(),
-  version: z.number(),
-  created_at: z.string(),
-  updated_at: z.string(),
-});
-
-export type PaymentView = z.infer<typeof paymentViewRow>;
-
-const columns = sql.fragment`payment_id::text, reservation_id::text, provider, status, amount, currency,
-  provider_payment_id, client_secret, checkout_url, pix_qr_code, last_error, version, created_at, updated_at`;
 
 export const PAYMENTS_VIEW_TABLE = 'payments_view';
 
@@ -58,7 +40,7 @@ export type AnomalyResolutionEntry = {
   readonly resolvedAt: string;
 };
 
-/** A payment stream's events as the projection needs them (ours, with their ids and times). */
+/** A payment stream's events as the projection needs them (ours, with their times). */
 export type PaymentStreamEvent = {
   readonly type: string;
   readonly data: unknown;
@@ -75,15 +57,16 @@ export type PaymentRow = {
 };
 
 /**
- * Folds a whole payment stream into its row. The live path and rebuilds both come through here,
- * so the row is always exactly what the events say (payment streams are a handful of events).
+ * Folds a whole payment stream, parsed, into its row (`recorded[i]` is when `events[i]` was
+ * recorded). The live path and rebuilds both come through here, so the row is always exactly what
+ * the events say (payment streams are a handful of events).
  */
-export function foldPaymentRow(events: readonly PaymentStreamEvent[]): PaymentRow | null {
+export function foldPaymentRow(events: readonly PaymentEvent[], recorded: readonly { readonly recordedAt: string }[]): PaymentRow | null {
   let state: PaymentState = initialPaymentState;
   let checkout: PaymentCheckout = {};
   let anomalies: AnomalyEntry[] = [];
-  for (const [index, recorded] of events.entries()) {
-    const event = { type: recorded.type, data: recorded.data } as PaymentEvent;
+  for (const [index, event] of events.entries()) {
+    const recordedAt = recorded[index]!.recordedAt;
     state = evolvePayment(state, event);
     if (event.type === 'PaymentStarted' && event.data.checkout) checkout = event.data.checkout;
     if (event.type === 'PaymentAnomalyRecorded') {
@@ -97,7 +80,7 @@ export function foldPaymentRow(events: readonly PaymentStreamEvent[]): PaymentRo
         providerEventId: d.providerEventId,
         paymentStatus: d.paymentStatus,
         ...(d.amount ? { amount: { amount: d.amount.amount, currency: d.amount.currency } } : {}),
-        recordedAt: recorded.recordedAt,
+        recordedAt,
       });
     }
     if (event.type === 'PaymentAnomalyResolved') {
@@ -113,15 +96,17 @@ export function foldPaymentRow(events: readonly PaymentStreamEvent[]): PaymentRo
       );
     }
   }
-  const first = events[0];
-  const last = events[events.length - 1];
+  const first = recorded[0];
+  const last = recorded[events.length - 1];
   if (state.status === 'none' || !first || !last) return null;
   return { state, checkout, anomalies, version: events.length, createdAt: first.recordedAt, updatedAt: last.recordedAt };
 }
 
 /**
  * The live path's row: the recorded stream plus the events a command just decided (recorded at
- * `now`), folded as a rebuild would fold them. A payment that folds to nothing is a bug.
+ * `now`), folded as a rebuild would fold them. Both are parsed by the payment's event schema: the
+ * recorded ones as the log holds them, the decided ones so that an event the schema would refuse
+ * once stored fails its command now. A payment that folds to nothing is a bug.
  */
 export function paymentRowAfter(
   paymentId: string,
@@ -129,33 +114,87 @@ export function paymentRowAfter(
   decided: readonly { readonly type: string; readonly data: unknown }[],
   now: string,
 ): PaymentRow {
-  const row = foldPaymentRow([...recorded, ...decided.map((e) => ({ type: e.type, data: e.data, recordedAt: now }))]);
+  const streamId = `payment-${paymentId}`;
+  const all = [...recorded, ...decided.map((e) => ({ type: e.type, data: e.data, recordedAt: now }))];
+  const row = foldPaymentRow(parseStream(parsePaymentEvent, streamId, all), all);
   if (!row) throw new Error(`payment ${paymentId} folded to nothing`);
   return row;
 }
 
+/** A rebuild's input: the payment row of the whole parsed stream. */
+export function paymentViewInputOf(stream: FoldedStream<PaymentState, PaymentEvent>): PaymentRow | null {
+  return foldPaymentRow(stream.events, stream.recorded);
+}
+
 /**
- * The upsert of the folded payment: one statement, run alone or as part of a command's write set.
- * Rebuilds write the same columns from projectionRows.ts; verify compares the two row by row.
+ * The payment's row, declared once (see declaredProjection.ts): the live path's upsert
+ * (`paymentViewUpsert`) and rebuilds (`paymentViewInputOf`) both write `rowOf`'s row.
  */
-export function paymentViewUpsert(tenantId: string, row: PaymentRow) {
-  const { state, checkout } = row;
-  const refundRequested = state.status === 'succeeded' ? state.refundRequested : false;
-  // The client secret is never projected: it is handed out once, in the creating response (see PaymentCheckout).
-  return sql.fragment`
-    INSERT INTO ${sql.identifier([PAYMENTS_VIEW_TABLE])} (tenant_id, payment_id, reservation_id, provider, status, amount, currency,
-      provider_payment_id, client_secret, checkout_url, pix_qr_code, last_error, version, created_at, updated_at,
-      refund_requested, anomalies)
-    VALUES (${tenantId}, ${state.paymentId}, ${state.reservationId}, ${state.provider}, ${state.status},
-      ${state.amount.amount}, ${state.amount.currency}, ${state.providerPaymentId ?? null}, NULL,
-      ${checkout.checkoutUrl ?? null}, ${checkout.pixQrCode ?? null}, ${state.lastError ?? null}, ${row.version},
-      ${row.createdAt}::timestamptz, ${row.updatedAt}::timestamptz, ${refundRequested},
-      ${JSON.stringify(row.anomalies)}::jsonb)
-    ON CONFLICT (tenant_id, payment_id) DO UPDATE SET
-      status = EXCLUDED.status, provider_payment_id = EXCLUDED.provider_payment_id,
-      checkout_url = EXCLUDED.checkout_url, pix_qr_code = EXCLUDED.pix_qr_code, last_error = EXCLUDED.last_error,
-      version = EXCLUDED.version, updated_at = EXCLUDED.updated_at, refund_requested = EXCLUDED.refund_requested,
-      anomalies = EXCLUDED.anomalies`;
+export const paymentsView = declareProjection({
+  table: PAYMENTS_VIEW_TABLE,
+  columns: {
+    tenant_id: column.text,
+    payment_id: column.uuid,
+    reservation_id: column.uuid,
+    provider: oneOf(['stripe', 'mercadopago', 'pix']),
+    status: oneOf(['pending', 'processing', 'succeeded', 'failed', 'cancelled', 'refunded', 'disputed']),
+    amount: column.int8,
+    currency: column.text,
+    provider_payment_id: nullable(column.text),
+    client_secret: nullable(column.text),
+    checkout_url: nullable(column.text),
+    pix_qr_code: nullable(column.text),
+    last_error: nullable(column.text),
+    version: column.int4,
+    created_at: column.timestamptz,
+    updated_at: column.timestamptz,
+    refund_requested: column.bool,
+    anomalies: column.jsonb,
+  },
+  key: ['tenant_id', 'payment_id'],
+  updateOnConflict: [
+    'status', 'provider_payment_id', 'checkout_url', 'pix_qr_code', 'last_error', 'version', 'updated_at', 'refund_requested',
+    'anomalies',
+  ],
+  rowOf: (tenantId, row: PaymentRow) => {
+    const { state, checkout } = row;
+    return {
+      tenant_id: tenantId,
+      payment_id: state.paymentId,
+      reservation_id: state.reservationId,
+      provider: state.provider,
+      status: state.status,
+      amount: state.amount.amount,
+      currency: state.amount.currency,
+      provider_payment_id: state.providerPaymentId ?? null,
+      // Never projected: the client secret is handed out once, in the creating response (see PaymentCheckout).
+      client_secret: null,
+      checkout_url: checkout.checkoutUrl ?? null,
+      pix_qr_code: checkout.pixQrCode ?? null,
+      last_error: state.lastError ?? null,
+      version: row.version,
+      created_at: row.createdAt,
+      updated_at: row.updatedAt,
+      refund_requested: state.status === 'succeeded' ? state.refundRequested : false,
+      anomalies: JSON.stringify(row.anomalies),
+    };
+  },
+});
+
+const paymentReader = paymentsView.reader([
+  'payment_id', 'reservation_id', 'provider', 'status', 'amount', 'currency', 'provider_payment_id', 'client_secret',
+  'checkout_url', 'pix_qr_code', 'last_error', 'version', 'created_at', 'updated_at',
+]);
+export const paymentViewRow = paymentReader.schema;
+export type PaymentView = z.infer<typeof paymentViewRow>;
+const columns = paymentReader.columns;
+
+/**
+ * The upsert of the folded payment: one statement, run alone or as part of a command's write set;
+ * the declared projection's statement. Rebuilds write the same `rowOf`; verify compares the two row by row.
+ */
+export function paymentViewUpsert(tenantId: string, row: PaymentRow): FragmentSqlToken {
+  return paymentsView.upsert(tenantId, row);
 }
 
 /** Writes the folded payment on its own (flows that write nothing else in that statement). */

@@ -1,33 +1,13 @@
+import type { FragmentSqlToken } from 'slonik';
 import type { Queries } from '../src/db/queries.js';
 import { z } from 'zod';
 import type { ReservationState } from '../src/domain/reservation.js';
 import { sql } from '../src/db/sql.js';
+import { column, declareProjection, type FoldedStream, nullable, oneOf } from './declaredProjection.js';
 
 const dueHoldRow = z.object({ tenant_id: z.string(), reservation_id: z.string() });
 
 type ExistingReservation = Exclude<ReservationState, { status: 'none' }>;
-
-export const reservationViewRow = z.object({
-  reservation_id: z.string(),
-  slot_id: z.string(),
-  seats: z.number(),
-  status: z.enum(['held', 'paid', 'expired', 'cancelled', 'refunded']),
-  total_amount: z.number(),
-  total_currency: z.string(),
-  expires_at: z.string(),
-  customer_name: z.string(),
-  customer_email: z.string(),
-  owner_sub: z.string(),
-  payment_id: z.string().nullable(),
-  version: z.number(),
-  created_at: z.string(),
-  updated_at: z.string(),
-});
-
-export type ReservationView = z.infer<typeof reservationViewRow>;
-
-const columns = sql.fragment`reservation_id::text, slot_id, seats, status, total_amount, total_currency, expires_at,
-  customer_name, customer_email, owner_sub, payment_id::text, version, created_at, updated_at`;
 
 /** The payment a reservation row names (the one that paid it, or whose refund a cancel awaits). */
 export function paymentIdOf(state: ExistingReservation): string | null {
@@ -51,21 +31,78 @@ export const RESERVATIONS_VIEW_TABLE = 'reservations_view';
  */
 export const customerEmailKey = (email: string): string => email.toLowerCase();
 
+/** What a reservation's row is made of: the folded reservation, its stream's version, and when it last changed. */
+export type ReservationViewInput = { readonly state: ExistingReservation; readonly version: number; readonly updatedAt: string };
+
 /**
- * The upsert of the folded reservation, as part of a command's write set. Rebuilds write the same
- * columns from projectionRows.ts; verify compares the two row by row.
+ * The reservation's row, declared once (see declaredProjection.ts): the live path's upsert
+ * (`reservationViewUpsert`) and rebuilds (`reservationViewInputOf`) both write `rowOf`'s row.
  */
-export function reservationViewUpsert(tenantId: string, state: ExistingReservation, version: number, updatedAt: string) {
-  return sql.fragment`
-    INSERT INTO ${sql.identifier([RESERVATIONS_VIEW_TABLE])} (tenant_id, reservation_id, slot_id, seats, status, total_amount, total_currency,
-      expires_at, customer_name, customer_email, owner_sub, payment_id, version, created_at, updated_at, customer_email_key)
-    VALUES (${tenantId}, ${state.reservationId}, ${state.slotId}, ${state.seats}, ${state.status},
-      ${state.total.amount}, ${state.total.currency}, ${state.expiresAt}::timestamptz, ${state.customer.name},
-      ${state.customer.email}, ${state.ownerSub}, ${paymentIdOf(state)}, ${version}, ${state.heldAt}::timestamptz,
-      ${updatedAt}::timestamptz, ${customerEmailKey(state.customer.email)})
-    ON CONFLICT (tenant_id, reservation_id) DO UPDATE SET
-      status = EXCLUDED.status, payment_id = EXCLUDED.payment_id, version = EXCLUDED.version,
-      updated_at = EXCLUDED.updated_at`;
+export const reservationsView = declareProjection({
+  table: RESERVATIONS_VIEW_TABLE,
+  columns: {
+    tenant_id: column.text,
+    reservation_id: column.uuid,
+    slot_id: column.text,
+    seats: column.int4,
+    status: oneOf(['held', 'paid', 'expired', 'cancelled', 'refunded']),
+    total_amount: column.int8,
+    total_currency: column.text,
+    expires_at: column.timestamptz,
+    customer_name: column.text,
+    customer_email: column.text,
+    owner_sub: column.text,
+    payment_id: nullable(column.uuid),
+    version: column.int4,
+    created_at: column.timestamptz,
+    updated_at: column.timestamptz,
+    customer_email_key: column.text,
+  },
+  key: ['tenant_id', 'reservation_id'],
+  // What a hold decided stays as it was; a reservation's later events change only these.
+  updateOnConflict: ['status', 'payment_id', 'version', 'updated_at'],
+  rowOf: (tenantId, { state, version, updatedAt }: ReservationViewInput) => ({
+    tenant_id: tenantId,
+    reservation_id: state.reservationId,
+    slot_id: state.slotId,
+    seats: state.seats,
+    status: state.status,
+    total_amount: state.total.amount,
+    total_currency: state.total.currency,
+    expires_at: state.expiresAt,
+    customer_name: state.customer.name,
+    customer_email: state.customer.email,
+    owner_sub: state.ownerSub,
+    payment_id: paymentIdOf(state),
+    version,
+    created_at: state.heldAt,
+    updated_at: updatedAt,
+    customer_email_key: customerEmailKey(state.customer.email),
+  }),
+});
+
+/** A rebuild's input: the folded reservation as of its stream's last event. */
+export function reservationViewInputOf(stream: FoldedStream<ReservationState>): ReservationViewInput | null {
+  const { state } = stream;
+  const last = stream.recorded[stream.recorded.length - 1];
+  if (state.status === 'none' || !last) return null;
+  return { state, version: stream.recorded.length, updatedAt: last.recordedAt };
+}
+
+const reservationReader = reservationsView.reader([
+  'reservation_id', 'slot_id', 'seats', 'status', 'total_amount', 'total_currency', 'expires_at', 'customer_name',
+  'customer_email', 'owner_sub', 'payment_id', 'version', 'created_at', 'updated_at',
+]);
+export const reservationViewRow = reservationReader.schema;
+export type ReservationView = z.infer<typeof reservationViewRow>;
+const columns = reservationReader.columns;
+
+/**
+ * The upsert of the folded reservation, as part of a command's write set: the declared projection's
+ * statement. Rebuilds write the same `rowOf`; verify compares the two row by row.
+ */
+export function reservationViewUpsert(tenantId: string, state: ExistingReservation, version: number, updatedAt: string): FragmentSqlToken {
+  return reservationsView.upsert(tenantId, { state, version, updatedAt });
 }
 
 export async function readReservationView(

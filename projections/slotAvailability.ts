@@ -1,9 +1,10 @@
 import type { FragmentSqlToken } from 'slonik';
 import type { Queries } from '../src/db/queries.js';
-import { z } from 'zod';
+import type { z } from 'zod';
 import type { SlotState } from '../src/domain/slot.js';
 import { sql } from '../src/db/sql.js';
 import type { StreamHead } from '../src/ledger/streamHead.js';
+import { column, declareProjection, type FoldedStream } from './declaredProjection.js';
 
 type OpenSlot = Extract<SlotState, { status: 'open' }>;
 
@@ -13,19 +14,70 @@ type OpenSlot = Extract<SlotState, { status: 'open' }>;
  */
 export type SlotSnapshot = { readonly state: OpenSlot; readonly head: StreamHead };
 
-export const slotAvailabilityRow = z.object({
-  slot_id: z.string(),
-  activity_id: z.string(),
-  starts_at: z.string(),
-  capacity: z.number(),
-  held: z.number(),
-  sold: z.number(),
-  unit_price_amount: z.number(),
-  unit_price_currency: z.string(),
-  version: z.number(),
-  head_hash: z.string(),
-  updated_at: z.string(),
+export const SLOT_AVAILABILITY_TABLE = 'slot_availability';
+
+/** What a slot's row is made of: the folded state and its stream head, as of `updatedAt`. */
+export type SlotAvailabilityInput = { readonly snapshot: SlotSnapshot; readonly updatedAt: string };
+
+/**
+ * The slot's row, declared once (see declaredProjection.ts): the live path's upsert
+ * (`slotAvailabilityUpsert`) and rebuilds (`slotAvailabilityInputOf`) both write `rowOf`'s row.
+ */
+export const slotAvailability = declareProjection({
+  table: SLOT_AVAILABILITY_TABLE,
+  columns: {
+    tenant_id: column.text,
+    slot_id: column.text,
+    activity_id: column.text,
+    starts_at: column.timestamptz,
+    capacity: column.int4,
+    held: column.int4,
+    sold: column.int4,
+    unit_price_amount: column.int8,
+    unit_price_currency: column.text,
+    version: column.int4,
+    updated_at: column.timestamptz,
+    head_hash: column.text,
+  },
+  key: ['tenant_id', 'slot_id'],
+  updateOnConflict: [
+    'activity_id', 'starts_at', 'capacity', 'held', 'sold', 'unit_price_amount', 'unit_price_currency', 'version',
+    'head_hash', 'updated_at',
+  ],
+  rowOf: (tenantId, { snapshot: { state, head }, updatedAt }: SlotAvailabilityInput) => ({
+    tenant_id: tenantId,
+    slot_id: state.slotId,
+    activity_id: state.activityId,
+    starts_at: state.startsAt,
+    capacity: state.capacity,
+    held: state.held,
+    sold: state.sold,
+    unit_price_amount: state.unitPrice.amount,
+    unit_price_currency: state.unitPrice.currency,
+    version: head.version,
+    updated_at: updatedAt,
+    head_hash: head.hash,
+  }),
 });
+
+/**
+ * A rebuild's input: the folded stream's state, its head (the slot's row keeps its stream's last
+ * hash: the hold path chains onto it under the lock), and when its last event was recorded.
+ */
+export function slotAvailabilityInputOf(stream: FoldedStream<SlotState>): SlotAvailabilityInput | null {
+  const { state } = stream;
+  const last = stream.recorded[stream.recorded.length - 1];
+  if (state.status !== 'open' || !last) return null;
+  if (!last.hash) throw new Error(`slot ${state.slotId}: its stream's last event came without its hash`);
+  return { snapshot: { state, head: { version: stream.recorded.length, hash: last.hash } }, updatedAt: last.recordedAt };
+}
+
+/** The row as the hold path reads it back (under its lock): every column but the tenant's. */
+const slotReader = slotAvailability.reader([
+  'slot_id', 'activity_id', 'starts_at', 'capacity', 'held', 'sold', 'unit_price_amount', 'unit_price_currency', 'version',
+  'head_hash', 'updated_at',
+]);
+export const slotAvailabilityRow = slotReader.schema;
 
 export type SlotAvailabilityRow = z.infer<typeof slotAvailabilityRow>;
 
@@ -45,8 +97,7 @@ export function toSnapshot(row: SlotAvailabilityRow): SlotSnapshot {
   };
 }
 
-const columns = sql.fragment`slot_id, activity_id, starts_at, capacity, held, sold, unit_price_amount,
-  unit_price_currency, version, head_hash, updated_at`;
+const columns = slotReader.columns;
 
 /**
  * The slot's row, locked until the transaction ends: the one `FOR UPDATE` of the codebase, so every
@@ -91,25 +142,13 @@ export async function readSlotAvailability(
   return row ? toSnapshot(row) : null;
 }
 
-export const SLOT_AVAILABILITY_TABLE = 'slot_availability';
-
 /**
- * The upsert of the folded slot state and its stream head, as part of a command's write set.
- * Rebuilds write the same columns from projectionRows.ts; verify compares the two row by row.
+ * The upsert of the folded slot state and its stream head, as part of a command's write set: the
+ * declared projection's statement (composed once; each call binds its row). Rebuilds write the
+ * same `rowOf`; verify compares the two row by row.
  */
-export function slotAvailabilityUpsert(tenantId: string, snapshot: SlotSnapshot, updatedAt: string) {
-  const { state, head } = snapshot;
-  return sql.fragment`
-    INSERT INTO ${sql.identifier([SLOT_AVAILABILITY_TABLE])} (tenant_id, slot_id, activity_id, starts_at, capacity, held, sold,
-      unit_price_amount, unit_price_currency, version, head_hash, updated_at)
-    VALUES (${tenantId}, ${state.slotId}, ${state.activityId}, ${state.startsAt}::timestamptz, ${state.capacity},
-      ${state.held}, ${state.sold}, ${state.unitPrice.amount}, ${state.unitPrice.currency}, ${head.version},
-      ${head.hash}, ${updatedAt}::timestamptz)
-    ON CONFLICT (tenant_id, slot_id) DO UPDATE SET
-      activity_id = EXCLUDED.activity_id, starts_at = EXCLUDED.starts_at, capacity = EXCLUDED.capacity,
-      held = EXCLUDED.held, sold = EXCLUDED.sold, unit_price_amount = EXCLUDED.unit_price_amount,
-      unit_price_currency = EXCLUDED.unit_price_currency, version = EXCLUDED.version,
-      head_hash = EXCLUDED.head_hash, updated_at = EXCLUDED.updated_at`;
+export function slotAvailabilityUpsert(tenantId: string, snapshot: SlotSnapshot, updatedAt: string): FragmentSqlToken {
+  return slotAvailability.upsert(tenantId, { snapshot, updatedAt });
 }
 
 /** The row key a write set knows a slot_availability row by (one write per row and statement). */

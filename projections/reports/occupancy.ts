@@ -2,26 +2,19 @@ import type { Queries } from '../../src/db/queries.js';
 import { z } from 'zod';
 import { sql } from '../../src/db/sql.js';
 import type { RecordedEvent } from '../../src/ledger/recordedEvent.js';
-import { seatMovePerSeat, type SlotEvent } from '../../src/domain/slot.js';
-import { ReportProjectionError } from './errors.js';
+import { slotAggregate } from '../../src/aggregates/slot.js';
+import { seatMovePerSeat } from '../../src/domain/slot.js';
+import { parsedForReport } from './errors.js';
 
-export const SLOT_STREAM_PREFIX = 'slot-';
-
-const slotDetails = z.object({ activityId: z.string(), startsAt: z.string(), capacity: z.number().int() });
-const seatMove = z.object({ seats: z.number().int() });
-
-function parse<S extends z.ZodType>(schema: S, event: RecordedEvent): z.infer<S> {
-  const result = schema.safeParse(event.data);
-  if (!result.success) throw new ReportProjectionError(event.eventId, event.type, result.error.message);
-  return result.data;
-}
+export const SLOT_STREAM_PREFIX = slotAggregate.streamPrefix;
 
 /** Folds one slot event into `report_slot_occupancy`; the slot's day is the UTC date it starts on. */
 export async function foldOccupancy(tx: Queries, event: RecordedEvent): Promise<void> {
   if (!event.streamId.startsWith(SLOT_STREAM_PREFIX)) return;
   const slotId = event.streamId.slice(SLOT_STREAM_PREFIX.length);
-  if (event.type === 'SlotDefined') {
-    const details = parse(slotDetails, event);
+  const slotEvent = parsedForReport(slotAggregate, event);
+  if (slotEvent.type === 'SlotDefined') {
+    const details = slotEvent.data;
     // A repeated definition changes nothing in the slot's own state either (evolveSlot ignores it).
     await tx.query(sql.typeAlias('void')`
       INSERT INTO report_slot_occupancy (tenant_id, slot_id, day, activity_id, starts_at, capacity, updated_at)
@@ -30,8 +23,8 @@ export async function foldOccupancy(tx: Queries, event: RecordedEvent): Promise<
       ON CONFLICT (tenant_id, slot_id) DO NOTHING`);
     return;
   }
-  if (event.type === 'SlotDetailsChanged') {
-    const details = parse(slotDetails, event);
+  if (slotEvent.type === 'SlotDetailsChanged') {
+    const details = slotEvent.data;
     await tx.query(sql.typeAlias('void')`
       UPDATE report_slot_occupancy
       SET day = (${details.startsAt}::timestamptz AT TIME ZONE 'UTC')::date, activity_id = ${details.activityId},
@@ -39,10 +32,10 @@ export async function foldOccupancy(tx: Queries, event: RecordedEvent): Promise<
       WHERE tenant_id = ${event.tenantId} AND slot_id = ${slotId}`);
     return;
   }
-  // Slot streams hold slot events only (written by the slot decider); seats move as evolveSlot moves them.
-  const delta = seatMovePerSeat(event.type as SlotEvent['type']);
+  // Seats move as evolveSlot moves them.
+  const delta = seatMovePerSeat(slotEvent.type);
   if (!delta) return;
-  const { seats } = parse(seatMove, event);
+  const { seats } = slotEvent.data;
   await tx.query(sql.typeAlias('void')`
     UPDATE report_slot_occupancy
     SET held = held + ${delta.held * seats}, sold = sold + ${delta.sold * seats}, updated_at = ${event.recordedAt}::timestamptz

@@ -2,14 +2,10 @@ import type { Queries } from '../../src/db/queries.js';
 import { z } from 'zod';
 import { sql } from '../../src/db/sql.js';
 import type { RecordedEvent } from '../../src/ledger/recordedEvent.js';
-import { ReportProjectionError } from './errors.js';
+import { paymentAggregate } from '../../src/aggregates/payment.js';
+import { parsedForReport, ReportProjectionError } from './errors.js';
 
-export const PAYMENT_STREAM_PREFIX = 'payment-';
-
-const money = z.object({ amount: z.number().int().nonnegative(), currency: z.string() });
-const paymentStarted = z.object({ provider: z.string(), amount: money });
-const paymentSucceeded = z.object({ amount: money, succeededAt: z.string() });
-const paymentRefunded = z.object({ amount: money.optional(), refundedAt: z.string() });
+export const PAYMENT_STREAM_PREFIX = paymentAggregate.streamPrefix;
 
 const paymentRow = z.object({
   provider: z.string(),
@@ -17,12 +13,6 @@ const paymentRow = z.object({
   started_amount: z.number(),
   succeeded_amount: z.number().nullable(),
 });
-
-function parse<S extends z.ZodType>(schema: S, event: RecordedEvent): z.infer<S> {
-  const result = schema.safeParse(event.data);
-  if (!result.success) throw new ReportProjectionError(event.eventId, event.type, result.error.message);
-  return result.data;
-}
 
 async function addToDay(
   tx: Queries,
@@ -57,9 +47,10 @@ async function paymentOf(tx: Queries, event: RecordedEvent, paymentId: string) {
 export async function foldRevenue(tx: Queries, event: RecordedEvent): Promise<void> {
   if (!event.streamId.startsWith(PAYMENT_STREAM_PREFIX)) return;
   const paymentId = event.streamId.slice(PAYMENT_STREAM_PREFIX.length);
-  switch (event.type) {
+  const paymentEvent = parsedForReport(paymentAggregate, event);
+  switch (paymentEvent.type) {
     case 'PaymentStarted': {
-      const started = parse(paymentStarted, event);
+      const started = paymentEvent.data;
       await tx.query(sql.typeAlias('void')`
         INSERT INTO report_payments (tenant_id, payment_id, provider, currency, started_amount)
         VALUES (${event.tenantId}, ${paymentId}, ${started.provider}, ${started.amount.currency}, ${started.amount.amount})
@@ -67,7 +58,7 @@ export async function foldRevenue(tx: Queries, event: RecordedEvent): Promise<vo
       return;
     }
     case 'PaymentSucceeded': {
-      const succeeded = parse(paymentSucceeded, event);
+      const succeeded = paymentEvent.data;
       const payment = await paymentOf(tx, event, paymentId);
       // The state machine applies one success per payment; a second would be an anomaly event instead.
       if (payment.succeeded_amount !== null) return;
@@ -81,7 +72,7 @@ export async function foldRevenue(tx: Queries, event: RecordedEvent): Promise<vo
       return;
     }
     case 'PaymentRefunded': {
-      const refunded = parse(paymentRefunded, event);
+      const refunded = paymentEvent.data;
       const payment = await paymentOf(tx, event, paymentId);
       // Refunds are of the whole payment unless the provider names an amount (contract: full refunds).
       const amount = refunded.amount ?? {

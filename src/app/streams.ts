@@ -1,3 +1,4 @@
+import { aggregateOfEvolve } from '../aggregates/index.js';
 import type { Queries } from '../db/queries.js';
 import { readStream } from '../ledger/readStream.js';
 
@@ -17,15 +18,21 @@ export type EventMetadata = {
 };
 
 /**
- * Folds recorded events into their aggregate's state. Events come from our own log, written only by
- * our deciders, so their `type`/`data` are trusted to be the decider's event union.
+ * Folds recorded events into their aggregate's state. Each event is parsed by the schema of the
+ * aggregate `evolve` belongs to (src/aggregates), so one the schema refuses throws
+ * `EventSchemaError` instead of being folded as a guess. Callers can fold through the registry
+ * directly (`slotAggregate.fold(events)`); this keeps the (evolve, initial) form working.
  */
 export function foldRecorded<State, Event extends DomainEventShape>(
   events: readonly DomainEventShape[],
   evolve: (state: State, event: Event) => State,
   initial: State,
 ): State {
-  return events.reduce((s, e) => evolve(s, { type: e.type, data: e.data } as Event), initial);
+  const aggregate = aggregateOfEvolve(evolve);
+  if (!aggregate) throw new Error('foldRecorded: this evolve belongs to no aggregate of src/aggregates');
+  const streamId = `${aggregate.streamPrefix}?`;
+  // The registry found the aggregate by this very evolve, so the parsed event is of its union.
+  return events.reduce((s, e, index) => evolve(s, aggregate.parseEvent(e, { streamId, version: index + 1 }) as Event), initial);
 }
 
 export type Loaded<State> = { readonly state: State; readonly version: number };

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { foldFor } from '../app/aggregates.js';
+import { aggregateOf } from '../aggregates/index.js';
 import { createDatabasePool } from '../db/pool.js';
 import { sql } from '../db/sql.js';
 import { type Transaction, withSystemTransaction } from '../db/transaction.js';
@@ -27,7 +27,12 @@ export async function runReplayCommand(url: string, streamId: string, tenant: st
   }
 }
 
-async function replayStream(tx: Transaction, streamId: string, tenant: string | undefined): Promise<number> {
+/**
+ * Each event is parsed by its aggregate's schema before it is folded: an event the schema refuses
+ * stops the replay with `EventSchemaError` (its stream, version and type) after the lines before it.
+ * Streams of no aggregate print their events with no state.
+ */
+export async function replayStream(tx: Transaction, streamId: string, tenant: string | undefined): Promise<number> {
   const tenants = tenant
     ? [tenant]
     : await tx.anyFirst(sql.type(tenantRow)`
@@ -36,12 +41,12 @@ async function replayStream(tx: Transaction, streamId: string, tenant: string | 
     console.error(`no stream ${streamId}`);
     return 1;
   }
-  const fold = foldFor(streamId);
+  const aggregate = aggregateOf(streamId);
   for (const tenantId of tenants) {
     const events = await readStream(tx, tenantId, streamId);
-    let state: unknown = fold?.initial ?? null;
+    const states = aggregate?.scan(events, { streamId });
     for (const event of events) {
-      state = fold ? fold.evolve(state, event) : null;
+      const state = states ? states.next().value : null;
       console.log(JSON.stringify({ tenantId, version: event.version, type: event.type, recordedAt: event.recordedAt, data: event.data, metadata: event.metadata, hash: event.hash, stateAfter: state }));
     }
     const chainBreak = findChainBreak(events);

@@ -4,7 +4,8 @@ import { z } from 'zod';
 import { sql } from '../db/sql.js';
 import { withSystemTransaction } from '../db/transaction.js';
 import { createProjectionWriter } from '../../projections/projectionWriter.js';
-import { inlineProjections, type StreamProjection } from '../../projections/registry.js';
+import type { StreamProjection } from '../../projections/declaredProjection.js';
+import { inlineProjections } from '../aggregates/index.js';
 import { forEachStreamToFold } from './streamsToFold.js';
 
 const emptyRow = z.object({ empty: z.boolean() });

@@ -1,8 +1,8 @@
 import type { Queries } from '../db/queries.js';
 import { z } from 'zod';
 import { sql } from '../db/sql.js';
-import { slotStreamId } from '../app/streams.js';
-import type { StreamEvent } from '../../projections/projectionRows.js';
+import { slotAggregate } from '../aggregates/slot.js';
+import type { StreamEvent } from '../../projections/declaredProjection.js';
 import { walkStreams } from './streamsOfLog.js';
 
 const foldRow = z.object({
@@ -17,7 +17,7 @@ const foldRow = z.object({
 
 // The slot projection keeps its stream's head hash on the row (the hold path chains onto it under the
 // lock); no other projection reads hashes, which are a large part of each row's bytes.
-const slotStreams = `${slotStreamId('')}%`;
+const slotStreams = `${slotAggregate.streamPrefix}%`;
 
 /**
  * Walks the whole log one stream at a time, like `forEachStream`, but reads only what the

@@ -1,0 +1,39 @@
+import { z } from 'zod';
+import type { ReservationEvent } from '../domain/reservation.js';
+import { type Assert, eventParser, instant, money, positiveSeats, type SameType } from './eventSchema.js';
+
+// The reservation's events as src/domain/reservation.ts writes them (stream `reservation-<reservationId>`).
+
+const cancelled = { cancelledAt: instant, by: z.string() };
+
+export const reservationEventSchema = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('ReservationHeld'),
+    data: z.object({
+      reservationId: z.string(),
+      slotId: z.string(),
+      seats: positiveSeats,
+      total: money,
+      expiresAt: instant,
+      customer: z.object({ name: z.string(), email: z.string() }),
+      ownerSub: z.string(),
+      heldAt: instant,
+    }),
+  }),
+  z.object({ type: z.literal('ReservationPaid'), data: z.object({ paymentId: z.string(), amount: money, paidAt: instant }) }),
+  z.object({ type: z.literal('ReservationExpired'), data: z.object({ expiredAt: instant }) }),
+  z.object({
+    type: z.literal('ReservationCancelled'),
+    // A cancelled hold took no money; a cancelled paid reservation names the payment whose refund it awaits.
+    data: z.discriminatedUnion('refundPending', [
+      z.object({ ...cancelled, refundPending: z.literal(false), paymentId: z.undefined().optional() }),
+      z.object({ ...cancelled, refundPending: z.literal(true), paymentId: z.string() }),
+    ]),
+  }),
+  z.object({ type: z.literal('ReservationRefunded'), data: z.object({ paymentId: z.string(), refundedAt: instant }) }),
+]);
+
+// Fails to compile when the schema and the domain's union part ways (a field, a type, an event).
+export const reservationSchemaMatchesDomain: Assert<SameType<z.output<typeof reservationEventSchema>, ReservationEvent>> = true;
+
+export const parseReservationEvent = eventParser<ReservationEvent>('reservation-', reservationEventSchema);
