@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { column, declareProjection, nullable, oneOf } from './declaredProjection.js';
-import { slotAvailabilityUpsert, type SlotSnapshot } from './slotAvailability.js';
+import { slotAvailability, type SlotSnapshot } from './slotAvailability.js';
 
 const snapshot = (held: number): SlotSnapshot => ({
   state: {
@@ -46,8 +46,8 @@ describe('a declared projection', () => {
   });
 
   it('gives the live path the same statement text on every call (composed once; ADR 0019)', () => {
-    const first = slotAvailabilityUpsert('t1', snapshot(1), '2030-01-01T00:00:00Z');
-    const second = slotAvailabilityUpsert('t2', snapshot(2), '2030-01-01T00:00:01Z');
+    const first = slotAvailability.upsert('t1', { snapshot: snapshot(1), updatedAt: '2030-01-01T00:00:00Z' });
+    const second = slotAvailability.upsert('t2', { snapshot: snapshot(2), updatedAt: '2030-01-01T00:00:01Z' });
     // The same string, not an equal one: the write set and the command pool find it without re-reading it.
     expect(second.sql).toBe(first.sql);
     expect(second.values).toEqual(['t2', 's1', 'a', '2030-01-01T09:00:00Z', 10, 2, 0, 4500, 'EUR', 3, '2030-01-01T00:00:01Z', 'h'.repeat(64)]);

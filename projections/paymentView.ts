@@ -189,19 +189,6 @@ export const paymentViewRow = paymentReader.schema;
 export type PaymentView = z.infer<typeof paymentViewRow>;
 const columns = paymentReader.columns;
 
-/**
- * The upsert of the folded payment: one statement, run alone or as part of a command's write set;
- * the declared projection's statement. Rebuilds write the same `rowOf`; verify compares the two row by row.
- */
-export function paymentViewUpsert(tenantId: string, row: PaymentRow): FragmentSqlToken {
-  return paymentsView.upsert(tenantId, row);
-}
-
-/** Writes the folded payment on its own (flows that write nothing else in that statement). */
-export async function savePaymentView(tx: Queries, tenantId: string, row: PaymentRow): Promise<void> {
-  await tx.query(sql.typeAlias('void')`${paymentViewUpsert(tenantId, row)}`);
-}
-
 export async function readPaymentsOfReservation(
   db: Queries,
   tenantId: string,

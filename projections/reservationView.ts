@@ -97,14 +97,6 @@ export const reservationViewRow = reservationReader.schema;
 export type ReservationView = z.infer<typeof reservationViewRow>;
 const columns = reservationReader.columns;
 
-/**
- * The upsert of the folded reservation, as part of a command's write set: the declared projection's
- * statement. Rebuilds write the same `rowOf`; verify compares the two row by row.
- */
-export function reservationViewUpsert(tenantId: string, state: ExistingReservation, version: number, updatedAt: string): FragmentSqlToken {
-  return reservationsView.upsert(tenantId, { state, version, updatedAt });
-}
-
 export async function readReservationView(
   db: Queries,
   tenantId: string,

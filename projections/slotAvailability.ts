@@ -142,14 +142,5 @@ export async function readSlotAvailability(
   return row ? toSnapshot(row) : null;
 }
 
-/**
- * The upsert of the folded slot state and its stream head, as part of a command's write set: the
- * declared projection's statement (composed once; each call binds its row). Rebuilds write the
- * same `rowOf`; verify compares the two row by row.
- */
-export function slotAvailabilityUpsert(tenantId: string, snapshot: SlotSnapshot, updatedAt: string): FragmentSqlToken {
-  return slotAvailability.upsert(tenantId, { snapshot, updatedAt });
-}
-
 /** The row key a write set knows a slot_availability row by (one write per row and statement). */
 export const slotRowKey = (tenantId: string, slotId: string) => `slot_availability:${tenantId}\u0000${slotId}`;

@@ -1,14 +1,16 @@
 import type { Queries } from '../db/queries.js';
-import { evolveReservation, initialReservationState, type ReservationState } from '../domain/reservation.js';
+import type { ReservationState } from '../domain/reservation.js';
 import type { Principal } from '../identity/principal.js';
-import { readStream } from '../ledger/readStream.js';
+
 import type { RecordedEvent } from '../ledger/recordedEvent.js';
 import { readPaymentsOfReservation } from '../../projections/paymentView.js';
 import { readReservationView } from '../../projections/reservationView.js';
 import { readSlotAvailability } from '../../projections/slotAvailability.js';
 import { fail, notFound, type Outcome, succeed } from './outcome.js';
 import { mayReadReservation } from './policy.js';
-import { loadAggregate, reservationStreamId } from './streams.js';
+import { reservationStreamId } from './streams.js';
+import { reservationAggregate } from '../aggregates/index.js';
+import { readStream } from '../ledger/readStream.js';
 import { type ReservationDto, reservationDto, type SlotDto, slotDto } from './views.js';
 
 export async function getSlot(db: Queries, principal: Principal, slotId: string): Promise<Outcome<SlotDto>> {
@@ -79,10 +81,10 @@ export async function getReservationAsOf(
   reservationId: string,
   at: string,
 ): Promise<Outcome<ReservationAsOf>> {
-  const { state, version } = await loadAggregate(
-    db, principal.tenantId, reservationStreamId(reservationId), evolveReservation, initialReservationState,
-    { recordedUpTo: at },
-  );
+  const streamId = reservationStreamId(reservationId);
+  const events = await readStream(db, principal.tenantId, streamId, { recordedUpTo: at });
+  const state = reservationAggregate.fold(events, { streamId });
+  const version = events.length;
   if (state.status === 'none') return fail(notFound(`reservation ${reservationId} at ${at}`));
   return succeed({ reservationId, at, version, state });
 }

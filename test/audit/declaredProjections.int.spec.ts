@@ -7,9 +7,9 @@ import { withSystemTransaction } from '../../src/db/transaction.js';
 import type { PaymentState } from '../../src/domain/payment.js';
 import type { ReservationState } from '../../src/domain/reservation.js';
 import type { Columns } from '../../projections/declaredProjection.js';
-import { type PaymentRow, paymentsView, paymentViewUpsert } from '../../projections/paymentView.js';
-import { customerEmailKey, paymentIdOf, reservationsView, reservationViewUpsert } from '../../projections/reservationView.js';
-import { type SlotSnapshot, slotAvailability, slotAvailabilityUpsert } from '../../projections/slotAvailability.js';
+import { type PaymentRow, paymentsView } from '../../projections/paymentView.js';
+import { customerEmailKey, paymentIdOf, reservationsView } from '../../projections/reservationView.js';
+import { type SlotSnapshot, slotAvailability } from '../../projections/slotAvailability.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 
 /**
@@ -214,7 +214,7 @@ describe('the declared upserts write what the hand-written ones wrote', () => {
         const id = `slot-${(n += 1)}`;
         const [a, b] = [first, second].map((s) => ({ ...s, state: { ...s.state, slotId: id } }));
         const [declared, handWritten] = await bothWays('slot_availability', 'slot_id', id, (tenantId, upsert) => {
-          const write = upsert === 'declared' ? slotAvailabilityUpsert : oracle.slot;
+          const write = upsert === 'declared' ? (t: string, snapshot: SlotSnapshot, updatedAt: string) => slotAvailability.upsert(t, { snapshot, updatedAt }) : oracle.slot;
           return [write(tenantId, a!, at1), write(tenantId, b!, at2)];
         });
         expect(declared).toEqual(handWritten);
@@ -228,7 +228,10 @@ describe('the declared upserts write what the hand-written ones wrote', () => {
       fc.asyncProperty(fc.uuid(), fc.tuple(version, version, instant, instant), async (id, [v1, v2, at1, at2]) => {
         const [first, second] = fc.sample(reservation(id), 2);
         const [declared, handWritten] = await bothWays('reservations_view', 'reservation_id', id, (tenantId, upsert) => {
-          const write = upsert === 'declared' ? reservationViewUpsert : oracle.reservation;
+          const write =
+            upsert === 'declared'
+              ? (t: string, state: Parameters<typeof oracle.reservation>[1], v: number, updatedAt: string) => reservationsView.upsert(t, { state, version: v, updatedAt })
+              : oracle.reservation;
           return [write(tenantId, first!, v1, at1), write(tenantId, second!, v2, at2)];
         });
         expect(declared).toEqual(handWritten);
@@ -242,7 +245,7 @@ describe('the declared upserts write what the hand-written ones wrote', () => {
       fc.asyncProperty(fc.uuid(), async (id) => {
         const [first, second] = fc.sample(paymentRow(id), 2);
         const [declared, handWritten] = await bothWays('payments_view', 'payment_id', id, (tenantId, upsert) => {
-          const write = upsert === 'declared' ? paymentViewUpsert : oracle.payment;
+          const write = upsert === 'declared' ? (t: string, row: PaymentRow) => paymentsView.upsert(t, row) : oracle.payment;
           return [write(tenantId, first!), write(tenantId, second!)];
         });
         expect(declared).toEqual(handWritten);

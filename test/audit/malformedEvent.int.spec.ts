@@ -1,11 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { EventSchemaError } from '../../src/aggregates/index.js';
-import { foldRecorded } from '../../src/app/streams.js';
+import { EventSchemaError, slotAggregate } from '../../src/aggregates/index.js';
 import { replayStream } from '../../src/audit/auditCommands.js';
 import { rebuildProjections } from '../../src/audit/rebuildProjections.js';
 import { verifyLedger } from '../../src/audit/verifyLedger.js';
 import { withSystemTransaction } from '../../src/db/transaction.js';
-import { evolveSlot, initialSlotState } from '../../src/domain/slot.js';
 import { readStream } from '../../src/ledger/readStream.js';
 import { ReportProjectionError } from '../../projections/reports/errors.js';
 import { foldOccupancy } from '../../projections/reports/occupancy.js';
@@ -78,9 +76,9 @@ describe('a malformed event in the log', () => {
     expect(printed).toMatchObject([{ version: 1, type: 'SlotDefined', stateAfter: { status: 'open', held: 0 } }]);
   });
 
-  it('stops a command path fold (foldRecorded)', async () => {
+  it("stops a command's fold (the registry's, as runCommand folds what it loaded)", async () => {
     const events = await readStream(db.systemPool, tenantId, slotStream);
-    expect(() => foldRecorded(events, evolveSlot, initialSlotState)).toThrowError(refusal);
+    expect(() => slotAggregate.fold(events, { streamId: slotStream })).toThrowError(refusal);
   });
 
   it('stops the daily reports consumer, which retries it rather than count wrong seats', async () => {

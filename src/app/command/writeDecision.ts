@@ -1,19 +1,18 @@
+import { paymentAggregate, reservationAggregate, slotAggregate } from '../../aggregates/index.js';
 import { assertNever } from '../../domain/assertNever.js';
-import { evolvePayment, initialPaymentState, type PaymentState } from '../../domain/payment.js';
-import { evolveReservation, initialReservationState, type ReservationState } from '../../domain/reservation.js';
-import { evolveSlot } from '../../domain/slot.js';
+import type { PaymentState } from '../../domain/payment.js';
+import type { ReservationState } from '../../domain/reservation.js';
 import { EMPTY_STREAM_HEAD, headAfter } from '../../ledger/streamHead.js';
-import { paymentRowAfter, paymentRowKey, paymentViewUpsert } from '../../../projections/paymentView.js';
-import { reservationRowKey, reservationViewUpsert } from '../../../projections/reservationView.js';
-import { slotAvailabilityUpsert, type SlotSnapshot, slotRowKey } from '../../../projections/slotAvailability.js';
+import { paymentRowAfter, paymentRowKey, paymentsView } from '../../../projections/paymentView.js';
+import { reservationRowKey, reservationsView } from '../../../projections/reservationView.js';
+import { slotAvailability, type SlotSnapshot, slotRowKey } from '../../../projections/slotAvailability.js';
 import { idempotencyRowKey, storeResponseStatement } from '../idempotency.js';
 import { inboxRowKey, settleInboxStatement } from '../payments/inbox.js';
-import { foldRecorded, paymentStreamId, reservationStreamId, slotStreamId } from '../streams.js';
 import type { WriteSet } from '../writeSet.js';
 import type { Change, Command, Decision, Loaded } from './command.js';
 import type { StreamsRead } from './loadForCommand.js';
 
-/** The loaded streams folded for the decider: a stream the command did not ask for is a bug, not an empty stream. */
+/** The loaded streams folded (and so parsed) through the registry: a stream the command did not load is a bug, not an empty stream. */
 export function loadedView<Facts>(
   name: string,
   now: string,
@@ -29,8 +28,14 @@ export function loadedView<Facts>(
   return {
     now,
     slot: slot?.state ?? null,
-    reservation: (id): ReservationState => foldRecorded(recorded(reservationStreamId(id)), evolveReservation, initialReservationState),
-    payment: (id): PaymentState => foldRecorded(recorded(paymentStreamId(id)), evolvePayment, initialPaymentState),
+    reservation: (id): ReservationState => {
+      const streamId = reservationAggregate.streamId(id);
+      return reservationAggregate.fold(recorded(streamId), { streamId });
+    },
+    payment: (id): PaymentState => {
+      const streamId = paymentAggregate.streamId(id);
+      return paymentAggregate.fold(recorded(streamId), { streamId });
+    },
     facts,
   };
 }
@@ -40,7 +45,8 @@ type Written = { readonly tenantId: string; readonly now: string; readonly slot:
 /**
  * Puts a decision into the write set: each changed stream's events chained onto the head the
  * command decided on (the locked slot row's, or the last event read), the read model of each
- * changed stream, the stored response, the inbox outcome and the follow-up jobs.
+ * changed stream (its aggregate's inline projection, the same `rowOf` a rebuild uses), the stored
+ * response, the inbox outcome and the follow-up jobs.
  */
 export function writeDecision(
   writes: WriteSet,
@@ -79,25 +85,30 @@ function writeChange(
     case 'slot': {
       // Seats move only under the slot's row lock; a slot that does not exist yet has no row to lock.
       if (slot !== null && slot.state.slotId !== change.id) throw new Error(`${name} changes slot ${change.id} but locked ${slot.state.slotId}`);
-      const before = slot?.state ?? { status: 'none' as const };
-      const after = change.events.reduce(evolveSlot, before);
+      const streamId = slotAggregate.streamId(change.id);
+      // What goes into the log is what the registry reads back: a decided event its schema refuses fails the command.
+      const after = slotAggregate.fold(change.events, { streamId, from: slot?.state ?? slotAggregate.initialState });
       if (after.status !== 'open') throw new Error(`${name} leaves slot ${change.id} without an open state`);
-      const head = append(slotStreamId(change.id), slot?.head ?? EMPTY_STREAM_HEAD);
-      writes.save(slotRowKey(tenantId, change.id), slotAvailabilityUpsert(tenantId, { state: after, head }, now));
+      const head = append(streamId, slot?.head ?? EMPTY_STREAM_HEAD);
+      writes.save(slotRowKey(tenantId, change.id), slotAvailability.upsert(tenantId, { snapshot: { state: after, head }, updatedAt: now }));
       return;
     }
     case 'reservation': {
-      const recorded = streams.get(reservationStreamId(change.id)) ?? [];
-      const after = change.events.reduce(evolveReservation, foldRecorded(recorded, evolveReservation, initialReservationState));
+      const streamId = reservationAggregate.streamId(change.id);
+      const recorded = streams.get(streamId) ?? [];
+      const before = reservationAggregate.fold(recorded, { streamId });
+      const after = reservationAggregate.fold(change.events, { streamId, from: before });
       if (after.status === 'none') throw new Error(`${name} leaves reservation ${change.id} without a state`);
-      const head = append(reservationStreamId(change.id), headAfter(recorded));
-      writes.save(reservationRowKey(tenantId, change.id), reservationViewUpsert(tenantId, after, head.version, now));
+      const head = append(streamId, headAfter(recorded));
+      writes.save(reservationRowKey(tenantId, change.id), reservationsView.upsert(tenantId, { state: after, version: head.version, updatedAt: now }));
       return;
     }
     case 'payment': {
-      const recorded = streams.get(paymentStreamId(change.id)) ?? [];
-      append(paymentStreamId(change.id), headAfter(recorded));
-      writes.save(paymentRowKey(tenantId, change.id), paymentViewUpsert(tenantId, paymentRowAfter(change.id, recorded, change.events, now)));
+      const streamId = paymentAggregate.streamId(change.id);
+      const recorded = streams.get(streamId) ?? [];
+      append(streamId, headAfter(recorded));
+      // paymentRowAfter folds the recorded and the decided events through the registry: both parsed.
+      writes.save(paymentRowKey(tenantId, change.id), paymentsView.upsert(tenantId, paymentRowAfter(change.id, recorded, change.events, now)));
       return;
     }
     default:
