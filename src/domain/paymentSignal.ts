@@ -7,7 +7,7 @@ import type {
   PaymentFacts,
   PaymentState,
   SignalOrigin,
-} from './payment.js';
+} from './paymentTypes.js';
 
 // How a normalised provider signal lands on a payment. Webhooks arrive late, twice and out of order,
 // and must always be acknowledged, so a signal never yields an error here: it is applied, ignored as
