@@ -20,8 +20,9 @@ export type PaymentsHarness = {
   startPayment(reservationId: string, provider: string, key?: string, token?: string): Promise<TestResponse>;
   deliverStripe(payload: string, options?: { at?: Date; header?: string }): Promise<TestResponse>;
   deliverMp(dataId: string | number, options?: { at?: Date }): Promise<TestResponse>;
-  reservation(reservationId: string): Promise<any>;
-  slot(slotId: string): Promise<any>;
+  /** The reservation view's JSON body, as the test client returns it. */
+  reservation(reservationId: string): Promise<TestResponse['body']>;
+  slot(slotId: string): Promise<TestResponse['body']>;
   close(): Promise<void>;
 };
 
