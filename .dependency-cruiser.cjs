@@ -78,7 +78,8 @@ module.exports = {
     },
     {
       name: 'adapters-not-app-or-http',
-      comment: 'Adapters (src/payments, src/identity, src/config, src/fs, src/jobs) are handed use cases by the composition root; they never import src/app or src/http.',
+      comment:
+        'Adapters (src/payments, src/identity, src/config, src/fs, src/jobs) are handed use cases by the composition root; they never import src/app or src/http.',
       severity: 'error',
       from: { path: ADAPTERS },
       to: { path: '^src/(app|http)/' },
