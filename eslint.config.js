@@ -16,6 +16,7 @@ const notYetLinted = [
   'projections/**',
   'src/main.ts',
   'src/cli.ts',
+  'src/cli/**',
   'src/payments/**',
   'src/jobs/**',
   'src/ledger/appendToStream.ts',
@@ -23,6 +24,13 @@ const notYetLinted = [
   'test/bench/**',
   'test/http/**',
   'test/cli/**',
+  // Landed on main while this list was written (the CLI folder, the OpenAPI client, the job queue's
+  // tests, the append path's new module).
+  'clients/**',
+  'scripts/**',
+  'test/jobs/**',
+  'src/ledger/appendAndCommit.ts',
+  'test/ledger/appendAndCommit.int.spec.ts',
 ];
 
 const tests = ['test/**', '**/*.spec.ts'];
@@ -79,7 +87,8 @@ function asWarnings(...ruleSets) {
 }
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'coverage/', '.ledger/', '.test-pg/'] },
+  // Generated: clients/ledger-api.d.ts by `npm run openapi:client`.
+  { ignores: ['node_modules/', 'dist/', 'coverage/', '.ledger/', '.test-pg/', 'clients/ledger-api.d.ts'] },
   ...presets,
   {
     languageOptions: {
