@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { sql } from '../db/sql.js';
 import type { Principal } from '../identity/principal.js';
 import { UnauthorizedError } from '../identity/errors.js';
-import type { UserDirectory } from '../http/authenticate.js';
+import type { UserDirectory } from '../identity/userDirectory.js';
 
 const userRow = z.object({ tenant_id: z.string() });
 

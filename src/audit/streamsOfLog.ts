@@ -5,8 +5,7 @@ import { sql } from '../db/sql.js';
 import { type RecordedEvent, recordedEventColumns, recordedEventRow, toRecordedEvent } from '../ledger/recordedEvent.js';
 
 /** The columns every walk reads to know where it stands. */
-const streamKey = z.object({ tenant_id: z.string(), stream_id: z.string(), stream_version: z.number() });
-type StreamKeyRow = z.infer<typeof streamKey>;
+type StreamKeyRow = { tenant_id: string; stream_id: string; stream_version: number };
 
 /** What a walk reads of each event, and what it makes of the row. */
 export type StreamWalk<Row extends StreamKeyRow, Event> = {

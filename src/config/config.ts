@@ -3,7 +3,7 @@ import { ConfigError } from './errors.js';
 import { missingInProduction } from './productionRequirements.js';
 import { fetchSecretString, secretsRequestFromEnv, type FetchSecretString } from './secretsManager.js';
 import { parseSecretValues } from './secretValues.js';
-import { configVariables, envKeyForPath, readEnvValues, type EnvKey, type EnvValues } from './variables.js';
+import { configVariables, envKeyForPath, readEnvValues, type EnvValues } from './variables.js';
 
 /** Same shape aws-jwt-verify accepts (`<region>_<id>`); checked here so a typo fails at startup. */
 const cognitoUserPoolIdPattern = /^(?:eusc-[a-z]{2}|[a-z]{2})-(?:gov-)?[a-z]+-\d_[a-zA-Z0-9]+$/;
@@ -99,7 +99,7 @@ export function parseConfigValues(values: EnvValues): AppConfig {
 function configInput(values: EnvValues): Record<string, unknown> {
   const input: Record<string, unknown> = { stripe: {}, mercadopago: {}, aws: {} };
   for (const { env, path } of configVariables) {
-    const value = values[env as EnvKey];
+    const value = values[env];
     if (value === undefined) continue;
     let target = input;
     for (const segment of path.slice(0, -1)) {

@@ -1,6 +1,6 @@
 import pg from 'pg';
 
-import { LOG_CHANNEL } from '../ledger/commitNotice.js';
+import { LOG_CHANNEL } from '../db/commitNotice.js';
 
 export { LOG_CHANNEL };
 

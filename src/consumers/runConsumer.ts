@@ -42,7 +42,10 @@ export async function runConsumer(pool: DatabasePool, consumer: Consumer, option
   };
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
-      if (notified || stopped) return resolve();
+      if (notified || stopped) {
+        resolve();
+        return;
+      }
       const timer = setTimeout(resolve, ms);
       wakeUp = () => {
         clearTimeout(timer);

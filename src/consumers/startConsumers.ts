@@ -15,5 +15,9 @@ export async function startConsumers(
     await Promise.all(running.map((one) => one.stop()));
     throw error;
   }
-  return { stop: async () => void (await Promise.all(running.map((one) => one.stop()))) };
+  return {
+    stop: async () => {
+      await Promise.all(running.map((one) => one.stop()));
+    },
+  };
 }

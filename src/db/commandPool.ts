@@ -30,6 +30,9 @@ export type CommandPool = {
 /** Named statements one connection keeps prepared at most; statements beyond it are parsed each time. */
 const PREPARED_PER_CONNECTION = 200;
 
+/** pg's own OID type (an enum of pg-types, which this package does not depend on directly). */
+type PgTypeId = Parameters<typeof pg.types.getTypeParser>[0];
+
 const parserByOid = new Map<number, (value: string) => unknown>(LEDGER_TYPE_PARSERS.map(({ oid, parse }) => [oid, parse]));
 
 /**
@@ -51,7 +54,7 @@ export function createCommandPool(url: string, options: { readonly maximumPoolSi
     idle_in_transaction_session_timeout: 60_000,
     connectionTimeoutMillis: 5_000,
     pipeline: true,
-    types: { getTypeParser: ((oid: number, format?: string) => parserByOid.get(oid) ?? pg.types.getTypeParser(oid, format as 'text')) as never },
+    types: { getTypeParser: ((oid: PgTypeId, format?: 'text'): unknown => parserByOid.get(oid) ?? pg.types.getTypeParser(oid, format)) as never },
   });
   // An idle client that loses its connection is dropped by the pool; nothing waits on it to report to.
   pool.on('error', () => undefined);

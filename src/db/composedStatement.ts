@@ -22,11 +22,15 @@ export function composition<T extends QuerySqlToken>(compose: (parts: readonly F
   // null: this shape's values are not its parts' values in order, so it is never reused.
   const byShape = new Map<string, T | null>();
   return (parts) => {
-    const shape = parts.length === 1 ? parts[0]!.sql : parts.map((part) => part.sql).join('\u0000');
+    const first = parts[0];
+    const shape = parts.length === 1 && first !== undefined ? first.sql : parts.map((part) => part.sql).join('\u0000');
     const known = byShape.get(shape);
     if (known === undefined) {
       const composed = compose(parts);
-      if (byShape.size >= SHAPES_REMEMBERED) byShape.delete(byShape.keys().next().value!);
+      if (byShape.size >= SHAPES_REMEMBERED) {
+        const oldest = byShape.keys().next();
+        if (!oldest.done) byShape.delete(oldest.value);
+      }
       byShape.set(shape, valuesInOrder(composed.values, parts) ? composed : null);
       return composed;
     }

@@ -14,12 +14,12 @@ export type DatabasePool = Omit<SlonikPool, 'transaction'>;
  */
 const rowSchemaInterceptor: Interceptor = {
   name: 'row-schema',
-  transformRow(queryContext, query, row, fields) {
+  transformRow(queryContext, query, row) {
     const parser = queryContext.resultParser;
     if (!parser) return row;
     const parsed = parser.safeParse(row);
     if (!parsed.success) {
-      throw new SchemaValidationError(query, row, parsed.error.issues as never);
+      throw new SchemaValidationError(query, row, parsed.error.issues);
     }
     return parsed.data as QueryResultRow;
   },

@@ -3,7 +3,7 @@ import type { DatabasePool } from './pool.js';
 import { z } from 'zod';
 import type { Queries } from './queries.js';
 import { APP_ROLE, SYSTEM_ROLE } from './roles.js';
-import { noticeIfAppended } from '../ledger/commitNotice.js';
+import { noticeIfAppended } from './commitNotice.js';
 import { sql } from './sql.js';
 
 /**

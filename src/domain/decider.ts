@@ -6,9 +6,9 @@ import type { DomainError } from './errors.js';
  * refuses one, because an event in the log has already happened.
  */
 export type Decider<Command, Event, State> = {
-  decide(command: Command, state: State): Event[] | DomainError;
-  evolve(state: State, event: Event): State;
-  initialState: State;
+  readonly decide: (command: Command, state: State) => Event[] | DomainError;
+  readonly evolve: (state: State, event: Event) => State;
+  readonly initialState: State;
 };
 
 export function foldEvents<Event, State>(

@@ -89,7 +89,7 @@ const command: fc.Arbitrary<PaymentCommand> = fc.oneof(
 );
 
 const sameAmount = (m: { amount: number; currency: string } | undefined) =>
-  m !== undefined && m.amount === AMOUNT.amount && m.currency === AMOUNT.currency;
+  m?.amount === AMOUNT.amount && m.currency === AMOUNT.currency;
 
 describe('payment decider over random command sequences', () => {
   test.prop([fc.array(command, { maxLength: 30 })], { numRuns: 1000 })(

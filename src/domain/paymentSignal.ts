@@ -7,7 +7,7 @@ import type {
   PaymentFacts,
   PaymentState,
   SignalOrigin,
-} from './payment.js';
+} from './paymentTypes.js';
 
 // How a normalised provider signal lands on a payment. Webhooks arrive late, twice and out of order,
 // and must always be acknowledged, so a signal never yields an error here: it is applied, ignored as
@@ -34,8 +34,8 @@ function copyMoney(m: Money): Money {
   return { amount: m.amount, currency: m.currency };
 }
 
-function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
-  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
+function optional<K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> {
+  return (value === undefined ? {} : { [key]: value }) as Partial<Record<K, V>>;
 }
 
 function anomaly({ cmd, state, origin }: Signal, kind: PaymentAnomalyKind, reason: string): PaymentEvent[] {

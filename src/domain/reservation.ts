@@ -121,7 +121,7 @@ function placeHold(cmd: PlaceHold, state: ReservationState): ReservationEvent[] 
   if (!isNonEmptyString(cmd.slotId)) return invalidCommand('slotId must be a non-empty string');
   if (!isPositiveInteger(cmd.seats)) return invalidCommand('seats must be a positive integer');
   if (!isValidMoney(cmd.unitPrice)) return invalidCommand('unitPrice must be valid money');
-  if (!isNonEmptyString(cmd.customer?.name) || !isNonEmptyString(cmd.customer?.email)) {
+  if (!isNonEmptyString(cmd.customer.name) || !isNonEmptyString(cmd.customer.email)) {
     return invalidCommand('customer needs a name and an email');
   }
   if (!isNonEmptyString(cmd.ownerSub)) return invalidCommand('ownerSub must be a non-empty string');

@@ -102,7 +102,7 @@ describe('reservation: PlaceHold', () => {
   it('computes expiresAt as a UTC instant whatever offset now carries', () => {
     given([])
       .when({ ...placeHold, now: '2030-05-01T12:00:00+02:00' })
-      .then([{ ...held, data: { ...held.data, heldAt: '2030-05-01T12:00:00+02:00' } } as ReservationEvent]);
+      .then([{ ...held, data: { ...held.data, heldAt: '2030-05-01T12:00:00+02:00' } }]);
   });
 
   it('refuses to hold again a reservation that exists', () => {

@@ -19,10 +19,10 @@ const allowed: Record<SlotState['status'], Partial<Record<SlotCommand['type'], S
   },
 };
 const seatDelta: Record<Exclude<SlotEvent['type'], 'SlotDefined' | 'SlotDetailsChanged'>, { held: number; sold: number }> = {
-  SeatsHeld: { held: +1, sold: 0 },
+  SeatsHeld: { held: 1, sold: 0 },
   HeldSeatsReleased: { held: -1, sold: 0 },
-  HeldSeatsSold: { held: -1, sold: +1 },
-  SeatsSoldDirectly: { held: 0, sold: +1 },
+  HeldSeatsSold: { held: -1, sold: 1 },
+  SeatsSoldDirectly: { held: 0, sold: 1 },
   SoldSeatsReleased: { held: 0, sold: -1 },
 };
 

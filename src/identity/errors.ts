@@ -38,8 +38,9 @@ export class UnauthorizedError extends Error {
 export class IdentityProviderUnavailableError extends Error {
   override readonly name = 'IdentityProviderUnavailableError';
 
+  /** A cause is required: the fetch error is what an operator needs to see. */
   constructor(message: string, options: { readonly cause: unknown }) {
-    super(message, options);
+    super(message, { cause: options.cause });
   }
 }
 

@@ -41,7 +41,7 @@ describe('checkpoint signatures', () => {
     try {
       parseCheckpointSigningKey(garbage);
     } catch (error) {
-      expect(String((error as Error).message)).not.toContain(garbage);
+      expect((error as Error).message).not.toContain(garbage);
     }
   });
 

@@ -125,7 +125,7 @@ async function run(action: Action): Promise<void> {
     }
     case 'refunded': {
       const payment = pick(world.payments, action.n);
-      if (!payment || payment.provider !== 'stripe' || !h.stripe.intent(payment.providerPaymentId).latest_charge) return;
+      if (payment?.provider !== 'stripe' || !h.stripe.intent(payment.providerPaymentId).latest_charge) return;
       expect((await h.deliverStripe(h.stripe.refundedEvent(payment.providerPaymentId))).status).toBe(200);
       return;
     }

@@ -54,7 +54,7 @@ async function walk(path: string, limit: number, between: () => Promise<void> = 
     const res = await list(`${path}${sep}limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
     expect(res.status).toBe(200);
     expect(res.body.items.length).toBeLessThanOrEqual(limit);
-    seen.push(...(ids(res) as string[]));
+    seen.push(...ids(res));
     cursor = res.body.nextCursor;
     if (cursor === null) break;
     await between();
@@ -170,13 +170,13 @@ describe('GET /v1/backoffice/reservations', () => {
     const listed = (await list('/v1/backoffice/reservations?limit=200')).body.items as { createdAt: string }[];
     const now = h.ledger.clock.now();
     h.ledger.clock.set(new Date(listed[Math.floor(listed.length / 2)]!.createdAt));
-    let placing = true;
+    const writing = { placing: true };
     const placed: string[] = [await hold(slotIds.kayakJuly2, 'rush@example.com')];
     const writer = (async () => {
-      while (placing) placed.push(await hold(slotIds.kayakJuly2, 'rush@example.com'));
+      while (writing.placing) placed.push(await hold(slotIds.kayakJuly2, 'rush@example.com'));
     })();
     const seen = await walk('/v1/backoffice/reservations', 3);
-    placing = false;
+    writing.placing = false;
     await writer;
     h.ledger.clock.set(now);
     expect(placed.length).toBeGreaterThan(0);

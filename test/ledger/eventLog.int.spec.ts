@@ -63,7 +63,7 @@ describe('event log', () => {
     const lost = results.filter((r) => r.status === 'rejected');
     expect(won).toHaveLength(1);
     expect(lost).toHaveLength(11);
-    for (const r of lost) expect((r as PromiseRejectedResult).reason).toBeInstanceOf(StreamVersionConflictError);
+    for (const r of lost) expect(r.reason).toBeInstanceOf(StreamVersionConflictError);
     const events = await readStream(db.systemPool, TENANT, stream);
     expect(events).toHaveLength(2);
     expect(findChainBreak(events)).toBeNull();

@@ -28,8 +28,9 @@ export type PaymentsHarness = {
   jobsDone(): Promise<void>;
   /** Runs the jobs due now, once (what a worker started later would do). */
   runJobs(): Promise<void>;
-  reservation(reservationId: string): Promise<any>;
-  slot(slotId: string): Promise<any>;
+  /** The reservation view's JSON body, as the test client returns it. */
+  reservation(reservationId: string): Promise<TestResponse['body']>;
+  slot(slotId: string): Promise<TestResponse['body']>;
   close(): Promise<void>;
 };
 

@@ -30,7 +30,7 @@ describe('Pix', () => {
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({ provider: 'pix', status: 'pending', amount: BRL(4550) });
     expect(res.body.pixQrCode).toMatch(/^00020126/);
-    const sent = h.mp.requests.find((r) => r.path === '/v1/payments' && (r.body as any).external_reference === res.body.paymentId)!;
+    const sent = h.mp.requests.find((r) => r.path === '/v1/payments' && (r.body as { external_reference?: unknown }).external_reference === res.body.paymentId)!;
     expect(sent.body).toMatchObject({ payment_method_id: 'pix', transaction_amount: 45.5, external_reference: res.body.paymentId });
     expect(sent.idempotencyKey).toBe(paymentIdentity({ tenantId: 'tenant-test', subject: 'customer-1', key }).providerIdempotencyKey);
     expect(res.body.providerPaymentId).toBe(String(h.mp.payments.get(Number(res.body.providerPaymentId))!.id));

@@ -20,7 +20,7 @@ type Real = {
   slotId: string;
   capacity: number;
   reservations: string[];
-  payments: Array<{ paymentId: string; pi: string }>;
+  payments: { paymentId: string; pi: string }[];
   delivered: string[];
   deliveredIds: Set<string>;
   ended: Map<string, string>;

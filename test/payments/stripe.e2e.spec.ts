@@ -48,7 +48,7 @@ describe('creating a Stripe payment', () => {
     expect(intent.amount).toBe(9000);
     expect(intent.currency).toBe('eur');
     expect(intent.metadata).toEqual({ payment_id: res.body.paymentId, reservation_id: held.body.reservationId, tenant_id: 'tenant-test' });
-    const call = h.stripe.requests.find((r) => r.path === '/v1/payment_intents' && r.form['metadata'] && (r.form['metadata'] as any).payment_id === res.body.paymentId);
+    const call = h.stripe.requests.find((r) => r.path === '/v1/payment_intents' && r.form['metadata'] && (r.form['metadata'] as { payment_id?: unknown }).payment_id === res.body.paymentId);
     expect(call?.idempotencyKey).toBe(paymentIdentity({ tenantId: 'tenant-test', subject: 'customer-1', key }).providerIdempotencyKey);
 
     const replay = await h.startPayment(held.body.reservationId, 'stripe', key);
@@ -114,7 +114,7 @@ describe('Stripe webhooks', () => {
     expect(view.payments[0]).toMatchObject({ paymentId: payment.paymentId, status: 'succeeded' });
     expect(await h.slot(slotId)).toMatchObject({ held: 0, sold: 2 });
     const stream = await h.ledger.call('GET', `/v1/audit/streams/payment-${payment.paymentId}`, { token: h.auditor });
-    expect(stream.body.events.map((e: any) => e.type)).toEqual(['PaymentStarted', 'PaymentSucceeded']);
+    expect(stream.body.events.map((e: { type: string }) => e.type)).toEqual(['PaymentStarted', 'PaymentSucceeded']);
     expect(stream.body.events[1].metadata).toMatchObject({ source: 'webhook', actor: 'provider:stripe' });
   });
 
@@ -157,7 +157,7 @@ describe('Stripe webhooks', () => {
     expect(results.filter((r) => r.body.outcome === 'applied')).toHaveLength(1);
     expect(results.filter((r) => r.body.outcome === 'duplicate')).toHaveLength(9);
     const stream = await h.ledger.call('GET', `/v1/audit/streams/payment-${payment.paymentId}`, { token: h.auditor });
-    expect(stream.body.events.filter((e: any) => e.type === 'PaymentSucceeded')).toHaveLength(1);
+    expect(stream.body.events.filter((e: { type: string }) => e.type === 'PaymentSucceeded')).toHaveLength(1);
     expect((await h.reservation(reservationId)).status).toBe('paid');
     expect(await h.slot(slotId)).toMatchObject({ held: 0, sold: 3 });
   });

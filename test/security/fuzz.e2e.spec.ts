@@ -46,12 +46,13 @@ beforeAll(async () => {
   eventsBefore = await eventCount();
 });
 afterAll(async () => {
-  await ledger?.close();
+  await ledger.close();
 });
 
 function expectRefused(what: string, res: TestResponse): void {
   answers.push({ what, status: res.status, contentType: res.headers.get('content-type') });
-  const shown = `${what} → ${res.status} ${JSON.stringify(res.body)?.slice(0, 300)}`;
+  // JSON.stringify(undefined) is undefined (an empty body), whatever lib.d.ts says.
+  const shown = `${what} → ${res.status} ${(JSON.stringify(res.body) as string | undefined)?.slice(0, 300)}`;
   expect(res.status, shown).toBeGreaterThanOrEqual(400);
   expect(res.status, shown).toBeLessThan(500);
   expect(res.headers.get('content-type'), shown).toMatch(/^application\/problem\+json/);
@@ -155,7 +156,7 @@ const mutatedHold = fc
 const holdBody = fc.oneof(
   mutatedHold,
   rawBodies,
-  anyJson.map((v) => JSON.stringify(v) ?? 'null'),
+  anyJson.map((v) => JSON.stringify(v)),
   fc.dictionary(nastyString.filter((s) => s.length < 200), anyJson, { maxKeys: 5 }).map((v) => JSON.stringify(v)),
 );
 
@@ -203,6 +204,10 @@ const pathSegment = fc.oneof(
   fc.uuid(),
 );
 
+/** What HTTP forbids in a field value: every control character but tab. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const CONTROL_CHARACTERS_BUT_TAB = /[\x00-\x08\x0A-\x1F\x7F]/g;
+
 /**
  * A header value as a client can send it: any UTF-8 bytes on the wire except control characters,
  * which HTTP forbids in field values (the client refuses to send them, and Node's parser would
@@ -210,7 +215,7 @@ const pathSegment = fc.oneof(
  */
 const headerValue = nastyString
   .filter((s) => s.length < 4_000)
-  .map((s) => Buffer.from(s, 'utf8').toString('latin1').replaceAll(/[\x00-\x08\x0A-\x1F\x7F]/g, '').trim());
+  .map((s) => Buffer.from(s, 'utf8').toString('latin1').replaceAll(CONTROL_CHARACTERS_BUT_TAB, '').trim());
 
 // ---- properties -----------------------------------------------------------------------------
 
@@ -270,7 +275,7 @@ describe('fuzzing the public routes', () => {
         `Bearer ${customer}x`,
         `Bearer ${customer.split('.').slice(0, 2).join('.')}.`,
         `bearer ${customer} extra`,
-        `Bearer ${'eyJhbGciOiJub25lIn0'}.${Buffer.from('{"sub":"x","custom:tenant_id":"tenant-test"}').toString('base64url')}.`,
+        `Bearer eyJhbGciOiJub25lIn0.${Buffer.from('{"sub":"x","custom:tenant_id":"tenant-test"}').toString('base64url')}.`,
         `Bearer ${'A'.repeat(8_000)}`,
         'Basic YWRtaW46YWRtaW4=',
       ),

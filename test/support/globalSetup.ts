@@ -10,6 +10,7 @@ import { migrate } from '../../src/db/migrate.js';
 export const TEMPLATE_DATABASE = 'ledger_test_template';
 
 declare module 'vitest' {
+  // eslint-disable-next-line @typescript-eslint/consistent-type-definitions -- only an interface merges into vitest's own
   export interface ProvidedContext {
     /** A superuser connection string to the test cluster's maintenance database. */
     pgAdminUrl: string;
@@ -42,7 +43,7 @@ function releaseExitCode(): void {
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   let adminUrl = process.env.DATABASE_URL;
-  let stop = async () => undefined as void;
+  let stop: () => Promise<void> = async () => undefined;
   if (!adminUrl) {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'ledger-test-pg-'));
     // mkdtemp makes the folder private to root; PostgreSQL runs as the `postgres` user.

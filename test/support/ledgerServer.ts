@@ -49,7 +49,13 @@ export type TestLedger = {
   close(): Promise<void>;
 };
 
-export type TestResponse = { status: number; headers: Headers; body: any };
+export type TestResponse = {
+  status: number;
+  headers: Headers;
+  /** The JSON the server sent, unparsed by any schema: tests assert on it with expect. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- every test reads its fields; `unknown` would need a cast per read
+  body: any;
+};
 
 /**
  * The real server on a real socket over a fresh real database, with a test Cognito pool whose

@@ -57,14 +57,13 @@ export function createTestTokenVerifier(identity: TestIdentity): TokenVerifier {
 /** An ID token for `identity` (tenant `tenant-test`, customer, 1 h unless told), or a deliberately bad one. */
 export function mintToken(identity: TestIdentity, options: MintTokenOptions = {}): string {
   const { bad, now = new Date(), claims: extra = {}, ...tokenOptions } = options;
-  const claims: Record<string, unknown> = {
-    ...idTokenClaims(identity, { ...tokenOptions, tenantId: tokenOptions.tenantId ?? DEFAULT_TEST_TENANT }, now),
-    ...spoiledClaims(identity, bad, now),
-    ...extra,
-  };
-  for (const [name, value] of Object.entries(claims)) {
-    if (value === undefined) delete claims[name];
-  }
+  const claims: Record<string, unknown> = Object.fromEntries(
+    Object.entries({
+      ...idTokenClaims(identity, { ...tokenOptions, tenantId: tokenOptions.tenantId ?? DEFAULT_TEST_TENANT }, now),
+      ...spoiledClaims(identity, bad, now),
+      ...extra,
+    }).filter(([, value]) => value !== undefined),
+  );
 
   switch (bad) {
     case 'algNone':

@@ -24,7 +24,7 @@ export type MpPayment = {
   date_last_updated: string;
   point_of_interaction?: { transaction_data: { qr_code: string; qr_code_base64: string } };
 };
-type MpPreference = { id: string; init_point: string; external_reference: string; metadata: Record<string, unknown>; items: Array<{ unit_price: number; currency_id?: string }> };
+type MpPreference = { id: string; init_point: string; external_reference: string; metadata: Record<string, unknown>; items: { unit_price: number; currency_id?: string }[] };
 
 export function signMercadoPago(dataId: string, requestId: string, at: Date, secret = MP_TEST_WEBHOOK_SECRET): string {
   const ts = Math.floor(at.getTime() / 1000);
@@ -39,7 +39,7 @@ export async function startFakeMercadoPago(options: { currency?: string } = {}) 
   const payments = new Map<number, MpPayment>();
   const preferences = new Map<string, MpPreference>();
   const idempotent = new Map<string, FakeResponse>();
-  const requests: Array<{ method: string; path: string; idempotencyKey?: string; body: unknown }> = [];
+  const requests: { method: string; path: string; idempotencyKey?: string; body: unknown }[] = [];
   let nextId = 1_000_000;
   let clockMs = Date.parse('2026-01-01T00:00:00.000Z');
   const stamp = () => new Date((clockMs += 1000)).toISOString().replace('Z', '-00:00');
@@ -54,7 +54,7 @@ export async function startFakeMercadoPago(options: { currency?: string } = {}) 
       transaction_amount: Number(body['transaction_amount']),
       transaction_amount_refunded: 0,
       currency_id: currency,
-      payment_method_id: String(body['payment_method_id'] ?? 'account_money'),
+      payment_method_id: typeof body['payment_method_id'] === 'string' ? body['payment_method_id'] : 'account_money',
       external_reference: typeof body['external_reference'] === 'string' ? body['external_reference'] : null,
       metadata: (body['metadata'] ?? {}) as Record<string, unknown>,
       date_created: now,
@@ -106,7 +106,7 @@ export async function startFakeMercadoPago(options: { currency?: string } = {}) 
       response = payment ? { status: 200, body: payment } : { status: 404, body: { message: 'Payment not found', status: 404 } };
     } else if (request.method === 'POST' && refundPath?.[1]) {
       const payment = payments.get(Number(refundPath[1]));
-      if (!payment || payment.status !== 'approved') return { status: 400, body: { message: 'Payment not refundable', status: 400 } };
+      if (payment?.status !== 'approved') return { status: 400, body: { message: 'Payment not refundable', status: 400 } };
       const amount = typeof body['amount'] === 'number' ? body['amount'] : payment.transaction_amount;
       payment.transaction_amount_refunded = amount;
       payment.status = 'refunded';
@@ -163,7 +163,7 @@ export async function startFakeMercadoPago(options: { currency?: string } = {}) 
     failNext(n: number) {
       failures = n;
     },
-    refundRequests: () => requests.filter((r) => /\/refunds$/.test(r.path)),
+    refundRequests: () => requests.filter((r) => r.path.endsWith('/refunds')),
     close: server.close,
   };
 }

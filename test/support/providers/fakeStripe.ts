@@ -65,7 +65,7 @@ export async function startFakeStripe() {
   const intents = new Map<string, StripeIntent>();
   const charges = new Map<string, StripeCharge>();
   const idempotent = new Map<string, { body: string; response: FakeResponse }>();
-  const requests: Array<{ method: string; path: string; idempotencyKey?: string; form: Record<string, unknown> }> = [];
+  const requests: { method: string; path: string; idempotencyKey?: string; form: Record<string, unknown> }[] = [];
   let failures = 0;
 
   function createIntent(form: Record<string, unknown>): FakeResponse {
