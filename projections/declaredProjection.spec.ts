@@ -4,7 +4,13 @@ import { slotAvailability, type SlotSnapshot } from './slotAvailability.js';
 
 const snapshot = (held: number): SlotSnapshot => ({
   state: {
-    status: 'open', slotId: 's1', activityId: 'a', startsAt: '2030-01-01T09:00:00Z', capacity: 10, held, sold: 0,
+    status: 'open',
+    slotId: 's1',
+    activityId: 'a',
+    startsAt: '2030-01-01T09:00:00Z',
+    capacity: 10,
+    held,
+    sold: 0,
     unitPrice: { amount: 4500, currency: 'EUR' },
   },
   head: { version: held + 1, hash: 'h'.repeat(64) },
@@ -13,11 +19,23 @@ const snapshot = (held: number): SlotSnapshot => ({
 describe('a declared projection', () => {
   const things = declareProjection({
     table: 'things',
-    columns: { tenant_id: column.text, thing_id: column.uuid, status: oneOf(['new', 'old']), note: nullable(column.text), n: column.int8, doc: column.jsonb },
+    columns: {
+      tenant_id: column.text,
+      thing_id: column.uuid,
+      status: oneOf(['new', 'old']),
+      note: nullable(column.text),
+      n: column.int8,
+      doc: column.jsonb,
+    },
     key: ['tenant_id', 'thing_id'],
     updateOnConflict: ['status', 'note'],
     rowOf: (tenantId, input: { id: string; n: number }) => ({
-      tenant_id: tenantId, thing_id: input.id, status: 'new' as const, note: null, n: input.n, doc: JSON.stringify({ n: input.n }),
+      tenant_id: tenantId,
+      thing_id: input.id,
+      status: 'new' as const,
+      note: null,
+      n: input.n,
+      doc: JSON.stringify({ n: input.n }),
     }),
   });
 
@@ -29,7 +47,14 @@ describe('a declared projection', () => {
         'ON CONFLICT ("tenant_id", "thing_id") DO UPDATE SET "status" = "excluded"."status", "note" = "excluded"."note"',
     );
     expect(statement.values).toEqual(['t1', 'x', 'new', null, 7, '{"n":7}']);
-    expect(things.columnList).toEqual([['tenant_id', 'text'], ['thing_id', 'uuid'], ['status', 'text'], ['note', 'text'], ['n', 'int8'], ['doc', 'jsonb']]);
+    expect(things.columnList).toEqual([
+      ['tenant_id', 'text'],
+      ['thing_id', 'uuid'],
+      ['status', 'text'],
+      ['note', 'text'],
+      ['n', 'int8'],
+      ['doc', 'jsonb'],
+    ]);
   });
 
   it('reads back with uuids as text and nullability and enums from the declaration', () => {
@@ -41,7 +66,13 @@ describe('a declared projection', () => {
 
   it('refuses a key or update column it does not declare', () => {
     expect(() =>
-      declareProjection({ table: 't', columns: { a: column.text }, key: ['a', 'b' as 'a'], updateOnConflict: [], rowOf: () => ({ a: '' }) }),
+      declareProjection({
+        table: 't',
+        columns: { a: column.text },
+        key: ['a', 'b' as 'a'],
+        updateOnConflict: [],
+        rowOf: () => ({ a: '' }),
+      }),
     ).toThrowError('t: no such column(s) b');
   });
 
@@ -50,7 +81,20 @@ describe('a declared projection', () => {
     const second = slotAvailability.upsert('t2', { snapshot: snapshot(2), updatedAt: '2030-01-01T00:00:01Z' });
     // The same string, not an equal one: the write set and the command pool find it without re-reading it.
     expect(second.sql).toBe(first.sql);
-    expect(second.values).toEqual(['t2', 's1', 'a', '2030-01-01T09:00:00Z', 10, 2, 0, 4500, 'EUR', 3, '2030-01-01T00:00:01Z', 'h'.repeat(64)]);
+    expect(second.values).toEqual([
+      't2',
+      's1',
+      'a',
+      '2030-01-01T09:00:00Z',
+      10,
+      2,
+      0,
+      4500,
+      'EUR',
+      3,
+      '2030-01-01T00:00:01Z',
+      'h'.repeat(64),
+    ]);
     expect(first.values).toHaveLength(12);
   });
 });

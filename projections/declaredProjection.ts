@@ -30,8 +30,7 @@ type TsOf<T extends PgType> = T extends 'int4' | 'int8' ? number : T extends 'bo
  * upsert send it); timestamptz columns an ISO instant.
  */
 export type ColumnValue<S extends ColumnSpec> =
-  | (S extends { readonly values: readonly (infer V)[] } ? V : TsOf<S['type']>)
-  | (S extends { readonly nullable: true } ? null : never);
+  (S extends { readonly values: readonly (infer V)[] } ? V : TsOf<S['type']>) | (S extends { readonly nullable: true } ? null : never);
 
 export type RowOf<C extends Columns> = { readonly [K in keyof C]: ColumnValue<C[K]> };
 
@@ -149,7 +148,11 @@ function readType(spec: ColumnSpec): z.ZodType {
  * text (composedStatement.ts), so this text is also the same string on every request (ADR 0019).
  */
 function upsertTemplate(table: string, names: readonly string[], columns: Columns, key: readonly string[], update: readonly string[]) {
-  const list = (items: readonly string[]) => sql.join(items.map((name) => sql.identifier([name])), sql.fragment`, `);
+  const list = (items: readonly string[]) =>
+    sql.join(
+      items.map((name) => sql.identifier([name])),
+      sql.fragment`, `,
+    );
   const placeholders = sql.join(
     names.map((name) => sql.fragment`${null}${casts[columns[name]!.type]}`),
     sql.fragment`, `,

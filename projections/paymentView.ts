@@ -3,13 +3,7 @@ import type { Queries } from '../src/db/queries.js';
 import { z } from 'zod';
 import { parseStream } from '../src/aggregates/eventSchema.js';
 import { parsePaymentEvent } from '../src/aggregates/paymentEvents.js';
-import {
-  evolvePayment,
-  initialPaymentState,
-  type PaymentCheckout,
-  type PaymentEvent,
-  type PaymentState,
-} from '../src/domain/payment.js';
+import { evolvePayment, initialPaymentState, type PaymentCheckout, type PaymentEvent, type PaymentState } from '../src/domain/payment.js';
 import { sql } from '../src/db/sql.js';
 import { column, declareProjection, type FoldedStream, nullable, oneOf } from './declaredProjection.js';
 
@@ -153,7 +147,14 @@ export const paymentsView = declareProjection({
   },
   key: ['tenant_id', 'payment_id'],
   updateOnConflict: [
-    'status', 'provider_payment_id', 'checkout_url', 'pix_qr_code', 'last_error', 'version', 'updated_at', 'refund_requested',
+    'status',
+    'provider_payment_id',
+    'checkout_url',
+    'pix_qr_code',
+    'last_error',
+    'version',
+    'updated_at',
+    'refund_requested',
     'anomalies',
   ],
   rowOf: (tenantId, row: PaymentRow) => {
@@ -182,18 +183,26 @@ export const paymentsView = declareProjection({
 });
 
 const paymentReader = paymentsView.reader([
-  'payment_id', 'reservation_id', 'provider', 'status', 'amount', 'currency', 'provider_payment_id', 'client_secret',
-  'checkout_url', 'pix_qr_code', 'last_error', 'version', 'created_at', 'updated_at',
+  'payment_id',
+  'reservation_id',
+  'provider',
+  'status',
+  'amount',
+  'currency',
+  'provider_payment_id',
+  'client_secret',
+  'checkout_url',
+  'pix_qr_code',
+  'last_error',
+  'version',
+  'created_at',
+  'updated_at',
 ]);
 export const paymentViewRow = paymentReader.schema;
 export type PaymentView = z.infer<typeof paymentViewRow>;
 const columns = paymentReader.columns;
 
-export async function readPaymentsOfReservation(
-  db: Queries,
-  tenantId: string,
-  reservationId: string,
-): Promise<PaymentView[]> {
+export async function readPaymentsOfReservation(db: Queries, tenantId: string, reservationId: string): Promise<PaymentView[]> {
   const rows = await db.any(sql.type(paymentViewRow)`
     SELECT ${columns} FROM payments_view
     WHERE tenant_id = ${tenantId} AND reservation_id = ${reservationId}::uuid
@@ -216,7 +225,12 @@ const paymentRefRow = z.object({
   reservation_id: z.string(),
   provider: z.string(),
 });
-export type PaymentRef = { readonly tenantId: string; readonly paymentId: string; readonly reservationId: string; readonly provider: string };
+export type PaymentRef = {
+  readonly tenantId: string;
+  readonly paymentId: string;
+  readonly reservationId: string;
+  readonly provider: string;
+};
 
 const toRef = (row: z.infer<typeof paymentRefRow>): PaymentRef => ({
   tenantId: row.tenant_id,
@@ -232,11 +246,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * when known. Asked before any tenant is set (a webhook learns its tenant here), so it goes through
  * migration 0020's SECURITY DEFINER lookup, which sees every tenant's payments and returns only refs.
  */
-export async function findPaymentById(
-  db: Queries,
-  paymentId: string,
-  tenantId: string | undefined,
-): Promise<PaymentRef | null> {
+export async function findPaymentById(db: Queries, paymentId: string, tenantId: string | undefined): Promise<PaymentRef | null> {
   if (!UUID.test(paymentId)) return null;
   const rows = await db.any(sql.type(paymentRefRow)`
     SELECT tenant_id, payment_id, reservation_id, provider

@@ -14,10 +14,16 @@ export type ProjectionWriter = {
 };
 
 async function insertRows(tx: Queries, projection: StreamProjection, rows: ProjectionValue[][], into: string): Promise<void> {
-  const columns = sql.join(projection.columnList.map(([name]) => sql.identifier([name])), sql.fragment`, `);
+  const columns = sql.join(
+    projection.columnList.map(([name]) => sql.identifier([name])),
+    sql.fragment`, `,
+  );
   await tx.query(sql.typeAlias('void')`
     INSERT INTO ${sql.identifier([into])} (${columns})
-    SELECT * FROM ${sql.unnest(rows, projection.columnList.map(([, type]) => type))}`);
+    SELECT * FROM ${sql.unnest(
+      rows,
+      projection.columnList.map(([, type]) => type),
+    )}`);
 }
 
 /**

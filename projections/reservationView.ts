@@ -90,18 +90,26 @@ export function reservationViewInputOf(stream: FoldedStream<ReservationState>): 
 }
 
 const reservationReader = reservationsView.reader([
-  'reservation_id', 'slot_id', 'seats', 'status', 'total_amount', 'total_currency', 'expires_at', 'customer_name',
-  'customer_email', 'owner_sub', 'payment_id', 'version', 'created_at', 'updated_at',
+  'reservation_id',
+  'slot_id',
+  'seats',
+  'status',
+  'total_amount',
+  'total_currency',
+  'expires_at',
+  'customer_name',
+  'customer_email',
+  'owner_sub',
+  'payment_id',
+  'version',
+  'created_at',
+  'updated_at',
 ]);
 export const reservationViewRow = reservationReader.schema;
 export type ReservationView = z.infer<typeof reservationViewRow>;
 const columns = reservationReader.columns;
 
-export async function readReservationView(
-  db: Queries,
-  tenantId: string,
-  reservationId: string,
-): Promise<ReservationView | null> {
+export async function readReservationView(db: Queries, tenantId: string, reservationId: string): Promise<ReservationView | null> {
   return db.maybeOne(sql.type(reservationViewRow)`
     SELECT ${columns} FROM reservations_view
     WHERE tenant_id = ${tenantId} AND reservation_id = ${reservationId}::uuid`);

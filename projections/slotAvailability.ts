@@ -41,8 +41,16 @@ export const slotAvailability = declareProjection({
   },
   key: ['tenant_id', 'slot_id'],
   updateOnConflict: [
-    'activity_id', 'starts_at', 'capacity', 'held', 'sold', 'unit_price_amount', 'unit_price_currency', 'version',
-    'head_hash', 'updated_at',
+    'activity_id',
+    'starts_at',
+    'capacity',
+    'held',
+    'sold',
+    'unit_price_amount',
+    'unit_price_currency',
+    'version',
+    'head_hash',
+    'updated_at',
   ],
   rowOf: (tenantId, { snapshot: { state, head }, updatedAt }: SlotAvailabilityInput) => ({
     tenant_id: tenantId,
@@ -74,8 +82,17 @@ export function slotAvailabilityInputOf(stream: FoldedStream<SlotState>): SlotAv
 
 /** The row as the hold path reads it back (under its lock): every column but the tenant's. */
 const slotReader = slotAvailability.reader([
-  'slot_id', 'activity_id', 'starts_at', 'capacity', 'held', 'sold', 'unit_price_amount', 'unit_price_currency', 'version',
-  'head_hash', 'updated_at',
+  'slot_id',
+  'activity_id',
+  'starts_at',
+  'capacity',
+  'held',
+  'sold',
+  'unit_price_amount',
+  'unit_price_currency',
+  'version',
+  'head_hash',
+  'updated_at',
 ]);
 export const slotAvailabilityRow = slotReader.schema;
 
@@ -132,11 +149,7 @@ export async function lockSlot(
   return row ? toSnapshot(row) : null;
 }
 
-export async function readSlotAvailability(
-  db: Queries,
-  tenantId: string,
-  slotId: string,
-): Promise<SlotSnapshot | null> {
+export async function readSlotAvailability(db: Queries, tenantId: string, slotId: string): Promise<SlotSnapshot | null> {
   const row = await db.maybeOne(sql.type(slotAvailabilityRow)`
     SELECT ${columns} FROM slot_availability WHERE tenant_id = ${tenantId} AND slot_id = ${slotId}`);
   return row ? toSnapshot(row) : null;

@@ -69,8 +69,7 @@ export const positiveSeats = z.int().positive();
 type Plain<T> = T extends string | number | boolean | null | undefined ? T : { -readonly [K in keyof T]: Plain<T[K]> };
 
 /** True only when A and B are the same type, field for field (optional fields included). */
-export type SameType<A, B> =
-  (<T>() => T extends Plain<A> ? 1 : 2) extends <T>() => T extends Plain<B> ? 1 : 2 ? true : false;
+export type SameType<A, B> = (<T>() => T extends Plain<A> ? 1 : 2) extends <T>() => T extends Plain<B> ? 1 : 2 ? true : false;
 
 /** Compiles only with `true`: `const check: Assert<SameType<…>> = true`. */
 export type Assert<T extends true> = T;

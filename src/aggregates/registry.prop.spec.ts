@@ -181,11 +181,20 @@ describe('the registry parses back every event the deciders write', () => {
     // Guards the generators above: a schema no run reaches is a schema not tested.
     const seen = new Set<string>();
     fc.assert(
-      fc.property(fc.array(slotCommand, { maxLength: 40 }), fc.array(reservationCommand, { maxLength: 30 }), fc.array(paymentCommand, { maxLength: 40 }), (s, r, p) => {
-        for (const event of [...decided(slotAggregate, s).events, ...decided(reservationAggregate, r).events, ...decided(paymentAggregate, p).events]) {
-          seen.add(event.type);
-        }
-      }),
+      fc.property(
+        fc.array(slotCommand, { maxLength: 40 }),
+        fc.array(reservationCommand, { maxLength: 30 }),
+        fc.array(paymentCommand, { maxLength: 40 }),
+        (s, r, p) => {
+          for (const event of [
+            ...decided(slotAggregate, s).events,
+            ...decided(reservationAggregate, r).events,
+            ...decided(paymentAggregate, p).events,
+          ]) {
+            seen.add(event.type);
+          }
+        },
+      ),
       { numRuns: 2000 },
     );
     const every = [
@@ -206,7 +215,13 @@ describe('an event the schema refuses', () => {
     try {
       parseRecordedEvent(bad);
     } catch (error) {
-      expect(error).toMatchObject({ name: 'EventSchemaError', code: 'EVENT_SCHEMA_MISMATCH', streamId: 'slot-s1', version: 7, type: 'SeatsHeld' });
+      expect(error).toMatchObject({
+        name: 'EventSchemaError',
+        code: 'EVENT_SCHEMA_MISMATCH',
+        streamId: 'slot-s1',
+        version: 7,
+        type: 'SeatsHeld',
+      });
       expect((error as Error).message).toMatch(/^event SeatsHeld at slot-s1 version 7 does not match its schema: data\.seats: /);
     }
   });
@@ -217,8 +232,20 @@ describe('an event the schema refuses', () => {
     ['a missing field', { type: 'SeatsHeld', data: { reservationId: 'r1' } }],
     ['no data', { type: 'SeatsHeld', data: null }],
     ['seats that are not a positive integer', { type: 'SeatsHeld', data: { reservationId: 'r1', seats: 1.5 } }],
-    ['money in a float', { type: 'SlotDefined', data: { slotId: 's', activityId: 'a', startsAt: '2030-01-01T00:00:00Z', capacity: 2, unitPrice: { amount: 1.5, currency: 'EUR' } } }],
-    ['a date that is not an instant', { type: 'SlotDefined', data: { slotId: 's', activityId: 'a', startsAt: '2030-02-30', capacity: 2, unitPrice: { amount: 1, currency: 'EUR' } } }],
+    [
+      'money in a float',
+      {
+        type: 'SlotDefined',
+        data: { slotId: 's', activityId: 'a', startsAt: '2030-01-01T00:00:00Z', capacity: 2, unitPrice: { amount: 1.5, currency: 'EUR' } },
+      },
+    ],
+    [
+      'a date that is not an instant',
+      {
+        type: 'SlotDefined',
+        data: { slotId: 's', activityId: 'a', startsAt: '2030-02-30', capacity: 2, unitPrice: { amount: 1, currency: 'EUR' } },
+      },
+    ],
     ['a reason no decider writes', { type: 'HeldSeatsReleased', data: { reservationId: 'r1', seats: 1, reason: 'lost' } }],
   ])('is refused: %s', (_, event) => {
     expect(() => slotAggregate.fold([held, event], { streamId: 'slot-s1' })).toThrowError(
@@ -227,9 +254,16 @@ describe('an event the schema refuses', () => {
   });
 
   it('is refused by the payment and reservation schemas too', () => {
-    expect(() => parseRecordedEvent({ type: 'PaymentStarted', data: { paymentId: 'p' }, streamId: 'payment-p', version: 1 })).toThrowError(EventSchemaError);
+    expect(() => parseRecordedEvent({ type: 'PaymentStarted', data: { paymentId: 'p' }, streamId: 'payment-p', version: 1 })).toThrowError(
+      EventSchemaError,
+    );
     expect(() =>
-      parseRecordedEvent({ type: 'ReservationCancelled', data: { cancelledAt: '2030-01-01T00:00:00Z', by: 'u', refundPending: true }, streamId: 'reservation-r', version: 3 }),
+      parseRecordedEvent({
+        type: 'ReservationCancelled',
+        data: { cancelledAt: '2030-01-01T00:00:00Z', by: 'u', refundPending: true },
+        streamId: 'reservation-r',
+        version: 3,
+      }),
     ).toThrowError(/ReservationCancelled at reservation-r version 3/);
   });
 

@@ -3,11 +3,7 @@ import { readAsTenant } from './readAsTenant.js';
 import type { Principal } from '../identity/principal.js';
 import type { Keyset, Page } from '../../projections/backoffice/keyset.js';
 import { listPayments, type PaymentFilters, type PaymentListItem } from '../../projections/backoffice/paymentList.js';
-import {
-  listReservations,
-  type ReservationFilters,
-  type ReservationListItem,
-} from '../../projections/backoffice/reservationList.js';
+import { listReservations, type ReservationFilters, type ReservationListItem } from '../../projections/backoffice/reservationList.js';
 import { fail, forbidden, type Outcome, succeed } from './outcome.js';
 import { mayReadWholeTenant } from './policy.js';
 

@@ -43,16 +43,24 @@ export function cancelReservationCommand(caller: Caller, reservationId: string):
       const refund: Change[] = [];
       const jobs: FollowUpJob[] = [];
       if (before.status === 'paid') {
-        const paymentEvents = decidePayment({ type: 'RequestRefund', now: loaded.now, by: principal.sub }, loaded.payment(before.paymentId));
+        const paymentEvents = decidePayment(
+          { type: 'RequestRefund', now: loaded.now, by: principal.sub },
+          loaded.payment(before.paymentId),
+        );
         if (isDomainError(paymentEvents)) return paymentEvents;
         refund.push({ aggregate: 'payment', id: before.paymentId, events: paymentEvents });
-        if (paymentEvents.some((event) => event.type === 'PaymentRefundRequested')) jobs.push(sendRefundJob(principal.tenantId, before.paymentId));
+        if (paymentEvents.some((event) => event.type === 'PaymentRefundRequested'))
+          jobs.push(sendRefundJob(principal.tenantId, before.paymentId));
       }
       return { changes: [...changes, ...refund], jobs, result: { reservationId } };
     },
   };
 }
 
-export async function cancelReservation(deps: AppDeps, caller: Caller, reservationId: string): Promise<Outcome<{ readonly reservationId: string }>> {
+export async function cancelReservation(
+  deps: AppDeps,
+  caller: Caller,
+  reservationId: string,
+): Promise<Outcome<{ readonly reservationId: string }>> {
   return decidedResult(await runCommand(deps, cancelReservationCommand(caller, reservationId)));
 }

@@ -6,8 +6,7 @@ import { lockedSlotQuery, type SlotSnapshot, slotAvailabilityRow, toSnapshot } f
 import { claimStatement, type IdempotentRequest, replayOrTakeOver, requestFingerprint, type StoredResponse } from './idempotency.js';
 
 export type ClaimedSlot =
-  | { readonly kind: 'claimed'; readonly slot: SlotSnapshot | null }
-  | { readonly kind: 'replay'; readonly response: StoredResponse };
+  { readonly kind: 'claimed'; readonly slot: SlotSnapshot | null } | { readonly kind: 'replay'; readonly response: StoredResponse };
 
 // One parse: a locked row carries the slot's columns, checked as the slot's own row schema.
 const claimRow = z.discriminatedUnion('locked', [
@@ -17,11 +16,13 @@ const claimRow = z.discriminatedUnion('locked', [
 const ONLY_IF_CLAIMED = sql.fragment`EXISTS (SELECT FROM claim)`;
 
 /** The claim, then the lock when the claim went through (composed once per shape: it is built on every hold). */
-const claimAndLock = composition(([claim, lock]) => sql.type(claimRow)`
+const claimAndLock = composition(
+  ([claim, lock]) => sql.type(claimRow)`
   WITH claim AS (${claim!}),
     slot AS (${lock!})
   SELECT EXISTS (SELECT FROM claim) AS claimed, slot.slot_id IS NOT NULL AS locked, slot.*
-  FROM (VALUES (1)) AS one (n) LEFT JOIN slot ON true`);
+  FROM (VALUES (1)) AS one (n) LEFT JOIN slot ON true`,
+);
 
 /**
  * The first statement of a hold: sets the transaction's tenant, claims the Idempotency-Key and —
@@ -34,12 +35,7 @@ const claimAndLock = composition(([claim, lock]) => sql.type(claimRow)`
  * When the key was there already, the stored response is looked up by a second statement, whose
  * fresh snapshot sees what the concurrent holder committed.
  */
-export async function claimKeyAndLockSlot(
-  tx: Queries,
-  request: IdempotentRequest,
-  slotId: string,
-  now: string,
-): Promise<ClaimedSlot> {
+export async function claimKeyAndLockSlot(tx: Queries, request: IdempotentRequest, slotId: string, now: string): Promise<ClaimedSlot> {
   const fingerprint = requestFingerprint(request);
   const row = await tx.one(
     claimAndLock([claimStatement(request, now, fingerprint), lockedSlotQuery(request.tenantId, { slotId }, ONLY_IF_CLAIMED)]),

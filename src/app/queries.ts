@@ -19,11 +19,7 @@ export async function getSlot(db: Queries, principal: Principal, slotId: string)
 }
 
 /** A customer sees only their own reservations; anyone else's — or another tenant's — does not exist for them. */
-export async function getReservation(
-  db: Queries,
-  principal: Principal,
-  reservationId: string,
-): Promise<Outcome<ReservationDto>> {
+export async function getReservation(db: Queries, principal: Principal, reservationId: string): Promise<Outcome<ReservationDto>> {
   const view = await readReservationView(db, principal.tenantId, reservationId);
   if (!view || !mayReadReservation(principal, view.owner_sub)) return fail(notFound(`reservation ${reservationId}`));
   const payments = await readPaymentsOfReservation(db, principal.tenantId, reservationId);
@@ -57,11 +53,7 @@ export function auditEvent(event: RecordedEvent): AuditEvent {
   };
 }
 
-export async function getAuditStream(
-  db: Queries,
-  principal: Principal,
-  streamId: string,
-): Promise<Outcome<AuditStream>> {
+export async function getAuditStream(db: Queries, principal: Principal, streamId: string): Promise<Outcome<AuditStream>> {
   const events = await readStream(db, principal.tenantId, streamId);
   if (events.length === 0) return fail(notFound(`stream ${streamId}`));
   return succeed({ streamId, events: events.map(auditEvent) });

@@ -5,11 +5,7 @@ import type { SlotCommand } from '../domain/slot.js';
  * The slot commands that keep a slot's seat counts equal to what its reservations occupy, derived
  * from the seats a reservation held or sold before and after one of its transitions.
  */
-export function seatMovesFor(
-  reservationId: string,
-  before: ReservationState,
-  after: ReservationState,
-): SlotCommand[] {
+export function seatMovesFor(reservationId: string, before: ReservationState, after: ReservationState): SlotCommand[] {
   const was = seatsNowCommitted(before);
   const is = seatsNowCommitted(after);
   const moves: SlotCommand[] = [];

@@ -49,13 +49,15 @@ const writeStatementOf = composition((statements) => {
   const last = statements.at(-1)!;
   // One flat list of pieces, not fragments nested in fragments: the tag re-reads a nested fragment's
   // whole text at every level.
-  const pieces = statements.slice(0, -1).flatMap((statement, index) => [
-    index === 0 ? sql.fragment`WITH ` : sql.fragment`, `,
-    sql.identifier([`write_${index}`]),
-    sql.fragment` AS (`,
-    statement,
-    sql.fragment`)`,
-  ]);
+  const pieces = statements
+    .slice(0, -1)
+    .flatMap((statement, index) => [
+      index === 0 ? sql.fragment`WITH ` : sql.fragment`, `,
+      sql.identifier([`write_${index}`]),
+      sql.fragment` AS (`,
+      statement,
+      sql.fragment`)`,
+    ]);
   return sql.typeAlias('void')`${sql.join([...pieces, sql.fragment` `, last], sql.fragment``)}`;
 });
 

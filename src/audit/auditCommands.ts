@@ -47,7 +47,18 @@ export async function replayStream(tx: Transaction, streamId: string, tenant: st
     const states = aggregate?.scan(events, { streamId });
     for (const event of events) {
       const state = states ? states.next().value : null;
-      console.log(JSON.stringify({ tenantId, version: event.version, type: event.type, recordedAt: event.recordedAt, data: event.data, metadata: event.metadata, hash: event.hash, stateAfter: state }));
+      console.log(
+        JSON.stringify({
+          tenantId,
+          version: event.version,
+          type: event.type,
+          recordedAt: event.recordedAt,
+          data: event.data,
+          metadata: event.metadata,
+          hash: event.hash,
+          stateAfter: state,
+        }),
+      );
     }
     const chainBreak = findChainBreak(events);
     console.log(JSON.stringify({ tenantId, streamId, events: events.length, chain: chainBreak ?? 'intact' }));

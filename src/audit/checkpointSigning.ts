@@ -23,7 +23,9 @@ export class CheckpointKeyError extends Error {
 
 /** sha-256 of the public key's SPKI DER: names the key in every checkpoint it signed. */
 export function checkpointKeyId(publicKey: KeyObject): string {
-  return createHash('sha256').update(publicKey.export({ type: 'spki', format: 'der' })).digest('hex');
+  return createHash('sha256')
+    .update(publicKey.export({ type: 'spki', format: 'der' }))
+    .digest('hex');
 }
 
 export function checkpointSigner(privateKey: KeyObject): CheckpointSigner {
@@ -40,8 +42,7 @@ export function checkpointVerifyingKey(publicKey: KeyObject): CheckpointVerifyin
   requireEd25519(publicKey);
   return {
     keyId: checkpointKeyId(publicKey),
-    verify: (checkpointHash, signature) =>
-      verify(null, Buffer.from(checkpointHash, 'utf8'), publicKey, Buffer.from(signature, 'base64')),
+    verify: (checkpointHash, signature) => verify(null, Buffer.from(checkpointHash, 'utf8'), publicKey, Buffer.from(signature, 'base64')),
   };
 }
 

@@ -35,9 +35,5 @@ export type CheckpointContent = {
 
 /** Chains a checkpoint to the one before it, as events chain within a stream. */
 export function checkpointHash(prevCheckpointHash: string, content: CheckpointContent): string {
-  return createHash('sha256')
-    .update(prevCheckpointHash)
-    .update('\n')
-    .update(canonicalJson(content))
-    .digest('hex');
+  return createHash('sha256').update(prevCheckpointHash).update('\n').update(canonicalJson(content)).digest('hex');
 }

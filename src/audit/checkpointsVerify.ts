@@ -17,13 +17,7 @@ export type CheckpointLinkBreak = {
    * heads_digest_mismatch: its recorded heads were; unsigned / signed_by_other_key / bad_signature:
    * the trusted key did not sign this hash (only checked when a key is given).
    */
-  readonly reason:
-    | 'prev_hash_mismatch'
-    | 'hash_mismatch'
-    | 'heads_digest_mismatch'
-    | 'unsigned'
-    | 'signed_by_other_key'
-    | 'bad_signature';
+  readonly reason: 'prev_hash_mismatch' | 'hash_mismatch' | 'heads_digest_mismatch' | 'unsigned' | 'signed_by_other_key' | 'bad_signature';
 };
 
 export type RewrittenStream = {
@@ -117,7 +111,13 @@ async function forEachRecordedHead(
       ORDER BY tenant_id, stream_id, stream_version, hash
       LIMIT ${HEAD_PAGE}`);
     for (const row of rows) {
-      after = { tenantId: row.tenant_id, streamId: row.stream_id, version: row.stream_version, hash: row.hash, checkpointId: row.checkpoint_id };
+      after = {
+        tenantId: row.tenant_id,
+        streamId: row.stream_id,
+        version: row.stream_version,
+        hash: row.hash,
+        checkpointId: row.checkpoint_id,
+      };
       visit(after);
     }
     if (rows.length < HEAD_PAGE) return;
@@ -159,7 +159,12 @@ export async function startCheckpointCheck(db: Queries, options: CheckpointCheck
   let prevHash = GENESIS_CHECKPOINT_HASH;
   for (const [index, row] of rows.entries()) {
     if (row.prev_checkpoint_hash !== prevHash) brokenLinks.push({ checkpointId: row.id, reason: 'prev_hash_mismatch' });
-    const content = { createdAt: row.created_at, streamCount: row.stream_count, eventCount: row.event_count, headsDigest: row.heads_digest };
+    const content = {
+      createdAt: row.created_at,
+      streamCount: row.stream_count,
+      eventCount: row.event_count,
+      headsDigest: row.heads_digest,
+    };
     if (checkpointHash(row.prev_checkpoint_hash, content) !== row.hash) brokenLinks.push({ checkpointId: row.id, reason: 'hash_mismatch' });
     const signatureProblem = options.trustedKey ? signatureProblemOf(row, options.trustedKey) : undefined;
     if (signatureProblem) brokenLinks.push({ checkpointId: row.id, reason: signatureProblem });
@@ -171,12 +176,16 @@ export async function startCheckpointCheck(db: Queries, options: CheckpointCheck
   }
   const latest = rows[rows.length - 1];
   const recorded = new Map<string, RecordedHead[]>();
-  await forEachRecordedHead(db, (head) => {
-    const stream = key(head.tenantId, head.streamId);
-    const list = recorded.get(stream);
-    if (list) list.push(head);
-    else recorded.set(stream, [head]);
-  }, options);
+  await forEachRecordedHead(
+    db,
+    (head) => {
+      const stream = key(head.tenantId, head.streamId);
+      const list = recorded.get(stream);
+      if (list) list.push(head);
+      else recorded.set(stream, [head]);
+    },
+    options,
+  );
   const rewrittenStreams: RewrittenStream[] = [];
 
   return {
@@ -198,9 +207,7 @@ export async function startCheckpointCheck(db: Queries, options: CheckpointCheck
         ok: brokenLinks.length === 0 && rewrittenStreams.length === 0,
         checkpoints: rows.length,
         signaturesCheckedWith: options.trustedKey?.keyId ?? null,
-        latest: latest
-          ? { id: latest.id, createdAt: latest.created_at, streams: latest.stream_count, events: latest.event_count }
-          : null,
+        latest: latest ? { id: latest.id, createdAt: latest.created_at, streams: latest.stream_count, events: latest.event_count } : null,
         brokenLinks,
         rewrittenStreams,
       };

@@ -84,9 +84,10 @@ export async function verifyLedger(pool: DatabasePool, options: VerifyOptions = 
       const projectionMismatches: ProjectionMismatch[] = [];
       for (const projection of inlineProjections) {
         const table = sql.identifier([projection.table]);
-        const live = options.tenantId === undefined
-          ? sql.fragment`(SELECT * FROM ${table}) AS live_rows`
-          : sql.fragment`(SELECT * FROM ${table} WHERE tenant_id = ${options.tenantId}) AS live_rows`;
+        const live =
+          options.tenantId === undefined
+            ? sql.fragment`(SELECT * FROM ${table}) AS live_rows`
+            : sql.fragment`(SELECT * FROM ${table} WHERE tenant_id = ${options.tenantId}) AS live_rows`;
         const rebuilt = sql.identifier([scratchTable(projection)]);
         const keyJson = sql.join(
           projection.key.map((column) => sql.fragment`${column}::text, d.${sql.identifier([column])}`),

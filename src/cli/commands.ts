@@ -7,7 +7,8 @@ export const commands: readonly CommandSpec[] = [
   {
     name: 'serve',
     summary: 'migrate, then serve HTTP on HOST:PORT (creates the embedded ledger on first start)',
-    details: 'Also sweeps expired holds, reconciles quiet payments, sends pending refunds, feeds the report\n' +
+    details:
+      'Also sweeps expired holds, reconciles quiet payments, sends pending refunds, feeds the report\n' +
       'consumers and takes an hourly ledger checkpoint. Stops on SIGINT or SIGTERM.',
     positionals: [],
     flags: {},
@@ -24,7 +25,8 @@ export const commands: readonly CommandSpec[] = [
   {
     name: 'verify',
     summary: "check every stream's hash chain, every read model and the signed checkpoints",
-    details: "Rebuilds every read model from the events and compares it with the live one, row for row, and\n" +
+    details:
+      'Rebuilds every read model from the events and compares it with the live one, row for row, and\n' +
       'checks the checkpoint chain and its signatures. Prints a JSON report on stdout; exits 1 when anything\n' +
       'does not verify. On a terminal, shows its progress on stderr.',
     positionals: [],

@@ -67,7 +67,12 @@ function readInput(command: CommandSpec, args: readonly string[]): CommandInput 
   if (missingFlags.length > 0) throw usageError(`missing ${missingFlags.map(([name]) => `--${name}`).join(', ')}`);
   const required = command.positionals.filter((positional) => positional.required).length;
   if (positionals.length < required) {
-    throw usageError(`missing ${command.positionals.slice(positionals.length, required).map((p) => `<${p.name}>`).join(' ')}`);
+    throw usageError(
+      `missing ${command.positionals
+        .slice(positionals.length, required)
+        .map((p) => `<${p.name}>`)
+        .join(' ')}`,
+    );
   }
   if (positionals.length > command.positionals.length) {
     throw usageError(`unexpected argument "${positionals[command.positionals.length]}"`);
@@ -97,12 +102,7 @@ function flagValue(
   return value;
 }
 
-function wholeNumber(
-  syntax: string,
-  value: string,
-  atLeast: number,
-  usageError: (problem: string) => CommandLineUsageError,
-): number {
+function wholeNumber(syntax: string, value: string, atLeast: number, usageError: (problem: string) => CommandLineUsageError): number {
   const number = /^\d+$/.test(value) ? Number(value) : Number.NaN;
   if (!Number.isSafeInteger(number) || number < atLeast) {
     throw usageError(`${syntax} must be a whole number${atLeast > 0 ? ` of at least ${atLeast}` : ''}, not "${value}"`);

@@ -13,7 +13,7 @@ function helpHint(command: string | undefined): string {
 /** The messages of an error and of its causes, one clause each: what an operator can act on. */
 function messageChain(error: unknown): string {
   const parts: string[] = [];
-  for (let current: unknown = error; current !== undefined && parts.length < 5; ) {
+  for (let current: unknown = error; current !== undefined && parts.length < 5;) {
     parts.push(current instanceof Error ? current.message : String(current));
     current = current instanceof Error ? current.cause : undefined;
   }

@@ -35,7 +35,7 @@ export function overallUsage(): string {
     'commands:',
     ...commands.map((command) => `${INDENT}${commandSynopsis(command)}\n${INDENT.repeat(3)}${command.summary}`),
     '',
-    'ledger help <command> (or ledger <command> --help) prints a command\'s flags.',
+    "ledger help <command> (or ledger <command> --help) prints a command's flags.",
     'verify, replay, rebuild-projections, reconcile and checkpoint read an existing ledger and never create',
     'one: without DATABASE_URL, the embedded one in LEDGER_DATA_DIR (default .ledger) must exist.',
     '',

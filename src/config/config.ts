@@ -20,9 +20,7 @@ const wholeNumber = z.union([z.number(), z.string().regex(/^\d+$/).transform(Num
 const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
 
 export const appConfigSchema = z.object({
-  nodeEnv: z
-    .enum(['production', 'development', 'test'], { error: 'must be one of production, development, test' })
-    .default('development'),
+  nodeEnv: z.enum(['production', 'development', 'test'], { error: 'must be one of production, development, test' }).default('development'),
   /** Absent: an embedded PostgreSQL in `dataDir` (never in production). */
   databaseUrl: z.url({ protocol: /^postgres(?:ql)?$/, error: 'must be a postgres:// or postgresql:// URL' }).optional(),
   dataDir: requiredText.default('.ledger'),

@@ -33,10 +33,9 @@ export function parseSecretValues(secretString: string, secretId: string): EnvVa
     }
   }
   if (badKeys.length > 0) {
-    throw new ConfigError(
-      `AWS Secrets Manager secret "${secretId}" (AWS_SECRETS_ID) has non-string values for ${badKeys.join(', ')}`,
-      { keys: badKeys },
-    );
+    throw new ConfigError(`AWS Secrets Manager secret "${secretId}" (AWS_SECRETS_ID) has non-string values for ${badKeys.join(', ')}`, {
+      keys: badKeys,
+    });
   }
   return values;
 }

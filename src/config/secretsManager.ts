@@ -82,8 +82,7 @@ export async function fetchSecretString(request: SecretsRequest): Promise<string
 }
 
 function secretReadFailure(secretId: string, error: unknown): ConfigError {
-  const notFound =
-    error instanceof ResourceNotFoundException || (error instanceof Error && error.name === 'ResourceNotFoundException');
+  const notFound = error instanceof ResourceNotFoundException || (error instanceof Error && error.name === 'ResourceNotFoundException');
   // SDK failures describe the request (ids, ARNs, endpoints), never the secret's content.
   const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
   const what = notFound ? `was not found (${detail})` : `could not be read (${detail})`;

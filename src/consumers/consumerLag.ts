@@ -25,7 +25,8 @@ const lagRow = z.object({
  * so it runs as the system role; it returns positions and counts only.
  */
 export async function consumerLag(pool: DatabasePool, names: readonly string[] = []): Promise<ConsumerLag[]> {
-  const rows = await withSystemTransaction(pool, (tx) => tx.any(sql.type(lagRow)`
+  const rows = await withSystemTransaction(pool, (tx) =>
+    tx.any(sql.type(lagRow)`
     WITH known AS (
       SELECT name, transaction_id, global_position, updated_at FROM consumer_checkpoints
       UNION ALL
@@ -36,7 +37,8 @@ export async function consumerLag(pool: DatabasePool, names: readonly string[] =
            (SELECT count(*) FROM events e
             WHERE (e.transaction_id, e.global_position) > (k.transaction_id, k.global_position)) AS lag
     FROM known k
-    ORDER BY k.name`));
+    ORDER BY k.name`),
+  );
   return rows.map((row) => ({
     name: row.name,
     position: { transactionId: row.transaction_id, globalPosition: row.global_position },

@@ -12,11 +12,7 @@ export type LogListener = { close(): Promise<void> };
  * notifications, and LISTEN holds its session for as long as it listens. The statement is a
  * constant with no values, so no SQL is built from input here.
  */
-export async function listenForCommits(
-  databaseUrl: string,
-  onCommit: () => void,
-  onError: (error: Error) => void,
-): Promise<LogListener> {
+export async function listenForCommits(databaseUrl: string, onCommit: () => void, onError: (error: Error) => void): Promise<LogListener> {
   const client = new pg.Client({ connectionString: databaseUrl });
   // Without a listener a dropped connection would crash the process; polling covers the gap.
   client.on('error', onError);

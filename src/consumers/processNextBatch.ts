@@ -39,11 +39,7 @@ export async function processNextBatch(
 }
 
 /** Handles batches until the consumer has taken every event visible now (tests, CLI, rebuilds). */
-export async function catchUp(
-  pool: DatabasePool,
-  consumer: Consumer,
-  options: { readonly batchSize?: number } = {},
-): Promise<number> {
+export async function catchUp(pool: DatabasePool, consumer: Consumer, options: { readonly batchSize?: number } = {}): Promise<number> {
   let total = 0;
   for (;;) {
     const outcome = await processNextBatch(pool, consumer, options);

@@ -4,7 +4,10 @@ import { sql } from './sql.js';
 
 export class UnsafeDatabaseRoleError extends Error {
   override readonly name = 'UnsafeDatabaseRoleError';
-  constructor(readonly role: string, readonly reasons: readonly string[]) {
+  constructor(
+    readonly role: string,
+    readonly reasons: readonly string[],
+  ) {
     super(`the application's database role ${role} would not be held by row-level security: ${reasons.join('; ')}`);
   }
 }

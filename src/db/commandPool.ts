@@ -54,7 +54,9 @@ export function createCommandPool(url: string, options: { readonly maximumPoolSi
     idle_in_transaction_session_timeout: 60_000,
     connectionTimeoutMillis: 5_000,
     pipeline: true,
-    types: { getTypeParser: ((oid: PgTypeId, format?: 'text'): unknown => parserByOid.get(oid) ?? pg.types.getTypeParser(oid, format)) as never },
+    types: {
+      getTypeParser: ((oid: PgTypeId, format?: 'text'): unknown => parserByOid.get(oid) ?? pg.types.getTypeParser(oid, format)) as never,
+    },
   });
   // An idle client that loses its connection is dropped by the pool; nothing waits on it to report to.
   pool.on('error', () => undefined);

@@ -39,8 +39,7 @@ export async function startEmbeddedPostgres(options: EmbeddedDatabaseOptions): P
   const port = options.port ?? (await findFreePort());
   const durable = options.durable ?? true;
   const log = options.log ?? (() => undefined);
-  const urlFor = (database: string) =>
-    `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${encodeURIComponent(database)}`;
+  const urlFor = (database: string) => `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${encodeURIComponent(database)}`;
   if (options.attachOnly) {
     return { adminUrl: urlFor('postgres'), port, urlFor, stop: async () => undefined };
   }
@@ -56,10 +55,13 @@ export async function startEmbeddedPostgres(options: EmbeddedDatabaseOptions): P
     createPostgresUser: runAsPostgresUser,
     initdbFlags: ['--encoding=UTF8'],
     postgresFlags: [
-      '-c', 'listen_addresses=127.0.0.1',
+      '-c',
+      'listen_addresses=127.0.0.1',
       // No socket file in /tmp: several clusters (server, tests, bench) may run side by side.
-      '-c', 'unix_socket_directories=',
-      '-c', 'max_connections=200',
+      '-c',
+      'unix_socket_directories=',
+      '-c',
+      'max_connections=200',
       ...(durable ? [] : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']),
     ],
     onLog: log,
@@ -71,10 +73,9 @@ export async function startEmbeddedPostgres(options: EmbeddedDatabaseOptions): P
   try {
     await postgres.start();
   } catch (cause) {
-    throw new Error(
-      `embedded PostgreSQL did not start in ${databaseDir} on port ${port} (is another server using this data directory?)`,
-      { cause },
-    );
+    throw new Error(`embedded PostgreSQL did not start in ${databaseDir} on port ${port} (is another server using this data directory?)`, {
+      cause,
+    });
   }
   return {
     adminUrl: urlFor('postgres'),

@@ -10,9 +10,7 @@ export const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations/', import.
 export class MigrationChecksumMismatchError extends Error {
   override readonly name = 'MigrationChecksumMismatchError';
   constructor(readonly migration: string) {
-    super(
-      `migration ${migration} was edited after it was applied; migrations are forward-only: add a new one instead`,
-    );
+    super(`migration ${migration} was edited after it was applied; migrations are forward-only: add a new one instead`);
   }
 }
 
@@ -49,9 +47,7 @@ export async function migrate(databaseUrl: string, dir: string = MIGRATIONS_DIR)
     await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
     await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
       name text PRIMARY KEY, checksum text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
-    const { rows } = await client.query<{ name: string; checksum: string }>(
-      'SELECT name, checksum FROM schema_migrations',
-    );
+    const { rows } = await client.query<{ name: string; checksum: string }>('SELECT name, checksum FROM schema_migrations');
     const recorded = new Map(rows.map((row) => [row.name, row.checksum]));
     const applied: string[] = [];
     for (const file of files) {
@@ -63,10 +59,7 @@ export async function migrate(databaseUrl: string, dir: string = MIGRATIONS_DIR)
       await client.query('BEGIN');
       try {
         await client.query(file.sql);
-        await client.query('INSERT INTO schema_migrations (name, checksum) VALUES ($1, $2)', [
-          file.name,
-          file.checksum,
-        ]);
+        await client.query('INSERT INTO schema_migrations (name, checksum) VALUES ($1, $2)', [file.name, file.checksum]);
         await client.query('COMMIT');
       } catch (error) {
         await client.query('ROLLBACK');

@@ -11,10 +11,6 @@ export type Decider<Command, Event, State> = {
   readonly initialState: State;
 };
 
-export function foldEvents<Event, State>(
-  evolve: (state: State, event: Event) => State,
-  initial: State,
-  events: readonly Event[],
-): State {
+export function foldEvents<Event, State>(evolve: (state: State, event: Event) => State, initial: State, events: readonly Event[]): State {
   return events.reduce(evolve, initial);
 }

@@ -19,12 +19,7 @@ export type DomainError =
 
 export type DomainErrorKind = DomainError['kind'];
 
-const KINDS: ReadonlySet<string> = new Set<DomainErrorKind>([
-  'IllegalTransition',
-  'SlotFull',
-  'CapacityBelowCommitted',
-  'InvalidCommand',
-]);
+const KINDS: ReadonlySet<string> = new Set<DomainErrorKind>(['IllegalTransition', 'SlotFull', 'CapacityBelowCommitted', 'InvalidCommand']);
 
 export function isDomainError(x: unknown): x is DomainError {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) return false;
@@ -32,12 +27,7 @@ export function isDomainError(x: unknown): x is DomainError {
   return typeof kind === 'string' && KINDS.has(kind) && typeof message === 'string';
 }
 
-export function illegalTransition(
-  aggregate: Aggregate,
-  from: string,
-  command: string,
-  reason?: string,
-): DomainError {
+export function illegalTransition(aggregate: Aggregate, from: string, command: string, reason?: string): DomainError {
   const base = `${command} is not allowed on a ${aggregate} that is ${from}`;
   return {
     kind: 'IllegalTransition',

@@ -2,12 +2,7 @@ import { fc, test } from '@fast-check/vitest';
 import { describe, expect } from 'vitest';
 import { foldEvents } from './decider.js';
 import { isDomainError } from './errors.js';
-import {
-  paymentDecider,
-  type PaymentCommand,
-  type PaymentSignal,
-  type PaymentStatus,
-} from './payment.js';
+import { paymentDecider, type PaymentCommand, type PaymentSignal, type PaymentStatus } from './payment.js';
 import { runCommands } from './testing/run.js';
 
 // Written from the contract (API.md, DESIGN.md), not from payment.ts: the statuses a payment may
@@ -88,8 +83,7 @@ const command: fc.Arbitrary<PaymentCommand> = fc.oneof(
   },
 );
 
-const sameAmount = (m: { amount: number; currency: string } | undefined) =>
-  m?.amount === AMOUNT.amount && m.currency === AMOUNT.currency;
+const sameAmount = (m: { amount: number; currency: string } | undefined) => m?.amount === AMOUNT.amount && m.currency === AMOUNT.currency;
 
 describe('payment decider over random command sequences', () => {
   test.prop([fc.array(command, { maxLength: 30 })], { numRuns: 1000 })(
@@ -134,9 +128,7 @@ describe('payment decider over random command sequences', () => {
         if (after.status === 'failed' || after.status === 'cancelled') endedAs ??= after.status;
         if (before.status === 'refunded') expect(after.status).toBe('refunded');
       }
-      expect(run.events.filter((e) => e.type === 'PaymentStarted')).toHaveLength(
-        run.final.status === 'none' ? 0 : 1,
-      );
+      expect(run.events.filter((e) => e.type === 'PaymentStarted')).toHaveLength(run.final.status === 'none' ? 0 : 1);
       expect(foldEvents(paymentDecider.evolve, paymentDecider.initialState, run.events)).toStrictEqual(run.final);
     },
   );

@@ -142,7 +142,9 @@ function resolveAnomaly(cmd: ResolveAnomaly, state: PaymentState): PaymentEvent[
   if (state.status !== 'succeeded') {
     return illegalTransition('payment', state.status, cmd.type, 'only a succeeded payment can be refunded; dismiss it with a note instead');
   }
-  const refund: PaymentEvent[] = state.refundRequested ? [] : [{ type: 'PaymentRefundRequested', data: { requestedAt: cmd.now, by: cmd.by } }];
+  const refund: PaymentEvent[] = state.refundRequested
+    ? []
+    : [{ type: 'PaymentRefundRequested', data: { requestedAt: cmd.now, by: cmd.by } }];
   return [...refund, resolved];
 }
 

@@ -66,8 +66,7 @@ function signal(kind: PaymentSignal, patch: Partial<ApplyProviderSignal> = {}): 
   };
 }
 
-const stateOf = (events: readonly PaymentEvent[]) =>
-  foldEvents(paymentDecider.evolve, paymentDecider.initialState, events);
+const stateOf = (events: readonly PaymentEvent[]) => foldEvents(paymentDecider.evolve, paymentDecider.initialState, events);
 
 describe('payment: StartPayment', () => {
   it('starts a pending payment', () => {
@@ -78,7 +77,9 @@ describe('payment: StartPayment', () => {
   it('leaves providerPaymentId out when the provider has not given one yet', () => {
     const { providerPaymentId: _none, ...withoutId } = start;
     const { providerPaymentId: _alsoNone, ...data } = started.data;
-    given([]).when(withoutId).then([{ type: 'PaymentStarted', data }]);
+    given([])
+      .when(withoutId)
+      .then([{ type: 'PaymentStarted', data }]);
   });
 
   it.each(Object.keys(history))('refuses to start a payment that is already %s', (status) => {
@@ -95,7 +96,9 @@ describe('payment: StartPayment', () => {
     ['an empty reservation id', { reservationId: '' }],
     ['a now that is not an instant', { now: '1 May' }],
   ])('refuses %s', (_name, patch) => {
-    given([]).when({ ...start, ...patch } as StartPayment).then('InvalidCommand');
+    given([])
+      .when({ ...start, ...patch } as StartPayment)
+      .then('InvalidCommand');
   });
 });
 
@@ -296,19 +299,21 @@ describe('payment: the contract cases', () => {
 
   it('records a success without an amount as an anomaly', () => {
     const { amount: _none, ...withoutAmount } = signal('succeeded');
-    given([started]).when(withoutAmount).then([
-      {
-        type: 'PaymentAnomalyRecorded',
-        data: {
-          ...origin('evt_new'),
-          anomaly: 'AmountMismatch',
-          reason: 'the success carries no amount to check against 9000 EUR',
-          signal: 'succeeded',
-          paymentStatus: 'pending',
-          recordedAt: T1,
+    given([started])
+      .when(withoutAmount)
+      .then([
+        {
+          type: 'PaymentAnomalyRecorded',
+          data: {
+            ...origin('evt_new'),
+            anomaly: 'AmountMismatch',
+            reason: 'the success carries no amount to check against 9000 EUR',
+            signal: 'succeeded',
+            paymentStatus: 'pending',
+            recordedAt: T1,
+          },
         },
-      },
-    ]);
+      ]);
   });
 
   it('records a repeated success with another amount as an anomaly', () => {
@@ -377,9 +382,9 @@ describe('payment: the contract cases', () => {
       ]);
     expect(learned).toMatchObject({ providerPaymentId: '1234567' });
     // An id already known is not replaced by whatever a later signal carries.
-    given([started]).when(signal('processing', { providerPaymentId: 'pi_other' })).then([
-      { type: 'PaymentProcessingStarted', data: { ...origin('evt_new'), processingAt: T1 } },
-    ]);
+    given([started])
+      .when(signal('processing', { providerPaymentId: 'pi_other' }))
+      .then([{ type: 'PaymentProcessingStarted', data: { ...origin('evt_new'), processingAt: T1 } }]);
   });
 });
 
@@ -411,7 +416,9 @@ describe('payment: RequestRefund', () => {
   });
 
   it('refuses a refund request that does not say who', () => {
-    given([started, succeeded]).when({ ...request, by: '' }).then('InvalidCommand');
+    given([started, succeeded])
+      .when({ ...request, by: '' })
+      .then('InvalidCommand');
   });
 });
 
@@ -508,7 +515,9 @@ describe('payment: ResolveAnomaly', () => {
           },
         },
       ]);
-    given([started, failed, afterFailure]).when(resolve('dismiss', { providerEventId: 'evt_s2' })).then('InvalidCommand');
+    given([started, failed, afterFailure])
+      .when(resolve('dismiss', { providerEventId: 'evt_s2' }))
+      .then('InvalidCommand');
   });
 
   it('cannot refund through a payment that holds no money', () => {
@@ -524,6 +533,8 @@ describe('payment: ResolveAnomaly', () => {
       data: { providerEventId: 'evt_late', anomaly: 'ReservationNotPayable', action: 'dismiss', note: 'n', by: 'a', resolvedAt: T1 },
     };
     given([started, succeeded, notPayable, resolved]).when(resolve('refund')).then({ kind: 'IllegalTransition' });
-    given([]).when(resolve('dismiss', { note: 'n' })).then({ kind: 'IllegalTransition', from: 'none' });
+    given([])
+      .when(resolve('dismiss', { note: 'n' }))
+      .then({ kind: 'IllegalTransition', from: 'none' });
   });
 });

@@ -1,13 +1,6 @@
 import { assertNever } from './assertNever.js';
 import { formatMoney, sameMoney, type Money } from './money.js';
-import type {
-  ApplyProviderSignal,
-  PaymentAnomalyKind,
-  PaymentEvent,
-  PaymentFacts,
-  PaymentState,
-  SignalOrigin,
-} from './paymentTypes.js';
+import type { ApplyProviderSignal, PaymentAnomalyKind, PaymentEvent, PaymentFacts, PaymentState, SignalOrigin } from './paymentTypes.js';
 
 // How a normalised provider signal lands on a payment. Webhooks arrive late, twice and out of order,
 // and must always be acknowledged, so a signal never yields an error here: it is applied, ignored as
@@ -78,17 +71,11 @@ function fromOpen(s: Signal & { state: { status: 'pending' | 'processing' } }): 
       return [{ type: 'PaymentSucceeded', data: { ...origin, amount: copyMoney(cmd.amount), succeededAt: cmd.now } }];
     case 'declined':
       // Stripe returns the intent to requires_payment_method: the customer may still pay it.
-      return [
-        { type: 'PaymentDeclined', data: { ...origin, reason: cmd.reason ?? 'declined by the provider', declinedAt: cmd.now } },
-      ];
+      return [{ type: 'PaymentDeclined', data: { ...origin, reason: cmd.reason ?? 'declined by the provider', declinedAt: cmd.now } }];
     case 'failed':
-      return [
-        { type: 'PaymentFailed', data: { ...origin, reason: cmd.reason ?? 'failed at the provider', failedAt: cmd.now } },
-      ];
+      return [{ type: 'PaymentFailed', data: { ...origin, reason: cmd.reason ?? 'failed at the provider', failedAt: cmd.now } }];
     case 'cancelled':
-      return [
-        { type: 'PaymentCancelled', data: { ...origin, ...optional('reason', cmd.reason), cancelledAt: cmd.now } },
-      ];
+      return [{ type: 'PaymentCancelled', data: { ...origin, ...optional('reason', cmd.reason), cancelledAt: cmd.now } }];
     case 'refunded':
       return anomaly(s, 'RefundWithoutSuccess', 'a refund for a payment that never succeeded');
     case 'disputed':

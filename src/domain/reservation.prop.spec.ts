@@ -27,8 +27,7 @@ const BASE = Date.parse('2030-05-01T10:00:00.000Z');
 type Existing = Exclude<ReservationState, { status: 'none' }>;
 const paymentIdOf = (s: ReservationState): string | undefined =>
   s.status === 'paid' || s.status === 'refunded' || s.status === 'cancelled' ? s.paymentId : undefined;
-const sameTotal = (s: Existing, m: { amount: number; currency: string }) =>
-  m.amount === s.total.amount && m.currency === s.total.currency;
+const sameTotal = (s: Existing, m: { amount: number; currency: string }) => m.amount === s.total.amount && m.currency === s.total.currency;
 
 /** Whether the specification accepts the command (with events, or as an idempotent no-op). */
 function legal(cmd: ReservationCommand, s: ReservationState): boolean {
@@ -80,36 +79,33 @@ const command: fc.Arbitrary<ReservationCommand> = fc.oneof(
 );
 
 describe('reservation decider over random command sequences', () => {
-  test.prop([fc.array(command, { maxLength: 25 })], { numRuns: 1000 })(
-    'accepts exactly the legal transitions',
-    (cmds) => {
-      const run = runCommands(reservationDecider, cmds);
-      for (const { command: cmd, before, result, after } of run.steps) {
-        expect(Array.isArray(result) || isDomainError(result)).toBe(true);
-        expect(Array.isArray(result), `${cmd.type} on ${JSON.stringify(before)}`).toBe(legal(cmd, before));
-        if (!Array.isArray(result)) continue;
-        if (result.length === 0) {
-          // The only no-ops: the same payment or the same refund delivered again.
-          expect(after).toStrictEqual(before);
-          expect(paymentIdOf(before)).toBe((cmd as { paymentId?: string }).paymentId);
-          continue;
-        }
-        expect(result).toHaveLength(1);
-        expect(JSON.parse(JSON.stringify(result))).toStrictEqual(result);
-        expect(after.status).toBe(allowed[before.status][cmd.type]);
-        if (after.status === 'paid') expect(after.total).toEqual({ amount: after.seats * UNIT.amount, currency: 'EUR' });
-        if (after.status === 'cancelled' && before.status === 'paid') {
-          expect(after).toMatchObject({ refundPending: true, paymentId: before.paymentId });
-        }
+  test.prop([fc.array(command, { maxLength: 25 })], { numRuns: 1000 })('accepts exactly the legal transitions', (cmds) => {
+    const run = runCommands(reservationDecider, cmds);
+    for (const { command: cmd, before, result, after } of run.steps) {
+      expect(Array.isArray(result) || isDomainError(result)).toBe(true);
+      expect(Array.isArray(result), `${cmd.type} on ${JSON.stringify(before)}`).toBe(legal(cmd, before));
+      if (!Array.isArray(result)) continue;
+      if (result.length === 0) {
+        // The only no-ops: the same payment or the same refund delivered again.
+        expect(after).toStrictEqual(before);
+        expect(paymentIdOf(before)).toBe((cmd as { paymentId?: string }).paymentId);
+        continue;
       }
-      for (const { after } of run.steps) {
-        const committed = seatsNowCommitted(after);
-        const seats = after.status === 'none' ? 0 : after.seats;
-        expect(committed.held + committed.sold).toBeLessThanOrEqual(seats);
-        expect(committed.held > 0).toBe(after.status === 'held');
-        expect(committed.sold > 0).toBe(after.status === 'paid');
+      expect(result).toHaveLength(1);
+      expect(JSON.parse(JSON.stringify(result))).toStrictEqual(result);
+      expect(after.status).toBe(allowed[before.status][cmd.type]);
+      if (after.status === 'paid') expect(after.total).toEqual({ amount: after.seats * UNIT.amount, currency: 'EUR' });
+      if (after.status === 'cancelled' && before.status === 'paid') {
+        expect(after).toMatchObject({ refundPending: true, paymentId: before.paymentId });
       }
-      expect(foldEvents(reservationDecider.evolve, reservationDecider.initialState, run.events)).toStrictEqual(run.final);
-    },
-  );
+    }
+    for (const { after } of run.steps) {
+      const committed = seatsNowCommitted(after);
+      const seats = after.status === 'none' ? 0 : after.seats;
+      expect(committed.held + committed.sold).toBeLessThanOrEqual(seats);
+      expect(committed.held > 0).toBe(after.status === 'held');
+      expect(committed.sold > 0).toBe(after.status === 'paid');
+    }
+    expect(foldEvents(reservationDecider.evolve, reservationDecider.initialState, run.events)).toStrictEqual(run.final);
+  });
 });

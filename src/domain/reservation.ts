@@ -24,8 +24,7 @@ export type ReservationFacts = {
 
 /** A cancelled paid reservation waits for the provider's refund; a cancelled hold took no money. */
 type Cancellation =
-  | { readonly refundPending: false; readonly paymentId?: undefined }
-  | { readonly refundPending: true; readonly paymentId: string };
+  { readonly refundPending: false; readonly paymentId?: undefined } | { readonly refundPending: true; readonly paymentId: string };
 
 export type ReservationState =
   | { readonly status: 'none' }
@@ -84,12 +83,7 @@ export type ReservationRefunded = {
   readonly data: { readonly paymentId: string; readonly refundedAt: string };
 };
 
-export type ReservationEvent =
-  | ReservationHeld
-  | ReservationPaid
-  | ReservationExpired
-  | ReservationCancelled
-  | ReservationRefunded;
+export type ReservationEvent = ReservationHeld | ReservationPaid | ReservationExpired | ReservationCancelled | ReservationRefunded;
 
 type Existing = Exclude<ReservationState, { status: 'none' }>;
 
@@ -237,9 +231,7 @@ function cancelReservation(cmd: CancelReservation, state: ReservationState): Res
 function confirmRefund(cmd: ConfirmRefund, state: ReservationState): ReservationEvent[] | DomainError {
   if (!isNonEmptyString(cmd.paymentId)) return invalidCommand('paymentId must be a non-empty string');
   if (!isIsoInstant(cmd.now)) return invalidCommand('now must be an ISO 8601 instant');
-  const refunded: ReservationEvent[] = [
-    { type: 'ReservationRefunded', data: { paymentId: cmd.paymentId, refundedAt: cmd.now } },
-  ];
+  const refunded: ReservationEvent[] = [{ type: 'ReservationRefunded', data: { paymentId: cmd.paymentId, refundedAt: cmd.now } }];
   switch (state.status) {
     case 'paid':
       // A refund made in the provider's dashboard arrives without a cancel from us.
@@ -264,10 +256,7 @@ function confirmRefund(cmd: ConfirmRefund, state: ReservationState): Reservation
   }
 }
 
-export function decideReservation(
-  command: ReservationCommand,
-  state: ReservationState,
-): ReservationEvent[] | DomainError {
+export function decideReservation(command: ReservationCommand, state: ReservationState): ReservationEvent[] | DomainError {
   switch (command.type) {
     case 'PlaceHold':
       return placeHold(command, state);

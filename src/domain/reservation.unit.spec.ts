@@ -1,12 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { foldEvents } from './decider.js';
-import {
-  reservationDecider,
-  seatsNowCommitted,
-  type PlaceHold,
-  type ReservationCommand,
-  type ReservationEvent,
-} from './reservation.js';
+import { reservationDecider, seatsNowCommitted, type PlaceHold, type ReservationCommand, type ReservationEvent } from './reservation.js';
 import { specFor } from './testing/spec.js';
 
 const given = specFor(reservationDecider);
@@ -123,7 +117,9 @@ describe('reservation: PlaceHold', () => {
     ['an empty reservation id', { reservationId: '' }],
     ['an empty slot id', { slotId: '' }],
   ])('refuses %s', (_name, patch) => {
-    given([]).when({ ...placeHold, ...patch }).then('InvalidCommand');
+    given([])
+      .when({ ...placeHold, ...patch })
+      .then('InvalidCommand');
   });
 });
 
@@ -159,7 +155,9 @@ describe('reservation: PayReservation', () => {
   });
 
   it('refuses to pay an expired reservation whose seats were not retaken', () => {
-    given([held, expired]).when(pay({ seatsRetaken: false })).then({ kind: 'IllegalTransition', from: 'expired' });
+    given([held, expired])
+      .when(pay({ seatsRetaken: false }))
+      .then({ kind: 'IllegalTransition', from: 'expired' });
   });
 
   it('refuses a wrong amount on an expired reservation even with seats retaken', () => {
@@ -173,7 +171,9 @@ describe('reservation: PayReservation', () => {
   });
 
   it('refuses a second, different payment', () => {
-    given([held, paid]).when(pay({ paymentId: 'p2' })).then({ kind: 'IllegalTransition', from: 'paid' });
+    given([held, paid])
+      .when(pay({ paymentId: 'p2' }))
+      .then({ kind: 'IllegalTransition', from: 'paid' });
   });
 
   it('refuses to pay what is not held or expired', () => {
@@ -193,14 +193,14 @@ describe('reservation: ExpireHold', () => {
   const expire = (now: string, paymentInFlight = false): ReservationCommand => ({ type: 'ExpireHold', now, paymentInFlight });
 
   it('expires a due hold and frees its seats', () => {
-    const state = given([held])
-      .when(expire('2030-05-01T10:16:00.000Z'))
-      .then([expired]);
+    const state = given([held]).when(expire('2030-05-01T10:16:00.000Z')).then([expired]);
     expect(seatsNowCommitted(state)).toEqual({ held: 0, sold: 0 });
   });
 
   it('expires a hold exactly at expiresAt', () => {
-    given([held]).when(expire(EXPIRES)).then([{ type: 'ReservationExpired', data: { expiredAt: EXPIRES } }]);
+    given([held])
+      .when(expire(EXPIRES))
+      .then([{ type: 'ReservationExpired', data: { expiredAt: EXPIRES } }]);
   });
 
   it('refuses to expire a hold before it is due', () => {

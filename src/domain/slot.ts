@@ -1,12 +1,6 @@
 import { assertNever } from './assertNever.js';
 import type { Decider } from './decider.js';
-import {
-  capacityBelowCommitted,
-  illegalTransition,
-  invalidCommand,
-  slotFull,
-  type DomainError,
-} from './errors.js';
+import { capacityBelowCommitted, illegalTransition, invalidCommand, slotFull, type DomainError } from './errors.js';
 import { isNonEmptyString, isNonNegativeInteger, isPositiveInteger } from './guards.js';
 import { isValidMoney, sameMoney, type Money } from './money.js';
 import { isIsoInstant, sameInstant } from './time.js';
@@ -55,13 +49,7 @@ export type ReleaseSoldSeats = {
   readonly reason: 'cancelled' | 'refunded';
 };
 
-export type SlotCommand =
-  | DefineSlot
-  | HoldSeats
-  | ReleaseHeldSeats
-  | SellHeldSeats
-  | SellSeatsDirectly
-  | ReleaseSoldSeats;
+export type SlotCommand = DefineSlot | HoldSeats | ReleaseHeldSeats | SellHeldSeats | SellSeatsDirectly | ReleaseSoldSeats;
 
 type SlotDetails = {
   readonly activityId: string;
@@ -86,13 +74,7 @@ export type SoldSeatsReleased = {
 };
 
 export type SlotEvent =
-  | SlotDefined
-  | SlotDetailsChanged
-  | SeatsHeld
-  | HeldSeatsReleased
-  | HeldSeatsSold
-  | SeatsSoldDirectly
-  | SoldSeatsReleased;
+  SlotDefined | SlotDetailsChanged | SeatsHeld | HeldSeatsReleased | HeldSeatsSold | SeatsSoldDirectly | SoldSeatsReleased;
 
 type OpenSlot = Extract<SlotState, { status: 'open' }>;
 

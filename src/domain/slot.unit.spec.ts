@@ -35,17 +35,21 @@ describe('slot: DefineSlot', () => {
   });
 
   it('compares startsAt as an instant, not as text', () => {
-    given([defined]).when({ ...define, startsAt: '2030-06-01T11:00:00+02:00' }).then([]);
+    given([defined])
+      .when({ ...define, startsAt: '2030-06-01T11:00:00+02:00' })
+      .then([]);
   });
 
   it('records changed details', () => {
     const changed = { ...define, capacity: 12, unitPrice: { amount: 5000, currency: 'EUR' } };
-    const state = given([defined, held(3)]).when(changed).then([
-      {
-        type: 'SlotDetailsChanged',
-        data: { activityId: 'kayak', startsAt: define.startsAt, capacity: 12, unitPrice: { amount: 5000, currency: 'EUR' } },
-      },
-    ]);
+    const state = given([defined, held(3)])
+      .when(changed)
+      .then([
+        {
+          type: 'SlotDetailsChanged',
+          data: { activityId: 'kayak', startsAt: define.startsAt, capacity: 12, unitPrice: { amount: 5000, currency: 'EUR' } },
+        },
+      ]);
     expect(state).toMatchObject({ capacity: 12, held: 3, sold: 0, unitPrice: { amount: 5000 } });
   });
 
@@ -58,9 +62,7 @@ describe('slot: DefineSlot', () => {
   it('accepts a capacity exactly equal to the seats held and sold', () => {
     const state = given([defined, held(3), sold(4, 'r2')])
       .when({ ...define, capacity: 7 })
-      .then([
-        { type: 'SlotDetailsChanged', data: { activityId: 'kayak', startsAt: define.startsAt, capacity: 7, unitPrice: EUR } },
-      ]);
+      .then([{ type: 'SlotDetailsChanged', data: { activityId: 'kayak', startsAt: define.startsAt, capacity: 7, unitPrice: EUR } }]);
     expect(availableSeats(state)).toBe(0);
   });
 
@@ -82,7 +84,9 @@ describe('slot: DefineSlot', () => {
   });
 
   it('refuses to redefine a slot under another id', () => {
-    given([defined]).when({ ...define, slotId: 'slot-2' }).then('InvalidCommand');
+    given([defined])
+      .when({ ...define, slotId: 'slot-2' })
+      .then('InvalidCommand');
   });
 
   it.each([
@@ -96,11 +100,15 @@ describe('slot: DefineSlot', () => {
     ['an empty activity', { activityId: '' }],
     ['an empty slot id', { slotId: ' ' }],
   ])('refuses %s', (_name, patch) => {
-    given([]).when({ ...define, ...patch }).then('InvalidCommand');
+    given([])
+      .when({ ...define, ...patch })
+      .then('InvalidCommand');
   });
 
   it('accepts a capacity of zero (a slot closed for sale)', () => {
-    const state = given([]).when({ ...define, capacity: 0 }).then([{ ...defined, data: { ...defined.data, capacity: 0 } }]);
+    const state = given([])
+      .when({ ...define, capacity: 0 })
+      .then([{ ...defined, data: { ...defined.data, capacity: 0 } }]);
     expect(availableSeats(state)).toBe(0);
   });
 });
@@ -117,13 +125,17 @@ describe('slot: seats', () => {
   });
 
   it('holds free seats', () => {
-    const state = given([defined]).when({ type: 'HoldSeats', reservationId: 'r1', seats: 4 }).then([held(4)]);
+    const state = given([defined])
+      .when({ type: 'HoldSeats', reservationId: 'r1', seats: 4 })
+      .then([held(4)]);
     expect(state).toMatchObject({ held: 4, sold: 0 });
     expect(availableSeats(state)).toBe(6);
   });
 
   it('holds the very last seats', () => {
-    given([defined, held(7)]).when({ type: 'HoldSeats', reservationId: 'r2', seats: 3 }).then([held(3, 'r2')]);
+    given([defined, held(7)])
+      .when({ type: 'HoldSeats', reservationId: 'r2', seats: 3 })
+      .then([held(3, 'r2')]);
   });
 
   it('refuses a hold beyond the free seats, saying how many are free', () => {
@@ -171,7 +183,12 @@ describe('slot: seats', () => {
   });
 
   it('sells free seats directly when a late success retakes them', () => {
-    const state = given([defined, held(2), held(1, 'r1'), { type: 'HeldSeatsReleased', data: { reservationId: 'r1', seats: 1, reason: 'expired' } }])
+    const state = given([
+      defined,
+      held(2),
+      held(1, 'r1'),
+      { type: 'HeldSeatsReleased', data: { reservationId: 'r1', seats: 1, reason: 'expired' } },
+    ])
       .when({ type: 'SellSeatsDirectly', reservationId: 'r1', seats: 1 })
       .then([sold(1)]);
     expect(state).toMatchObject({ held: 2, sold: 1 });

@@ -2,8 +2,7 @@
  * Instants travel as ISO 8601 strings with an explicit offset, so that a command's `now` means one
  * moment whatever the server's time zone. The domain never reads the clock; it only compares and adds.
  */
-const ISO_INSTANT =
-  /^(\d{4})-(\d{2})-(\d{2})T([01]\d|2[0-3]):([0-5]\d):([0-5]\d)(\.\d{1,9})?(Z|[+-](?:[01]\d|2[0-3]):[0-5]\d)$/;
+const ISO_INSTANT = /^(\d{4})-(\d{2})-(\d{2})T([01]\d|2[0-3]):([0-5]\d):([0-5]\d)(\.\d{1,9})?(Z|[+-](?:[01]\d|2[0-3]):[0-5]\d)$/;
 
 // Date.parse silently rolls 2025-02-30 over into March; a calendar check refuses it.
 function isCalendarDate(year: number, month: number, day: number): boolean {

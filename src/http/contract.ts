@@ -57,7 +57,9 @@ type ResponseEntry<T extends z.ZodType> = {
 /** Every answer names its request id (src/http/hardening/requestIdHeader.ts). */
 const requestIdHeader = z.string().meta({ format: 'uuid', description: 'the id of this request, as on its log lines' });
 const retryAfterHeader = z.string().meta({ description: 'seconds to wait before retrying' });
-const idempotentReplayedHeader = z.literal('true').meta({ description: 'present when the answer is the stored one of an earlier request with this key' });
+const idempotentReplayedHeader = z
+  .literal('true')
+  .meta({ description: 'present when the answer is the stored one of an earlier request with this key' });
 
 export function jsonResponse<T extends z.ZodType>(description: string, schema: T, headers?: HeaderSchemas): ResponseEntry<T> {
   return { description, content: { 'application/json': { schema } }, ...(headers ? { headers } : {}) };
@@ -79,7 +81,11 @@ export function problemResponses<D extends Partial<Record<ProblemStatus, readonl
     if (codes === undefined) continue;
     const description = typeof codes === 'string' ? codes : codes.join(' or ');
     const headers = status === '429' || status === '503' ? { 'Retry-After': retryAfterHeader } : undefined;
-    responses[status] = { description, content: { 'application/problem+json': { schema: problemSchema } }, ...(headers ? { headers } : {}) };
+    responses[status] = {
+      description,
+      content: { 'application/problem+json': { schema: problemSchema } },
+      ...(headers ? { headers } : {}),
+    };
   }
   return responses as { [S in keyof D]: ResponseEntry<typeof problemSchema> };
 }

@@ -19,49 +19,57 @@ export const problemSchema = z
   })
   .meta({ id: 'Problem', description: 'RFC 9457 problem details; `code` is the stable error code' });
 
-export const slotSchema = z.object({
-  slotId: z.string(),
-  activityId: z.string(),
-  startsAt: instant,
-  capacity: z.number().int(),
-  held: z.number().int(),
-  sold: z.number().int(),
-  available: z.number().int(),
-  unitPrice: moneySchema,
-}).meta({ id: 'Slot' });
+export const slotSchema = z
+  .object({
+    slotId: z.string(),
+    activityId: z.string(),
+    startsAt: instant,
+    capacity: z.number().int(),
+    held: z.number().int(),
+    sold: z.number().int(),
+    available: z.number().int(),
+    unitPrice: moneySchema,
+  })
+  .meta({ id: 'Slot' });
 
-export const paymentSchema = z.object({
-  paymentId: z.uuid(),
-  provider: z.enum(PROVIDERS),
-  status: z.enum(['pending', 'processing', 'succeeded', 'failed', 'cancelled', 'refunded', 'disputed']),
-  amount: moneySchema,
-  providerPaymentId: z.string().optional(),
-  clientSecret: z.string().optional(),
-  checkoutUrl: z.string().optional(),
-  pixQrCode: z.string().optional(),
-  /** The provider's last decline while the payment stays open (Stripe `payment_intent.payment_failed`). */
-  lastError: z.string().optional(),
-}).meta({ id: 'Payment' });
+export const paymentSchema = z
+  .object({
+    paymentId: z.uuid(),
+    provider: z.enum(PROVIDERS),
+    status: z.enum(['pending', 'processing', 'succeeded', 'failed', 'cancelled', 'refunded', 'disputed']),
+    amount: moneySchema,
+    providerPaymentId: z.string().optional(),
+    clientSecret: z.string().optional(),
+    checkoutUrl: z.string().optional(),
+    pixQrCode: z.string().optional(),
+    /** The provider's last decline while the payment stays open (Stripe `payment_intent.payment_failed`). */
+    lastError: z.string().optional(),
+  })
+  .meta({ id: 'Payment' });
 
-export const heldReservationSchema = z.object({
-  reservationId: z.uuid(),
-  status: z.literal('held'),
-  slotId: z.string(),
-  seats: z.number().int(),
-  total: moneySchema,
-  expiresAt: instant,
-}).meta({ id: 'HeldReservation' });
+export const heldReservationSchema = z
+  .object({
+    reservationId: z.uuid(),
+    status: z.literal('held'),
+    slotId: z.string(),
+    seats: z.number().int(),
+    total: moneySchema,
+    expiresAt: instant,
+  })
+  .meta({ id: 'HeldReservation' });
 
-export const reservationSchema = z.object({
-  reservationId: z.uuid(),
-  status: z.enum(['held', 'paid', 'expired', 'cancelled', 'refunded']),
-  slotId: z.string(),
-  seats: z.number().int(),
-  total: moneySchema,
-  expiresAt: instant,
-  payments: z.array(paymentSchema),
-  version: z.number().int(),
-}).meta({ id: 'Reservation' });
+export const reservationSchema = z
+  .object({
+    reservationId: z.uuid(),
+    status: z.enum(['held', 'paid', 'expired', 'cancelled', 'refunded']),
+    slotId: z.string(),
+    seats: z.number().int(),
+    total: moneySchema,
+    expiresAt: instant,
+    payments: z.array(paymentSchema),
+    version: z.number().int(),
+  })
+  .meta({ id: 'Reservation' });
 
 /** `GET /v1/audit/reservations/{id}?at=`: the reservation as its events stood at `at`, with the folded state. */
 export const reservationAsOfSchema = z
@@ -79,76 +87,92 @@ export const reservationAsOfSchema = z
   })
   .meta({ id: 'ReservationAsOf' });
 
-export const auditStreamSchema = z.object({
-  streamId: z.string(),
-  events: z.array(
-    z.object({
-      position: z.number().int(),
-      version: z.number().int(),
-      eventId: z.uuid(),
-      type: z.string(),
-      data: z.unknown(),
-      metadata: z.record(z.string(), z.unknown()),
-      recordedAt: instant,
-      hash: z.string(),
-      prevHash: z.string(),
-    }),
-  ),
-}).meta({ id: 'AuditStream' });
-
-export const verifyReportSchema = z.object({
-  ok: z.boolean(),
-  streams: z.number().int(),
-  events: z.number().int(),
-  brokenChains: z.array(z.object({ streamId: z.string(), version: z.number().int(), reason: z.string() })),
-  projectionMismatches: z.array(z.object({ projection: z.string(), key: z.record(z.string(), z.unknown()), kind: z.string() })),
-  checkpoints: z.object({
-    ok: z.boolean(),
-    checkpoints: z.number().int(),
-    /** The id of the Ed25519 key the checkpoints' signatures were checked with; null when none was trusted. */
-    signaturesCheckedWith: z.string().nullable(),
-    latest: z.object({ id: z.number().int(), createdAt: instant, streams: z.number().int(), events: z.number().int() }).nullable(),
-    brokenLinks: z.array(z.object({ checkpointId: z.number().int(), reason: z.string() })),
-    rewrittenStreams: z.array(
-      z.object({ checkpointId: z.number().int(), tenantId: z.string(), streamId: z.string(), version: z.number().int(), reason: z.string() }),
+export const auditStreamSchema = z
+  .object({
+    streamId: z.string(),
+    events: z.array(
+      z.object({
+        position: z.number().int(),
+        version: z.number().int(),
+        eventId: z.uuid(),
+        type: z.string(),
+        data: z.unknown(),
+        metadata: z.record(z.string(), z.unknown()),
+        recordedAt: instant,
+        hash: z.string(),
+        prevHash: z.string(),
+      }),
     ),
-  }),
-}).meta({ id: 'VerificationReport' });
+  })
+  .meta({ id: 'AuditStream' });
+
+export const verifyReportSchema = z
+  .object({
+    ok: z.boolean(),
+    streams: z.number().int(),
+    events: z.number().int(),
+    brokenChains: z.array(z.object({ streamId: z.string(), version: z.number().int(), reason: z.string() })),
+    projectionMismatches: z.array(z.object({ projection: z.string(), key: z.record(z.string(), z.unknown()), kind: z.string() })),
+    checkpoints: z.object({
+      ok: z.boolean(),
+      checkpoints: z.number().int(),
+      /** The id of the Ed25519 key the checkpoints' signatures were checked with; null when none was trusted. */
+      signaturesCheckedWith: z.string().nullable(),
+      latest: z.object({ id: z.number().int(), createdAt: instant, streams: z.number().int(), events: z.number().int() }).nullable(),
+      brokenLinks: z.array(z.object({ checkpointId: z.number().int(), reason: z.string() })),
+      rewrittenStreams: z.array(
+        z.object({
+          checkpointId: z.number().int(),
+          tenantId: z.string(),
+          streamId: z.string(),
+          version: z.number().int(),
+          reason: z.string(),
+        }),
+      ),
+    }),
+  })
+  .meta({ id: 'VerificationReport' });
 
 const day = z.iso.date();
 
-export const occupancyReportSchema = z.object({
-  from: day,
-  to: day,
-  slots: z.array(slotSchema.omit({ unitPrice: true }).extend({ day })),
-}).meta({ id: 'OccupancyReport' });
+export const occupancyReportSchema = z
+  .object({
+    from: day,
+    to: day,
+    slots: z.array(slotSchema.omit({ unitPrice: true }).extend({ day })),
+  })
+  .meta({ id: 'OccupancyReport' });
 
-export const revenueReportSchema = z.object({
-  from: day,
-  to: day,
-  revenue: z.array(
-    z.object({
-      day,
-      provider: z.string(),
-      currency: z.string(),
-      succeeded: moneySchema,
-      refunded: moneySchema,
-      /** May be negative: a day's refunds of earlier sales. */
-      revenue: z.object({ amount: z.number().int(), currency: z.string() }),
-    }),
-  ),
-}).meta({ id: 'RevenueReport' });
+export const revenueReportSchema = z
+  .object({
+    from: day,
+    to: day,
+    revenue: z.array(
+      z.object({
+        day,
+        provider: z.string(),
+        currency: z.string(),
+        succeeded: moneySchema,
+        refunded: moneySchema,
+        /** May be negative: a day's refunds of earlier sales. */
+        revenue: z.object({ amount: z.number().int(), currency: z.string() }),
+      }),
+    ),
+  })
+  .meta({ id: 'RevenueReport' });
 
-export const consumerMetricsSchema = z.object({
-  consumers: z.array(
-    z.object({
-      name: z.string(),
-      position: z.object({ transactionId: z.string(), globalPosition: z.number().int() }),
-      lag: z.number().int(),
-      updatedAt: instant,
-    }),
-  ),
-}).meta({ id: 'ConsumerMetrics' });
+export const consumerMetricsSchema = z
+  .object({
+    consumers: z.array(
+      z.object({
+        name: z.string(),
+        position: z.object({ transactionId: z.string(), globalPosition: z.number().int() }),
+        lag: z.number().int(),
+        updatedAt: instant,
+      }),
+    ),
+  })
+  .meta({ id: 'ConsumerMetrics' });
 
 export const healthSchema = z.object({ status: z.enum(['ok', 'unavailable']) }).meta({ id: 'Health' });
 
@@ -159,22 +183,24 @@ const cursorPage = <T extends z.ZodType>(item: T) =>
     nextCursor: z.string().nullable(),
   });
 
-export const backofficeReservationSchema = z.object({
-  reservationId: z.uuid(),
-  status: reservationSchema.shape.status,
-  slotId: z.string(),
-  activityId: z.string(),
-  /** The slot's departure (`startsAt`) as it stands now. */
-  departsAt: instant,
-  seats: z.number().int(),
-  total: moneySchema,
-  customer: z.object({ name: z.string(), email: z.string() }),
-  expiresAt: instant,
-  paymentId: z.uuid().nullable(),
-  createdAt: instant,
-  updatedAt: instant,
-  version: z.number().int(),
-}).meta({ id: 'BackofficeReservation' });
+export const backofficeReservationSchema = z
+  .object({
+    reservationId: z.uuid(),
+    status: reservationSchema.shape.status,
+    slotId: z.string(),
+    activityId: z.string(),
+    /** The slot's departure (`startsAt`) as it stands now. */
+    departsAt: instant,
+    seats: z.number().int(),
+    total: moneySchema,
+    customer: z.object({ name: z.string(), email: z.string() }),
+    expiresAt: instant,
+    paymentId: z.uuid().nullable(),
+    createdAt: instant,
+    updatedAt: instant,
+    version: z.number().int(),
+  })
+  .meta({ id: 'BackofficeReservation' });
 
 export const backofficePaymentSchema = z.object({
   paymentId: z.uuid(),

@@ -17,7 +17,10 @@ export function validationProblem(error: FastifyError, request: FastifyRequest):
   }
   const detail = issues
     .slice(0, 5)
-    .map((issue) => `${[part, ...issue.instancePath.split('/').filter((segment) => segment.length > 0)].join('.')}: ${issue.message ?? 'invalid'}`)
+    .map(
+      (issue) =>
+        `${[part, ...issue.instancePath.split('/').filter((segment) => segment.length > 0)].join('.')}: ${issue.message ?? 'invalid'}`,
+    )
     .join('; ');
   return problem(400, 'invalid_request', detail || error.message);
 }

@@ -30,7 +30,11 @@ export async function readDevIdentityFile(path: string): Promise<DevIdentityFile
   await restrictToOwner(path);
 
   const unusable = (problem: string, cause?: unknown): DevIdentityError =>
-    new DevIdentityError(path, `${problem}; delete the file to create a new dev key (tokens signed with the old one stop working)`, cause === undefined ? undefined : { cause });
+    new DevIdentityError(
+      path,
+      `${problem}; delete the file to create a new dev key (tokens signed with the old one stop working)`,
+      cause === undefined ? undefined : { cause },
+    );
   let json: unknown;
   try {
     json = JSON.parse(text);

@@ -50,7 +50,10 @@ export function parseDevTokenArgs(argv: readonly string[]): IdTokenOptions {
 }
 
 function parseGroups(raw: readonly string[]): string[] {
-  const names = raw.flatMap((entry) => entry.split(',')).map((name) => name.trim()).filter((name) => name !== '');
+  const names = raw
+    .flatMap((entry) => entry.split(','))
+    .map((name) => name.trim())
+    .filter((name) => name !== '');
   const unknown = names.filter((name) => name !== 'customer' && !(knownGroups as readonly string[]).includes(name));
   if (unknown.length > 0) {
     // Catches typos such as `admins`, which would otherwise silently mint a customer token.

@@ -73,7 +73,10 @@ export class DevTokenUsageError extends Error {
   readonly problem: string;
 
   constructor(problem: string, options?: { readonly cause?: unknown }) {
-    super(`${problem}\nusage: ledger dev-token --tenant <id> [--groups admin,staff,auditor] [--sub <id>] [--email <address>] [--ttl <seconds>]`, options);
+    super(
+      `${problem}\nusage: ledger dev-token --tenant <id> [--groups admin,staff,auditor] [--sub <id>] [--email <address>] [--ttl <seconds>]`,
+      options,
+    );
     this.problem = problem;
   }
 }

@@ -57,7 +57,11 @@ export function stableSubject(tenantId: string, groups: readonly string[]): stri
 }
 
 /** An RS256 JWT, signed as Cognito signs: PKCS#1 v1.5 over SHA-256 of `<header>.<payload>`. */
-export function signJwt(header: Readonly<Record<string, unknown>>, payload: Readonly<Record<string, unknown>>, privateKey: KeyObject): string {
+export function signJwt(
+  header: Readonly<Record<string, unknown>>,
+  payload: Readonly<Record<string, unknown>>,
+  privateKey: KeyObject,
+): string {
   const signingInput = `${encodeJwtPart(header)}.${encodeJwtPart(payload)}`;
   return `${signingInput}.${sign('sha256', Buffer.from(signingInput), privateKey).toString('base64url')}`;
 }

@@ -17,9 +17,7 @@ export type IdentitySetup = {
  * The verifier the server uses. Dev mode (no Cognito settings, not production) verifies with the
  * same Cognito verifier, fed the local dev key's JWKS, so no code path exists only in development.
  */
-export async function createIdentityFromConfig(
-  config: Pick<AppConfig, 'nodeEnv' | 'dataDir' | 'cognito'>,
-): Promise<IdentitySetup> {
+export async function createIdentityFromConfig(config: Pick<AppConfig, 'nodeEnv' | 'dataDir' | 'cognito'>): Promise<IdentitySetup> {
   const { cognito } = config;
   if (cognito !== undefined) {
     const jwks = cognito.jwksFile === undefined ? undefined : await loadJwksFile(cognito.jwksFile);

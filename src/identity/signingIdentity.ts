@@ -17,7 +17,9 @@ export function signingIdentityFor(privateKey: KeyObject, userPoolId: string, cl
     throw new TypeError(`expected an RSA private key, got ${String(privateKey.asymmetricKeyType)}`);
   }
   // RFC 7638 thumbprint: the same key always gets the same kid, so a reloaded key keeps verifying old tokens.
-  const kid = createHash('sha256').update(JSON.stringify({ e, kty: 'RSA', n })).digest('base64url');
+  const kid = createHash('sha256')
+    .update(JSON.stringify({ e, kty: 'RSA', n }))
+    .digest('base64url');
   return {
     userPoolId,
     clientId,

@@ -105,8 +105,7 @@ export function createCognitoTokenVerifier(options: CognitoTokenVerifierOptions)
  * JWKS; offline that hangs or fails, and a key the operator did not provide must not be trusted anyway.
  */
 const refusingFetcher = {
-  fetch: (uri: string): Promise<ArrayBuffer> =>
-    Promise.reject(new KidNotFoundInJwksError(`JWKS is preloaded; not fetching ${uri}`)),
+  fetch: (uri: string): Promise<ArrayBuffer> => Promise.reject(new KidNotFoundInJwksError(`JWKS is preloaded; not fetching ${uri}`)),
 };
 
 function verificationFailure(error: JwtBaseError): UnauthorizedError | IdentityProviderUnavailableError {

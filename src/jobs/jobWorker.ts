@@ -81,11 +81,11 @@ export async function startJobWorker(options: JobWorkerOptions): Promise<JobWork
     runner = await run({
       pgPool: pool,
       concurrency,
-    // The process's own shutdown stops the worker, in its order (after HTTP drains, before the pools end).
-    noHandleSignals: true,
-    // New jobs wake the workers at once (NOTIFY); a job queued for later (a periodic run) is found
-    // by this poll, so it also bounds how late one runs.
-    pollInterval: 1_000,
+      // The process's own shutdown stops the worker, in its order (after HTTP drains, before the pools end).
+      noHandleSignals: true,
+      // New jobs wake the workers at once (NOTIFY); a job queued for later (a periodic run) is found
+      // by this poll, so it also bounds how late one runs.
+      pollInterval: 1_000,
       logger: loggerOf(options.log),
       taskList: taskListOf(options.handlers, periodic),
     });

@@ -142,7 +142,8 @@ async function appendUnchecked(commands: CommandPool, request: AppendRequest): P
   const chainOnto = (head: StreamHead) =>
     appendStatement(
       request,
-      chainEvents({ tenantId: request.tenantId, streamId: request.streamId, head, events: request.events, recordedAt: request.recordedAt }).rows,
+      chainEvents({ tenantId: request.tenantId, streamId: request.streamId, head, events: request.events, recordedAt: request.recordedAt })
+        .rows,
     );
   if (request.expectedVersion === 0 || request.expectedHash !== undefined) {
     const head = request.expectedVersion === 0 ? EMPTY_STREAM_HEAD : { version: request.expectedVersion, hash: request.expectedHash! };

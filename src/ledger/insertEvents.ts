@@ -9,7 +9,16 @@ import { StreamVersionConflictError } from './errors.js';
  */
 export function insertEventsStatement(rows: readonly ChainedEvent[]) {
   const values = rows.map((row) => [
-    row.tenantId, row.streamId, row.version, row.eventId, row.type, row.data, row.metadata, row.recordedAt, row.prevHash, row.hash,
+    row.tenantId,
+    row.streamId,
+    row.version,
+    row.eventId,
+    row.type,
+    row.data,
+    row.metadata,
+    row.recordedAt,
+    row.prevHash,
+    row.hash,
   ]);
   return sql.fragment`
     INSERT INTO events (tenant_id, stream_id, stream_version, event_id, type, data, metadata, recorded_at, prev_hash, hash)

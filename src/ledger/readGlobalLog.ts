@@ -16,11 +16,7 @@ export const START_OF_LOG: LogPosition = { transactionId: '0', globalPosition: 0
  * running (`pg_snapshot_xmin`) and ordering by (transaction id, position) closes that gap: no row
  * can later appear before the position a reader has passed.
  */
-export async function readGlobalLog(
-  db: Queries,
-  after: LogPosition,
-  limit: number,
-): Promise<RecordedEvent[]> {
+export async function readGlobalLog(db: Queries, after: LogPosition, limit: number): Promise<RecordedEvent[]> {
   const rows = await db.any(sql.type(recordedEventRow)`
     SELECT ${recordedEventColumns}
     FROM events

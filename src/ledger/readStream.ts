@@ -14,9 +14,7 @@ export async function readStream(
   streamId: string,
   options: ReadStreamOptions = {},
 ): Promise<RecordedEvent[]> {
-  const upTo = options.recordedUpTo
-    ? sql.fragment`AND recorded_at <= ${options.recordedUpTo}::timestamptz`
-    : sql.fragment``;
+  const upTo = options.recordedUpTo ? sql.fragment`AND recorded_at <= ${options.recordedUpTo}::timestamptz` : sql.fragment``;
   const rows = await db.any(sql.type(recordedEventRow)`
     SELECT ${recordedEventColumns}
     FROM events

@@ -18,7 +18,19 @@ import {
 export type MercadoPagoSettings = { readonly accessToken: string; readonly apiBase?: string };
 
 /** Digits after the decimal point per ISO 4217 for the currencies Mercado Pago settles in; 2 otherwise. */
-const EXPONENT: Readonly<Record<string, number>> = { CLP: 0, PYG: 0, JPY: 0, VEF: 2, COP: 2, BRL: 2, ARS: 2, MXN: 2, PEN: 2, UYU: 2, USD: 2 };
+const EXPONENT: Readonly<Record<string, number>> = {
+  CLP: 0,
+  PYG: 0,
+  JPY: 0,
+  VEF: 2,
+  COP: 2,
+  BRL: 2,
+  ARS: 2,
+  MXN: 2,
+  PEN: 2,
+  UYU: 2,
+  USD: 2,
+};
 export const currencyExponent = (currency: string): number => EXPONENT[currency] ?? 2;
 
 /**
@@ -117,7 +129,7 @@ export function normalizeMercadoPagoPayment(payment: unknown): ProviderEvent {
   const signal = signalOf(status);
   if (!signal) return { kind: 'ignored', account: 'mercadopago', eventId, reason: `status ${status} moves no payment`, payload };
   const currency = typeof p['currency_id'] === 'string' ? p['currency_id'].toUpperCase() : undefined;
-  const major = signal === 'refunded' ? p['transaction_amount_refunded'] ?? p['transaction_amount'] : p['transaction_amount'];
+  const major = signal === 'refunded' ? (p['transaction_amount_refunded'] ?? p['transaction_amount']) : p['transaction_amount'];
   const amount = currency ? majorToMinor(major, currency) : undefined;
   const reference = typeof p['external_reference'] === 'string' ? p['external_reference'] : undefined;
   const metadata = typeof p['metadata'] === 'object' && p['metadata'] !== null ? (p['metadata'] as MpObject) : {};

@@ -29,12 +29,7 @@ const firstLine = (message: string) => message.split('\n')[0]!.trim();
  * The SDK accepts a `t` in the future however far; a `t` more than 300 s ahead of `now` is
  * refused here as before (Stripe signs with its clock at sending).
  */
-export function verifyStripeSignature(
-  rawBody: Buffer,
-  header: string | undefined,
-  secret: string,
-  now: Date,
-): SignatureCheck {
+export function verifyStripeSignature(rawBody: Buffer, header: string | undefined, secret: string, now: Date): SignatureCheck {
   try {
     Stripe.webhooks.constructEvent(rawBody, header ?? '', secret, SIGNATURE_TOLERANCE_SECONDS, undefined, now.getTime());
   } catch (error) {

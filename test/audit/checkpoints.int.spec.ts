@@ -49,9 +49,14 @@ describe('signed checkpoints', () => {
     const first = await createCheckpoint(db.pool, signer);
     expect(first.prevCheckpointHash).toBe(GENESIS_CHECKPOINT_HASH);
     expect(first.streamCount).toBeGreaterThanOrEqual(3);
-    expect(first.hash).toBe(checkpointHash(first.prevCheckpointHash, {
-      createdAt: first.createdAt, streamCount: first.streamCount, eventCount: first.eventCount, headsDigest: first.headsDigest,
-    }));
+    expect(first.hash).toBe(
+      checkpointHash(first.prevCheckpointHash, {
+        createdAt: first.createdAt,
+        streamCount: first.streamCount,
+        eventCount: first.eventCount,
+        headsDigest: first.headsDigest,
+      }),
+    );
     await appendEvents(db.pool, { tenantId, events: [{ type: 'Later', data: {} }] });
     const second = await createCheckpoint(db.pool, signer);
     expect(second.prevCheckpointHash).toBe(first.hash);
@@ -64,7 +69,11 @@ describe('signed checkpoints', () => {
   });
 
   it('takes concurrent checkpoints one after another, in one chain', async () => {
-    const made = await Promise.all([createCheckpoint(db.pool, signer), createCheckpoint(db.pool, signer), createCheckpoint(db.pool, signer)]);
+    const made = await Promise.all([
+      createCheckpoint(db.pool, signer),
+      createCheckpoint(db.pool, signer),
+      createCheckpoint(db.pool, signer),
+    ]);
     const byId = [...made].sort((a, b) => a.id - b.id);
     expect(byId[1]!.prevCheckpointHash).toBe(byId[0]!.hash);
     expect(byId[2]!.prevCheckpointHash).toBe(byId[1]!.hash);

@@ -29,11 +29,12 @@ afterAll(async () => {
 
 describe('declared projection columns', () => {
   it('are the tables’ columns, in table order, with their types and nullability', async () => {
-    const declared: readonly { table: string; key: readonly string[]; columnList: readonly (readonly [string, string])[]; columns: Columns }[] = [
-      slotAvailability,
-      reservationsView,
-      paymentsView,
-    ];
+    const declared: readonly {
+      table: string;
+      key: readonly string[];
+      columnList: readonly (readonly [string, string])[];
+      columns: Columns;
+    }[] = [slotAvailability, reservationsView, paymentsView];
     expect(declared.map((projection) => projection.table)).toEqual(inlineProjections.map((projection) => projection.table));
     for (const projection of declared) {
       const { rows } = await db.asOwner<{ column_name: string; udt_name: string; is_nullable: string }>(
@@ -41,7 +42,10 @@ describe('declared projection columns', () => {
          WHERE table_schema = 'public' AND table_name = $1 ORDER BY ordinal_position`,
         [projection.table],
       );
-      expect(rows.map((row) => [row.column_name, row.udt_name]), projection.table).toEqual(projection.columnList);
+      expect(
+        rows.map((row) => [row.column_name, row.udt_name]),
+        projection.table,
+      ).toEqual(projection.columnList);
       expect(
         rows.map((row) => [row.column_name, row.is_nullable === 'YES']),
         projection.table,
@@ -52,7 +56,10 @@ describe('declared projection columns', () => {
          WHERE i.indrelid = $1::regclass AND i.indisprimary ORDER BY array_position(i.indkey, a.attnum)`,
         [projection.table],
       );
-      expect(key.map((row) => row.column_name), projection.table).toEqual(projection.key);
+      expect(
+        key.map((row) => row.column_name),
+        projection.table,
+      ).toEqual(projection.key);
     }
   });
 });
@@ -172,12 +179,39 @@ const paymentRow = (paymentId: string): fc.Arbitrary<PaymentRow> =>
         status: fc.constantFrom('pending' as const, 'processing' as const, 'succeeded' as const, 'failed' as const),
         refundRequested: fc.boolean(),
         checkout: fc.record({ checkoutUrl: text, pixQrCode: text }, { requiredKeys: [] }),
-        anomalies: fc.array(fc.record({ streamVersion: version, anomaly: text, reason: text, signal: text, source: text, providerEventId: text, paymentStatus: text, recordedAt: instant }), { maxLength: 2 }),
+        anomalies: fc.array(
+          fc.record({
+            streamVersion: version,
+            anomaly: text,
+            reason: text,
+            signal: text,
+            source: text,
+            providerEventId: text,
+            paymentStatus: text,
+            recordedAt: instant,
+          }),
+          { maxLength: 2 },
+        ),
         version,
         createdAt: instant,
         updatedAt: instant,
       },
-      { requiredKeys: ['paymentId', 'reservationId', 'provider', 'amount', 'startedAt', 'status', 'refundRequested', 'checkout', 'anomalies', 'version', 'createdAt', 'updatedAt'] },
+      {
+        requiredKeys: [
+          'paymentId',
+          'reservationId',
+          'provider',
+          'amount',
+          'startedAt',
+          'status',
+          'refundRequested',
+          'checkout',
+          'anomalies',
+          'version',
+          'createdAt',
+          'updatedAt',
+        ],
+      },
     )
     .map(({ status, refundRequested, checkout, anomalies, version: v, createdAt, updatedAt, ...facts }) => {
       const base = { ...facts, openAnomalies: [] };
@@ -191,7 +225,12 @@ const paymentRow = (paymentId: string): fc.Arbitrary<PaymentRow> =>
     });
 
 /** Runs the two writes with each upsert under its own tenant, and returns both resulting rows without their tenant. */
-async function bothWays(table: string, key: string, id: string, writes: (tenantId: string, upsert: 'declared' | 'handWritten') => FragmentSqlToken[]) {
+async function bothWays(
+  table: string,
+  key: string,
+  id: string,
+  writes: (tenantId: string, upsert: 'declared' | 'handWritten') => FragmentSqlToken[],
+) {
   const rows: Record<string, unknown>[] = [];
   for (const upsert of ['declared', 'handWritten'] as const) {
     const tenantId = `${upsert}-${id}`;
@@ -214,7 +253,10 @@ describe('the declared upserts write what the hand-written ones wrote', () => {
         const id = `slot-${(n += 1)}`;
         const [a, b] = [first, second].map((s) => ({ ...s, state: { ...s.state, slotId: id } }));
         const [declared, handWritten] = await bothWays('slot_availability', 'slot_id', id, (tenantId, upsert) => {
-          const write = upsert === 'declared' ? (t: string, snapshot: SlotSnapshot, updatedAt: string) => slotAvailability.upsert(t, { snapshot, updatedAt }) : oracle.slot;
+          const write =
+            upsert === 'declared'
+              ? (t: string, snapshot: SlotSnapshot, updatedAt: string) => slotAvailability.upsert(t, { snapshot, updatedAt })
+              : oracle.slot;
           return [write(tenantId, a!, at1), write(tenantId, b!, at2)];
         });
         expect(declared).toEqual(handWritten);
@@ -230,7 +272,8 @@ describe('the declared upserts write what the hand-written ones wrote', () => {
         const [declared, handWritten] = await bothWays('reservations_view', 'reservation_id', id, (tenantId, upsert) => {
           const write =
             upsert === 'declared'
-              ? (t: string, state: Parameters<typeof oracle.reservation>[1], v: number, updatedAt: string) => reservationsView.upsert(t, { state, version: v, updatedAt })
+              ? (t: string, state: Parameters<typeof oracle.reservation>[1], v: number, updatedAt: string) =>
+                  reservationsView.upsert(t, { state, version: v, updatedAt })
               : oracle.reservation;
           return [write(tenantId, first!, v1, at1), write(tenantId, second!, v2, at2)];
         });

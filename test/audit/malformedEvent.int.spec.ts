@@ -29,7 +29,13 @@ beforeAll(async () => {
     events: [
       {
         type: 'SlotDefined',
-        data: { slotId: 's-malformed', activityId: 'a', startsAt: '2030-01-01T09:00:00Z', capacity: 4, unitPrice: { amount: 100, currency: 'EUR' } },
+        data: {
+          slotId: 's-malformed',
+          activityId: 'a',
+          startsAt: '2030-01-01T09:00:00Z',
+          capacity: 4,
+          unitPrice: { amount: 100, currency: 'EUR' },
+        },
       },
       { type: 'SeatsHeld', data: { reservationId: 'r1', seats: 2 } },
       { type: 'SeatsHeld', data: { reservationId: 'r2', seats: 1 } },

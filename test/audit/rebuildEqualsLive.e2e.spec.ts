@@ -66,7 +66,12 @@ async function run(action: Action): Promise<void> {
       const [token, customer] = action.tenant === 0 ? [h.admin, h.customer] : [otherAdmin, otherCustomer];
       const res = await call('PUT', `/v1/slots/${slotId}`, {
         token,
-        body: { activityId: `act-${action.day % 3}`, startsAt: `2027-03-${String(1 + action.day).padStart(2, '0')}T09:00:00Z`, capacity: action.capacity, unitPrice: { amount: 2500, currency: action.tenant === 0 ? 'EUR' : 'BRL' } },
+        body: {
+          activityId: `act-${action.day % 3}`,
+          startsAt: `2027-03-${String(1 + action.day).padStart(2, '0')}T09:00:00Z`,
+          capacity: action.capacity,
+          unitPrice: { amount: 2500, currency: action.tenant === 0 ? 'EUR' : 'BRL' },
+        },
       });
       expect(res.status).toBe(201);
       world.slots.push({ slotId, token, customer });
@@ -77,7 +82,12 @@ async function run(action: Action): Promise<void> {
       if (!slot) return;
       const res = await call('PUT', `/v1/slots/${slot.slotId}`, {
         token: slot.token,
-        body: { activityId: 'act-moved', startsAt: `2027-04-${String(1 + action.day).padStart(2, '0')}T10:00:00Z`, capacity: action.capacity, unitPrice: { amount: 2500, currency: slot.token === h.admin ? 'EUR' : 'BRL' } },
+        body: {
+          activityId: 'act-moved',
+          startsAt: `2027-04-${String(1 + action.day).padStart(2, '0')}T10:00:00Z`,
+          capacity: action.capacity,
+          unitPrice: { amount: 2500, currency: slot.token === h.admin ? 'EUR' : 'BRL' },
+        },
       });
       expect([200, 409]).toContain(res.status);
       return;
@@ -99,7 +109,8 @@ async function run(action: Action): Promise<void> {
       if (!reservation) return;
       const res = await h.startPayment(reservation.reservationId, action.provider, randomUUID(), reservation.customer);
       expect([201, 409]).toContain(res.status);
-      if (res.status === 201 && res.body.providerPaymentId) world.payments.push({ provider: action.provider, providerPaymentId: res.body.providerPaymentId });
+      if (res.status === 201 && res.body.providerPaymentId)
+        world.payments.push({ provider: action.provider, providerPaymentId: res.body.providerPaymentId });
       return;
     }
     case 'signal': {
@@ -109,7 +120,11 @@ async function run(action: Action): Promise<void> {
         const signal = action.signal === 'approved' ? 'succeeded' : action.signal === 'rejected' ? 'payment_failed' : action.signal;
         expect((await h.deliverStripe(h.stripe.transition(payment.providerPaymentId, signal))).status).toBe(200);
       } else {
-        const status = ['succeeded', 'approved'].includes(action.signal) ? 'approved' : action.signal === 'processing' ? 'in_process' : 'rejected';
+        const status = ['succeeded', 'approved'].includes(action.signal)
+          ? 'approved'
+          : action.signal === 'processing'
+            ? 'in_process'
+            : 'rejected';
         h.mp.setStatus(Number(payment.providerPaymentId), status);
         expect((await h.deliverMp(payment.providerPaymentId)).status).toBe(200);
       }
@@ -138,16 +153,42 @@ async function run(action: Action): Promise<void> {
 
 const day = fc.nat(27);
 const action: fc.Arbitrary<Action> = fc.oneof(
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('defineSlot' as const), tenant: fc.constantFrom(0 as const, 1 as const), capacity: fc.integer({ min: 1, max: 6 }), day }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('changeSlot' as const), n: fc.nat(9), capacity: fc.integer({ min: 0, max: 8 }), day }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant('defineSlot' as const),
+      tenant: fc.constantFrom(0 as const, 1 as const),
+      capacity: fc.integer({ min: 1, max: 6 }),
+      day,
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({ kind: fc.constant('changeSlot' as const), n: fc.nat(9), capacity: fc.integer({ min: 0, max: 8 }), day }),
+  },
   { weight: 4, arbitrary: fc.record({ kind: fc.constant('hold' as const), n: fc.nat(9), seats: fc.integer({ min: 1, max: 3 }) }) },
-  { weight: 3, arbitrary: fc.record({ kind: fc.constant('startPayment' as const), n: fc.nat(9), provider: fc.constantFrom('stripe' as const, 'pix' as const) }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      kind: fc.constant('startPayment' as const),
+      n: fc.nat(9),
+      provider: fc.constantFrom('stripe' as const, 'pix' as const),
+    }),
+  },
   {
     weight: 4,
     arbitrary: fc.record({
       kind: fc.constant('signal' as const),
       n: fc.nat(9),
-      signal: fc.constantFrom('processing' as const, 'succeeded' as const, 'succeeded' as const, 'payment_failed' as const, 'canceled' as const, 'approved' as const, 'rejected' as const),
+      signal: fc.constantFrom(
+        'processing' as const,
+        'succeeded' as const,
+        'succeeded' as const,
+        'payment_failed' as const,
+        'canceled' as const,
+        'approved' as const,
+        'rejected' as const,
+      ),
     }),
   },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('cancel' as const), n: fc.nat(9) }) },
@@ -157,11 +198,19 @@ const action: fc.Arbitrary<Action> = fc.oneof(
 
 const richWorkload: Action[] = [
   { kind: 'defineSlot', tenant: 1, capacity: 6, day: 3 },
-  { kind: 'hold', n: 0, seats: 1 }, { kind: 'hold', n: 1, seats: 2 }, { kind: 'hold', n: 0, seats: 1 }, { kind: 'hold', n: 1, seats: 1 },
-  { kind: 'startPayment', n: 0, provider: 'stripe' }, { kind: 'signal', n: 0, signal: 'processing' }, { kind: 'signal', n: 0, signal: 'succeeded' },
-  { kind: 'startPayment', n: 1, provider: 'pix' }, { kind: 'signal', n: 1, signal: 'approved' },
-  { kind: 'startPayment', n: 2, provider: 'stripe' }, { kind: 'signal', n: 2, signal: 'canceled' },
-  { kind: 'cancel', n: 0 }, { kind: 'refunded', n: 0 },
+  { kind: 'hold', n: 0, seats: 1 },
+  { kind: 'hold', n: 1, seats: 2 },
+  { kind: 'hold', n: 0, seats: 1 },
+  { kind: 'hold', n: 1, seats: 1 },
+  { kind: 'startPayment', n: 0, provider: 'stripe' },
+  { kind: 'signal', n: 0, signal: 'processing' },
+  { kind: 'signal', n: 0, signal: 'succeeded' },
+  { kind: 'startPayment', n: 1, provider: 'pix' },
+  { kind: 'signal', n: 1, signal: 'approved' },
+  { kind: 'startPayment', n: 2, provider: 'stripe' },
+  { kind: 'signal', n: 2, signal: 'canceled' },
+  { kind: 'cancel', n: 0 },
+  { kind: 'refunded', n: 0 },
   { kind: 'changeSlot', n: 0, capacity: 8, day: 5 },
   { kind: 'tick', seconds: 700 },
 ];
@@ -210,7 +259,9 @@ describe('rebuilding every projection from the log', () => {
       { numRuns: 8, endOnFailure: true, examples: [[richWorkload]] },
     );
     // The workload reached every kind of row the projections hold.
-    const statuses = await h.ledger.db.asOwner<{ status: string }>('SELECT DISTINCT status FROM reservations_view UNION SELECT DISTINCT status FROM payments_view');
+    const statuses = await h.ledger.db.asOwner<{ status: string }>(
+      'SELECT DISTINCT status FROM reservations_view UNION SELECT DISTINCT status FROM payments_view',
+    );
     expect(statuses.rows.length).toBeGreaterThan(3);
   });
 
@@ -229,8 +280,16 @@ describe('rebuilding every projection from the log', () => {
     expect(verified.ok).toBe(false);
     expect(verified.projectionMismatches).toEqual(
       expect.arrayContaining([
-        { projection: 'reservations_view', kind: 'differs', key: { tenant_id: expect.any(String), reservation_id: rows[0]!.reservation_id } },
-        { projection: 'slot_availability', kind: 'only_rebuilt', key: { tenant_id: expect.any(String), slot_id: world.slots[world.slots.length - 2]!.slotId } },
+        {
+          projection: 'reservations_view',
+          kind: 'differs',
+          key: { tenant_id: expect.any(String), reservation_id: rows[0]!.reservation_id },
+        },
+        {
+          projection: 'slot_availability',
+          kind: 'only_rebuilt',
+          key: { tenant_id: expect.any(String), slot_id: world.slots[world.slots.length - 2]!.slotId },
+        },
       ]),
     );
     await rebuildProjections(h.ledger.deps.pool);

@@ -41,7 +41,10 @@ async function asOwnerWithoutGuard(db: TestDatabase, table: string, trigger: str
 /** Changes one event's data and nothing else: its stored hash no longer matches. */
 export async function tamperEventData(db: TestDatabase, tenantId: string, streamId: string, version: number, data: unknown): Promise<void> {
   await asOwnerWithoutGuard(db, 'events', 'events_no_update_or_delete', [
-    ['UPDATE events SET data = $1::jsonb WHERE tenant_id = $2 AND stream_id = $3 AND stream_version = $4', [JSON.stringify(data), tenantId, streamId, version]],
+    [
+      'UPDATE events SET data = $1::jsonb WHERE tenant_id = $2 AND stream_id = $3 AND stream_version = $4',
+      [JSON.stringify(data), tenantId, streamId, version],
+    ],
   ]);
 }
 
@@ -49,7 +52,13 @@ export async function tamperEventData(db: TestDatabase, tenantId: string, stream
  * Rewrites one event's data and recomputes the hash chain of the whole stream from there on, so
  * the stream's own chain verifies again: only a checkpoint taken before can tell.
  */
-export async function rewriteStreamHistory(db: TestDatabase, tenantId: string, streamId: string, version: number, data: unknown): Promise<void> {
+export async function rewriteStreamHistory(
+  db: TestDatabase,
+  tenantId: string,
+  streamId: string,
+  version: number,
+  data: unknown,
+): Promise<void> {
   const events = await readStream(db.systemPool, tenantId, streamId);
   const statements: Statement[] = [];
   let prevHash: string | undefined;
@@ -92,7 +101,12 @@ export async function tamperCheckpointHead(db: TestDatabase, checkpointId: numbe
  * whole checkpoint chain, and sign each checkpoint with a key of their own. Every unkeyed check
  * then passes; only the signatures can tell.
  */
-export async function forgeCheckpointChain(db: TestDatabase, tenantId: string, streamId: string, attacker: CheckpointSigner): Promise<void> {
+export async function forgeCheckpointChain(
+  db: TestDatabase,
+  tenantId: string,
+  streamId: string,
+  attacker: CheckpointSigner,
+): Promise<void> {
   const events = await readStream(db.systemPool, tenantId, streamId);
   const hashAt = new Map<number, string>();
   for (const event of events) hashAt.set(event.version, event.hash);
@@ -111,17 +125,20 @@ export async function forgeCheckpointChain(db: TestDatabase, tenantId: string, s
         [checkpoint.id, tenantId, streamId],
       );
       for (const head of heads.rows) {
-        await client.query(
-          'UPDATE ledger_checkpoint_heads SET hash = $1 WHERE checkpoint_id = $2 AND tenant_id = $3 AND stream_id = $4',
-          [hashAt.get(head.stream_version), checkpoint.id, tenantId, streamId],
-        );
+        await client.query('UPDATE ledger_checkpoint_heads SET hash = $1 WHERE checkpoint_id = $2 AND tenant_id = $3 AND stream_id = $4', [
+          hashAt.get(head.stream_version),
+          checkpoint.id,
+          tenantId,
+          streamId,
+        ]);
       }
       const digest = createHeadsDigest();
       const all = await client.query<{ tenant_id: string; stream_id: string; stream_version: number; hash: string }>(
         'SELECT tenant_id, stream_id, stream_version, hash FROM ledger_checkpoint_heads WHERE checkpoint_id = $1 ORDER BY tenant_id, stream_id',
         [checkpoint.id],
       );
-      for (const row of all.rows) digest.add({ tenantId: row.tenant_id, streamId: row.stream_id, version: row.stream_version, hash: row.hash });
+      for (const row of all.rows)
+        digest.add({ tenantId: row.tenant_id, streamId: row.stream_id, version: row.stream_version, hash: row.hash });
       const headsDigest = digest.digest();
       const hash = checkpointHash(prevHash, {
         createdAt: checkpoint.created_at.toISOString(),

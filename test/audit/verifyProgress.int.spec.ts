@@ -16,7 +16,10 @@ describe('verifyLedger progress', () => {
   it('tells after each stream how many streams and events it has checked, ending at the report', async () => {
     const tenantId = `tenant-${randomUUID().slice(0, 8)}`;
     for (const eventsInStream of [3, 1, 2]) {
-      await appendEvents(db.pool, { tenantId, events: Array.from({ length: eventsInStream }, (_, i) => ({ type: `Step${i}`, data: { i } })) });
+      await appendEvents(db.pool, {
+        tenantId,
+        events: Array.from({ length: eventsInStream }, (_, i) => ({ type: `Step${i}`, data: { i } })),
+      });
     }
     const seen: VerifyProgress[] = [];
 

@@ -43,7 +43,10 @@ const list = (path: string, token = h.staff) => h.ledger.call('GET', path, { tok
 const ids = (res: TestResponse) => (res.body.items as { reservationId: string }[]).map((i) => i.reservationId);
 const paymentIds = (res: TestResponse) => (res.body.items as { paymentId: string }[]).map((i) => i.paymentId);
 const expectedIds = (pick: (s: Seeded) => boolean) =>
-  seeded.filter(pick).map((s) => s.reservationId).sort();
+  seeded
+    .filter(pick)
+    .map((s) => s.reservationId)
+    .sort();
 
 /** Follows nextCursor to the end; fails on a repeated id. */
 async function walk(path: string, limit: number, between: () => Promise<void> = async () => undefined): Promise<string[]> {
@@ -131,15 +134,24 @@ describe('GET /v1/backoffice/reservations', () => {
     expect(await get('from=2027-07-01&to=2027-07-01')).toEqual(expectedIds((s) => s.slotId !== slotIds.kayakJuly2));
     // Instants are half-open: [09:00, 15:00) holds the kayak only.
     expect(await get('from=2027-07-01T09:00:00Z&to=2027-07-01T15:00:00Z')).toEqual(expectedIds((s) => s.slotId === slotIds.kayakJuly1));
-    expect(await get('from=2027-07-01T12:00:00%2B02:00&activityId=glacier-hike')).toEqual(expectedIds((s) => s.slotId === slotIds.hikeJuly1));
+    expect(await get('from=2027-07-01T12:00:00%2B02:00&activityId=glacier-hike')).toEqual(
+      expectedIds((s) => s.slotId === slotIds.hikeJuly1),
+    );
     expect(await get('email=CARLA@example.COM')).toEqual(expectedIds((s) => s.email === 'Carla@Example.com'));
     expect(await get('email=carla@example.com&status=held&activityId=sunrise-kayak')).toEqual(
       expectedIds((s) => s.email === 'Carla@Example.com' && s.status === 'held' && s.slotId !== slotIds.hikeJuly1),
     );
     const all = (await list('/v1/backoffice/reservations?limit=200')).body.items as { reservationId: string; createdAt: string }[];
     const oldest = all.at(-1)!.createdAt;
-    expect(await get(`createdFrom=${encodeURIComponent(oldest)}&createdTo=${encodeURIComponent(new Date(Date.parse(oldest) + 1).toISOString())}`)).toEqual(
-      all.filter((i) => i.createdAt === oldest).map((i) => i.reservationId).sort(),
+    expect(
+      await get(
+        `createdFrom=${encodeURIComponent(oldest)}&createdTo=${encodeURIComponent(new Date(Date.parse(oldest) + 1).toISOString())}`,
+      ),
+    ).toEqual(
+      all
+        .filter((i) => i.createdAt === oldest)
+        .map((i) => i.reservationId)
+        .sort(),
     );
   });
 
@@ -203,7 +215,9 @@ describe('GET /v1/backoffice/reservations', () => {
   });
 
   it('refuses malformed filters and cursors with 400 invalid_request', async () => {
-    const paymentsCursor = Buffer.from(JSON.stringify({ l: 'payments', at: '2027-01-01T00:00:00.000000Z', id: randomUUID() })).toString('base64url');
+    const paymentsCursor = Buffer.from(JSON.stringify({ l: 'payments', at: '2027-01-01T00:00:00.000000Z', id: randomUUID() })).toString(
+      'base64url',
+    );
     for (const query of [
       'status=booked',
       'limit=0',
@@ -230,7 +244,13 @@ describe('GET /v1/backoffice/reservations', () => {
 describe('GET /v1/backoffice/payments', () => {
   it('lists payments with their provider ids, filtered by status, provider and start time, paged by cursor', async () => {
     const heldOnes: Seeded[] = [];
-    for (let i = 0; i < 3; i++) heldOnes.push({ reservationId: await hold(slotIds.kayakJuly2, 'pay@example.com'), slotId: slotIds.kayakJuly2, email: 'pay@example.com', status: 'held' });
+    for (let i = 0; i < 3; i++)
+      heldOnes.push({
+        reservationId: await hold(slotIds.kayakJuly2, 'pay@example.com'),
+        slotId: slotIds.kayakJuly2,
+        email: 'pay@example.com',
+        status: 'held',
+      });
     seeded.push(...heldOnes);
     const started = async (reservationId: string, provider: string) => {
       const res = await h.startPayment(reservationId, provider);
@@ -263,7 +283,9 @@ describe('GET /v1/backoffice/payments', () => {
     expect(JSON.stringify(all.body)).not.toMatch(/clientSecret|secret_/);
 
     expect(paymentIds(await list('/v1/backoffice/payments?status=succeeded'))).toEqual([stripe[0].paymentId]);
-    expect([...paymentIds(await list('/v1/backoffice/payments?provider=stripe'))].sort()).toEqual([stripe[0].paymentId, stripe[1].paymentId].sort());
+    expect([...paymentIds(await list('/v1/backoffice/payments?provider=stripe'))].sort()).toEqual(
+      [stripe[0].paymentId, stripe[1].paymentId].sort(),
+    );
     expect(paymentIds(await list('/v1/backoffice/payments?provider=pix&status=pending'))).toEqual([pix.paymentId]);
     const today = h.ledger.clock.now().toISOString().slice(0, 10);
     expect(paymentIds(await list(`/v1/backoffice/payments?from=${today}&to=${today}`)).length).toBe(3);
@@ -293,7 +315,10 @@ describe('GET /v1/backoffice/reservations/export', () => {
     expect(res.headers.get('content-type')).toMatch(/^application\/x-ndjson/);
     const text = await res.text();
     expect(text.endsWith('\n')).toBe(true);
-    const lines = text.trimEnd().split('\n').map((line) => JSON.parse(line) as { reservationId: string });
+    const lines = text
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { reservationId: string });
     const listed = await list('/v1/backoffice/reservations?from=2027-07-01&to=2027-07-01&limit=200');
     expect(lines).toEqual(listed.body.items);
     expect(lines.length).toBeGreaterThan(0);
@@ -303,15 +328,25 @@ describe('GET /v1/backoffice/reservations/export', () => {
   });
 
   it('requires a bounded departure range and a staff caller', async () => {
-    for (const query of ['', 'from=2027-07-01', 'to=2027-07-01', 'from=2027-01-01&to=2028-01-02', 'from=2027-07-01&to=2027-07-01&limit=5']) {
+    for (const query of [
+      '',
+      'from=2027-07-01',
+      'to=2027-07-01',
+      'from=2027-01-01&to=2028-01-02',
+      'from=2027-07-01&to=2027-07-01&limit=5',
+    ]) {
       const res = await h.ledger.call('GET', `/v1/backoffice/reservations/export?${query}`, { token: h.staff });
       expect(res.status, query).toBe(400);
       expect(res.body.code).toBe('invalid_request');
     }
-    expect((await h.ledger.call('GET', '/v1/backoffice/reservations/export?from=2027-01-01&to=2027-12-31', { token: h.staff })).status).toBe(200);
+    expect(
+      (await h.ledger.call('GET', '/v1/backoffice/reservations/export?from=2027-01-01&to=2027-12-31', { token: h.staff })).status,
+    ).toBe(200);
     const refused = await h.ledger.call('GET', '/v1/backoffice/reservations/export?from=2027-07-01&to=2027-07-01', { token: h.customer });
     expect(refused.status).toBe(403);
-    const other = await h.ledger.call('GET', '/v1/backoffice/reservations/export?from=2027-07-01&to=2027-07-01', { token: otherTenantStaff });
+    const other = await h.ledger.call('GET', '/v1/backoffice/reservations/export?from=2027-07-01&to=2027-07-01', {
+      token: otherTenantStaff,
+    });
     expect(other.status).toBe(200);
     expect(other.body).toBeNull();
   });

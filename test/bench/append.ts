@@ -71,7 +71,9 @@ export async function benchAppend(cluster: BenchCluster, phases: Phases): Promis
       const total = rows.reduce((sum, row) => sum + row.n, 0);
       checks.push({
         name: 'append_check',
-        ok: total === expectedTotal && rows.every((row) => row.n === row.max && row.max === versions[Number(row.stream_id.split('-').at(-1))]),
+        ok:
+          total === expectedTotal &&
+          rows.every((row) => row.n === row.max && row.max === versions[Number(row.stream_id.split('-').at(-1))]),
         batch,
         events: total,
         expected: expectedTotal,

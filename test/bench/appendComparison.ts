@@ -65,8 +65,16 @@ function ledgerStore(cluster: BenchCluster, url: string, database: string): Stor
     },
     async check(prefix, expected) {
       const { rows } = await cluster.query<{
-        stream_id: string; stream_version: number; event_id: string; type: string; data: unknown; metadata: unknown;
-        recorded_at: Date; prev_hash: string; hash: string; tenant_id: string;
+        stream_id: string;
+        stream_version: number;
+        event_id: string;
+        type: string;
+        data: unknown;
+        metadata: unknown;
+        recorded_at: Date;
+        prev_hash: string;
+        hash: string;
+        tenant_id: string;
       }>(
         database,
         `SELECT tenant_id, stream_id, stream_version, event_id::text, type, data, metadata, recorded_at, prev_hash, hash
@@ -90,7 +98,14 @@ function ledgerStore(cluster: BenchCluster, url: string, database: string): Stor
             recordedAt: row.recorded_at.toISOString(),
           }) !== row.hash,
       );
-      return { name: 'append_comparison_check', store: 'ledger', ok: rows.length === expected && streams.size === expected && broken.length === 0, events: rows.length, expected, broken_chains: broken.length };
+      return {
+        name: 'append_comparison_check',
+        store: 'ledger',
+        ok: rows.length === expected && streams.size === expected && broken.length === 0,
+        events: rows.length,
+        expected,
+        broken_chains: broken.length,
+      };
     },
   };
 }
@@ -120,8 +135,11 @@ function emmettStore(cluster: BenchCluster, url: string, database: string): Stor
       const store = getPostgreSQLEventStore(url, { connectionOptions: { pool } });
       return {
         async append(streamId, writer, iteration) {
-          const result = await store.appendToStream(streamId, [eventOf(writer, iteration)], { expectedStreamVersion: STREAM_DOES_NOT_EXIST });
-          if (result.nextExpectedStreamVersion !== 1n) throw new Error(`emmett appended to ${streamId} at ${String(result.nextExpectedStreamVersion)}`);
+          const result = await store.appendToStream(streamId, [eventOf(writer, iteration)], {
+            expectedStreamVersion: STREAM_DOES_NOT_EXIST,
+          });
+          if (result.nextExpectedStreamVersion !== 1n)
+            throw new Error(`emmett appended to ${streamId} at ${String(result.nextExpectedStreamVersion)}`);
         },
         async close() {
           try {
@@ -141,7 +159,13 @@ function emmettStore(cluster: BenchCluster, url: string, database: string): Stor
         [`${prefix}%`],
       );
       const row = rows[0]!;
-      return { name: 'append_comparison_check', store: 'emmett', ok: row.n === expected && row.streams === expected && row.max <= 1, events: row.n, expected };
+      return {
+        name: 'append_comparison_check',
+        store: 'emmett',
+        ok: row.n === expected && row.streams === expected && row.max <= 1,
+        events: row.n,
+        expected,
+      };
     },
   };
 }

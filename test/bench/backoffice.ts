@@ -37,7 +37,10 @@ const scenarios: readonly { readonly name: string; readonly path: string }[] = [
   { name: 'reservations_slot', path: '/v1/backoffice/reservations?slotId=slot-00042' },
   { name: 'reservations_activity', path: `/v1/backoffice/reservations?activityId=${activityOf(3)}` },
   { name: 'reservations_departure_day', path: '/v1/backoffice/reservations?from=2026-06-01&to=2026-06-01' },
-  { name: 'reservations_departure_month_activity', path: `/v1/backoffice/reservations?from=2026-06-01&to=2026-06-30&activityId=${activityOf(5)}` },
+  {
+    name: 'reservations_departure_month_activity',
+    path: `/v1/backoffice/reservations?from=2026-06-01&to=2026-06-30&activityId=${activityOf(5)}`,
+  },
   { name: 'reservations_created_week', path: '/v1/backoffice/reservations?createdFrom=2026-03-01&createdTo=2026-03-07' },
   { name: 'reservations_email', path: `/v1/backoffice/reservations?email=${encodeURIComponent(customerEmail(123).toUpperCase())}` },
   { name: 'payments', path: '/v1/backoffice/payments?' },
@@ -125,22 +128,33 @@ export async function benchBackoffice(cluster: BenchCluster, identity: TestIdent
     };
     checks.push({
       name: 'backoffice_rebuild_check',
-      ok: built.events === generated.events && rows.reservations === generated.reservations && rows.payments === generated.payments && rows.slots === generated.slots,
+      ok:
+        built.events === generated.events &&
+        rows.reservations === generated.reservations &&
+        rows.payments === generated.payments &&
+        rows.slots === generated.slots,
       generated,
       rows,
     });
     // VACUUM runs alone (never in a multi-statement, implicitly transactional query).
-    for (const table of ['reservations_view', 'payments_view', 'slot_availability']) await cluster.query(database, `VACUUM ANALYZE ${table}`);
+    for (const table of ['reservations_view', 'payments_view', 'slot_availability'])
+      await cluster.query(database, `VACUUM ANALYZE ${table}`);
 
     // As an operator runs it: over existing projections, some of which went wrong.
-    await cluster.query(database, `UPDATE reservations_view SET seats = seats + 1 WHERE reservation_id IN (
-      SELECT reservation_id FROM reservations_view ORDER BY reservation_id LIMIT ${CORRUPTED_ROWS})`);
+    await cluster.query(
+      database,
+      `UPDATE reservations_view SET seats = seats + 1 WHERE reservation_id IN (
+      SELECT reservation_id FROM reservations_view ORDER BY reservation_id LIMIT ${CORRUPTED_ROWS})`,
+    );
     progress(`backoffice: rebuilding over existing projections, ${CORRUPTED_ROWS} rows wrong`);
     const rebuilt = await rebuildProjections(pool);
     figures.push(rebuildFigure('backoffice_rebuild_events_per_s', rebuilt));
     checks.push({
       name: 'backoffice_rebuild_repairs_check',
-      ok: rebuilt.rowsRemoved === CORRUPTED_ROWS && rebuilt.rowsWritten === CORRUPTED_ROWS && (await count(pool, 'reservations_view')) === generated.reservations,
+      ok:
+        rebuilt.rowsRemoved === CORRUPTED_ROWS &&
+        rebuilt.rowsWritten === CORRUPTED_ROWS &&
+        (await count(pool, 'reservations_view')) === generated.reservations,
       rows_removed: rebuilt.rowsRemoved,
       rows_written: rebuilt.rowsWritten,
     });

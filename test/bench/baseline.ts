@@ -78,7 +78,9 @@ async function runBaseline(
       }
     });
     const cpu = cpuPerOperation(before, sampleCpu(), result.total);
-    const { rows: [totals] } = await clients[0]!.query<{ held: string; holds: string }>(
+    const {
+      rows: [totals],
+    } = await clients[0]!.query<{ held: string; holds: string }>(
       'SELECT (SELECT sum(held) FROM availability)::text AS held, (SELECT count(*) FROM holds)::text AS holds',
     );
     const held = Number(totals?.held);

@@ -7,5 +7,6 @@ import { createTestCheckpointSigner } from '../support/checkpointSigner.js';
 /** Every route of the ledger as the composition root wires it, without payment providers (the booking and backoffice benches). */
 export function benchRoutes(deps: AppDeps): RouteGroups {
   const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
-  return composeLedger(deps, { stripe: {}, mercadopago: {}, trustedCheckpointKey: verifyingKeyOf(createTestCheckpointSigner()) }, silent).routes;
+  return composeLedger(deps, { stripe: {}, mercadopago: {}, trustedCheckpointKey: verifyingKeyOf(createTestCheckpointSigner()) }, silent)
+    .routes;
 }

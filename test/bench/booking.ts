@@ -223,7 +223,11 @@ export async function benchDiagnostics(
     progress('diagnostics: GET /health and GET /v1/slots/:id with 16 clients');
     const health = await measured(() =>
       driver.run({
-        kind: 'load', label: 'diag_http_health', baseUrl: ledger.url, concurrency: BOOKING_CLIENTS, ...short,
+        kind: 'load',
+        label: 'diag_http_health',
+        baseUrl: ledger.url,
+        concurrency: BOOKING_CLIENTS,
+        ...short,
         request: { type: 'get', path: '/health' },
       }),
     );
@@ -231,7 +235,11 @@ export async function benchDiagnostics(
     checks.push(requestCheck('diag_http_health', health.result, 200));
     const readSlot = await measured(() =>
       driver.run({
-        kind: 'load', label: 'diag_get_slot', baseUrl: ledger.url, concurrency: BOOKING_CLIENTS, ...short,
+        kind: 'load',
+        label: 'diag_get_slot',
+        baseUrl: ledger.url,
+        concurrency: BOOKING_CLIENTS,
+        ...short,
         request: { type: 'get', path: `/v1/slots/${slotId}`, token: ledger.customerTokens[0]! },
       }),
     );

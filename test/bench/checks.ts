@@ -44,9 +44,7 @@ export async function checkNoOverbooking(
   const overbooked = rows.filter((row) => row.held + row.sold > row.capacity);
   const viewMismatch = rows.filter((row) => row.view_held_seats !== row.held || row.view_held_count !== row.held);
   const streamMismatch = rows.filter((row) => row.stream_version !== row.version || row.seats_held_events !== row.held);
-  const responseMismatch = created
-    ? rows.filter((row) => (created[row.slot_id] ?? 0) !== row.held)
-    : [];
+  const responseMismatch = created ? rows.filter((row) => (created[row.slot_id] ?? 0) !== row.held) : [];
   const unknownSlots = created ? Object.keys(created).filter((slotId) => !rows.some((row) => row.slot_id === slotId)) : [];
   const totalHeld = rows.reduce((sum, row) => sum + row.held, 0);
   const sample = (list: SlotRow[]) => list.slice(0, 3).map((row) => ({ ...row, responses201: created?.[row.slot_id] }));

@@ -4,8 +4,21 @@ import { seatMovesFor } from '../../src/app/seatMoves.js';
 import { sql } from '../../src/db/sql.js';
 import { withTransaction } from '../../src/db/transaction.js';
 import { isDomainError } from '../../src/domain/errors.js';
-import { decidePayment, evolvePayment, initialPaymentState, type PaymentCommand, type PaymentState, type Provider } from '../../src/domain/payment.js';
-import { decideReservation, evolveReservation, initialReservationState, type ReservationCommand, type ReservationState } from '../../src/domain/reservation.js';
+import {
+  decidePayment,
+  evolvePayment,
+  initialPaymentState,
+  type PaymentCommand,
+  type PaymentState,
+  type Provider,
+} from '../../src/domain/payment.js';
+import {
+  decideReservation,
+  evolveReservation,
+  initialReservationState,
+  type ReservationCommand,
+  type ReservationState,
+} from '../../src/domain/reservation.js';
 import { decideSlot, evolveSlot, initialSlotState, type SlotCommand, type SlotState } from '../../src/domain/slot.js';
 import { canonicalJson } from '../../src/ledger/canonicalJson.js';
 import { eventHash, GENESIS_HASH } from '../../src/ledger/hashChain.js';
@@ -72,8 +85,28 @@ function createLog(pool: DatabasePool) {
         const version = head.version + 1;
         const eventId = randomUUID();
         const metadata = { actor: 'bench-generator' };
-        const hash = eventHash(head.hash, { tenantId, streamId, version, eventId, type: event.type, data: event.data, metadata, recordedAt });
-        rows.push([tenantId, streamId, version, eventId, event.type, canonicalJson(event.data), canonicalJson(metadata), recordedAt, head.hash, hash]);
+        const hash = eventHash(head.hash, {
+          tenantId,
+          streamId,
+          version,
+          eventId,
+          type: event.type,
+          data: event.data,
+          metadata,
+          recordedAt,
+        });
+        rows.push([
+          tenantId,
+          streamId,
+          version,
+          eventId,
+          event.type,
+          canonicalJson(event.data),
+          canonicalJson(metadata),
+          recordedAt,
+          head.hash,
+          hash,
+        ]);
         head = { version, hash };
         total += 1;
       }
@@ -117,10 +150,15 @@ export async function generateLedger(pool: DatabasePool, options: GenerateOption
     for (let i = 0; i < options.slotsPerTenant; i++) {
       const slotId = `slot-${String(i).padStart(5, '0')}`;
       // Departures through 2026 and 2027, a few per day, 09:00 to 17:00 UTC.
-      const departure = Date.parse('2026-01-15T09:00:00Z') + Math.floor((i / options.slotsPerTenant) * 700) * 86_400_000 + (i % 5) * 7_200_000;
+      const departure =
+        Date.parse('2026-01-15T09:00:00Z') + Math.floor((i / options.slotsPerTenant) * 700) * 86_400_000 + (i % 5) * 7_200_000;
       const command: SlotCommand = {
-        type: 'DefineSlot', slotId, activityId: activityOf(i % options.activities), startsAt: new Date(departure).toISOString(),
-        capacity: 100_000, unitPrice: { amount: 2_500 + (i % 7) * 500, currency: tenant.currency },
+        type: 'DefineSlot',
+        slotId,
+        activityId: activityOf(i % options.activities),
+        startsAt: new Date(departure).toISOString(),
+        capacity: 100_000,
+        unitPrice: { amount: 2_500 + (i % 7) * 500, currency: tenant.currency },
       };
       const events = decided(decideSlot, command, initialSlotState);
       await log.append(tenant.tenantId, `slot-${slotId}`, events, at());
@@ -166,10 +204,21 @@ export async function generateLedger(pool: DatabasePool, options: GenerateOption
     slot.state = held.reduce(evolveSlot, slot.state);
     await log.append(tenantId, slotStream, held, at());
     const customer = Math.floor(next() * options.customers);
-    const placed = decided(decideReservation, {
-      type: 'PlaceHold', reservationId, slotId: slot.slotId, seats, unitPrice,
-      customer: { name: `Customer ${customer}`, email: customerEmail(customer) }, ownerSub: `sub-${customer}`, now: at(), holdTtlSeconds: 60,
-    } as ReservationCommand, reservation);
+    const placed = decided(
+      decideReservation,
+      {
+        type: 'PlaceHold',
+        reservationId,
+        slotId: slot.slotId,
+        seats,
+        unitPrice,
+        customer: { name: `Customer ${customer}`, email: customerEmail(customer) },
+        ownerSub: `sub-${customer}`,
+        now: at(),
+        holdTtlSeconds: 60,
+      } as ReservationCommand,
+      reservation,
+    );
     reservation = placed.reduce(evolveReservation, reservation);
     await log.append(tenantId, reservationStream, placed, at());
     counts.reservations += 1;
@@ -186,16 +235,42 @@ export async function generateLedger(pool: DatabasePool, options: GenerateOption
         payment = events.reduce(evolvePayment, payment);
         await log.append(tenantId, stream, events, at(seconds));
       };
-      const providerPaymentId = provider === 'stripe' ? `pi_${paymentId.replaceAll('-', '').slice(0, 24)}` : String(1_000_000_000 + counts.payments);
-      await apply({
-        type: 'StartPayment', paymentId, reservationId, provider, amount: total, now: at(offset),
-        ...(provider === 'mercadopago' ? { checkout: { checkoutUrl: `https://mp.example/checkout/${paymentId}` } } : { providerPaymentId }),
-        ...(provider === 'pix' ? { checkout: { pixQrCode: `00020126580014br.gov.bcb.pix${paymentId}` } } : {}),
-      }, offset);
+      const providerPaymentId =
+        provider === 'stripe' ? `pi_${paymentId.replaceAll('-', '').slice(0, 24)}` : String(1_000_000_000 + counts.payments);
+      await apply(
+        {
+          type: 'StartPayment',
+          paymentId,
+          reservationId,
+          provider,
+          amount: total,
+          now: at(offset),
+          ...(provider === 'mercadopago'
+            ? { checkout: { checkoutUrl: `https://mp.example/checkout/${paymentId}` } }
+            : { providerPaymentId }),
+          ...(provider === 'pix' ? { checkout: { pixQrCode: `00020126580014br.gov.bcb.pix${paymentId}` } } : {}),
+        },
+        offset,
+      );
       counts.payments += 1;
       const signal = (signal: 'processing' | 'succeeded' | 'failed' | 'refunded', seconds: number) =>
-        apply({ type: 'ApplyProviderSignal', signal, providerEventId: `evt_${randomUUID()}`, source: 'webhook', amount: total, providerPaymentId, now: at(seconds) }, seconds);
-      return { paymentId, signal, requestRefund: (seconds: number) => apply({ type: 'RequestRefund', now: at(seconds), by: 'sub-staff' }, seconds) };
+        apply(
+          {
+            type: 'ApplyProviderSignal',
+            signal,
+            providerEventId: `evt_${randomUUID()}`,
+            source: 'webhook',
+            amount: total,
+            providerPaymentId,
+            now: at(seconds),
+          },
+          seconds,
+        );
+      return {
+        paymentId,
+        signal,
+        requestRefund: (seconds: number) => apply({ type: 'RequestRefund', now: at(seconds), by: 'sub-staff' }, seconds),
+      };
     };
 
     const fate = next();
@@ -203,7 +278,10 @@ export async function generateLedger(pool: DatabasePool, options: GenerateOption
       const payment = await startPayment(10);
       if (next() < 0.3) await payment.signal('processing', 15);
       await payment.signal('succeeded', 20);
-      await changeReservation({ type: 'PayReservation', paymentId: payment.paymentId, amount: total, now: at(20), seatsRetaken: false }, 20);
+      await changeReservation(
+        { type: 'PayReservation', paymentId: payment.paymentId, amount: total, now: at(20), seatsRetaken: false },
+        20,
+      );
       if (next() < 0.06) {
         await changeReservation({ type: 'CancelReservation', now: at(40), by: 'sub-staff' }, 40);
         await payment.requestRefund(40);

@@ -18,7 +18,10 @@ export class KeepAliveConnection {
   private waiting: { resolve(reply: Reply): void; reject(error: Error): void } | null = null;
   private failure: Error | null = null;
 
-  private constructor(socket: net.Socket, private readonly host: string) {
+  private constructor(
+    socket: net.Socket,
+    private readonly host: string,
+  ) {
     this.socket = socket;
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => {

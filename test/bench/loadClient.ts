@@ -8,7 +8,14 @@ import http from 'node:http';
 import { KeepAliveConnection, type Reply } from './keepAliveConnection.js';
 import type { BurstJob, ChildMessage, JobResult, LoadJob, ParentMessage } from './loadProtocol.js';
 
-function send(agent: http.Agent, baseUrl: string, method: string, path: string, headers: Record<string, string>, body?: string): Promise<Reply> {
+function send(
+  agent: http.Agent,
+  baseUrl: string,
+  method: string,
+  path: string,
+  headers: Record<string, string>,
+  body?: string,
+): Promise<Reply> {
   const url = new URL(path, baseUrl);
   return new Promise((resolve, reject) => {
     const request = http.request(
@@ -18,7 +25,8 @@ function send(agent: http.Agent, baseUrl: string, method: string, path: string, 
         port: url.port,
         method,
         path: url.pathname,
-        headers: body === undefined ? headers : { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+        headers:
+          body === undefined ? headers : { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
       },
       (response) => {
         const chunks: Buffer[] = [];
@@ -176,4 +184,3 @@ process.on('message', (message: ParentMessage) => void handle(message));
 // Without the parent there is nothing to do: leave instead of lingering.
 process.on('disconnect', () => process.exit(0));
 reply({ ready: true });
-

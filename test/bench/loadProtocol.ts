@@ -56,6 +56,4 @@ export type JobResult = {
 
 export type ParentMessage = { readonly id: number; readonly job: Job } | { readonly id: number; readonly exit: true };
 export type ChildMessage =
-  | { readonly id: number; readonly result: JobResult }
-  | { readonly id: number; readonly error: string }
-  | { readonly ready: true };
+  { readonly id: number; readonly result: JobResult } | { readonly id: number; readonly error: string } | { readonly ready: true };

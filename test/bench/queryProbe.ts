@@ -90,7 +90,16 @@ export async function countQueries<T>(work: () => Promise<T>): Promise<{ result:
         queries,
         totalMs,
         byStatement,
-        lock: n === 0 ? null : { transactions: n, hold: summarize(holds), dbMsMean: lockDbMs / n, jsMsMean: lockJsMs / n, statementsMean: lockStatements / n },
+        lock:
+          n === 0
+            ? null
+            : {
+                transactions: n,
+                hold: summarize(holds),
+                dbMsMean: lockDbMs / n,
+                jsMsMean: lockJsMs / n,
+                statementsMean: lockStatements / n,
+              },
       },
     };
   } finally {

@@ -178,7 +178,9 @@ async function main(): Promise<number> {
     process.off('SIGTERM', onSignal);
   }
 
-  const failed = checks.filter((check) => !check.ok).map((check) => `${check.name}${'scenario' in check ? `:${String(check.scenario)}` : ''}`);
+  const failed = checks
+    .filter((check) => !check.ok)
+    .map((check) => `${check.name}${'scenario' in check ? `:${String(check.scenario)}` : ''}`);
   const overbooking = checks.filter((check) => check.name === 'overbooking_check');
   const expectedRatios = (parts.has('booking') ? 2 : 0) + (parts.has('append') ? 1 : 0);
   const targetsMet = expectedRatios > 0 ? ratios.length === expectedRatios && ratios.every((line) => line.pass) : null;

@@ -45,7 +45,14 @@ export async function sendWebhooks(job: SenderJob): Promise<SenderResult> {
       );
       statuses[String(status)] = (statuses[String(status)] ?? 0) + 1;
     });
-    return { completed: run.completed, seconds: run.seconds, latencies: run.latencies, statuses, uniqueSent: sent.length, duplicatesSent: duplicates };
+    return {
+      completed: run.completed,
+      seconds: run.seconds,
+      latencies: run.latencies,
+      statuses,
+      uniqueSent: sent.length,
+      duplicatesSent: duplicates,
+    };
   } finally {
     for (const connection of connections) connection.close();
   }

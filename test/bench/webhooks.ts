@@ -76,7 +76,10 @@ export async function benchWebhooks(context?: BenchContext): Promise<Line[]> {
     const admin = { principal: { sub: 'bench-admin', email: null, tenantId: TENANT, groups: ['admin'] } };
     for (let i = 0; i < SLOTS; i++) {
       await defineSlot(deps, admin, {
-        slotId: `wh-${i}`, activityId: 'bench', startsAt: '2030-01-01T09:00:00.000Z', capacity: 100_000,
+        slotId: `wh-${i}`,
+        activityId: 'bench',
+        startsAt: '2030-01-01T09:00:00.000Z',
+        capacity: 100_000,
         unitPrice: { amount: 4500, currency: 'EUR' },
       });
     }
@@ -85,14 +88,32 @@ export async function benchWebhooks(context?: BenchContext): Promise<Line[]> {
       const n = iteration * WEBHOOK_SENDERS + worker;
       if (n >= paymentCount) throw new Stop();
       const caller = { principal: { sub: `bench-customer-${n}`, email: null, tenantId: TENANT, groups: [] } };
-      const held = await holdSeats(deps, caller, { tenantId: TENANT, subject: caller.principal.sub, key: `h${n}`, method: 'POST', path: '/v1/reservations', body: n }, {
-        slotId: `wh-${n % SLOTS}`, seats: 1, customer: { name: 'Bench', email: 'bench@example.com' },
-      });
+      const held = await holdSeats(
+        deps,
+        caller,
+        { tenantId: TENANT, subject: caller.principal.sub, key: `h${n}`, method: 'POST', path: '/v1/reservations', body: n },
+        {
+          slotId: `wh-${n % SLOTS}`,
+          seats: 1,
+          customer: { name: 'Bench', email: 'bench@example.com' },
+        },
+      );
       if (!held.ok) throw new Error(`seeding hold failed: ${held.error.message}`);
       const reservationId = (held.value.response.body as { reservationId: string }).reservationId;
-      const started = await startPayment(deps, payments.providers.stripe!, caller,
-        { tenantId: TENANT, subject: caller.principal.sub, key: `p${n}`, method: 'POST', path: `/v1/reservations/${reservationId}/payments`, body: { provider: 'stripe' } },
-        { reservationId, method: 'stripe' });
+      const started = await startPayment(
+        deps,
+        payments.providers.stripe!,
+        caller,
+        {
+          tenantId: TENANT,
+          subject: caller.principal.sub,
+          key: `p${n}`,
+          method: 'POST',
+          path: `/v1/reservations/${reservationId}/payments`,
+          body: { provider: 'stripe' },
+        },
+        { reservationId, method: 'stripe' },
+      );
       if (!started.ok) throw new Error(`seeding payment failed: ${started.error.message}`);
       intents.push((started.value.response.body as { providerPaymentId: string }).providerPaymentId);
     }).catch((error: unknown) => {
@@ -114,16 +135,22 @@ export async function benchWebhooks(context?: BenchContext): Promise<Line[]> {
       phases,
     });
     // Per webhook sent (warm-up included, as the CPU window is): the server (this process) and PostgreSQL.
-    const cpu = cpuPerOperation(before, sampleCpu(), Object.values(run.statuses).reduce((sum, n) => sum + n, 0));
+    const cpu = cpuPerOperation(
+      before,
+      sampleCpu(),
+      Object.values(run.statuses).reduce((sum, n) => sum + n, 0),
+    );
     const statuses = run.statuses;
     const latency = summarize(run.latencies);
     const perSecond = run.completed / run.seconds;
     // Correctness after the run: each event in the inbox once, and no payment succeeded twice.
     // Counted across tenants, so as the system role: the app's role would see no rows (ADR 0014).
-    const counts = await withSystemTransaction(pool, (tx) => tx.one(sql.type(z.object({ inbox: z.number(), doubled: z.number() }))`
+    const counts = await withSystemTransaction(pool, (tx) =>
+      tx.one(sql.type(z.object({ inbox: z.number(), doubled: z.number() }))`
       SELECT (SELECT count(*)::int FROM webhook_inbox) AS inbox,
              (SELECT count(*)::int FROM (SELECT stream_id FROM events WHERE type = 'PaymentSucceeded'
-                GROUP BY stream_id HAVING count(*) > 1) d) AS doubled`));
+                GROUP BY stream_id HAVING count(*) > 1) d) AS doubled`),
+    );
     const non200 = Object.entries(statuses).filter(([status]) => status !== '200');
     return [
       {

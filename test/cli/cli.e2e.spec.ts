@@ -50,7 +50,10 @@ describe('help', () => {
   });
 
   it("prints each command's flags, for help <command> and <command> --help alike, touching nothing", async () => {
-    const lines = commands.flatMap((command) => [['help', command.name], [command.name, '--help']]);
+    const lines = commands.flatMap((command) => [
+      ['help', command.name],
+      [command.name, '--help'],
+    ]);
     // A flag that would run the command if help were not honoured first, as rebuild-projections once did.
     lines.push(['rebuild-projections', '-h'], ['verify', '--public-key', 'missing.pem', '--help']);
 
@@ -77,14 +80,28 @@ describe('usage errors', () => {
     [['replay'], /^ledger replay: missing <streamId>$/, 'ledger replay --help'],
     [['replay', 'a', 'b'], /^ledger replay: unexpected argument "b"$/, 'ledger replay --help'],
     [['checkpoint', '--public-key=x'], /^ledger checkpoint: --public-key takes no value$/, 'ledger checkpoint --help'],
-    [['reconcile', '--older-than', 'abc'], /^ledger reconcile: --older-than SECONDS must be a whole number, not "abc"$/, 'ledger reconcile --help'],
-    [['dev-token', '--tenant', 't', '--ttl', '-5'], /^ledger dev-token: --ttl SECONDS must be a whole number of at least 1, not "-5"$/, 'ledger dev-token --help'],
+    [
+      ['reconcile', '--older-than', 'abc'],
+      /^ledger reconcile: --older-than SECONDS must be a whole number, not "abc"$/,
+      'ledger reconcile --help',
+    ],
+    [
+      ['dev-token', '--tenant', 't', '--ttl', '-5'],
+      /^ledger dev-token: --ttl SECONDS must be a whole number of at least 1, not "-5"$/,
+      'ledger dev-token --help',
+    ],
     [['dev-token', '--groups', 'admin'], /^ledger dev-token: missing --tenant$/, 'ledger dev-token --help'],
     [['dev-token', '--tenant', 't', '--groups', 'admins'], /^ledger dev-token: unknown group admins/, 'ledger dev-token --help'],
   ];
 
   it('exit 2 with one line and a hint at the right help, creating nothing', async () => {
-    const runs = await inBatches(cases.map(([args]) => () => run(args)));
+    const runs = await inBatches(
+      cases.map(
+        ([args]) =>
+          () =>
+            run(args),
+      ),
+    );
 
     runs.forEach((result, index) => {
       const [args, message, hint] = cases[index] as (typeof cases)[number];
@@ -122,7 +139,9 @@ describe('commands that read a ledger', () => {
     const url = new URL(adminUrl);
     url.pathname = `/${name}`;
     try {
-      const runs = await inBatches(LEDGER_READERS.filter((args) => args.length === 1).map((args) => () => run(args, { DATABASE_URL: url.toString() })));
+      const runs = await inBatches(
+        LEDGER_READERS.filter((args) => args.length === 1).map((args) => () => run(args, { DATABASE_URL: url.toString() })),
+      );
 
       for (const result of runs) {
         expect(result).toMatchObject({ code: 1, stdout: '' });
@@ -155,7 +174,12 @@ describe('commands that read a ledger', () => {
     /** A ledger of two streams, three events. */
     const ledgerWithEvents = async (): Promise<TestDatabase> => {
       const database = await createTestDatabase({ maximumPoolSize: 1 });
-      await appendEvents(database.pool, { events: [{ type: 'Opened', data: {} }, { type: 'Closed', data: {} }] });
+      await appendEvents(database.pool, {
+        events: [
+          { type: 'Opened', data: {} },
+          { type: 'Closed', data: {} },
+        ],
+      });
       await appendEvents(database.pool, { events: [{ type: 'Opened', data: {} }] });
       return database;
     };
@@ -196,7 +220,9 @@ describe('mirror', () => {
     const result = await run(['mirror', '--verify'], { EVENTSTORE_CONNECTION_STRING: 'esdb://127.0.0.1:2113?tls=false' });
 
     expect(result).toMatchObject({ code: 1, stdout: '' });
-    expect(result.stderr).toMatch(/^ledger mirror: the EventStoreDB mirror is not available in this version; EVENTSTORE_CONNECTION_STRING is not supported/);
+    expect(result.stderr).toMatch(
+      /^ledger mirror: the EventStoreDB mirror is not available in this version; EVENTSTORE_CONNECTION_STRING is not supported/,
+    );
     expect(await createdFiles()).toEqual([]);
   });
 });

@@ -36,7 +36,10 @@ function collect(command: string, args: readonly string[], options: { cwd: strin
 }
 
 /** `npx ledger <args>` as a user runs it (bin/ledger.js), in `cwd`, with only `variables` configured. */
-export function runLedgerCli(args: readonly string[], options: { cwd: string; variables: Readonly<Record<string, string>> }): Promise<CliRun> {
+export function runLedgerCli(
+  args: readonly string[],
+  options: { cwd: string; variables: Readonly<Record<string, string>> },
+): Promise<CliRun> {
   return collect(process.execPath, [LEDGER_BIN, ...args], { cwd: options.cwd, env: cliEnvironment(options.variables) });
 }
 
@@ -46,7 +49,10 @@ const shellQuoted = (word: string) => `'${word.replaceAll("'", `'\\''`)}'`;
  * The same, with stdout and stderr on a pseudo-terminal (util-linux `script`), as in an operator's
  * shell: both arrive merged in `stdout`.
  */
-export function runLedgerCliOnTerminal(args: readonly string[], options: { cwd: string; variables: Readonly<Record<string, string>> }): Promise<CliRun> {
+export function runLedgerCliOnTerminal(
+  args: readonly string[],
+  options: { cwd: string; variables: Readonly<Record<string, string>> },
+): Promise<CliRun> {
   const command = [process.execPath, LEDGER_BIN, ...args].map(shellQuoted).join(' ');
   return collect('script', ['-qec', command, '/dev/null'], { cwd: options.cwd, env: cliEnvironment(options.variables) });
 }

@@ -78,9 +78,20 @@ describe('loadConfig from the environment', () => {
   });
 
   it('has a place for every variable in the table', () => {
-    const samples: Partial<Record<EnvKey, string>> = { NODE_ENV: 'test', PORT: '1', HOLD_TTL_SECONDS: '1', DATABASE_URL: 'postgres://h/db' };
+    const samples: Partial<Record<EnvKey, string>> = {
+      NODE_ENV: 'test',
+      PORT: '1',
+      HOLD_TTL_SECONDS: '1',
+      DATABASE_URL: 'postgres://h/db',
+    };
     for (const { env, path } of configVariables) {
-      const value = samples[env] ?? (env.endsWith('_BASE') || env.endsWith('_URL') ? 'http://127.0.0.1:1' : env === 'COGNITO_USER_POOL_ID' ? 'us-east-1_X' : `value-of-${env}`);
+      const value =
+        samples[env] ??
+        (env.endsWith('_BASE') || env.endsWith('_URL')
+          ? 'http://127.0.0.1:1'
+          : env === 'COGNITO_USER_POOL_ID'
+            ? 'us-east-1_X'
+            : `value-of-${env}`);
       const cognito = env.startsWith('COGNITO_') ? { COGNITO_USER_POOL_ID: 'us-east-1_X', COGNITO_CLIENT_ID: 'c' } : {};
       const config = parseConfigValues({ ...cognito, [env]: value }) as unknown as Record<string, unknown>;
       const landed = path.reduce<unknown>((node, segment) => (node as Record<string, unknown> | undefined)?.[segment], config);
@@ -194,7 +205,13 @@ describe('loadConfig with AWS_SECRETS_ID (fake fetch)', () => {
     const fake = fakeSecrets(JSON.stringify({ STRIPE_SECRET_KEY: 'sk_from_secret', PORT: 4000, UNRELATED_KEY: 'x' }));
 
     const config = await loadConfig(
-      { AWS_SECRETS_ID: 'ledger/prod', AWS_REGION: 'eu-west-1', STRIPE_SECRET_KEY: 'sk_from_env', AWS_ACCESS_KEY_ID: 'AKID', AWS_SECRET_ACCESS_KEY: 'SAK' },
+      {
+        AWS_SECRETS_ID: 'ledger/prod',
+        AWS_REGION: 'eu-west-1',
+        STRIPE_SECRET_KEY: 'sk_from_env',
+        AWS_ACCESS_KEY_ID: 'AKID',
+        AWS_SECRET_ACCESS_KEY: 'SAK',
+      },
       fake,
     );
 
@@ -210,7 +227,10 @@ describe('loadConfig with AWS_SECRETS_ID (fake fetch)', () => {
     const { NODE_ENV, COGNITO_USER_POOL_ID, COGNITO_CLIENT_ID } = productionEnv;
     const fake = fakeSecrets(JSON.stringify(productionSecrets));
 
-    const config = await loadConfig({ NODE_ENV, COGNITO_USER_POOL_ID, COGNITO_CLIENT_ID, AWS_SECRETS_ID: 'ledger/prod', AWS_REGION: 'eu-west-1' }, fake);
+    const config = await loadConfig(
+      { NODE_ENV, COGNITO_USER_POOL_ID, COGNITO_CLIENT_ID, AWS_SECRETS_ID: 'ledger/prod', AWS_REGION: 'eu-west-1' },
+      fake,
+    );
 
     expect(config.mercadopago.webhookSecret).toBe(productionSecrets.MERCADOPAGO_WEBHOOK_SECRET);
   });

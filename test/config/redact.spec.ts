@@ -5,7 +5,14 @@ import { REDACTED, redactConfig, secretConfigPaths, secretEnvKeys } from '../../
 describe('redactConfig', () => {
   it('knows the secret variables', () => {
     expect([...secretEnvKeys].sort()).toEqual(
-      ['DATABASE_URL', 'LEDGER_CHECKPOINT_SIGNING_KEY', 'MERCADOPAGO_ACCESS_TOKEN', 'MERCADOPAGO_WEBHOOK_SECRET', 'STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET'].sort(),
+      [
+        'DATABASE_URL',
+        'LEDGER_CHECKPOINT_SIGNING_KEY',
+        'MERCADOPAGO_ACCESS_TOKEN',
+        'MERCADOPAGO_WEBHOOK_SECRET',
+        'STRIPE_SECRET_KEY',
+        'STRIPE_WEBHOOK_SECRET',
+      ].sort(),
     );
     expect(secretConfigPaths).toContain('stripe.webhookSecret');
   });
@@ -21,7 +28,10 @@ describe('redactConfig', () => {
 
     expect(logged).not.toContain('secret-for-');
     for (const path of secretConfigPaths) {
-      expect(path.split('.').reduce<unknown>((node, segment) => (node as Record<string, unknown>)[segment], redacted), path).toBe(REDACTED);
+      expect(
+        path.split('.').reduce<unknown>((node, segment) => (node as Record<string, unknown>)[segment], redacted),
+        path,
+      ).toBe(REDACTED);
     }
     expect(redacted).toMatchObject({ port: 4000, cognito: { userPoolId: 'us-east-1_Pool1', clientId: 'client-1' } });
     expect(config.stripe.secretKey).toBe('secret-for-STRIPE_SECRET_KEY');

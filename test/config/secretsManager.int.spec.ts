@@ -94,7 +94,9 @@ describe('loadConfig with AWS Secrets Manager (real SDK, local endpoint)', () =>
     expect(request?.headers['x-amz-target']).toBe('secretsmanager.GetSecretValue');
     expect(request?.headers['content-type']).toBe('application/x-amz-json-1.1');
     // Signed with the credentials from the given environment, for the given region.
-    expect(request?.headers.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDLEDGERTEST\/\d{8}\/eu-west-1\/secretsmanager\/aws4_request/);
+    expect(request?.headers.authorization).toMatch(
+      /^AWS4-HMAC-SHA256 Credential=AKIDLEDGERTEST\/\d{8}\/eu-west-1\/secretsmanager\/aws4_request/,
+    );
   });
 
   it('lets production start with its secrets in Secrets Manager', async () => {

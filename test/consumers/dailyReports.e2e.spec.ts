@@ -37,9 +37,14 @@ async function recordPayment(fixture: PaymentFixture): Promise<void> {
     tenantId: fixture.tenantId ?? DEFAULT_TEST_TENANT,
     streamId: `payment-${paymentId}`,
     events: [
-      { type: 'PaymentStarted', data: { paymentId, reservationId: randomUUID(), provider: fixture.provider, amount, startedAt: fixture.succeededAt } },
+      {
+        type: 'PaymentStarted',
+        data: { paymentId, reservationId: randomUUID(), provider: fixture.provider, amount, startedAt: fixture.succeededAt },
+      },
       { type: 'PaymentSucceeded', data: { ...origin, amount, succeededAt: fixture.succeededAt } },
-      ...(fixture.refundedAt ? [{ type: 'PaymentRefunded', data: { ...origin, providerEventId: `evt_${randomUUID()}`, refundedAt: fixture.refundedAt } }] : []),
+      ...(fixture.refundedAt
+        ? [{ type: 'PaymentRefunded', data: { ...origin, providerEventId: `evt_${randomUUID()}`, refundedAt: fixture.refundedAt } }]
+        : []),
     ],
   });
 }
@@ -47,10 +52,38 @@ async function recordPayment(fixture: PaymentFixture): Promise<void> {
 const money = (amount: number, currency: string) => ({ amount, currency });
 
 const expectedRevenue = [
-  { day: '2026-11-20', provider: 'mercadopago', currency: 'BRL', succeeded: money(3000, 'BRL'), refunded: money(0, 'BRL'), revenue: money(3000, 'BRL') },
-  { day: '2026-11-20', provider: 'stripe', currency: 'EUR', succeeded: money(5500, 'EUR'), refunded: money(0, 'EUR'), revenue: money(5500, 'EUR') },
-  { day: '2026-11-20', provider: 'stripe', currency: 'USD', succeeded: money(700, 'USD'), refunded: money(0, 'USD'), revenue: money(700, 'USD') },
-  { day: '2026-11-21', provider: 'mercadopago', currency: 'BRL', succeeded: money(0, 'BRL'), refunded: money(3000, 'BRL'), revenue: money(-3000, 'BRL') },
+  {
+    day: '2026-11-20',
+    provider: 'mercadopago',
+    currency: 'BRL',
+    succeeded: money(3000, 'BRL'),
+    refunded: money(0, 'BRL'),
+    revenue: money(3000, 'BRL'),
+  },
+  {
+    day: '2026-11-20',
+    provider: 'stripe',
+    currency: 'EUR',
+    succeeded: money(5500, 'EUR'),
+    refunded: money(0, 'EUR'),
+    revenue: money(5500, 'EUR'),
+  },
+  {
+    day: '2026-11-20',
+    provider: 'stripe',
+    currency: 'USD',
+    succeeded: money(700, 'USD'),
+    refunded: money(0, 'USD'),
+    revenue: money(700, 'USD'),
+  },
+  {
+    day: '2026-11-21',
+    provider: 'mercadopago',
+    currency: 'BRL',
+    succeeded: money(0, 'BRL'),
+    refunded: money(3000, 'BRL'),
+    revenue: money(-3000, 'BRL'),
+  },
 ];
 
 describe('daily reports', () => {
@@ -72,8 +105,20 @@ describe('daily reports', () => {
     await recordPayment({ provider: 'stripe', amount: 4500, currency: 'EUR', succeededAt: '2026-11-20T10:00:00.000Z' });
     await recordPayment({ provider: 'stripe', amount: 1000, currency: 'EUR', succeededAt: '2026-11-20T23:59:59.000Z' });
     await recordPayment({ provider: 'stripe', amount: 700, currency: 'USD', succeededAt: '2026-11-20T08:00:00.000Z' });
-    await recordPayment({ provider: 'mercadopago', amount: 3000, currency: 'BRL', succeededAt: '2026-11-20T12:00:00.000Z', refundedAt: '2026-11-21T09:00:00.000Z' });
-    await recordPayment({ provider: 'stripe', amount: 9999, currency: 'EUR', succeededAt: '2026-11-20T12:00:00.000Z', tenantId: 'tenant-b' });
+    await recordPayment({
+      provider: 'mercadopago',
+      amount: 3000,
+      currency: 'BRL',
+      succeededAt: '2026-11-20T12:00:00.000Z',
+      refundedAt: '2026-11-21T09:00:00.000Z',
+    });
+    await recordPayment({
+      provider: 'stripe',
+      amount: 9999,
+      currency: 'EUR',
+      succeededAt: '2026-11-20T12:00:00.000Z',
+      tenantId: 'tenant-b',
+    });
   });
 
   const revenue = (token: string, query = 'from=2026-11-19&to=2026-11-22') => ledger.call('GET', `/v1/reports/revenue?${query}`, { token });
@@ -100,7 +145,16 @@ describe('daily reports', () => {
     const report = await ledger.call('GET', '/v1/reports/occupancy?from=2026-12-01&to=2026-12-01', { token: admin });
     expect(report.status).toBe(200);
     expect(report.body.slots).toEqual([
-      { day: '2026-12-01', slotId, activityId: 'glacier-walk', startsAt: '2026-12-01T23:30:00.000Z', capacity: 10, held: 3, sold: 0, available: 7 },
+      {
+        day: '2026-12-01',
+        slotId,
+        activityId: 'glacier-walk',
+        startsAt: '2026-12-01T23:30:00.000Z',
+        capacity: 10,
+        held: 3,
+        sold: 0,
+        available: 7,
+      },
     ]);
     const otherDay = await ledger.call('GET', '/v1/reports/occupancy?from=2026-12-02&to=2026-12-31', { token: staff });
     expect(otherDay.body.slots).toEqual([]);
@@ -109,7 +163,14 @@ describe('daily reports', () => {
   it('shows each tenant only its own rows', async () => {
     const report = await revenue(otherTenantStaff);
     expect(report.body.revenue).toEqual([
-      { day: '2026-11-20', provider: 'stripe', currency: 'EUR', succeeded: money(9999, 'EUR'), refunded: money(0, 'EUR'), revenue: money(9999, 'EUR') },
+      {
+        day: '2026-11-20',
+        provider: 'stripe',
+        currency: 'EUR',
+        succeeded: money(9999, 'EUR'),
+        refunded: money(0, 'EUR'),
+        revenue: money(9999, 'EUR'),
+      },
     ]);
     const occupancy = await ledger.call('GET', '/v1/reports/occupancy?from=2026-12-01&to=2026-12-01', { token: otherTenantStaff });
     expect(occupancy.body.slots).toEqual([]);
@@ -122,7 +183,12 @@ describe('daily reports', () => {
       expect(refused.body.code).toBe('forbidden');
     }
     expect((await ledger.call('GET', '/v1/reports/revenue', {})).status).toBe(401);
-    for (const query of ['from=2026-11-22&to=2026-11-19', 'from=2026-13-01&to=2026-13-02', 'from=2026-11-19', 'from=2025-01-01&to=2026-06-01']) {
+    for (const query of [
+      'from=2026-11-22&to=2026-11-19',
+      'from=2026-13-01&to=2026-13-02',
+      'from=2026-11-19',
+      'from=2025-01-01&to=2026-06-01',
+    ]) {
       const bad = await revenue(staff, query);
       expect(bad.status).toBe(400);
       expect(bad.body.code).toBe('invalid_request');
@@ -143,7 +209,14 @@ describe('daily reports', () => {
     const rebuilt = await revenue(staff, 'from=2026-11-19&to=2026-11-21');
     expect(rebuilt.body.revenue).toEqual(expectedRevenue);
     expect((await revenue(staff, 'from=2026-11-22&to=2026-11-22')).body.revenue).toEqual([
-      { day: '2026-11-22', provider: 'pix', currency: 'BRL', succeeded: money(1200, 'BRL'), refunded: money(0, 'BRL'), revenue: money(1200, 'BRL') },
+      {
+        day: '2026-11-22',
+        provider: 'pix',
+        currency: 'BRL',
+        succeeded: money(1200, 'BRL'),
+        refunded: money(0, 'BRL'),
+        revenue: money(1200, 'BRL'),
+      },
     ]);
   });
 });

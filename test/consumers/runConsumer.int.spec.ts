@@ -92,7 +92,12 @@ describe('consumers of the global log', () => {
   it('re-runs a batch that failed between its effects and its checkpoint, applying it once', async () => {
     const consumer = recordingConsumer();
     await drain(db.pool, consumer);
-    await appendEvents(db.pool, { events: [{ type: 'A', data: {} }, { type: 'B', data: {} }] });
+    await appendEvents(db.pool, {
+      events: [
+        { type: 'A', data: {} },
+        { type: 'B', data: {} },
+      ],
+    });
     // The process dies after the handler wrote its effects and before the checkpoint moved.
     const crashing: Consumer = {
       name: consumer.name,
@@ -177,7 +182,13 @@ describe('consumers of the global log', () => {
     expect(before).toMatchObject({ name: consumer.name, lag: total, position: { transactionId: '0', globalPosition: 0 } });
 
     await drain(db.pool, consumer);
-    await appendEvents(db.pool, { events: [{ type: 'X', data: {} }, { type: 'Y', data: {} }, { type: 'Z', data: {} }] });
+    await appendEvents(db.pool, {
+      events: [
+        { type: 'X', data: {} },
+        { type: 'Y', data: {} },
+        { type: 'Z', data: {} },
+      ],
+    });
     const [behind] = (await consumerLag(db.pool)).filter((c) => c.name === consumer.name);
     expect(behind?.lag).toBe(3);
     expect(behind?.position.globalPosition).toBeGreaterThan(0);

@@ -87,9 +87,9 @@ describe('command transactions', () => {
   });
 
   it('rolls back when the first statement fails, and reports it', async () => {
-    await expect(
-      single.transaction((tx) => tx.query(sql.typeAlias('void')`UPDATE counters SET n = -1 WHERE id = 2`)),
-    ).rejects.toThrow(/check constraint/);
+    await expect(single.transaction((tx) => tx.query(sql.typeAlias('void')`UPDATE counters SET n = -1 WHERE id = 2`))).rejects.toThrow(
+      /check constraint/,
+    );
     expect(await valueOf(2)).toBeGreaterThanOrEqual(0);
   });
 
@@ -208,7 +208,9 @@ describe('a statement as a transaction of its own (runAlone)', () => {
   it('writes nothing when the statement fails, reports the error as transactions do, and the connection goes on', async () => {
     const before = await valueOf(2);
     await expect(
-      single.runAlone(sql.typeAlias('void')`WITH added AS (UPDATE counters SET n = n + 7 WHERE id = 2) INSERT INTO counters (id, n) VALUES (1, 0)`),
+      single.runAlone(
+        sql.typeAlias('void')`WITH added AS (UPDATE counters SET n = n + 7 WHERE id = 2) INSERT INTO counters (id, n) VALUES (1, 0)`,
+      ),
     ).rejects.toBeInstanceOf(UniqueIntegrityConstraintViolationError);
     expect(await valueOf(2)).toBe(before);
     await single.runAlone(sql.typeAlias('void')`UPDATE counters SET n = n + 1 WHERE id = 2`);
@@ -216,7 +218,9 @@ describe('a statement as a transaction of its own (runAlone)', () => {
   });
 
   it('survives a connection that ends while its statement runs: the statement fails, the pool goes on', async () => {
-    const running = single.runAlone(sql.typeAlias('void')`SELECT FROM pg_sleep(30), set_config('application_name', 'run-alone-sleeper', false)`);
+    const running = single.runAlone(
+      sql.typeAlias('void')`SELECT FROM pg_sleep(30), set_config('application_name', 'run-alone-sleeper', false)`,
+    );
     const outcome = running.then(
       () => 'completed',
       (error: unknown) => error,

@@ -101,24 +101,30 @@ describe('row-level security', () => {
   it('refuses to write a row of another tenant than the one set', async () => {
     const asA = <T>(work: Parameters<typeof withTransaction<T>>[1]) => withTransaction(db.pool, work, { tenantId: TENANT_A });
     await expect(
-      asA((tx) => tx.query(sql.typeAlias('void')`
+      asA((tx) =>
+        tx.query(sql.typeAlias('void')`
         INSERT INTO events (tenant_id, stream_id, stream_version, event_id, type, data, recorded_at, prev_hash, hash)
-        VALUES (${TENANT_B}, 'rls-forged', 1, ${randomUUID()}::uuid, 'Forged', '{}', now(), 'x', 'y')`)),
+        VALUES (${TENANT_B}, 'rls-forged', 1, ${randomUUID()}::uuid, 'Forged', '{}', now(), 'x', 'y')`),
+      ),
     ).rejects.toThrow(/row-level security/);
     await expect(
-      asA((tx) => tx.query(sql.typeAlias('void')`
+      asA((tx) =>
+        tx.query(sql.typeAlias('void')`
         INSERT INTO idempotency_keys (tenant_id, subject, idempotency_key, request_method, request_path, request_hash, state, created_at)
-        VALUES (${TENANT_B}, 's', ${randomUUID()}, 'POST', '/x', 'h', 'in_flight', now())`)),
+        VALUES (${TENANT_B}, 's', ${randomUUID()}, 'POST', '/x', 'h', 'in_flight', now())`),
+      ),
     ).rejects.toThrow(/row-level security/);
     // Moving one of A's rows to B is a write of a B row too.
-    await expect(
-      asA((tx) => tx.query(sql.typeAlias('void')`UPDATE reservations_view SET tenant_id = ${TENANT_B}`)),
-    ).rejects.toThrow(/row-level security/);
+    await expect(asA((tx) => tx.query(sql.typeAlias('void')`UPDATE reservations_view SET tenant_id = ${TENANT_B}`))).rejects.toThrow(
+      /row-level security/,
+    );
     // Without a tenant nothing can be written at all.
     await expect(
-      withTransaction(db.pool, (tx) => tx.query(sql.typeAlias('void')`
+      withTransaction(db.pool, (tx) =>
+        tx.query(sql.typeAlias('void')`
         INSERT INTO webhook_inbox (provider, provider_event_id, source, outcome, tenant_id, payload, received_at)
-        VALUES ('stripe', ${`evt_${randomUUID()}`}, 'webhook', 'applied', ${TENANT_A}, '{}'::jsonb, now())`)),
+        VALUES ('stripe', ${`evt_${randomUUID()}`}, 'webhook', 'applied', ${TENANT_A}, '{}'::jsonb, now())`),
+      ),
     ).rejects.toThrow(/row-level security/);
   });
 
@@ -149,9 +155,9 @@ describe('row-level security', () => {
     );
     await expect(asA(sql.typeAlias('void')`TRUNCATE events`)).rejects.toThrow(/permission denied for table events/);
     // The system role reads the log but does not write it either.
-    await expect(
-      withSystemTransaction(db.pool, (tx) => tx.query(sql.typeAlias('void')`DELETE FROM events`)),
-    ).rejects.toThrow(/permission denied for table events/);
+    await expect(withSystemTransaction(db.pool, (tx) => tx.query(sql.typeAlias('void')`DELETE FROM events`))).rejects.toThrow(
+      /permission denied for table events/,
+    );
   });
 
   it('keeps the system bookkeeping (consumer and ledger checkpoints) out of the application role', async () => {
@@ -176,7 +182,14 @@ describe('row-level security', () => {
   });
 
   it('puts every table that has a tenant_id, and every table the application may touch, under a tenant policy', async () => {
-    const { rows } = await db.asOwner<{ table_name: string; rls: boolean; app_policy: boolean; system_policy: boolean; app_access: boolean; tenant_column: boolean }>(`
+    const { rows } = await db.asOwner<{
+      table_name: string;
+      rls: boolean;
+      app_policy: boolean;
+      system_policy: boolean;
+      app_access: boolean;
+      tenant_column: boolean;
+    }>(`
       SELECT c.relname AS table_name, c.relrowsecurity AS rls,
              EXISTS (SELECT 1 FROM pg_policies p WHERE p.schemaname = 'public' AND p.tablename = c.relname
                      AND 'ledger_app' = ANY (p.roles) AND p.qual LIKE '%ledger_current_tenant()%'
@@ -192,15 +205,15 @@ describe('row-level security', () => {
       .filter((row) => (row.tenant_column || row.app_access) && !(row.rls && row.app_policy && row.system_policy))
       .map((row) => row.table_name);
     expect(unprotected).toEqual([]);
-    expect(rows.filter((row) => row.tenant_column).map((row) => row.table_name)).toEqual(
-      expect.arrayContaining(tenantTables),
-    );
+    expect(rows.filter((row) => row.tenant_column).map((row) => row.table_name)).toEqual(expect.arrayContaining(tenantTables));
   });
 });
 
 describe('the database role the server runs as', () => {
   it('is ledger_app: neither a superuser nor the owner, no BYPASSRLS, no UPDATE or DELETE on events', async () => {
-    const me = await db.pool.one(sql.type(z.object({ current_user: z.string(), session_user: z.string(), usesuper: z.boolean(), bypass: z.boolean() }))`
+    const me = await db.pool.one(sql.type(
+      z.object({ current_user: z.string(), session_user: z.string(), usesuper: z.boolean(), bypass: z.boolean() }),
+    )`
       SELECT current_user, session_user, r.rolsuper AS usesuper, r.rolbypassrls AS bypass
       FROM pg_roles r WHERE r.rolname = current_user`);
     expect(me).toMatchObject({ current_user: 'ledger_app', usesuper: false, bypass: false });

@@ -24,8 +24,7 @@ afterAll(async () => {
 
 const countRow = z.object({ n: z.number() });
 const insert = (id: string, n = 0) => sql.typeAlias('void')`INSERT INTO tx_probe (id, n) VALUES (${id}, ${n})`;
-const valueOf = async (id: string) =>
-  (await db.asOwner<{ n: number }>('SELECT n FROM tx_probe WHERE id = $1', [id])).rows[0]?.n;
+const valueOf = async (id: string) => (await db.asOwner<{ n: number }>('SELECT n FROM tx_probe WHERE id = $1', [id])).rows[0]?.n;
 /** Fails the statement with a SQLSTATE of class 40, as a lost serialization conflict does. */
 const serializationFailure = sql.typeAlias('void')`
   DO $$ BEGIN RAISE EXCEPTION 'could not serialize access' USING ERRCODE = 'serialization_failure'; END $$`;

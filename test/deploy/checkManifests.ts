@@ -124,7 +124,10 @@ function ofType<T>(manifests: readonly Manifest[], type: string): Array<{ file: 
   return manifests.filter((manifest) => typeOf(manifest) === type).map(({ file, object }) => ({ file, object: object as T }));
 }
 
-function labelsMatch(selector: Readonly<Record<string, string>> | undefined, labels: Readonly<Record<string, string>> | undefined): boolean {
+function labelsMatch(
+  selector: Readonly<Record<string, string>> | undefined,
+  labels: Readonly<Record<string, string>> | undefined,
+): boolean {
   const wanted = Object.entries(selector ?? {});
   return wanted.length > 0 && wanted.every(([key, value]) => labels?.[key] === value);
 }
@@ -171,7 +174,8 @@ function checkRules(manifests: readonly Manifest[], problems: string[]): void {
   }
   checkPod(file, pod, problems);
   if (server.image !== ECR_IMAGE) problems.push(`${file}: image is ${String(server.image)}, not ${ECR_IMAGE}`);
-  if (server.command?.join(' ') !== 'node dist/src/cli.js serve') problems.push(`${file}: the server does not run node dist/src/cli.js serve`);
+  if (server.command?.join(' ') !== 'node dist/src/cli.js serve')
+    problems.push(`${file}: the server does not run node dist/src/cli.js serve`);
   const ports = new Map((server.ports ?? []).map((port) => [port.name, port.containerPort]));
   const probe = (name: 'readinessProbe' | 'livenessProbe', expectedPath: string): void => {
     const httpGet = server[name]?.httpGet;
@@ -209,7 +213,8 @@ function checkRules(manifests: readonly Manifest[], problems: string[]): void {
   if (budgets.length !== 1) problems.push(`expected one PodDisruptionBudget, found ${budgets.length}`);
 
   for (const service of services) {
-    if (!labelsMatch(service.object.spec?.selector, podLabels)) problems.push(`${service.file}: the Service's selector does not match the Deployment's pods`);
+    if (!labelsMatch(service.object.spec?.selector, podLabels))
+      problems.push(`${service.file}: the Service's selector does not match the Deployment's pods`);
     for (const port of service.object.spec?.ports ?? []) {
       const target = typeof port.targetPort === 'string' ? ports.get(port.targetPort) : port.targetPort;
       if (target !== 3000) problems.push(`${service.file}: port ${port.port} does not reach the server's port 3000`);
@@ -228,18 +233,23 @@ function checkRules(manifests: readonly Manifest[], problems: string[]): void {
     } else {
       checkPod(job.file, jobPod, problems);
       if (migrate.image !== ECR_IMAGE) problems.push(`${job.file}: image is ${String(migrate.image)}, not ${ECR_IMAGE}`);
-      if (migrate.command?.join(' ') !== 'node dist/src/cli.js migrate') problems.push(`${job.file}: the Job does not run node dist/src/cli.js migrate`);
-      if (!secretRefFor(migrate, 'MIGRATION_DATABASE_URL')) problems.push(`${job.file}: MIGRATION_DATABASE_URL does not come from a Secret`);
-      if (jobPod.restartPolicy !== 'Never' && jobPod.restartPolicy !== 'OnFailure') problems.push(`${job.file}: restartPolicy must be Never or OnFailure`);
+      if (migrate.command?.join(' ') !== 'node dist/src/cli.js migrate')
+        problems.push(`${job.file}: the Job does not run node dist/src/cli.js migrate`);
+      if (!secretRefFor(migrate, 'MIGRATION_DATABASE_URL'))
+        problems.push(`${job.file}: MIGRATION_DATABASE_URL does not come from a Secret`);
+      if (jobPod.restartPolicy !== 'Never' && jobPod.restartPolicy !== 'OnFailure')
+        problems.push(`${job.file}: restartPolicy must be Never or OnFailure`);
     }
-    if (!job.object.metadata?.name?.includes('${IMAGE_TAG}')) problems.push(`${job.file}: the Job's name does not carry the image tag (Jobs are immutable)`);
+    if (!job.object.metadata?.name?.includes('${IMAGE_TAG}'))
+      problems.push(`${job.file}: the Job's name does not carry the image tag (Jobs are immutable)`);
   }
 
   // IRSA: the pods' service account carries the IAM role that may read the Secrets Manager secret.
   const accountNames = new Set(accounts.map(({ object }) => object.metadata?.name));
   for (const account of accounts) {
     const role = account.object.metadata?.annotations?.['eks.amazonaws.com/role-arn'];
-    if (role === undefined || !role.startsWith('arn:aws:iam::${AWS_ACCOUNT_ID}:role/')) problems.push(`${account.file}: no IRSA role annotation`);
+    if (role === undefined || !role.startsWith('arn:aws:iam::${AWS_ACCOUNT_ID}:role/'))
+      problems.push(`${account.file}: no IRSA role annotation`);
   }
   for (const { file: podFile, pod: podSpec } of [
     { file, pod },
@@ -261,7 +271,8 @@ function checkRules(manifests: readonly Manifest[], problems: string[]): void {
     const data = configMap.object.data ?? {};
     if (data.AWS_SECRETS_ID === undefined) problems.push(`${configMap.file}: no AWS_SECRETS_ID`);
     for (const key of Object.keys(data)) {
-      if (SECRET_NAME.test(key) && !NOT_SECRET.has(key)) problems.push(`${configMap.file}: ${key} is a secret and must not be in a ConfigMap`);
+      if (SECRET_NAME.test(key) && !NOT_SECRET.has(key))
+        problems.push(`${configMap.file}: ${key} is a secret and must not be in a ConfigMap`);
     }
   }
 
@@ -291,7 +302,8 @@ function secretRefFor(container: IContainer, name: string): boolean {
 /** What Pod Security's `restricted` level asks of every pod and container, plus a read-only root. */
 function checkPod(file: string, pod: IPodSpec, problems: string[]): void {
   if (pod.securityContext?.runAsNonRoot !== true) problems.push(`${file}: the pod does not set runAsNonRoot`);
-  if (pod.securityContext?.seccompProfile?.type !== 'RuntimeDefault') problems.push(`${file}: the pod's seccomp profile is not RuntimeDefault`);
+  if (pod.securityContext?.seccompProfile?.type !== 'RuntimeDefault')
+    problems.push(`${file}: the pod's seccomp profile is not RuntimeDefault`);
   for (const container of pod.containers) {
     const context = container.securityContext;
     if (context?.allowPrivilegeEscalation !== false) problems.push(`${file}: ${container.name} may escalate privileges`);

@@ -273,13 +273,25 @@ describe('audit', () => {
     expect(events[0].prevHash).toBe('0'.repeat(64));
     expect(events[1].prevHash).toBe(events[0].hash);
     for (const e of events) {
-      expect(Object.keys(e).sort()).toEqual(['data', 'eventId', 'hash', 'metadata', 'position', 'prevHash', 'recordedAt', 'type', 'version']);
+      expect(Object.keys(e).sort()).toEqual([
+        'data',
+        'eventId',
+        'hash',
+        'metadata',
+        'position',
+        'prevHash',
+        'recordedAt',
+        'type',
+        'version',
+      ]);
     }
 
     const asHeld = await ledger.call('GET', `/v1/audit/reservations/${id}?at=${encodeURIComponent(heldAt)}`, { token: auditor });
     expect(asHeld.status).toBe(200);
     expect(asHeld.body).toMatchObject({ reservationId: id, status: 'held', version: 1 });
-    const now = await ledger.call('GET', `/v1/audit/reservations/${id}?at=${encodeURIComponent(ledger.clock.now().toISOString())}`, { token: auditor });
+    const now = await ledger.call('GET', `/v1/audit/reservations/${id}?at=${encodeURIComponent(ledger.clock.now().toISOString())}`, {
+      token: auditor,
+    });
     expect(now.body).toMatchObject({ status: 'cancelled', version: 2 });
     const before = await ledger.call('GET', `/v1/audit/reservations/${id}?at=2000-01-01T00:00:00Z`, { token: auditor });
     expect(before.status).toBe(404);

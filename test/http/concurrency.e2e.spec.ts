@@ -49,10 +49,9 @@ describe('concurrent bookings on a real server', () => {
       [slotId],
     );
     expect(Number(rows[0]!.n)).toBe(20);
-    const stream = await ledger.db.asOwner<{ n: string }>(
-      `SELECT count(*) AS n FROM events WHERE stream_id = $1 AND type = 'SeatsHeld'`,
-      [`slot-${slotId}`],
-    );
+    const stream = await ledger.db.asOwner<{ n: string }>(`SELECT count(*) AS n FROM events WHERE stream_id = $1 AND type = 'SeatsHeld'`, [
+      `slot-${slotId}`,
+    ]);
     expect(Number(stream.rows[0]!.n)).toBe(20);
   });
 
@@ -74,10 +73,7 @@ describe('concurrent bookings on a real server', () => {
     const created = results.filter((r) => r.status === 201);
     expect(new Set(created.map((r) => r.body.reservationId)).size).toBe(1);
     expect(results.filter((r) => r.status === 201 && r.headers.get('idempotent-replayed') === null)).toHaveLength(1);
-    const { rows } = await ledger.db.asOwner<{ n: string }>(
-      'SELECT count(*) AS n FROM reservations_view WHERE slot_id = $1',
-      [slotId],
-    );
+    const { rows } = await ledger.db.asOwner<{ n: string }>('SELECT count(*) AS n FROM reservations_view WHERE slot_id = $1', [slotId]);
     expect(Number(rows[0]!.n)).toBe(1);
     expect((await ledger.call('GET', `/v1/slots/${slotId}`, { token: admin })).body.held).toBe(2);
   });

@@ -60,7 +60,9 @@ describe('GET /docs', () => {
     const page = doc.components.schemas.BackofficePaymentPage;
     expect(page.required).toEqual(['items', 'nextCursor']);
     expect(page.properties.items.items.properties.providerPaymentId).toBeDefined();
-    expect(doc.components.schemas.BackofficeReservationPage.properties.items.items).toEqual({ $ref: '#/components/schemas/BackofficeReservation' });
+    expect(doc.components.schemas.BackofficeReservationPage.properties.items.items).toEqual({
+      $ref: '#/components/schemas/BackofficeReservation',
+    });
     expect(doc.components.schemas.BackofficeReservation.required).toContain('departsAt');
   });
 

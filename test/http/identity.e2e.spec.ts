@@ -45,12 +45,7 @@ describe('tokens', () => {
 
   it('refuses a missing header, a non-bearer scheme, garbage, and a token of another pool', async () => {
     const stranger = createTestIdentity({ userPoolId: 'eu-west-1_Stranger' });
-    const headers = [
-      undefined,
-      'Basic dXNlcjpwYXNz',
-      'Bearer not.a.jwt',
-      `Bearer ${mintToken(stranger, { tenantId: 'tenant-a' })}`,
-    ];
+    const headers = [undefined, 'Basic dXNlcjpwYXNz', 'Bearer not.a.jwt', `Bearer ${mintToken(stranger, { tenantId: 'tenant-a' })}`];
     for (const authorization of headers) {
       const res = await ledger.call('GET', `/v1/slots/${slotId}`, authorization ? { headers: { authorization } } : {});
       expect(res.status, String(authorization)).toBe(401);

@@ -107,12 +107,15 @@ const customerBody = { name: 'Ana', email: 'ana@example.com' };
 describe('every answer conforms to the served OpenAPI document', () => {
   it('documents every route the server registers (HEAD aside, which fastify adds for GET)', () => {
     const registered = routesOf(h.ledger.server.printRoutes({ commonPrefix: false }));
-    const documented = Object.entries(doc.paths).flatMap(([path, operations]) => Object.keys(operations).map((m) => `${m.toUpperCase()} ${path}`));
+    const documented = Object.entries(doc.paths).flatMap(([path, operations]) =>
+      Object.keys(operations).map((m) => `${m.toUpperCase()} ${path}`),
+    );
     expect(registered.length).toBeGreaterThan(15);
     expect(registered.filter((route) => !documented.includes(route))).toEqual([]);
     expect(documented.filter((route) => !registered.includes(route))).toEqual([]);
     for (const [path, operations] of Object.entries(doc.paths)) {
-      for (const [method, operation] of Object.entries(operations)) expect(operation.operationId, `${method} ${path}`).toMatch(/^[a-z][A-Za-z]+$/);
+      for (const [method, operation] of Object.entries(operations))
+        expect(operation.operationId, `${method} ${path}`).toMatch(/^[a-z][A-Za-z]+$/);
     }
   });
 
@@ -125,13 +128,22 @@ describe('every answer conforms to the served OpenAPI document', () => {
   it('slots, holds, reservations, payments, webhooks, audit, reports and the back office, with their main errors', async () => {
     const { admin, staff, auditor, customer } = h;
     const slotPath = (id: string) => `/v1/slots/${id}`;
-    const slotBody = { activityId: 'glacier-walk', startsAt: '2027-12-01T09:00:00Z', capacity: 3, unitPrice: { amount: 4500, currency: 'EUR' } };
+    const slotBody = {
+      activityId: 'glacier-walk',
+      startsAt: '2027-12-01T09:00:00Z',
+      capacity: 3,
+      unitPrice: { amount: 4500, currency: 'EUR' },
+    };
     const slotId = `conf-${randomUUID().slice(0, 8)}`;
 
     // Slots.
     expect((await call('PUT', '/v1/slots/{slotId}', slotPath(slotId), { token: admin, body: slotBody })).status).toBe(201);
-    expect((await call('PUT', '/v1/slots/{slotId}', slotPath(slotId), { token: admin, body: { ...slotBody, capacity: 4 } })).status).toBe(200);
-    expect((await call('PUT', '/v1/slots/{slotId}', slotPath(slotId), { token: admin, body: { ...slotBody, capacity: -1 } })).status).toBe(400);
+    expect((await call('PUT', '/v1/slots/{slotId}', slotPath(slotId), { token: admin, body: { ...slotBody, capacity: 4 } })).status).toBe(
+      200,
+    );
+    expect((await call('PUT', '/v1/slots/{slotId}', slotPath(slotId), { token: admin, body: { ...slotBody, capacity: -1 } })).status).toBe(
+      400,
+    );
     expect((await call('PUT', '/v1/slots/{slotId}', slotPath(slotId), { token: customer, body: slotBody })).status).toBe(403);
     expect((await call('PUT', '/v1/slots/{slotId}', slotPath(slotId), { body: slotBody })).status).toBe(401);
     const tooLarge = { ...slotBody, activityId: 'x'.repeat(70_000) };
@@ -146,14 +158,35 @@ describe('every answer conforms to the served OpenAPI document', () => {
     expect(held.status).toBe(201);
     const replayed = await call('POST', '/v1/reservations', '/v1/reservations', { token: customer, headers: holdKey, body: holdBody });
     expect(replayed.headers.get('idempotent-replayed')).toBe('true');
-    expect((await call('POST', '/v1/reservations', '/v1/reservations', { token: customer, headers: holdKey, body: { ...holdBody, seats: 1 } })).status).toBe(422);
+    expect(
+      (await call('POST', '/v1/reservations', '/v1/reservations', { token: customer, headers: holdKey, body: { ...holdBody, seats: 1 } }))
+        .status,
+    ).toBe(422);
     const noKey = await call('POST', '/v1/reservations', '/v1/reservations', { token: customer, body: holdBody });
     expect(noKey.body.code).toBe('idempotency_key_required');
-    const badBody = await call('POST', '/v1/reservations', '/v1/reservations', { token: customer, headers: key(), body: { ...holdBody, seats: 0 } });
+    const badBody = await call('POST', '/v1/reservations', '/v1/reservations', {
+      token: customer,
+      headers: key(),
+      body: { ...holdBody, seats: 0 },
+    });
     expect(badBody.body).toMatchObject({ code: 'invalid_request', detail: expect.stringContaining('body.seats') });
-    expect((await call('POST', '/v1/reservations', '/v1/reservations', { token: auditor, headers: key(), body: holdBody })).status).toBe(403);
-    expect((await call('POST', '/v1/reservations', '/v1/reservations', { token: customer, headers: key(), body: { ...holdBody, slotId: 'conf-missing' } })).status).toBe(404);
-    const full = await call('POST', '/v1/reservations', '/v1/reservations', { token: customer, headers: key(), body: { ...holdBody, seats: 3 } });
+    expect((await call('POST', '/v1/reservations', '/v1/reservations', { token: auditor, headers: key(), body: holdBody })).status).toBe(
+      403,
+    );
+    expect(
+      (
+        await call('POST', '/v1/reservations', '/v1/reservations', {
+          token: customer,
+          headers: key(),
+          body: { ...holdBody, slotId: 'conf-missing' },
+        })
+      ).status,
+    ).toBe(404);
+    const full = await call('POST', '/v1/reservations', '/v1/reservations', {
+      token: customer,
+      headers: key(),
+      body: { ...holdBody, seats: 3 },
+    });
     expect(full.body.code).toBe('slot_full');
     const reservationId: string = held.body.reservationId;
     const reservationPath = `/v1/reservations/${reservationId}`;
@@ -162,15 +195,59 @@ describe('every answer conforms to the served OpenAPI document', () => {
 
     // Payments: each provider, the open one again, a provider failure, and a declined card (lastError).
     const paymentsPath = `${reservationPath}/payments`;
-    const stripe = await call('POST', '/v1/reservations/{reservationId}/payments', paymentsPath, { token: customer, headers: key(), body: { provider: 'stripe' } });
+    const stripe = await call('POST', '/v1/reservations/{reservationId}/payments', paymentsPath, {
+      token: customer,
+      headers: key(),
+      body: { provider: 'stripe' },
+    });
     expect(stripe.status).toBe(201);
-    expect((await call('POST', '/v1/reservations/{reservationId}/payments', paymentsPath, { token: customer, headers: key(), body: { provider: 'pix' } })).status).toBe(201);
-    expect((await call('POST', '/v1/reservations/{reservationId}/payments', paymentsPath, { token: customer, headers: key(), body: { provider: 'card' } })).status).toBe(400);
-    expect((await call('POST', '/v1/reservations/{reservationId}/payments', '/v1/reservations/not-a-uuid/payments', { token: customer, headers: key(), body: { provider: 'stripe' } })).status).toBe(404);
+    expect(
+      (
+        await call('POST', '/v1/reservations/{reservationId}/payments', paymentsPath, {
+          token: customer,
+          headers: key(),
+          body: { provider: 'pix' },
+        })
+      ).status,
+    ).toBe(201);
+    expect(
+      (
+        await call('POST', '/v1/reservations/{reservationId}/payments', paymentsPath, {
+          token: customer,
+          headers: key(),
+          body: { provider: 'card' },
+        })
+      ).status,
+    ).toBe(400);
+    expect(
+      (
+        await call('POST', '/v1/reservations/{reservationId}/payments', '/v1/reservations/not-a-uuid/payments', {
+          token: customer,
+          headers: key(),
+          body: { provider: 'stripe' },
+        })
+      ).status,
+    ).toBe(404);
     h.mp.failNext(10);
-    expect((await call('POST', '/v1/reservations/{reservationId}/payments', paymentsPath, { token: customer, headers: key(), body: { provider: 'mercadopago' } })).status).toBe(502);
+    expect(
+      (
+        await call('POST', '/v1/reservations/{reservationId}/payments', paymentsPath, {
+          token: customer,
+          headers: key(),
+          body: { provider: 'mercadopago' },
+        })
+      ).status,
+    ).toBe(502);
     h.mp.failNext(0);
-    expect((await call('POST', '/v1/reservations/{reservationId}/payments', paymentsPath, { token: customer, headers: key(), body: { provider: 'mercadopago' } })).status).toBe(201);
+    expect(
+      (
+        await call('POST', '/v1/reservations/{reservationId}/payments', paymentsPath, {
+          token: customer,
+          headers: key(),
+          body: { provider: 'mercadopago' },
+        })
+      ).status,
+    ).toBe(201);
 
     // Webhooks: a declined Stripe card (lastError), a repeat, a bad signature; Mercado Pago applied, ignored, refused, unreadable.
     const declined = h.stripe.transition(stripe.body.providerPaymentId, 'payment_failed');
@@ -185,9 +262,19 @@ describe('every answer conforms to the served OpenAPI document', () => {
     h.mp.setStatus(pixId, 'approved');
     expect((await conforms('POST', '/webhooks/mercadopago', await h.deliverMp(pixId))).body.outcome).toBe('anomaly');
     const topic = h.mp.notification(pixId, h.ledger.clock.now());
-    const ignored = await call('POST', '/webhooks/mercadopago', topic.path.replace('type=payment', 'type=merchant_order'), { body: topic.body, headers: topic.headers });
+    const ignored = await call('POST', '/webhooks/mercadopago', topic.path.replace('type=payment', 'type=merchant_order'), {
+      body: topic.body,
+      headers: topic.headers,
+    });
     expect(ignored.body.outcome).toBe('ignored');
-    expect((await call('POST', '/webhooks/mercadopago', topic.path, { body: topic.body, headers: { ...topic.headers, 'x-signature': 'ts=1,v1=00' } })).status).toBe(400);
+    expect(
+      (
+        await call('POST', '/webhooks/mercadopago', topic.path, {
+          body: topic.body,
+          headers: { ...topic.headers, 'x-signature': 'ts=1,v1=00' },
+        })
+      ).status,
+    ).toBe(400);
     h.mp.failNext(10);
     expect((await conforms('POST', '/webhooks/mercadopago', await h.deliverMp(pixId))).status).toBe(502);
     h.mp.failNext(0);
@@ -196,23 +283,49 @@ describe('every answer conforms to the served OpenAPI document', () => {
     const cancelPath = `${reservationPath}/cancel`;
     expect((await call('POST', '/v1/reservations/{reservationId}/cancel', cancelPath, { token: customer })).status).toBe(200);
     expect((await call('POST', '/v1/reservations/{reservationId}/cancel', cancelPath, { token: customer })).status).toBe(409);
-    expect((await call('POST', '/v1/reservations/{reservationId}/cancel', `/v1/reservations/${randomUUID()}/cancel`, { token: customer })).status).toBe(404);
-    const cancelled = await call('POST', '/v1/reservations/{reservationId}/payments', paymentsPath, { token: customer, headers: key(), body: { provider: 'stripe' } });
-    expect(cancelled.body.code).toBe('illegal_transition');
-
-    // A Stripe success on a reservation that can no longer be paid: an anomaly to resolve.
-    const lateSlot = `conf-${randomUUID().slice(0, 8)}`;
-    expect((await call('PUT', '/v1/slots/{slotId}', slotPath(lateSlot), { token: admin, body: { ...slotBody, capacity: 1 } })).status).toBe(201);
-    const late = await call('POST', '/v1/reservations', '/v1/reservations', { token: customer, headers: key(), body: { ...holdBody, slotId: lateSlot, seats: 1 } });
-    const latePayment = await call('POST', '/v1/reservations/{reservationId}/payments', `/v1/reservations/${late.body.reservationId}/payments`, {
+    expect(
+      (await call('POST', '/v1/reservations/{reservationId}/cancel', `/v1/reservations/${randomUUID()}/cancel`, { token: customer }))
+        .status,
+    ).toBe(404);
+    const cancelled = await call('POST', '/v1/reservations/{reservationId}/payments', paymentsPath, {
       token: customer,
       headers: key(),
       body: { provider: 'stripe' },
     });
+    expect(cancelled.body.code).toBe('illegal_transition');
+
+    // A Stripe success on a reservation that can no longer be paid: an anomaly to resolve.
+    const lateSlot = `conf-${randomUUID().slice(0, 8)}`;
+    expect((await call('PUT', '/v1/slots/{slotId}', slotPath(lateSlot), { token: admin, body: { ...slotBody, capacity: 1 } })).status).toBe(
+      201,
+    );
+    const late = await call('POST', '/v1/reservations', '/v1/reservations', {
+      token: customer,
+      headers: key(),
+      body: { ...holdBody, slotId: lateSlot, seats: 1 },
+    });
+    const latePayment = await call(
+      'POST',
+      '/v1/reservations/{reservationId}/payments',
+      `/v1/reservations/${late.body.reservationId}/payments`,
+      {
+        token: customer,
+        headers: key(),
+        body: { provider: 'stripe' },
+      },
+    );
     h.ledger.clock.advance(601);
     await expireDueHolds(h.ledger.deps);
     const other = h.ledger.token({ sub: 'conf-other-customer' });
-    expect((await call('POST', '/v1/reservations', '/v1/reservations', { token: other, headers: key(), body: { ...holdBody, slotId: lateSlot, seats: 1 } })).status).toBe(201);
+    expect(
+      (
+        await call('POST', '/v1/reservations', '/v1/reservations', {
+          token: other,
+          headers: key(),
+          body: { ...holdBody, slotId: lateSlot, seats: 1 },
+        })
+      ).status,
+    ).toBe(201);
     const success = h.stripe.transition(latePayment.body.providerPaymentId, 'succeeded');
     expect((await conforms('POST', '/webhooks/stripe', await h.deliverStripe(success))).body.outcome).toBe('anomaly');
     const anomalies = await call('GET', '/v1/backoffice/anomalies', '/v1/backoffice/anomalies?state=open', { token: staff });
@@ -224,7 +337,10 @@ describe('every answer conforms to the served OpenAPI document', () => {
     const dismiss = { action: 'dismiss', note: 'refunded by hand at the desk' };
     expect((await call('POST', resolveTemplate, resolvePath, { token: admin, body: dismiss })).status).toBe(200);
     expect((await call('POST', resolveTemplate, resolvePath, { token: admin, body: dismiss })).status).toBe(409);
-    expect((await call('POST', resolveTemplate, resolvePath.replace(latePayment.body.paymentId, 'nope'), { token: admin, body: dismiss })).status).toBe(404);
+    expect(
+      (await call('POST', resolveTemplate, resolvePath.replace(latePayment.body.paymentId, 'nope'), { token: admin, body: dismiss }))
+        .status,
+    ).toBe(404);
     expect((await call('POST', resolveTemplate, resolvePath, { token: staff, body: dismiss })).status).toBe(403);
 
     // Audit.
@@ -237,35 +353,60 @@ describe('every answer conforms to the served OpenAPI document', () => {
     const at = encodeURIComponent(h.ledger.clock.now().toISOString());
     expect((await call('GET', asOfTemplate, `/v1/audit/reservations/${reservationId}?at=${at}`, { token: auditor })).status).toBe(200);
     expect((await call('GET', asOfTemplate, `/v1/audit/reservations/${reservationId}`, { token: auditor })).status).toBe(400);
-    expect((await call('GET', asOfTemplate, `/v1/audit/reservations/${reservationId}?at=2000-01-01T00:00:00Z`, { token: auditor })).status).toBe(404);
+    expect(
+      (await call('GET', asOfTemplate, `/v1/audit/reservations/${reservationId}?at=2000-01-01T00:00:00Z`, { token: auditor })).status,
+    ).toBe(404);
     expect((await call('POST', '/v1/audit/verify', '/v1/audit/verify', { token: auditor })).status).toBe(200);
     expect((await call('POST', '/v1/audit/verify', '/v1/audit/verify', { token: customer })).status).toBe(403);
 
     // Reports.
-    expect((await call('GET', '/v1/reports/occupancy', '/v1/reports/occupancy?from=2027-12-01&to=2027-12-01', { token: staff })).status).toBe(200);
-    expect((await call('GET', '/v1/reports/occupancy', '/v1/reports/occupancy?from=2027-12-02&to=2027-12-01', { token: staff })).status).toBe(400);
-    expect((await call('GET', '/v1/reports/revenue', '/v1/reports/revenue?from=2027-12-01&to=2027-12-01', { token: admin })).status).toBe(200);
-    expect((await call('GET', '/v1/reports/revenue', '/v1/reports/revenue?from=2027-12-01&to=2027-12-01', { token: customer })).status).toBe(403);
+    expect(
+      (await call('GET', '/v1/reports/occupancy', '/v1/reports/occupancy?from=2027-12-01&to=2027-12-01', { token: staff })).status,
+    ).toBe(200);
+    expect(
+      (await call('GET', '/v1/reports/occupancy', '/v1/reports/occupancy?from=2027-12-02&to=2027-12-01', { token: staff })).status,
+    ).toBe(400);
+    expect((await call('GET', '/v1/reports/revenue', '/v1/reports/revenue?from=2027-12-01&to=2027-12-01', { token: admin })).status).toBe(
+      200,
+    );
+    expect(
+      (await call('GET', '/v1/reports/revenue', '/v1/reports/revenue?from=2027-12-01&to=2027-12-01', { token: customer })).status,
+    ).toBe(403);
 
     // Back office lists and export.
     const firstPage = await call('GET', '/v1/backoffice/reservations', '/v1/backoffice/reservations?limit=1', { token: staff });
     expect(firstPage.body.nextCursor).toEqual(expect.any(String));
     const cursor = encodeURIComponent(firstPage.body.nextCursor);
-    expect((await call('GET', '/v1/backoffice/reservations', `/v1/backoffice/reservations?limit=1&cursor=${cursor}`, { token: staff })).status).toBe(200);
-    expect((await call('GET', '/v1/backoffice/reservations', '/v1/backoffice/reservations?cursor=nope', { token: staff })).status).toBe(400);
+    expect(
+      (await call('GET', '/v1/backoffice/reservations', `/v1/backoffice/reservations?limit=1&cursor=${cursor}`, { token: staff })).status,
+    ).toBe(200);
+    expect((await call('GET', '/v1/backoffice/reservations', '/v1/backoffice/reservations?cursor=nope', { token: staff })).status).toBe(
+      400,
+    );
     expect((await call('GET', '/v1/backoffice/reservations', '/v1/backoffice/reservations', { token: customer })).status).toBe(403);
     const payments = await call('GET', '/v1/backoffice/payments', '/v1/backoffice/payments?limit=50', { token: staff });
     expect(payments.body.items).toContainEqual(expect.objectContaining({ lastError: expect.any(String) }));
     expect((await call('GET', '/v1/backoffice/payments', '/v1/backoffice/payments?provider=paypal', { token: staff })).status).toBe(400);
-    const exported = await call('GET', '/v1/backoffice/reservations/export', '/v1/backoffice/reservations/export?from=2027-12-01&to=2027-12-01', { token: staff });
+    const exported = await call(
+      'GET',
+      '/v1/backoffice/reservations/export',
+      '/v1/backoffice/reservations/export?from=2027-12-01&to=2027-12-01',
+      { token: staff },
+    );
     expect(String(exported.body).split('\n').filter(Boolean).length).toBeGreaterThan(1);
-    expect((await call('GET', '/v1/backoffice/reservations/export', '/v1/backoffice/reservations/export', { token: staff })).status).toBe(400);
+    expect((await call('GET', '/v1/backoffice/reservations/export', '/v1/backoffice/reservations/export', { token: staff })).status).toBe(
+      400,
+    );
 
     // The booking limit, per caller: a client of its own spends it.
     const flooder = h.ledger.token({ sub: 'conf-flooder' });
     let limited: TestResponse | undefined;
     for (let i = 0; i <= BOOKING_LIMIT && !limited; i += 1) {
-      const res = await call('POST', '/v1/reservations', '/v1/reservations', { token: flooder, headers: key(), body: { ...holdBody, seats: 0 } });
+      const res = await call('POST', '/v1/reservations', '/v1/reservations', {
+        token: flooder,
+        headers: key(),
+        body: { ...holdBody, seats: 0 },
+      });
       if (res.status === 429) limited = res;
     }
     expect(limited?.body.code).toBe('rate_limited');

@@ -3,7 +3,10 @@ import { helmetHeaders } from '../../src/http/hardening/securityHeaders.js';
 
 describe('helmet headers taken once', () => {
   it('are what helmet sets for the options', () => {
-    const headers = helmetHeaders({ contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"] } }, frameguard: { action: 'deny' } });
+    const headers = helmetHeaders({
+      contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"] } },
+      frameguard: { action: 'deny' },
+    });
     expect(headers['content-security-policy']).toBe("default-src 'none'");
     expect(headers['x-frame-options']).toBe('DENY');
     expect(headers['x-content-type-options']).toBe('nosniff');

@@ -31,7 +31,9 @@ describe('createIdentityFromConfig', () => {
 
     expect(identity).toMatchObject({ mode: 'cognito', userPoolId: 'eu-west-1_Prod', clientId: 'prod-client' });
     expect(identity.description).toContain(jwksFile);
-    await expect(identity.verifier.verify(bearer(mintToken(pool, { tenantId: 'tenant-a' })))).resolves.toMatchObject({ tenantId: 'tenant-a' });
+    await expect(identity.verifier.verify(bearer(mintToken(pool, { tenantId: 'tenant-a' })))).resolves.toMatchObject({
+      tenantId: 'tenant-a',
+    });
     await expect(identity.verifier.verify(bearer(mintToken(pool, { bad: 'otherKey' })))).rejects.toMatchObject({ reason: 'unknown_key' });
   });
 

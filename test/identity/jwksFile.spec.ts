@@ -34,7 +34,11 @@ describe('loadJwksFile', () => {
     ['not a JWKS', '{"kty": "RSA"}', /is not a JWKS/],
     ['empty', '{"keys": []}', /has no keys/],
     ['a key without kid', JSON.stringify({ keys: [{ kty: 'RSA', n: 'AQAB', e: 'AQAB', use: 'sig' }] }), /has no "kid"/],
-    ['an encryption key', JSON.stringify({ keys: [{ kty: 'RSA', n: 'AQAB', e: 'AQAB', use: 'enc', kid: 'k' }] }), /not a usable signature key/],
+    [
+      'an encryption key',
+      JSON.stringify({ keys: [{ kty: 'RSA', n: 'AQAB', e: 'AQAB', use: 'enc', kid: 'k' }] }),
+      /not a usable signature key/,
+    ],
   ])('refuses %s', async (_what, content, message) => {
     const path = await fileWith(content);
 

@@ -11,7 +11,10 @@ describe('roles from cognito:groups', () => {
     [['staff'], ['staff']],
     [['admin'], ['admin', 'staff']],
     [['auditor'], ['auditor']],
-    [['admin', 'auditor'], ['admin', 'staff', 'auditor']],
+    [
+      ['admin', 'auditor'],
+      ['admin', 'staff', 'auditor'],
+    ],
     [['some-other-group'], ['customer']],
   ] satisfies [string[], Role[]][])('%j → %j', (groups, roles) => {
     expect(rolesOf(principal(groups))).toEqual(roles);

@@ -1,7 +1,12 @@
 import { inspect } from 'node:util';
 import { CognitoJwtVerifier } from 'aws-jwt-verify';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { UnauthorizedError, createCognitoTokenVerifier, type TokenVerifier, type UnauthorizedReason } from '../../src/identity/tokenVerifier.js';
+import {
+  UnauthorizedError,
+  createCognitoTokenVerifier,
+  type TokenVerifier,
+  type UnauthorizedReason,
+} from '../../src/identity/tokenVerifier.js';
 import {
   badTokenKinds,
   bearer,
@@ -194,7 +199,10 @@ describe('remembered verifications', () => {
   it('refuse a remembered token once it has expired', async () => {
     let clock = Date.now();
     const remembering = createCognitoTokenVerifier({
-      userPoolId: identity.userPoolId, clientId: identity.clientId, jwks: identity.jwks, now: () => clock,
+      userPoolId: identity.userPoolId,
+      clientId: identity.clientId,
+      jwks: identity.jwks,
+      now: () => clock,
     });
     const token = bearer(mintToken(identity, { ttlSeconds: 60 }));
     await expect(remembering.verify(token)).resolves.toMatchObject({ tenantId: DEFAULT_TEST_TENANT });
@@ -210,7 +218,9 @@ describe('remembered verifications', () => {
     const [header, payload, signature] = token.split('.') as [string, string, string];
     const flipped = `${signature.slice(0, -2)}${signature.at(-2) === 'A' ? 'B' : 'A'}${signature.at(-1)}`;
     expect(await reasonOf(verifier.verify(bearer(`${header}.${payload}.${flipped}`)))).toBe('invalid_signature');
-    const otherPayload = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(payload, 'base64url').toString()), 'custom:tenant_id': 'other' })).toString('base64url');
+    const otherPayload = Buffer.from(
+      JSON.stringify({ ...JSON.parse(Buffer.from(payload, 'base64url').toString()), 'custom:tenant_id': 'other' }),
+    ).toString('base64url');
     expect(await reasonOf(verifier.verify(bearer(`${header}.${otherPayload}.${signature}`)))).toBe('invalid_signature');
   });
 });

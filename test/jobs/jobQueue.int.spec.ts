@@ -19,7 +19,9 @@ const silent = { info: () => undefined, warn: () => undefined, error: () => unde
 
 /** Enqueues as the application role does: through ledger_enqueue_jobs, in a tenant transaction. */
 async function enqueue(jobs: FollowUpJob[], tenantId = 'tenant-jobs'): Promise<void> {
-  await withTransaction(db.pool, (tx) => tx.query(sql.typeAlias('void')`SELECT FROM ledger_enqueue_jobs(${jobsAsJson(jobs)}::jsonb)`), { tenantId });
+  await withTransaction(db.pool, (tx) => tx.query(sql.typeAlias('void')`SELECT FROM ledger_enqueue_jobs(${jobsAsJson(jobs)}::jsonb)`), {
+    tenantId,
+  });
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -88,7 +90,9 @@ describe('the job queue', () => {
     expect(failed!.runAt.getTime()).toBeGreaterThan(Date.now());
     expect(errors.join('\n')).toContain('provider answered 503');
 
-    await db.asOwner(`SELECT graphile_worker.add_job('sendRefund', '{"tenantId":"t","paymentId":"not-a-uuid"}'::json, job_key => 'malformed')`);
+    await db.asOwner(
+      `SELECT graphile_worker.add_job('sendRefund', '{"tenantId":"t","paymentId":"not-a-uuid"}'::json, job_key => 'malformed')`,
+    );
     await runDueJobs({ connectionString: db.url, handlers: { sendRefund: async () => undefined }, log: silent });
     const [malformed] = (await queuedJobs(db, 'sendRefund')).filter((job) => job.key === 'malformed');
     expect(malformed).toMatchObject({ attempts: 1, lastError: expect.stringMatching(/uuid/i) });

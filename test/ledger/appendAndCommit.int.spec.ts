@@ -49,7 +49,10 @@ describe('appendAndCommit', () => {
     const stream = `test-${randomUUID()}`;
     expect(await append(stream, 0, ['A', 'B'])).toEqual({ nextVersion: 2, appended: true });
     const events = await readStream(db.systemPool, TENANT, stream);
-    expect(events.map((e) => [e.version, e.type, e.tenantId])).toEqual([[1, 'A', TENANT], [2, 'B', TENANT]]);
+    expect(events.map((e) => [e.version, e.type, e.tenantId])).toEqual([
+      [1, 'A', TENANT],
+      [2, 'B', TENANT],
+    ]);
     expect(events[0]?.prevHash).toBe(GENESIS_HASH);
     expect(events[1]?.prevHash).toBe(events[0]?.hash);
     expect(events[0]?.data).toEqual({ n: 0, nested: { a: 1, b: 2 } });
@@ -122,7 +125,11 @@ describe('appendAndCommit', () => {
 
   it('records the transaction id for the global log and wakes its listeners after the commit', async () => {
     let woken = 0;
-    const listener = await listenForCommits(db.url, () => (woken += 1), () => undefined);
+    const listener = await listenForCommits(
+      db.url,
+      () => (woken += 1),
+      () => undefined,
+    );
     try {
       const stream = `test-${randomUUID()}`;
       await append(stream, 0, ['A']);

@@ -23,7 +23,11 @@ function recordedWith(value: unknown): string {
   throw new TypeError(`cannot record a value of type ${typeof value}`);
 }
 
-const key = fc.oneof(fc.string({ unit: 'binary', maxLength: 6 }), fc.nat({ max: 30 }).map(String), fc.constantFrom('__proto__x', 'a', 'B', 'é', '😀'));
+const key = fc.oneof(
+  fc.string({ unit: 'binary', maxLength: 6 }),
+  fc.nat({ max: 30 }).map(String),
+  fc.constantFrom('__proto__x', 'a', 'B', 'é', '😀'),
+);
 const { value } = fc.letrec((tie) => ({
   value: fc.oneof(
     { depthSize: 'small' },
@@ -39,9 +43,12 @@ const { value } = fc.letrec((tie) => ({
 
 describe('canonical JSON', () => {
   it('writes exactly what the recorded chains were hashed over, for any value', () => {
-    fc.assert(fc.property(value, (v) => {
-      expect(canonicalJson(v)).toBe(recordedWith(v));
-    }), { numRuns: 2000 });
+    fc.assert(
+      fc.property(value, (v) => {
+        expect(canonicalJson(v)).toBe(recordedWith(v));
+      }),
+      { numRuns: 2000 },
+    );
   });
 
   it('refuses what JSON cannot carry, as before', () => {

@@ -21,14 +21,21 @@ const TENANT = 'tenant-a';
 const at = (seconds: number) => new Date(Date.UTC(2026, 10, 25, 12, 0, seconds)).toISOString();
 
 async function append(streamId: string, expectedVersion: number, types: string[], eventIds?: string[]) {
-  return withTransaction(db.pool, (tx) =>
-    appendToStream(tx, {
-      tenantId: TENANT,
-      streamId,
-      expectedVersion,
-      recordedAt: at(expectedVersion),
-      events: types.map((type, i) => ({ type, data: { n: i, nested: { b: 2, a: 1 } }, metadata: { actor: 'test' }, eventId: eventIds?.[i] })),
-    }),
+  return withTransaction(
+    db.pool,
+    (tx) =>
+      appendToStream(tx, {
+        tenantId: TENANT,
+        streamId,
+        expectedVersion,
+        recordedAt: at(expectedVersion),
+        events: types.map((type, i) => ({
+          type,
+          data: { n: i, nested: { b: 2, a: 1 } },
+          metadata: { actor: 'test' },
+          eventId: eventIds?.[i],
+        })),
+      }),
     { tenantId: TENANT },
   );
 }
@@ -39,7 +46,11 @@ describe('event log', () => {
     await append(stream, 0, ['A', 'B']);
     await append(stream, 2, ['C']);
     const events = await readStream(db.systemPool, TENANT, stream);
-    expect(events.map((e) => [e.version, e.type])).toEqual([[1, 'A'], [2, 'B'], [3, 'C']]);
+    expect(events.map((e) => [e.version, e.type])).toEqual([
+      [1, 'A'],
+      [2, 'B'],
+      [3, 'C'],
+    ]);
     expect(events[0]?.prevHash).toBe(GENESIS_HASH);
     expect(events[1]?.prevHash).toBe(events[0]?.hash);
     expect(events[2]?.prevHash).toBe(events[1]?.hash);
@@ -127,7 +138,13 @@ describe('event log', () => {
     const early = withTransaction(
       db.pool,
       async (tx) => {
-        await appendToStream(tx, { tenantId: TENANT, streamId: streamEarly, expectedVersion: 0, recordedAt: at(0), events: [{ type: 'Early', data: {} }] });
+        await appendToStream(tx, {
+          tenantId: TENANT,
+          streamId: streamEarly,
+          expectedVersion: 0,
+          recordedAt: at(0),
+          events: [{ type: 'Early', data: {} }],
+        });
         signalInserted();
         await earlyMayCommit;
       },

@@ -48,12 +48,18 @@ describe('the hash of an appended event', () => {
     fc.assert(
       fc.property(fc.array(fc.record({ type: text, data: json }), { minLength: 1, maxLength: 5 }), (events) => {
         const { rows, head } = chainEvents({
-          tenantId: 't', streamId: 's', head: { version: 0, hash: GENESIS_HASH }, events, recordedAt: '2026-11-26T05:00:00.000Z',
+          tenantId: 't',
+          streamId: 's',
+          head: { version: 0, hash: GENESIS_HASH },
+          events,
+          recordedAt: '2026-11-26T05:00:00.000Z',
         });
         let prev = GENESIS_HASH;
         for (const row of rows) {
           expect(row.prevHash).toBe(prev);
-          expect(eventHash(prev, { ...row, data: JSON.parse(row.data) as unknown, metadata: JSON.parse(row.metadata) as unknown })).toBe(row.hash);
+          expect(eventHash(prev, { ...row, data: JSON.parse(row.data) as unknown, metadata: JSON.parse(row.metadata) as unknown })).toBe(
+            row.hash,
+          );
           prev = row.hash;
         }
         expect(head).toEqual({ version: events.length, hash: prev });

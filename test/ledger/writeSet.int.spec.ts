@@ -34,26 +34,50 @@ const markerOf = (label: string, stream: string) => {
 };
 
 async function writeTwoStreams(a: string, aHead: StreamHead, b: string, bHead: StreamHead, label: string) {
-  return withTransaction(db.pool, async (tx) => {
-    const writes = createWriteSet();
-    const headA = writes.append({ tenantId: TENANT, streamId: a, head: aHead, events: [{ type: `${label}A`, data: {} }], recordedAt, metadata });
-    const headB = writes.append({
-      tenantId: TENANT, streamId: b, head: bHead, events: [{ type: `${label}B1`, data: { n: 1 } }, { type: `${label}B2`, data: { n: 2 } }],
-      recordedAt, metadata,
-    });
-    writes.save(`marker:${label}`, sql.fragment`
+  return withTransaction(
+    db.pool,
+    async (tx) => {
+      const writes = createWriteSet();
+      const headA = writes.append({
+        tenantId: TENANT,
+        streamId: a,
+        head: aHead,
+        events: [{ type: `${label}A`, data: {} }],
+        recordedAt,
+        metadata,
+      });
+      const headB = writes.append({
+        tenantId: TENANT,
+        streamId: b,
+        head: bHead,
+        events: [
+          { type: `${label}B1`, data: { n: 1 } },
+          { type: `${label}B2`, data: { n: 2 } },
+        ],
+        recordedAt,
+        metadata,
+      });
+      writes.save(
+        `marker:${label}`,
+        sql.fragment`
       INSERT INTO webhook_inbox (provider, provider_event_id, source, outcome, tenant_id, payload, received_at)
-      VALUES ('stripe', ${markerOf(label, a)}, 'webhook', 'applied', ${TENANT}, '{}'::jsonb, ${recordedAt}::timestamptz)`);
-    writes.enqueue(sendRefundJob(TENANT, markerOf(label, a)));
-    await writes.flush(tx);
-    return { headA, headB };
-  }, { tenantId: TENANT });
+      VALUES ('stripe', ${markerOf(label, a)}, 'webhook', 'applied', ${TENANT}, '{}'::jsonb, ${recordedAt}::timestamptz)`,
+      );
+      writes.enqueue(sendRefundJob(TENANT, markerOf(label, a)));
+      await writes.flush(tx);
+      return { headA, headB };
+    },
+    { tenantId: TENANT },
+  );
 }
 
 /** The payment ids of the refund jobs queued for these ids. */
 async function refundJobsOf(paymentIds: string[]): Promise<string[]> {
   const jobs = await queuedJobs(db, 'sendRefund');
-  return jobs.map((job) => String(job.payload.paymentId)).filter((id) => paymentIds.includes(id)).sort();
+  return jobs
+    .map((job) => String(job.payload.paymentId))
+    .filter((id) => paymentIds.includes(id))
+    .sort();
 }
 
 describe('write set', () => {
@@ -85,7 +109,14 @@ describe('write set', () => {
     await withTransaction(
       db.pool,
       (tx) =>
-        appendToStream(tx, { tenantId: TENANT, streamId: b, expectedVersion: 2, expectedHash: first.headB.hash, recordedAt, events: [{ type: 'Other', data: {} }] }),
+        appendToStream(tx, {
+          tenantId: TENANT,
+          streamId: b,
+          expectedVersion: 2,
+          expectedHash: first.headB.hash,
+          recordedAt,
+          events: [{ type: 'Other', data: {} }],
+        }),
       { tenantId: TENANT },
     );
     const failure = await writeTwoStreams(a, first.headA, b, first.headB, 'stale').catch((error: unknown) => error);

@@ -52,10 +52,15 @@ describe('resolving payment anomalies', () => {
     ]);
 
     for (const token of [h.staff, h.customer, h.auditor]) {
-      expect((await h.ledger.call('POST', resolvePath(a.paymentId, a.providerEventId), { token, body: { action: 'refund' } })).status).toBe(403);
+      expect((await h.ledger.call('POST', resolvePath(a.paymentId, a.providerEventId), { token, body: { action: 'refund' } })).status).toBe(
+        403,
+      );
     }
     const otherAdmin = h.ledger.token({ tenantId: 'tenant-other', groups: ['admin'], sub: 'admin-other' });
-    const foreign = await h.ledger.call('POST', resolvePath(a.paymentId, a.providerEventId), { token: otherAdmin, body: { action: 'refund' } });
+    const foreign = await h.ledger.call('POST', resolvePath(a.paymentId, a.providerEventId), {
+      token: otherAdmin,
+      body: { action: 'refund' },
+    });
     expect(foreign.status).toBe(404);
 
     const res = await h.ledger.call('POST', resolvePath(a.paymentId, a.providerEventId), {
@@ -116,7 +121,9 @@ describe('resolving payment anomalies', () => {
     const pi = started.body.providerPaymentId as string;
     await h.deliverStripe(h.stripe.transition(pi, 'canceled'));
     const late = h.stripe.event('payment_intent.succeeded', {
-      ...h.stripe.intent(pi), status: 'succeeded', amount_received: h.stripe.intent(pi).amount,
+      ...h.stripe.intent(pi),
+      status: 'succeeded',
+      amount_received: h.stripe.intent(pi).amount,
     });
     expect((await h.deliverStripe(late)).body.outcome).toBe('anomaly');
     const providerEventId = JSON.parse(late).id as string;

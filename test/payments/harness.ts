@@ -107,7 +107,10 @@ export async function startPaymentsHarness(
     },
     deliverStripe(payload, deliverOptions = {}) {
       const header = deliverOptions.header ?? stripe.sign(payload, deliverOptions.at ?? ledger.clock.now());
-      return ledger.call('POST', '/webhooks/stripe', { body: payload, headers: { 'stripe-signature': header, 'content-type': 'application/json' } });
+      return ledger.call('POST', '/webhooks/stripe', {
+        body: payload,
+        headers: { 'stripe-signature': header, 'content-type': 'application/json' },
+      });
     },
     deliverMp(dataId, deliverOptions = {}) {
       const n = mp.notification(dataId, deliverOptions.at ?? ledger.clock.now());

@@ -30,7 +30,9 @@ describe('Pix', () => {
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({ provider: 'pix', status: 'pending', amount: BRL(4550) });
     expect(res.body.pixQrCode).toMatch(/^00020126/);
-    const sent = h.mp.requests.find((r) => r.path === '/v1/payments' && (r.body as { external_reference?: unknown }).external_reference === res.body.paymentId)!;
+    const sent = h.mp.requests.find(
+      (r) => r.path === '/v1/payments' && (r.body as { external_reference?: unknown }).external_reference === res.body.paymentId,
+    )!;
     expect(sent.body).toMatchObject({ payment_method_id: 'pix', transaction_amount: 45.5, external_reference: res.body.paymentId });
     expect(sent.idempotencyKey).toBe(paymentIdentity({ tenantId: 'tenant-test', subject: 'customer-1', key }).providerIdempotencyKey);
     expect(res.body.providerPaymentId).toBe(String(h.mp.payments.get(Number(res.body.providerPaymentId))!.id));
@@ -66,13 +68,19 @@ describe('Pix', () => {
 
   it('refuses a bad signature and stores nothing; acknowledges non-payment topics', async () => {
     const n = h.mp.notification(123, h.ledger.clock.now());
-    const bad = await h.ledger.call('POST', n.path, { body: n.body, headers: { ...n.headers, 'x-signature': n.headers['x-signature'].replace(/v1=[0-9a-f]+/, `v1=${'0'.repeat(64)}`) } });
+    const bad = await h.ledger.call('POST', n.path, {
+      body: n.body,
+      headers: { ...n.headers, 'x-signature': n.headers['x-signature'].replace(/v1=[0-9a-f]+/, `v1=${'0'.repeat(64)}`) },
+    });
     expect(bad.status).toBe(400);
     expect(bad.body.code).toBe('invalid_signature');
     const stale = h.mp.notification(123, new Date(h.ledger.clock.now().getTime() - 600_000));
     expect((await h.ledger.call('POST', stale.path, { body: stale.body, headers: stale.headers })).status).toBe(400);
     const order = h.mp.notification(55, h.ledger.clock.now());
-    const res = await h.ledger.call('POST', order.path.replace('type=payment', 'type=merchant_order'), { body: order.body, headers: order.headers });
+    const res = await h.ledger.call('POST', order.path.replace('type=payment', 'type=merchant_order'), {
+      body: order.body,
+      headers: order.headers,
+    });
     expect(res.status).toBe(200);
     expect(res.body.outcome).toBe('ignored');
   });
@@ -111,7 +119,10 @@ describe('Checkout Pro', () => {
 
     expect((await h.ledger.call('POST', `/v1/reservations/${reservationId}/cancel`, { token: h.customer })).status).toBe(200);
     expect(await h.slot(slotId)).toMatchObject({ held: 0, sold: 0 });
-    const refunds = await eventually(() => h.mp.refundRequests().filter((r) => r.path === `/v1/payments/${paid.id}/refunds`), (l) => l.length === 1);
+    const refunds = await eventually(
+      () => h.mp.refundRequests().filter((r) => r.path === `/v1/payments/${paid.id}/refunds`),
+      (l) => l.length === 1,
+    );
     expect(refunds[0]!.idempotencyKey).toBe(`ledger-refund-${res.body.paymentId}`);
     expect(refunds[0]!.body).toEqual({ amount: 45.5 });
     expect((await h.deliverMp(paid.id)).body.outcome).toBe('applied');

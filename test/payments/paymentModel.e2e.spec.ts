@@ -65,7 +65,10 @@ class StartPayment implements fc.AsyncCommand<Model, Real> {
 
 type Signal = 'processing' | 'succeeded' | 'payment_failed' | 'canceled' | 'wrong_amount';
 class ProviderEvent implements fc.AsyncCommand<Model, Real> {
-  constructor(readonly n: number, readonly signal: Signal) {}
+  constructor(
+    readonly n: number,
+    readonly signal: Signal,
+  ) {}
   check = (m: Readonly<Model>) => m.payments > 0;
   async run(m: Model, r: Real) {
     const { pi } = pick(r.payments, this.n);
@@ -123,32 +126,53 @@ class Tick implements fc.AsyncCommand<Model, Real> {
 
 async function checkInvariants(r: Real) {
   const db = h.ledger.db;
-  const slot = (await db.asOwner<{ capacity: number; held: number; sold: number }>(
-    'SELECT capacity, held, sold FROM slot_availability WHERE slot_id = $1', [r.slotId])).rows[0]!;
+  const slot = (
+    await db.asOwner<{ capacity: number; held: number; sold: number }>(
+      'SELECT capacity, held, sold FROM slot_availability WHERE slot_id = $1',
+      [r.slotId],
+    )
+  ).rows[0]!;
   expect(slot.held + slot.sold).toBeLessThanOrEqual(slot.capacity);
-  const seats = (await db.asOwner<{ held: string; sold: string }>(
-    `SELECT COALESCE(sum(seats) FILTER (WHERE status = 'held'), 0) AS held, COALESCE(sum(seats) FILTER (WHERE status = 'paid'), 0) AS sold
-     FROM reservations_view WHERE slot_id = $1`, [r.slotId])).rows[0]!;
+  const seats = (
+    await db.asOwner<{ held: string; sold: string }>(
+      `SELECT COALESCE(sum(seats) FILTER (WHERE status = 'held'), 0) AS held, COALESCE(sum(seats) FILTER (WHERE status = 'paid'), 0) AS sold
+     FROM reservations_view WHERE slot_id = $1`,
+      [r.slotId],
+    )
+  ).rows[0]!;
   expect({ held: slot.held, sold: slot.sold }).toEqual({ held: Number(seats.held), sold: Number(seats.sold) });
 
   // Every paid reservation: exactly one applied verified success of its full amount, by its payment.
-  const paid = (await db.asOwner<{ reservation_id: string; payment_id: string; total_amount: string; total_currency: string }>(
-    `SELECT reservation_id::text, payment_id::text, total_amount, total_currency FROM reservations_view WHERE slot_id = $1 AND status = 'paid'`,
-    [r.slotId])).rows;
+  const paid = (
+    await db.asOwner<{ reservation_id: string; payment_id: string; total_amount: string; total_currency: string }>(
+      `SELECT reservation_id::text, payment_id::text, total_amount, total_currency FROM reservations_view WHERE slot_id = $1 AND status = 'paid'`,
+      [r.slotId],
+    )
+  ).rows;
   for (const row of paid) {
-    const successes = (await db.asOwner<{ data: { amount: { amount: number; currency: string } }; metadata: { providerEventId?: string } }>(
-      `SELECT data, metadata FROM events WHERE stream_id = $1 AND type = 'PaymentSucceeded'`, [`payment-${row.payment_id}`])).rows;
+    const successes = (
+      await db.asOwner<{ data: { amount: { amount: number; currency: string } }; metadata: { providerEventId?: string } }>(
+        `SELECT data, metadata FROM events WHERE stream_id = $1 AND type = 'PaymentSucceeded'`,
+        [`payment-${row.payment_id}`],
+      )
+    ).rows;
     expect(successes).toHaveLength(1);
     expect(successes[0]!.data.amount).toEqual({ amount: Number(row.total_amount), currency: row.total_currency });
     expect(successes[0]!.metadata.providerEventId).toBeTruthy();
-    const paidEvents = (await db.asOwner(`SELECT 1 FROM events WHERE stream_id = $1 AND type = 'ReservationPaid'`, [`reservation-${row.reservation_id}`])).rows;
+    const paidEvents = (
+      await db.asOwner(`SELECT 1 FROM events WHERE stream_id = $1 AND type = 'ReservationPaid'`, [`reservation-${row.reservation_id}`])
+    ).rows;
     expect(paidEvents).toHaveLength(1);
   }
 
   // failed and cancelled never change again.
   const ids = r.payments.map((p) => p.paymentId);
-  const statuses = (await db.asOwner<{ payment_id: string; status: string }>(
-    'SELECT payment_id::text, status FROM payments_view WHERE payment_id = ANY($1::uuid[])', [ids])).rows;
+  const statuses = (
+    await db.asOwner<{ payment_id: string; status: string }>(
+      'SELECT payment_id::text, status FROM payments_view WHERE payment_id = ANY($1::uuid[])',
+      [ids],
+    )
+  ).rows;
   for (const { payment_id, status } of statuses) {
     const ended = r.ended.get(payment_id);
     if (ended) expect(status).toBe(ended);
@@ -156,14 +180,22 @@ async function checkInvariants(r: Real) {
   }
 
   // Each provider event applied at most once: all ledger events it caused were written by one transaction.
-  const perEvent = (await db.asOwner<{ n: string }>(
-    `SELECT count(DISTINCT transaction_id) AS n FROM events
-     WHERE metadata->>'providerEventId' = ANY($1::text[]) GROUP BY metadata->>'providerEventId'`, [[...r.deliveredIds]])).rows;
+  const perEvent = (
+    await db.asOwner<{ n: string }>(
+      `SELECT count(DISTINCT transaction_id) AS n FROM events
+     WHERE metadata->>'providerEventId' = ANY($1::text[]) GROUP BY metadata->>'providerEventId'`,
+      [[...r.deliveredIds]],
+    )
+  ).rows;
   for (const row of perEvent) expect(Number(row.n)).toBe(1);
 
   // Nothing delivered is missing: every accepted event is settled in the inbox.
-  const inbox = (await db.asOwner<{ provider_event_id: string; outcome: string }>(
-    `SELECT provider_event_id, outcome FROM webhook_inbox WHERE provider = 'stripe' AND provider_event_id = ANY($1::text[])`, [[...r.deliveredIds]])).rows;
+  const inbox = (
+    await db.asOwner<{ provider_event_id: string; outcome: string }>(
+      `SELECT provider_event_id, outcome FROM webhook_inbox WHERE provider = 'stripe' AND provider_event_id = ANY($1::text[])`,
+      [[...r.deliveredIds]],
+    )
+  ).rows;
   expect(inbox.map((x) => x.provider_event_id).sort()).toEqual([...r.deliveredIds].sort());
   for (const row of inbox) expect(['applied', 'anomaly', 'unchanged', 'ignored']).toContain(row.outcome);
 }

@@ -44,7 +44,14 @@ describe('Stripe signature (known vector)', () => {
         ok: false,
         reason: 'Timestamp outside the tolerance zone',
       });
-      expect(constructEvent).toHaveBeenCalledWith(Buffer.from(payload), `t=1700000000,v1=${v1}`, secret, 300, undefined, (1_700_000_000 + 301) * 1000);
+      expect(constructEvent).toHaveBeenCalledWith(
+        Buffer.from(payload),
+        `t=1700000000,v1=${v1}`,
+        secret,
+        300,
+        undefined,
+        (1_700_000_000 + 301) * 1000,
+      );
     } finally {
       constructEvent.mockRestore();
     }
@@ -85,7 +92,9 @@ describe('Mercado Pago signature (known vector)', () => {
   it('refuses a changed id, request id, stale ts, or missing header', () => {
     expect(check({ dataId: '123457', requestId, signature: `ts=1704908010,v1=${v1}` }).ok).toBe(false);
     expect(check({ dataId: '123456', requestId: 'x', signature: `ts=1704908010,v1=${v1}` }).ok).toBe(false);
-    expect(check({ dataId: '123456', requestId, signature: `ts=1704908010,v1=${v1}` }, new Date((1_704_908_010 + 301) * 1000)).ok).toBe(false);
+    expect(check({ dataId: '123456', requestId, signature: `ts=1704908010,v1=${v1}` }, new Date((1_704_908_010 + 301) * 1000)).ok).toBe(
+      false,
+    );
     expect(check({ dataId: '123456', requestId }).ok).toBe(false);
     expect(check({ dataId: '123456', requestId, signature: `ts=1704908010,v1=${v1.toUpperCase()}` }).ok).toBe(false);
   });
@@ -109,23 +118,62 @@ describe('Mercado Pago money', () => {
 });
 
 describe('normalising provider news (contract mapping table)', () => {
-  const intent = (extra: object) => ({ id: 'pi_1', object: 'payment_intent', amount: 4500, amount_received: 4500, currency: 'eur', metadata: { payment_id: 'p', tenant_id: 't' }, ...extra });
+  const intent = (extra: object) => ({
+    id: 'pi_1',
+    object: 'payment_intent',
+    amount: 4500,
+    amount_received: 4500,
+    currency: 'eur',
+    metadata: { payment_id: 'p', tenant_id: 't' },
+    ...extra,
+  });
   const stripe = (type: string, object: object) => normalizeStripeEvent({ id: 'evt_1', type, data: { object } });
   it('maps Stripe events', () => {
-    expect(stripe('payment_intent.processing', intent({}))).toMatchObject({ signal: 'processing', paymentId: 'p', tenantId: 't', providerPaymentId: 'pi_1' });
-    expect(stripe('payment_intent.succeeded', intent({}))).toMatchObject({ signal: 'succeeded', amount: { amount: 4500, currency: 'EUR' } });
-    expect(stripe('payment_intent.payment_failed', intent({ last_payment_error: { message: 'declined' } }))).toMatchObject({ signal: 'declined', reason: 'declined' });
+    expect(stripe('payment_intent.processing', intent({}))).toMatchObject({
+      signal: 'processing',
+      paymentId: 'p',
+      tenantId: 't',
+      providerPaymentId: 'pi_1',
+    });
+    expect(stripe('payment_intent.succeeded', intent({}))).toMatchObject({
+      signal: 'succeeded',
+      amount: { amount: 4500, currency: 'EUR' },
+    });
+    expect(stripe('payment_intent.payment_failed', intent({ last_payment_error: { message: 'declined' } }))).toMatchObject({
+      signal: 'declined',
+      reason: 'declined',
+    });
     expect(stripe('payment_intent.canceled', intent({}))).toMatchObject({ signal: 'cancelled' });
-    expect(stripe('charge.refunded', { id: 'ch_1', amount_refunded: 4500, currency: 'eur', payment_intent: 'pi_1' })).toMatchObject({ signal: 'refunded', providerPaymentId: 'pi_1', amount: { amount: 4500 } });
+    expect(stripe('charge.refunded', { id: 'ch_1', amount_refunded: 4500, currency: 'eur', payment_intent: 'pi_1' })).toMatchObject({
+      signal: 'refunded',
+      providerPaymentId: 'pi_1',
+      amount: { amount: 4500 },
+    });
     expect(stripe('payment_intent.created', intent({}))).toMatchObject({ kind: 'ignored' });
   });
   it('maps Mercado Pago statuses', () => {
-    const mp = (status: string) => normalizeMercadoPagoPayment({ id: 77, status, transaction_amount: 45.5, currency_id: 'BRL', date_last_updated: 'd', external_reference: 'p' });
+    const mp = (status: string) =>
+      normalizeMercadoPagoPayment({
+        id: 77,
+        status,
+        transaction_amount: 45.5,
+        currency_id: 'BRL',
+        date_last_updated: 'd',
+        external_reference: 'p',
+      });
     const expected: Record<string, string> = {
-      pending: 'processing', in_process: 'processing', authorized: 'processing', approved: 'succeeded', rejected: 'failed',
-      cancelled: 'cancelled', refunded: 'refunded', in_mediation: 'disputed', charged_back: 'disputed',
+      pending: 'processing',
+      in_process: 'processing',
+      authorized: 'processing',
+      approved: 'succeeded',
+      rejected: 'failed',
+      cancelled: 'cancelled',
+      refunded: 'refunded',
+      in_mediation: 'disputed',
+      charged_back: 'disputed',
     };
-    for (const [status, signal] of Object.entries(expected)) expect(mp(status)).toMatchObject({ kind: 'signal', signal, eventId: `77:${status}:d` });
+    for (const [status, signal] of Object.entries(expected))
+      expect(mp(status)).toMatchObject({ kind: 'signal', signal, eventId: `77:${status}:d` });
     expect(mp('approved')).toMatchObject({ amount: { amount: 4550, currency: 'BRL' }, paymentId: 'p', providerPaymentId: '77' });
   });
 });

@@ -48,7 +48,12 @@ describe('creating a Stripe payment', () => {
     expect(intent.amount).toBe(9000);
     expect(intent.currency).toBe('eur');
     expect(intent.metadata).toEqual({ payment_id: res.body.paymentId, reservation_id: held.body.reservationId, tenant_id: 'tenant-test' });
-    const call = h.stripe.requests.find((r) => r.path === '/v1/payment_intents' && r.form['metadata'] && (r.form['metadata'] as { payment_id?: unknown }).payment_id === res.body.paymentId);
+    const call = h.stripe.requests.find(
+      (r) =>
+        r.path === '/v1/payment_intents' &&
+        r.form['metadata'] &&
+        (r.form['metadata'] as { payment_id?: unknown }).payment_id === res.body.paymentId,
+    );
     expect(call?.idempotencyKey).toBe(paymentIdentity({ tenantId: 'tenant-test', subject: 'customer-1', key }).providerIdempotencyKey);
 
     const replay = await h.startPayment(held.body.reservationId, 'stripe', key);
@@ -56,7 +61,9 @@ describe('creating a Stripe payment', () => {
     expect(replay.headers.get('idempotent-replayed')).toBe('true');
     expect(replay.body).toEqual(res.body);
     const view = await h.reservation(held.body.reservationId);
-    expect(view.payments).toEqual([expect.objectContaining({ paymentId: res.body.paymentId, status: 'pending', providerPaymentId: intent.id })]);
+    expect(view.payments).toEqual([
+      expect.objectContaining({ paymentId: res.body.paymentId, status: 'pending', providerPaymentId: intent.id }),
+    ]);
     expect(view.payments[0].clientSecret).toBeUndefined();
   });
 
@@ -85,7 +92,10 @@ describe('creating a Stripe payment', () => {
     const refused = await h.startPayment(reservationId, 'stripe');
     expect(refused.status).toBe(409);
     expect(refused.body.code).toBe('illegal_transition');
-    const noKey = await h.ledger.call('POST', `/v1/reservations/${reservationId}/payments`, { token: h.customer, body: { provider: 'stripe' } });
+    const noKey = await h.ledger.call('POST', `/v1/reservations/${reservationId}/payments`, {
+      token: h.customer,
+      body: { provider: 'stripe' },
+    });
     expect(noKey.status).toBe(400);
     expect(noKey.body.code).toBe('idempotency_key_required');
   });
@@ -142,7 +152,10 @@ describe('Stripe webhooks', () => {
       expect(res.status).toBe(400);
       expect(res.body.code).toBe('invalid_signature');
     }
-    const tampered = await h.ledger.call('POST', '/webhooks/stripe', { body: `${payload} `, headers: { 'stripe-signature': good, 'content-type': 'application/json' } });
+    const tampered = await h.ledger.call('POST', '/webhooks/stripe', {
+      body: `${payload} `,
+      headers: { 'stripe-signature': good, 'content-type': 'application/json' },
+    });
     expect(tampered.status).toBe(400);
     expect(await inboxCount()).toBe(inbox);
     expect(await eventCount()).toBe(events);
@@ -255,7 +268,9 @@ describe('Stripe webhooks', () => {
     expect(view.payments[0].status).toBe('succeeded');
     expect(await h.slot(b.slotId)).toMatchObject({ held: 2, sold: 0 });
     const list = await h.ledger.call('GET', '/v1/backoffice/anomalies', { token: h.staff });
-    expect(list.body.anomalies).toContainEqual(expect.objectContaining({ paymentId: b.payment.paymentId, anomaly: 'ReservationNotPayable' }));
+    expect(list.body.anomalies).toContainEqual(
+      expect.objectContaining({ paymentId: b.payment.paymentId, anomaly: 'ReservationNotPayable' }),
+    );
   });
 
   it('does not expire a hold whose payment is processing', async () => {
@@ -270,7 +285,12 @@ describe('Stripe webhooks', () => {
 
   it('keeps an event for an unknown payment as unmatched, listed for its tenant', async () => {
     const payload = h.stripe.event('payment_intent.succeeded', {
-      id: 'pi_unknown', object: 'payment_intent', amount: 100, amount_received: 100, currency: 'eur', status: 'succeeded',
+      id: 'pi_unknown',
+      object: 'payment_intent',
+      amount: 100,
+      amount_received: 100,
+      currency: 'eur',
+      status: 'succeeded',
       metadata: { payment_id: randomUUID(), tenant_id: 'tenant-test' },
     });
     const res = await h.deliverStripe(payload);
@@ -335,7 +355,11 @@ describe('reconciliation', () => {
     expect(report.applied).toBeGreaterThanOrEqual(1);
     expect((await h.reservation(reservationId)).status).toBe('paid');
     const stream = await h.ledger.call('GET', `/v1/audit/streams/payment-${payment.paymentId}`, { token: h.auditor });
-    expect(stream.body.events.at(-1)).toMatchObject({ type: 'PaymentSucceeded', data: { source: 'reconciliation' }, metadata: { source: 'reconciliation' } });
+    expect(stream.body.events.at(-1)).toMatchObject({
+      type: 'PaymentSucceeded',
+      data: { source: 'reconciliation' },
+      metadata: { source: 'reconciliation' },
+    });
     const again = await h.payments.reconcile({ olderThanSeconds: 0 });
     expect(again.applied).toBe(0);
   });

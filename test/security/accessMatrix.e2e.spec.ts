@@ -262,7 +262,9 @@ const cells = routes.flatMap((route) => callers.map((caller) => [route, caller, 
 
 describe('role × route matrix', () => {
   it('has a row for every /v1 route the server registers', () => {
-    const v1 = registeredRoutes(ledger.server.printRoutes({ commonPrefix: false })).filter((route) => route.split(' ')[1]!.startsWith('/v1/'));
+    const v1 = registeredRoutes(ledger.server.printRoutes({ commonPrefix: false })).filter((route) =>
+      route.split(' ')[1]!.startsWith('/v1/'),
+    );
     expect(v1.length).toBeGreaterThanOrEqual(routes.length);
     expect(new Set(v1)).toEqual(new Set(routes.map(asRouterPath)));
   });
@@ -289,7 +291,10 @@ describe('role × route matrix', () => {
   it.each(cells)('%s as %s → %i', async (route, caller, status) => {
     // A fresh reservation per cell: a cancel that succeeds must not change what the next cell sees.
     const reservationId = await holdAsOwner();
-    const anomaly = route === 'POST /v1/backoffice/payments/{paymentId}/anomalies/{providerEventId}/resolve' ? await recordAnomaly(reservationId) : undefined;
+    const anomaly =
+      route === 'POST /v1/backoffice/payments/{paymentId}/anomalies/{providerEventId}/resolve'
+        ? await recordAnomaly(reservationId)
+        : undefined;
     const before = await eventCount();
     const request = requestFor(route, caller, reservationId, slotId, anomaly);
     const res = await send(request, caller);
@@ -320,10 +325,9 @@ describe('role × route matrix', () => {
       const control = await send(missing, caller);
       expect(control.status).toBe(404);
       const normalise = (body: unknown, req: Request) =>
-        JSON.stringify(body).replaceAll(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, '<id>').replaceAll(
-          (req.body as { slotId?: string } | undefined)?.slotId ?? req.path.split('/').pop()!,
-          '<slot>',
-        );
+        JSON.stringify(body)
+          .replaceAll(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, '<id>')
+          .replaceAll((req.body as { slotId?: string } | undefined)?.slotId ?? req.path.split('/').pop()!, '<slot>');
       expect(normalise(res.body, request)).toBe(normalise(control.body, missing));
     }
     if (caller === 'otherTenantAdmin' && route === 'PUT /v1/slots/{slotId}') {
@@ -347,7 +351,7 @@ describe('role × route matrix', () => {
       // The export, and the list's pages, hold the cell's own fresh reservation (the test clock
       // stands still, so many share its creation time and the order among them is by id).
       let seen = text;
-      for (let cursor = res.body?.nextCursor; cursor && !seen.includes(reservationId); ) {
+      for (let cursor = res.body?.nextCursor; cursor && !seen.includes(reservationId);) {
         const next = await send({ method: 'GET', path: `${request.path}&cursor=${encodeURIComponent(cursor)}` }, caller);
         seen = JSON.stringify(next.body);
         cursor = next.body.nextCursor;

@@ -56,7 +56,12 @@ function expectRefused(what: string, res: TestResponse): void {
   expect(res.status, shown).toBeGreaterThanOrEqual(400);
   expect(res.status, shown).toBeLessThan(500);
   expect(res.headers.get('content-type'), shown).toMatch(/^application\/problem\+json/);
-  expect(res.body, shown).toMatchObject({ status: res.status, code: expect.any(String), title: expect.any(String), detail: expect.any(String) });
+  expect(res.body, shown).toMatchObject({
+    status: res.status,
+    code: expect.any(String),
+    title: expect.any(String),
+    detail: expect.any(String),
+  });
 }
 
 // ---- arbitraries ----------------------------------------------------------------------------
@@ -141,7 +146,12 @@ const holdFields = ['slotId', 'seats', 'customer', 'customer.name', 'customer.em
 
 /** A valid hold for a missing slot with one field replaced, removed, or one key added. */
 const mutatedHold = fc
-  .record({ field: fc.constantFrom(...holdFields), value: anyJson, action: fc.constantFrom('replace', 'remove', 'add'), key: fc.constantFrom('__proto__', 'constructor', 'isAdmin', 'tenantId', 'status', 'paid') })
+  .record({
+    field: fc.constantFrom(...holdFields),
+    value: anyJson,
+    action: fc.constantFrom('replace', 'remove', 'add'),
+    key: fc.constantFrom('__proto__', 'constructor', 'isAdmin', 'tenantId', 'status', 'paid'),
+  })
   .map(({ field, value, action, key }) => {
     const body: Record<string, unknown> = { slotId: MISSING_SLOT, seats: 1, customer: { name: 'Ana', email: 'ana@example.com' } };
     const [outer, inner] = field.split('.') as [string, string | undefined];
@@ -157,7 +167,13 @@ const holdBody = fc.oneof(
   mutatedHold,
   rawBodies,
   anyJson.map((v) => JSON.stringify(v)),
-  fc.dictionary(nastyString.filter((s) => s.length < 200), anyJson, { maxKeys: 5 }).map((v) => JSON.stringify(v)),
+  fc
+    .dictionary(
+      nastyString.filter((s) => s.length < 200),
+      anyJson,
+      { maxKeys: 5 },
+    )
+    .map((v) => JSON.stringify(v)),
 );
 
 /** Slot definitions that are always invalid: one field given a value its schema refuses, or an unknown key. */
@@ -165,8 +181,14 @@ const invalidSlotBody = fc
   .record({
     field: fc.constantFrom('activityId', 'startsAt', 'capacity', 'unitPrice', 'extra'),
     capacity: fc.oneof(fc.constantFrom(-1, 1.5, 100_001, 1e308, '5', null), fc.integer({ max: -1 })),
-    text: fc.oneof(fc.constantFrom('', '   ', 'a\u0000b', 'x'.repeat(129), null, 7), fc.integer({ min: 129, max: 2_000 }).map((n) => 'y'.repeat(n))),
-    startsAt: fc.oneof(fc.constantFrom('yesterday', '2026-13-01T00:00:00Z', '2026-12-01', '', 0, null), nastyString.filter((s) => !/^\d{4}-/.test(s))),
+    text: fc.oneof(
+      fc.constantFrom('', '   ', 'a\u0000b', 'x'.repeat(129), null, 7),
+      fc.integer({ min: 129, max: 2_000 }).map((n) => 'y'.repeat(n)),
+    ),
+    startsAt: fc.oneof(
+      fc.constantFrom('yesterday', '2026-13-01T00:00:00Z', '2026-12-01', '', 0, null),
+      nastyString.filter((s) => !/^\d{4}-/.test(s)),
+    ),
     price: fc.constantFrom<unknown>(
       { amount: -1, currency: 'EUR' },
       { amount: 1.5, currency: 'EUR' },
@@ -182,7 +204,12 @@ const invalidSlotBody = fc
     extraKey: fc.constantFrom('__proto__', 'constructor', 'tenantId', 'held', 'sold'),
   })
   .map(({ field, capacity, text, startsAt, price, extraKey }) => {
-    const body: Record<string, unknown> = { activityId: 'a', startsAt: '2026-12-01T09:00:00Z', capacity: 5, unitPrice: { amount: 100, currency: 'EUR' } };
+    const body: Record<string, unknown> = {
+      activityId: 'a',
+      startsAt: '2026-12-01T09:00:00Z',
+      capacity: 5,
+      unitPrice: { amount: 100, currency: 'EUR' },
+    };
     if (field === 'activityId') body.activityId = text;
     if (field === 'startsAt') body.startsAt = startsAt;
     if (field === 'capacity') body.capacity = capacity;
@@ -193,14 +220,27 @@ const invalidSlotBody = fc
 
 /** Path segments: encoded nasty strings, and raw escapes (`%zz`, overlong UTF-8) that do not decode. */
 const pathSegment = fc.oneof(
-  nastyString.filter((s) => s.length > 0 && s.length < 600).map((s) => {
-    try {
-      return encodeURIComponent(s);
-    } catch {
-      return encodeURIComponent(s.replaceAll(/[\uD800-\uDFFF]/g, '?'));
-    }
-  }),
-  fc.constantFrom('%zz', '%', '%c0%ae%c0%ae', '%ed%a0%80', '..%2f..%2fetc', '%00', 'a%00b', 'x'.repeat(700), '%E2%80%AE', '1%27%20OR%201%3D1'),
+  nastyString
+    .filter((s) => s.length > 0 && s.length < 600)
+    .map((s) => {
+      try {
+        return encodeURIComponent(s);
+      } catch {
+        return encodeURIComponent(s.replaceAll(/[\uD800-\uDFFF]/g, '?'));
+      }
+    }),
+  fc.constantFrom(
+    '%zz',
+    '%',
+    '%c0%ae%c0%ae',
+    '%ed%a0%80',
+    '..%2f..%2fetc',
+    '%00',
+    'a%00b',
+    'x'.repeat(700),
+    '%E2%80%AE',
+    '1%27%20OR%201%3D1',
+  ),
   fc.uuid(),
 );
 
@@ -237,7 +277,10 @@ describe('fuzzing the public routes', () => {
   it('PUT /v1/slots/{slotId}: hostile ids and invalid definitions, as an admin', async () => {
     await fc.assert(
       fc.asyncProperty(fc.oneof(pathSegment, fc.constant(EXISTING_SLOT)), invalidSlotBody, async (slotId, body) => {
-        expectRefused(`put slot ${slotId.slice(0, 80)} ${body.slice(0, 120)}`, await ledger.call('PUT', `/v1/slots/${slotId}`, { token: admin, body }));
+        expectRefused(
+          `put slot ${slotId.slice(0, 80)} ${body.slice(0, 120)}`,
+          await ledger.call('PUT', `/v1/slots/${slotId}`, { token: admin, body }),
+        );
       }),
       { numRuns: 40 },
     );
@@ -282,7 +325,15 @@ describe('fuzzing the public routes', () => {
     );
     const contentType = fc.oneof(
       headerValue,
-      fc.constantFrom('text/plain', 'application/xml', 'multipart/form-data; boundary=x', 'application/json; charset=utf-16', 'application/x-www-form-urlencoded', 'application/jsonx', ''),
+      fc.constantFrom(
+        'text/plain',
+        'application/xml',
+        'multipart/form-data; boundary=x',
+        'application/json; charset=utf-16',
+        'application/x-www-form-urlencoded',
+        'application/jsonx',
+        '',
+      ),
     );
     await fc.assert(
       fc.asyncProperty(authorization, contentType, headerValue, headerValue, async (auth, type, accept, key) => {
@@ -308,7 +359,16 @@ describe('fuzzing the public routes', () => {
     await fc.assert(
       fc.asyncProperty(
         fc.constantFrom('GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'),
-        fc.constantFrom('/v1/slots', '/v1/reservations/x/refund', '/v1/audit', '/webhooks', '/v1/../health', '/v1/slots/a/b', '/.env', '/v2/reservations'),
+        fc.constantFrom(
+          '/v1/slots',
+          '/v1/reservations/x/refund',
+          '/v1/audit',
+          '/webhooks',
+          '/v1/../health',
+          '/v1/slots/a/b',
+          '/.env',
+          '/v2/reservations',
+        ),
         async (method, path) => {
           const res = await ledger.call(method, path, { token: admin });
           if (path === '/v1/../health' && res.status === 200) return; // the client normalises `..` away

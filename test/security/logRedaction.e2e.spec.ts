@@ -8,7 +8,12 @@ import { startTestLedger, type TestLedger } from '../support/ledgerServer.js';
 const lines: string[] = [];
 const captured = new Writable({
   write(chunk: Buffer, _encoding, done) {
-    lines.push(...chunk.toString('utf8').split('\n').filter((line) => line.length > 0));
+    lines.push(
+      ...chunk
+        .toString('utf8')
+        .split('\n')
+        .filter((line) => line.length > 0),
+    );
     done();
   },
 });
@@ -38,7 +43,10 @@ beforeAll(async () => {
           app.post('/webhooks/stripe', async (request) => {
             request.log.info({ headers: request.headers, body: request.body }, 'webhook received');
             request.log.info(`signature header was ${String(request.headers['stripe-signature'])}`);
-            request.log.warn({ event: { data: { object: { payment_method_details: { card: { number: CARD_NUMBER, cvc: CVC } } } } } }, 'nested card');
+            request.log.warn(
+              { event: { data: { object: { payment_method_details: { card: { number: CARD_NUMBER, cvc: CVC } } } } } },
+              'nested card',
+            );
             throw Object.assign(new Error(`verification failed for ${String(request.headers.authorization)} with ${WEBHOOK_SECRET}`), {
               headers: { ...request.headers },
             });
@@ -59,7 +67,9 @@ describe('logs', () => {
     const responses = [
       await ledger.call('GET', '/v1/slots/log-slot', { token }),
       await ledger.call('GET', '/v1/slots/log-slot', { token: ledger.token({ sub: 'log-customer', bad: 'expired' }) }),
-      await ledger.call('GET', '/v1/slots/log-slot', { headers: { authorization: `Basic ${Buffer.from(`u:${PASSWORD}`).toString('base64')}` } }),
+      await ledger.call('GET', '/v1/slots/log-slot', {
+        headers: { authorization: `Basic ${Buffer.from(`u:${PASSWORD}`).toString('base64')}` },
+      }),
       await ledger.call('GET', `/v1/slots/log-slot?access_token=${token}&password=${PASSWORD}`, { token }),
       await ledger.call('PUT', '/v1/slots/log-slot', {
         token: adminToken,
@@ -68,7 +78,14 @@ describe('logs', () => {
       await ledger.call('POST', '/v1/reservations', {
         token,
         headers: { 'idempotency-key': randomUUID() },
-        body: { slotId: 'log-slot', seats: 1, customer: { name: 'L', email: 'log@example.com' }, card: CARD_NUMBER, cvc: CVC, password: PASSWORD },
+        body: {
+          slotId: 'log-slot',
+          seats: 1,
+          customer: { name: 'L', email: 'log@example.com' },
+          card: CARD_NUMBER,
+          cvc: CVC,
+          password: PASSWORD,
+        },
       }),
       await ledger.call('POST', '/webhooks/stripe', {
         token,
@@ -80,7 +97,17 @@ describe('logs', () => {
 
     const log = lines.join('\n');
     expect(lines.length).toBeGreaterThan(10);
-    for (const secret of [token, adminToken, SIGNATURE_HEX, STRIPE_SIGNATURE, MP_SIGNATURE, CARD_NUMBER, PASSWORD, WEBHOOK_SECRET, 'pi_1_secret_2']) {
+    for (const secret of [
+      token,
+      adminToken,
+      SIGNATURE_HEX,
+      STRIPE_SIGNATURE,
+      MP_SIGNATURE,
+      CARD_NUMBER,
+      PASSWORD,
+      WEBHOOK_SECRET,
+      'pi_1_secret_2',
+    ]) {
       expect(log).not.toContain(secret);
     }
     // No part of any token either: each JWT segment is long enough to be unmistakable.

@@ -4,17 +4,45 @@ import { describe, expect, it } from 'vitest';
 import { isSensitiveName, maskSecretsInText, maskUrl, REDACTED, scrubSecrets } from '../../src/http/hardening/secretMasking.js';
 
 const secretValue = fc.stringMatching(/^[A-Za-z0-9]{24,40}$/);
-const sensitiveKey = fc.constantFrom('authorization', 'Stripe-Signature', 'x-signature', 'card', 'cardNumber', 'card_number', 'cvc', 'CVV', 'password', 'client_secret', 'clientSecret', 'token', 'access_token', 'idToken', 'webhookSecret', 'apiKey');
+const sensitiveKey = fc.constantFrom(
+  'authorization',
+  'Stripe-Signature',
+  'x-signature',
+  'card',
+  'cardNumber',
+  'card_number',
+  'cvc',
+  'CVV',
+  'password',
+  'client_secret',
+  'clientSecret',
+  'token',
+  'access_token',
+  'idToken',
+  'webhookSecret',
+  'apiKey',
+);
 const harmlessKey = fc.constantFrom('id', 'name', 'status', 'amount', 'slotId', 'email', 'items', 'data', 'object');
 
 /** A plain object with `secret` under `key` at some depth, inside arrays and objects with harmless keys. */
 const nested = (key: string, secret: string) =>
   fc.array(fc.tuple(harmlessKey, fc.boolean()), { maxLength: 10 }).map((path) =>
-    path.reduceRight<unknown>((inner, [name, asArray]) => (asArray ? [inner] : { [name]: inner, other: 1 }), { [key]: secret, keep: 'visible' }),
+    path.reduceRight<unknown>((inner, [name, asArray]) => (asArray ? [inner] : { [name]: inner, other: 1 }), {
+      [key]: secret,
+      keep: 'visible',
+    }),
   );
 
 describe('scrubSecrets', () => {
-  test.prop([sensitiveKey, secretValue.chain((secret) => fc.tuple(fc.constant(secret), sensitiveKey.chain((key) => nested(key, secret))))])(
+  test.prop([
+    sensitiveKey,
+    secretValue.chain((secret) =>
+      fc.tuple(
+        fc.constant(secret),
+        sensitiveKey.chain((key) => nested(key, secret)),
+      ),
+    ),
+  ])(
     'removes a credential-named field at any depth and keeps the rest (data nested past 8 levels is elided whole)',
     (_key, [secret, value]) => {
       const scrubbed = JSON.stringify(scrubSecrets(value));
@@ -73,6 +101,7 @@ describe('maskUrl and isSensitiveName', () => {
     for (const name of ['Authorization', 'stripe-signature', 'X-Signature', 'client_secret', 'cardNumber', 'CVC', 'refresh_token']) {
       expect(isSensitiveName(name), name).toBe(true);
     }
-    for (const name of ['reservationId', 'email', 'tenant', 'idempotency-key', 'x-request-id', 'status']) expect(isSensitiveName(name), name).toBe(false);
+    for (const name of ['reservationId', 'email', 'tenant', 'idempotency-key', 'x-request-id', 'status'])
+      expect(isSensitiveName(name), name).toBe(false);
   });
 });

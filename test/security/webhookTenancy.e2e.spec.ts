@@ -37,10 +37,9 @@ describe('webhooks under row-level security', () => {
     expect(await inboxRow(JSON.parse(payload).id)).toEqual([
       { tenant_id: DEFAULT_TEST_TENANT, outcome: 'applied', payment_id: started.body.paymentId },
     ]);
-    const { rows } = await h.ledger.db.asOwner<{ tenant_id: string }>(
-      'SELECT DISTINCT tenant_id FROM events WHERE stream_id = $1',
-      [`payment-${started.body.paymentId}`],
-    );
+    const { rows } = await h.ledger.db.asOwner<{ tenant_id: string }>('SELECT DISTINCT tenant_id FROM events WHERE stream_id = $1', [
+      `payment-${started.body.paymentId}`,
+    ]);
     expect(rows).toEqual([{ tenant_id: DEFAULT_TEST_TENANT }]);
     expect((await h.reservation(held.body.reservationId)).status).toBe('paid');
     // A repeat is found across RLS by the inbox's primary key, and changes nothing.
@@ -56,8 +55,13 @@ describe('webhooks under row-level security', () => {
 
   it('keeps an event that names no payment and no tenant, visible to no tenant', async () => {
     const payload = h.stripe.event('payment_intent.succeeded', {
-      id: `pi_${randomUUID().slice(0, 8)}`, object: 'payment_intent', amount: 100, amount_received: 100, currency: 'eur',
-      status: 'succeeded', metadata: {},
+      id: `pi_${randomUUID().slice(0, 8)}`,
+      object: 'payment_intent',
+      amount: 100,
+      amount_received: 100,
+      currency: 'eur',
+      status: 'succeeded',
+      metadata: {},
     });
     expect((await h.deliverStripe(payload)).body).toMatchObject({ outcome: 'unmatched' });
     expect(await inboxRow(JSON.parse(payload).id)).toEqual([{ tenant_id: null, outcome: 'unmatched', payment_id: null }]);
@@ -73,7 +77,9 @@ describe('webhooks under row-level security', () => {
     // Our payment id, but metadata naming another tenant (and an intent id we never saw): the lookup by
     // our id is narrowed to that tenant and finds nothing, so nothing of this tenant is touched.
     const payload = h.stripe.event('payment_intent.succeeded', {
-      ...pi, status: 'succeeded', amount_received: pi.amount,
+      ...pi,
+      status: 'succeeded',
+      amount_received: pi.amount,
       metadata: { payment_id: started.body.paymentId, tenant_id: 'tenant-elsewhere' },
       id: `pi_${randomUUID().slice(0, 8)}`,
     });

@@ -50,9 +50,7 @@ export type Claim =
 /** The slot whose row is locked `FOR UPDATE` while seats move: by its id, or the slot a reservation holds seats on. */
 export type SlotLock = { readonly slotId: string } | { readonly ofReservation: string };
 
-export type StreamRef =
-  | { readonly aggregate: 'reservation'; readonly id: string }
-  | { readonly aggregate: 'payment'; readonly id: string };
+export type StreamRef = { readonly aggregate: 'reservation'; readonly id: string } | { readonly aggregate: 'payment'; readonly id: string };
 
 export type OpenSlot = Extract<SlotState, { status: 'open' }>;
 

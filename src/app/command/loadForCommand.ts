@@ -17,8 +17,7 @@ export type CommandStart =
   | { readonly kind: 'replayed'; readonly response: StoredResponse }
   | { readonly kind: 'duplicate' };
 
-export const streamIdOf = (ref: StreamRef) =>
-  ref.aggregate === 'reservation' ? reservationStreamId(ref.id) : paymentStreamId(ref.id);
+export const streamIdOf = (ref: StreamRef) => (ref.aggregate === 'reservation' ? reservationStreamId(ref.id) : paymentStreamId(ref.id));
 
 const NO_STREAMS: StreamsRead = new Map();
 
@@ -34,7 +33,8 @@ export async function claimLockAndRead(tx: CommandTransaction, command: Command<
   const streamIds = (command.streams ?? []).map(streamIdOf);
   if (tenantId === null) {
     // Only a provider event that matched no tenant's payment is kept this way: no lock, no streams.
-    if (claim?.kind !== 'inbox' || lock || streamIds.length > 0) throw new Error(`${command.name}: only an inbox claim may run without a tenant`);
+    if (claim?.kind !== 'inbox' || lock || streamIds.length > 0)
+      throw new Error(`${command.name}: only an inbox claim may run without a tenant`);
     await enterSystemMode(tx);
     const claimed = await claimInboxRow(tx, claim.event, claim.source, now, null);
     return claimed ? { kind: 'owned', slot: null, streams: NO_STREAMS } : { kind: 'duplicate' };
@@ -71,7 +71,12 @@ export async function claimLockAndRead(tx: CommandTransaction, command: Command<
 }
 
 /** Reads further streams into what was read already. */
-export async function readMore(tx: CommandTransaction, tenantId: string, read: StreamsRead, refs: readonly StreamRef[]): Promise<StreamsRead> {
+export async function readMore(
+  tx: CommandTransaction,
+  tenantId: string,
+  read: StreamsRead,
+  refs: readonly StreamRef[],
+): Promise<StreamsRead> {
   const missing = refs.map(streamIdOf).filter((streamId) => !read.has(streamId));
   if (missing.length === 0) return read;
   const more = await readStreams(tx, tenantId, missing);

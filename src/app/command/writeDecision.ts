@@ -13,13 +13,7 @@ import type { Change, Command, Decision, Loaded } from './command.js';
 import type { StreamsRead } from './loadForCommand.js';
 
 /** The loaded streams folded (and so parsed) through the registry: a stream the command did not load is a bug, not an empty stream. */
-export function loadedView<Facts>(
-  name: string,
-  now: string,
-  slot: SlotSnapshot | null,
-  streams: StreamsRead,
-  facts: Facts,
-): Loaded<Facts> {
+export function loadedView<Facts>(name: string, now: string, slot: SlotSnapshot | null, streams: StreamsRead, facts: Facts): Loaded<Facts> {
   const recorded = (streamId: string) => {
     const events = streams.get(streamId);
     if (events === undefined) throw new Error(`${name} decides on ${streamId}, which it did not load`);
@@ -63,7 +57,8 @@ export function writeDecision(
   for (const job of decision.jobs ?? []) writes.enqueue(job);
   const claim = command.claim;
   if (decision.response) {
-    if (claim?.kind !== 'idempotencyKey' && claim?.kind !== 'claimedKey') throw new Error(`${command.name}: a response is stored only with a key`);
+    if (claim?.kind !== 'idempotencyKey' && claim?.kind !== 'claimedKey')
+      throw new Error(`${command.name}: a response is stored only with a key`);
     writes.save(idempotencyRowKey(claim.request), storeResponseStatement(claim.request, decision.response, now));
   }
   if (decision.inbox) {
@@ -84,7 +79,8 @@ function writeChange(
   switch (change.aggregate) {
     case 'slot': {
       // Seats move only under the slot's row lock; a slot that does not exist yet has no row to lock.
-      if (slot !== null && slot.state.slotId !== change.id) throw new Error(`${name} changes slot ${change.id} but locked ${slot.state.slotId}`);
+      if (slot !== null && slot.state.slotId !== change.id)
+        throw new Error(`${name} changes slot ${change.id} but locked ${slot.state.slotId}`);
       const streamId = slotAggregate.streamId(change.id);
       // What goes into the log is what the registry reads back: a decided event its schema refuses fails the command.
       const after = slotAggregate.fold(change.events, { streamId, from: slot?.state ?? slotAggregate.initialState });
@@ -100,7 +96,10 @@ function writeChange(
       const after = reservationAggregate.fold(change.events, { streamId, from: before });
       if (after.status === 'none') throw new Error(`${name} leaves reservation ${change.id} without a state`);
       const head = append(streamId, headAfter(recorded));
-      writes.save(reservationRowKey(tenantId, change.id), reservationsView.upsert(tenantId, { state: after, version: head.version, updatedAt: now }));
+      writes.save(
+        reservationRowKey(tenantId, change.id),
+        reservationsView.upsert(tenantId, { state: after, version: head.version, updatedAt: now }),
+      );
       return;
     }
     case 'payment': {
@@ -108,7 +107,10 @@ function writeChange(
       const recorded = streams.get(streamId) ?? [];
       append(streamId, headAfter(recorded));
       // paymentRowAfter folds the recorded and the decided events through the registry: both parsed.
-      writes.save(paymentRowKey(tenantId, change.id), paymentsView.upsert(tenantId, paymentRowAfter(change.id, recorded, change.events, now)));
+      writes.save(
+        paymentRowKey(tenantId, change.id),
+        paymentsView.upsert(tenantId, paymentRowAfter(change.id, recorded, change.events, now)),
+      );
       return;
     }
     default:

@@ -72,7 +72,11 @@ export function providerEventCommand(event: ProviderEvent, source: SignalSource,
           ? { changes: [], inbox: { outcome: 'ignored', detail: event.reason }, result: { outcome: 'ignored' } }
           : {
               changes: [],
-              inbox: { outcome: 'unmatched', tenantId: event.tenantId, detail: `no payment matches ${event.paymentId ?? '-'} / ${event.providerPaymentId ?? '-'}` },
+              inbox: {
+                outcome: 'unmatched',
+                tenantId: event.tenantId,
+                detail: `no payment matches ${event.paymentId ?? '-'} / ${event.providerPaymentId ?? '-'}`,
+              },
               result: { outcome: 'unmatched' },
             },
     };
@@ -92,7 +96,8 @@ export function providerEventCommand(event: ProviderEvent, source: SignalSource,
     ],
     decide: (loaded) => {
       const reservation = loaded.reservation(reservationId);
-      if (reservation.status === 'none' || !loaded.slot) throw new Error(`payment ${paymentId} names reservation ${reservationId}, which has no stream or slot`);
+      if (reservation.status === 'none' || !loaded.slot)
+        throw new Error(`payment ${paymentId} names reservation ${reservationId}, which has no stream or slot`);
       const decided = decideSignal(event, source, ref, loaded.payment(paymentId), reservation, loaded.slot, loaded.now);
       if (isDomainError(decided)) return decided;
       const { payment, reservationEvents } = decided;
@@ -152,7 +157,10 @@ function decideSignal(
       // A late success pays an expired reservation only if its seats can be taken again now, under the lock.
       const free = slot.capacity - slot.held - slot.sold;
       const seatsRetaken = reservation.status === 'expired' && reservation.seats <= free;
-      const paid = decideReservation({ type: 'PayReservation', paymentId, amount: paymentEvent.data.amount, now, seatsRetaken }, reservation);
+      const paid = decideReservation(
+        { type: 'PayReservation', paymentId, amount: paymentEvent.data.amount, now, seatsRetaken },
+        reservation,
+      );
       if (!isDomainError(paid)) return { payment: decided, reservationEvents: paid };
       // The money was taken but cannot pay the reservation: kept as an anomaly, never dropped.
       const afterSuccess = decided.reduce(evolvePayment, state);

@@ -109,7 +109,8 @@ export async function refundUnpayableSuccesses(
       return undefined;
     });
     if (outcome?.ok) resolved += 1;
-    else if (outcome) options.onError?.(`anomaly of payment ${anomaly.paymentId} could not be resolved: ${outcome.error.message}`, outcome.error);
+    else if (outcome)
+      options.onError?.(`anomaly of payment ${anomaly.paymentId} could not be resolved: ${outcome.error.message}`, outcome.error);
   }
   return resolved;
 }

@@ -36,7 +36,11 @@ export function answerClientError(error: Error & { code?: string }, socket: Sock
   if (socket.writable) {
     const p = clientProblem(error);
     const body = JSON.stringify(p);
-    const headers = Object.entries({ ...baselineHeaders, 'content-type': 'application/problem+json', 'content-length': String(Buffer.byteLength(body)) })
+    const headers = Object.entries({
+      ...baselineHeaders,
+      'content-type': 'application/problem+json',
+      'content-length': String(Buffer.byteLength(body)),
+    })
       .map(([name, value]) => `${name}: ${value}\r\n`)
       .join('');
     socket.write(`HTTP/1.1 ${p.status} ${STATUS_CODES[p.status] ?? 'Bad Request'}\r\nconnection: close\r\n${headers}\r\n${body}`);

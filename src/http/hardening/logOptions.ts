@@ -9,10 +9,36 @@ type LogDestination = NonNullable<LedgerLoggerOptions['stream']>;
 const secretHeaders = ['authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'stripe-signature', 'x-signature', 'x-api-key'];
 
 /** Where headers turn up in logged objects: a request, a reply, an SDK's error with its HTTP exchange. */
-const headerHolders = ['req.headers', 'request.headers', 'res.headers', 'headers', 'err.headers', 'err.raw.headers', 'err.config.headers', 'err.response.headers'];
+const headerHolders = [
+  'req.headers',
+  'request.headers',
+  'res.headers',
+  'headers',
+  'err.headers',
+  'err.raw.headers',
+  'err.config.headers',
+  'err.response.headers',
+];
 
 /** Body and error fields that hold card data or credentials (exact paths; `scrubSecrets` catches the rest at any depth). */
-const secretFields = ['card', 'cardNumber', 'card_number', 'cvc', 'cvv', 'secret', 'client_secret', 'clientSecret', 'token', 'access_token', 'accessToken', 'id_token', 'idToken', 'refresh_token', 'password', 'authorization'];
+const secretFields = [
+  'card',
+  'cardNumber',
+  'card_number',
+  'cvc',
+  'cvv',
+  'secret',
+  'client_secret',
+  'clientSecret',
+  'token',
+  'access_token',
+  'accessToken',
+  'id_token',
+  'idToken',
+  'refresh_token',
+  'password',
+  'authorization',
+];
 
 export const logRedactPaths: readonly string[] = [
   ...headerHolders.flatMap((holder) => secretHeaders.map((header) => `${holder}["${header}"]`)),

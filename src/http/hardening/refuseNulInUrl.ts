@@ -9,6 +9,8 @@ import { problem, ProblemError } from '../problem.js';
 export function refuseNulInUrl(app: FastifyInstance): void {
   // A callback hook, not an async one: it runs on every request and has nothing to wait for.
   app.addHook('onRequest', (request, _reply, done) => {
-    done(/%00/.test(request.url) ? new ProblemError(problem(400, 'invalid_request', 'the URL must not contain NUL characters')) : undefined);
+    done(
+      /%00/.test(request.url) ? new ProblemError(problem(400, 'invalid_request', 'the URL must not contain NUL characters')) : undefined,
+    );
   });
 }

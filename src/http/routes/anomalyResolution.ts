@@ -53,7 +53,8 @@ export function anomalyResolutionRoutes(deps: AppDeps) {
         },
       },
       preValidation: async (request) => {
-        if (!mayResolveAnomalies(principalOf(request))) throw new ProblemError(problem(403, 'forbidden', 'only tenant admins resolve anomalies'));
+        if (!mayResolveAnomalies(principalOf(request)))
+          throw new ProblemError(problem(403, 'forbidden', 'only tenant admins resolve anomalies'));
       },
       handler: async (request, reply) => {
         const principal = principalOf(request);

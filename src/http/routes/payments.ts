@@ -57,7 +57,10 @@ export function paymentRoutes(deps: AppDeps, providers: PaymentProviders) {
           if (!(error instanceof ProviderCallError)) throw error;
           request.log.warn({ err: error }, 'payment provider call failed');
           // Nothing was recorded and the key was released: the client may retry with the same key.
-          return sendProblem(reply, problem(502, 'unavailable', `${method} did not create the payment; retry with the same Idempotency-Key`));
+          return sendProblem(
+            reply,
+            problem(502, 'unavailable', `${method} did not create the payment; retry with the same Idempotency-Key`),
+          );
         }
       },
     });

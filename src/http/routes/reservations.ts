@@ -7,7 +7,16 @@ import { mayBook } from '../../app/policy.js';
 import { getReservation } from '../../app/queries.js';
 import { readAsTenant } from '../../app/readAsTenant.js';
 import { principalOf } from '../authenticate.js';
-import { type RouteTypes, bodyProblems, creatingProblems, jsonResponse, problemResponses, replayableResponse, TAGS, v1Problems } from '../contract.js';
+import {
+  type RouteTypes,
+  bodyProblems,
+  creatingProblems,
+  jsonResponse,
+  problemResponses,
+  replayableResponse,
+  TAGS,
+  v1Problems,
+} from '../contract.js';
 import { idempotentRequest } from '../idempotencyKey.js';
 import { problem, problemFor, ProblemError, sendProblem } from '../problem.js';
 import { heldReservationSchema, reservationSchema } from '../responseSchemas.js';

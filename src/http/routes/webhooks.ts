@@ -34,7 +34,10 @@ const rawBody = (description: string) =>
 const signatureHeader = (description: string) => z.string().optional().meta({ description });
 
 const webhookResponses = (described: { 502?: string; 503?: string } = {}) => ({
-  200: jsonResponse('received: a new event, a repeat (`duplicate`, changes nothing), or an anomaly kept in the ledger', webhookReceiptSchema),
+  200: jsonResponse(
+    'received: a new event, a repeat (`duplicate`, changes nothing), or an anomaly kept in the ledger',
+    webhookReceiptSchema,
+  ),
   ...problemResponses({
     ...bodyProblems,
     400: 'invalid_signature: the signature is missing, invalid or outside its 300 s tolerance; or invalid_request: a signed payload the ledger cannot read',
@@ -75,95 +78,103 @@ export function webhookRoutes(deps: AppDeps, settings: WebhookSettings) {
 
     const routes = app.withTypeProvider<RouteTypes>();
 
-    routes.post('/webhooks/stripe', {
-      schema: {
-        operationId: 'receiveStripeEvent',
-        summary: 'Stripe events, signed over the raw body',
-        tags: [TAGS.webhooks],
-        security: [],
-        headers: z.looseObject({
-          'stripe-signature': signatureHeader(
-            '`t=…,v1=…[,v1=…]`: HMAC-SHA256 (hex) of `<t>.<raw body>` with the webhook secret; required (without it, 400 invalid_signature)',
-          ),
-        }),
-        body: rawBody('a Stripe event (`{ "id": "evt_…", "type", "data": { "object" } }`), verified on its exact bytes'),
-        response: webhookResponses(),
+    routes.post(
+      '/webhooks/stripe',
+      {
+        schema: {
+          operationId: 'receiveStripeEvent',
+          summary: 'Stripe events, signed over the raw body',
+          tags: [TAGS.webhooks],
+          security: [],
+          headers: z.looseObject({
+            'stripe-signature': signatureHeader(
+              '`t=…,v1=…[,v1=…]`: HMAC-SHA256 (hex) of `<t>.<raw body>` with the webhook secret; required (without it, 400 invalid_signature)',
+            ),
+          }),
+          body: rawBody('a Stripe event (`{ "id": "evt_…", "type", "data": { "object" } }`), verified on its exact bytes'),
+          response: webhookResponses(),
+        },
       },
-    }, async (request, reply) => {
-      const secret = settings.stripe?.webhookSecret;
-      const check: SignatureCheck = secret
-        ? verifyStripeSignature(rawBodyOf(request), single(request.headers['stripe-signature']), secret, deps.clock())
-        : { ok: false, reason: 'STRIPE_WEBHOOK_SECRET is not configured' };
-      if (!check.ok) return refuseSignature(request, reply, check);
-      const body = parseJson(rawBodyOf(request));
-      let event: ProviderEvent;
-      try {
-        event = normalizeStripeEvent(body);
-      } catch (error) {
-        if (!(error instanceof ProviderPayloadError)) throw error;
-        return sendProblem(reply, problem(400, 'invalid_request', error.message));
-      }
-      const result = await applyProviderEvent(deps, event, 'webhook');
-      return reply.code(200).send({ received: true, outcome: result.outcome });
-    });
-
-    routes.post('/webhooks/mercadopago', {
-      schema: {
-        operationId: 'receiveMercadoPagoNotification',
-        summary: 'Mercado Pago notifications, signed over the notified id (x-signature manifest)',
-        tags: [TAGS.webhooks],
-        security: [],
-        querystring: z.looseObject({
-          'data.id': z.string().optional().meta({ description: 'the notified payment id: the only id the signature covers' }),
-          type: z.string().optional().meta({ description: '`payment` moves money; other topics are acknowledged and ignored' }),
-          topic: z.string().optional(),
-        }),
-        headers: z.looseObject({
-          'x-signature': signatureHeader(
-            '`ts=…,v1=…`: HMAC-SHA256 (hex) of `id:<data.id>;request-id:<x-request-id>;ts:<ts>;` with the webhook secret; required (without it, 400 invalid_signature)',
-          ),
-          'x-request-id': signatureHeader("Mercado Pago's request id, part of the signed manifest"),
-        }),
-        body: rawBody('a Mercado Pago notification (`{ "type", "data": { "id" } }`); only the signed query is trusted'),
-        response: webhookResponses({
-          502: 'unavailable: the notified payment could not be read from Mercado Pago; it retries the notification',
-          503: 'unavailable: Mercado Pago is not configured on this server',
-        }),
-      },
-    }, async (request, reply) => {
-      const query: Record<string, unknown> = request.query;
-      const dataId = typeof query['data.id'] === 'string' ? query['data.id'] : undefined;
-      const secret = settings.mercadopago?.webhookSecret;
-      const check: SignatureCheck = secret
-        ? verifyMercadoPagoSignature(
-            { dataId, requestId: single(request.headers['x-request-id']), signature: single(request.headers['x-signature']) },
-            secret,
-            deps.clock(),
-          )
-        : { ok: false, reason: 'MERCADOPAGO_WEBHOOK_SECRET is not configured' };
-      if (!check.ok) return refuseSignature(request, reply, check);
-      const body = parseJson(rawBodyOf(request));
-      const fields = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};
-      const type = query['type'] ?? query['topic'] ?? fields['type'];
-      // Only payment notifications move money; merchant orders and the like are acknowledged and left alone.
-      if (type !== 'payment') return reply.code(200).send({ received: true, outcome: 'ignored' });
-      // Only the signed id counts: the manifest covers the query's data.id, never the body's.
-      if (!dataId) return sendProblem(reply, problem(400, 'invalid_request', 'the notification names no payment (query data.id)'));
-      const fetchPayment = settings.mercadopago?.fetchPayment;
-      if (!fetchPayment) return sendProblem(reply, problem(503, 'unavailable', 'Mercado Pago is not configured on this server'));
-      let event: ProviderEvent;
-      try {
-        event = await fetchPayment(dataId);
-      } catch (error) {
-        if (error instanceof ProviderCallError || error instanceof ProviderPayloadError) {
-          request.log.warn({ err: error }, 'could not read the notified Mercado Pago payment');
-          // 5xx: Mercado Pago retries the notification, by which time its API may answer.
-          return sendProblem(reply, problem(502, 'unavailable', 'could not read the payment from Mercado Pago; retry later'));
+      async (request, reply) => {
+        const secret = settings.stripe?.webhookSecret;
+        const check: SignatureCheck = secret
+          ? verifyStripeSignature(rawBodyOf(request), single(request.headers['stripe-signature']), secret, deps.clock())
+          : { ok: false, reason: 'STRIPE_WEBHOOK_SECRET is not configured' };
+        if (!check.ok) return refuseSignature(request, reply, check);
+        const body = parseJson(rawBodyOf(request));
+        let event: ProviderEvent;
+        try {
+          event = normalizeStripeEvent(body);
+        } catch (error) {
+          if (!(error instanceof ProviderPayloadError)) throw error;
+          return sendProblem(reply, problem(400, 'invalid_request', error.message));
         }
-        throw error;
-      }
-      const result = await applyProviderEvent(deps, event, 'webhook');
-      return reply.code(200).send({ received: true, outcome: result.outcome });
-    });
+        const result = await applyProviderEvent(deps, event, 'webhook');
+        return reply.code(200).send({ received: true, outcome: result.outcome });
+      },
+    );
+
+    routes.post(
+      '/webhooks/mercadopago',
+      {
+        schema: {
+          operationId: 'receiveMercadoPagoNotification',
+          summary: 'Mercado Pago notifications, signed over the notified id (x-signature manifest)',
+          tags: [TAGS.webhooks],
+          security: [],
+          querystring: z.looseObject({
+            'data.id': z.string().optional().meta({ description: 'the notified payment id: the only id the signature covers' }),
+            type: z.string().optional().meta({ description: '`payment` moves money; other topics are acknowledged and ignored' }),
+            topic: z.string().optional(),
+          }),
+          headers: z.looseObject({
+            'x-signature': signatureHeader(
+              '`ts=…,v1=…`: HMAC-SHA256 (hex) of `id:<data.id>;request-id:<x-request-id>;ts:<ts>;` with the webhook secret; required (without it, 400 invalid_signature)',
+            ),
+            'x-request-id': signatureHeader("Mercado Pago's request id, part of the signed manifest"),
+          }),
+          body: rawBody('a Mercado Pago notification (`{ "type", "data": { "id" } }`); only the signed query is trusted'),
+          response: webhookResponses({
+            502: 'unavailable: the notified payment could not be read from Mercado Pago; it retries the notification',
+            503: 'unavailable: Mercado Pago is not configured on this server',
+          }),
+        },
+      },
+      async (request, reply) => {
+        const query: Record<string, unknown> = request.query;
+        const dataId = typeof query['data.id'] === 'string' ? query['data.id'] : undefined;
+        const secret = settings.mercadopago?.webhookSecret;
+        const check: SignatureCheck = secret
+          ? verifyMercadoPagoSignature(
+              { dataId, requestId: single(request.headers['x-request-id']), signature: single(request.headers['x-signature']) },
+              secret,
+              deps.clock(),
+            )
+          : { ok: false, reason: 'MERCADOPAGO_WEBHOOK_SECRET is not configured' };
+        if (!check.ok) return refuseSignature(request, reply, check);
+        const body = parseJson(rawBodyOf(request));
+        const fields = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};
+        const type = query['type'] ?? query['topic'] ?? fields['type'];
+        // Only payment notifications move money; merchant orders and the like are acknowledged and left alone.
+        if (type !== 'payment') return reply.code(200).send({ received: true, outcome: 'ignored' });
+        // Only the signed id counts: the manifest covers the query's data.id, never the body's.
+        if (!dataId) return sendProblem(reply, problem(400, 'invalid_request', 'the notification names no payment (query data.id)'));
+        const fetchPayment = settings.mercadopago?.fetchPayment;
+        if (!fetchPayment) return sendProblem(reply, problem(503, 'unavailable', 'Mercado Pago is not configured on this server'));
+        let event: ProviderEvent;
+        try {
+          event = await fetchPayment(dataId);
+        } catch (error) {
+          if (error instanceof ProviderCallError || error instanceof ProviderPayloadError) {
+            request.log.warn({ err: error }, 'could not read the notified Mercado Pago payment');
+            // 5xx: Mercado Pago retries the notification, by which time its API may answer.
+            return sendProblem(reply, problem(502, 'unavailable', 'could not read the payment from Mercado Pago; retry later'));
+          }
+          throw error;
+        }
+        const result = await applyProviderEvent(deps, event, 'webhook');
+        return reply.code(200).send({ received: true, outcome: result.outcome });
+      },
+    );
   };
 }

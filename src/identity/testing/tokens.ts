@@ -42,11 +42,7 @@ export type MintTokenOptions = Partial<IdTokenOptions> & {
 };
 
 export function createTestIdentity(options: { readonly userPoolId?: string; readonly clientId?: string } = {}): TestIdentity {
-  return signingIdentityFor(
-    newRsaKey(),
-    options.userPoolId ?? TEST_USER_POOL_ID,
-    options.clientId ?? TEST_CLIENT_ID,
-  );
+  return signingIdentityFor(newRsaKey(), options.userPoolId ?? TEST_USER_POOL_ID, options.clientId ?? TEST_CLIENT_ID);
 }
 
 /** A verifier that accepts `identity`'s tokens: the production verifier with the JWKS preloaded. */

@@ -24,7 +24,13 @@ export type MpPayment = {
   date_last_updated: string;
   point_of_interaction?: { transaction_data: { qr_code: string; qr_code_base64: string } };
 };
-type MpPreference = { id: string; init_point: string; external_reference: string; metadata: Record<string, unknown>; items: { unit_price: number; currency_id?: string }[] };
+type MpPreference = {
+  id: string;
+  init_point: string;
+  external_reference: string;
+  metadata: Record<string, unknown>;
+  items: { unit_price: number; currency_id?: string }[];
+};
 
 export function signMercadoPago(dataId: string, requestId: string, at: Date, secret = MP_TEST_WEBHOOK_SECRET): string {
   const ts = Math.floor(at.getTime() / 1000);
@@ -61,14 +67,17 @@ export async function startFakeMercadoPago(options: { currency?: string } = {}) 
       date_last_updated: now,
     };
     if (payment.payment_method_id === 'pix') {
-      payment.point_of_interaction = { transaction_data: { qr_code: `00020126580014br.gov.bcb.pix0136${payment.id}`, qr_code_base64: 'iVBORw0KGgo=' } };
+      payment.point_of_interaction = {
+        transaction_data: { qr_code: `00020126580014br.gov.bcb.pix0136${payment.id}`, qr_code_base64: 'iVBORw0KGgo=' },
+      };
     }
     payments.set(payment.id, payment);
     return payment;
   }
 
   function route(request: FakeRequest): FakeResponse {
-    if (request.headers.authorization !== `Bearer ${MP_TEST_ACCESS_TOKEN}`) return { status: 401, body: { message: 'invalid access token', status: 401 } };
+    if (request.headers.authorization !== `Bearer ${MP_TEST_ACCESS_TOKEN}`)
+      return { status: 401, body: { message: 'invalid access token', status: 401 } };
     const body = request.body ? (JSON.parse(request.body) as Record<string, unknown>) : {};
     const key = request.headers['x-idempotency-key'];
     requests.push({ method: request.method, path: request.path, ...(typeof key === 'string' ? { idempotencyKey: key } : {}), body });
@@ -147,7 +156,12 @@ export async function startFakeMercadoPago(options: { currency?: string } = {}) 
     setStatus(id: number, status: string, changes: Partial<MpPayment> = {}): MpPayment {
       const payment = payments.get(id);
       if (!payment) throw new Error(`no payment ${id}`);
-      Object.assign(payment, { status, status_detail: status === 'approved' ? 'accredited' : status, ...changes, date_last_updated: stamp() });
+      Object.assign(payment, {
+        status,
+        status_detail: status === 'approved' ? 'accredited' : status,
+        ...changes,
+        date_last_updated: stamp(),
+      });
       return payment;
     },
     /** A signed `payment` notification, as Mercado Pago posts it. */
@@ -157,7 +171,16 @@ export async function startFakeMercadoPago(options: { currency?: string } = {}) 
       return {
         path: `/webhooks/mercadopago?data.id=${encodeURIComponent(idText)}&type=payment`,
         headers: { 'x-signature': signMercadoPago(idText, requestId, at), 'x-request-id': requestId, 'content-type': 'application/json' },
-        body: JSON.stringify({ action: 'payment.updated', api_version: 'v1', data: { id: idText }, date_created: new Date(at).toISOString(), id: Date.now(), live_mode: false, type: 'payment', user_id: '123' }),
+        body: JSON.stringify({
+          action: 'payment.updated',
+          api_version: 'v1',
+          data: { id: idText },
+          date_created: new Date(at).toISOString(),
+          id: Date.now(),
+          live_mode: false,
+          type: 'payment',
+          user_id: '123',
+        }),
       };
     },
     failNext(n: number) {

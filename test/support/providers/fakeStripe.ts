@@ -100,7 +100,19 @@ export async function startFakeStripe() {
     if (amount > charge.amount - charge.amount_refunded) return stripeError(400, 'invalid_request_error', 'Refund exceeds charge');
     charge.amount_refunded += amount;
     charge.refunded = charge.amount_refunded === charge.amount;
-    return { status: 200, body: { id: id('re'), object: 'refund', amount, currency: charge.currency, charge: charge.id, payment_intent: intent.id, status: 'succeeded', metadata: form['metadata'] ?? {} } };
+    return {
+      status: 200,
+      body: {
+        id: id('re'),
+        object: 'refund',
+        amount,
+        currency: charge.currency,
+        charge: charge.id,
+        payment_intent: intent.id,
+        status: 'succeeded',
+        metadata: form['metadata'] ?? {},
+      },
+    };
   }
 
   function route(request: FakeRequest): FakeResponse {
@@ -117,7 +129,8 @@ export async function startFakeStripe() {
     if (request.method === 'POST' && typeof key === 'string') {
       const seen = idempotent.get(key);
       if (seen) {
-        if (seen.body !== request.body) return stripeError(400, 'idempotency_error', 'Keys for idempotent requests can only be used with the same parameters');
+        if (seen.body !== request.body)
+          return stripeError(400, 'idempotency_error', 'Keys for idempotent requests can only be used with the same parameters');
         return seen.response;
       }
     }
@@ -132,7 +145,8 @@ export async function startFakeStripe() {
       const charge = intent.latest_charge && expand.includes('latest_charge') ? charges.get(intent.latest_charge) : undefined;
       response = { status: 200, body: { ...intent, ...(charge ? { latest_charge: charge } : {}) } };
     } else return stripeError(404, 'invalid_request_error', `Unrecognized request URL (${request.method}: ${request.path})`);
-    if (request.method === 'POST' && typeof key === 'string' && response.status < 500) idempotent.set(key, { body: request.body, response });
+    if (request.method === 'POST' && typeof key === 'string' && response.status < 500)
+      idempotent.set(key, { body: request.body, response });
     return response;
   }
 
@@ -157,7 +171,16 @@ export async function startFakeStripe() {
         if (pi.status === 'succeeded' && pi.latest_charge) break;
         pi.status = 'succeeded';
         pi.amount_received = options.amount ?? pi.amount;
-        const charge: StripeCharge = { id: id('ch'), object: 'charge', amount: pi.amount_received, amount_refunded: 0, currency: pi.currency, refunded: false, payment_intent: pi.id, metadata: {} };
+        const charge: StripeCharge = {
+          id: id('ch'),
+          object: 'charge',
+          amount: pi.amount_received,
+          amount_refunded: 0,
+          currency: pi.currency,
+          refunded: false,
+          payment_intent: pi.id,
+          metadata: {},
+        };
         charges.set(charge.id, charge);
         pi.latest_charge = charge.id;
         break;
@@ -175,7 +198,15 @@ export async function startFakeStripe() {
   }
 
   function event(type: string, object: unknown) {
-    return JSON.stringify({ id: id('evt'), object: 'event', api_version: '2026-10-28.endive', created: Math.floor(Date.now() / 1000), livemode: false, type, data: { object } });
+    return JSON.stringify({
+      id: id('evt'),
+      object: 'event',
+      api_version: '2026-10-28.endive',
+      created: Math.floor(Date.now() / 1000),
+      livemode: false,
+      type,
+      data: { object },
+    });
   }
 
   /** The charge.refunded event for an intent's charge (after a refund was created). */

@@ -19,7 +19,13 @@ export async function startJsonServer(handle: (request: FakeRequest) => FakeResp
       const url = new URL(req.url ?? '/', 'http://127.0.0.1');
       Promise.resolve()
         .then(() =>
-          handle({ method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: req.headers, body: Buffer.concat(chunks).toString('utf8') }),
+          handle({
+            method: req.method ?? 'GET',
+            path: url.pathname,
+            query: url.searchParams,
+            headers: req.headers,
+            body: Buffer.concat(chunks).toString('utf8'),
+          }),
         )
         .then(
           (response) => {
