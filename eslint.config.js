@@ -63,5 +63,7 @@ export default tseslint.config(
   },
   { files: tests, rules: testRules },
   { files: ['**/*.js', '**/*.cjs'], ...tseslint.configs.disableTypeChecked },
+  // Plain JavaScript here runs on Node (bin/ledger.js, the configs): its globals, which the TypeScript files get from @types/node.
+  { files: ['**/*.js', '**/*.cjs'], languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } } },
   { files: ['**/*.cjs'], languageOptions: { sourceType: 'commonjs', globals: { module: 'writable', require: 'readonly' } } },
 );

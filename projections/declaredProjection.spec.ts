@@ -73,7 +73,7 @@ describe('a declared projection', () => {
         updateOnConflict: [],
         rowOf: () => ({ a: '' }),
       }),
-    ).toThrowError('t: no such column(s) b');
+    ).toThrow('t: no such column(s) b');
   });
 
   it('gives the live path the same statement text on every call (composed once; ADR 0019)', () => {

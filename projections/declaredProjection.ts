@@ -142,6 +142,13 @@ function readType(spec: ColumnSpec): z.ZodType {
   return spec.nullable ? base.nullable() : base;
 }
 
+/** A declared column's spec; the names come from the declaration's own keys, so a miss is a bug. */
+function specOf(table: string, columns: Columns, name: string): ColumnSpec {
+  const spec = columns[name];
+  if (spec === undefined) throw new Error(`${table}: no such column ${name}`);
+  return spec;
+}
+
 /**
  * The upsert's text, composed by the `sql` tag once per projection with a placeholder per column;
  * each call binds its row's values to it. A command's write set composes its statements by their
@@ -154,7 +161,7 @@ function upsertTemplate(table: string, names: readonly string[], columns: Column
       sql.fragment`, `,
     );
   const placeholders = sql.join(
-    names.map((name) => sql.fragment`${null}${casts[columns[name]!.type]}`),
+    names.map((name) => sql.fragment`${null}${casts[specOf(table, columns, name).type]}`),
     sql.fragment`, `,
   );
   const onConflict =
@@ -174,26 +181,21 @@ export function declareProjection<const C extends Columns, Input>(
   const unknown = [...declaration.key, ...declaration.updateOnConflict].filter((name) => !names.includes(name));
   if (unknown.length > 0) throw new Error(`${declaration.table}: no such column(s) ${unknown.join(', ')}`);
   const template = upsertTemplate(declaration.table, names, declaration.columns, declaration.key, declaration.updateOnConflict);
-  const valuesOf = (row: RowOf<C>): ProjectionValue[] => {
-    const values: ProjectionValue[] = new Array(names.length);
-    for (let index = 0; index < names.length; index += 1) values[index] = row[names[index]!] as ProjectionValue;
-    return values;
-  };
+  const spec = (name: string) => specOf(declaration.table, declaration.columns, name);
+  const valuesOf = (row: RowOf<C>): ProjectionValue[] => names.map((name) => row[name]);
   return {
     ...declaration,
     names,
-    columnList: names.map((name) => [name, declaration.columns[name]!.type] as const),
+    columnList: names.map((name) => [name, spec(name).type] as const),
     valuesOf,
     upsert: (tenantId, input) => ({ ...template, values: valuesOf(declaration.rowOf(tenantId, input)) }),
     reader: (picked) => ({
       columns: sql.fragment`${sql.join(
-        picked.map((name) =>
-          declaration.columns[name]!.type === 'uuid' ? sql.fragment`${sql.identifier([name])}::text` : sql.identifier([name]),
-        ),
+        picked.map((name) => (spec(name).type === 'uuid' ? sql.fragment`${sql.identifier([name])}::text` : sql.identifier([name]))),
         sql.fragment`, `,
       )}`,
       // The shape is built from the names at run time; its type is the mapped type above.
-      schema: z.object(Object.fromEntries(picked.map((name) => [name, readType(declaration.columns[name]!)]))) as never,
+      schema: z.object(Object.fromEntries(picked.map((name) => [name, readType(spec(name))]))) as never,
     }),
   };
 }

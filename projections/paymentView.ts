@@ -1,4 +1,3 @@
-import type { FragmentSqlToken } from 'slonik';
 import type { Queries } from '../src/db/queries.js';
 import { z } from 'zod';
 import { parseStream } from '../src/aggregates/eventSchema.js';
@@ -60,7 +59,9 @@ export function foldPaymentRow(events: readonly PaymentEvent[], recorded: readon
   let checkout: PaymentCheckout = {};
   let anomalies: AnomalyEntry[] = [];
   for (const [index, event] of events.entries()) {
-    const recordedAt = recorded[index]!.recordedAt;
+    const row = recorded[index];
+    if (row === undefined) throw new Error(`payment stream: event ${index + 1} has no recorded row`);
+    const { recordedAt } = row;
     state = evolvePayment(state, event);
     if (event.type === 'PaymentStarted' && event.data.checkout) checkout = event.data.checkout;
     if (event.type === 'PaymentAnomalyRecorded') {

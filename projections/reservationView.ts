@@ -1,4 +1,3 @@
-import type { FragmentSqlToken } from 'slonik';
 import type { Queries } from '../src/db/queries.js';
 import { z } from 'zod';
 import type { ReservationState } from '../src/domain/reservation.js';

@@ -33,7 +33,7 @@ export async function buildOpenApiDocument(): Promise<Record<string, unknown>> {
   const ledger = composeLedger(deps, { stripe: {}, mercadopago: {}, trustedCheckpointKey }, silent);
   const server = await buildServer({
     verifier: { verify: async () => Promise.reject(new Error('no requests')) },
-    users: { recordSighting: async () => {} },
+    users: { recordSighting: async () => undefined },
     routes: ledger.routes,
   });
   try {

@@ -17,7 +17,7 @@ import { parseStream, type RecordedEventInput } from './eventSchema.js';
 export type AggregateProjection<State, Event> = {
   readonly projection: StreamProjection;
   /** The row's values, in column order, for a whole stream (rebuilds and verification). */
-  rowValues(tenantId: string, stream: FoldedStream<State, Event>): ProjectionValue[] | null;
+  readonly rowValues: (tenantId: string, stream: FoldedStream<State, Event>) => ProjectionValue[] | null;
 };
 
 export function inlineProjection<State, Event, C extends Columns, Input>(
@@ -41,12 +41,12 @@ export type AggregateParts<Name extends string, Command, Event extends { readonl
   /** Every stream of this aggregate is `<prefix><id>`. */
   readonly streamPrefix: string;
   readonly initialState: State;
-  evolve(state: State, event: Event): State;
+  readonly evolve: (state: State, event: Event) => State;
   /** The domain's pure decider (src/domain), unchanged. */
   decide(command: Command, state: State): Event[] | DomainError;
   /** Every event of the aggregate: a discriminated union on `type`, checked against the domain's union. */
   readonly eventSchema: z.ZodType<Event>;
-  parseEvent(recorded: RecordedEventInput, fallback?: { streamId: string; version: number }): Event;
+  readonly parseEvent: (recorded: RecordedEventInput, fallback?: { streamId: string; version: number }) => Event;
   readonly projections: readonly AggregateProjection<State, Event>[];
 };
 
@@ -96,16 +96,16 @@ export function defineAggregate<Name extends string, Command, Event extends { re
     fold(events, options = {}) {
       let state = options.from ?? parts.initialState;
       const streamId = options.streamId ?? `${streamPrefix}?`;
-      for (let index = 0; index < events.length; index += 1) {
-        state = evolve(state, parseEvent(events[index]!, { streamId, version: index + 1 }));
+      for (const [index, event] of events.entries()) {
+        state = evolve(state, parseEvent(event, { streamId, version: index + 1 }));
       }
       return state;
     },
     *scan(events, options = {}) {
       const streamId = options.streamId ?? `${streamPrefix}?`;
       let state = parts.initialState;
-      for (let index = 0; index < events.length; index += 1) {
-        state = evolve(state, parseEvent(events[index]!, { streamId, version: index + 1 }));
+      for (const [index, event] of events.entries()) {
+        state = evolve(state, parseEvent(event, { streamId, version: index + 1 }));
         yield state;
       }
     },

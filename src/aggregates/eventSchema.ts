@@ -46,7 +46,7 @@ export function isEventSchemaError(error: unknown): error is EventSchemaError {
 // history that is legitimately in the log.
 
 /** An instant as the deciders record it: ISO 8601 with an explicit offset (`isIsoInstant`). */
-export const instant = z.string().refine(isIsoInstant, { message: 'expected an ISO 8601 instant with an offset' });
+export const instant = z.string().refine(isIsoInstant, { error: 'expected an ISO 8601 instant with an offset' });
 
 /** Money a decider checked (`isValidMoney`): integer minor units, an upper-case ISO 4217 code. */
 export const money = z.object({
@@ -69,6 +69,7 @@ export const positiveSeats = z.int().positive();
 type Plain<T> = T extends string | number | boolean | null | undefined ? T : { -readonly [K in keyof T]: Plain<T[K]> };
 
 /** True only when A and B are the same type, field for field (optional fields included). */
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- the generic-function comparison is the type-equality idiom: T is only there to defer the conditionals
 export type SameType<A, B> = (<T>() => T extends Plain<A> ? 1 : 2) extends <T>() => T extends Plain<B> ? 1 : 2 ? true : false;
 
 /** Compiles only with `true`: `const check: Assert<SameType<…>> = true`. */
@@ -83,11 +84,7 @@ export function parseStream<E>(
   streamId: string,
   events: readonly RecordedEventInput[],
 ): E[] {
-  const parsed: E[] = new Array(events.length);
-  for (let index = 0; index < events.length; index += 1) {
-    parsed[index] = parse(events[index]!, { streamId, version: index + 1 });
-  }
-  return parsed;
+  return events.map((event, index) => parse(event, { streamId, version: index + 1 }));
 }
 
 /**

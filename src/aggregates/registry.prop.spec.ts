@@ -150,7 +150,7 @@ function decided<C, E, S>(
 }
 
 /** As the log stores an event and gives it back: JSON text in a jsonb column. */
-const throughTheLog = <E extends { type: string; data: unknown }>(event: E, streamId: string, version: number) => {
+const throughTheLog = (event: { type: string; data: unknown }, streamId: string, version: number) => {
   const stored = JSON.parse(JSON.stringify({ type: event.type, data: event.data })) as { type: string; data: unknown };
   return { ...stored, streamId, version };
 };
@@ -211,7 +211,7 @@ describe('an event the schema refuses', () => {
 
   it('names its stream, version and type, and what is wrong', () => {
     const bad = { ...held, data: { reservationId: 'r1', seats: 'two' }, streamId: 'slot-s1', version: 7 };
-    expect(() => parseRecordedEvent(bad)).toThrowError(EventSchemaError);
+    expect(() => parseRecordedEvent(bad)).toThrow(EventSchemaError);
     try {
       parseRecordedEvent(bad);
     } catch (error) {
@@ -248,13 +248,13 @@ describe('an event the schema refuses', () => {
     ],
     ['a reason no decider writes', { type: 'HeldSeatsReleased', data: { reservationId: 'r1', seats: 1, reason: 'lost' } }],
   ])('is refused: %s', (_, event) => {
-    expect(() => slotAggregate.fold([held, event], { streamId: 'slot-s1' })).toThrowError(
+    expect(() => slotAggregate.fold([held, event], { streamId: 'slot-s1' })).toThrow(
       new RegExp(`^event ${event.type} at slot-s1 version 2 does not match its schema`),
     );
   });
 
   it('is refused by the payment and reservation schemas too', () => {
-    expect(() => parseRecordedEvent({ type: 'PaymentStarted', data: { paymentId: 'p' }, streamId: 'payment-p', version: 1 })).toThrowError(
+    expect(() => parseRecordedEvent({ type: 'PaymentStarted', data: { paymentId: 'p' }, streamId: 'payment-p', version: 1 })).toThrow(
       EventSchemaError,
     );
     expect(() =>
@@ -264,11 +264,11 @@ describe('an event the schema refuses', () => {
         streamId: 'reservation-r',
         version: 3,
       }),
-    ).toThrowError(/ReservationCancelled at reservation-r version 3/);
+    ).toThrow(/ReservationCancelled at reservation-r version 3/);
   });
 
   it('of a stream of no aggregate cannot be parsed at all', () => {
-    expect(() => parseRecordedEvent({ ...held, streamId: 'order-1' })).toThrowError(UnknownStreamError);
+    expect(() => parseRecordedEvent({ ...held, streamId: 'order-1' })).toThrow(UnknownStreamError);
   });
 });
 

@@ -16,13 +16,14 @@ const claimRow = z.discriminatedUnion('locked', [
 const ONLY_IF_CLAIMED = sql.fragment`EXISTS (SELECT FROM claim)`;
 
 /** The claim, then the lock when the claim went through (composed once per shape: it is built on every hold). */
-const claimAndLock = composition(
-  ([claim, lock]) => sql.type(claimRow)`
-  WITH claim AS (${claim!}),
-    slot AS (${lock!})
+const claimAndLock = composition(([claim, lock]) => {
+  if (claim === undefined || lock === undefined) throw new Error('claimAndLock composes two parts: the claim and the lock');
+  return sql.type(claimRow)`
+  WITH claim AS (${claim}),
+    slot AS (${lock})
   SELECT EXISTS (SELECT FROM claim) AS claimed, slot.slot_id IS NOT NULL AS locked, slot.*
-  FROM (VALUES (1)) AS one (n) LEFT JOIN slot ON true`,
-);
+  FROM (VALUES (1)) AS one (n) LEFT JOIN slot ON true`;
+});
 
 /**
  * The first statement of a hold: sets the transaction's tenant, claims the Idempotency-Key and —

@@ -46,7 +46,8 @@ export type AppendToSet = {
 
 /** The set's statements as one: the last one, with the others as data-modifying CTEs ahead of it (composed once per shape). */
 const writeStatementOf = composition((statements) => {
-  const last = statements.at(-1)!;
+  const last = statements.at(-1);
+  if (last === undefined) throw new Error('a write set composes at least one statement');
   // One flat list of pieces, not fragments nested in fragments: the tag re-reads a nested fragment's
   // whole text at every level.
   const pieces = statements

@@ -61,7 +61,7 @@ function readInput(command: CommandSpec, args: readonly string[]): CommandInput 
     if (flag === undefined) throw usageError(`unknown flag ${token.rawName}`);
     const value = flagValue(token.rawName, flag, token.value, token.inlineValue === true, usageError);
     const earlier = flags[token.name];
-    flags[token.name] = flag.multiple ? [...(Array.isArray(earlier) ? earlier : []), String(value)] : value;
+    flags[token.name] = flag.multiple ? [...(typeof earlier === 'object' ? earlier : []), String(value)] : value;
   }
   const missingFlags = Object.entries(command.flags).filter(([name, flag]) => flag.required && flags[name] === undefined);
   if (missingFlags.length > 0) throw usageError(`missing ${missingFlags.map(([name]) => `--${name}`).join(', ')}`);

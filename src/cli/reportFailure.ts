@@ -14,6 +14,7 @@ function helpHint(command: string | undefined): string {
 function messageChain(error: unknown): string {
   const parts: string[] = [];
   for (let current: unknown = error; current !== undefined && parts.length < 5;) {
+    // eslint-disable-next-line @typescript-eslint/no-base-to-string -- a thrown non-Error can be anything; String() is the best an operator gets
     parts.push(current instanceof Error ? current.message : String(current));
     current = current instanceof Error ? current.cause : undefined;
   }

@@ -2,7 +2,7 @@ import { Logger, runMigrations } from 'graphile-worker';
 
 /** graphile-worker's migrations speak through this; they are routine, so only warnings and errors are kept. */
 const quietLogger = new Logger(() => (level, message) => {
-  const severity = String(level);
+  const severity: string = level;
   if (severity === 'error' || severity === 'warning') process.emitWarning(`job queue migration: ${message}`);
 });
 

@@ -7,6 +7,7 @@ export type TokenVerifier = { verify(authorizationHeader: string | undefined): P
 export type UserDirectory = { recordSighting(principal: Principal): Promise<void> };
 
 declare module 'fastify' {
+  // eslint-disable-next-line @typescript-eslint/consistent-type-definitions -- declaration merging: only an interface adds a field to fastify's own
   interface FastifyRequest {
     principal: Principal | null;
   }

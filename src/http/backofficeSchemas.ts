@@ -63,8 +63,8 @@ function reservationFilters(query: ReservationFilterInput) {
   };
 }
 
-const departureOrdered = { message: '`from` must be before `to`', path: ['from'] };
-const creationOrdered = { message: '`createdFrom` must be before `createdTo`', path: ['createdFrom'] };
+const departureOrdered = { error: '`from` must be before `to`', path: ['from'] };
+const creationOrdered = { error: '`createdFrom` must be before `createdTo`', path: ['createdFrom'] };
 
 export const reservationListQuery = z
   .object({ ...reservationFilterFields, ...pageFields })
@@ -79,7 +79,7 @@ export const reservationExportQuery = z
   .strict()
   .refine((q) => ordered(q), departureOrdered)
   .refine((q) => (Date.parse(endOf(q.to)) - Date.parse(startOf(q.from))) / DAY_MS <= MAX_EXPORT_DAYS, {
-    message: `at most ${MAX_EXPORT_DAYS} days per export`,
+    error: `at most ${MAX_EXPORT_DAYS} days per export`,
     path: ['to'],
   })
   .refine((q) => ordered({ from: q.createdFrom, to: q.createdTo }), creationOrdered)
@@ -95,7 +95,7 @@ export const paymentListQuery = z
     ...pageFields,
   })
   .strict()
-  .refine((q) => ordered(q), { message: '`from` must be before `to`', path: ['from'] })
+  .refine((q) => ordered(q), { error: '`from` must be before `to`', path: ['from'] })
   .transform((q) => {
     const created = toRange(q);
     return {

@@ -40,6 +40,7 @@ const tagDescriptions: Record<keyof typeof TAGS, string> = {
  * and a stored idempotent answer is opaque; the conformance test holds every answer to its
  * schema instead (ADR 0024).
  */
+// eslint-disable-next-line @typescript-eslint/consistent-type-definitions -- a type provider is an interface: it reads the route's schema through polymorphic `this`
 export interface RouteTypes extends FastifyTypeProvider {
   validator: this['schema'] extends z.ZodType ? z.output<this['schema']> : unknown;
   serializer: unknown;
@@ -50,7 +51,7 @@ type HeaderSchemas = Readonly<Record<string, z.ZodType>>;
 /** A response entry of a route schema: its media types with their schemas, and the headers it carries (for the document only). */
 type ResponseEntry<T extends z.ZodType> = {
   readonly description: string;
-  readonly content: { readonly [contentType: string]: { readonly schema: T } };
+  readonly content: Readonly<Record<string, { readonly schema: T }>>;
   readonly headers?: HeaderSchemas;
 };
 
@@ -77,7 +78,8 @@ export function problemResponses<D extends Partial<Record<ProblemStatus, readonl
   described: D,
 ): { [S in keyof D]: ResponseEntry<typeof problemSchema> } {
   const responses: Record<string, ResponseEntry<typeof problemSchema>> = {};
-  for (const [status, codes] of Object.entries(described)) {
+  // Partial: a status given as undefined is skipped, so the entries' values may be undefined.
+  for (const [status, codes] of Object.entries<readonly ProblemCode[] | string | undefined>(described)) {
     if (codes === undefined) continue;
     const description = typeof codes === 'string' ? codes : codes.join(' or ');
     const headers = status === '429' || status === '503' ? { 'Retry-After': retryAfterHeader } : undefined;
@@ -173,8 +175,8 @@ function withReferencedComponentsOnly(document: Partial<OpenAPIV3_1.Document>): 
   const referenced = new Set<string>();
   const visit = (value: unknown) => {
     for (const match of JSON.stringify(value).matchAll(/"#\/components\/schemas\/([^"]+)"/g)) {
-      const name = match[1]!;
-      if (referenced.has(name)) continue;
+      const name = match[1];
+      if (name === undefined || referenced.has(name)) continue;
       referenced.add(name);
       visit(schemas[name]);
     }

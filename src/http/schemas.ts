@@ -4,7 +4,7 @@ import { PROVIDERS } from '../domain/payment.js';
 // jsonb refuses NUL characters; refusing them here keeps such input a 400, not a 500.
 const noNul = (value: string) => !value.includes('\u0000');
 
-export const text = (max: number) => z.string().trim().min(1).max(max).refine(noNul, { message: 'must not contain NUL characters' });
+export const text = (max: number) => z.string().trim().min(1).max(max).refine(noNul, { error: 'must not contain NUL characters' });
 
 export const moneySchema = z
   .object({

@@ -35,7 +35,7 @@ export const periodicJobKey = (task: FollowUpTask) => `periodic:${task}`;
 
 function loggerOf(log: JobLog): Logger {
   return new Logger(() => (level, message, meta) => {
-    const severity = String(level);
+    const severity: string = level;
     if (severity === 'error') log.error(`job queue: ${message}`, meta?.error);
     else if (severity === 'warning') log.warn(`job queue: ${message}`);
     // info and debug: graphile-worker's own chatter (worker started, job completed), not worth a line each

@@ -145,14 +145,18 @@ async function appendUnchecked(commands: CommandPool, request: AppendRequest): P
       chainEvents({ tenantId: request.tenantId, streamId: request.streamId, head, events: request.events, recordedAt: request.recordedAt })
         .rows,
     );
-  if (request.expectedVersion === 0 || request.expectedHash !== undefined) {
-    const head = request.expectedVersion === 0 ? EMPTY_STREAM_HEAD : { version: request.expectedVersion, hash: request.expectedHash! };
+  const { expectedHash } = request;
+  if (request.expectedVersion === 0 || expectedHash !== undefined) {
+    const head =
+      request.expectedVersion === 0 || expectedHash === undefined
+        ? EMPTY_STREAM_HEAD
+        : { version: request.expectedVersion, hash: expectedHash };
     await commands.runAlone(chainOnto(head));
     return 'appended';
   }
   return commands.transaction(async (tx) => {
     const head = await tx.maybeOne(streamHeadStatement(request));
-    if (head === null || head.stream_version !== request.expectedVersion) return 'checked_path';
+    if (head?.stream_version !== request.expectedVersion) return 'checked_path';
     await tx.commitWith(chainOnto({ version: head.stream_version, hash: head.hash }));
     return 'appended';
   });

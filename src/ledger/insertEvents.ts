@@ -36,7 +36,8 @@ export function asStreamVersionConflict(error: unknown, rows: readonly ChainedEv
   if (!(error instanceof UniqueIntegrityConstraintViolationError) || error.constraint !== 'events_stream_version_unique') {
     return error;
   }
-  const detail = String((error.cause as { detail?: unknown } | undefined)?.detail ?? '');
+  // pg's DatabaseError: `detail` is PostgreSQL's DETAIL line, a string when the server sent one.
+  const detail = (error.cause as { detail?: string } | undefined)?.detail ?? '';
   // The database names the colliding key, and among several streams we report the one it names —
   // but not to a role under row-level security, which PostgreSQL does not show key values. Then the
   // error says which streams it may be rather than guessing one.

@@ -22,7 +22,7 @@ export function sameDigest(expectedHex: string, receivedHex: string): boolean {
 export const SIGNATURE_TOLERANCE_SECONDS = 300;
 
 /** `k=v,k=v` headers of both providers; a key may repeat (Stripe sends one `v1` per active secret). */
-export function parseSignatureHeader(header: string): Array<{ key: string; value: string }> {
+export function parseSignatureHeader(header: string): { key: string; value: string }[] {
   return header.split(',').flatMap((part) => {
     const at = part.indexOf('=');
     if (at <= 0) return [];

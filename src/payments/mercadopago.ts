@@ -155,10 +155,10 @@ export function normalizeMercadoPagoPayment(payment: unknown): ProviderEvent {
  * MERCADOPAGO_API_BASE sets that once for the process.
  */
 /** The Mercado Pago adapter, which also reads a payment named by a webhook (its notifications carry only the id). */
-export type MercadoPagoProvider = PaymentProvider & { fetchPayment(id: string): Promise<ProviderEvent> };
+export type MercadoPagoProvider = PaymentProvider & { readonly fetchPayment: (id: string) => Promise<ProviderEvent> };
 
 export function createMercadoPagoProvider(settings: MercadoPagoSettings): PaymentProvider & {
-  fetchPayment(id: string): Promise<ProviderEvent>;
+  readonly fetchPayment: (id: string) => Promise<ProviderEvent>;
 } {
   if (settings.apiBase) {
     // Declared readonly in the SDK's types, but a plain static field that RestClient reads on every request.

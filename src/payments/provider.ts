@@ -76,7 +76,7 @@ export type PaymentProvider = {
   lookupPayment(lookup: PaymentLookup): Promise<ProviderEvent | null>;
 };
 
-export type PaymentProviders = { readonly [A in ProviderAccount]?: PaymentProvider };
+export type PaymentProviders = Readonly<Partial<Record<ProviderAccount, PaymentProvider>>>;
 
 /** A provider call that failed (network, 4xx, 5xx); the caller decides whether to retry or answer 5xx. */
 export class ProviderCallError extends Error {

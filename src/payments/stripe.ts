@@ -16,7 +16,7 @@ import {
 export type StripeSettings = { readonly secretKey: string; readonly apiBase?: string };
 
 /** The first line of the SDK's refusal (the rest is advice on raw bodies and a link), for the log. */
-const firstLine = (message: string) => message.split('\n')[0]!.trim();
+const firstLine = (message: string) => (message.split('\n')[0] ?? '').trim();
 
 /**
  * Stripe's webhook signature, checked by the Stripe SDK itself (`Stripe.webhooks.constructEvent`,
@@ -46,9 +46,9 @@ export function verifyStripeSignature(rawBody: Buffer, header: string | undefine
 
 type StripeObject = Record<string, unknown>;
 
-const str = (o: StripeObject, key: string): string | undefined => (typeof o[key] === 'string' ? (o[key] as string) : undefined);
+const str = (o: StripeObject, key: string): string | undefined => (typeof o[key] === 'string' ? o[key] : undefined);
 const int = (o: StripeObject, key: string): number | undefined =>
-  typeof o[key] === 'number' && Number.isSafeInteger(o[key]) ? (o[key] as number) : undefined;
+  typeof o[key] === 'number' && Number.isSafeInteger(o[key]) ? o[key] : undefined;
 const obj = (o: StripeObject, key: string): StripeObject | undefined =>
   typeof o[key] === 'object' && o[key] !== null && !Array.isArray(o[key]) ? (o[key] as StripeObject) : undefined;
 
@@ -147,7 +147,7 @@ export function intentAsEvent(intent: StripeObject): ProviderEvent | null {
   const base = { account: 'stripe' as const, payload: intent, providerPaymentId: id, ...ourIds(intent) };
   // One dedup key per observed state, so repeated runs that see the same state apply it once.
   const eventId = (what: string) => `reconcile:${id}:${what}`;
-  if (charge && charge['refunded'] === true) {
+  if (charge?.['refunded'] === true) {
     const amount = moneyOf(int(charge, 'amount_refunded'), str(charge, 'currency'));
     return { kind: 'signal', ...base, eventId: eventId('refunded'), signal: 'refunded', ...(amount ? { amount } : {}) };
   }

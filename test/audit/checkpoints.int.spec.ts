@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCheckpoint, type LedgerCheckpoint } from '../../src/audit/checkpointsCreate.js';
+import { createCheckpoint } from '../../src/audit/checkpointsCreate.js';
 import { takeCheckpointIfDue } from '../../src/audit/checkpointsJob.js';
 import { checkpointHash, GENESIS_CHECKPOINT_HASH } from '../../src/audit/checkpointsDigest.js';
 import { verifyCheckpoints } from '../../src/audit/checkpointsVerify.js';

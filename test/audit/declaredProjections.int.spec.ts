@@ -66,7 +66,7 @@ describe('declared projection columns', () => {
 
 // The live upserts as they were written by hand before the declarations (commit b96427a).
 const oracle = {
-  slot(tenantId: string, snapshot: SlotSnapshot, updatedAt: string) {
+  slot: (tenantId: string, snapshot: SlotSnapshot, updatedAt: string) => {
     const { state, head } = snapshot;
     return sql.fragment`
       INSERT INTO slot_availability (tenant_id, slot_id, activity_id, starts_at, capacity, held, sold,
@@ -80,7 +80,7 @@ const oracle = {
         unit_price_currency = EXCLUDED.unit_price_currency, version = EXCLUDED.version,
         head_hash = EXCLUDED.head_hash, updated_at = EXCLUDED.updated_at`;
   },
-  reservation(tenantId: string, state: Exclude<ReservationState, { status: 'none' }>, version: number, updatedAt: string) {
+  reservation: (tenantId: string, state: Exclude<ReservationState, { status: 'none' }>, version: number, updatedAt: string) => {
     return sql.fragment`
       INSERT INTO reservations_view (tenant_id, reservation_id, slot_id, seats, status, total_amount, total_currency,
         expires_at, customer_name, customer_email, owner_sub, payment_id, version, created_at, updated_at, customer_email_key)
@@ -92,7 +92,7 @@ const oracle = {
         status = EXCLUDED.status, payment_id = EXCLUDED.payment_id, version = EXCLUDED.version,
         updated_at = EXCLUDED.updated_at`;
   },
-  payment(tenantId: string, row: PaymentRow) {
+  payment: (tenantId: string, row: PaymentRow) => {
     const { state, checkout } = row;
     const refundRequested = state.status === 'succeeded' ? state.refundRequested : false;
     return sql.fragment`

@@ -60,22 +60,22 @@ describe('a malformed event in the log', () => {
   it('stops a rebuild, which changes nothing', async () => {
     const before = await db.asOwner('SELECT * FROM slot_availability WHERE tenant_id = $1', [tenantId]);
     const rebuilt = rebuildProjections(db.pool);
-    await expect(rebuilt).rejects.toThrowError(EventSchemaError);
-    await expect(rebuilt).rejects.toThrowError(refusal);
+    await expect(rebuilt).rejects.toThrow(EventSchemaError);
+    await expect(rebuilt).rejects.toThrow(refusal);
     await expect(rebuilt).rejects.toMatchObject({ streamId: slotStream, version: 2, type: 'SeatsHeld', code: 'EVENT_SCHEMA_MISMATCH' });
     expect((await db.asOwner('SELECT * FROM slot_availability WHERE tenant_id = $1', [tenantId])).rows).toEqual(before.rows);
     expect(before.rows).toMatchObject([{ held: 3, version: 3 }]);
   });
 
   it('stops verification', async () => {
-    await expect(verifyLedger(db.pool)).rejects.toThrowError(refusal);
+    await expect(verifyLedger(db.pool)).rejects.toThrow(refusal);
   });
 
   it('stops a replay after printing the events before it', async () => {
     const printed: unknown[] = [];
     const log = vi.spyOn(console, 'log').mockImplementation((line: string) => void printed.push(JSON.parse(line)));
     try {
-      await expect(withSystemTransaction(db.pool, (tx) => replayStream(tx, slotStream, tenantId))).rejects.toThrowError(refusal);
+      await expect(withSystemTransaction(db.pool, (tx) => replayStream(tx, slotStream, tenantId))).rejects.toThrow(refusal);
     } finally {
       log.mockRestore();
     }
@@ -84,13 +84,13 @@ describe('a malformed event in the log', () => {
 
   it("stops a command's fold (the registry's, as runCommand folds what it loaded)", async () => {
     const events = await readStream(db.systemPool, tenantId, slotStream);
-    expect(() => slotAggregate.fold(events, { streamId: slotStream })).toThrowError(refusal);
+    expect(() => slotAggregate.fold(events, { streamId: slotStream })).toThrow(refusal);
   });
 
   it('stops the daily reports consumer, which retries it rather than count wrong seats', async () => {
     const events = await readStream(db.systemPool, tenantId, slotStream);
     const folded = withSystemTransaction(db.pool, (tx) => foldOccupancy(tx, events[1]!));
-    await expect(folded).rejects.toThrowError(ReportProjectionError);
+    await expect(folded).rejects.toThrow(ReportProjectionError);
     await expect(folded).rejects.toMatchObject({ cause: { name: 'EventSchemaError', streamId: slotStream, version: 2 } });
   });
 });

@@ -115,7 +115,9 @@ function ledgerStore(cluster: BenchCluster, url: string, database: string): Stor
  * They are put back when the store closes, so the ledger's rounds and the rest of the bench parse as before.
  */
 function keepPgParsers(): () => void {
-  const parsers = [20, 114, 3802].map((oid) => [oid, pg.types.getTypeParser(oid)] as const);
+  const parsers = [pg.types.builtins.INT8, pg.types.builtins.JSON, pg.types.builtins.JSONB].map(
+    (oid) => [oid, pg.types.getTypeParser(oid)] as const,
+  );
   return () => {
     for (const [oid, parse] of parsers) pg.types.setTypeParser(oid, parse);
   };

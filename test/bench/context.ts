@@ -16,5 +16,5 @@ export type BenchContext = {
   readonly driver: LoadDriver;
   readonly identity: TestIdentity;
   emit(line: Figure | Check): void;
-  progress(message: string): void;
+  readonly progress: (message: string) => void;
 };

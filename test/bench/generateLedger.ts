@@ -62,7 +62,7 @@ function createLog(pool: DatabasePool) {
     const batch = rows;
     rows = [];
     // Appended as the application appends, tenant by tenant under row-level security (ADR 0014).
-    for (const tenantId of new Set(batch.map((row) => row[0] as string))) {
+    for (const tenantId of new Set(batch.map((row) => row[0]))) {
       const ofTenant = batch.filter((row) => row[0] === tenantId);
       await withTransaction(
         pool,
@@ -200,7 +200,7 @@ export async function generateLedger(pool: DatabasePool, options: GenerateOption
     if (slot.state.status !== 'open') throw new Error('slots are defined first');
     const unitPrice = slot.state.unitPrice;
     const seats = 1 + Math.floor(next() * 4);
-    const held = decided(decideSlot, { type: 'HoldSeats', reservationId, seats } as SlotCommand, slot.state);
+    const held = decided(decideSlot, { type: 'HoldSeats', reservationId, seats }, slot.state);
     slot.state = held.reduce(evolveSlot, slot.state);
     await log.append(tenantId, slotStream, held, at());
     const customer = Math.floor(next() * options.customers);
@@ -216,7 +216,7 @@ export async function generateLedger(pool: DatabasePool, options: GenerateOption
         ownerSub: `sub-${customer}`,
         now: at(),
         holdTtlSeconds: 60,
-      } as ReservationCommand,
+      },
       reservation,
     );
     reservation = placed.reduce(evolveReservation, reservation);

@@ -6,7 +6,7 @@ import { createUserDirectory } from '../../src/app/userDirectory.js';
 import { createCommandPool } from '../../src/db/commandPool.js';
 import { createDatabasePool, type DatabasePool } from '../../src/db/pool.js';
 import { buildServer } from '../../src/http/server.js';
-import { createTestIdentity, createTestTokenVerifier, mintToken, type TestIdentity } from '../../src/identity/testing/tokens.js';
+import { createTestTokenVerifier, mintToken, type TestIdentity } from '../../src/identity/testing/tokens.js';
 import type { BenchCluster } from './cluster.js';
 
 export const BENCH_TENANT = 'tenant-bench';

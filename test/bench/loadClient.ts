@@ -167,7 +167,7 @@ function reply(message: ChildMessage): void {
 
 async function handle(message: ParentMessage): Promise<void> {
   if ('exit' in message) {
-    process.disconnect?.();
+    process.disconnect();
     return;
   }
   try {

@@ -205,6 +205,7 @@ describe('commands that read a ledger', () => {
         });
 
         expect(result.code).toBe(0);
+        // eslint-disable-next-line no-control-regex -- the progress line starts with the terminal's erase-line escape (ESC [2K)
         expect(result.stdout).toMatch(/^\r\x1b\[2Kverifying: 1 streams, [12] events/);
         expect(result.stdout).toContain('\r\x1b[2Kverified: 2 streams, 3 events\r\n');
         expect(result.stdout).toContain('"ok": true');

@@ -40,7 +40,7 @@ const NAMESPACE = 'booking-ledger';
 const SECRET_NAME = /(DATABASE_URL|SECRET|TOKEN|PASSWORD|PRIVATE|SIGNING_KEY|API_KEY|ACCESS_KEY)/;
 const NOT_SECRET = new Set(['AWS_SECRETS_ID', 'AWS_KMS_KEY_ID']);
 /** Shapes of secret values that must never appear in the text at all. */
-const SECRET_TEXT: ReadonlyArray<readonly [RegExp, string]> = [
+const SECRET_TEXT: readonly (readonly [RegExp, string])[] = [
   [/postgres(ql)?:\/\/[^\s:/@]+:[^\s@]+@/, 'a database URL with a password'],
   [/\b(sk|rk)_(live|test)_[0-9A-Za-z]+/, 'a Stripe key'],
   [/\bwhsec_[0-9A-Za-z]+/, 'a Stripe webhook secret'],
@@ -49,13 +49,13 @@ const SECRET_TEXT: ReadonlyArray<readonly [RegExp, string]> = [
 ];
 
 const MODELS: Readonly<Record<string, { validate(object: Record<string, unknown>): void }>> = {
-  'v1/Namespace': { validate: (object) => new Namespace(object as never).validate() },
-  'v1/ServiceAccount': { validate: (object) => new ServiceAccount(object as never).validate() },
-  'v1/ConfigMap': { validate: (object) => new ConfigMap(object as never).validate() },
-  'v1/Service': { validate: (object) => new Service(object as never).validate() },
-  'apps/v1/Deployment': { validate: (object) => new Deployment(object as never).validate() },
-  'batch/v1/Job': { validate: (object) => new Job(object as never).validate() },
-  'policy/v1/PodDisruptionBudget': { validate: (object) => new PodDisruptionBudget(object as never).validate() },
+  'v1/Namespace': { validate: (object) => new Namespace(object).validate() },
+  'v1/ServiceAccount': { validate: (object) => new ServiceAccount(object).validate() },
+  'v1/ConfigMap': { validate: (object) => new ConfigMap(object).validate() },
+  'v1/Service': { validate: (object) => new Service(object).validate() },
+  'apps/v1/Deployment': { validate: (object) => new Deployment(object).validate() },
+  'batch/v1/Job': { validate: (object) => new Job(object).validate() },
+  'policy/v1/PodDisruptionBudget': { validate: (object) => new PodDisruptionBudget(object).validate() },
 };
 const KUSTOMIZATION = 'kustomize.config.k8s.io/v1beta1/Kustomization';
 
@@ -120,7 +120,8 @@ function validateSchemas(manifests: readonly Manifest[], problems: string[]): vo
   }
 }
 
-function ofType<T>(manifests: readonly Manifest[], type: string): Array<{ file: string; object: T }> {
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- the manifests' kind is what vouches for T: a typed view, asserted once here
+function ofType<T>(manifests: readonly Manifest[], type: string): { file: string; object: T }[] {
   return manifests.filter((manifest) => typeOf(manifest) === type).map(({ file, object }) => ({ file, object: object as T }));
 }
 
@@ -248,8 +249,7 @@ function checkRules(manifests: readonly Manifest[], problems: string[]): void {
   const accountNames = new Set(accounts.map(({ object }) => object.metadata?.name));
   for (const account of accounts) {
     const role = account.object.metadata?.annotations?.['eks.amazonaws.com/role-arn'];
-    if (role === undefined || !role.startsWith('arn:aws:iam::${AWS_ACCOUNT_ID}:role/'))
-      problems.push(`${account.file}: no IRSA role annotation`);
+    if (!role?.startsWith('arn:aws:iam::${AWS_ACCOUNT_ID}:role/')) problems.push(`${account.file}: no IRSA role annotation`);
   }
   for (const { file: podFile, pod: podSpec } of [
     { file, pod },

@@ -92,7 +92,7 @@ describe('appendAndCommit', () => {
     const results = await Promise.allSettled(Array.from({ length: 12 }, (_, i) => append(stream, 0, [`Writer${i}`])));
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
     for (const r of results.filter((r) => r.status === 'rejected')) {
-      expect((r as PromiseRejectedResult).reason).toBeInstanceOf(StreamVersionConflictError);
+      expect(r.reason).toBeInstanceOf(StreamVersionConflictError);
     }
     const events = await readStream(db.systemPool, TENANT, stream);
     expect(events).toHaveLength(1);

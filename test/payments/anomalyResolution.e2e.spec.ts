@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expireDueHolds } from '../../src/app/expireHolds.js';
 import { refundIdempotencyKey } from '../../src/app/payments/sendRefund.js';
 import { verifyLedger } from '../../src/audit/verifyLedger.js';
-import { eventually, type PaymentsHarness, startPaymentsHarness } from './harness.js';
+import { type PaymentsHarness, startPaymentsHarness } from './harness.js';
 
 let h: PaymentsHarness;
 beforeAll(async () => {

@@ -3,7 +3,6 @@ import { isDomainError } from '../../domain/errors.js';
 import {
   decidePayment,
   evolvePayment,
-  type PaymentEvent,
   type PaymentState,
   reservationNotPayable,
   type SignalOrigin,
@@ -16,7 +15,6 @@ import type { Change, Command, Decision, OpenSlot } from '../command/command.js'
 import { reservationChange } from '../command/reservationChange.js';
 import { runCommand } from '../command/runCommand.js';
 import type { AppDeps } from '../context.js';
-import type { EventMetadata } from '../streams.js';
 import type { InboxOutcome } from './inbox.js';
 
 export type ApplyResult = { readonly outcome: InboxOutcome | 'duplicate'; readonly paymentId?: string };
@@ -151,7 +149,7 @@ function decideSignal(
   );
   // Only a payment with no stream is refused, and the payment view we matched comes from its stream.
   if (isDomainError(decided)) throw new Error(`payment ${paymentId} has a view but no stream: ${decided.message}`);
-  const none = { payment: decided as PaymentEvent[], reservationEvents: [] as ReservationEvent[] };
+  const none = { payment: decided, reservationEvents: [] as ReservationEvent[] };
   for (const paymentEvent of decided) {
     if (paymentEvent.type === 'PaymentSucceeded') {
       // A late success pays an expired reservation only if its seats can be taken again now, under the lock.

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import type { Provider } from '../../domain/payment.js';
 import { sql } from '../../db/sql.js';
 import { withTransaction } from '../../db/transaction.js';
 import type { PayloadOf } from '../../jobs/followUpJobs.js';
@@ -39,7 +38,7 @@ export async function sendRefund(
     { tenantId },
   );
   if (!payment) throw new Error(`payment ${paymentId} of tenant ${tenantId} does not exist`);
-  const provider = providers[accountOf(payment.provider as Provider)];
+  const provider = providers[accountOf(payment.provider)];
   if (!provider) throw new Error(`${payment.provider} is not configured: the refund of payment ${paymentId} waits`);
   if (!payment.provider_payment_id) throw new Error(`the provider never told us the id of payment ${paymentId}`);
   const refund = await provider.refundPayment({

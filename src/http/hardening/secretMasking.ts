@@ -80,7 +80,7 @@ function isPlainData(value: object): boolean {
  * credential is `[redacted]` and secret-shaped text is masked, at any depth. Class instances
  * (requests, errors, buffers) are left to their serializers and the redact paths.
  */
-export function scrubSecrets(value: unknown, depth = 0, seen: WeakSet<object> = new WeakSet()): unknown {
+export function scrubSecrets(value: unknown, depth = 0, seen = new WeakSet<object>()): unknown {
   if (typeof value === 'string') return maskSecretsInText(value);
   if (value === null || typeof value !== 'object' || !isPlainData(value)) return value;
   if (seen.has(value)) return '[circular]';

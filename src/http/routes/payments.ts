@@ -47,12 +47,9 @@ export function paymentRoutes(deps: AppDeps, providers: PaymentProviders) {
         const { provider: method } = request.body;
         const provider = providers[accountOf(method)];
         if (!provider) throw new ProblemError(problem(503, 'unavailable', `${method} payments are not configured on this server`));
+        let outcome: Awaited<ReturnType<typeof startPayment>>;
         try {
-          const outcome = await startPayment(deps, provider, { principal, requestId: request.id }, idempotency, { reservationId, method });
-          if (!outcome.ok) return sendProblem(reply, problemFor(outcome.error));
-          const { response, replayed } = outcome.value;
-          if (replayed) reply.header('Idempotent-Replayed', 'true');
-          return reply.code(response.status).send(response.body);
+          outcome = await startPayment(deps, provider, { principal, requestId: request.id }, idempotency, { reservationId, method });
         } catch (error) {
           if (!(error instanceof ProviderCallError)) throw error;
           request.log.warn({ err: error }, 'payment provider call failed');
@@ -62,6 +59,10 @@ export function paymentRoutes(deps: AppDeps, providers: PaymentProviders) {
             problem(502, 'unavailable', `${method} did not create the payment; retry with the same Idempotency-Key`),
           );
         }
+        if (!outcome.ok) return sendProblem(reply, problemFor(outcome.error));
+        const { response, replayed } = outcome.value;
+        if (replayed) reply.header('Idempotent-Replayed', 'true');
+        return reply.code(response.status).send(response.body);
       },
     });
   };

@@ -17,9 +17,9 @@ const DAY_MS = 86_400_000;
 export const reportRangeQuery = z
   .object({ from: z.iso.date(), to: z.iso.date() })
   .strict()
-  .refine(({ from, to }) => from <= to, { message: '`from` must not be after `to`', path: ['from'] })
+  .refine(({ from, to }) => from <= to, { error: '`from` must not be after `to`', path: ['from'] })
   .refine(({ from, to }) => (Date.parse(to) - Date.parse(from)) / DAY_MS < MAX_DAYS, {
-    message: `at most ${MAX_DAYS} days per request`,
+    error: `at most ${MAX_DAYS} days per request`,
     path: ['to'],
   });
 
