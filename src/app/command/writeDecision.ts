@@ -82,8 +82,8 @@ function writeChange(
       if (slot !== null && slot.state.slotId !== change.id)
         throw new Error(`${name} changes slot ${change.id} but locked ${slot.state.slotId}`);
       const streamId = slotAggregate.streamId(change.id);
-      // What goes into the log is what the registry reads back: a decided event its schema refuses fails the command.
-      const after = slotAggregate.fold(change.events, { streamId, from: slot?.state ?? slotAggregate.initialState });
+      // Decided events are the deciders' own typed values: evolved as they are (what is read from the log is parsed).
+      const after = change.events.reduce(slotAggregate.evolve, slot?.state ?? slotAggregate.initialState);
       if (after.status !== 'open') throw new Error(`${name} leaves slot ${change.id} without an open state`);
       const head = append(streamId, slot?.head ?? EMPTY_STREAM_HEAD);
       writes.save(slotRowKey(tenantId, change.id), slotAvailability.upsert(tenantId, { snapshot: { state: after, head }, updatedAt: now }));
@@ -93,7 +93,7 @@ function writeChange(
       const streamId = reservationAggregate.streamId(change.id);
       const recorded = streams.get(streamId) ?? [];
       const before = reservationAggregate.fold(recorded, { streamId });
-      const after = reservationAggregate.fold(change.events, { streamId, from: before });
+      const after = change.events.reduce(reservationAggregate.evolve, before);
       if (after.status === 'none') throw new Error(`${name} leaves reservation ${change.id} without a state`);
       const head = append(streamId, headAfter(recorded));
       writes.save(
