@@ -23,7 +23,7 @@ export type ServerDeps = {
   readonly users: UserDirectory;
   readonly logger?: FastifyServerOptions['logger'];
   readonly routes: RouteGroups;
-  /** Overrides of `defaultRateLimits` (booking per client, webhooks per provider); `false` turns a group off. */
+  /** Overrides of `defaultRateLimits` (booking per client, failed webhook signatures per address); `false` turns a group off. */
   readonly rateLimits?: Partial<RateLimits>;
 };
 

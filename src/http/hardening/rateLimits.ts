@@ -1,5 +1,5 @@
 import rateLimit from '@fastify/rate-limit';
-import type { FastifyInstance, FastifyRequest, onRequestAsyncHookHandler, RouteOptions } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestAsyncHookHandler, RouteOptions } from 'fastify';
 import { problem, ProblemError } from '../problem.js';
 
 export type RateLimit = { readonly max: number; readonly timeWindowMs: number };
@@ -8,13 +8,17 @@ export type RateLimit = { readonly max: number; readonly timeWindowMs: number };
 export type RateLimits = {
   /** Per client (tenant + `sub` of the verified token; the IP address when there is none) on creating requests. */
   readonly booking: RateLimit | false;
-  /** Per provider on `/webhooks/<provider>`. Providers send bursts and retry, so this is a flood guard, not a quota. */
+  /**
+   * Webhook deliveries whose signature failed, per client address. A correctly signed delivery is
+   * never counted nor refused: the signature is checked first, so a flood of forged deliveries
+   * cannot use up the allowance of the provider's genuine ones.
+   */
   readonly webhooks: RateLimit | false;
 };
 
 export const defaultRateLimits: RateLimits = {
   booking: { max: 120, timeWindowMs: 60_000 },
-  webhooks: { max: 600, timeWindowMs: 60_000 },
+  webhooks: { max: 60, timeWindowMs: 60_000 },
 };
 
 /** Distinct clients remembered per group; past that the least recently seen start afresh. */
@@ -27,13 +31,15 @@ export function isBookingRoute(method: RouteOptions['method'], url: string): boo
   return methods.includes('POST') && bookingRoutes.some((route) => route.test(url));
 }
 
-/** `stripe` for `/webhooks/stripe`; for a parametric route, the path segment the request names. */
-export function webhookProviderOf(routeUrl: string): ((request: FastifyRequest) => string) | undefined {
-  const match = /^\/webhooks\/([^/?]+)/.exec(routeUrl);
-  if (!match?.[1]) return undefined;
-  const segment = match[1];
-  if (!segment.startsWith(':')) return () => segment;
-  return (request) => (/^\/webhooks\/([^/?]+)/.exec(request.url)?.[1] ?? '').slice(0, 64);
+declare module 'fastify' {
+  // eslint-disable-next-line @typescript-eslint/consistent-type-definitions -- declaration merging: only an interface adds a member to fastify's own
+  interface FastifyInstance {
+    /**
+     * Counts a webhook delivery whose signature failed against its client address; throws the 429
+     * problem once the address is over its allowance. Called only after a signature check failed.
+     */
+    countFailedSignature(request: FastifyRequest, reply: FastifyReply): Promise<void>;
+  }
 }
 
 function clientKey(request: FastifyRequest): string {
@@ -47,11 +53,11 @@ function limitExceeded(_request: FastifyRequest, context: { after: string }): Pr
 }
 
 /**
- * Limits booking routes per client and webhook routes per provider, by URL, so route groups that
- * other plugins register later are covered too. Must run before any route is added. Booking limits
- * apply in each route's own onRequest hook, which runs after the `/v1` scope's authentication, so the
- * key is the verified caller, not a claim an attacker can vary; webhook limits apply before the
- * body is read or its signature checked.
+ * Limits booking routes per client, by URL, so route groups that other plugins register later are
+ * covered too. Must run before any route is added. Booking limits apply in each route's own onRequest
+ * hook, which runs after the `/v1` scope's authentication, so the key is the verified caller, not a
+ * claim an attacker can vary. Webhooks are limited only where their signature failed
+ * (`countFailedSignature`, per client address): nothing is counted before the signature is checked.
  */
 export async function registerRateLimits(app: FastifyInstance, limits: RateLimits): Promise<void> {
   await app.register(rateLimit, { global: false, cache: TRACKED_CLIENTS });
@@ -69,18 +75,14 @@ export async function registerRateLimits(app: FastifyInstance, limits: RateLimit
   };
 
   const booking = limits.booking === false ? undefined : limiter(limits.booking, clientKey);
-  // One store for all webhook routes, keyed by provider: two routes of one provider share a budget.
-  const webhooks =
-    limits.webhooks === false
-      ? undefined
-      : limiter(limits.webhooks, (request) => `provider:${webhookProviderOf(request.routeOptions.url ?? '')?.(request) ?? 'unknown'}`);
+  const failedSignatures = limits.webhooks === false ? undefined : limiter(limits.webhooks, (request) => `unsigned:${request.ip}`);
+  app.decorate('countFailedSignature', async (request: FastifyRequest, reply: FastifyReply) => {
+    await failedSignatures?.call(app, request, reply);
+  });
 
   app.addHook('onRoute', (route) => {
-    let hook: onRequestAsyncHookHandler | undefined;
-    if (booking && isBookingRoute(route.method, route.url)) hook = booking;
-    if (webhooks && webhookProviderOf(route.url)) hook = webhooks;
-    if (hook === undefined) return;
+    if (!booking || !isBookingRoute(route.method, route.url)) return;
     const existing = route.onRequest === undefined ? [] : Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest];
-    route.onRequest = [...existing, hook];
+    route.onRequest = [...existing, booking];
   });
 }

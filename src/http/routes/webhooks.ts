@@ -50,8 +50,10 @@ function rawBodyOf(request: FastifyRequest): Buffer {
   return Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
 }
 
-function refuseSignature(request: FastifyRequest, reply: FastifyReply, check: Extract<SignatureCheck, { ok: false }>) {
+/** A refused signature is counted against its client address (429 past its allowance), then answered 400. */
+async function refuseSignature(request: FastifyRequest, reply: FastifyReply, check: Extract<SignatureCheck, { ok: false }>) {
   request.log.warn({ reason: check.reason }, 'webhook signature refused');
+  await request.server.countFailedSignature(request, reply);
   return sendProblem(reply, problem(400, 'invalid_signature', 'the webhook signature is missing, invalid or outside its time tolerance'));
 }
 
