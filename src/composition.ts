@@ -51,6 +51,8 @@ export type Ledger = {
   readonly routes: RouteGroups;
   readonly jobs: JobHandlers;
   readonly periodicJobs: readonly PeriodicJob[];
+  /** Turns readiness (`/readyz`) to 503: the first step of a shutdown. */
+  beginDraining(): void;
   /** One reconciliation run: the providers asked about quiet open payments, unpayable money given back. */
   reconcile(options?: { olderThanSeconds?: number; limit?: number }): Promise<PaymentsReconciliation>;
 };
@@ -82,8 +84,9 @@ export function composeLedger(app: AppDeps, settings: LedgerSettings, log: JobLo
     backofficeRoutes(app),
     anomalyResolutionRoutes(app),
   ];
+  let draining = false;
   const root = [
-    (scope: FastifyInstance) => healthRoutes(scope, app.pool),
+    (scope: FastifyInstance) => healthRoutes(scope, app.pool, { isDraining: () => draining }),
     (scope: FastifyInstance) => consumerMetricsRoutes(scope, app.pool, [DAILY_REPORTS_CONSUMER]),
     (scope: FastifyInstance) => docsRoutes(scope),
     webhookRoutes(app, {
@@ -120,5 +123,8 @@ export function composeLedger(app: AppDeps, settings: LedgerSettings, log: JobLo
     ...(checkpointSigner ? [{ task: 'takeCheckpoint' as const, everySeconds: CHECKPOINT_CHECK_EVERY_SECONDS }] : []),
   ];
 
-  return { providers, routes: { root, v1 }, jobs, periodicJobs, reconcile };
+  const beginDraining = () => {
+    draining = true;
+  };
+  return { providers, routes: { root, v1 }, jobs, periodicJobs, reconcile, beginDraining };
 }

@@ -70,6 +70,10 @@ export async function startLedger(config: AppConfig, log: Logger): Promise<Runni
       onError: (error, consumer) => log.error(`consumer ${consumer}: batch failed, will retry`, error),
     });
     stopSteps.push(() => consumers.stop());
+    // Pushed last, so run first: /readyz turns 503 before anything else stops.
+    stopSteps.push(async () => {
+      ledger.beginDraining();
+    });
     const url = await server.listen({ host: config.host, port: config.port });
     log.info(`booking ledger listening on ${url}`);
     return { server, url, stop };
