@@ -1,15 +1,32 @@
+import { codes as currencyCodes } from 'currency-codes';
 import { z } from 'zod';
+import { isStorableText } from '../db/storableText.js';
 import { PROVIDERS } from '../domain/payment.js';
 
-// jsonb refuses NUL characters; refusing them here keeps such input a 400, not a 500.
-const noNul = (value: string) => !value.includes('\u0000');
+/**
+ * The one rule for every string a request brings (API.md, Errors): no NUL character and no lone
+ * surrogate, which PostgreSQL cannot store, so such input is a 400, never a 500.
+ */
+export const storableString = () => z.string().refine(isStorableText, { error: 'must not contain NUL characters or lone surrogates' });
 
-export const text = (max: number) => z.string().trim().min(1).max(max).refine(noNul, { error: 'must not contain NUL characters' });
+export const text = (max: number) =>
+  z.string().trim().min(1).max(max).refine(isStorableText, { error: 'must not contain NUL characters or lone surrogates' });
+
+/**
+ * ISO 4217 codes that are not money a customer pays in: precious metals, bond and fund units, the
+ * SDR, the testing code and "no currency". Every other current code is accepted.
+ */
+const NOT_MONEY = new Set(['XAG', 'XAU', 'XBA', 'XBB', 'XBC', 'XBD', 'XDR', 'XPD', 'XPT', 'XSU', 'XTS', 'XUA', 'XXX']);
+const FUND_CODES = new Set(['BOV', 'CHE', 'CHW', 'CLF', 'COU', 'MXV', 'USN', 'UYI', 'UYW']);
+export const CURRENCIES: ReadonlySet<string> = new Set(currencyCodes().filter((code) => !NOT_MONEY.has(code) && !FUND_CODES.has(code)));
 
 export const moneySchema = z
   .object({
     amount: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
-    currency: z.string().regex(/^[A-Z]{3}$/, 'must be an upper-case ISO 4217 code'),
+    currency: z
+      .string()
+      .regex(/^[A-Z]{3}$/, 'must be an upper-case ISO 4217 code')
+      .refine((code) => CURRENCIES.has(code), { error: 'must be an ISO 4217 currency in use' }),
   })
   .strict()
   .meta({ id: 'Money', description: 'An amount in integer minor units of an ISO 4217 currency' });
@@ -21,7 +38,17 @@ export const slotIdSchema = z
   .max(128)
   .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, 'letters, digits, and . _ : - only');
 
-export const isoInstant = z.iso.datetime({ offset: true }).transform((value) => new Date(value).toISOString());
+/** An instant with its offset, in years 1 to 9999 once the offset is applied (what PostgreSQL's timestamptz holds). */
+export const isoInstant = z.iso
+  .datetime({ offset: true })
+  .refine(
+    (value) => {
+      const year = new Date(value).getUTCFullYear();
+      return year >= 1 && year <= 9999;
+    },
+    { error: 'must fall in the years 1 to 9999' },
+  )
+  .transform((value) => new Date(value).toISOString());
 
 export const defineSlotBody = z
   .object({
@@ -58,13 +85,12 @@ export const slotParams = z.object({ slotId: slotIdSchema }).strict();
 export const reservationParams = z
   .object({ reservationId: z.string().meta({ format: 'uuid', description: 'a reservation id; anything that is not one is 404' }) })
   .strict();
-export const streamParams = z.object({ streamId: z.string().min(1).max(200) }).strict();
+export const streamParams = z.object({ streamId: storableString().min(1).max(200) }).strict();
 export const asOfQuery = z.object({ at: isoInstant }).strict();
 
 /** Creating requests (holds, payments): the key that makes a retry safe, scoped to the caller (ADR 0003). */
 export const idempotencyKeyHeaders = z.looseObject({
-  'idempotency-key': z
-    .string()
+  'idempotency-key': storableString()
     .min(1)
     .max(255)
     .meta({ description: 'Idempotency-Key: 1 to 255 characters; a retry with the same key and body replays the first answer' }),

@@ -1,16 +1,20 @@
 import { z } from 'zod';
+import { isStorableText } from '../db/storableText.js';
 import { UnauthorizedError } from './errors.js';
 import type { Principal } from './principal.js';
 
+/** A claim's text is stored (users, events' metadata): no NUL, no lone surrogate, as for any input. */
+const claimText = () => z.string().refine(isStorableText);
+
 const idTokenClaimsSchema = z.object({
-  sub: z.string().min(1),
+  sub: claimText().min(1),
   // aws-jwt-verify only checks `exp` when present; a token without one would never expire.
   exp: z.number(),
-  email: z.string().optional(),
-  'cognito:groups': z.array(z.string()).optional(),
+  email: claimText().optional(),
+  'cognito:groups': z.array(claimText()).optional(),
 });
 
-const tenantClaimSchema = z.object({ 'custom:tenant_id': z.string().min(1) });
+const tenantClaimSchema = z.object({ 'custom:tenant_id': claimText().min(1) });
 
 /** The principal named by an ID token's claims. Call only with a payload whose token is verified. */
 export function principalFromIdTokenClaims(payload: Readonly<Record<string, unknown>>): Principal {

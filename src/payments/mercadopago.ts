@@ -1,5 +1,6 @@
 import { MercadoPagoConfig, Payment, PaymentRefund, Preference } from 'mercadopago';
 import { AppConfig } from 'mercadopago/dist/utils/config/index.js';
+import { isStorableJson } from '../db/storableText.js';
 import type { Money } from '../domain/money.js';
 import type { PaymentSignal } from '../domain/payment.js';
 import { hmacSha256Hex, parseSignatureHeader, sameDigest, type SignatureCheck, SIGNATURE_TOLERANCE_SECONDS } from './hmac.js';
@@ -119,6 +120,7 @@ type MpObject = Record<string, unknown>;
  */
 export function normalizeMercadoPagoPayment(payment: unknown): ProviderEvent {
   if (typeof payment !== 'object' || payment === null) throw new ProviderPayloadError('mercadopago', 'the payment is not an object');
+  if (!isStorableJson(payment)) throw new ProviderPayloadError('mercadopago', 'the payment holds a NUL character or a lone surrogate');
   const p = payment as MpObject;
   const id = typeof p['id'] === 'number' || typeof p['id'] === 'string' ? String(p['id']) : undefined;
   const status = typeof p['status'] === 'string' ? p['status'] : undefined;

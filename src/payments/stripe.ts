@@ -1,4 +1,5 @@
 import Stripe from 'stripe';
+import { isStorableJson } from '../db/storableText.js';
 import type { Money } from '../domain/money.js';
 import { parseSignatureHeader, type SignatureCheck, SIGNATURE_TOLERANCE_SECONDS } from './hmac.js';
 import {
@@ -99,6 +100,8 @@ function intentSignal(
  */
 export function normalizeStripeEvent(event: unknown): ProviderEvent {
   if (typeof event !== 'object' || event === null) throw new ProviderPayloadError('stripe', 'the event is not an object');
+  // The event is kept as it came (the inbox's jsonb): text PostgreSQL cannot store is the sender's error, a 400.
+  if (!isStorableJson(event)) throw new ProviderPayloadError('stripe', 'the event holds a NUL character or a lone surrogate');
   const e = event as StripeObject;
   const id = str(e, 'id');
   const type = str(e, 'type');

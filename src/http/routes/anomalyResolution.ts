@@ -9,12 +9,12 @@ import { principalOf } from '../authenticate.js';
 import { bodyProblems, jsonResponse, problemResponses, type RouteTypes, TAGS, v1Problems } from '../contract.js';
 import { problem, problemFor, ProblemError, sendProblem } from '../problem.js';
 import { anomalyResolvedSchema } from '../responseSchemas.js';
-import { uuidSchema } from '../schemas.js';
+import { storableString, text, uuidSchema } from '../schemas.js';
 
 export const anomalyResolutionParams = z
   .object({
     paymentId: z.string().min(1).max(100).meta({ format: 'uuid', description: 'a payment id; anything that is not one is 404' }),
-    providerEventId: z.string().min(1).max(255),
+    providerEventId: storableString().min(1).max(255),
   })
   .strict();
 
@@ -22,7 +22,7 @@ export const anomalyResolutionBody = z
   .object({
     action: z.enum(ANOMALY_RESOLUTIONS as ['refund', 'dismiss']),
     /** Required to dismiss: the record must say how the money was settled. */
-    note: z.string().trim().min(1).max(1000).optional(),
+    note: text(1000).optional(),
   })
   .strict()
   .meta({ id: 'AnomalyResolution' });
