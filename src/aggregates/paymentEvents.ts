@@ -15,6 +15,7 @@ const anomalyKind = z.enum([
   'DisputeAfterRefund',
   'EndedAfterSuccess',
   'ReservationNotPayable',
+  'ProviderPaymentMismatch',
 ]);
 
 /** Where an applied provider signal came from (`SignalOrigin`). */

@@ -241,6 +241,30 @@ describe('payment: the contract cases', () => {
     expect(state.status).toBe('failed');
   });
 
+  it('records an event about another provider payment than this one as an anomaly, and changes no status', () => {
+    const state = given([started, processing])
+      .when(signal('succeeded', { providerPaymentId: 'pi_other' }))
+      .then([
+        {
+          type: 'PaymentAnomalyRecorded',
+          data: {
+            providerEventId: 'evt_new',
+            source: 'webhook',
+            anomaly: 'ProviderPaymentMismatch',
+            reason: 'the event is about provider payment pi_other, but this payment is pi_1 at the provider',
+            signal: 'succeeded',
+            paymentStatus: 'processing',
+            amount: AMOUNT,
+            recordedAt: T1,
+          },
+        },
+      ]);
+    expect(state.status).toBe('processing');
+    // The same event naming this payment's own provider id pays it.
+    const { result } = given([started, processing]).when(signal('succeeded', { providerPaymentId: 'pi_1' }));
+    expect(result).toMatchObject([{ type: 'PaymentSucceeded' }]);
+  });
+
   it('records a success after cancelled as an anomaly too', () => {
     const { result } = given([started, cancelled]).when(signal('succeeded'));
     expect(result).toMatchObject([{ type: 'PaymentAnomalyRecorded', data: { anomaly: 'SuccessAfterTerminal' } }]);
@@ -381,10 +405,9 @@ describe('payment: the contract cases', () => {
         },
       ]);
     expect(learned).toMatchObject({ providerPaymentId: '1234567' });
-    // An id already known is not replaced by whatever a later signal carries.
-    given([started])
-      .when(signal('processing', { providerPaymentId: 'pi_other' }))
-      .then([{ type: 'PaymentProcessingStarted', data: { ...origin('evt_new'), processingAt: T1 } }]);
+    // An id already known is never replaced: a later signal naming another one is an anomaly (see above).
+    const { result } = given([started]).when(signal('processing', { providerPaymentId: 'pi_other' }));
+    expect(result).toMatchObject([{ type: 'PaymentAnomalyRecorded', data: { anomaly: 'ProviderPaymentMismatch' } }]);
   });
 });
 

@@ -163,6 +163,12 @@ function fromEnded(s: Signal): PaymentEvent[] {
 
 export function decideProviderSignal(cmd: ApplyProviderSignal, state: Existing): PaymentEvent[] {
   const origin = originOf(cmd, state);
+  // Contract: once the payment has a provider id, an event must name that one too. Our id alone can be
+  // copied into another payment's metadata, so a mismatch changes no status: it is kept for a person.
+  if (cmd.providerPaymentId !== undefined && state.providerPaymentId !== undefined && cmd.providerPaymentId !== state.providerPaymentId) {
+    const reason = `the event is about provider payment ${cmd.providerPaymentId}, but this payment is ${state.providerPaymentId} at the provider`;
+    return anomaly({ cmd, state, origin }, 'ProviderPaymentMismatch', reason);
+  }
   switch (state.status) {
     case 'pending':
     case 'processing':

@@ -99,7 +99,9 @@ export type PaymentAnomalyKind =
   | 'DisputeAfterRefund'
   | 'EndedAfterSuccess'
   /** The money was taken but the reservation could not be paid (expired with its seats gone, cancelled, paid by another payment). */
-  | 'ReservationNotPayable';
+  | 'ReservationNotPayable'
+  /** The event names our payment, but another payment at the provider than the one this payment is. */
+  | 'ProviderPaymentMismatch';
 
 export type PaymentStarted = {
   readonly type: 'PaymentStarted';
