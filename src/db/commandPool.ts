@@ -210,6 +210,13 @@ async function runTransaction<T>(pool: pg.Pool, work: (tx: CommandTransaction) =
   }
 }
 
+/** An error after which the session is gone or in doubt: not a SQL error (a reset socket), or the server ending it (57P0x, class 08). */
+function endsTheConnection(error: unknown): boolean {
+  if (!(error instanceof pg.DatabaseError)) return true;
+  const code = error.code ?? '';
+  return code.startsWith('57P') || code.startsWith('08');
+}
+
 async function runAlone(pool: pg.Pool, token: QuerySqlToken): Promise<StatementResult> {
   const client = await pool.connect();
   // As in a transaction: a connection that ends meanwhile fails the statement and is not pooled again.
@@ -223,6 +230,9 @@ async function runAlone(pool: pg.Pool, token: QuerySqlToken): Promise<StatementR
     try {
       result = await sendStatement(client, token);
     } catch (error) {
+      // The server's notice that it ends the session can come before the socket's own error: the
+      // connection is not pooled again unless the statement failed as plain SQL on a live session.
+      if (endsTheConnection(error)) broken ??= error instanceof Error ? error : new Error(String(error));
       throw asLedgerError(error);
     }
     const rows = parseRows(token, result.rows);
