@@ -76,7 +76,7 @@ export async function startJobWorker(options: JobWorkerOptions): Promise<JobWork
   // that breaks while idle is dropped and reported, not left to crash the process.
   const pool = new pg.Pool({ connectionString: options.connectionString, max: concurrency + 2 });
   pool.on('error', (error) => options.log.warn(`job queue: an idle connection broke: ${error.message}`));
-  let runner: Runner;
+  let runner: Runner | undefined;
   try {
     runner = await run({
       pgPool: pool,
@@ -93,6 +93,10 @@ export async function startJobWorker(options: JobWorkerOptions): Promise<JobWork
       await runner.addJob(job.task, {}, { jobKey: periodicJobKey(job.task), jobKeyMode: 'preserve_run_at' });
     }
   } catch (error) {
+    // A worker that started but could not seed its periodic jobs is stopped too, before its pool ends.
+    await runner?.stop().catch((stopFailed: unknown) => {
+      options.log.error('job queue: a worker that failed to start did not stop cleanly', stopFailed);
+    });
     await pool.end();
     throw error;
   }
