@@ -4,7 +4,7 @@ import { composition } from '../db/composedStatement.js';
 import type { Queries } from '../db/queries.js';
 import { sql } from '../db/sql.js';
 import { type ChainedEvent, chainEvents } from '../ledger/chainEvents.js';
-import { markAppended } from '../ledger/commitNotice.js';
+import { markAppended } from '../db/commitNotice.js';
 import { asStreamVersionConflict, insertEventsStatement } from '../ledger/insertEvents.js';
 import type { StreamHead } from '../ledger/streamHead.js';
 import { type FollowUpJob, jobsAsJson } from '../jobs/followUpJobs.js';

@@ -1,10 +1,9 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Principal } from '../identity/principal.js';
+import type { TokenVerifier } from '../identity/tokenVerifier.js';
+import type { UserDirectory } from '../identity/userDirectory.js';
 
-export type TokenVerifier = { verify(authorizationHeader: string | undefined): Promise<Principal> };
-
-/** Remembers who a user is; refuses a known user whose token now names another tenant. */
-export type UserDirectory = { recordSighting(principal: Principal): Promise<void> };
+export type { TokenVerifier, UserDirectory };
 
 declare module 'fastify' {
   // eslint-disable-next-line @typescript-eslint/consistent-type-definitions -- declaration merging: only an interface adds a field to fastify's own

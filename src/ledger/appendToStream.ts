@@ -2,7 +2,7 @@ import type { Queries } from '../db/queries.js';
 import { sql } from '../db/sql.js';
 import { z } from 'zod';
 import { chainEvents, type NewEvent } from './chainEvents.js';
-import { markAppended } from './commitNotice.js';
+import { markAppended } from '../db/commitNotice.js';
 import { EventIdReusedError, StreamVersionConflictError } from './errors.js';
 import { asStreamVersionConflict, insertEventsStatement } from './insertEvents.js';
 import { EMPTY_STREAM_HEAD, type StreamHead } from './streamHead.js';

@@ -1,4 +1,4 @@
-import { noticeIfAppended } from '../../ledger/commitNotice.js';
+import { noticeIfAppended } from '../../db/commitNotice.js';
 import { StreamVersionConflictError } from '../../ledger/errors.js';
 import { isTransactionRollback } from '../../db/transaction.js';
 import type { AppDeps } from '../context.js';
