@@ -3,6 +3,8 @@ import pg from 'pg';
 import { type QuerySqlToken, UniqueIntegrityConstraintViolationError } from 'slonik';
 import type { Queries } from './queries.js';
 import { queryMethodsOf, type StatementResult } from './queryMethods.js';
+import { CONNECT_TIMEOUT_MS } from './timeouts.js';
+import { databaseUnavailableFrom } from './errors.js';
 import { APP_ROLE, connectionUrlAs } from './roles.js';
 import { LEDGER_TYPE_PARSERS } from './typeParsers.js';
 
@@ -27,6 +29,11 @@ export type CommandPool = {
   end(): Promise<void>;
 };
 
+/** How long PostgreSQL lets one command statement run (a lock wait included) before it cancels it. */
+export const COMMAND_STATEMENT_TIMEOUT_MS = 8_000;
+/** How long the client waits for an answer to one statement before it gives the connection up as unreachable. */
+export const COMMAND_CLIENT_TIMEOUT_MS = 10_000;
+
 /** Named statements one connection keeps prepared at most; statements beyond it are parsed each time. */
 const PREPARED_PER_CONNECTION = 200;
 
@@ -47,12 +54,14 @@ export function createCommandPool(url: string, options: { readonly maximumPoolSi
   const pool = new pg.Pool({
     connectionString: connectionUrlAs(url, APP_ROLE),
     max: options.maximumPoolSize ?? 20,
-    // The slonik pool's limits (its defaults): a command stuck behind a lock, or a transaction left
-    // open by a crashed request, gives its connection and its locks back within a minute; a request
-    // waits at most five seconds for a connection.
-    statement_timeout: 60_000,
+    // Bounds on how long a command waits on the database (ADR 0032). The server cancels a statement
+    // stuck behind a lock first (statement_timeout); the client's own bound comes later and only
+    // fires when the server does not answer at all (frozen, or a network that drops packets). A
+    // transaction left open by a crashed request gives its locks back within a minute.
+    statement_timeout: COMMAND_STATEMENT_TIMEOUT_MS,
+    query_timeout: COMMAND_CLIENT_TIMEOUT_MS,
     idle_in_transaction_session_timeout: 60_000,
-    connectionTimeoutMillis: 5_000,
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
     pipeline: true,
     types: {
       getTypeParser: ((oid: PgTypeId, format?: 'text'): unknown => parserByOid.get(oid) ?? pg.types.getTypeParser(oid, format)) as never,
@@ -196,6 +205,13 @@ async function runTransaction<T>(pool: pg.Pool, work: (tx: CommandTransaction) =
     }
     return result;
   } catch (error) {
+    if (databaseUnavailableFrom(error) !== null) {
+      // The session is gone or does not answer (a statement cut off by the client's timeout is still
+      // pending on it): a ROLLBACK would only wait out another timeout. The connection is not pooled
+      // again, and the server rolls back whatever was open when the session ends.
+      phase.now = 'over';
+      broken ??= error instanceof Error ? error : new Error(String(error));
+    }
     if (phase.now === 'open') {
       phase.now = 'over';
       await client.query('ROLLBACK').catch((rollbackFailed: unknown) => {

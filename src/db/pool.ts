@@ -1,5 +1,6 @@
 import { createPool, type DatabasePool as SlonikPool, type Interceptor, type QueryResultRow, SchemaValidationError } from 'slonik';
 import { APP_ROLE, connectionUrlAs, type DatabaseRole } from './roles.js';
+import { CONNECT_TIMEOUT_MS } from './timeouts.js';
 import { LEDGER_TYPE_PARSERS } from './typeParsers.js';
 
 /**
@@ -42,6 +43,10 @@ export async function createDatabasePool(url: string, options: PoolOptions = {})
     // withTransaction begins and ends transactions itself and retries them whole (ADR 0020). slonik
     // would otherwise retry a statement that lost a conflict on its own, inside the aborted transaction.
     queryRetryLimit: 0,
+    // A request waits at most this for a connection (ADR 0032); slonik's default tries four times
+    // over, so a frozen server would hold a request four connection timeouts long.
+    connectionTimeout: CONNECT_TIMEOUT_MS,
+    connectionRetryLimit: 0,
     typeParsers: LEDGER_TYPE_PARSERS.map(({ name, parse }) => ({ name, parse })),
   });
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { validatorCompiler } from 'fastify-type-provider-zod';
+import { databaseUnavailableFrom } from '../db/errors.js';
 import { IdentityProviderUnavailableError, UnauthorizedError } from '../identity/errors.js';
 import { authenticate, type TokenVerifier, type UserDirectory } from './authenticate.js';
 import { registerOpenApi } from './contract.js';
@@ -78,6 +79,12 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     if (error instanceof IdentityProviderUnavailableError) {
       request.log.error({ err: error }, 'identity provider unavailable');
       return sendProblem(reply, problem(503, 'unavailable', 'identity provider unavailable, retry later'));
+    }
+    const unavailable = databaseUnavailableFrom(error);
+    if (unavailable) {
+      // 503, never 500: clients and providers (webhooks) retry, and nothing was written.
+      request.log.warn({ err: unavailable.cause }, 'database unavailable');
+      return sendProblem(reply, problem(503, 'unavailable', 'the database cannot be reached; retry later with the same Idempotency-Key'));
     }
     if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
       return sendProblem(reply, problem(413, 'payload_too_large', `request bodies are limited to ${BODY_LIMIT_BYTES} bytes`));

@@ -1,7 +1,13 @@
 import { UniqueIntegrityConstraintViolationError } from 'slonik';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { type CommandPool, type CommandTransaction, createCommandPool } from '../../src/db/commandPool.js';
+import {
+  COMMAND_CLIENT_TIMEOUT_MS,
+  COMMAND_STATEMENT_TIMEOUT_MS,
+  type CommandPool,
+  type CommandTransaction,
+  createCommandPool,
+} from '../../src/db/commandPool.js';
 import { sql } from '../../src/db/sql.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 
@@ -176,13 +182,14 @@ describe('command transactions', () => {
     expect(seen).toEqual({ role: 'ledger_app', without: 0, within: 1 });
   });
 
-  it('gives up on a statement or an idle transaction after a minute, as the slonik pool does', async () => {
+  it('has the server give up on a statement before the client does (ADR 0032), and on an idle transaction after a minute', async () => {
     const settings = await single.transaction((tx) =>
       tx.one(sql.type(z.object({ statement: z.string(), idle: z.string() }))`
         SELECT current_setting('statement_timeout') AS statement,
           current_setting('idle_in_transaction_session_timeout') AS idle`),
     );
-    expect(settings).toEqual({ statement: '1min', idle: '1min' });
+    expect(settings).toEqual({ statement: `${COMMAND_STATEMENT_TIMEOUT_MS / 1000}s`, idle: '1min' });
+    expect(COMMAND_STATEMENT_TIMEOUT_MS).toBeLessThan(COMMAND_CLIENT_TIMEOUT_MS);
   });
 
   it('prepares a repeated statement once per connection', async () => {
