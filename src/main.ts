@@ -68,6 +68,7 @@ export async function startLedger(config: AppConfig, log: Logger): Promise<Runni
     const consumers = await startConsumers(pool, [dailyReportsConsumer], {
       databaseUrl: database.url,
       onError: (error, consumer) => log.error(`consumer ${consumer}: batch failed, will retry`, error),
+      onListenerRestored: (consumer, attempt) => log.info(`consumer ${consumer}: listening for commits again (try ${attempt})`),
     });
     stopSteps.push(() => consumers.stop());
     // Pushed last, so run first: /readyz turns 503 before anything else stops.

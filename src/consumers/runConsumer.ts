@@ -12,6 +12,8 @@ export type RunConsumerOptions = {
   readonly clock?: () => Date;
   /** A failed batch was rolled back and will be retried after the next wake-up; never thrown away silently. */
   readonly onError: (error: unknown, consumer: string) => void;
+  /** The LISTEN connection was lost and is listening again (after `attempt` tries): worth a log line. */
+  readonly onListenerRestored?: (consumer: string, attempt: number) => void;
 };
 
 export type RunningConsumer = {
@@ -57,7 +59,11 @@ export async function runConsumer(pool: DatabasePool, consumer: Consumer, option
 
   let listener: LogListener | null = null;
   if (options.databaseUrl) {
-    listener = await listenForCommits(options.databaseUrl, wake, (error) => options.onError(error, consumer.name));
+    listener = await listenForCommits(options.databaseUrl, {
+      onCommit: wake,
+      onError: (error) => options.onError(error, consumer.name),
+      onRestored: (attempt) => options.onListenerRestored?.(consumer.name, attempt),
+    });
   }
 
   const loop = async () => {

@@ -125,11 +125,12 @@ describe('appendAndCommit', () => {
 
   it('records the transaction id for the global log and wakes its listeners after the commit', async () => {
     let woken = 0;
-    const listener = await listenForCommits(
-      db.url,
-      () => (woken += 1),
-      () => undefined,
-    );
+    const listener = await listenForCommits(db.url, {
+      onCommit: () => (woken += 1),
+      onError: (error) => {
+        throw error;
+      },
+    });
     try {
       const stream = `test-${randomUUID()}`;
       await append(stream, 0, ['A']);
