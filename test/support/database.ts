@@ -22,6 +22,9 @@ export type TestDatabase = {
   drop(): Promise<void>;
 };
 
+/** Another cluster than the run's shared one (a test that kills its own): a superuser URL and a migrated template. */
+export type TestCluster = { readonly adminUrl: string; readonly template: string };
+
 function withDatabase(adminUrl: string, database: string): string {
   const url = new URL(adminUrl);
   url.pathname = `/${database}`;
@@ -29,9 +32,9 @@ function withDatabase(adminUrl: string, database: string): string {
 }
 
 /** A fresh, migrated database for one test file, cloned from the template the global setup made. */
-export async function createTestDatabase(options: { maximumPoolSize?: number } = {}): Promise<TestDatabase> {
-  const adminUrl = inject('pgAdminUrl');
-  const template = inject('pgTemplateDatabase');
+export async function createTestDatabase(options: { maximumPoolSize?: number; cluster?: TestCluster } = {}): Promise<TestDatabase> {
+  const adminUrl = options.cluster?.adminUrl ?? inject('pgAdminUrl');
+  const template = options.cluster?.template ?? inject('pgTemplateDatabase');
   const name = `t_${randomUUID().replaceAll('-', '')}`;
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();

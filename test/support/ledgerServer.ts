@@ -15,7 +15,7 @@ import {
   type MintTokenOptions,
   type TestIdentity,
 } from '../../src/identity/testing/tokens.js';
-import { createTestDatabase, type TestDatabase } from './database.js';
+import { createTestDatabase, type TestCluster, type TestDatabase } from './database.js';
 
 /** A clock tests can move: holds expire and webhooks age without sleeping. */
 export type TestClock = { now(): Date; set(date: Date): void; advance(seconds: number): void };
@@ -74,6 +74,8 @@ export type TestLedgerOptions = {
   readonly routes?: (deps: AppDeps, composed: Ledger) => RouteGroups;
   /** Errors the composed ledger reports (failed reconciliation, jobs); thrown away unless given. */
   readonly onError?: (message: string, error: unknown) => void;
+  /** The cluster the test database is made in; the run's shared one by default. */
+  readonly cluster?: TestCluster;
 };
 
 /**
@@ -82,7 +84,10 @@ export type TestLedgerOptions = {
  * (aws-jwt-verify) with the pool's JWKS preloaded.
  */
 export async function startTestLedger(options: TestLedgerOptions = {}): Promise<TestLedger> {
-  const db = await createTestDatabase({ maximumPoolSize: options.poolSize ?? 20 });
+  const db = await createTestDatabase({
+    maximumPoolSize: options.poolSize ?? 20,
+    ...(options.cluster ? { cluster: options.cluster } : {}),
+  });
   const identity = createTestIdentity();
   const clock = createTestClock();
   const deps: AppDeps = { pool: db.pool, commands: db.commands, clock: () => clock.now(), holdTtlSeconds: options.holdTtlSeconds ?? 900 };
