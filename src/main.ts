@@ -67,7 +67,7 @@ export async function startLedger(config: AppConfig, log: Logger): Promise<Runni
     // Asynchronous read models follow the log in commit order (issue 5: auditors and the backoffice).
     const consumers = await startConsumers(pool, [dailyReportsConsumer], {
       databaseUrl: database.url,
-      onError: (error, consumer) => log.error(`consumer ${consumer}: batch failed, will retry`, error),
+      onError: (error, consumer) => log.error(`consumer ${consumer}: a batch or its LISTEN connection failed, will retry`, error),
       onListenerRestored: (consumer, attempt) => log.info(`consumer ${consumer}: listening for commits again (try ${attempt})`),
     });
     stopSteps.push(() => consumers.stop());

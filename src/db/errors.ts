@@ -46,7 +46,6 @@ const UNREACHABLE_MESSAGES = [
   /timeout exceeded when trying to connect/,
   /^Query read timeout$/,
   /is not queryable$/,
-  /^timeout expired$/,
 ];
 
 /** Causes followed at most this deep (an error's cause chain is not guaranteed to end). */
