@@ -428,7 +428,7 @@ export interface components {
             status: number;
             detail: string;
             /** @enum {string} */
-            code: "invalid_request" | "idempotency_key_required" | "unauthorized" | "forbidden" | "not_found" | "slot_full" | "illegal_transition" | "idempotency_key_in_flight" | "idempotency_key_reused" | "invalid_signature" | "payload_too_large" | "rate_limited" | "unavailable" | "internal_error";
+            code: "invalid_request" | "idempotency_key_required" | "unauthorized" | "forbidden" | "not_found" | "slot_full" | "slot_closed" | "hold_limit_reached" | "illegal_transition" | "idempotency_key_in_flight" | "idempotency_key_reused" | "invalid_signature" | "payload_too_large" | "rate_limited" | "unavailable" | "internal_error";
         };
         Slot: {
             slotId: string;
@@ -1277,7 +1277,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description slot_full or idempotency_key_in_flight */
+            /** @description slot_full or slot_closed or hold_limit_reached or idempotency_key_in_flight */
             409: {
                 headers: {
                     /** @description the id of this request, as on its log lines */

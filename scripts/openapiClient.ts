@@ -6,6 +6,7 @@ import type { AppDeps } from '../src/app/context.js';
 import { checkpointVerifyingKey } from '../src/audit/checkpointSigning.js';
 import { composeLedger } from '../src/composition.js';
 import { buildServer } from '../src/http/server.js';
+import { DEFAULT_HOLD_MAX_SEATS_PER_CUSTOMER } from '../src/config/config.js';
 
 // `npm run openapi:client`: the OpenAPI document of the whole server, written without a database or
 // a listening socket, and the TypeScript types openapi-typescript generates from it. Both files are
@@ -30,7 +31,11 @@ export async function buildOpenApiDocument(): Promise<Record<string, unknown>> {
   const deps = { pool: noDatabase, commands: noDatabase, clock: () => new Date(0), holdTtlSeconds: 900 } as unknown as AppDeps;
   const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
   const trustedCheckpointKey = checkpointVerifyingKey(generateKeyPairSync('ed25519').publicKey);
-  const ledger = composeLedger(deps, { stripe: {}, mercadopago: {}, trustedCheckpointKey }, silent);
+  const ledger = composeLedger(
+    deps,
+    { stripe: {}, mercadopago: {}, trustedCheckpointKey, holdMaxSeatsPerCustomer: DEFAULT_HOLD_MAX_SEATS_PER_CUSTOMER },
+    silent,
+  );
   const server = await buildServer({
     verifier: { verify: async () => Promise.reject(new Error('no requests')) },
     users: { recordSighting: async () => undefined },

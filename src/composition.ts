@@ -34,6 +34,8 @@ const CHECKPOINT_CHECK_EVERY_SECONDS = 300;
 const RECONCILE_AFTER_SECONDS = 300;
 
 export type LedgerSettings = PaymentsSettings & {
+  /** HOLD_MAX_SEATS_PER_CUSTOMER: unpaid seats one customer may hold on one slot at a time. */
+  readonly holdMaxSeatsPerCustomer: number;
   /** The key auditors' verify checks checkpoint signatures against. */
   readonly trustedCheckpointKey: CheckpointVerifyingKey;
   /** Signs the checkpoints the `takeCheckpoint` job takes; without it the job is not run here. */
@@ -76,7 +78,7 @@ export function composeLedger(app: AppDeps, settings: LedgerSettings, log: JobLo
 
   const v1 = [
     (scope: FastifyInstance) => slotRoutes(scope, app),
-    (scope: FastifyInstance) => reservationRoutes(scope, app),
+    (scope: FastifyInstance) => reservationRoutes(scope, app, { holdMaxSeatsPerCustomer: settings.holdMaxSeatsPerCustomer }),
     (scope: FastifyInstance) => auditRoutes(scope, app),
     (scope: FastifyInstance) => auditVerifyRoutes(scope, app.pool, settings.trustedCheckpointKey),
     (scope: FastifyInstance) => reportRoutes(scope, app.pool),

@@ -40,7 +40,14 @@ const slotCommand: fc.Arbitrary<SlotCommand> = fc.oneof(
     unitPrice: money,
   }),
   fc.record({
-    type: fc.constantFrom('HoldSeats' as const, 'SellHeldSeats' as const, 'SellSeatsDirectly' as const),
+    type: fc.constant('HoldSeats' as const),
+    reservationId: text,
+    seats: fc.integer({ min: 0, max: 6 }),
+    now: instant,
+    allowance: fc.option(fc.record({ heldByCustomer: fc.nat({ max: 8 }), maxSeatsPerCustomer: fc.integer({ min: 1, max: 8 }) })),
+  }),
+  fc.record({
+    type: fc.constantFrom('SellHeldSeats' as const, 'SellSeatsDirectly' as const),
     reservationId: text,
     seats: fc.integer({ min: 0, max: 6 }),
   }),

@@ -2,11 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { isDomainError } from '../domain/errors.js';
 import { decideReservation, evolveReservation, initialReservationState, type Customer } from '../domain/reservation.js';
 import { decideSlot } from '../domain/slot.js';
+import { heldSeatsOfCustomer } from '../../projections/reservationView.js';
 import type { Command } from './command/command.js';
 import { runCommand } from './command/runCommand.js';
 import { type AppDeps, type Caller, metadataFor } from './context.js';
 import type { IdempotentRequest, StoredResponse } from './idempotency.js';
 import { notFound, type Outcome } from './outcome.js';
+import { holdAllowanceApplies } from './policy.js';
 import { replayedOrDecided } from './command/commandEnd.js';
 
 export type HoldSeatsInput = {
@@ -17,27 +19,43 @@ export type HoldSeatsInput = {
 
 export type IdempotentResult = { readonly response: StoredResponse; readonly replayed: boolean };
 
+export type HoldRules = {
+  readonly holdTtlSeconds: number;
+  /** HOLD_MAX_SEATS_PER_CUSTOMER: unpaid seats one customer may hold on one slot at a time. */
+  readonly maxSeatsPerCustomer: number;
+};
+
+/** What the caller already holds on the slot, when a per-customer allowance applies to them. */
+type HeldByCaller = { readonly heldByCustomer: number } | null;
+
 /**
- * Places a hold: claims the Idempotency-Key and locks the slot's row in one statement, decides the
- * slot's and the new reservation's events, and writes both streams, both read models and the stored
- * response with the COMMIT — two round trips, one of them under the slot lock (ADR 0018).
+ * Places a hold: claims the Idempotency-Key and locks the slot's row in one statement, with the read
+ * of what a customer caller already holds on the slot sent right behind it (it runs once the lock is
+ * granted, so two holds of one customer cannot both pass the allowance); decides the slot's and the
+ * new reservation's events, and writes both streams, both read models and the stored response with
+ * the COMMIT — two round trips, one of them under the slot lock (ADR 0018, ADR 0037).
  */
 export function holdSeatsCommand(
   caller: Caller,
   request: IdempotentRequest,
   input: HoldSeatsInput,
-  holdTtlSeconds: number,
-): Command<StoredResponse> {
+  { holdTtlSeconds, maxSeatsPerCustomer }: HoldRules,
+): Command<StoredResponse, HeldByCaller> {
+  const { principal } = caller;
+  const limited = holdAllowanceApplies(principal);
   return {
     name: 'holdSeats',
-    tenantId: caller.principal.tenantId,
+    tenantId: principal.tenantId,
     metadata: metadataFor(caller),
     claim: { kind: 'idempotencyKey', request },
     lock: { slotId: input.slotId },
-    decide: ({ slot, now }) => {
+    factsBehindLock: async (tx) =>
+      limited ? { heldByCustomer: await heldSeatsOfCustomer(tx, principal.tenantId, input.slotId, principal.sub) } : null,
+    decide: ({ slot, now, facts }) => {
       if (!slot) return notFound(`slot ${input.slotId}`);
       const reservationId = randomUUID();
-      const slotEvents = decideSlot({ type: 'HoldSeats', reservationId, seats: input.seats }, slot);
+      const allowance = facts === null ? null : { heldByCustomer: facts.heldByCustomer, maxSeatsPerCustomer };
+      const slotEvents = decideSlot({ type: 'HoldSeats', reservationId, seats: input.seats, now, allowance }, slot);
       if (isDomainError(slotEvents)) return slotEvents;
       const reservationEvents = decideReservation(
         {
@@ -84,6 +102,8 @@ export async function holdSeats(
   caller: Caller,
   request: IdempotentRequest,
   input: HoldSeatsInput,
+  maxSeatsPerCustomer: number,
 ): Promise<Outcome<IdempotentResult>> {
-  return replayedOrDecided(await runCommand(deps, holdSeatsCommand(caller, request, input, deps.holdTtlSeconds)));
+  const rules = { holdTtlSeconds: deps.holdTtlSeconds, maxSeatsPerCustomer };
+  return replayedOrDecided(await runCommand(deps, holdSeatsCommand(caller, request, input, rules)));
 }

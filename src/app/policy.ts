@@ -13,3 +13,8 @@ export const mayCancelReservation = (p: Principal, ownerSub: string) => ownerSub
 export const mayPayReservation = mayCancelReservation;
 /** Customers create reservations and payments; the back office reads them. */
 export const mayBook = (p: Principal) => !hasRole(p, 'auditor') || hasRole(p, 'admin');
+/**
+ * HOLD_MAX_SEATS_PER_CUSTOMER limits customers: anyone with a token can be one. The operator's own
+ * staff and admins booking at the desk (a group of walk-ins) are not limited (ADR 0037).
+ */
+export const holdAllowanceApplies = (p: Principal) => hasRole(p, 'customer');

@@ -19,6 +19,9 @@ const wholeNumber = z.union([z.number(), z.string().regex(/^\d+$/).transform(Num
 
 const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
 
+/** Unpaid seats one customer may hold on one slot at a time, unless HOLD_MAX_SEATS_PER_CUSTOMER says otherwise. */
+export const DEFAULT_HOLD_MAX_SEATS_PER_CUSTOMER = 20;
+
 export const appConfigSchema = z.object({
   nodeEnv: z.enum(['production', 'development', 'test'], { error: 'must be one of production, development, test' }).default('development'),
   /** Absent: an embedded PostgreSQL in `dataDir` (never in production). */
@@ -28,6 +31,9 @@ export const appConfigSchema = z.object({
   // 0 asks the OS for a free port (tests).
   port: wholeNumber.pipe(z.number().int().min(0).max(65_535, { error: 'must be a port number (0-65535)' })).default(3000),
   holdTtlSeconds: wholeNumber.pipe(z.number().int().positive({ error: 'must be a positive number of seconds' })).default(900),
+  holdMaxSeatsPerCustomer: wholeNumber
+    .pipe(z.number().int().positive({ error: 'must be a positive number of seats' }))
+    .default(DEFAULT_HOLD_MAX_SEATS_PER_CUSTOMER),
   /** Absent: dev identity (never in production). */
   cognito: z
     .object({

@@ -1,7 +1,8 @@
 /**
  * Business rejections are values, not exceptions: `decide` returns one of these and the HTTP layer
- * maps `kind` to a problem+json code (SlotFull → slot_full, the others → illegal_transition or
- * invalid_request). Nothing has been written when one is returned.
+ * maps `kind` to a problem+json code (SlotFull → slot_full, SlotClosed → slot_closed,
+ * HoldLimitReached → hold_limit_reached, the others → illegal_transition or invalid_request).
+ * Nothing has been written when one is returned.
  */
 export type Aggregate = 'slot' | 'reservation' | 'payment';
 
@@ -14,12 +15,21 @@ export type DomainError =
       message: string;
     }
   | { kind: 'SlotFull'; requested: number; available: number; message: string }
+  | { kind: 'SlotClosed'; startsAt: string; message: string }
+  | { kind: 'HoldLimitReached'; requested: number; alreadyHeld: number; maxSeats: number; message: string }
   | { kind: 'CapacityBelowCommitted'; capacity: number; committed: number; message: string }
   | { kind: 'InvalidCommand'; message: string };
 
 export type DomainErrorKind = DomainError['kind'];
 
-const KINDS: ReadonlySet<string> = new Set<DomainErrorKind>(['IllegalTransition', 'SlotFull', 'CapacityBelowCommitted', 'InvalidCommand']);
+const KINDS: ReadonlySet<string> = new Set<DomainErrorKind>([
+  'IllegalTransition',
+  'SlotFull',
+  'SlotClosed',
+  'HoldLimitReached',
+  'CapacityBelowCommitted',
+  'InvalidCommand',
+]);
 
 export function isDomainError(x: unknown): x is DomainError {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) return false;
@@ -44,6 +54,20 @@ export function slotFull(requested: number, available: number): DomainError {
     requested,
     available,
     message: `${requested} seat(s) requested but only ${available} available`,
+  };
+}
+
+export function slotClosed(startsAt: string): DomainError {
+  return { kind: 'SlotClosed', startsAt, message: `the departure started at ${startsAt}: it takes no more holds` };
+}
+
+export function holdLimitReached(requested: number, alreadyHeld: number, maxSeats: number): DomainError {
+  return {
+    kind: 'HoldLimitReached',
+    requested,
+    alreadyHeld,
+    maxSeats,
+    message: `${requested} seat(s) requested but you already hold ${alreadyHeld} unpaid seat(s) of this slot, and one customer may hold at most ${maxSeats}`,
   };
 }
 

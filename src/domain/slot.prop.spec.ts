@@ -44,7 +44,11 @@ function legal(cmd: SlotCommand, s: SlotState): boolean {
   if (s.status === 'none' || !Number.isInteger(cmd.seats) || cmd.seats <= 0 || cmd.reservationId === '') return false;
   const free = c.capacity - c.held - c.sold;
   switch (cmd.type) {
-    case 'HoldSeats':
+    case 'HoldSeats': {
+      const { allowance } = cmd;
+      const open = Date.parse(cmd.now) < Date.parse(s.startsAt);
+      return open && cmd.seats <= free && (allowance === null || allowance.heldByCustomer + cmd.seats <= allowance.maxSeatsPerCustomer);
+    }
     case 'SellSeatsDirectly':
       return cmd.seats <= free;
     case 'ReleaseHeldSeats':
@@ -71,7 +75,14 @@ const defineSlot: fc.Arbitrary<SlotCommand> = fc.record({
 });
 
 const seatCommand: fc.Arbitrary<SlotCommand> = fc.oneof(
-  fc.record({ type: fc.constant('HoldSeats' as const), reservationId, seats }),
+  fc.record({
+    type: fc.constant('HoldSeats' as const),
+    reservationId,
+    seats,
+    // The departures are 2030-06-01T09:00Z and 2030-06-02T09:00Z: before, at, between and after them.
+    now: fc.constantFrom('2030-05-01T00:00:00Z', '2030-06-01T09:00:00Z', '2030-06-01T12:00:00+02:00', '2030-06-03T00:00:00Z'),
+    allowance: fc.option(fc.record({ heldByCustomer: fc.nat({ max: 8 }), maxSeatsPerCustomer: fc.integer({ min: 1, max: 8 }) })),
+  }),
   fc.record({
     type: fc.constant('ReleaseHeldSeats' as const),
     reservationId,

@@ -1,9 +1,17 @@
 import { assertNever } from './assertNever.js';
 import type { Decider } from './decider.js';
-import { capacityBelowCommitted, illegalTransition, invalidCommand, slotFull, type DomainError } from './errors.js';
+import {
+  capacityBelowCommitted,
+  holdLimitReached,
+  illegalTransition,
+  invalidCommand,
+  slotClosed,
+  slotFull,
+  type DomainError,
+} from './errors.js';
 import { isNonEmptyString, isNonNegativeInteger, isPositiveInteger } from './guards.js';
 import { isValidMoney, sameMoney, type Money } from './money.js';
-import { isIsoInstant, sameInstant } from './time.js';
+import { isAtOrAfter, isIsoInstant, sameInstant } from './time.js';
 
 // Stream `slot-<slotId>`. Invariant: 0 <= held, 0 <= sold, held + sold <= capacity in every state.
 
@@ -28,7 +36,22 @@ export type DefineSlot = {
   readonly capacity: number;
   readonly unitPrice: Money;
 };
-export type HoldSeats = { readonly type: 'HoldSeats'; readonly reservationId: string; readonly seats: number };
+/**
+ * What the customer placing a hold already holds on this slot (held, not yet paid, read under the
+ * slot's lock) and the most one customer may hold there at a time.
+ */
+export type HoldAllowance = { readonly heldByCustomer: number; readonly maxSeatsPerCustomer: number };
+/**
+ * A new hold. `now` closes the slot once its departure has started. `allowance` is null for a hold
+ * that no per-customer limit applies to (the operator's own staff booking at the desk).
+ */
+export type HoldSeats = {
+  readonly type: 'HoldSeats';
+  readonly reservationId: string;
+  readonly seats: number;
+  readonly now: string;
+  readonly allowance: HoldAllowance | null;
+};
 export type ReleaseHeldSeats = {
   readonly type: 'ReleaseHeldSeats';
   readonly reservationId: string;
@@ -138,7 +161,31 @@ type SeatCommand = Exclude<SlotCommand, DefineSlot>;
 function invalidSeatMove(cmd: SeatCommand): DomainError | undefined {
   if (!isNonEmptyString(cmd.reservationId)) return invalidCommand('reservationId must be a non-empty string');
   if (!isPositiveInteger(cmd.seats)) return invalidCommand('seats must be a positive integer');
+  if (cmd.type === 'HoldSeats') return invalidHold(cmd);
   return undefined;
+}
+
+function invalidHold(cmd: HoldSeats): DomainError | undefined {
+  if (!isIsoInstant(cmd.now)) return invalidCommand('now must be an ISO 8601 instant with an offset');
+  if (cmd.allowance === null) return undefined;
+  if (!isNonNegativeInteger(cmd.allowance.heldByCustomer)) return invalidCommand('heldByCustomer must be a non-negative integer');
+  if (!isPositiveInteger(cmd.allowance.maxSeatsPerCustomer)) return invalidCommand('maxSeatsPerCustomer must be a positive integer');
+  return undefined;
+}
+
+/**
+ * A hold is refused once the departure has started, then when the slot has too few seats left (the
+ * slot's own fact, whoever asks), then when it would take the customer past their allowance.
+ */
+function holdSeats(cmd: HoldSeats, state: OpenSlot): SlotEvent[] | DomainError {
+  if (isAtOrAfter(cmd.now, state.startsAt)) return slotClosed(state.startsAt);
+  const available = availableSeats(state);
+  if (cmd.seats > available) return slotFull(cmd.seats, available);
+  const { allowance } = cmd;
+  if (allowance !== null && allowance.heldByCustomer + cmd.seats > allowance.maxSeatsPerCustomer) {
+    return holdLimitReached(cmd.seats, allowance.heldByCustomer, allowance.maxSeatsPerCustomer);
+  }
+  return [{ type: 'SeatsHeld', data: { reservationId: cmd.reservationId, seats: cmd.seats } }];
 }
 
 function moveSeats(cmd: SeatCommand, state: OpenSlot): SlotEvent[] | DomainError {
@@ -146,8 +193,7 @@ function moveSeats(cmd: SeatCommand, state: OpenSlot): SlotEvent[] | DomainError
   const available = availableSeats(state);
   switch (cmd.type) {
     case 'HoldSeats':
-      if (cmd.seats > available) return slotFull(cmd.seats, available);
-      return [{ type: 'SeatsHeld', data: move }];
+      return holdSeats(cmd, state);
     case 'ReleaseHeldSeats':
       if (cmd.seats > state.held) {
         return illegalTransition('slot', state.status, cmd.type, `only ${state.held} seat(s) are held`);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { availableSeats, slotDecider, type DefineSlot, type SlotEvent } from './slot.js';
+import { availableSeats, slotDecider, type DefineSlot, type HoldSeats, type SlotEvent } from './slot.js';
 import { specFor } from './testing/spec.js';
 
 const given = specFor(slotDecider);
@@ -18,6 +18,16 @@ const defined: SlotEvent = {
   data: { slotId: 'slot-1', activityId: 'kayak', startsAt: '2030-06-01T09:00:00.000Z', capacity: 10, unitPrice: EUR },
 };
 const held = (seats: number, reservationId = 'r1'): SlotEvent => ({ type: 'SeatsHeld', data: { reservationId, seats } });
+/** An hour before the departure (2030-06-01T09:00Z). */
+const BEFORE_DEPARTURE = '2030-06-01T08:00:00.000Z';
+const hold = (seats: number, reservationId = 'r1', patch: Partial<HoldSeats> = {}): HoldSeats => ({
+  type: 'HoldSeats',
+  reservationId,
+  seats,
+  now: BEFORE_DEPARTURE,
+  allowance: null,
+  ...patch,
+});
 const sold = (seats: number, reservationId = 'r1'): SlotEvent => ({
   type: 'SeatsSoldDirectly',
   data: { reservationId, seats },
@@ -115,7 +125,7 @@ describe('slot: DefineSlot', () => {
 
 describe('slot: seats', () => {
   it.each([
-    ['HoldSeats', { type: 'HoldSeats', reservationId: 'r1', seats: 1 }],
+    ['HoldSeats', hold(1)],
     ['ReleaseHeldSeats', { type: 'ReleaseHeldSeats', reservationId: 'r1', seats: 1, reason: 'expired' }],
     ['SellHeldSeats', { type: 'SellHeldSeats', reservationId: 'r1', seats: 1 }],
     ['SellSeatsDirectly', { type: 'SellSeatsDirectly', reservationId: 'r1', seats: 1 }],
@@ -126,7 +136,7 @@ describe('slot: seats', () => {
 
   it('holds free seats', () => {
     const state = given([defined])
-      .when({ type: 'HoldSeats', reservationId: 'r1', seats: 4 })
+      .when(hold(4))
       .then([held(4)]);
     expect(state).toMatchObject({ held: 4, sold: 0 });
     expect(availableSeats(state)).toBe(6);
@@ -134,22 +144,90 @@ describe('slot: seats', () => {
 
   it('holds the very last seats', () => {
     given([defined, held(7)])
-      .when({ type: 'HoldSeats', reservationId: 'r2', seats: 3 })
+      .when(hold(3, 'r2'))
       .then([held(3, 'r2')]);
   });
 
   it('refuses a hold beyond the free seats, saying how many are free', () => {
     given([defined, held(4), sold(3, 'r2')])
-      .when({ type: 'HoldSeats', reservationId: 'r3', seats: 4 })
+      .when(hold(4, 'r3'))
       .then({ kind: 'SlotFull', requested: 4, available: 3 });
   });
 
   it.each([0, -2, 1.5, Number.NaN])('refuses to hold %s seats', (seats) => {
-    given([defined]).when({ type: 'HoldSeats', reservationId: 'r1', seats }).then('InvalidCommand');
+    given([defined]).when(hold(seats)).then('InvalidCommand');
   });
 
   it('refuses a hold without a reservation id', () => {
-    given([defined]).when({ type: 'HoldSeats', reservationId: '', seats: 1 }).then('InvalidCommand');
+    given([defined]).when(hold(1, '')).then('InvalidCommand');
+  });
+
+  it.each([
+    ['at the departure', '2030-06-01T09:00:00.000Z'],
+    ['at the departure, written with another offset', '2030-06-01T11:00:00+02:00'],
+    ['after the departure', '2030-06-02T00:00:00.000Z'],
+  ])('refuses a hold %s: the slot is closed', (_name, now) => {
+    given([defined])
+      .when(hold(1, 'r1', { now }))
+      .then({ kind: 'SlotClosed', startsAt: '2030-06-01T09:00:00.000Z' });
+  });
+
+  it('takes a hold up to the last millisecond before the departure', () => {
+    given([defined])
+      .when(hold(1, 'r1', { now: '2030-06-01T08:59:59.999Z' }))
+      .then([held(1)]);
+  });
+
+  it('refuses a hold without a valid now', () => {
+    given([defined])
+      .when(hold(1, 'r1', { now: 'soon' }))
+      .then('InvalidCommand');
+  });
+
+  it('holds up to the customer allowance, counting what they already hold', () => {
+    given([defined, held(3, 'r0')])
+      .when(hold(2, 'r1', { allowance: { heldByCustomer: 3, maxSeatsPerCustomer: 5 } }))
+      .then([held(2)]);
+  });
+
+  it('refuses a hold that would take the customer past their allowance, saying what they hold', () => {
+    given([defined, held(3, 'r0')])
+      .when(hold(3, 'r1', { allowance: { heldByCustomer: 3, maxSeatsPerCustomer: 5 } }))
+      .then({ kind: 'HoldLimitReached', requested: 3, alreadyHeld: 3, maxSeats: 5 });
+  });
+
+  it('refuses a single hold larger than the allowance', () => {
+    given([defined])
+      .when(hold(6, 'r1', { allowance: { heldByCustomer: 0, maxSeatsPerCustomer: 5 } }))
+      .then({ kind: 'HoldLimitReached', requested: 6, alreadyHeld: 0, maxSeats: 5 });
+  });
+
+  it('applies no allowance to a hold without one (a desk booking by staff)', () => {
+    given([defined])
+      .when(hold(10))
+      .then([held(10)]);
+  });
+
+  it('says the slot is full before the allowance when both refuse', () => {
+    given([defined, held(9, 'r0')])
+      .when(hold(2, 'r1', { allowance: { heldByCustomer: 4, maxSeatsPerCustomer: 5 } }))
+      .then({ kind: 'SlotFull', requested: 2, available: 1 });
+  });
+
+  it('says the slot is closed before anything else', () => {
+    given([defined, held(10, 'r0')])
+      .when(hold(2, 'r1', { now: '2030-07-01T00:00:00Z', allowance: { heldByCustomer: 5, maxSeatsPerCustomer: 5 } }))
+      .then({ kind: 'SlotClosed', startsAt: '2030-06-01T09:00:00.000Z' });
+  });
+
+  it.each([
+    ['a negative count held', { heldByCustomer: -1, maxSeatsPerCustomer: 5 }],
+    ['a fractional count held', { heldByCustomer: 1.5, maxSeatsPerCustomer: 5 }],
+    ['an allowance of zero', { heldByCustomer: 0, maxSeatsPerCustomer: 0 }],
+  ])('refuses an allowance with %s', (_name, allowance) => {
+    given([defined])
+      .when(hold(1, 'r1', { allowance }))
+      .then('InvalidCommand');
   });
 
   it('releases held seats when a hold expires or is cancelled', () => {

@@ -10,6 +10,8 @@ export const PROBLEM_CODES = [
   'forbidden',
   'not_found',
   'slot_full',
+  'slot_closed',
+  'hold_limit_reached',
   'illegal_transition',
   'idempotency_key_in_flight',
   'idempotency_key_reused',
@@ -37,6 +39,8 @@ const titles: Record<ProblemCode, string> = {
   forbidden: 'Forbidden',
   not_found: 'Not found',
   slot_full: 'Not enough seats',
+  slot_closed: 'Departure closed',
+  hold_limit_reached: 'Hold limit reached',
   illegal_transition: 'Illegal transition',
   idempotency_key_in_flight: 'Request with this Idempotency-Key in flight',
   idempotency_key_reused: 'Idempotency-Key reused with a different request',
@@ -56,6 +60,10 @@ export function problemFor(error: AppError): Problem {
   switch (error.kind) {
     case 'SlotFull':
       return problem(409, 'slot_full', error.message);
+    case 'SlotClosed':
+      return problem(409, 'slot_closed', error.message);
+    case 'HoldLimitReached':
+      return problem(409, 'hold_limit_reached', error.message);
     case 'IllegalTransition':
     case 'CapacityBelowCommitted':
       return problem(409, 'illegal_transition', error.message);

@@ -28,7 +28,7 @@ afterAll(async () => {
 async function defineSlot(capacity: number, slotId = `slot-${randomUUID().slice(0, 8)}`): Promise<string> {
   const res = await ledger.call('PUT', `/v1/slots/${slotId}`, {
     token: admin,
-    body: { activityId: 'glacier-walk', startsAt: '2026-12-01T09:00:00Z', capacity, unitPrice: { amount: 4500, currency: 'EUR' } },
+    body: { activityId: 'glacier-walk', startsAt: '2036-12-01T09:00:00Z', capacity, unitPrice: { amount: 4500, currency: 'EUR' } },
   });
   expect([200, 201]).toContain(res.status);
   return slotId;
@@ -61,7 +61,7 @@ describe('POST /v1/audit/verify', () => {
     await rewriteStreamHistory(ledger.db, DEFAULT_TEST_TENANT, `slot-${slotId}`, 1, {
       slotId,
       activityId: 'rewritten',
-      startsAt: '2026-12-01T09:00:00.000Z',
+      startsAt: '2036-12-01T09:00:00.000Z',
       capacity: 20,
       unitPrice: { amount: 1, currency: 'EUR' },
     });

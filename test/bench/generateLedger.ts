@@ -200,7 +200,10 @@ export async function generateLedger(pool: DatabasePool, options: GenerateOption
     if (slot.state.status !== 'open') throw new Error('slots are defined first');
     const unitPrice = slot.state.unitPrice;
     const seats = 1 + Math.floor(next() * 4);
-    const held = decided(decideSlot, { type: 'HoldSeats', reservationId, seats }, slot.state);
+    // Reservations land on random departures, some already past on the generated clock: each hold is
+    // decided as if placed before its departure (a closed slot takes none), with no customer allowance.
+    const decidedAt = new Date(Math.min(clock, Date.parse(slot.state.startsAt) - 86_400_000)).toISOString();
+    const held = decided(decideSlot, { type: 'HoldSeats', reservationId, seats, now: decidedAt, allowance: null }, slot.state);
     slot.state = held.reduce(evolveSlot, slot.state);
     await log.append(tenantId, slotStream, held, at());
     const customer = Math.floor(next() * options.customers);

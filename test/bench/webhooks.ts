@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { DEFAULT_HOLD_MAX_SEATS_PER_CUSTOMER } from '../../src/config/config.js';
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
@@ -58,6 +59,7 @@ export async function benchWebhooks(context?: BenchContext): Promise<Line[]> {
       stripe: { secretKey: stripe.secretKey, webhookSecret: stripe.webhookSecret, apiBase: stripe.url },
       mercadopago: {},
       trustedCheckpointKey: verifyingKeyOf(createTestCheckpointSigner()),
+      holdMaxSeatsPerCustomer: DEFAULT_HOLD_MAX_SEATS_PER_CUSTOMER,
     },
     { info: () => undefined, warn: () => undefined, error: (message, error) => log(`webhooks bench: ${message}: ${String(error)}`) },
   );
@@ -97,6 +99,7 @@ export async function benchWebhooks(context?: BenchContext): Promise<Line[]> {
           seats: 1,
           customer: { name: 'Bench', email: 'bench@example.com' },
         },
+        DEFAULT_HOLD_MAX_SEATS_PER_CUSTOMER,
       );
       if (!held.ok) throw new Error(`seeding hold failed: ${held.error.message}`);
       const reservationId = (held.value.response.body as { reservationId: string }).reservationId;

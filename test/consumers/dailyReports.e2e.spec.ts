@@ -96,6 +96,8 @@ describe('daily reports', () => {
       body: { activityId: 'glacier-walk', startsAt: '2026-12-01T23:30:00Z', capacity: 10, unitPrice: money(4500, 'EUR') },
     });
     expect(defined.status).toBe(201);
+    // The hold is placed before the departure (a departed slot takes none): on the day of the payments below.
+    ledger.clock.set(new Date('2026-11-20T09:00:00.000Z'));
     const held = await ledger.call('POST', '/v1/reservations', {
       token: customer,
       headers: { 'idempotency-key': randomUUID() },

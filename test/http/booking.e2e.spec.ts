@@ -25,7 +25,7 @@ afterAll(async () => {
 
 const slotBody = (capacity: number) => ({
   activityId: 'glacier-walk',
-  startsAt: '2026-12-01T09:00:00Z',
+  startsAt: '2036-12-01T09:00:00Z',
   capacity,
   unitPrice: { amount: 4500, currency: 'EUR' },
 });
@@ -60,7 +60,7 @@ describe('slots', () => {
     expect(read.body).toEqual({
       slotId,
       activityId: 'glacier-walk',
-      startsAt: '2026-12-01T09:00:00.000Z',
+      startsAt: '2036-12-01T09:00:00.000Z',
       capacity: 14,
       held: 0,
       sold: 0,

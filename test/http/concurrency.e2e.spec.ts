@@ -17,7 +17,7 @@ async function createSlot(capacity: number): Promise<string> {
   const slotId = `hot-${randomUUID().slice(0, 8)}`;
   const res = await ledger.call('PUT', `/v1/slots/${slotId}`, {
     token: admin,
-    body: { activityId: 'boat-trip', startsAt: '2026-12-24T10:00:00Z', capacity, unitPrice: { amount: 9900, currency: 'BRL' } },
+    body: { activityId: 'boat-trip', startsAt: '2036-12-24T10:00:00Z', capacity, unitPrice: { amount: 9900, currency: 'BRL' } },
   });
   expect(res.status).toBe(201);
   return slotId;

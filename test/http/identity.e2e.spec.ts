@@ -15,7 +15,7 @@ beforeAll(async () => {
     (
       await ledger.call('PUT', `/v1/slots/${slotId}`, {
         token: admin,
-        body: { activityId: 'a', startsAt: '2026-12-01T09:00:00Z', capacity: 5, unitPrice: { amount: 100, currency: 'EUR' } },
+        body: { activityId: 'a', startsAt: '2036-12-01T09:00:00Z', capacity: 5, unitPrice: { amount: 100, currency: 'EUR' } },
       })
     ).status,
   ).toBe(201);
@@ -73,7 +73,7 @@ describe('tenancy', () => {
     const bAdmin = ledger.token({ tenantId: 'tenant-b', groups: ['admin'], sub: 'admin-b2' });
     const created = await ledger.call('PUT', `/v1/slots/${slotId}`, {
       token: bAdmin,
-      body: { activityId: 'b', startsAt: '2026-12-02T09:00:00Z', capacity: 99, unitPrice: { amount: 1, currency: 'USD' } },
+      body: { activityId: 'b', startsAt: '2036-12-02T09:00:00Z', capacity: 99, unitPrice: { amount: 1, currency: 'USD' } },
     });
     expect(created.status).toBe(201);
     const a = await ledger.call('GET', `/v1/slots/${slotId}`, { token: ledger.token({ tenantId: 'tenant-a' }) });

@@ -83,7 +83,8 @@ let putSlotId: string;
 
 const slotBody = (activityId = ACTIVITY, capacity = 500) => ({
   activityId,
-  startsAt: '2026-12-01T09:00:00Z',
+  // Still ahead (a departure takes no holds once it has started), and inside REPORT_RANGE.
+  startsAt: '2026-12-31T09:00:00Z',
   capacity,
   unitPrice: { amount: 2500, currency: 'EUR' },
 });
@@ -139,8 +140,10 @@ beforeAll(async () => {
     onError: (message, error) => {
       throw new Error(message, { cause: error });
     },
-    // The owner books once per cell: far more than a real customer's per-minute allowance.
+    // The owner books once per cell: far more than a real customer's per-minute allowance, and more
+    // seats of one slot than HOLD_MAX_SEATS_PER_CUSTOMER's default.
     rateLimits: { booking: false, webhooks: false },
+    holdMaxSeatsPerCustomer: 10_000,
   });
   tokens = {
     owner: ledger.token({ tenantId: TENANT_A, sub: 'matrix-owner', email: OWNER_EMAIL }),

@@ -33,7 +33,7 @@ beforeAll(async () => {
   auditor = ledger.token({ sub: 'fuzz-auditor', groups: ['auditor'] });
   const slot = await ledger.call('PUT', `/v1/slots/${EXISTING_SLOT}`, {
     token: admin,
-    body: { activityId: 'surf', startsAt: '2026-12-01T09:00:00Z', capacity: 5, unitPrice: { amount: 100, currency: 'EUR' } },
+    body: { activityId: 'surf', startsAt: '2036-12-01T09:00:00Z', capacity: 5, unitPrice: { amount: 100, currency: 'EUR' } },
   });
   expect(slot.status).toBe(201);
   const held = await ledger.call('POST', '/v1/reservations', {
@@ -206,7 +206,7 @@ const invalidSlotBody = fc
   .map(({ field, capacity, text, startsAt, price, extraKey }) => {
     const body: Record<string, unknown> = {
       activityId: 'a',
-      startsAt: '2026-12-01T09:00:00Z',
+      startsAt: '2036-12-01T09:00:00Z',
       capacity: 5,
       unitPrice: { amount: 100, currency: 'EUR' },
     };

@@ -73,7 +73,7 @@ describe('logs', () => {
       await ledger.call('GET', `/v1/slots/log-slot?access_token=${token}&password=${PASSWORD}`, { token }),
       await ledger.call('PUT', '/v1/slots/log-slot', {
         token: adminToken,
-        body: { activityId: 'a', startsAt: '2026-12-01T09:00:00Z', capacity: 2, unitPrice: { amount: 1, currency: 'EUR' } },
+        body: { activityId: 'a', startsAt: '2036-12-01T09:00:00Z', capacity: 2, unitPrice: { amount: 1, currency: 'EUR' } },
       }),
       await ledger.call('POST', '/v1/reservations', {
         token,

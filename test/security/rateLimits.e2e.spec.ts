@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_HOLD_MAX_SEATS_PER_CUSTOMER } from '../../src/config/config.js';
 import { reservationRoutes } from '../../src/http/routes/reservations.js';
 import { slotRoutes } from '../../src/http/routes/slots.js';
 import { startTestLedger, type TestLedger } from '../support/ledgerServer.js';
@@ -17,7 +18,7 @@ beforeAll(async () => {
       root: [],
       v1: [
         (v1) => slotRoutes(v1, deps),
-        (v1) => reservationRoutes(v1, deps),
+        (v1) => reservationRoutes(v1, deps, { holdMaxSeatsPerCustomer: DEFAULT_HOLD_MAX_SEATS_PER_CUSTOMER }),
         (v1) => v1.post('/reservations/:reservationId/payments', async (_request, reply) => reply.code(201).send({ ok: true })),
       ],
     }),
@@ -26,7 +27,7 @@ beforeAll(async () => {
   const admin = ledger.token({ groups: ['admin'], sub: 'rl-admin' });
   const created = await ledger.call('PUT', `/v1/slots/${slotId}`, {
     token: admin,
-    body: { activityId: 'kayak', startsAt: '2026-12-01T09:00:00Z', capacity: 100, unitPrice: { amount: 1000, currency: 'EUR' } },
+    body: { activityId: 'kayak', startsAt: '2030-12-01T09:00:00Z', capacity: 100, unitPrice: { amount: 1000, currency: 'EUR' } },
   });
   expect(created.status).toBe(201);
 });

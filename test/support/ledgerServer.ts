@@ -16,6 +16,7 @@ import {
   type TestIdentity,
 } from '../../src/identity/testing/tokens.js';
 import { createTestDatabase, type TestCluster, type TestDatabase } from './database.js';
+import { DEFAULT_HOLD_MAX_SEATS_PER_CUSTOMER } from '../../src/config/config.js';
 
 /** A clock tests can move: holds expire and webhooks age without sleeping. */
 export type TestClock = { now(): Date; set(date: Date): void; advance(seconds: number): void };
@@ -63,6 +64,8 @@ export type TestResponse = {
  */
 export type TestLedgerOptions = {
   readonly holdTtlSeconds?: number;
+  /** HOLD_MAX_SEATS_PER_CUSTOMER; the production default unless given. */
+  readonly holdMaxSeatsPerCustomer?: number;
   readonly poolSize?: number;
   /** Provider keys and API bases (the fake providers'); none by default, so payments answer 503. */
   readonly providers?: PaymentsSettings;
@@ -95,7 +98,14 @@ export async function startTestLedger(options: TestLedgerOptions = {}): Promise<
   const onError = options.onError ?? (() => undefined);
   const composed = composeLedger(
     deps,
-    { stripe: {}, mercadopago: {}, ...options.providers, trustedCheckpointKey: verifyingKeyOf(signer), checkpointSigner: signer },
+    {
+      stripe: {},
+      mercadopago: {},
+      ...options.providers,
+      trustedCheckpointKey: verifyingKeyOf(signer),
+      checkpointSigner: signer,
+      holdMaxSeatsPerCustomer: options.holdMaxSeatsPerCustomer ?? DEFAULT_HOLD_MAX_SEATS_PER_CUSTOMER,
+    },
     { info: () => undefined, warn: () => undefined, error: onError },
   );
   const server = await buildServer({

@@ -29,6 +29,13 @@ export type Command<Result, Facts = undefined> = {
   readonly thenStreams?: (loaded: Loaded<undefined>) => readonly StreamRef[];
   /** Facts beyond the streams, read after the lock (is one of its payments in flight?). */
   readonly facts?: (tx: Queries, loaded: Loaded<undefined>) => Promise<Facts>;
+  /**
+   * Facts that need nothing but the command's own input (what a customer already holds on the slot),
+   * read by a statement sent right behind the lock without waiting for it: PostgreSQL runs it once
+   * the lock is granted, so it sees every commit before, at no extra round trip. A command that locks
+   * may declare these or `facts`, not both.
+   */
+  readonly factsBehindLock?: (tx: Queries) => Promise<Facts>;
   /** Pure: what the command does to the loaded state, or why it refuses. */
   decide(loaded: Loaded<Facts>): Decision<Result> | AppError;
 };

@@ -13,7 +13,13 @@ export type StreamsRead = ReadonlyMap<string, readonly RecordedEvent[]>;
 
 /** What the claim, the lock and the read found. */
 export type CommandStart =
-  | { readonly kind: 'owned'; readonly slot: SlotSnapshot | null; readonly streams: StreamsRead }
+  | {
+      readonly kind: 'owned';
+      readonly slot: SlotSnapshot | null;
+      readonly streams: StreamsRead;
+      /** What `factsBehindLock` read; undefined when the command declares none. */
+      readonly factsBehindLock: unknown;
+    }
   | { readonly kind: 'replayed'; readonly response: StoredResponse }
   | { readonly kind: 'duplicate' };
 
@@ -37,14 +43,19 @@ export async function claimLockAndRead(tx: CommandTransaction, command: Command<
       throw new Error(`${command.name}: only an inbox claim may run without a tenant`);
     await enterSystemMode(tx);
     const claimed = await claimInboxRow(tx, claim.event, claim.source, now, null);
-    return claimed ? { kind: 'owned', slot: null, streams: NO_STREAMS } : { kind: 'duplicate' };
+    return claimed ? { kind: 'owned', slot: null, streams: NO_STREAMS, factsBehindLock: undefined } : { kind: 'duplicate' };
   }
+  if (command.factsBehindLock && (!lock || command.facts)) {
+    throw new Error(`${command.name}: facts behind the lock need a lock, and replace \`facts\``);
+  }
+  // Called right after the lock is sent, so that it travels behind it (and runs once it is granted).
+  const factsBehindLock = () => (command.factsBehindLock ? command.factsBehindLock(tx) : Promise.resolve(undefined));
   const read = () => (streamIds.length > 0 ? readStreams(tx, tenantId, streamIds) : Promise.resolve(NO_STREAMS));
 
   if (claim?.kind === 'idempotencyKey' && lock && 'slotId' in lock) {
-    const claimed = await claimKeyAndLockSlot(tx, claim.request, lock.slotId, now);
+    const [claimed, facts] = await Promise.all([claimKeyAndLockSlot(tx, claim.request, lock.slotId, now), factsBehindLock()]);
     if (claimed.kind === 'replay') return { kind: 'replayed', response: claimed.response };
-    return { kind: 'owned', slot: claimed.slot, streams: await read() };
+    return { kind: 'owned', slot: claimed.slot, streams: await read(), factsBehindLock: facts };
   }
   if (claim?.kind === 'idempotencyKey') {
     const replay = await claimIdempotencyKey(
@@ -54,20 +65,26 @@ export async function claimLockAndRead(tx: CommandTransaction, command: Command<
       claim.takeOverInFlightAfterSeconds === undefined ? {} : { takeOverInFlightAfterSeconds: claim.takeOverInFlightAfterSeconds },
     );
     if (replay) return { kind: 'replayed', response: replay };
-    const [slot, streams] = await Promise.all([lock ? lockSlot(tx, tenantId, lock) : null, read()]);
-    return { kind: 'owned', slot, streams };
+    const [slot, facts, streams] = await Promise.all([lock ? lockSlot(tx, tenantId, lock) : null, factsBehindLock(), read()]);
+    return { kind: 'owned', slot, streams, factsBehindLock: facts };
   }
   if (claim?.kind === 'inbox') {
     // The claim enters the tenant; the lock is taken only if this delivery owns the event.
-    const [claimed, slot, streams] = await Promise.all([
+    const [claimed, slot, facts, streams] = await Promise.all([
       claimInboxRow(tx, claim.event, claim.source, now, tenantId),
       lock ? lockSlot(tx, tenantId, lock, claimedHere(claim.event)) : null,
+      factsBehindLock(),
       read(),
     ]);
-    return claimed ? { kind: 'owned', slot, streams } : { kind: 'duplicate' };
+    return claimed ? { kind: 'owned', slot, streams, factsBehindLock: facts } : { kind: 'duplicate' };
   }
-  const [, slot, streams] = await Promise.all([enterTenant(tx, tenantId), lock ? lockSlot(tx, tenantId, lock) : null, read()]);
-  return { kind: 'owned', slot, streams };
+  const [, slot, facts, streams] = await Promise.all([
+    enterTenant(tx, tenantId),
+    lock ? lockSlot(tx, tenantId, lock) : null,
+    factsBehindLock(),
+    read(),
+  ]);
+  return { kind: 'owned', slot, streams, factsBehindLock: facts };
 }
 
 /** Reads further streams into what was read already. */

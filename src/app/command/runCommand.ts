@@ -53,7 +53,9 @@ async function runOnce<Result, Facts>(
     if (command.thenStreams && tenantId !== null) {
       streams = await readMore(tx, tenantId, streams, command.thenStreams(loadedView(command.name, now, slot, streams, undefined)));
     }
-    const facts = command.facts ? await command.facts(tx, loadedView(command.name, now, slot, streams, undefined)) : (undefined as Facts);
+    const facts = command.facts
+      ? await command.facts(tx, loadedView(command.name, now, slot, streams, undefined))
+      : (start.factsBehindLock as Facts);
     const decision = command.decide(loadedView(command.name, now, slot, streams, facts));
     if ('kind' in decision) refuse(decision);
     if (tenantId === null && decision.changes.length > 0) throw new Error(`${command.name}: events need a tenant`);

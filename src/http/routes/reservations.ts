@@ -30,7 +30,12 @@ export function reservationIdOrNotFound(reservationId: string): string {
   return reservationId.toLowerCase();
 }
 
-export function reservationRoutes(app: FastifyInstance, deps: AppDeps) {
+export type ReservationRules = {
+  /** HOLD_MAX_SEATS_PER_CUSTOMER: unpaid seats one customer may hold on one slot at a time. */
+  readonly holdMaxSeatsPerCustomer: number;
+};
+
+export function reservationRoutes(app: FastifyInstance, deps: AppDeps, rules: ReservationRules) {
   const routes = app.withTypeProvider<RouteTypes>();
 
   routes.post('/reservations', {
@@ -49,7 +54,7 @@ export function reservationRoutes(app: FastifyInstance, deps: AppDeps) {
           400: ['invalid_request', 'idempotency_key_required'],
           403: ['forbidden'],
           404: 'not_found: no such slot',
-          409: ['slot_full', 'idempotency_key_in_flight'],
+          409: ['slot_full', 'slot_closed', 'hold_limit_reached', 'idempotency_key_in_flight'],
         }),
       },
     },
@@ -59,7 +64,7 @@ export function reservationRoutes(app: FastifyInstance, deps: AppDeps) {
     handler: async (request, reply) => {
       const principal = principalOf(request);
       const idempotency = idempotentRequest(request, principal, request.body);
-      const outcome = await holdSeats(deps, { principal, requestId: request.id }, idempotency, request.body);
+      const outcome = await holdSeats(deps, { principal, requestId: request.id }, idempotency, request.body, rules.holdMaxSeatsPerCustomer);
       if (!outcome.ok) return sendProblem(reply, problemFor(outcome.error));
       const { response, replayed } = outcome.value;
       if (replayed) reply.header('Idempotent-Replayed', 'true');
