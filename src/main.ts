@@ -31,7 +31,7 @@ export async function startLedger(config: AppConfig, log: Logger): Promise<Runni
   log.info(`configuration: ${JSON.stringify(redactConfig(config))}`);
   // Before the database: a missing shared key must stop a replica before it touches anything.
   const checkpointSigner = await checkpointSignerFromConfig(config);
-  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, whenClusterRunning: 'refuse', log });
   const stopSteps: (() => Promise<void>)[] = [() => database.close()];
   const stop = async () => {
     for (const step of stopSteps.reverse()) await step();
