@@ -59,7 +59,8 @@ export async function openDatabase(options: {
     if (options.whenClusterRunning === 'refuse') {
       throw new EmbeddedClusterError(
         `the embedded PostgreSQL in ${dir} is already run by another server (${owner})`,
-        'stop that server first, or give this one another LEDGER_DATA_DIR; several instances share one database through DATABASE_URL',
+        `stop that server first, or give this one another LEDGER_DATA_DIR (several instances share one database through DATABASE_URL); ` +
+          `if that server crashed and left its PostgreSQL running, stop it with "kill ${lock.pid}"`,
       );
     }
     if (!lock.answers) {

@@ -59,6 +59,7 @@ describe('the embedded cluster of a data directory', () => {
       await expect(second).rejects.toThrow(
         /already run by another server \(postmaster pid \d+, port \d+\): stop that server first, or give this one another LEDGER_DATA_DIR/,
       );
+      await expect(second).rejects.toThrow(/if that server crashed and left its PostgreSQL running, stop it with "kill \d+"/);
     });
 
     it('a CLI command attaches to it, and says so', async () => {
