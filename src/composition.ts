@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { DAILY_REPORTS_CONSUMER } from '../projections/reports/dailyReports.js';
 import type { AppDeps } from './app/context.js';
-import { expireDueHolds } from './app/expireHolds.js';
+import { expireAllDueHolds, expireDueHolds, type ExpirySweep } from './app/expireHolds.js';
 import { reconcilePayments, type ReconcileReport } from './app/payments/reconcile.js';
 import { refundUnpayableSuccesses } from './app/payments/resolveAnomaly.js';
 import { sendRefund } from './app/payments/sendRefund.js';
@@ -53,6 +53,12 @@ export type Ledger = {
   readonly routes: RouteGroups;
   readonly jobs: JobHandlers;
   readonly periodicJobs: readonly PeriodicJob[];
+  /**
+   * Releases every hold whose time is up: run at start, before listening, so that holds whose time
+   * ran out while no server ran do not keep seats until the first periodic sweep. Safe on several
+   * instances at once: each expiry is a command under its slot's lock, decided once.
+   */
+  releaseExpiredHolds(): Promise<ExpirySweep>;
   /** Turns readiness (`/readyz`) to 503: the first step of a shutdown. */
   beginDraining(): void;
   /** One reconciliation run: the providers asked about quiet open payments, unpayable money given back. */
@@ -128,5 +134,6 @@ export function composeLedger(app: AppDeps, settings: LedgerSettings, log: JobLo
   const beginDraining = () => {
     draining = true;
   };
-  return { providers, routes: { root, v1 }, jobs, periodicJobs, reconcile, beginDraining };
+  const releaseExpiredHolds = () => expireAllDueHolds(app);
+  return { providers, routes: { root, v1 }, jobs, periodicJobs, reconcile, releaseExpiredHolds, beginDraining };
 }

@@ -29,7 +29,9 @@ export type Logger = { info(msg: string): void; warn(msg: string): void; error(m
 /** The server: config → database → pools → identity → the composed ledger (composition.ts) → HTTP and job workers. */
 export async function startLedger(config: AppConfig, log: Logger): Promise<RunningLedger> {
   log.info(`configuration: ${JSON.stringify(redactConfig(config))}`);
-  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  // Before the database: a missing shared key must stop a replica before it touches anything.
+  const checkpointSigner = await checkpointSignerFromConfig(config);
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, whenClusterRunning: 'refuse', log });
   const stopSteps: (() => Promise<void>)[] = [() => database.close()];
   const stop = async () => {
     for (const step of stopSteps.reverse()) await step();
@@ -51,7 +53,6 @@ export async function startLedger(config: AppConfig, log: Logger): Promise<Runni
     if (identity.mode === 'dev') log.warn(identity.description);
     else log.info(identity.description);
     const verifier = identity.verifier;
-    const checkpointSigner = await checkpointSignerFromConfig(config);
     log.info(`ledger checkpoints are signed with Ed25519 key ${checkpointSigner.keyId}`);
     const ledger = composeLedger(app, { ...config, trustedCheckpointKey: verifyingKeyOf(checkpointSigner), checkpointSigner }, log);
     const server = await buildServer({
@@ -75,6 +76,8 @@ export async function startLedger(config: AppConfig, log: Logger): Promise<Runni
     stopSteps.push(async () => {
       ledger.beginDraining();
     });
+    const released = await ledger.releaseExpiredHolds();
+    if (released.expired > 0) log.info(`hold expiry at start: ${released.expired} hold(s) whose time ran out while no server ran released`);
     const url = await server.listen({ host: config.host, port: config.port });
     log.info(`booking ledger listening on ${url}`);
     return { server, url, stop };

@@ -72,7 +72,7 @@ export async function replayStream(tx: Transaction, streamId: string, tenant: st
  */
 export async function trustedCheckpointKeyFor(
   file: string | undefined,
-  config: Pick<AppConfig, 'checkpointSigningKey' | 'dataDir'>,
+  config: Pick<AppConfig, 'checkpointSigningKey' | 'dataDir' | 'databaseUrl'>,
 ): Promise<CheckpointVerifyingKey> {
   if (file !== undefined) return parseCheckpointPublicKey(await readFile(file, 'utf8'));
   return verifyingKeyOf(await checkpointSignerFromConfig(config));

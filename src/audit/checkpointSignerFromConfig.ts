@@ -2,18 +2,28 @@ import { generateKeyPairSync } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AppConfig } from '../config/config.js';
+import { ConfigError } from '../config/errors.js';
 import { createPrivateFileOnce, isErrnoException, restrictToOwner } from '../fs/privateFile.js';
 import { checkpointSigner, parseCheckpointSigningKey, type CheckpointSigner } from './checkpointSigning.js';
 
 export const DEV_CHECKPOINT_KEY_FILE_NAME = 'checkpoint-signing-key.pem';
 
+export const SHARED_CHECKPOINT_KEY_REQUIRED =
+  'LEDGER_CHECKPOINT_SIGNING_KEY is required when DATABASE_URL is set: every instance over one database must sign checkpoints ' +
+  'with the same key, or verify fails on all of them (signed_by_other_key). Make one with ' +
+  '`openssl genpkey -algorithm ed25519` and give the same PEM to every instance and to the CLI (verify also takes --public-key FILE)';
+
 /**
- * The configured signing key (`LEDGER_CHECKPOINT_SIGNING_KEY`, required in production), or outside
- * production a local key under the data directory, created on first use and kept, so checkpoints
- * signed before a restart still verify after it.
+ * The configured signing key (`LEDGER_CHECKPOINT_SIGNING_KEY`), or, with the embedded database, a
+ * local key under the data directory, created on first use and kept, so checkpoints signed before a
+ * restart still verify after it. With `DATABASE_URL` the key is required: instances over a shared
+ * database share no data directory, so each would make its own key (ADR 0035).
  */
-export async function checkpointSignerFromConfig(config: Pick<AppConfig, 'checkpointSigningKey' | 'dataDir'>): Promise<CheckpointSigner> {
+export async function checkpointSignerFromConfig(
+  config: Pick<AppConfig, 'checkpointSigningKey' | 'dataDir' | 'databaseUrl'>,
+): Promise<CheckpointSigner> {
   if (config.checkpointSigningKey !== undefined) return checkpointSigner(parseCheckpointSigningKey(config.checkpointSigningKey));
+  if (config.databaseUrl !== undefined) throw new ConfigError(SHARED_CHECKPOINT_KEY_REQUIRED, { keys: ['LEDGER_CHECKPOINT_SIGNING_KEY'] });
   const file = join(config.dataDir, DEV_CHECKPOINT_KEY_FILE_NAME);
   const existing = await readKeyFile(file);
   if (existing !== undefined) return checkpointSigner(parseCheckpointSigningKey(existing));

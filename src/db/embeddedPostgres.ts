@@ -1,5 +1,6 @@
 import { access, chmod, mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { assertReachableByDatabaseUser } from './clusterDirAccess.js';
 import { findFreePort } from './freePort.js';
 
 export type EmbeddedDatabase = {
@@ -43,6 +44,8 @@ export async function startEmbeddedPostgres(options: EmbeddedDatabaseOptions): P
   if (options.attachOnly) {
     return { adminUrl: urlFor('postgres'), port, urlFor, stop: async () => undefined };
   }
+  // Before initdb, whose own failure would be a bare "Permission denied".
+  if (runAsPostgresUser) await assertReachableByDatabaseUser(databaseDir);
   const EmbeddedPostgres = await loadEmbeddedPostgres();
   const postgres = new EmbeddedPostgres({
     databaseDir,

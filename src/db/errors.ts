@@ -77,3 +77,18 @@ export function databaseUnavailableFrom(error: unknown): DatabaseUnavailableErro
   if (error instanceof DatabaseUnavailableError) return error;
   return isUnreachable(error, 0) ? new DatabaseUnavailableError(error) : null;
 }
+
+/**
+ * The embedded cluster cannot be used as asked: another server runs it, its postmaster does not
+ * answer, or the database's system user cannot reach its directory. The message says what to do.
+ */
+export class EmbeddedClusterError extends Error {
+  override readonly name = 'EmbeddedClusterError';
+  /** What an operator can do about it. */
+  readonly remedy: string;
+
+  constructor(problem: string, remedy: string) {
+    super(`${problem}: ${remedy}`);
+    this.remedy = remedy;
+  }
+}

@@ -1,6 +1,17 @@
-import { readFile } from 'node:fs/promises';
+import { unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { startEmbeddedPostgres } from './embeddedPostgres.js';
+import { EmbeddedClusterError } from './errors.js';
+import { inspectPostmasterLock, POSTMASTER_PID_FILE } from './postmasterLock.js';
+
+export type DatabaseLog = { info(message: string): void; warn(message: string): void };
+
+/**
+ * What to do when another process already runs the data directory's embedded cluster: a CLI
+ * command (verify, replay, …) attaches to it; a server refuses, since the cluster stops when its
+ * owner stops and the second server would be left without a database.
+ */
+export type WhenClusterRunning = 'attach' | 'refuse';
 
 export type OpenedDatabase = {
   readonly url: string;
@@ -16,36 +27,15 @@ export function embeddedClusterDir(dataDir: string): string {
   return path.resolve(dataDir, 'pg');
 }
 
-/** The port of a cluster already running in `dir` (postmaster.pid, line 4), or null. */
-async function runningClusterPort(dir: string): Promise<number | null> {
-  let pidFile: string;
-  try {
-    pidFile = await readFile(path.join(dir, 'postmaster.pid'), 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw error;
-  }
-  const [pidLine, , , portLine] = pidFile.split('\n');
-  const pid = Number(pidLine);
-  const port = Number(portLine);
-  if (!Number.isInteger(pid) || !Number.isInteger(port)) return null;
-  try {
-    process.kill(pid, 0);
-    return port;
-  } catch {
-    // No such process: a stale pid file from a crash, which PostgreSQL itself clears on start.
-    return null;
-  }
-}
-
 /**
  * `DATABASE_URL` when given; otherwise the embedded cluster in `<dataDir>/pg`, started here and
- * stopped on close — or, when a server already runs it (a CLI command beside `npm start`), joined.
+ * stopped on close, or, when another live process runs it, attached to (`whenClusterRunning`).
  */
 export async function openDatabase(options: {
-  readonly databaseUrl?: string;
+  readonly databaseUrl?: string | undefined;
   readonly dataDir: string;
-  readonly log?: (message: string) => void;
+  readonly whenClusterRunning: WhenClusterRunning;
+  readonly log: DatabaseLog;
 }): Promise<OpenedDatabase> {
   if (options.databaseUrl) {
     const url = new URL(options.databaseUrl);
@@ -56,9 +46,33 @@ export async function openDatabase(options: {
     };
   }
   const dir = embeddedClusterDir(options.dataDir);
-  const runningPort = await runningClusterPort(dir);
+  const lock = await inspectPostmasterLock(dir);
+  if (lock.state === 'stale') {
+    // PostgreSQL refuses to start while its pid file names any live process, even an unrelated one.
+    await unlink(path.join(dir, POSTMASTER_PID_FILE)).catch((error: unknown) => {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    });
+    options.log.warn(`embedded PostgreSQL: removed the stale ${POSTMASTER_PID_FILE} in ${dir}: ${lock.reason}`);
+  }
+  if (lock.state === 'running') {
+    const owner = `postmaster pid ${lock.pid}, port ${lock.port}`;
+    if (options.whenClusterRunning === 'refuse') {
+      throw new EmbeddedClusterError(
+        `the embedded PostgreSQL in ${dir} is already run by another server (${owner})`,
+        `stop that server first, or give this one another LEDGER_DATA_DIR (several instances share one database through DATABASE_URL); ` +
+          `if that server crashed and left its PostgreSQL running, stop it with "kill ${lock.pid}"`,
+      );
+    }
+    if (!lock.answers) {
+      throw new EmbeddedClusterError(
+        `the embedded PostgreSQL in ${dir} (${owner}) does not answer`,
+        'it is starting or stopping; try again in a moment, or stop the process that runs it',
+      );
+    }
+    options.log.warn(`ATTACHING to the embedded PostgreSQL another process runs in ${dir} (${owner}); it stops when that process stops`);
+  }
   const cluster = await startEmbeddedPostgres(
-    runningPort === null ? { dataDir: dir, log: options.log } : { dataDir: dir, port: runningPort, log: options.log, attachOnly: true },
+    lock.state === 'running' ? { dataDir: dir, port: lock.port, attachOnly: true } : { dataDir: dir },
   );
   return {
     url: cluster.urlFor(DATABASE_NAME),

@@ -3,7 +3,7 @@ import { isInitialisedCluster } from './embeddedPostgres.js';
 import { NoLedgerError } from './errors.js';
 import { hasLedgerSchema } from './ledgerSchema.js';
 import { migrate } from './migrate.js';
-import { embeddedClusterDir, openDatabase, type OpenedDatabase } from './openDatabase.js';
+import { type DatabaseLog, embeddedClusterDir, openDatabase, type OpenedDatabase } from './openDatabase.js';
 
 export type LedgerLocation = { readonly databaseUrl?: string | undefined; readonly dataDir: string };
 
@@ -24,9 +24,10 @@ export async function assertLedgerLocation(location: LedgerLocation): Promise<vo
  * would answer an auditor's question about a ledger with a fresh, empty one. An existing ledger
  * still gets its pending migrations, as the code that reads it expects the current schema.
  */
-export async function openExistingLedger(location: LedgerLocation): Promise<OpenedDatabase> {
+export async function openExistingLedger(location: LedgerLocation, log: DatabaseLog): Promise<OpenedDatabase> {
   await assertLedgerLocation(location);
-  const database = await openDatabase({ databaseUrl: location.databaseUrl, dataDir: location.dataDir });
+  // Beside a running server, a command attaches to the cluster it runs.
+  const database = await openDatabase({ databaseUrl: location.databaseUrl, dataDir: location.dataDir, whenClusterRunning: 'attach', log });
   try {
     if (!(await hasLedgerSchema(database.url))) {
       throw new NoLedgerError(`in ${database.description}`, 'it has no ledger schema; start the server once or run npx ledger migrate');

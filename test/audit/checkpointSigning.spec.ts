@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkpointSignerFromConfig, DEV_CHECKPOINT_KEY_FILE_NAME } from '../../src/audit/checkpointSignerFromConfig.js';
+import { ConfigError } from '../../src/config/errors.js';
 import {
   CheckpointKeyError,
   checkpointSigner,
@@ -60,6 +61,21 @@ describe('checkpoint signatures', () => {
       expect(configured.keyId).toBe(first.keyId);
       const fresh = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'der' }).toString('base64');
       expect((await checkpointSignerFromConfig({ dataDir, checkpointSigningKey: fresh })).keyId).not.toBe(first.keyId);
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('are required with DATABASE_URL, where instances share no data directory: no local key is made', async () => {
+    const dataDir = await mkdtemp(path.join(os.tmpdir(), 'ledger-checkpoint-key-'));
+    try {
+      const refused = checkpointSignerFromConfig({ dataDir, databaseUrl: 'postgres://ledger@db.internal:5432/ledger' });
+      await expect(refused).rejects.toThrow(ConfigError);
+      await expect(refused).rejects.toMatchObject({
+        keys: ['LEDGER_CHECKPOINT_SIGNING_KEY'],
+        message: expect.stringContaining('openssl genpkey -algorithm ed25519'),
+      });
+      await expect(stat(path.join(dataDir, DEV_CHECKPOINT_KEY_FILE_NAME))).rejects.toMatchObject({ code: 'ENOENT' });
     } finally {
       await rm(dataDir, { recursive: true, force: true });
     }

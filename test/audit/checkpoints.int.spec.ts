@@ -98,6 +98,21 @@ describe('signed checkpoints', () => {
     }
   });
 
+  it('is taken once by checkpoint jobs running at the same moment (one run on each of several instances)', async () => {
+    const fresh = await createTestDatabase();
+    try {
+      const clock = () => new Date('2027-03-01T10:00:00.000Z');
+
+      const taken = await Promise.all(Array.from({ length: 5 }, () => takeCheckpointIfDue(fresh.pool, signer, clock, 3600)));
+
+      expect(taken.filter((checkpoint) => checkpoint !== null)).toHaveLength(1);
+      const { rows } = await fresh.asOwner<{ n: number }>('SELECT count(*)::int AS n FROM ledger_checkpoints');
+      expect(rows[0]?.n).toBe(1);
+    } finally {
+      await fresh.drop();
+    }
+  });
+
   it('cannot be updated or deleted, even by the table owner', async () => {
     await createCheckpoint(db.pool, signer);
     await expect(db.asOwner('UPDATE ledger_checkpoints SET event_count = 0')).rejects.toThrow(/append-only/);

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -171,6 +171,9 @@ describe('commands that read a ledger', () => {
       }
     })();
 
+    /** Every instance and CLI run over a shared database signs and verifies with this key. */
+    const sharedKey = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+
     /** A ledger of two streams, three events. */
     const ledgerWithEvents = async (): Promise<TestDatabase> => {
       const database = await createTestDatabase({ maximumPoolSize: 1 });
@@ -187,10 +190,27 @@ describe('commands that read a ledger', () => {
     it('prints the report on stdout and nothing else when stderr is not a terminal', async () => {
       const database = await ledgerWithEvents();
       try {
-        const result = await run(['verify'], { DATABASE_URL: database.url });
+        const result = await run(['verify'], { DATABASE_URL: database.url, LEDGER_CHECKPOINT_SIGNING_KEY: sharedKey });
 
         expect(result).toMatchObject({ code: 0, stderr: '' });
         expect(JSON.parse(result.stdout)).toMatchObject({ ok: true, streams: 2, events: 3 });
+      } finally {
+        await database.drop();
+      }
+    });
+
+    it('over DATABASE_URL without the shared key: exit 1, saying how to make one, and no local key made', async () => {
+      const database = await ledgerWithEvents();
+      try {
+        const result = await run(['verify'], { DATABASE_URL: database.url });
+
+        expect(result.code).toBe(1);
+        expect(result.stdout).toBe('');
+        expect(result.stderr).toMatch(
+          /^ledger verify: configuration error: LEDGER_CHECKPOINT_SIGNING_KEY is required when DATABASE_URL is set/,
+        );
+        expect(result.stderr).toContain('openssl genpkey -algorithm ed25519');
+        expect(await createdFiles()).toEqual([]);
       } finally {
         await database.drop();
       }
@@ -201,7 +221,7 @@ describe('commands that read a ledger', () => {
       try {
         const result = await runLedgerCliOnTerminal(['verify'], {
           cwd: workDir,
-          variables: { LEDGER_DATA_DIR: dataDir, DATABASE_URL: database.url },
+          variables: { LEDGER_DATA_DIR: dataDir, DATABASE_URL: database.url, LEDGER_CHECKPOINT_SIGNING_KEY: sharedKey },
         });
 
         expect(result.code).toBe(0);
