@@ -119,7 +119,14 @@ async function holdsInFlightDuringShutdown(served: ServedLedger, dataDir: string
       setTimeout(() => resolve('still running'), SHUTDOWN_DEADLINE_MS + 2_000 - (Date.now() - signalledAt)),
     ),
   ]);
-  return { slotId, admin, stopping, outcomes, ended, endedWithinMs: Date.now() - signalledAt, lockerErrors };
+  const endedWithinMs = Date.now() - signalledAt;
+  // A normal shutdown is quiet: after its first line, only pino's request lines (below warn) and "stopped".
+  const signalLine = served.lines.findIndex((line) => line.text.startsWith('SIGTERM: stopping'));
+  const loudLinesAfterSignal = served.lines
+    .slice(signalLine + 1)
+    .filter((line) => line.text !== 'stopped' && !(line.json !== null && Number(line.json.level) < 40))
+    .map((line) => line.text);
+  return { slotId, admin, stopping, outcomes, ended, endedWithinMs, lockerErrors, loudLinesAfterSignal };
 }
 
 describe('SIGTERM while holds are in flight', () => {
@@ -137,6 +144,7 @@ describe('SIGTERM while holds are in flight', () => {
     expect(result.outcomes.map((outcome) => outcome.status)).toEqual(Array(HOLDS).fill(201));
     expect(result.ended).toEqual({ code: 0, signal: null });
     expect(result.endedWithinMs).toBeLessThan(SHUTDOWN_DEADLINE_MS);
+    expect(result.loudLinesAfterSignal).toEqual([]);
     expect(isRunning(postmasterPid)).toBe(false);
 
     const restarted = await serve('npm', ['start'], { LEDGER_DATA_DIR: dataDir });
@@ -161,6 +169,7 @@ describe('SIGTERM while holds are in flight', () => {
     expect(result.outcomes.map((outcome) => outcome.status)).toEqual(Array(HOLDS).fill(201));
     expect(result.ended).toEqual({ code: 0, signal: null });
     expect(result.endedWithinMs).toBeLessThan(SHUTDOWN_DEADLINE_MS);
+    expect(result.loudLinesAfterSignal).toEqual([]);
     const kept = await database.asOwner<{ held: number }>(
       `SELECT count(*)::int AS held FROM reservations_view WHERE tenant_id = $1 AND slot_id = $2 AND status = 'held'`,
       [TENANT, result.slotId],
