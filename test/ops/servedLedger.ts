@@ -6,18 +6,19 @@ export const REPOSITORY_ROOT = new URL('../../', import.meta.url).pathname;
 /** One line the server wrote: pino's JSON when it parses, the raw text otherwise. */
 export type ServerLine = { readonly text: string; readonly json: Record<string, unknown> | null };
 
-export type ServedLedger = {
+export type LedgerProcess = {
   /** The pid of the process the test started (npm's own, or node's). */
   readonly pid: number;
-  readonly url: string;
   readonly lines: readonly ServerLine[];
   /** Resolves with the first line (seen so far or later) that matches, or rejects after `timeoutMs`. */
-  waitForLine(matches: (line: ServerLine) => boolean, timeoutMs: number): Promise<ServerLine>;
+  readonly waitForLine: (matches: (line: ServerLine) => boolean, timeoutMs: number) => Promise<ServerLine>;
   /** How the started process ended. */
   readonly exited: Promise<{ readonly code: number | null; readonly signal: NodeJS.Signals | null }>;
   /** Last resort for a failed test: SIGKILL to the whole process group (server, shell, and an embedded PostgreSQL). */
-  killGroup(): void;
+  readonly killGroup: () => void;
 };
+
+export type ServedLedger = LedgerProcess & { readonly url: string };
 
 function parsed(text: string): Record<string, unknown> | null {
   try {
@@ -29,14 +30,10 @@ function parsed(text: string): Record<string, unknown> | null {
 }
 
 /**
- * Starts `command args` in the repository as an operator would (its own process group, so a failed
- * test can take every process it left down) and waits until the server says where it listens.
+ * Starts `command args` in the repository as an operator would, in its own process group, so a
+ * failed test can take down every process it left behind.
  */
-export async function serveLedger(
-  command: string,
-  args: readonly string[],
-  variables: Readonly<Record<string, string>>,
-): Promise<ServedLedger> {
+export function spawnLedger(command: string, args: readonly string[], variables: Readonly<Record<string, string>>): LedgerProcess {
   const child: ChildProcess = spawn(command, args, {
     cwd: REPOSITORY_ROOT,
     env: cliEnvironment({ HOST: '127.0.0.1', PORT: '0', ...variables }),
@@ -93,6 +90,17 @@ export async function serveLedger(
       if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
     }
   };
+  return { pid, lines, waitForLine, exited, killGroup };
+}
+
+/** `spawnLedger`, then waits until the server says where it listens. */
+export async function serveLedger(
+  command: string,
+  args: readonly string[],
+  variables: Readonly<Record<string, string>>,
+): Promise<ServedLedger> {
+  const started = spawnLedger(command, args, variables);
+  const { lines, waitForLine, exited, killGroup } = started;
   try {
     const listening = await Promise.race([
       waitForLine((line) => /listening on (http:\/\/\S+)/.test(line.text), 60_000),
@@ -102,7 +110,7 @@ export async function serveLedger(
     ]);
     const url = /listening on (http:\/\/[^\s"]+)/.exec(listening.text)?.[1];
     if (url === undefined) throw new Error(`no URL in ${listening.text}`);
-    return { pid, url, lines, waitForLine, exited, killGroup };
+    return { ...started, url };
   } catch (error) {
     killGroup();
     throw error;

@@ -9,14 +9,14 @@ import { embeddedClusterDir } from '../../src/db/openDatabase.js';
 import { ensureDevIdentity, signDevToken } from '../../src/identity/devIdentity.js';
 import { LEDGER_BIN } from '../cli/runLedgerCli.js';
 import { createTestDatabase } from '../support/database.js';
-import { isRunning, type ServedLedger, type ServerLine, serveLedger } from './servedLedger.js';
+import { isRunning, type LedgerProcess, type ServedLedger, type ServerLine, serveLedger, spawnLedger } from './servedLedger.js';
 
 const HOLDS = 16;
 const TENANT = 'tenant-shutdown';
 /** API.md: SIGTERM ends the process (exit 0) within 10 s. */
 const SHUTDOWN_DEADLINE_MS = 10_000;
 
-const started: ServedLedger[] = [];
+const started: LedgerProcess[] = [];
 const cleanups: (() => Promise<void>)[] = [];
 
 afterEach(async () => {
@@ -175,5 +175,19 @@ describe('SIGTERM while holds are in flight', () => {
       [TENANT, result.slotId],
     );
     expect(kept.rows[0]?.held).toBe(HOLDS);
+  });
+
+  it('npm start, signalled while it is still starting: the server stops once up, with its embedded cluster, exit 0', async () => {
+    const dataDir = await freshDataDir();
+    const starting = spawnLedger('npm', ['start'], { LEDGER_DATA_DIR: dataDir });
+    started.push(starting);
+    // The cluster runs from this line on; migrations and the rest of the start follow it.
+    await starting.waitForLine((line) => line.text.startsWith('database: embedded PostgreSQL'), 60_000);
+    const postmasterPid = Number((await readFile(path.join(embeddedClusterDir(dataDir), 'postmaster.pid'), 'utf8')).split('\n')[0]);
+    process.kill(starting.pid, 'SIGTERM');
+
+    expect(await starting.exited).toEqual({ code: 0, signal: null });
+    expect(starting.lines.map((line) => line.text)).toContain('stopped');
+    expect(isRunning(postmasterPid)).toBe(false);
   });
 });
