@@ -17,11 +17,19 @@ import { checkpointSignerFromConfig } from './audit/checkpointSignerFromConfig.j
 import { verifyingKeyOf } from './audit/checkpointSigning.js';
 import { startConsumers } from './consumers/startConsumers.js';
 import { startJobWorker } from './jobs/jobWorker.js';
+import { createStopSequence } from './lifecycle/stopSequence.js';
 
 export type RunningLedger = {
   readonly server: FastifyInstance;
   readonly url: string;
+  /**
+   * Stops in this order: /readyz answers 503, the server takes no new connections and finishes the
+   * requests in flight, the consumers and the job worker stop, the pools end, and the embedded
+   * cluster (when this process started it) stops last. Runs once, however often called.
+   */
   stop(): Promise<void>;
+  /** What `stop` has not finished yet, in order: what a shutdown past its deadline names. */
+  stillStopping(): readonly string[];
 };
 
 export type Logger = { info(msg: string): void; warn(msg: string): void; error(msg: string, err?: unknown): void };
@@ -32,21 +40,20 @@ export async function startLedger(config: AppConfig, log: Logger): Promise<Runni
   // Before the database: a missing shared key must stop a replica before it touches anything.
   const checkpointSigner = await checkpointSignerFromConfig(config);
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, whenClusterRunning: 'refuse', log });
-  const stopSteps: (() => Promise<void>)[] = [() => database.close()];
-  const stop = async () => {
-    for (const step of stopSteps.reverse()) await step();
-  };
+  // Each part is added once started, and stopped before every part started earlier (stopSequence.ts).
+  const stopping = createStopSequence();
+  stopping.add('database', () => database.close());
   try {
     log.info(`database: ${database.description}`);
     const migrated = await migrate(database.url);
     log.info(`migrations: ${migrated.applied.length} applied, ${migrated.alreadyApplied} already in place`);
     const pool = await createDatabasePool(database.url);
-    stopSteps.push(() => pool.end());
+    stopping.add('database pool', () => pool.end());
     const { role } = await assertApplicationRole(pool);
     log.info(`database role: ${role} (row-level security on every tenant table)`);
     const clock = () => new Date();
     const commands = createCommandPool(database.url);
-    stopSteps.push(() => commands.end());
+    stopping.add('command pool', () => commands.end());
     await commands.transaction((tx) => assertApplicationRole(tx));
     const app: AppDeps = { pool, commands, clock, holdTtlSeconds: config.holdTtlSeconds };
     const identity = await createIdentityFromConfig(config);
@@ -55,34 +62,33 @@ export async function startLedger(config: AppConfig, log: Logger): Promise<Runni
     const verifier = identity.verifier;
     log.info(`ledger checkpoints are signed with Ed25519 key ${checkpointSigner.keyId}`);
     const ledger = composeLedger(app, { ...config, trustedCheckpointKey: verifyingKeyOf(checkpointSigner), checkpointSigner }, log);
-    const server = await buildServer({
-      verifier,
-      users: createUserDirectory(pool, clock),
-      logger: ledgerLoggerOptions({ level: config.nodeEnv === 'test' ? 'warn' : 'info' }),
-      routes: ledger.routes,
-    });
-    stopSteps.push(() => server.close());
     // Follow-up work and periodic jobs, once across every instance (ADR 0027).
     const jobs = await startJobWorker({ connectionString: database.url, log, handlers: ledger.jobs, periodic: ledger.periodicJobs });
-    stopSteps.push(() => jobs.stop());
+    stopping.add('job worker', () => jobs.stop());
     // Asynchronous read models follow the log in commit order (issue 5: auditors and the backoffice).
     const consumers = await startConsumers(pool, [dailyReportsConsumer], {
       databaseUrl: database.url,
       onError: (error, consumer) => log.error(`consumer ${consumer}: a batch or its LISTEN connection failed, will retry`, error),
       onListenerRestored: (consumer, attempt) => log.info(`consumer ${consumer}: listening for commits again (try ${attempt})`),
     });
-    stopSteps.push(() => consumers.stop());
-    // Pushed last, so run first: /readyz turns 503 before anything else stops.
-    stopSteps.push(async () => {
-      ledger.beginDraining();
+    stopping.add('consumers', () => consumers.stop());
+    const server = await buildServer({
+      verifier,
+      users: createUserDirectory(pool, clock),
+      logger: ledgerLoggerOptions({ level: config.nodeEnv === 'test' ? 'warn' : 'info' }),
+      routes: ledger.routes,
     });
+    // Started after the workers, so stopped before them: requests in flight may still queue jobs.
+    stopping.add('HTTP requests in flight', () => server.close());
+    stopping.add('readiness', async () => ledger.beginDraining());
     const released = await ledger.releaseExpiredHolds();
     if (released.expired > 0) log.info(`hold expiry at start: ${released.expired} hold(s) whose time ran out while no server ran released`);
     const url = await server.listen({ host: config.host, port: config.port });
     log.info(`booking ledger listening on ${url}`);
-    return { server, url, stop };
+    return { server, url, stop: () => stopping.run(), stillStopping: () => stopping.pending() };
   } catch (error) {
-    await stop();
+    // The start's own error is the one to report; a failure to stop what had started is logged beside it.
+    await stopping.run().catch((stopFailed: unknown) => log.error('stopping what had started failed too', stopFailed));
     throw error;
   }
 }

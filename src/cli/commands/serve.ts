@@ -2,24 +2,23 @@ import { loadConfig } from '../../config/config.js';
 import { startLedger } from '../../main.js';
 import type { CommandOutcome } from '../commandSpec.js';
 import { cliLog as log } from '../log.js';
+import { stopOnSignal } from '../stopOnSignal.js';
 
-/** `ledger serve`: the one command that runs until SIGINT or SIGTERM stops it. */
+/** API.md: a SIGTERM or SIGINT ends the server with exit code 0 within 10 s. */
+export const SHUTDOWN_DEADLINE_MS = 10_000;
+
+/**
+ * `ledger serve`: the one command that runs until SIGINT or SIGTERM stops it, in main.ts's order.
+ * Signals are watched from before the start, so one that comes during the start stops the server as soon as it is up.
+ */
 export async function run(): Promise<CommandOutcome> {
-  const ledger = await startLedger(await loadConfig(), log);
-  let stopping = false;
-  const shutdown = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log.info(`${signal}: stopping`);
-    ledger.stop().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        log.error('shutdown failed', error);
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGINT', () => shutdown('SIGINT'));
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  const signals = stopOnSignal({ log, deadlineMs: SHUTDOWN_DEADLINE_MS, exitCode: () => 0 });
+  try {
+    signals.started(await startLedger(await loadConfig(), log));
+  } catch (error) {
+    // startLedger has stopped what it started; the failure is reported and decides the exit code.
+    signals.release();
+    throw error;
+  }
   return 'serving';
 }
