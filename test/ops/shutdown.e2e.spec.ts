@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -160,7 +160,12 @@ describe('SIGTERM while holds are in flight', () => {
     const dataDir = await freshDataDir();
     const database = await createTestDatabase({ maximumPoolSize: 2 });
     cleanups.push(() => database.drop());
-    const served = await serve(process.execPath, [LEDGER_BIN, 'serve'], { LEDGER_DATA_DIR: dataDir, DATABASE_URL: database.url });
+    const served = await serve(process.execPath, [LEDGER_BIN, 'serve'], {
+      LEDGER_DATA_DIR: dataDir,
+      DATABASE_URL: database.url,
+      // Required with DATABASE_URL: replicas over one database sign checkpoints with one key.
+      LEDGER_CHECKPOINT_SIGNING_KEY: generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    });
 
     const result = await holdsInFlightDuringShutdown(served, dataDir, database.url);
 
