@@ -42,6 +42,8 @@ export async function startPaymentsHarness(
     /** false: no job worker runs (a server that is down); run them with runJobs. */
     jobWorker?: boolean;
     rateLimits?: ServerDeps['rateLimits'];
+    /** One provider call's budget, tries and waits together (production: 25 s); short, so that outages end tests quickly. */
+    providerCallBudgetMs?: number;
   } = {},
 ): Promise<PaymentsHarness> {
   const stripe = await startFakeStripe();
@@ -53,6 +55,7 @@ export async function startPaymentsHarness(
     providers: {
       stripe: { secretKey: stripe.secretKey, webhookSecret: stripe.webhookSecret, apiBase: stripe.url },
       mercadopago: { accessToken: mp.accessToken, webhookSecret: mp.webhookSecret, apiBase: mp.url },
+      providerCallBudgetMs: options.providerCallBudgetMs ?? 3_000,
     },
     rateLimits: options.rateLimits ?? { booking: false, webhooks: false },
     onError: (message, error) => errors.push({ message, error }),

@@ -147,7 +147,7 @@ describe('Checkout Pro', () => {
     const res = await h.startPayment(reservationId, 'pix');
     const mpId = Number(res.body.providerPaymentId);
     h.mp.setStatus(mpId, 'approved');
-    h.mp.failNext(10);
+    h.mp.failNext(Infinity);
     const failed = await h.deliverMp(mpId);
     expect(failed.status).toBe(502);
     h.mp.failNext(0);

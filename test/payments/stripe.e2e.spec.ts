@@ -100,13 +100,14 @@ describe('creating a Stripe payment', () => {
     expect(noKey.body.code).toBe('idempotency_key_required');
   });
 
-  it('answers 502 and records nothing when Stripe fails, and a retry with the same key then succeeds', async () => {
+  it('answers 503 and records nothing when Stripe keeps failing, and a retry with the same key then succeeds', async () => {
     const slotId = await h.createSlot(10);
     const held = await h.hold(slotId, 1);
     const key = randomUUID();
-    h.stripe.failNext(5);
+    h.stripe.failNext(Infinity);
     const failed = await h.startPayment(held.body.reservationId, 'stripe', key);
-    expect(failed.status).toBe(502);
+    h.stripe.failNext(0);
+    expect(failed.status).toBe(503);
     expect((await h.reservation(held.body.reservationId)).payments).toEqual([]);
     const retried = await h.startPayment(held.body.reservationId, 'stripe', key);
     expect(retried.status).toBe(201);
