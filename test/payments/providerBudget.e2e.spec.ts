@@ -40,6 +40,8 @@ describe('a payment start gives the provider one budget, tries and waits togethe
     expect(intentsOf(reservationId).map((pi) => pi.id)).toEqual([res.body.providerPaymentId]);
     const [refused, accepted] = intentRequestsOf(reservationId);
     expect(accepted?.idempotencyKey).toBe(refused?.idempotencyKey);
+    // Stripe asked for a second; without Retry-After the first backoff is under 250 ms. (A timer may fire a millisecond early.)
+    expect((accepted?.receivedAt ?? 0) - (refused?.receivedAt ?? 0)).toBeGreaterThanOrEqual(990);
   });
 
   it('tries again after more 5xx answers than the SDK alone would retry, with the same idempotency key: 201 and one PaymentIntent', async () => {

@@ -68,7 +68,8 @@ export async function startFakeStripe() {
   const intents = new Map<string, StripeIntent>();
   const charges = new Map<string, StripeCharge>();
   const idempotent = new Map<string, { body: string; response: FakeResponse }>();
-  const requests: { method: string; path: string; idempotencyKey?: string; form: Record<string, unknown> }[] = [];
+  /** Every authorised request as received; `receivedAt` in epoch ms, to see how long a client waited between tries. */
+  const requests: { method: string; path: string; idempotencyKey?: string; form: Record<string, unknown>; receivedAt: number }[] = [];
   let failures = 0;
   /** Answers given instead of Stripe's own, first to last (a 429 with Retry-After, a refusal). */
   const injected: FakeResponse[] = [];
@@ -134,7 +135,13 @@ export async function startFakeStripe() {
     }
     const form = parseStripeForm(request.method === 'GET' ? request.query.toString() : request.body);
     const key = request.headers['idempotency-key'];
-    requests.push({ method: request.method, path: request.path, ...(typeof key === 'string' ? { idempotencyKey: key } : {}), form });
+    requests.push({
+      method: request.method,
+      path: request.path,
+      ...(typeof key === 'string' ? { idempotencyKey: key } : {}),
+      form,
+      receivedAt: Date.now(),
+    });
     if (failures > 0) {
       failures -= 1;
       return stripeError(500, 'api_error', 'injected failure');
