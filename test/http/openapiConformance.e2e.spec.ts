@@ -203,6 +203,13 @@ describe('every answer conforms to the served OpenAPI document', () => {
       body: { provider: 'stripe' },
     });
     expect(stripe.status).toBe(201);
+    const stripeAgain = await call('POST', '/v1/reservations/{reservationId}/payments', paymentsPath, {
+      token: customer,
+      headers: key(),
+      body: { provider: 'stripe' },
+    });
+    expect(stripeAgain.status).toBe(200);
+    expect(stripeAgain.body.paymentId).toBe(stripe.body.paymentId);
     expect(
       (
         await call('POST', '/v1/reservations/{reservationId}/payments', paymentsPath, {

@@ -23,6 +23,7 @@ export function paymentRoutes(deps: AppDeps, providers: PaymentProviders) {
         headers: idempotencyKeyHeaders,
         body: startPaymentBody,
         response: {
+          200: replayableResponse('the open payment this reservation already has with this provider (asked with any key)', paymentSchema),
           201: replayableResponse('started', paymentSchema),
           ...problemResponses({
             ...v1Problems,
