@@ -33,7 +33,7 @@ export function paymentRoutes(deps: AppDeps, providers: PaymentProviders) {
             403: ['forbidden'],
             404: ['not_found'],
             409: ['illegal_transition', 'idempotency_key_in_flight'],
-            502: ['provider_error'],
+            502: 'provider_error: the provider refused to create the payment (nothing was recorded)',
             503: 'unavailable: the provider is not configured on this server or did not answer within 25 s (retry with the same Idempotency-Key), or the identity provider cannot be reached',
           }),
         },
