@@ -4,7 +4,7 @@ import { type PaymentsHarness, startPaymentsHarness } from './harness.js';
 import { stripeError } from '../support/providers/fakeStripe.js';
 
 /** The test's provider budget: what production's 25 s is here, so that a silent provider costs seconds. */
-const BUDGET_MS = 4_000;
+const BUDGET_MS = 6_000;
 
 let h: PaymentsHarness;
 beforeAll(async () => {
