@@ -106,8 +106,9 @@ export function claimPaymentStartCommand(
 }
 
 /**
- * The second: records PaymentStarted with what the provider created, and stores the response. A
- * takeover of a request that died after recording finds its payment already there and records nothing.
+ * The second: records PaymentStarted with what the provider created, and stores the response
+ * (201). A start that joined the open payment, or raced another key to create it and lost, finds it
+ * recorded: it records nothing and answers 200 with it.
  */
 export function recordPaymentStartCommand(
   caller: Caller,
@@ -146,7 +147,6 @@ export function recordPaymentStartCommand(
             );
       if (isDomainError(events)) return events;
       const state = events.reduce(evolvePayment, existing);
-      // Recorded already: another start (another key) asked for this payment first; this one joins it.
       const response: StoredResponse = {
         status: existing.status === 'none' ? 201 : 200,
         body: {
