@@ -428,7 +428,7 @@ export interface components {
             status: number;
             detail: string;
             /** @enum {string} */
-            code: "invalid_request" | "idempotency_key_required" | "unauthorized" | "forbidden" | "not_found" | "slot_full" | "slot_closed" | "hold_limit_reached" | "illegal_transition" | "idempotency_key_in_flight" | "idempotency_key_reused" | "invalid_signature" | "payload_too_large" | "rate_limited" | "unavailable" | "internal_error";
+            code: "invalid_request" | "idempotency_key_required" | "unauthorized" | "forbidden" | "not_found" | "slot_full" | "slot_closed" | "hold_limit_reached" | "illegal_transition" | "idempotency_key_in_flight" | "idempotency_key_reused" | "invalid_signature" | "payload_too_large" | "rate_limited" | "unavailable" | "provider_error" | "internal_error";
         };
         Slot: {
             slotId: string;
@@ -1896,6 +1896,19 @@ export interface operations {
             };
         };
         responses: {
+            /** @description the open payment this reservation already has with this provider (asked with any key) */
+            200: {
+                headers: {
+                    /** @description the id of this request, as on its log lines */
+                    "X-Request-Id"?: string;
+                    /** @description present when the answer is the stored one of an earlier request with this key */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Payment"];
+                };
+            };
             /** @description started */
             201: {
                 headers: {
@@ -1999,7 +2012,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unavailable: the provider did not create the payment; retry with the same Idempotency-Key */
+            /** @description provider_error: the provider refused to create the payment (nothing was recorded) */
             502: {
                 headers: {
                     /** @description the id of this request, as on its log lines */
@@ -2010,7 +2023,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unavailable: the provider is not configured on this server, or the identity provider cannot be reached */
+            /** @description unavailable: the provider is not configured on this server or did not answer within 25 s (retry with the same Idempotency-Key), or the identity provider cannot be reached */
             503: {
                 headers: {
                     /** @description the id of this request, as on its log lines */

@@ -1,6 +1,7 @@
 import type { FastifyReply } from 'fastify';
 import type { AppError } from '../app/outcome.js';
 import { assertNever } from '../domain/assertNever.js';
+import type { ProviderCallError } from '../payments/provider.js';
 
 /** The contract's stable error codes (../shared/docs/API.md, Errors). */
 export const PROBLEM_CODES = [
@@ -19,6 +20,7 @@ export const PROBLEM_CODES = [
   'payload_too_large',
   'rate_limited',
   'unavailable',
+  'provider_error',
   'internal_error',
 ] as const;
 
@@ -48,6 +50,7 @@ const titles: Record<ProblemCode, string> = {
   payload_too_large: 'Payload too large',
   rate_limited: 'Too many requests',
   unavailable: 'Service unavailable',
+  provider_error: 'Payment provider refused',
   internal_error: 'Internal error',
 };
 
@@ -79,6 +82,21 @@ export function problemFor(error: AppError): Problem {
       return problem(409, 'idempotency_key_in_flight', error.message);
     default:
       return assertNever(error);
+  }
+}
+
+/**
+ * A payment start whose provider call failed (nothing was recorded and the key was released): 503
+ * when the provider could not be reached within the budget, 502 when it refused the request.
+ */
+export function problemForProviderFailure(error: ProviderCallError, method: string): Problem {
+  switch (error.failure) {
+    case 'unreachable':
+      return problem(503, 'unavailable', `${method} did not answer in time; retry with the same Idempotency-Key`);
+    case 'refused':
+      return problem(502, 'provider_error', `${method} refused to create the payment`);
+    default:
+      return assertNever(error.failure);
   }
 }
 

@@ -1,11 +1,21 @@
-import { MercadoPagoConfig, Payment, PaymentRefund, Preference } from 'mercadopago';
+import {
+  MercadoPagoConfig,
+  MPConnectionError,
+  MPDependencyError,
+  MPRateLimitError,
+  MPResourceLockedError,
+  MPServerError,
+  Payment,
+  PaymentRefund,
+  Preference,
+} from 'mercadopago';
 import { AppConfig } from 'mercadopago/dist/utils/config/index.js';
 import { isStorableJson } from '../db/storableText.js';
 import type { Money } from '../domain/money.js';
 import type { PaymentSignal } from '../domain/payment.js';
 import { hmacSha256Hex, parseSignatureHeader, sameDigest, type SignatureCheck, SIGNATURE_TOLERANCE_SECONDS } from './hmac.js';
+import { callWithinBudget, PROVIDER_CALL_BUDGET_MS, type TryFailure } from './boundedCall.js';
 import {
-  callProvider,
   type CreatedPayment,
   type CreatePaymentRequest,
   ledgerMetadataOf,
@@ -16,7 +26,28 @@ import {
   type RefundRequest,
 } from './provider.js';
 
-export type MercadoPagoSettings = { readonly accessToken: string; readonly apiBase?: string };
+export type MercadoPagoSettings = {
+  readonly accessToken: string;
+  readonly apiBase?: string;
+  /** All tries of one call together; PROVIDER_CALL_BUDGET_MS unless a test shortens it. */
+  readonly callBudgetMs?: number;
+};
+
+/**
+ * The SDK's own error types say what may be tried again: a lost connection or timeout, 423 (the
+ * idempotency key is busy), 424, 429 (with its Retry-After) and 5xx; any other answer is a refusal.
+ */
+export function classifyMercadoPagoFailure(error: unknown): TryFailure {
+  if (error instanceof MPRateLimitError) {
+    return error.retryAfter === null ? { retriable: true } : { retriable: true, retryAfterMs: error.retryAfter * 1000 };
+  }
+  const retriable =
+    error instanceof MPConnectionError ||
+    error instanceof MPResourceLockedError ||
+    error instanceof MPDependencyError ||
+    error instanceof MPServerError;
+  return { retriable };
+}
 
 /** Digits after the decimal point per ISO 4217 for the currencies Mercado Pago settles in; 2 otherwise. */
 const EXPONENT: Readonly<Record<string, number>> = {
@@ -168,14 +199,17 @@ export function createMercadoPagoProvider(settings: MercadoPagoSettings): Paymen
   }
   // A fresh config per call: the SDK's clients merge each call's requestOptions (our idempotency key
   // among them) into the config they were given, so a shared one would leak a key into the next call.
-  const client = (idempotencyKey?: string) =>
+  // The SDK's own retries are off: callWithinBudget retries (429 and Retry-After included) against one deadline.
+  const client = (timeout: number, idempotencyKey?: string) =>
     new MercadoPagoConfig({
       accessToken: settings.accessToken,
-      options: { timeout: 15_000, maxRetries: 2, initialDelay: 200, ...(idempotencyKey ? { idempotencyKey } : {}) },
+      options: { timeout, maxRetries: 0, ...(idempotencyKey ? { idempotencyKey } : {}) },
     });
-  const call = <T>(operation: string, work: () => Promise<T>) => callProvider('mercadopago', operation, work);
+  const budgetMs = settings.callBudgetMs ?? PROVIDER_CALL_BUDGET_MS;
+  const call = <T>(operation: string, work: (timeout: number) => Promise<T>) =>
+    callWithinBudget({ account: 'mercadopago', operation, budgetMs, classify: classifyMercadoPagoFailure }, work);
   const fetchPayment = async (id: string) => {
-    const payment = await call('payment.get', () => new Payment(client()).get({ id }));
+    const payment = await call('payment.get', (timeout) => new Payment(client(timeout)).get({ id }));
     return normalizeMercadoPagoPayment(payment);
   };
   return {
@@ -185,8 +219,8 @@ export function createMercadoPagoProvider(settings: MercadoPagoSettings): Paymen
       const metadata = ledgerMetadataOf(request);
       const amount = minorToMajor(request.amount);
       if (request.method === 'pix') {
-        const payment = await call('payment.create', () =>
-          new Payment(client(request.idempotencyKey)).create({
+        const payment = await call('payment.create', (timeout) =>
+          new Payment(client(timeout, request.idempotencyKey)).create({
             body: {
               transaction_amount: amount,
               description: request.description,
@@ -202,8 +236,8 @@ export function createMercadoPagoProvider(settings: MercadoPagoSettings): Paymen
         if (payment.id === undefined) throw new ProviderPayloadError('mercadopago', 'the Pix payment has no id');
         return { providerPaymentId: String(payment.id), ...(qr ? { pixQrCode: qr } : {}) };
       }
-      const preference = await call('preference.create', () =>
-        new Preference(client(request.idempotencyKey)).create({
+      const preference = await call('preference.create', (timeout) =>
+        new Preference(client(timeout, request.idempotencyKey)).create({
           body: {
             items: [
               {
@@ -226,8 +260,8 @@ export function createMercadoPagoProvider(settings: MercadoPagoSettings): Paymen
       return { checkoutUrl: preference.init_point };
     },
     async refundPayment(request: RefundRequest) {
-      const refund = await call('paymentRefund.create', () =>
-        new PaymentRefund(client(request.idempotencyKey)).create({
+      const refund = await call('paymentRefund.create', (timeout) =>
+        new PaymentRefund(client(timeout, request.idempotencyKey)).create({
           payment_id: request.providerPaymentId,
           body: { amount: minorToMajor(request.amount) },
           requestOptions: { idempotencyKey: request.idempotencyKey },
@@ -238,8 +272,10 @@ export function createMercadoPagoProvider(settings: MercadoPagoSettings): Paymen
     async lookupPayment(lookup: PaymentLookup) {
       if (lookup.providerPaymentId) return fetchPayment(lookup.providerPaymentId);
       // Checkout Pro: we only know our own id, which the payment carries as external_reference.
-      const found = await call('payment.search', () =>
-        new Payment(client()).search({ options: { external_reference: lookup.paymentId, sort: 'date_last_updated', criteria: 'desc' } }),
+      const found = await call('payment.search', (timeout) =>
+        new Payment(client(timeout)).search({
+          options: { external_reference: lookup.paymentId, sort: 'date_last_updated', criteria: 'desc' },
+        }),
       );
       const latest = found.results?.[0];
       return latest ? normalizeMercadoPagoPayment(latest) : null;

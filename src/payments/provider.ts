@@ -78,24 +78,24 @@ export type PaymentProvider = {
 
 export type PaymentProviders = Readonly<Partial<Record<ProviderAccount, PaymentProvider>>>;
 
-/** A provider call that failed (network, 4xx, 5xx); the caller decides whether to retry or answer 5xx. */
+/**
+ * How a provider call ended without an answer: `refused` — the provider said no (a 4xx other than
+ * 409/429), trying again would not help; `unreachable` — no answer within the budget (timeouts,
+ * lost connections, 429 and 5xx until time ran out).
+ */
+export type ProviderFailure = 'refused' | 'unreachable';
+
+/** A provider call that failed; the route answers 502 provider_error or 503 unavailable. */
 export class ProviderCallError extends Error {
   override readonly name = 'ProviderCallError';
+  readonly failure: ProviderFailure;
   constructor(
     readonly account: ProviderAccount,
     readonly operation: string,
-    options: { cause: unknown },
+    options: { cause: unknown; failure: ProviderFailure },
   ) {
     super(`${account} ${operation} failed: ${options.cause instanceof Error ? options.cause.message : String(options.cause)}`, options);
-  }
-}
-
-/** Runs one provider API call, turning any failure into a ProviderCallError that names it. */
-export async function callProvider<T>(account: ProviderAccount, operation: string, work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (error) {
-    throw new ProviderCallError(account, operation, { cause: error });
+    this.failure = options.failure;
   }
 }
 

@@ -2,8 +2,8 @@ import Stripe from 'stripe';
 import { isStorableJson } from '../db/storableText.js';
 import type { Money } from '../domain/money.js';
 import { parseSignatureHeader, type SignatureCheck, SIGNATURE_TOLERANCE_SECONDS } from './hmac.js';
+import { callWithinBudget, PROVIDER_CALL_BUDGET_MS, retryAfterMs, type TryFailure } from './boundedCall.js';
 import {
-  callProvider,
   type CreatedPayment,
   type CreatePaymentRequest,
   ledgerMetadataOf,
@@ -14,7 +14,29 @@ import {
   type RefundRequest,
 } from './provider.js';
 
-export type StripeSettings = { readonly secretKey: string; readonly apiBase?: string };
+export type StripeSettings = {
+  readonly secretKey: string;
+  readonly apiBase?: string;
+  /** All tries of one call together; PROVIDER_CALL_BUDGET_MS unless a test shortens it. */
+  readonly callBudgetMs?: number;
+};
+
+/**
+ * Stripe asks for a retry with 409 (another request with this idempotency key is in progress), 429
+ * and 5xx, and a lost connection or timeout may be retried under the same idempotency key
+ * (https://docs.stripe.com/error-low-level#idempotency); any other answer is its refusal.
+ */
+export function classifyStripeFailure(error: unknown): TryFailure {
+  if (error instanceof Stripe.errors.StripeConnectionError) return { retriable: true };
+  if (!(error instanceof Stripe.errors.StripeError)) return { retriable: false };
+  const status = error.statusCode;
+  if (status === undefined) return { retriable: false };
+  if (status === 409 || status === 429 || status >= 500) {
+    const after = retryAfterMs(error.headers?.['retry-after']);
+    return after === undefined ? { retriable: true } : { retriable: true, retryAfterMs: after };
+  }
+  return { retriable: false };
+}
 
 /** The first line of the SDK's refusal (the rest is advice on raw bodies and a link), for the log. */
 const firstLine = (message: string) => (message.split('\n')[0] ?? '').trim();
@@ -171,9 +193,11 @@ export function intentAsEvent(intent: StripeObject): ProviderEvent | null {
  */
 export function createStripeProvider(settings: StripeSettings): PaymentProvider {
   const base = settings.apiBase ? new URL(settings.apiBase) : undefined;
+  const budgetMs = settings.callBudgetMs ?? PROVIDER_CALL_BUDGET_MS;
+  // The SDK's own retries are off: callWithinBudget retries (429 and Retry-After included) against one deadline.
   const stripe = new Stripe(settings.secretKey, {
-    maxNetworkRetries: 2,
-    timeout: 15_000,
+    maxNetworkRetries: 0,
+    timeout: budgetMs,
     ...(base
       ? {
           host: base.hostname,
@@ -182,11 +206,12 @@ export function createStripeProvider(settings: StripeSettings): PaymentProvider 
         }
       : {}),
   });
-  const call = <T>(operation: string, work: () => Promise<T>) => callProvider('stripe', operation, work);
+  const call = <T>(operation: string, work: (timeout: number) => Promise<T>) =>
+    callWithinBudget({ account: 'stripe', operation, budgetMs, classify: classifyStripeFailure }, work);
   return {
     account: 'stripe',
     async createPayment(request: CreatePaymentRequest): Promise<CreatedPayment> {
-      const intent = await call('paymentIntents.create', () =>
+      const intent = await call('paymentIntents.create', (timeout) =>
         stripe.paymentIntents.create(
           {
             amount: request.amount.amount,
@@ -195,20 +220,20 @@ export function createStripeProvider(settings: StripeSettings): PaymentProvider 
             receipt_email: request.payerEmail,
             metadata: ledgerMetadataOf(request),
           },
-          { idempotencyKey: request.idempotencyKey },
+          { idempotencyKey: request.idempotencyKey, timeout },
         ),
       );
       return { providerPaymentId: intent.id, ...(intent.client_secret ? { clientSecret: intent.client_secret } : {}) };
     },
     async refundPayment(request: RefundRequest) {
-      const refund = await call('refunds.create', () =>
+      const refund = await call('refunds.create', (timeout) =>
         stripe.refunds.create(
           {
             payment_intent: request.providerPaymentId,
             amount: request.amount.amount,
             metadata: { payment_id: request.paymentId },
           },
-          { idempotencyKey: request.idempotencyKey },
+          { idempotencyKey: request.idempotencyKey, timeout },
         ),
       );
       return { refundId: refund.id };
@@ -216,7 +241,9 @@ export function createStripeProvider(settings: StripeSettings): PaymentProvider 
     async lookupPayment(lookup: PaymentLookup) {
       if (!lookup.providerPaymentId) return null;
       const id = lookup.providerPaymentId;
-      const intent = await call('paymentIntents.retrieve', () => stripe.paymentIntents.retrieve(id, { expand: ['latest_charge'] }));
+      const intent = await call('paymentIntents.retrieve', (timeout) =>
+        stripe.paymentIntents.retrieve(id, { expand: ['latest_charge'] }, { timeout }),
+      );
       return intentAsEvent(intent as unknown as StripeObject);
     },
   };

@@ -42,6 +42,12 @@ export async function startPaymentsHarness(
     /** false: no job worker runs (a server that is down); run them with runJobs. */
     jobWorker?: boolean;
     rateLimits?: ServerDeps['rateLimits'];
+    /**
+     * One provider call's budget, tries and waits together (production: 25 s). Shorter by default, so
+     * that a test of an outage ends sooner, but long enough that a loaded test machine's stalls do not
+     * turn a loopback call into a timeout.
+     */
+    providerCallBudgetMs?: number;
   } = {},
 ): Promise<PaymentsHarness> {
   const stripe = await startFakeStripe();
@@ -53,6 +59,7 @@ export async function startPaymentsHarness(
     providers: {
       stripe: { secretKey: stripe.secretKey, webhookSecret: stripe.webhookSecret, apiBase: stripe.url },
       mercadopago: { accessToken: mp.accessToken, webhookSecret: mp.webhookSecret, apiBase: mp.url },
+      providerCallBudgetMs: options.providerCallBudgetMs ?? 10_000,
     },
     rateLimits: options.rateLimits ?? { booking: false, webhooks: false },
     onError: (message, error) => errors.push({ message, error }),

@@ -34,7 +34,9 @@ describe('Pix', () => {
       (r) => r.path === '/v1/payments' && (r.body as { external_reference?: unknown }).external_reference === res.body.paymentId,
     )!;
     expect(sent.body).toMatchObject({ payment_method_id: 'pix', transaction_amount: 45.5, external_reference: res.body.paymentId });
-    expect(sent.idempotencyKey).toBe(paymentIdentity({ tenantId: 'tenant-test', subject: 'customer-1', key }).providerIdempotencyKey);
+    const identity = paymentIdentity({ tenantId: 'tenant-test', reservationId, provider: 'pix', attempt: 0 });
+    expect(res.body.paymentId).toBe(identity.paymentId);
+    expect(sent.idempotencyKey).toBe(identity.providerIdempotencyKey);
     expect(res.body.providerPaymentId).toBe(String(h.mp.payments.get(Number(res.body.providerPaymentId))!.id));
     const view = await h.reservation(reservationId);
     expect(view.payments[0]).toMatchObject({ pixQrCode: res.body.pixQrCode, providerPaymentId: res.body.providerPaymentId });
@@ -147,7 +149,7 @@ describe('Checkout Pro', () => {
     const res = await h.startPayment(reservationId, 'pix');
     const mpId = Number(res.body.providerPaymentId);
     h.mp.setStatus(mpId, 'approved');
-    h.mp.failNext(10);
+    h.mp.failNext(Infinity);
     const failed = await h.deliverMp(mpId);
     expect(failed.status).toBe(502);
     h.mp.failNext(0);

@@ -29,9 +29,10 @@ describe('the refund of a cancelled paid reservation', () => {
     expect(queued).toHaveLength(1);
     expect(h.stripe.refundRequests().filter((r) => r.form['payment_intent'] === pi)).toEqual([]);
 
-    // The provider fails (the SDK's own retries included): the job keeps the error and waits.
-    h.stripe.failNext(3);
+    // The provider keeps failing for the whole call budget: the job keeps the error and waits.
+    h.stripe.failNext(Infinity);
     await h.runJobs();
+    h.stripe.failNext(0);
     const [failed] = (await queuedJobs(h.ledger.db, 'sendRefund')).filter((job) => job.payload.paymentId === paymentId);
     expect(failed).toMatchObject({ attempts: 1, lastError: expect.stringContaining('injected failure') });
 
@@ -40,8 +41,9 @@ describe('the refund of a cancelled paid reservation', () => {
     await h.runJobs();
     await h.runJobs();
     const requests = h.stripe.refundRequests().filter((r) => r.form['payment_intent'] === pi);
-    // Three failed attempts and one that went through, all with the one key: Stripe refunds once.
-    expect(requests.map((r) => r.idempotencyKey)).toEqual(Array(4).fill(refundIdempotencyKey(paymentId)));
+    // Failed tries and the one that went through, all with the one key: Stripe refunds once.
+    expect(requests.length).toBeGreaterThan(1);
+    expect(new Set(requests.map((r) => r.idempotencyKey))).toEqual(new Set([refundIdempotencyKey(paymentId)]));
     expect((await queuedJobs(h.ledger.db, 'sendRefund')).filter((job) => job.payload.paymentId === paymentId)).toEqual([]);
 
     expect((await h.deliverStripe(h.stripe.refundedEvent(pi))).body.outcome).toBe('applied');

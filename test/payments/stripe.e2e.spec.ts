@@ -54,7 +54,9 @@ describe('creating a Stripe payment', () => {
         r.form['metadata'] &&
         (r.form['metadata'] as { payment_id?: unknown }).payment_id === res.body.paymentId,
     );
-    expect(call?.idempotencyKey).toBe(paymentIdentity({ tenantId: 'tenant-test', subject: 'customer-1', key }).providerIdempotencyKey);
+    const identity = paymentIdentity({ tenantId: 'tenant-test', reservationId: held.body.reservationId, provider: 'stripe', attempt: 0 });
+    expect(res.body.paymentId).toBe(identity.paymentId);
+    expect(call?.idempotencyKey).toBe(identity.providerIdempotencyKey);
 
     const replay = await h.startPayment(held.body.reservationId, 'stripe', key);
     expect(replay.status).toBe(201);
@@ -85,7 +87,8 @@ describe('creating a Stripe payment', () => {
     const other = h.ledger.token({ sub: 'customer-other' });
     expect((await h.startPayment(reservationId, 'stripe', randomUUID(), other)).status).toBe(404);
     const key = randomUUID();
-    expect((await h.startPayment(reservationId, 'stripe', key)).status).toBe(201);
+    // The reservation's open Stripe payment, answered again under this key.
+    expect((await h.startPayment(reservationId, 'stripe', key)).status).toBe(200);
     const reused = await h.startPayment(reservationId, 'pix', key);
     expect(reused.status).toBe(422);
     expect((await h.ledger.call('POST', `/v1/reservations/${reservationId}/cancel`, { token: h.customer })).status).toBe(200);
@@ -100,13 +103,14 @@ describe('creating a Stripe payment', () => {
     expect(noKey.body.code).toBe('idempotency_key_required');
   });
 
-  it('answers 502 and records nothing when Stripe fails, and a retry with the same key then succeeds', async () => {
+  it('answers 503 and records nothing when Stripe keeps failing, and a retry with the same key then succeeds', async () => {
     const slotId = await h.createSlot(10);
     const held = await h.hold(slotId, 1);
     const key = randomUUID();
-    h.stripe.failNext(5);
+    h.stripe.failNext(Infinity);
     const failed = await h.startPayment(held.body.reservationId, 'stripe', key);
-    expect(failed.status).toBe(502);
+    h.stripe.failNext(0);
+    expect(failed.status).toBe(503);
     expect((await h.reservation(held.body.reservationId)).payments).toEqual([]);
     const retried = await h.startPayment(held.body.reservationId, 'stripe', key);
     expect(retried.status).toBe(201);

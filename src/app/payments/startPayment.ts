@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { illegalTransition, isDomainError } from '../../domain/errors.js';
 import type { Money } from '../../domain/money.js';
 import { decidePayment, evolvePayment, initialPaymentState, type Provider } from '../../domain/payment.js';
+import { planPaymentStart } from '../../domain/paymentStart.js';
 import type { ReservationState } from '../../domain/reservation.js';
 import { withTransaction } from '../../db/transaction.js';
 import { accountOf, type CreatedPayment, type PaymentProvider } from '../../payments/provider.js';
@@ -14,17 +15,27 @@ import type { IdempotentResult } from '../holdSeats.js';
 import { type IdempotentRequest, releaseIdempotencyKey, type StoredResponse } from '../idempotency.js';
 import { type AppError, forbidden, notFound, type Outcome } from '../outcome.js';
 import { mayPayReservation, mayReadReservation } from '../policy.js';
+import { paymentDto } from '../views.js';
+import { type PaymentView, readPaymentsOfReservation } from '../../../projections/paymentView.js';
 
 /** A claim still in flight after this long belongs to a request that died; another may take it over. */
 export const IN_FLIGHT_TAKEOVER_SECONDS = 60;
 
 /**
- * One hash of the caller's key gives both our payment id and the key we send the provider, so a
- * retry — even one that takes over a crashed request — creates the same payment and, at the
- * provider, gets the first answer back instead of a second charge.
+ * A payment's identity comes from what it is — the reservation's `attempt`-th payment with this
+ * provider — not from the caller's key: two starts that see the same payments (two keys racing, a
+ * retry, a takeover of a crashed request) name the same payment, and send the provider the same
+ * idempotency key, so the provider hands back its first object instead of making a second.
  */
-export function paymentIdentity(request: Pick<IdempotentRequest, 'tenantId' | 'subject' | 'key'>) {
-  const hex = createHash('sha256').update(`${request.tenantId}\u0000${request.subject}\u0000${request.key}`).digest('hex');
+export function paymentIdentity(start: {
+  readonly tenantId: string;
+  readonly reservationId: string;
+  readonly provider: Provider;
+  readonly attempt: number;
+}) {
+  const hex = createHash('sha256')
+    .update(`payment-start\u0000${start.tenantId}\u0000${start.reservationId}\u0000${start.provider}\u0000${start.attempt}`)
+    .digest('hex');
   // A version-8 (custom) RFC 9562 uuid, so it passes every uuid check the API applies.
   const variant = ((Number.parseInt(hex[16] ?? '0', 16) & 0x3) | 0x8).toString(16);
   const paymentId = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
@@ -49,28 +60,55 @@ function payableReservation(caller: Caller, state: ReservationState, reservation
   return state;
 }
 
+/** What the claim decided: ask the provider for `paymentId` (new, or the open one again), or the answer is already known. */
+export type ClaimedPaymentStart =
+  | { readonly kind: 'ask'; readonly reservation: Payable; readonly paymentId: string; readonly providerIdempotencyKey: string }
+  | { readonly kind: 'answered'; readonly response: StoredResponse };
+
 /**
- * The first of a payment start's two commands: claims the Idempotency-Key and commits it in flight
- * (no response stored yet), after checking that the reservation may be paid. The provider is called
- * between the two, outside any transaction.
+ * The first of a payment start's two commands: claims the Idempotency-Key, checks that the
+ * reservation may be paid, and plans the start over the reservation's payments (one open payment
+ * per provider). A start that joins an open payment answers with it (200); one made before
+ * payments were named by attempt is answered from the read model, since its provider key cannot
+ * be rebuilt. Otherwise the key is committed in flight (no response stored yet) and the provider
+ * is called between the two commands, outside any transaction.
  */
-export function claimPaymentStartCommand(caller: Caller, request: IdempotentRequest, reservationId: string): Command<Payable> {
+export function claimPaymentStartCommand(
+  caller: Caller,
+  request: IdempotentRequest,
+  start: { readonly reservationId: string; readonly method: Provider },
+): Command<ClaimedPaymentStart, readonly PaymentView[]> {
+  const { reservationId, method } = start;
+  const tenantId = caller.principal.tenantId;
   return {
     name: 'claimPaymentStart',
-    tenantId: caller.principal.tenantId,
+    tenantId,
     metadata: metadataFor(caller),
     claim: { kind: 'idempotencyKey', request, takeOverInFlightAfterSeconds: IN_FLIGHT_TAKEOVER_SECONDS },
     streams: [{ aggregate: 'reservation', id: reservationId }],
+    facts: (tx) => readPaymentsOfReservation(tx, tenantId, reservationId),
     decide: (loaded) => {
       const payable = payableReservation(caller, loaded.reservation(reservationId), reservationId, loaded.now);
-      return 'kind' in payable ? payable : { changes: [], result: payable };
+      if ('kind' in payable) return payable;
+      const plan = planPaymentStart(
+        loaded.facts.map((view) => ({ paymentId: view.payment_id, provider: view.provider, status: view.status })),
+        method,
+      );
+      const identity = paymentIdentity({ tenantId, reservationId, provider: method, attempt: plan.attempt });
+      const open = plan.kind === 'join' ? loaded.facts.find((view) => view.payment_id === plan.paymentId) : undefined;
+      if (open && open.payment_id !== identity.paymentId) {
+        const response: StoredResponse = { status: 200, body: paymentDto(open) };
+        return { changes: [], response, result: { kind: 'answered', response } };
+      }
+      return { changes: [], result: { kind: 'ask', reservation: payable, ...identity } };
     },
   };
 }
 
 /**
- * The second: records PaymentStarted with what the provider created, and stores the response. A
- * takeover of a request that died after recording finds its payment already there and records nothing.
+ * The second: records PaymentStarted with what the provider created, and stores the response
+ * (201). A start that joined the open payment, or raced another key to create it and lost, finds it
+ * recorded: it records nothing and answers 200 with it.
  */
 export function recordPaymentStartCommand(
   caller: Caller,
@@ -110,7 +148,7 @@ export function recordPaymentStartCommand(
       if (isDomainError(events)) return events;
       const state = events.reduce(evolvePayment, existing);
       const response: StoredResponse = {
-        status: 201,
+        status: existing.status === 'none' ? 201 : 200,
         body: {
           paymentId,
           provider: method,
@@ -128,11 +166,13 @@ export function recordPaymentStartCommand(
 }
 
 /**
- * Starts a payment of a held reservation's full total with one provider, in two commands so that
- * no transaction stays open across the provider's HTTP call: claim the key and check the
- * reservation; ask the provider with an idempotency key derived from the caller's; record
- * PaymentStarted with the stored response. A provider failure releases the claim — safe, because
- * the provider already deduplicates our retry.
+ * Starts a payment of a held reservation's full total with one provider, or answers with the open
+ * payment the reservation already has with it. Two commands, so that no transaction stays open
+ * across the provider's HTTP call: claim the key and plan the start; ask the provider with the
+ * payment's idempotency key; record PaymentStarted (unless recorded already) with the stored
+ * response. Concurrent starts of one payment meet at its stream's version: one records, the other
+ * finds it recorded. A provider failure releases the claim — safe, because the provider
+ * deduplicates our retry.
  */
 export async function startPayment(
   deps: AppDeps,
@@ -143,13 +183,14 @@ export async function startPayment(
 ): Promise<Outcome<IdempotentResult>> {
   const tenantId = caller.principal.tenantId;
   if (provider.account !== accountOf(input.method)) throw new Error(`${input.method} is not paid through ${provider.account}`);
-  const claimed = await runCommand(deps, claimPaymentStartCommand(caller, request, input.reservationId));
+  const claimed = await runCommand(deps, claimPaymentStartCommand(caller, request, input));
   if (!claimed.ok) return claimed;
   if (claimed.value.kind === 'replayed') return { ok: true, value: { response: claimed.value.response, replayed: true } };
   if (claimed.value.kind !== 'decided') throw new Error('a payment start cannot end as a duplicate delivery');
-  const reservation = claimed.value.result;
+  const claim = claimed.value.result;
+  if (claim.kind === 'answered') return { ok: true, value: { response: claim.response, replayed: false } };
+  const { reservation, paymentId, providerIdempotencyKey } = claim;
 
-  const { paymentId, providerIdempotencyKey } = paymentIdentity(request);
   const amount = reservation.total;
   let created: CreatedPayment;
   try {

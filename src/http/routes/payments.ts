@@ -6,7 +6,7 @@ import { accountOf, type PaymentProviders, ProviderCallError } from '../../payme
 import { principalOf } from '../authenticate.js';
 import { bodyProblems, creatingProblems, problemResponses, replayableResponse, type RouteTypes, TAGS, v1Problems } from '../contract.js';
 import { idempotentRequest } from '../idempotencyKey.js';
-import { problem, problemFor, ProblemError, sendProblem } from '../problem.js';
+import { problem, problemFor, ProblemError, problemForProviderFailure, sendProblem } from '../problem.js';
 import { paymentSchema } from '../responseSchemas.js';
 import { idempotencyKeyHeaders, reservationParams, startPaymentBody } from '../schemas.js';
 import { reservationIdOrNotFound } from './reservations.js';
@@ -23,6 +23,7 @@ export function paymentRoutes(deps: AppDeps, providers: PaymentProviders) {
         headers: idempotencyKeyHeaders,
         body: startPaymentBody,
         response: {
+          200: replayableResponse('the open payment this reservation already has with this provider (asked with any key)', paymentSchema),
           201: replayableResponse('started', paymentSchema),
           ...problemResponses({
             ...v1Problems,
@@ -32,8 +33,8 @@ export function paymentRoutes(deps: AppDeps, providers: PaymentProviders) {
             403: ['forbidden'],
             404: ['not_found'],
             409: ['illegal_transition', 'idempotency_key_in_flight'],
-            502: 'unavailable: the provider did not create the payment; retry with the same Idempotency-Key',
-            503: 'unavailable: the provider is not configured on this server, or the identity provider cannot be reached',
+            502: 'provider_error: the provider refused to create the payment (nothing was recorded)',
+            503: 'unavailable: the provider is not configured on this server or did not answer within 25 s (retry with the same Idempotency-Key), or the identity provider cannot be reached',
           }),
         },
       },
@@ -54,10 +55,7 @@ export function paymentRoutes(deps: AppDeps, providers: PaymentProviders) {
           if (!(error instanceof ProviderCallError)) throw error;
           request.log.warn({ err: error }, 'payment provider call failed');
           // Nothing was recorded and the key was released: the client may retry with the same key.
-          return sendProblem(
-            reply,
-            problem(502, 'unavailable', `${method} did not create the payment; retry with the same Idempotency-Key`),
-          );
+          return sendProblem(reply, problemForProviderFailure(error, method));
         }
         if (!outcome.ok) return sendProblem(reply, problemFor(outcome.error));
         const { response, replayed } = outcome.value;

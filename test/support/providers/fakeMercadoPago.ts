@@ -50,6 +50,8 @@ export async function startFakeMercadoPago(options: { currency?: string } = {}) 
   let clockMs = Date.parse('2026-01-01T00:00:00.000Z');
   const stamp = () => new Date((clockMs += 1000)).toISOString().replace('Z', '-00:00');
   let failures = 0;
+  /** Answers given instead of Mercado Pago's own, first to last (a 429 with Retry-After, a refusal). */
+  const injected: FakeResponse[] = [];
 
   function newPayment(body: Record<string, unknown>): MpPayment {
     const now = stamp();
@@ -85,6 +87,8 @@ export async function startFakeMercadoPago(options: { currency?: string } = {}) 
       failures -= 1;
       return { status: 500, body: { message: 'injected failure', status: 500 } };
     }
+    const next = injected.shift();
+    if (next) return next;
     if (request.method === 'POST') {
       if (typeof key !== 'string') return { status: 400, body: { message: 'X-Idempotency-Key required' } };
       const seen = idempotent.get(`${request.path}\u0000${key}`);
@@ -183,6 +187,11 @@ export async function startFakeMercadoPago(options: { currency?: string } = {}) 
         }),
       };
     },
+    /** The next requests get these answers, one each, before Mercado Pago carries out any. */
+    answerNext(...responses: FakeResponse[]) {
+      injected.push(...responses);
+    },
+    /** The next n requests get a 500 (Infinity: until `failNext(0)`). */
     failNext(n: number) {
       failures = n;
     },

@@ -57,7 +57,10 @@ export function signStripePayload(payload: string, at: Date, secret = STRIPE_TES
 }
 
 const id = (prefix: string) => `${prefix}_${randomBytes(12).toString('hex')}`;
-const stripeError = (status: number, type: string, message: string): FakeResponse => ({ status, body: { error: { type, message } } });
+export const stripeError = (status: number, type: string, message: string): FakeResponse => ({
+  status,
+  body: { error: { type, message } },
+});
 
 export type FakeStripe = Awaited<ReturnType<typeof startFakeStripe>>;
 
@@ -65,8 +68,13 @@ export async function startFakeStripe() {
   const intents = new Map<string, StripeIntent>();
   const charges = new Map<string, StripeCharge>();
   const idempotent = new Map<string, { body: string; response: FakeResponse }>();
-  const requests: { method: string; path: string; idempotencyKey?: string; form: Record<string, unknown> }[] = [];
+  /** Every authorised request as received; `receivedAt` in epoch ms, to see how long a client waited between tries. */
+  const requests: { method: string; path: string; idempotencyKey?: string; form: Record<string, unknown>; receivedAt: number }[] = [];
   let failures = 0;
+  /** Answers given instead of Stripe's own, first to last (a 429 with Retry-After, a refusal). */
+  const injected: FakeResponse[] = [];
+  /** While set, requests are carried out but their answers wait for `recover()` (a provider that went silent). */
+  let silence: { resume: Promise<undefined>; release: () => void } | null = null;
 
   function createIntent(form: Record<string, unknown>): FakeResponse {
     const amount = Number(form['amount']);
@@ -115,17 +123,31 @@ export async function startFakeStripe() {
     };
   }
 
+  async function answer(request: FakeRequest): Promise<FakeResponse> {
+    const response = route(request);
+    if (silence) await silence.resume;
+    return response;
+  }
+
   function route(request: FakeRequest): FakeResponse {
     if (request.headers.authorization !== `Bearer ${STRIPE_TEST_SECRET_KEY}`) {
       return stripeError(401, 'invalid_request_error', 'Invalid API Key provided');
     }
     const form = parseStripeForm(request.method === 'GET' ? request.query.toString() : request.body);
     const key = request.headers['idempotency-key'];
-    requests.push({ method: request.method, path: request.path, ...(typeof key === 'string' ? { idempotencyKey: key } : {}), form });
+    requests.push({
+      method: request.method,
+      path: request.path,
+      ...(typeof key === 'string' ? { idempotencyKey: key } : {}),
+      form,
+      receivedAt: Date.now(),
+    });
     if (failures > 0) {
       failures -= 1;
       return stripeError(500, 'api_error', 'injected failure');
     }
+    const next = injected.shift();
+    if (next) return next;
     if (request.method === 'POST' && typeof key === 'string') {
       const seen = idempotent.get(key);
       if (seen) {
@@ -150,7 +172,7 @@ export async function startFakeStripe() {
     return response;
   }
 
-  const server = await startJsonServer(route);
+  const server = await startJsonServer(answer);
 
   function intent(piId: string): StripeIntent {
     const found = intents.get(piId);
@@ -228,10 +250,28 @@ export async function startFakeStripe() {
     event,
     refundedEvent,
     refundRequests: () => requests.filter((r) => r.path === '/v1/refunds'),
+    /** The next n requests get a 500 (Infinity: until `failNext(0)`). */
     failNext(n: number) {
       failures = n;
     },
+    /** The next requests get these answers, one each, before Stripe carries out any. */
+    answerNext(...responses: FakeResponse[]) {
+      injected.push(...responses);
+    },
+    /** From now on requests are carried out (intents created) but not answered until `recover()`. */
+    goSilent() {
+      let release: (() => void) | undefined;
+      const resume = new Promise<undefined>((resolve) => (release = () => resolve(undefined)));
+      silence = { resume, release: () => release?.() };
+    },
+    recover() {
+      silence?.release();
+      silence = null;
+    },
     sign: (payload: string, at: Date) => signStripePayload(payload, at),
-    close: server.close,
+    close: async () => {
+      silence?.release();
+      await server.close();
+    },
   };
 }

@@ -8,7 +8,7 @@ export type FakeRequest = {
   readonly headers: http.IncomingHttpHeaders;
   readonly body: string;
 };
-export type FakeResponse = { readonly status: number; readonly body: unknown };
+export type FakeResponse = { readonly status: number; readonly body: unknown; readonly headers?: Readonly<Record<string, string>> };
 
 /** A loopback HTTP server on an OS-chosen port that answers JSON, for provider doubles. */
 export async function startJsonServer(handle: (request: FakeRequest) => FakeResponse | Promise<FakeResponse>) {
@@ -29,7 +29,7 @@ export async function startJsonServer(handle: (request: FakeRequest) => FakeResp
         )
         .then(
           (response) => {
-            res.writeHead(response.status, { 'content-type': 'application/json' });
+            res.writeHead(response.status, { 'content-type': 'application/json', ...response.headers });
             res.end(JSON.stringify(response.body));
           },
           (error: unknown) => {
