@@ -98,6 +98,26 @@ describe('row-level security', () => {
     expect(await withSystemTransaction(db.systemPool, (tx) => tx.oneFirst(unmatched))).toBeGreaterThan(0);
   });
 
+  it('lets the application keep an unmatched event only as its own fresh claim: a kept row cannot be claimed again nor resettled', async () => {
+    const eventId = `evt_rls_${randomUUID()}`;
+    const claim = sql.type(z.object({ claimed: z.boolean() }))`
+      SELECT ledger_claim_unmatched_event('stripe', ${eventId}, 'webhook', '{}'::jsonb, now()) AS claimed`;
+    const settle = (outcome: string) => sql.typeAlias('void')`
+      SELECT FROM ledger_settle_unmatched_event('stripe', ${eventId}, ${outcome}, ${TENANT_B}, NULL, 'probe')`;
+    await withTransaction(db.pool, async (tx) => {
+      expect(await tx.oneFirst(claim)).toBe(true);
+      await tx.query(settle('unmatched'));
+    });
+    // Kept: a second claim of the same event is a duplicate, and the kept row cannot be rewritten.
+    expect(await withTransaction(db.pool, (tx) => tx.oneFirst(claim))).toBe(false);
+    await expect(withTransaction(db.pool, (tx) => tx.query(settle('ignored')))).rejects.toThrow(/no pending claim/);
+    await expect(withTransaction(db.pool, (tx) => tx.query(settle('applied')))).rejects.toThrow(/settled as unmatched or ignored/);
+    // And the application still sees none of it without its tenant.
+    const kept = sql.type(z.object({ n: z.number() }))`SELECT count(*)::int AS n FROM webhook_inbox WHERE provider_event_id = ${eventId}`;
+    expect(await withTransaction(db.pool, (tx) => tx.oneFirst(kept))).toBe(0);
+    expect(await withSystemTransaction(db.systemPool, (tx) => tx.oneFirst(kept))).toBe(1);
+  });
+
   it('refuses to write a row of another tenant than the one set', async () => {
     const asA = <T>(work: Parameters<typeof withTransaction<T>>[1]) => withTransaction(db.pool, work, { tenantId: TENANT_A });
     await expect(
