@@ -126,7 +126,7 @@ describe('appendAndCommit', () => {
   it('records the transaction id for the global log and wakes its listeners after the commit', async () => {
     let woken = 0;
     const listener = await listenForCommits(
-      db.url,
+      db.logins.system,
       () => (woken += 1),
       () => undefined,
     );
