@@ -41,20 +41,22 @@ export async function startLedger(config: AppConfig, log: Logger): Promise<Runni
     if (migrated === null) log.info('migrations: left to `ledger migrate` (no MIGRATION_DATABASE_URL here)');
     else log.info(`migrations: ${migrated.applied.length} applied, ${migrated.alreadyApplied} already in place`);
     const { logins } = database;
+    const appLogin = { role: APP_ROLE, source: config.databaseUrl ? 'DATABASE_URL' : 'the embedded cluster' };
+    const systemLogin = { role: SYSTEM_ROLE, source: config.databaseUrl ? 'SYSTEM_DATABASE_URL' : 'the embedded cluster' };
     const pool = await createDatabasePool(logins.app);
     stopSteps.push(() => pool.end());
     // Sessions that log in as a superuser or the owner could drop their role (ADR 0034): refused everywhere, not only in production.
-    await assertSafeLogin(pool, { role: APP_ROLE, source: config.databaseUrl ? 'DATABASE_URL' : 'the embedded cluster' });
+    await assertSafeLogin(pool, appLogin);
     const { role } = await assertApplicationRole(pool);
     log.info(`database role: ${role} (row-level security on every tenant table)`);
     const systemPool = await createDatabasePool(logins.system, { maximumPoolSize: 6, role: SYSTEM_ROLE });
     stopSteps.push(() => systemPool.end());
-    await assertSafeLogin(systemPool, { role: SYSTEM_ROLE, source: config.databaseUrl ? 'SYSTEM_DATABASE_URL' : 'the embedded cluster' });
+    await assertSafeLogin(systemPool, systemLogin);
     const clock = () => new Date();
     const commands = createCommandPool(logins.app);
     stopSteps.push(() => commands.end());
     await commands.transaction(async (tx) => {
-      await assertSafeLogin(tx, { role: APP_ROLE, source: config.databaseUrl ? 'DATABASE_URL' : 'the embedded cluster' });
+      await assertSafeLogin(tx, appLogin);
       return assertApplicationRole(tx);
     });
     const app: AppDeps = { pool, systemPool, commands, clock, holdTtlSeconds: config.holdTtlSeconds };
