@@ -25,21 +25,22 @@ afterAll(async () => {
   await db.drop();
 });
 
-const as = (role: 'NONE' | 'owner') => (role === 'NONE' ? sql.fragment`NONE` : sql.identifier([owner]));
+/** What `SET ROLE` is asked for: no role at all (the login itself), or the events table's owner by name. */
+const roleTarget = (role: 'NONE' | 'owner') => (role === 'NONE' ? sql.fragment`NONE` : sql.identifier([owner]));
 
 /** The server's three kinds of session: requests (slonik and command pools) and system work. */
+const poolOf = (name: 'pool' | 'systemPool'): DatabasePool => db[name];
 const sessions: readonly (readonly [string, (work: (tx: Queries) => Promise<unknown>) => Promise<unknown>])[] = [
   ['the request pool', (work) => withTransaction(poolOf('pool'), work)],
   ['the command pool', (work) => db.commands.transaction(work)],
   ['the system pool', (work) => withTransaction(poolOf('systemPool'), work)],
 ];
-const poolOf = (name: 'pool' | 'systemPool'): DatabasePool => db[name];
 
 describe.each(sessions)('a session of %s', (_name, inTransaction) => {
   it.each(['NONE', 'owner'] as const)('cannot SET ROLE %s and then switch off the event log’s append-only triggers', async (role) => {
     await expect(
       inTransaction(async (tx) => {
-        await tx.query(sql.typeAlias('void')`SET ROLE ${as(role)}`);
+        await tx.query(sql.typeAlias('void')`SET ROLE ${roleTarget(role)}`);
         await tx.query(sql.typeAlias('void')`ALTER TABLE events DISABLE TRIGGER USER`);
       }),
     ).rejects.toThrow(/permission denied|must be owner/);
