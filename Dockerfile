@@ -2,10 +2,12 @@
 # booking-ledger: `docker build -t booking-ledger .`
 #
 # Production needs DATABASE_URL: the image runs with NODE_ENV=production, which refuses the embedded
-# PostgreSQL (and dev identity) and fails fast unless DATABASE_URL, COGNITO_USER_POOL_ID,
-# COGNITO_CLIENT_ID and the Stripe / Mercado Pago keys and webhook secrets are set — in the
-# environment or in the AWS Secrets Manager secret named by AWS_SECRETS_ID. The server applies
-# pending migrations itself on start; `node dist/src/cli.js migrate` runs them alone (deploy/'s Job).
+# PostgreSQL (and dev identity) and fails fast unless DATABASE_URL, SYSTEM_DATABASE_URL,
+# COGNITO_USER_POOL_ID, COGNITO_CLIENT_ID and the Stripe / Mercado Pago keys and webhook secrets are
+# set — in the environment or in the AWS Secrets Manager secret named by AWS_SECRETS_ID. The two
+# database logins are not the schema owner (README, "Database logins"): `node dist/src/cli.js migrate`
+# with MIGRATION_DATABASE_URL applies migrations (deploy/'s Job); the server does so on start only
+# when it is given MIGRATION_DATABASE_URL too.
 
 # --- build: install exactly the lock file, compile to dist/, then keep only what runs ----------
 FROM node:24-bookworm-slim AS build

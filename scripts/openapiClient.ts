@@ -28,7 +28,13 @@ const noDatabase = new Proxy(
 /** Every route group the composition root wires, over inert dependencies, and the document @fastify/swagger builds from them. */
 export async function buildOpenApiDocument(): Promise<Record<string, unknown>> {
   // Casts only here: the route factories take their dependencies at registration and use them per request, never now.
-  const deps = { pool: noDatabase, commands: noDatabase, clock: () => new Date(0), holdTtlSeconds: 900 } as unknown as AppDeps;
+  const deps = {
+    pool: noDatabase,
+    systemPool: noDatabase,
+    commands: noDatabase,
+    clock: () => new Date(0),
+    holdTtlSeconds: 900,
+  } as unknown as AppDeps;
   const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
   const trustedCheckpointKey = checkpointVerifyingKey(generateKeyPairSync('ed25519').publicKey);
   const ledger = composeLedger(

@@ -86,7 +86,7 @@ export function composeLedger(app: AppDeps, settings: LedgerSettings, log: JobLo
     (scope: FastifyInstance) => slotRoutes(scope, app),
     (scope: FastifyInstance) => reservationRoutes(scope, app, { holdMaxSeatsPerCustomer: settings.holdMaxSeatsPerCustomer }),
     (scope: FastifyInstance) => auditRoutes(scope, app),
-    (scope: FastifyInstance) => auditVerifyRoutes(scope, app.pool, settings.trustedCheckpointKey),
+    (scope: FastifyInstance) => auditVerifyRoutes(scope, app.systemPool, settings.trustedCheckpointKey),
     (scope: FastifyInstance) => reportRoutes(scope, app.pool),
     paymentRoutes(app, providers),
     backofficeRoutes(app),
@@ -95,7 +95,7 @@ export function composeLedger(app: AppDeps, settings: LedgerSettings, log: JobLo
   let draining = false;
   const root = [
     (scope: FastifyInstance) => healthRoutes(scope, app.pool, { isDraining: () => draining }),
-    (scope: FastifyInstance) => consumerMetricsRoutes(scope, app.pool, [DAILY_REPORTS_CONSUMER]),
+    (scope: FastifyInstance) => consumerMetricsRoutes(scope, app.systemPool, [DAILY_REPORTS_CONSUMER]),
     (scope: FastifyInstance) => docsRoutes(scope),
     webhookRoutes(app, {
       stripe: { webhookSecret: settings.stripe.webhookSecret },
@@ -118,7 +118,7 @@ export function composeLedger(app: AppDeps, settings: LedgerSettings, log: JobLo
     ...(checkpointSigner
       ? {
           takeCheckpoint: async () => {
-            const checkpoint = await takeCheckpointIfDue(app.pool, checkpointSigner, app.clock);
+            const checkpoint = await takeCheckpointIfDue(app.systemPool, checkpointSigner, app.clock);
             // The hash in the log is an anchor outside the database: logs are shipped elsewhere.
             if (checkpoint) log.info(`ledger checkpoint ${checkpoint.id}: ${checkpoint.streamCount} streams, ${checkpoint.hash}`);
           },

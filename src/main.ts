@@ -3,9 +3,10 @@ import type { AppDeps } from './app/context.js';
 import { createUserDirectory } from './app/userDirectory.js';
 import type { AppConfig } from './config/config.js';
 import { redactConfig } from './config/redact.js';
-import { migrate } from './db/migrate.js';
 import { openDatabase } from './db/openDatabase.js';
 import { assertApplicationRole } from './db/assertApplicationRole.js';
+import { assertSafeLogin } from './db/assertSafeLogin.js';
+import { APP_ROLE, SYSTEM_ROLE } from './db/roles.js';
 import { createCommandPool } from './db/commandPool.js';
 import { createDatabasePool } from './db/pool.js';
 import { ledgerLoggerOptions } from './http/hardening/logOptions.js';
@@ -39,23 +40,35 @@ export async function startLedger(config: AppConfig, log: Logger): Promise<Runni
   log.info(`configuration: ${JSON.stringify(redactConfig(config))}`);
   // Before the database: a missing shared key must stop a replica before it touches anything.
   const checkpointSigner = await checkpointSignerFromConfig(config);
-  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, whenClusterRunning: 'refuse', log });
+  const database = await openDatabase({ ...config, whenClusterRunning: 'refuse', log });
   // Each part is added once started, and stopped before every part started earlier (stopSequence.ts).
   const stopping = createStopSequence();
   stopping.add('database', () => database.close());
   try {
     log.info(`database: ${database.description}`);
-    const migrated = await migrate(database.url);
-    log.info(`migrations: ${migrated.applied.length} applied, ${migrated.alreadyApplied} already in place`);
-    const pool = await createDatabasePool(database.url);
+    const migrated = await database.migrate();
+    if (migrated === null) log.info('migrations: left to `ledger migrate` (no MIGRATION_DATABASE_URL here)');
+    else log.info(`migrations: ${migrated.applied.length} applied, ${migrated.alreadyApplied} already in place`);
+    const { logins } = database;
+    const appLogin = { role: APP_ROLE, source: config.databaseUrl ? 'DATABASE_URL' : 'the embedded cluster' };
+    const systemLogin = { role: SYSTEM_ROLE, source: config.databaseUrl ? 'SYSTEM_DATABASE_URL' : 'the embedded cluster' };
+    const pool = await createDatabasePool(logins.app);
     stopping.add('database pool', () => pool.end());
+    // Sessions that log in as a superuser or the owner could drop their role (ADR 0034): refused everywhere, not only in production.
+    await assertSafeLogin(pool, appLogin);
     const { role } = await assertApplicationRole(pool);
     log.info(`database role: ${role} (row-level security on every tenant table)`);
+    const systemPool = await createDatabasePool(logins.system, { maximumPoolSize: 6, role: SYSTEM_ROLE });
+    stopping.add('system pool', () => systemPool.end());
+    await assertSafeLogin(systemPool, systemLogin);
     const clock = () => new Date();
-    const commands = createCommandPool(database.url);
+    const commands = createCommandPool(logins.app);
     stopping.add('command pool', () => commands.end());
-    await commands.transaction((tx) => assertApplicationRole(tx));
-    const app: AppDeps = { pool, commands, clock, holdTtlSeconds: config.holdTtlSeconds };
+    await commands.transaction(async (tx) => {
+      await assertSafeLogin(tx, appLogin);
+      return assertApplicationRole(tx);
+    });
+    const app: AppDeps = { pool, systemPool, commands, clock, holdTtlSeconds: config.holdTtlSeconds };
     const identity = await createIdentityFromConfig(config);
     if (identity.mode === 'dev') log.warn(identity.description);
     else log.info(identity.description);
@@ -63,11 +76,11 @@ export async function startLedger(config: AppConfig, log: Logger): Promise<Runni
     log.info(`ledger checkpoints are signed with Ed25519 key ${checkpointSigner.keyId}`);
     const ledger = composeLedger(app, { ...config, trustedCheckpointKey: verifyingKeyOf(checkpointSigner), checkpointSigner }, log);
     // Follow-up work and periodic jobs, once across every instance (ADR 0027).
-    const jobs = await startJobWorker({ connectionString: database.url, log, handlers: ledger.jobs, periodic: ledger.periodicJobs });
+    const jobs = await startJobWorker({ connectionString: logins.system, log, handlers: ledger.jobs, periodic: ledger.periodicJobs });
     stopping.add('job worker', () => jobs.stop());
     // Asynchronous read models follow the log in commit order (issue 5: auditors and the backoffice).
-    const consumers = await startConsumers(pool, [dailyReportsConsumer], {
-      databaseUrl: database.url,
+    const consumers = await startConsumers(systemPool, [dailyReportsConsumer], {
+      databaseUrl: logins.system,
       onError: (error, consumer) => log.error(`consumer ${consumer}: a batch or its LISTEN connection failed, will retry`, error),
       onListenerRestored: (consumer, attempt) => log.info(`consumer ${consumer}: listening for commits again (try ${attempt})`),
     });

@@ -5,6 +5,11 @@ import type { Principal } from '../identity/principal.js';
 /** What every use case is wired with by the composition root. */
 export type AppDeps = {
   readonly pool: DatabasePool;
+  /**
+   * System work across tenants (sweeps, reconciliation, checkpoints, consumers, audits): sessions of
+   * the system login, as `ledger_system`. The request pools' login cannot take that role (ADR 0034).
+   */
+  readonly systemPool: DatabasePool;
   /** The pipelined pool the hot write paths (holds, webhooks) run their transactions on (ADR 0018). */
   readonly commands: CommandPool;
   readonly clock: () => Date;

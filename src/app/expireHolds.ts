@@ -44,7 +44,7 @@ export function expireHoldCommand(tenantId: string, reservationId: string): Comm
  */
 export async function expireDueHolds(deps: AppDeps, batchSize = 100): Promise<ExpirySweep> {
   const now = deps.clock().toISOString();
-  const due = await withSystemTransaction(deps.pool, (tx) => findDueHolds(tx, now, batchSize));
+  const due = await withSystemTransaction(deps.systemPool, (tx) => findDueHolds(tx, now, batchSize));
   let expired = 0;
   for (const hold of due) {
     const outcome = await runCommand(deps, expireHoldCommand(hold.tenantId, hold.reservationId));

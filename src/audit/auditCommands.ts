@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { aggregateOf } from '../aggregates/index.js';
 import { createDatabasePool } from '../db/pool.js';
+import { SYSTEM_ROLE } from '../db/roles.js';
 import { sql } from '../db/sql.js';
 import { type Transaction, withSystemTransaction } from '../db/transaction.js';
 import { findChainBreak } from '../ledger/hashChain.js';
@@ -16,10 +17,10 @@ const tenantRow = z.object({ tenant_id: z.string() });
 
 /**
  * `ledger replay`: prints each event of a stream and the aggregate's state after it (every tenant's
- * stream of that id unless `tenant`). An operator's command across tenants: it reads as the system role.
+ * stream of that id unless `tenant`). An operator's command across tenants: it reads as the system role, on the system login (`systemUrl`).
  */
-export async function runReplayCommand(url: string, streamId: string, tenant: string | undefined): Promise<number> {
-  const pool = await createDatabasePool(url, { maximumPoolSize: 2 });
+export async function runReplayCommand(systemUrl: string, streamId: string, tenant: string | undefined): Promise<number> {
+  const pool = await createDatabasePool(systemUrl, { maximumPoolSize: 2, role: SYSTEM_ROLE });
   try {
     return await withSystemTransaction(pool, (tx) => replayStream(tx, streamId, tenant));
   } finally {
@@ -78,9 +79,9 @@ export async function trustedCheckpointKeyFor(
   return verifyingKeyOf(await checkpointSignerFromConfig(config));
 }
 
-/** `ledger verify`'s work: `verifyLedger` on a pool of its own. */
-export async function verifyLedgerAt(url: string, options: VerifyOptions): Promise<VerificationReport> {
-  const pool = await createDatabasePool(url, { maximumPoolSize: 2 });
+/** `ledger verify`'s work: `verifyLedger` on a pool of its own, on the system login. */
+export async function verifyLedgerAt(systemUrl: string, options: VerifyOptions): Promise<VerificationReport> {
+  const pool = await createDatabasePool(systemUrl, { maximumPoolSize: 2, role: SYSTEM_ROLE });
   try {
     return await verifyLedger(pool, options);
   } finally {
@@ -88,9 +89,9 @@ export async function verifyLedgerAt(url: string, options: VerifyOptions): Promi
   }
 }
 
-/** `ledger rebuild-projections`' work: `rebuildProjections` on a pool of its own. */
-export async function rebuildProjectionsAt(url: string, onProgress?: (progress: RebuildProgress) => void): Promise<RebuildReport> {
-  const pool = await createDatabasePool(url, { maximumPoolSize: 2 });
+/** `ledger rebuild-projections`' work: `rebuildProjections` on a pool of its own, on the system login. */
+export async function rebuildProjectionsAt(systemUrl: string, onProgress?: (progress: RebuildProgress) => void): Promise<RebuildReport> {
+  const pool = await createDatabasePool(systemUrl, { maximumPoolSize: 2, role: SYSTEM_ROLE });
   try {
     return await rebuildProjections(pool, onProgress);
   } finally {

@@ -17,7 +17,9 @@ export const commands: readonly CommandSpec[] = [
   {
     name: 'migrate',
     summary: 'apply pending migrations (creates the embedded ledger when there is none)',
-    details: 'Forward only: a migration edited after it was applied is refused. Prints what it applied as JSON.',
+    details:
+      'Forward only: a migration edited after it was applied is refused. Prints what it applied as JSON. ' +
+      'Runs as the schema owner: MIGRATION_DATABASE_URL when a database is configured, else the embedded cluster.',
     positionals: [],
     flags: {},
     load: () => import('./commands/migrate.js'),

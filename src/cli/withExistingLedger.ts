@@ -1,6 +1,7 @@
 import { constants } from 'node:os';
 import type { AppConfig } from '../config/config.js';
 import { openExistingLedger } from '../db/openExistingLedger.js';
+import type { DatabaseLogins } from '../db/roles.js';
 import { cliLog } from './log.js';
 import { stopOnSignal } from './stopOnSignal.js';
 
@@ -12,13 +13,13 @@ const STOP_DEADLINE_MS = 10_000;
  * `NoLedgerError` otherwise): joins or starts its embedded cluster, and stops what it started,
  * also when SIGINT or SIGTERM interrupts the work (exit code 128 + the signal's number).
  */
-export async function withExistingLedger<T>(config: AppConfig, work: (url: string) => Promise<T>): Promise<T> {
+export async function withExistingLedger<T>(config: AppConfig, work: (logins: DatabaseLogins) => Promise<T>): Promise<T> {
   const signals = stopOnSignal({ log: cliLog, deadlineMs: STOP_DEADLINE_MS, exitCode: (signal) => 128 + constants.signals[signal] });
   try {
-    const database = await openExistingLedger({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }, cliLog);
+    const database = await openExistingLedger(config, cliLog);
     signals.started({ stop: () => database.close() });
     try {
-      return await work(database.url);
+      return await work(database.logins);
     } finally {
       await database.close();
     }

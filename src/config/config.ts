@@ -17,6 +17,8 @@ const wholeNumber = z.union([z.number(), z.string().regex(/^\d+$/).transform(Num
   error: 'must be a whole number',
 });
 
+const postgresUrl = z.url({ protocol: /^postgres(?:ql)?$/, error: 'must be a postgres:// or postgresql:// URL' });
+
 const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
 
 /** Unpaid seats one customer may hold on one slot at a time, unless HOLD_MAX_SEATS_PER_CUSTOMER says otherwise. */
@@ -24,8 +26,15 @@ export const DEFAULT_HOLD_MAX_SEATS_PER_CUSTOMER = 20;
 
 export const appConfigSchema = z.object({
   nodeEnv: z.enum(['production', 'development', 'test'], { error: 'must be one of production, development, test' }).default('development'),
-  /** Absent: an embedded PostgreSQL in `dataDir` (never in production). */
-  databaseUrl: z.url({ protocol: /^postgres(?:ql)?$/, error: 'must be a postgres:// or postgresql:// URL' }).optional(),
+  /**
+   * Absent: an embedded PostgreSQL in `dataDir` (never in production). Present: the requests' login,
+   * which holds only `ledger_app` and is neither a superuser nor the schema owner (ADR 0034).
+   */
+  databaseUrl: postgresUrl.optional(),
+  /** The system work's login (holds `ledger_system`); required with `databaseUrl`. */
+  systemDatabaseUrl: postgresUrl.optional(),
+  /** The schema owner's login, used only to migrate; without it a server on `databaseUrl` leaves migrations to `ledger migrate`. */
+  migrationDatabaseUrl: postgresUrl.optional(),
   dataDir: requiredText.default('.ledger'),
   host: requiredText.default('127.0.0.1'),
   // 0 asks the OS for a free port (tests).

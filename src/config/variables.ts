@@ -7,6 +7,8 @@ export const configVariables = [
   { env: 'NODE_ENV', path: ['nodeEnv'], secret: false },
   // A connection string carries the database password.
   { env: 'DATABASE_URL', path: ['databaseUrl'], secret: true },
+  { env: 'SYSTEM_DATABASE_URL', path: ['systemDatabaseUrl'], secret: true },
+  { env: 'MIGRATION_DATABASE_URL', path: ['migrationDatabaseUrl'], secret: true },
   { env: 'LEDGER_DATA_DIR', path: ['dataDir'], secret: false },
   { env: 'HOST', path: ['host'], secret: false },
   { env: 'PORT', path: ['port'], secret: false },

@@ -3,7 +3,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { installJobQueueSchema } from './jobQueueSchema.js';
+import { grantJobQueueToSystemRole, installJobQueueSchema } from './jobQueueSchema.js';
 
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations/', import.meta.url));
 
@@ -67,6 +67,7 @@ export async function migrate(databaseUrl: string, dir: string = MIGRATIONS_DIR)
       }
       applied.push(file.name);
     }
+    await grantJobQueueToSystemRole(client);
     return { applied, alreadyApplied: files.length - applied.length };
   } finally {
     // Closing the session releases the advisory lock anyway; an unlock failure must not hide the real error.

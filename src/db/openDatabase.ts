@@ -1,8 +1,11 @@
 import { unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { startEmbeddedPostgres } from './embeddedPostgres.js';
-import { EmbeddedClusterError } from './errors.js';
+import { EmbeddedClusterError, MissingSystemLoginError } from './errors.js';
+import { localLoginsOf, provideLocalLogins } from './localLogins.js';
+import { migrate, type MigrationResult } from './migrate.js';
 import { inspectPostmasterLock, POSTMASTER_PID_FILE } from './postmasterLock.js';
+import type { DatabaseLogins } from './roles.js';
 
 export type DatabaseLog = { info(message: string): void; warn(message: string): void };
 
@@ -14,9 +17,20 @@ export type DatabaseLog = { info(message: string): void; warn(message: string): 
 export type WhenClusterRunning = 'attach' | 'refuse';
 
 export type OpenedDatabase = {
-  readonly url: string;
+  /** Where the server's sessions log in: `ledger_app` for requests, `ledger_system` for system work. */
+  readonly logins: DatabaseLogins;
+  /**
+   * The schema owner's connection string, when this process may migrate: the embedded cluster's,
+   * or `MIGRATION_DATABASE_URL`. Only migrations use it (ADR 0034).
+   */
+  readonly ownerUrl: string | undefined;
   /** What to say in logs: never the password. */
   readonly description: string;
+  /**
+   * Applies pending migrations as the owner; on an embedded cluster it also makes sure its logins
+   * exist (they need the roles the migrations create). Null when there is no owner URL here.
+   */
+  migrate(): Promise<MigrationResult | null>;
   close(): Promise<void>;
 };
 
@@ -28,20 +42,28 @@ export function embeddedClusterDir(dataDir: string): string {
 }
 
 /**
- * `DATABASE_URL` when given; otherwise the embedded cluster in `<dataDir>/pg`, started here and
- * stopped on close, or, when another live process runs it, attached to (`whenClusterRunning`).
+ * `DATABASE_URL` (with `SYSTEM_DATABASE_URL`, and `MIGRATION_DATABASE_URL` when this process may
+ * migrate) when given; otherwise the embedded cluster in `<dataDir>/pg`, started here and stopped
+ * on close, or, when another live process runs it, attached to (`whenClusterRunning`). The
+ * embedded cluster's owner is its superuser; its sessions log in as the local logins.
  */
 export async function openDatabase(options: {
   readonly databaseUrl?: string | undefined;
+  readonly systemDatabaseUrl?: string | undefined;
+  readonly migrationDatabaseUrl?: string | undefined;
   readonly dataDir: string;
   readonly whenClusterRunning: WhenClusterRunning;
   readonly log: DatabaseLog;
 }): Promise<OpenedDatabase> {
   if (options.databaseUrl) {
+    if (!options.systemDatabaseUrl) throw new MissingSystemLoginError();
     const url = new URL(options.databaseUrl);
+    const ownerUrl = options.migrationDatabaseUrl;
     return {
-      url: options.databaseUrl,
+      logins: { app: options.databaseUrl, system: options.systemDatabaseUrl },
+      ownerUrl,
       description: `PostgreSQL at ${url.hostname}:${url.port || 5432}${url.pathname}`,
+      migrate: async () => (ownerUrl === undefined ? null : migrate(ownerUrl)),
       close: async () => undefined,
     };
   }
@@ -74,9 +96,16 @@ export async function openDatabase(options: {
   const cluster = await startEmbeddedPostgres(
     lock.state === 'running' ? { dataDir: dir, port: lock.port, attachOnly: true } : { dataDir: dir },
   );
+  const ownerUrl = cluster.urlFor(DATABASE_NAME);
   return {
-    url: cluster.urlFor(DATABASE_NAME),
+    logins: localLoginsOf(ownerUrl),
+    ownerUrl,
     description: `embedded PostgreSQL in ${dir} on 127.0.0.1:${cluster.port}`,
+    migrate: async () => {
+      const result = await migrate(ownerUrl);
+      await provideLocalLogins(ownerUrl);
+      return result;
+    },
     close: () => cluster.stop(),
   };
 }

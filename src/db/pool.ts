@@ -32,7 +32,7 @@ export type PoolOptions = {
   readonly role?: DatabaseRole;
 };
 
-/** `url` is the owner's (the one migrations use); the pool's sessions take `options.role` at startup. */
+/** `url` is the login's that holds `options.role` (ADR 0034); the pool's sessions take that role at startup. */
 export async function createDatabasePool(url: string, options: PoolOptions = {}): Promise<DatabasePool> {
   return createPool(connectionUrlAs(url, options.role ?? APP_ROLE), {
     interceptors: [rowSchemaInterceptor],

@@ -116,13 +116,14 @@ export async function enterTenant(tx: Queries, tenantId: string): Promise<void> 
 /**
  * Takes the cross-tenant system role for the rest of this transaction (ADR 0014). Only system
  * work calls it: consumers of the global log, checkpoints, verify/rebuild/replay, and the
- * discovery steps of the hold sweeper, reconciliation and the refund outbox.
+ * discovery steps of the hold sweeper and reconciliation. Only a session of the system login may
+ * (ADR 0034): on the request pools the database refuses it.
  */
 export async function enterSystemMode(tx: Queries): Promise<void> {
   await tx.query(sql.typeAlias('void')`SET LOCAL ROLE ${sql.identifier([SYSTEM_ROLE])}`);
 }
 
-/** A transaction of system work across tenants: `withTransaction` that first takes the system role. */
+/** A transaction of system work across tenants: `withTransaction` that first takes the system role; `pool` is the system login's. */
 export async function withSystemTransaction<T>(
   pool: DatabasePool,
   work: (tx: Transaction) => Promise<T>,

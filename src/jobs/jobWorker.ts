@@ -1,5 +1,6 @@
 import { Logger, run, runOnce, type Runner, type Task, type TaskList } from 'graphile-worker';
 import pg from 'pg';
+import { connectionUrlAs, SYSTEM_ROLE } from '../db/roles.js';
 import { FOLLOW_UP_TASKS, type FollowUpTask, followUpPayloads, type PayloadOf } from './followUpJobs.js';
 
 /** What each task does; the composition root wires them to the use cases. A task without a handler is not taken. */
@@ -15,7 +16,10 @@ export type JobLog = {
 };
 
 export type JobWorkerOptions = {
-  /** The queue's schema belongs to the database owner; its workers connect with the owner's URL. */
+  /**
+   * The system login's connection string (ADR 0034): the workers' sessions run as `ledger_system`,
+   * which migrate grants the queue's tables to; the schema itself stays the owner's.
+   */
   readonly connectionString: string;
   readonly handlers: JobHandlers;
   readonly periodic?: readonly PeriodicJob[];
@@ -74,7 +78,7 @@ export async function startJobWorker(options: JobWorkerOptions): Promise<JobWork
   // Our own pool, ended only after the runner has stopped: its connections are closed before the
   // caller goes on (a database dropped or a cluster stopped next finds none of them). A connection
   // that breaks while idle is dropped and reported, not left to crash the process.
-  const pool = new pg.Pool({ connectionString: options.connectionString, max: concurrency + 2 });
+  const pool = new pg.Pool({ connectionString: connectionUrlAs(options.connectionString, SYSTEM_ROLE), max: concurrency + 2 });
   pool.on('error', (error) => options.log.warn(`job queue: an idle connection broke: ${error.message}`));
   let runner: Runner | undefined;
   try {
@@ -116,7 +120,7 @@ export async function startJobWorker(options: JobWorkerOptions): Promise<JobWork
  */
 export async function runDueJobs(options: Omit<JobWorkerOptions, 'concurrency'>): Promise<void> {
   await runOnce({
-    connectionString: options.connectionString,
+    connectionString: connectionUrlAs(options.connectionString, SYSTEM_ROLE),
     logger: loggerOf(options.log),
     taskList: taskListOf(options.handlers, options.periodic ?? []),
   });

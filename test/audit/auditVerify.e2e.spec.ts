@@ -38,7 +38,7 @@ describe('POST /v1/audit/verify', () => {
   it('reports exactly the contract fields, plus the checkpoint check, for auditors only', async () => {
     const slotId = await defineSlot(10);
     await defineSlot(12, slotId);
-    await createCheckpoint(ledger.deps.pool, signer);
+    await createCheckpoint(ledger.deps.systemPool, signer);
 
     const report = await ledger.call('POST', '/v1/audit/verify', { token: auditor });
     expect(report.status).toBe(200);
@@ -57,7 +57,7 @@ describe('POST /v1/audit/verify', () => {
   it("names a rewritten stream to its own tenant's auditor only", async () => {
     const slotId = await defineSlot(20);
     await defineSlot(25, slotId);
-    await createCheckpoint(ledger.deps.pool, signer);
+    await createCheckpoint(ledger.deps.systemPool, signer);
     await rewriteStreamHistory(ledger.db, DEFAULT_TEST_TENANT, `slot-${slotId}`, 1, {
       slotId,
       activityId: 'rewritten',

@@ -234,7 +234,7 @@ async function bothWays(
   const rows: Record<string, unknown>[] = [];
   for (const upsert of ['declared', 'handWritten'] as const) {
     const tenantId = `${upsert}-${id}`;
-    await withSystemTransaction(db.pool, async (tx) => {
+    await withSystemTransaction(db.systemPool, async (tx) => {
       for (const statement of writes(tenantId, upsert)) await tx.query(sql.typeAlias('void')`${statement}`);
     });
     const { rows: found } = await db.asOwner(`SELECT * FROM ${table} WHERE tenant_id = $1 AND ${key}::text = $2`, [tenantId, id]);

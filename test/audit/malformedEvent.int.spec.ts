@@ -42,7 +42,7 @@ beforeAll(async () => {
     ],
   });
   // Folds as it is; then its second event loses its number of seats (as a string, "two").
-  await rebuildProjections(db.pool);
+  await rebuildProjections(db.systemPool);
   await rewriteStreamHistory(db, tenantId, slotStream, 2, { reservationId: 'r1', seats: 'two' });
 });
 afterAll(async () => {
@@ -59,7 +59,7 @@ describe('a malformed event in the log', () => {
 
   it('stops a rebuild, which changes nothing', async () => {
     const before = await db.asOwner('SELECT * FROM slot_availability WHERE tenant_id = $1', [tenantId]);
-    const rebuilt = rebuildProjections(db.pool);
+    const rebuilt = rebuildProjections(db.systemPool);
     await expect(rebuilt).rejects.toThrow(EventSchemaError);
     await expect(rebuilt).rejects.toThrow(refusal);
     await expect(rebuilt).rejects.toMatchObject({ streamId: slotStream, version: 2, type: 'SeatsHeld', code: 'EVENT_SCHEMA_MISMATCH' });
@@ -68,14 +68,14 @@ describe('a malformed event in the log', () => {
   });
 
   it('stops verification', async () => {
-    await expect(verifyLedger(db.pool)).rejects.toThrow(refusal);
+    await expect(verifyLedger(db.systemPool)).rejects.toThrow(refusal);
   });
 
   it('stops a replay after printing the events before it', async () => {
     const printed: unknown[] = [];
     const log = vi.spyOn(console, 'log').mockImplementation((line: string) => void printed.push(JSON.parse(line)));
     try {
-      await expect(withSystemTransaction(db.pool, (tx) => replayStream(tx, slotStream, tenantId))).rejects.toThrow(refusal);
+      await expect(withSystemTransaction(db.systemPool, (tx) => replayStream(tx, slotStream, tenantId))).rejects.toThrow(refusal);
     } finally {
       log.mockRestore();
     }
@@ -89,7 +89,7 @@ describe('a malformed event in the log', () => {
 
   it('stops the daily reports consumer, which retries it rather than count wrong seats', async () => {
     const events = await readStream(db.systemPool, tenantId, slotStream);
-    const folded = withSystemTransaction(db.pool, (tx) => foldOccupancy(tx, events[1]!));
+    const folded = withSystemTransaction(db.systemPool, (tx) => foldOccupancy(tx, events[1]!));
     await expect(folded).rejects.toThrow(ReportProjectionError);
     await expect(folded).rejects.toMatchObject({ cause: { name: 'EventSchemaError', streamId: slotStream, version: 2 } });
   });

@@ -228,11 +228,11 @@ afterAll(async () => {
  * Until the report consumer has taken every event: the test cluster is shared with other test files,
  * whose open transactions can hold the gap-safe read horizon back for a moment (ADR 0010).
  */
-const catchUpReports = () => drain(h.ledger.deps.pool, dailyReportsConsumer);
+const catchUpReports = () => drain(h.ledger.deps.systemPool, dailyReportsConsumer);
 
 /** The daily reports, rebuilt the way an operator does it: empty them, rewind the consumer, catch up. */
 async function rebuildReports(): Promise<void> {
-  await withSystemTransaction(h.ledger.deps.pool, (tx) => resetDailyReports(tx, h.ledger.clock.now()));
+  await withSystemTransaction(h.ledger.deps.systemPool, (tx) => resetDailyReports(tx, h.ledger.clock.now()));
   await catchUpReports();
 }
 
@@ -245,11 +245,11 @@ describe('rebuilding every projection from the log', () => {
         await catchUpReports();
         const live = await snapshot([...INLINE, ...REPORTS]);
 
-        const verified = await verifyLedger(h.ledger.deps.pool);
+        const verified = await verifyLedger(h.ledger.deps.systemPool);
         expect(verified.projectionMismatches).toEqual([]);
         expect(verified.brokenChains).toEqual([]);
 
-        const report = await rebuildProjections(h.ledger.deps.pool);
+        const report = await rebuildProjections(h.ledger.deps.systemPool);
         expect(report.events).toBeGreaterThan(0);
         await rebuildReports();
         const rebuilt = await snapshot([...INLINE, ...REPORTS]);
@@ -276,7 +276,7 @@ describe('rebuilding every projection from the log', () => {
     const corrupted = await snapshot(INLINE);
     expect(corrupted).not.toEqual(before);
 
-    const verified = await verifyLedger(h.ledger.deps.pool);
+    const verified = await verifyLedger(h.ledger.deps.systemPool);
     expect(verified.ok).toBe(false);
     expect(verified.projectionMismatches).toEqual(
       expect.arrayContaining([
@@ -292,8 +292,8 @@ describe('rebuilding every projection from the log', () => {
         },
       ]),
     );
-    await rebuildProjections(h.ledger.deps.pool);
+    await rebuildProjections(h.ledger.deps.systemPool);
     expect(await snapshot(INLINE)).toEqual(before);
-    expect((await verifyLedger(h.ledger.deps.pool)).projectionMismatches).toEqual([]);
+    expect((await verifyLedger(h.ledger.deps.systemPool)).projectionMismatches).toEqual([]);
   });
 });

@@ -49,10 +49,10 @@ describe('rebuild and verify across tenants from the application pool', () => {
   it("rebuilds every tenant's read models and verifies them all", async () => {
     const before = await rowsPerTenant();
     expect(before).toEqual({ 'rebuild-a': 2, 'rebuild-b': 2 });
-    const report = await rebuildProjections(ledger.deps.pool);
+    const report = await rebuildProjections(ledger.deps.systemPool);
     expect(report.streams).toBeGreaterThanOrEqual(4);
     expect(await rowsPerTenant()).toEqual(before);
-    const verified = await verifyLedger(ledger.deps.pool);
+    const verified = await verifyLedger(ledger.deps.systemPool);
     expect(verified).toMatchObject({ ok: true, projectionMismatches: [] });
     expect(verified.streams).toBe(report.streams);
   });
@@ -63,17 +63,17 @@ describe('rebuild and verify across tenants from the application pool', () => {
     await ledger.db.asOwner('DELETE FROM slot_availability');
     await ledger.db.asOwner('DELETE FROM reservations_view');
     await ledger.db.asOwner('DELETE FROM payments_view');
-    const report = await rebuildProjections(ledger.deps.pool);
+    const report = await rebuildProjections(ledger.deps.systemPool);
     expect(report.rowsRemoved).toBe(0);
     expect(report.rowsWritten).toBeGreaterThanOrEqual(4);
     expect(await rowsPerTenant()).toEqual(before);
     expect((await ledger.db.asOwner('SELECT * FROM reservations_view ORDER BY tenant_id, reservation_id')).rows).toEqual(live.rows);
-    expect(await verifyLedger(ledger.deps.pool)).toMatchObject({ ok: true, projectionMismatches: [] });
+    expect(await verifyLedger(ledger.deps.systemPool)).toMatchObject({ ok: true, projectionMismatches: [] });
   });
 
   it("scopes one tenant's verify to that tenant", async () => {
-    const whole = await verifyLedger(ledger.deps.pool);
-    const one = await verifyLedger(ledger.deps.pool, { tenantId: 'rebuild-a' });
+    const whole = await verifyLedger(ledger.deps.systemPool);
+    const one = await verifyLedger(ledger.deps.systemPool, { tenantId: 'rebuild-a' });
     expect(one).toMatchObject({ ok: true, streams: 2, events: 3 });
     expect(whole.streams).toBeGreaterThan(one.streams);
   });

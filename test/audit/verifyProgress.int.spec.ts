@@ -23,7 +23,7 @@ describe('verifyLedger progress', () => {
     }
     const seen: VerifyProgress[] = [];
 
-    const report = await verifyLedger(db.pool, { onProgress: (progress) => seen.push(progress) });
+    const report = await verifyLedger(db.systemPool, { onProgress: (progress) => seen.push(progress) });
 
     expect(report).toMatchObject({ ok: true, streams: 3, events: 6 });
     expect(seen.map((progress) => progress.streams)).toEqual([1, 2, 3]);

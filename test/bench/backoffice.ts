@@ -6,6 +6,7 @@ import type { AppDeps } from '../../src/app/context.js';
 import { createUserDirectory } from '../../src/app/userDirectory.js';
 import { type RebuildReport, rebuildProjections } from '../../src/audit/rebuildProjections.js';
 import { createCommandPool } from '../../src/db/commandPool.js';
+import { SYSTEM_ROLE } from '../../src/db/roles.js';
 import { createDatabasePool, type DatabasePool } from '../../src/db/pool.js';
 import { withSystemTransaction } from '../../src/db/transaction.js';
 import { sql } from '../../src/db/sql.js';
@@ -99,6 +100,8 @@ export async function benchBackoffice(cluster: BenchCluster, identity: TestIdent
   const url = await cluster.createMigratedDatabase(database);
   const pool = await createDatabasePool(url, { maximumPoolSize: 8 });
   const commands = createCommandPool(url, { maximumPoolSize: 2 });
+  // The bench cluster's sessions log in as its owner; the system role is taken the same way as the app role.
+  const systemPool = await createDatabasePool(url, { maximumPoolSize: 2, role: SYSTEM_ROLE });
   let server: FastifyInstance | undefined;
   try {
     progress(`backoffice: generating ${target} events through the deciders`);
@@ -160,7 +163,7 @@ export async function benchBackoffice(cluster: BenchCluster, identity: TestIdent
     });
     await cluster.query(database, 'ANALYZE reservations_view; ANALYZE payments_view; ANALYZE slot_availability');
 
-    const deps: AppDeps = { pool, commands, clock: () => new Date(), holdTtlSeconds: 900 };
+    const deps: AppDeps = { pool, systemPool, commands, clock: () => new Date(), holdTtlSeconds: 900 };
     server = await buildServer({
       verifier: createTestTokenVerifier(identity),
       users: createUserDirectory(pool, deps.clock),
@@ -205,6 +208,7 @@ export async function benchBackoffice(cluster: BenchCluster, identity: TestIdent
   } finally {
     await server?.close();
     await commands.end();
+    await systemPool.end();
     await pool.end();
     await cluster.query('postgres', `DROP DATABASE IF EXISTS ${database} WITH (FORCE)`).catch(() => undefined);
   }

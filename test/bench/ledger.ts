@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { AppDeps } from '../../src/app/context.js';
 import { createUserDirectory } from '../../src/app/userDirectory.js';
 import { createCommandPool } from '../../src/db/commandPool.js';
+import { SYSTEM_ROLE } from '../../src/db/roles.js';
 import { createDatabasePool, type DatabasePool } from '../../src/db/pool.js';
 import { buildServer } from '../../src/http/server.js';
 import { createTestTokenVerifier, mintToken, type TestIdentity } from '../../src/identity/testing/tokens.js';
@@ -36,7 +37,9 @@ export async function startBenchLedger(
   const pool = await createDatabasePool(dbUrl, { maximumPoolSize: options.poolSize });
   const clock = () => new Date();
   const commands = createCommandPool(dbUrl, { maximumPoolSize: options.poolSize });
-  const deps: AppDeps = { pool, commands, clock, holdTtlSeconds: 900 };
+  // The bench cluster's sessions log in as its owner; the system role is taken the same way as the app role.
+  const systemPool = await createDatabasePool(dbUrl, { maximumPoolSize: 2, role: SYSTEM_ROLE });
+  const deps: AppDeps = { pool, systemPool, commands, clock, holdTtlSeconds: 900 };
   let server: FastifyInstance | undefined;
   try {
     server = await buildServer({
@@ -66,6 +69,7 @@ export async function startBenchLedger(
           await running.close();
         } finally {
           await commands.end();
+          await systemPool.end();
           await pool.end();
         }
       },
@@ -73,6 +77,7 @@ export async function startBenchLedger(
   } catch (error) {
     await server?.close().catch(() => undefined);
     await commands.end();
+    await systemPool.end();
     await pool.end();
     throw error;
   }

@@ -10,6 +10,7 @@ import { defineSlot } from '../../src/app/defineSlot.js';
 import { startPayment } from '../../src/app/payments/startPayment.js';
 import { createUserDirectory } from '../../src/app/userDirectory.js';
 import { createCommandPool } from '../../src/db/commandPool.js';
+import { SYSTEM_ROLE } from '../../src/db/roles.js';
 import { createDatabasePool } from '../../src/db/pool.js';
 import { withSystemTransaction } from '../../src/db/transaction.js';
 import { buildServer } from '../../src/http/server.js';
@@ -50,8 +51,10 @@ export async function benchWebhooks(context?: BenchContext): Promise<Line[]> {
   const databaseUrl = await cluster.createMigratedDatabase(database);
   const pool = await createDatabasePool(databaseUrl, { maximumPoolSize: 20 });
   const commands = createCommandPool(databaseUrl, { maximumPoolSize: 20 });
+  // The bench cluster's sessions log in as its owner; the system role is taken the same way as the app role.
+  const systemPool = await createDatabasePool(databaseUrl, { maximumPoolSize: 2, role: SYSTEM_ROLE });
   const clock = () => new Date();
-  const deps: AppDeps = { pool, commands, clock, holdTtlSeconds: 3600 };
+  const deps: AppDeps = { pool, systemPool, commands, clock, holdTtlSeconds: 3600 };
   const identity = context?.identity ?? createTestIdentity();
   const payments = composeLedger(
     deps,
@@ -181,6 +184,7 @@ export async function benchWebhooks(context?: BenchContext): Promise<Line[]> {
   } finally {
     await server.close();
     await commands.end();
+    await systemPool.end();
     await pool.end();
     await stripe.close();
     if (!context) await cluster.stop();

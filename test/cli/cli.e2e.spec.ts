@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import { commands } from '../../src/cli/commands.js';
+import { localLoginsOf } from '../../src/db/localLogins.js';
 import { createIdentityFromConfig } from '../../src/identity/identityFromConfig.js';
 import { appendEvents } from '../consumers/logFixtures.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
@@ -138,9 +139,12 @@ describe('commands that read a ledger', () => {
     await admin.query(`CREATE DATABASE ${name}`);
     const url = new URL(adminUrl);
     url.pathname = `/${name}`;
+    const logins = localLoginsOf(url.toString());
     try {
       const runs = await inBatches(
-        LEDGER_READERS.filter((args) => args.length === 1).map((args) => () => run(args, { DATABASE_URL: url.toString() })),
+        LEDGER_READERS.filter((args) => args.length === 1).map(
+          (args) => () => run(args, { DATABASE_URL: logins.app, SYSTEM_DATABASE_URL: logins.system }),
+        ),
       );
 
       for (const result of runs) {
@@ -190,7 +194,11 @@ describe('commands that read a ledger', () => {
     it('prints the report on stdout and nothing else when stderr is not a terminal', async () => {
       const database = await ledgerWithEvents();
       try {
-        const result = await run(['verify'], { DATABASE_URL: database.url, LEDGER_CHECKPOINT_SIGNING_KEY: sharedKey });
+        const result = await run(['verify'], {
+          DATABASE_URL: database.logins.app,
+          SYSTEM_DATABASE_URL: database.logins.system,
+          LEDGER_CHECKPOINT_SIGNING_KEY: sharedKey,
+        });
 
         expect(result).toMatchObject({ code: 0, stderr: '' });
         expect(JSON.parse(result.stdout)).toMatchObject({ ok: true, streams: 2, events: 3 });
@@ -221,7 +229,12 @@ describe('commands that read a ledger', () => {
       try {
         const result = await runLedgerCliOnTerminal(['verify'], {
           cwd: workDir,
-          variables: { LEDGER_DATA_DIR: dataDir, DATABASE_URL: database.url, LEDGER_CHECKPOINT_SIGNING_KEY: sharedKey },
+          variables: {
+            LEDGER_DATA_DIR: dataDir,
+            DATABASE_URL: database.logins.app,
+            SYSTEM_DATABASE_URL: database.logins.system,
+            LEDGER_CHECKPOINT_SIGNING_KEY: sharedKey,
+          },
         });
 
         expect(result.code).toBe(0);
@@ -232,6 +245,52 @@ describe('commands that read a ledger', () => {
       } finally {
         await database.drop();
       }
+    });
+  });
+});
+
+describe('migrate beside the server logins (DATABASE_URL, SYSTEM_DATABASE_URL)', () => {
+  /** An empty database of the test cluster, its owner's URL and the server's logins on it. */
+  const withEmptyDatabase = async (work: (database: { ownerUrl: string; app: string; system: string }) => Promise<void>) => {
+    const adminUrl = inject('pgAdminUrl');
+    const name = `cli_migrate_${randomUUID().replaceAll('-', '')}`;
+    const admin = new pg.Client({ connectionString: adminUrl });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${name}`);
+    const url = new URL(adminUrl);
+    url.pathname = `/${name}`;
+    try {
+      await work({ ownerUrl: url.toString(), ...localLoginsOf(url.toString()) });
+    } finally {
+      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await admin.end();
+    }
+  };
+
+  it('migrates as MIGRATION_DATABASE_URL while DATABASE_URL is the application login, and the ledger then verifies', async () => {
+    await withEmptyDatabase(async ({ ownerUrl, app, system }) => {
+      const logins = { DATABASE_URL: app, SYSTEM_DATABASE_URL: system };
+      const migrated = await run(['migrate'], { ...logins, MIGRATION_DATABASE_URL: ownerUrl });
+
+      expect(migrated).toMatchObject({ code: 0, stderr: '' });
+      expect(JSON.parse(migrated.stdout)).toMatchObject({ applied: expect.arrayContaining(['0001_event_log.sql']), alreadyApplied: 0 });
+      const verified = await run(['verify'], logins);
+      expect(verified).toMatchObject({ code: 0, stderr: '' });
+      expect(JSON.parse(verified.stdout)).toMatchObject({ ok: true, streams: 0 });
+    });
+  });
+
+  it('says migrating needs MIGRATION_DATABASE_URL when only the server logins are given, and creates nothing', async () => {
+    await withEmptyDatabase(async ({ ownerUrl, app, system }) => {
+      const result = await run(['migrate'], { DATABASE_URL: app, SYSTEM_DATABASE_URL: system });
+
+      expect(result).toMatchObject({ code: 1, stdout: '' });
+      expect(result.stderr).toMatch(/^ledger migrate: migrations run as the schema owner: set MIGRATION_DATABASE_URL/);
+      const owner = new pg.Client({ connectionString: ownerUrl });
+      await owner.connect();
+      const { rows } = await owner.query<{ present: boolean }>(`SELECT to_regclass('events') IS NOT NULL AS present`);
+      await owner.end();
+      expect(rows[0]?.present).toBe(false);
     });
   });
 });

@@ -7,6 +7,8 @@ export const LEDGER_BIN = fileURLToPath(new URL('../../bin/ledger.js', import.me
 /** Variables of the ledger's configuration that a test run may have set and a CLI test must not inherit. */
 const CONFIG_VARIABLES = [
   'DATABASE_URL',
+  'SYSTEM_DATABASE_URL',
+  'MIGRATION_DATABASE_URL',
   'LEDGER_DATA_DIR',
   'LEDGER_CHECKPOINT_SIGNING_KEY',
   'AWS_SECRETS_ID',

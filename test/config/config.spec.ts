@@ -7,6 +7,7 @@ import { configVariables, type EnvKey } from '../../src/config/variables.js';
 
 const productionSecrets = {
   DATABASE_URL: 'postgres://ledger:db-password-123@db.internal:5432/ledger',
+  SYSTEM_DATABASE_URL: 'postgres://ledger_system_login:db-system-password-321@db.internal:5432/ledger',
   STRIPE_SECRET_KEY: 'sk_live_stripe-secret-456',
   STRIPE_WEBHOOK_SECRET: 'whsec_stripe-hook-789',
   MERCADOPAGO_ACCESS_TOKEN: 'APP_USR-mp-token-abc',
@@ -49,6 +50,8 @@ describe('loadConfig from the environment', () => {
     const config = await loadConfig({
       NODE_ENV: 'test',
       DATABASE_URL: 'postgresql://u:p@localhost:5432/ledger',
+      SYSTEM_DATABASE_URL: 'postgresql://s:p@localhost:5432/ledger',
+      MIGRATION_DATABASE_URL: 'postgresql://o:p@localhost:5432/ledger',
       LEDGER_DATA_DIR: '/var/lib/ledger',
       HOST: '0.0.0.0',
       PORT: '8080',
@@ -68,6 +71,8 @@ describe('loadConfig from the environment', () => {
     expect(config).toEqual({
       nodeEnv: 'test',
       databaseUrl: 'postgresql://u:p@localhost:5432/ledger',
+      systemDatabaseUrl: 'postgresql://s:p@localhost:5432/ledger',
+      migrationDatabaseUrl: 'postgresql://o:p@localhost:5432/ledger',
       dataDir: '/var/lib/ledger',
       host: '0.0.0.0',
       port: 8080,
@@ -87,6 +92,8 @@ describe('loadConfig from the environment', () => {
       HOLD_TTL_SECONDS: '1',
       HOLD_MAX_SEATS_PER_CUSTOMER: '1',
       DATABASE_URL: 'postgres://h/db',
+      SYSTEM_DATABASE_URL: 'postgres://h/db',
+      MIGRATION_DATABASE_URL: 'postgres://h/db',
     };
     for (const { env, path } of configVariables) {
       const value =

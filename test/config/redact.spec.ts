@@ -10,7 +10,9 @@ describe('redactConfig', () => {
         'LEDGER_CHECKPOINT_SIGNING_KEY',
         'MERCADOPAGO_ACCESS_TOKEN',
         'MERCADOPAGO_WEBHOOK_SECRET',
+        'MIGRATION_DATABASE_URL',
         'STRIPE_SECRET_KEY',
+        'SYSTEM_DATABASE_URL',
         'STRIPE_WEBHOOK_SECRET',
       ].sort(),
     );
@@ -19,7 +21,7 @@ describe('redactConfig', () => {
 
   it('replaces every secret in the table and keeps everything else', async () => {
     const secrets = Object.fromEntries(
-      secretEnvKeys.map((key) => [key, key === 'DATABASE_URL' ? 'postgres://u:secret-for-DATABASE_URL@h/db' : `secret-for-${key}`]),
+      secretEnvKeys.map((key) => [key, key.endsWith('DATABASE_URL') ? `postgres://u:secret-for-${key}@h/db` : `secret-for-${key}`]),
     );
     const config = await loadConfig({ ...secrets, COGNITO_USER_POOL_ID: 'us-east-1_Pool1', COGNITO_CLIENT_ID: 'client-1', PORT: '4000' });
 

@@ -14,6 +14,7 @@ type RecordedRequest = { method: string; url: string; headers: IncomingHttpHeade
 const secrets: Record<string, Record<string, string>> = {
   'ledger/prod': {
     DATABASE_URL: 'postgres://ledger:db-pass-from-sm@db.internal:5432/ledger',
+    SYSTEM_DATABASE_URL: 'postgres://ledger_system_login:db-system-pass-from-sm@db.internal:5432/ledger',
     STRIPE_SECRET_KEY: 'sk_live_from_sm',
     STRIPE_WEBHOOK_SECRET: 'whsec_from_sm',
     MERCADOPAGO_ACCESS_TOKEN: 'APP_USR-from-sm',
@@ -121,6 +122,7 @@ describe('loadConfig with AWS Secrets Manager (real SDK, local endpoint)', () =>
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).keys).toEqual([
       'DATABASE_URL',
+      'SYSTEM_DATABASE_URL',
       'STRIPE_WEBHOOK_SECRET',
       'MERCADOPAGO_ACCESS_TOKEN',
       'MERCADOPAGO_WEBHOOK_SECRET',

@@ -133,11 +133,11 @@ describe('daily reports', () => {
         throw new Error('killed before the checkpoint');
       },
     };
-    await crashOnce(ledger.deps.pool, crashing, 'killed before the checkpoint');
+    await crashOnce(ledger.deps.systemPool, crashing, 'killed before the checkpoint');
     expect((await revenue(staff)).body.revenue).toEqual([]);
 
-    expect(await drain(ledger.deps.pool, dailyReportsConsumer)).toBeGreaterThan(0);
-    expect(await catchUp(ledger.deps.pool, dailyReportsConsumer)).toBe(0);
+    expect(await drain(ledger.deps.systemPool, dailyReportsConsumer)).toBeGreaterThan(0);
+    expect(await catchUp(ledger.deps.systemPool, dailyReportsConsumer)).toBe(0);
     const report = await revenue(staff);
     expect(report.status).toBe(200);
     expect(report.body).toEqual({ from: '2026-11-19', to: '2026-11-22', revenue: expectedRevenue });
@@ -206,8 +206,8 @@ describe('daily reports', () => {
     const behind = await ledger.call('GET', '/metrics/consumers');
     expect(behind.body.consumers[0]).toMatchObject({ name: DAILY_REPORTS_CONSUMER, lag: 2 });
 
-    await withSystemTransaction(ledger.deps.pool, (tx) => resetDailyReports(tx, new Date()));
-    await drain(ledger.deps.pool, dailyReportsConsumer);
+    await withSystemTransaction(ledger.deps.systemPool, (tx) => resetDailyReports(tx, new Date()));
+    await drain(ledger.deps.systemPool, dailyReportsConsumer);
     const rebuilt = await revenue(staff, 'from=2026-11-19&to=2026-11-21');
     expect(rebuilt.body.revenue).toEqual(expectedRevenue);
     expect((await revenue(staff, 'from=2026-11-22&to=2026-11-22')).body.revenue).toEqual([

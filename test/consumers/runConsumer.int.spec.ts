@@ -54,7 +54,7 @@ const onError = (error: unknown) => {
 describe('consumers of the global log', () => {
   it('never skips an event whose transaction started earlier and commits later', async () => {
     const consumer = recordingConsumer();
-    await drain(db.pool, consumer);
+    await drain(db.systemPool, consumer);
     const before = (await seen(consumer)).length;
 
     let release!: () => void;
@@ -80,18 +80,18 @@ describe('consumers of the global log', () => {
     await appendEvents(db.pool, { events: [{ type: 'Late', data: {} }] });
 
     // The late event is committed, but taking it now would move the checkpoint past the early one.
-    expect(await catchUp(db.pool, consumer)).toBe(0);
+    expect(await catchUp(db.systemPool, consumer)).toBe(0);
     expect((await seen(consumer)).slice(before)).toEqual([]);
 
     release();
     await early;
-    expect(await drain(db.pool, consumer)).toBe(2);
+    expect(await drain(db.systemPool, consumer)).toBe(2);
     expect((await seen(consumer)).slice(before)).toEqual(['Early', 'Late']);
   });
 
   it('re-runs a batch that failed between its effects and its checkpoint, applying it once', async () => {
     const consumer = recordingConsumer();
-    await drain(db.pool, consumer);
+    await drain(db.systemPool, consumer);
     await appendEvents(db.pool, {
       events: [
         { type: 'A', data: {} },
@@ -106,13 +106,13 @@ describe('consumers of the global log', () => {
         throw new Error('killed before the checkpoint');
       },
     };
-    await crashOnce(db.pool, crashing, 'killed before the checkpoint');
+    await crashOnce(db.systemPool, crashing, 'killed before the checkpoint');
     expect(await seen(consumer)).not.toContain('A');
-    const [lagAfterCrash] = await consumerLag(db.pool, [consumer.name]).then((all) => all.filter((c) => c.name === consumer.name));
+    const [lagAfterCrash] = await consumerLag(db.systemPool, [consumer.name]).then((all) => all.filter((c) => c.name === consumer.name));
     expect(lagAfterCrash?.lag).toBe(2);
 
-    expect(await drain(db.pool, consumer)).toBe(2);
-    expect(await catchUp(db.pool, consumer)).toBe(0);
+    expect(await drain(db.systemPool, consumer)).toBe(2);
+    expect(await catchUp(db.systemPool, consumer)).toBe(0);
     const types = await seen(consumer);
     expect(types.filter((t) => t === 'A')).toHaveLength(1);
     expect(types.filter((t) => t === 'B')).toHaveLength(1);
@@ -120,30 +120,30 @@ describe('consumers of the global log', () => {
 
   it('lets one instance of a consumer work at a time', async () => {
     const consumer = recordingConsumer();
-    await drain(db.pool, consumer);
+    await drain(db.systemPool, consumer);
     await appendEvents(db.pool, { events: [{ type: 'A', data: {} }] });
     let release!: () => void;
     const held = new Promise<void>((resolve) => (release = resolve));
     let signalLocked!: () => void;
     const locked = new Promise<void>((resolve) => (signalLocked = resolve));
-    const other = withSystemTransaction(db.pool, async (tx) => {
+    const other = withSystemTransaction(db.systemPool, async (tx) => {
       await lockCheckpoint(tx, consumer.name);
       signalLocked();
       await held;
     });
     await locked;
-    expect(await processNextBatch(db.pool, consumer)).toEqual({ kind: 'busy' });
-    await expect(catchUp(db.pool, consumer)).rejects.toBeInstanceOf(ConsumerBusyError);
+    expect(await processNextBatch(db.systemPool, consumer)).toEqual({ kind: 'busy' });
+    await expect(catchUp(db.systemPool, consumer)).rejects.toBeInstanceOf(ConsumerBusyError);
     release();
     await other;
-    expect(await drain(db.pool, consumer)).toBeGreaterThan(0);
+    expect(await drain(db.systemPool, consumer)).toBeGreaterThan(0);
   });
 
   it('continues from its checkpoint after a restart, without repeating or losing events', async () => {
     const consumer = recordingConsumer();
-    await drain(db.pool, consumer);
+    await drain(db.systemPool, consumer);
     const start = (await seen(consumer)).length;
-    const first = await runConsumer(db.pool, consumer, { pollIntervalMs: 50, batchSize: 3, onError });
+    const first = await runConsumer(db.systemPool, consumer, { pollIntervalMs: 50, batchSize: 3, onError });
     for (let i = 0; i < 5; i += 1) await appendEvents(db.pool, { events: [{ type: `First${i}`, data: {} }] });
     await eventually(async () => (await seen(consumer)).length === start + 5, 5_000, 'the first five events');
     await first.stop();
@@ -152,7 +152,7 @@ describe('consumers of the global log', () => {
     await new Promise((resolve) => setTimeout(resolve, 150));
     expect((await seen(consumer)).length).toBe(start + 5);
 
-    const second = await runConsumer(db.pool, consumer, { pollIntervalMs: 50, batchSize: 3, onError });
+    const second = await runConsumer(db.systemPool, consumer, { pollIntervalMs: 50, batchSize: 3, onError });
     await eventually(async () => (await seen(consumer)).length === start + 10, 5_000, 'the second five events');
     await second.stop();
     expect((await seen(consumer)).slice(start)).toEqual([
@@ -163,8 +163,8 @@ describe('consumers of the global log', () => {
 
   it('is woken by the commit notification without waiting for its poll', async () => {
     const consumer = recordingConsumer();
-    await drain(db.pool, consumer);
-    const running = await runConsumer(db.pool, consumer, { databaseUrl: db.url, pollIntervalMs: 60_000, onError });
+    await drain(db.systemPool, consumer);
+    const running = await runConsumer(db.systemPool, consumer, { databaseUrl: db.logins.system, pollIntervalMs: 60_000, onError });
     try {
       // Let the first (immediate) batch finish so only a notification can wake the consumer.
       await new Promise((resolve) => setTimeout(resolve, 200));
@@ -178,10 +178,10 @@ describe('consumers of the global log', () => {
   it('reports its lag in events', async () => {
     const consumer = recordingConsumer();
     const total = await db.systemPool.oneFirst(sql.type(z.object({ n: z.number() }))`SELECT count(*)::int AS n FROM events`);
-    const [before] = (await consumerLag(db.pool, [consumer.name])).filter((c) => c.name === consumer.name);
+    const [before] = (await consumerLag(db.systemPool, [consumer.name])).filter((c) => c.name === consumer.name);
     expect(before).toMatchObject({ name: consumer.name, lag: total, position: { transactionId: '0', globalPosition: 0 } });
 
-    await drain(db.pool, consumer);
+    await drain(db.systemPool, consumer);
     await appendEvents(db.pool, {
       events: [
         { type: 'X', data: {} },
@@ -189,12 +189,12 @@ describe('consumers of the global log', () => {
         { type: 'Z', data: {} },
       ],
     });
-    const [behind] = (await consumerLag(db.pool)).filter((c) => c.name === consumer.name);
+    const [behind] = (await consumerLag(db.systemPool)).filter((c) => c.name === consumer.name);
     expect(behind?.lag).toBe(3);
     expect(behind?.position.globalPosition).toBeGreaterThan(0);
 
-    await drain(db.pool, consumer);
-    const [current] = (await consumerLag(db.pool)).filter((c) => c.name === consumer.name);
+    await drain(db.systemPool, consumer);
+    const [current] = (await consumerLag(db.systemPool)).filter((c) => c.name === consumer.name);
     expect(current?.lag).toBe(0);
   });
 });

@@ -26,7 +26,7 @@ const countRow = z.object({ count: z.number() });
 
 beforeAll(async () => {
   db = await createTestDatabase();
-  single = createCommandPool(db.url, { maximumPoolSize: 1 });
+  single = createCommandPool(db.logins.app, { maximumPoolSize: 1 });
   await db.asOwner(`
     CREATE TABLE counters (id integer PRIMARY KEY, n integer NOT NULL CHECK (n >= 0));
     GRANT SELECT, INSERT, UPDATE ON counters TO ledger_app;
@@ -149,7 +149,7 @@ describe('command transactions', () => {
   });
 
   it('holds a row lock from the first statement to the commit: concurrent read-modify-writes serialize', async () => {
-    const pool = createCommandPool(db.url, { maximumPoolSize: 20 });
+    const pool = createCommandPool(db.logins.app, { maximumPoolSize: 20 });
     try {
       const before = await valueOf(1);
       // Each reads the value under the lock, then writes value + 1: any race would lose increments.

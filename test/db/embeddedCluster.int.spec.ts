@@ -20,6 +20,12 @@ function recordingLog() {
   return { log, lines };
 }
 
+/** The owner's URL an embedded cluster always has (only a configured database may lack one). */
+function ownerUrlOf(database: OpenedDatabase): string {
+  if (database.ownerUrl === undefined) throw new Error(`no owner URL for ${database.description}`);
+  return database.ownerUrl;
+}
+
 async function answersQueries(url: string): Promise<number> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
@@ -66,8 +72,8 @@ describe('the embedded cluster of a data directory', () => {
       lines.length = 0;
       const attached = await openDatabase({ dataDir, whenClusterRunning: 'attach', log });
       try {
-        expect(attached.url).toBe(running.url);
-        expect(await answersQueries(attached.url)).toBe(1);
+        expect(ownerUrlOf(attached)).toBe(ownerUrlOf(running));
+        expect(await answersQueries(ownerUrlOf(attached))).toBe(1);
         expect(lines).toEqual([
           expect.stringMatching(/^ATTACHING to the embedded PostgreSQL another process runs in .*\(postmaster pid \d+, port \d+\)/),
         ]);
@@ -75,7 +81,7 @@ describe('the embedded cluster of a data directory', () => {
         await attached.close();
       }
       // Closing the attached handle leaves the owner's cluster running.
-      expect(await answersQueries(running.url)).toBe(1);
+      expect(await answersQueries(ownerUrlOf(running))).toBe(1);
     });
   });
 
@@ -99,7 +105,7 @@ describe('the embedded cluster of a data directory', () => {
       lines.length = 0;
       const database = await openDatabase({ dataDir, whenClusterRunning: 'refuse', log });
       try {
-        expect(await answersQueries(database.url)).toBe(1);
+        expect(await answersQueries(ownerUrlOf(database))).toBe(1);
         expect(lines).toContainEqual(
           expect.stringMatching(
             new RegExp(`removed the stale postmaster.pid .*: process ${unrelated.pid} is not a PostgreSQL postmaster of this directory`),

@@ -84,18 +84,38 @@ describe('row-level security', () => {
   });
 
   it.each(tenantTables.filter((table) => !requestOnlyTables.includes(table)))('%s shows every tenant to the system role', async (table) => {
-    const seen = await withSystemTransaction(db.pool, (tx) => tx.anyFirst(tenantsIn(table)));
+    const seen = await withSystemTransaction(db.systemPool, (tx) => tx.anyFirst(tenantsIn(table)));
     expect(seen).toEqual(expect.arrayContaining([TENANT_A, TENANT_B]));
   });
 
   it.each(requestOnlyTables)('%s is not granted to the system role at all', async (table) => {
-    await expect(withSystemTransaction(db.pool, (tx) => tx.anyFirst(tenantsIn(table)))).rejects.toThrow(/permission denied/);
+    await expect(withSystemTransaction(db.systemPool, (tx) => tx.anyFirst(tenantsIn(table)))).rejects.toThrow(/permission denied/);
   });
 
   it('keeps a webhook that matched nothing (no tenant) from every tenant, and shows it to the system role', async () => {
     const unmatched = sql.type(z.object({ n: z.number() }))`SELECT count(*)::int AS n FROM webhook_inbox WHERE tenant_id IS NULL`;
     expect(await withTransaction(db.pool, (tx) => tx.oneFirst(unmatched), { tenantId: TENANT_A })).toBe(0);
-    expect(await withSystemTransaction(db.pool, (tx) => tx.oneFirst(unmatched))).toBeGreaterThan(0);
+    expect(await withSystemTransaction(db.systemPool, (tx) => tx.oneFirst(unmatched))).toBeGreaterThan(0);
+  });
+
+  it('lets the application keep an unmatched event only as its own fresh claim: a kept row cannot be claimed again nor resettled', async () => {
+    const eventId = `evt_rls_${randomUUID()}`;
+    const claim = sql.type(z.object({ claimed: z.boolean() }))`
+      SELECT ledger_claim_unmatched_event('stripe', ${eventId}, 'webhook', '{}'::jsonb, now()) AS claimed`;
+    const settle = (outcome: string) => sql.typeAlias('void')`
+      SELECT FROM ledger_settle_unmatched_event('stripe', ${eventId}, ${outcome}, ${TENANT_B}, NULL, 'probe')`;
+    await withTransaction(db.pool, async (tx) => {
+      expect(await tx.oneFirst(claim)).toBe(true);
+      await tx.query(settle('unmatched'));
+    });
+    // Kept: a second claim of the same event is a duplicate, and the kept row cannot be rewritten.
+    expect(await withTransaction(db.pool, (tx) => tx.oneFirst(claim))).toBe(false);
+    await expect(withTransaction(db.pool, (tx) => tx.query(settle('ignored')))).rejects.toThrow(/no pending claim/);
+    await expect(withTransaction(db.pool, (tx) => tx.query(settle('applied')))).rejects.toThrow(/settled as unmatched or ignored/);
+    // And the application still sees none of it without its tenant.
+    const kept = sql.type(z.object({ n: z.number() }))`SELECT count(*)::int AS n FROM webhook_inbox WHERE provider_event_id = ${eventId}`;
+    expect(await withTransaction(db.pool, (tx) => tx.oneFirst(kept))).toBe(0);
+    expect(await withSystemTransaction(db.systemPool, (tx) => tx.oneFirst(kept))).toBe(1);
   });
 
   it('refuses to write a row of another tenant than the one set', async () => {
@@ -155,7 +175,7 @@ describe('row-level security', () => {
     );
     await expect(asA(sql.typeAlias('void')`TRUNCATE events`)).rejects.toThrow(/permission denied for table events/);
     // The system role reads the log but does not write it either.
-    await expect(withSystemTransaction(db.pool, (tx) => tx.query(sql.typeAlias('void')`DELETE FROM events`))).rejects.toThrow(
+    await expect(withSystemTransaction(db.systemPool, (tx) => tx.query(sql.typeAlias('void')`DELETE FROM events`))).rejects.toThrow(
       /permission denied for table events/,
     );
   });
@@ -172,7 +192,7 @@ describe('row-level security', () => {
   });
 
   it('switches a transaction that learned its tenant late (webhooks) into that tenant only', async () => {
-    const seen = await withSystemTransaction(db.pool, async (tx) => {
+    const seen = await withSystemTransaction(db.systemPool, async (tx) => {
       const before = await tx.anyFirst(tenantsIn('payments_view'));
       await enterTenant(tx, TENANT_B);
       return { before, after: await tx.anyFirst(tenantsIn('payments_view')) };
@@ -217,11 +237,12 @@ describe('the database role the server runs as', () => {
       SELECT current_user, session_user, r.rolsuper AS usesuper, r.rolbypassrls AS bypass
       FROM pg_roles r WHERE r.rolname = current_user`);
     expect(me).toMatchObject({ current_user: 'ledger_app', usesuper: false, bypass: false });
-    // The login role (the owner, which ran the migrations) is someone else.
+    // The login role is a login of its own (ADR 0034), not the owner that ran the migrations.
     const owner = await db.pool.oneFirst(sql.type(z.object({ owner: z.string() }))`
       SELECT pg_get_userbyid(relowner) AS owner FROM pg_class WHERE oid = 'public.events'::regclass`);
     expect(owner).not.toBe('ledger_app');
-    expect(owner).toBe(me.session_user);
+    expect(me.session_user).toBe('ledger_app_login');
+    expect(owner).not.toBe(me.session_user);
     await expect(assertApplicationRole(db.pool)).resolves.toEqual({ role: 'ledger_app' });
     // The command pool's sessions (holds, webhooks) are the same role, checked the same way at startup.
     await expect(db.commands.transaction((tx) => assertApplicationRole(tx))).resolves.toEqual({ role: 'ledger_app' });

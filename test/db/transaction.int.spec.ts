@@ -15,7 +15,7 @@ beforeAll(async () => {
   db = await createTestDatabase({ maximumPoolSize: 4 });
   await db.asOwner('CREATE TABLE tx_probe (id text PRIMARY KEY, n integer NOT NULL)');
   await db.asOwner('GRANT SELECT, INSERT, UPDATE ON tx_probe TO ledger_app');
-  single = await createDatabasePool(db.url, { maximumPoolSize: 1 });
+  single = await createDatabasePool(db.logins.app, { maximumPoolSize: 1 });
 });
 afterAll(async () => {
   await single.end();
@@ -162,7 +162,7 @@ describe('withTransaction', () => {
       const id = randomUUID();
       await withTransaction(db.pool, (tx) => tx.query(insert(id)), { tenantId: 'tenant-a' });
       await withTransaction(db.pool, async () => Promise.reject(new Error('rolled back'))).catch(() => undefined);
-      await withTransaction(db.pool, async () => undefined, { system: true, repeatableRead: true });
+      await withTransaction(db.systemPool, async () => undefined, { system: true, repeatableRead: true });
       expect(run).not.toHaveBeenCalled();
       // The spy does see slonik's own transactions (which the pool's type no longer offers): this check can fail.
       await (db.pool as SlonikPool).transaction(async () => undefined);

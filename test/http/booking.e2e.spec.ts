@@ -299,7 +299,7 @@ describe('audit', () => {
   });
 
   it('verifies: every chain intact and every projection equal to its rebuild', async () => {
-    const report = await verifyLedger(ledger.db.pool);
+    const report = await verifyLedger(ledger.db.systemPool);
     expect(report.brokenChains).toEqual([]);
     expect(report.projectionMismatches).toEqual([]);
     expect(report.ok).toBe(true);

@@ -48,7 +48,7 @@ describe('the job queue', () => {
       },
     };
     const workers: JobWorker[] = await Promise.all(
-      [1, 2, 3].map(() => startJobWorker({ connectionString: db.url, handlers, log: silent, concurrency: 3 })),
+      [1, 2, 3].map(() => startJobWorker({ connectionString: db.logins.system, handlers, log: silent, concurrency: 3 })),
     );
     try {
       const ids = Array.from({ length: 60 }, () => randomUUID());
@@ -66,7 +66,11 @@ describe('the job queue', () => {
     await enqueue([sendRefundJob('tenant-jobs', paymentId)]);
     expect((await queuedJobs(db, 'sendRefund')).filter((job) => job.payload.paymentId === paymentId)).toHaveLength(1);
     const seen: string[] = [];
-    await runDueJobs({ connectionString: db.url, handlers: { sendRefund: async (p) => void seen.push(p.paymentId) }, log: silent });
+    await runDueJobs({
+      connectionString: db.logins.system,
+      handlers: { sendRefund: async (p) => void seen.push(p.paymentId) },
+      log: silent,
+    });
     expect(seen.filter((id) => id === paymentId)).toHaveLength(1);
   });
 
@@ -76,7 +80,7 @@ describe('the job queue', () => {
     const errors: string[] = [];
     const log = { ...silent, error: (message: string) => void errors.push(message) };
     await runDueJobs({
-      connectionString: db.url,
+      connectionString: db.logins.system,
       handlers: {
         sendRefund: async () => {
           throw new Error('provider answered 503');
@@ -93,7 +97,7 @@ describe('the job queue', () => {
     await db.asOwner(
       `SELECT graphile_worker.add_job('sendRefund', '{"tenantId":"t","paymentId":"not-a-uuid"}'::json, job_key => 'malformed')`,
     );
-    await runDueJobs({ connectionString: db.url, handlers: { sendRefund: async () => undefined }, log: silent });
+    await runDueJobs({ connectionString: db.logins.system, handlers: { sendRefund: async () => undefined }, log: silent });
     const [malformed] = (await queuedJobs(db, 'sendRefund')).filter((job) => job.key === 'malformed');
     expect(malformed).toMatchObject({ attempts: 1, lastError: expect.stringMatching(/uuid/i) });
   });

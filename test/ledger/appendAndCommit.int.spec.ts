@@ -125,7 +125,7 @@ describe('appendAndCommit', () => {
 
   it('records the transaction id for the global log and wakes its listeners after the commit', async () => {
     let woken = 0;
-    const listener = await listenForCommits(db.url, {
+    const listener = await listenForCommits(db.logins.system, {
       onCommit: () => (woken += 1),
       onError: (error) => {
         throw error;

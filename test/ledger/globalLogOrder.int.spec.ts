@@ -37,7 +37,7 @@ describe('reading the global log in commit order', () => {
         [streamId, version, randomUUID(), transactionId],
       );
     }
-    const read = (after: LogPosition, limit: number) => withSystemTransaction(db.pool, (tx) => readGlobalLog(tx, after, limit));
+    const read = (after: LogPosition, limit: number) => withSystemTransaction(db.systemPool, (tx) => readGlobalLog(tx, after, limit));
 
     const all = (await read(START_OF_LOG, 100)).filter((event) => event.streamId === streamId);
     expect(all.map((event) => [event.transactionId, event.version])).toEqual(written.map((w) => [w.transactionId, w.version]));

@@ -162,7 +162,9 @@ describe('SIGTERM while holds are in flight', () => {
     cleanups.push(() => database.drop());
     const served = await serve(process.execPath, [LEDGER_BIN, 'serve'], {
       LEDGER_DATA_DIR: dataDir,
-      DATABASE_URL: database.url,
+      DATABASE_URL: database.logins.app,
+      SYSTEM_DATABASE_URL: database.logins.system,
+      MIGRATION_DATABASE_URL: database.url,
       // Required with DATABASE_URL: replicas over one database sign checkpoints with one key.
       LEDGER_CHECKPOINT_SIGNING_KEY: generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
     });

@@ -44,7 +44,9 @@ describe('startLedger over DATABASE_URL', () => {
     it('releases the holds whose time ran out while no server ran before it listens', async () => {
       const values: EnvValues = {
         NODE_ENV: 'test',
-        DATABASE_URL: database.url,
+        DATABASE_URL: database.logins.app,
+        SYSTEM_DATABASE_URL: database.logins.system,
+        MIGRATION_DATABASE_URL: database.url,
         LEDGER_DATA_DIR: dataDir,
         LEDGER_CHECKPOINT_SIGNING_KEY: sharedKey(),
         PORT: '0',

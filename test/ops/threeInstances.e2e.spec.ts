@@ -110,7 +110,9 @@ describe('three instances over one database', () => {
     sharedKey = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
     const shared = {
       NODE_ENV: 'development',
-      DATABASE_URL: database.url,
+      DATABASE_URL: database.logins.app,
+      SYSTEM_DATABASE_URL: database.logins.system,
+      MIGRATION_DATABASE_URL: database.url,
       LEDGER_CHECKPOINT_SIGNING_KEY: sharedKey,
       HOLD_TTL_SECONDS: String(HOLD_TTL_SECONDS),
       COGNITO_USER_POOL_ID: identity.userPoolId,
@@ -220,7 +222,12 @@ describe('three instances over one database', () => {
 
     const verified = await runLedgerCli(['verify'], {
       cwd: workDir,
-      variables: { DATABASE_URL: database.url, LEDGER_CHECKPOINT_SIGNING_KEY: sharedKey, LEDGER_DATA_DIR: join(workDir, 'auditor') },
+      variables: {
+        DATABASE_URL: database.logins.app,
+        SYSTEM_DATABASE_URL: database.logins.system,
+        LEDGER_CHECKPOINT_SIGNING_KEY: sharedKey,
+        LEDGER_DATA_DIR: join(workDir, 'auditor'),
+      },
     });
 
     expect(verified.code).toBe(0);

@@ -163,7 +163,7 @@ describe('resolving payment anomalies', () => {
 
   it('leaves projections equal to their rebuild from the events', async () => {
     await h.jobsDone();
-    const report = await verifyLedger(h.ledger.db.pool);
+    const report = await verifyLedger(h.ledger.db.systemPool);
     expect(report.projectionMismatches).toEqual([]);
     expect(report.brokenChains).toEqual([]);
   });

@@ -68,7 +68,7 @@ export async function startPaymentsHarness(
   const { sendRefund } = module.jobs;
   if (!sendRefund) throw new Error('the composed ledger sends no refunds');
   const jobOptions = {
-    connectionString: ledger.db.url,
+    connectionString: ledger.db.logins.system,
     handlers: { sendRefund },
     log: { info: () => undefined, warn: () => undefined, error: (message: string, error?: unknown) => errors.push({ message, error }) },
   };

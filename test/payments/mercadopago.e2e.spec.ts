@@ -158,7 +158,7 @@ describe('Checkout Pro', () => {
 });
 
 it('leaves a ledger that verifies', async () => {
-  const report = await verifyLedger(h.ledger.db.pool);
+  const report = await verifyLedger(h.ledger.db.systemPool);
   expect(report.projectionMismatches).toEqual([]);
   expect(report.ok).toBe(true);
   expect(h.errors).toEqual([]);

@@ -371,7 +371,7 @@ describe('reconciliation', () => {
 
 describe('the ledger afterwards', () => {
   it('verifies: every chain intact and every projection (payments included) equal to its rebuild', async () => {
-    const report = await verifyLedger(h.ledger.db.pool);
+    const report = await verifyLedger(h.ledger.db.systemPool);
     expect(report.brokenChains).toEqual([]);
     expect(report.projectionMismatches).toEqual([]);
     expect(report.ok).toBe(true);

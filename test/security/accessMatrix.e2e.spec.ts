@@ -161,7 +161,7 @@ beforeAll(async () => {
   }
   anomalyIds = await recordAnomalyOfTenantA();
   // A's report rows exist before any cell asks for reports.
-  await drain(ledger.deps.pool, dailyReportsConsumer);
+  await drain(ledger.deps.systemPool, dailyReportsConsumer);
   const own = await ledger.call('GET', `/v1/reports/occupancy?${REPORT_RANGE}`, { token: tokens.staff });
   expect(JSON.stringify(own.body)).toContain(slotId);
   const anomalies = await ledger.call('GET', '/v1/backoffice/anomalies', { token: tokens.staff });

@@ -3,17 +3,20 @@ import pg from 'pg';
 import { inject } from 'vitest';
 import { type CommandPool, createCommandPool } from '../../src/db/commandPool.js';
 import { createDatabasePool, type DatabasePool } from '../../src/db/pool.js';
-import { SYSTEM_ROLE } from '../../src/db/roles.js';
+import { localLoginsOf } from '../../src/db/localLogins.js';
+import { type DatabaseLogins, SYSTEM_ROLE } from '../../src/db/roles.js';
 
 export type TestDatabase = {
-  /** The owner's connection string (what migrations and `asOwner` use). */
+  /** The owner's connection string (what migrations and `asOwner` use); the server's sessions never log in with it. */
   readonly url: string;
-  /** The application's pool, exactly as the server gets it: role `ledger_app`, under row-level security. */
+  /** The logins the server's sessions use (ADR 0034): `app` holds only `ledger_app`, `system` holds `ledger_system`. */
+  readonly logins: DatabaseLogins;
+  /** The application's pool, exactly as the server gets it: the app login, role `ledger_app`, under row-level security. */
   readonly pool: DatabasePool;
   /** The application's command pool (holds, webhooks), on the same role as `pool`. */
   readonly commands: CommandPool;
   /**
-   * A pool whose sessions are `ledger_system`, for tests of cross-tenant machinery (the log, consumers,
+   * A pool of the system login whose sessions are `ledger_system`, as the server's system work, for tests of cross-tenant machinery (the log, consumers,
    * checkpoints) that read or set up data outside any one tenant's transaction.
    */
   readonly systemPool: DatabasePool;
@@ -44,11 +47,14 @@ export async function createTestDatabase(options: { maximumPoolSize?: number; cl
     await admin.end();
   }
   const url = withDatabase(adminUrl, name);
-  const pool = await createDatabasePool(url, { maximumPoolSize: options.maximumPoolSize ?? 10 });
-  const systemPool = await createDatabasePool(url, { maximumPoolSize: 4, role: SYSTEM_ROLE });
-  const commands = createCommandPool(url, { maximumPoolSize: options.maximumPoolSize ?? 10 });
+  // The logins the global setup made (cluster-wide), on this database.
+  const logins = localLoginsOf(url);
+  const pool = await createDatabasePool(logins.app, { maximumPoolSize: options.maximumPoolSize ?? 10 });
+  const systemPool = await createDatabasePool(logins.system, { maximumPoolSize: 4, role: SYSTEM_ROLE });
+  const commands = createCommandPool(logins.app, { maximumPoolSize: options.maximumPoolSize ?? 10 });
   return {
     url,
+    logins,
     pool,
     commands,
     systemPool,

@@ -4,6 +4,7 @@ import path from 'node:path';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import { startEmbeddedPostgres } from '../../src/db/embeddedPostgres.js';
+import { provideLocalLogins } from '../../src/db/localLogins.js';
 import { migrate } from '../../src/db/migrate.js';
 
 export const TEMPLATE_DATABASE = 'ledger_test_template';
@@ -50,6 +51,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
     await admin.end();
   }
   await migrate(databaseUrl(adminUrl, TEMPLATE_DATABASE));
+  // The server's own logins (ADR 0034), as the embedded setup makes them: every test's pools use them.
+  await provideLocalLogins(adminUrl);
   project.provide('pgAdminUrl', adminUrl);
   project.provide('pgTemplateDatabase', TEMPLATE_DATABASE);
   return stop;

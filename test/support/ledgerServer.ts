@@ -93,7 +93,13 @@ export async function startTestLedger(options: TestLedgerOptions = {}): Promise<
   });
   const identity = createTestIdentity();
   const clock = createTestClock();
-  const deps: AppDeps = { pool: db.pool, commands: db.commands, clock: () => clock.now(), holdTtlSeconds: options.holdTtlSeconds ?? 900 };
+  const deps: AppDeps = {
+    pool: db.pool,
+    systemPool: db.systemPool,
+    commands: db.commands,
+    clock: () => clock.now(),
+    holdTtlSeconds: options.holdTtlSeconds ?? 900,
+  };
   const signer = options.checkpointSigner ?? createTestCheckpointSigner();
   const onError = options.onError ?? (() => undefined);
   const composed = composeLedger(

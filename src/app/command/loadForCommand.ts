@@ -1,5 +1,5 @@
 import type { CommandTransaction } from '../../db/commandPool.js';
-import { enterSystemMode, enterTenant } from '../../db/transaction.js';
+import { enterTenant } from '../../db/transaction.js';
 import type { RecordedEvent } from '../../ledger/recordedEvent.js';
 import { readStreams } from '../../ledger/readStreams.js';
 import { lockSlot, type SlotSnapshot } from '../../../projections/slotAvailability.js';
@@ -41,7 +41,6 @@ export async function claimLockAndRead(tx: CommandTransaction, command: Command<
     // Only a provider event that matched no tenant's payment is kept this way: no lock, no streams.
     if (claim?.kind !== 'inbox' || lock || streamIds.length > 0)
       throw new Error(`${command.name}: only an inbox claim may run without a tenant`);
-    await enterSystemMode(tx);
     const claimed = await claimInboxRow(tx, claim.event, claim.source, now, null);
     return claimed ? { kind: 'owned', slot: null, streams: NO_STREAMS, factsBehindLock: undefined } : { kind: 'duplicate' };
   }

@@ -7,7 +7,7 @@ import { paymentRowAfter, paymentRowKey, paymentsView } from '../../../projectio
 import { reservationRowKey, reservationsView } from '../../../projections/reservationView.js';
 import { slotAvailability, type SlotSnapshot, slotRowKey } from '../../../projections/slotAvailability.js';
 import { idempotencyRowKey, storeResponseStatement } from '../idempotency.js';
-import { inboxRowKey, settleInboxStatement } from '../payments/inbox.js';
+import { inboxRowKey, settleInboxStatement, settleUnmatchedStatement } from '../payments/inbox.js';
 import type { WriteSet } from '../writeSet.js';
 import type { Change, Command, Decision, Loaded } from './command.js';
 import type { StreamsRead } from './loadForCommand.js';
@@ -63,7 +63,15 @@ export function writeDecision(
   }
   if (decision.inbox) {
     if (claim?.kind !== 'inbox') throw new Error(`${command.name}: an inbox outcome needs an inbox claim`);
-    writes.save(inboxRowKey(claim.event), settleInboxStatement(claim.event, decision.inbox));
+    if (command.tenantId === null) {
+      // The settle of a claim outside any tenant is a function call (a SELECT), which runs only as the
+      // write set's one statement.
+      if (decision.changes.length > 0 || (decision.jobs ?? []).length > 0 || decision.response)
+        throw new Error(`${command.name}: a command without a tenant writes nothing but its inbox row`);
+      writes.save(inboxRowKey(claim.event), settleUnmatchedStatement(claim.event, decision.inbox));
+    } else {
+      writes.save(inboxRowKey(claim.event), settleInboxStatement(claim.event, decision.inbox));
+    }
   }
 }
 

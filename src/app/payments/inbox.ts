@@ -13,8 +13,8 @@ export type InboxOutcome = 'applied' | 'anomaly' | 'unchanged' | 'ignored' | 'un
  * Claims the event's inbox row in the applying transaction. A concurrent delivery of the same event
  * waits here on the primary key until the first commits (then finds the row: a duplicate) or rolls
  * back (then claims it and applies it itself), so an event is applied exactly once either way.
- * `tenantId` is the matched payment's (the transaction's own tenant), or null for an event claimed
- * by the system role because it matched no payment; the conflict check sees every tenant's rows.
+ * `tenantId` is the matched payment's (the transaction's own tenant), or null for an event that
+ * matched no payment, claimed with no tenant; the conflict check sees every tenant's rows.
  */
 export async function claimInboxRow(
   tx: Queries,
@@ -33,11 +33,18 @@ export async function claimInboxRow(
  * from `tenantSettingSource`, so the policy check already sees the tenant): no round trip of its own.
  */
 export function claimInboxStatement(event: ProviderEvent, source: SignalSource, now: string, tenantId: string | null) {
+  if (tenantId === null) {
+    // Outside any tenant the application role claims only through migration 0034's function.
+    return sql.fragment`
+      SELECT true AS claimed
+      WHERE ledger_claim_unmatched_event(${event.account}, ${event.eventId}, ${source},
+        ${JSON.stringify(event.payload ?? null)}::jsonb, ${now}::timestamptz)`;
+  }
   const values = sql.fragment`${event.account}, ${event.eventId}, ${source}, 'pending', ${tenantId},
       ${JSON.stringify(event.payload ?? null)}::jsonb, ${now}::timestamptz`;
   return sql.fragment`
     INSERT INTO webhook_inbox (provider, provider_event_id, source, outcome, tenant_id, payload, received_at)
-    ${tenantId === null ? sql.fragment`VALUES (${values})` : sql.fragment`SELECT ${values} FROM ${tenantSettingSource(tenantId)}`}
+    SELECT ${values} FROM ${tenantSettingSource(tenantId)}
     ON CONFLICT (provider, provider_event_id) DO NOTHING
     RETURNING true AS claimed`;
 }
@@ -68,6 +75,18 @@ export function settleInboxStatement(event: ProviderEvent, settled: InboxSettlem
     SET outcome = ${settled.outcome}, tenant_id = ${settled.tenantId ?? null}, payment_id = ${settled.paymentId ?? null}::uuid,
         signal = ${signal}, detail = ${settled.detail ?? null}
     WHERE provider = ${event.account} AND provider_event_id = ${event.eventId}`;
+}
+
+/**
+ * Settles the claim of an event that matched no payment (`claimInboxStatement` without a tenant),
+ * through migration 0034's function. A SELECT: it runs only as the main query of its write set,
+ * which a command without a tenant never shares with other writes (writeDecision checks it).
+ */
+export function settleUnmatchedStatement(event: ProviderEvent, settled: InboxSettlement) {
+  const signal = event.kind === 'signal' ? event.signal : null;
+  return sql.fragment`
+    SELECT FROM ledger_settle_unmatched_event(${event.account}, ${event.eventId}, ${settled.outcome},
+      ${settled.tenantId ?? null}, ${signal}, ${settled.detail ?? null})`;
 }
 
 /** The row key a write set knows the event's inbox row by. */

@@ -29,7 +29,7 @@ export async function reconcilePayments(
 ): Promise<ReconcileReport> {
   const now = deps.clock();
   const before = new Date(now.getTime() - (options.olderThanSeconds ?? DEFAULT_RECONCILE_AFTER_SECONDS) * 1000).toISOString();
-  const candidates = await withSystemTransaction(deps.pool, (tx) => findPaymentsToReconcile(tx, before, options.limit ?? 200));
+  const candidates = await withSystemTransaction(deps.systemPool, (tx) => findPaymentsToReconcile(tx, before, options.limit ?? 200));
   const report = { checked: 0, applied: 0, anomalies: 0, unchanged: 0, failed: 0 };
   for (const payment of candidates) {
     report.checked += 1;

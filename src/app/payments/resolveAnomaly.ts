@@ -95,7 +95,7 @@ export async function refundUnpayableSuccesses(
   deps: AppDeps,
   options: { readonly limit?: number; readonly onError?: (message: string, error: unknown) => void } = {},
 ): Promise<number> {
-  const due = await withSystemTransaction(deps.pool, (tx) => findUnpayableSuccesses(tx, options.limit ?? 100));
+  const due = await withSystemTransaction(deps.systemPool, (tx) => findUnpayableSuccesses(tx, options.limit ?? 100));
   let resolved = 0;
   for (const anomaly of due) {
     const actor: AnomalyActor = { tenantId: anomaly.tenantId, by: RECONCILIATION_ACTOR, metadata: { actor: RECONCILIATION_ACTOR } };

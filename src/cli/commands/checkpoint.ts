@@ -13,5 +13,5 @@ export async function run(input: CommandInput): Promise<number> {
     process.stdout.write((await checkpointSignerFromConfig(config)).publicKeyPem);
     return 0;
   }
-  return withExistingLedger(config, async (url) => runCheckpointCommand(url, await checkpointSignerFromConfig(config)));
+  return withExistingLedger(config, async (logins) => runCheckpointCommand(logins.system, await checkpointSignerFromConfig(config)));
 }

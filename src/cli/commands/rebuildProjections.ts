@@ -5,10 +5,10 @@ import { withExistingLedger } from '../withExistingLedger.js';
 
 /** Prints the report on stdout. */
 export async function run(): Promise<number> {
-  return withExistingLedger(await loadConfig(), async (url) => {
+  return withExistingLedger(await loadConfig(), async (logins) => {
     const progress = createProgressLine(process.stderr);
     const started = Date.now();
-    const report = await rebuildProjectionsAt(url, ({ streams, events }) => {
+    const report = await rebuildProjectionsAt(logins.system, ({ streams, events }) => {
       const seconds = Math.max((Date.now() - started) / 1000, 0.001);
       progress.show(`rebuilding: ${streams} streams, ${events} events, ${Math.round(events / seconds)} events/s`);
     });

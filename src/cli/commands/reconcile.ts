@@ -4,6 +4,7 @@ import { composeLedger } from '../../composition.js';
 import { loadConfig } from '../../config/config.js';
 import { createCommandPool } from '../../db/commandPool.js';
 import { createDatabasePool } from '../../db/pool.js';
+import { SYSTEM_ROLE } from '../../db/roles.js';
 import { runDueJobs } from '../../jobs/jobWorker.js';
 import { type CommandInput, numberFlag } from '../commandSpec.js';
 import { cliLog } from '../log.js';
@@ -16,20 +17,22 @@ import { withExistingLedger } from '../withExistingLedger.js';
 export async function run(input: CommandInput): Promise<number> {
   const config = await loadConfig();
   const olderThanSeconds = numberFlag(input, 'older-than');
-  return withExistingLedger(config, async (url) => {
-    const pool = await createDatabasePool(url, { maximumPoolSize: 4 });
-    const commands = createCommandPool(url, { maximumPoolSize: 4 });
+  return withExistingLedger(config, async (logins) => {
+    const pool = await createDatabasePool(logins.app, { maximumPoolSize: 4 });
+    const systemPool = await createDatabasePool(logins.system, { maximumPoolSize: 2, role: SYSTEM_ROLE });
+    const commands = createCommandPool(logins.app, { maximumPoolSize: 4 });
     try {
-      const app = { pool, commands, clock: () => new Date(), holdTtlSeconds: config.holdTtlSeconds };
+      const app = { pool, systemPool, commands, clock: () => new Date(), holdTtlSeconds: config.holdTtlSeconds };
       const signer = await checkpointSignerFromConfig(config);
       const ledger = composeLedger(app, { ...config, trustedCheckpointKey: verifyingKeyOf(signer) }, cliLog);
       const report = await ledger.reconcile(olderThanSeconds === undefined ? {} : { olderThanSeconds });
       const { sendRefund } = ledger.jobs;
-      if (sendRefund) await runDueJobs({ connectionString: url, handlers: { sendRefund }, log: cliLog });
+      if (sendRefund) await runDueJobs({ connectionString: logins.system, handlers: { sendRefund }, log: cliLog });
       console.log(JSON.stringify(report));
       return 0;
     } finally {
       await commands.end();
+      await systemPool.end();
       await pool.end();
     }
   });

@@ -6,5 +6,5 @@ import { withExistingLedger } from '../withExistingLedger.js';
 export async function run(input: CommandInput): Promise<number> {
   const [streamId] = input.positionals;
   if (streamId === undefined) throw new TypeError('replay runs with its <streamId> only');
-  return withExistingLedger(await loadConfig(), (url) => runReplayCommand(url, streamId, stringFlag(input, 'tenant')));
+  return withExistingLedger(await loadConfig(), (logins) => runReplayCommand(logins.system, streamId, stringFlag(input, 'tenant')));
 }
