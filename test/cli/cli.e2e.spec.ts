@@ -210,7 +210,7 @@ describe('commands that read a ledger', () => {
     it('over DATABASE_URL without the shared key: exit 1, saying how to make one, and no local key made', async () => {
       const database = await ledgerWithEvents();
       try {
-        const result = await run(['verify'], { DATABASE_URL: database.url });
+        const result = await run(['verify'], { DATABASE_URL: database.logins.app, SYSTEM_DATABASE_URL: database.logins.system });
 
         expect(result.code).toBe(1);
         expect(result.stdout).toBe('');
@@ -274,7 +274,8 @@ describe('migrate beside the server logins (DATABASE_URL, SYSTEM_DATABASE_URL)',
 
       expect(migrated).toMatchObject({ code: 0, stderr: '' });
       expect(JSON.parse(migrated.stdout)).toMatchObject({ applied: expect.arrayContaining(['0001_event_log.sql']), alreadyApplied: 0 });
-      const verified = await run(['verify'], logins);
+      const key = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+      const verified = await run(['verify'], { ...logins, LEDGER_CHECKPOINT_SIGNING_KEY: key });
       expect(verified).toMatchObject({ code: 0, stderr: '' });
       expect(JSON.parse(verified.stdout)).toMatchObject({ ok: true, streams: 0 });
     });

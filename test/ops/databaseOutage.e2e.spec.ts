@@ -145,8 +145,8 @@ describe('a database that cannot be reached', () => {
       },
     };
     // Polling so rarely that within this test only a notice on a working LISTEN connection wakes it.
-    const running = await runConsumer(ledger.db.pool, consumer, {
-      databaseUrl: ledger.db.url,
+    const running = await runConsumer(ledger.db.systemPool, consumer, {
+      databaseUrl: ledger.db.logins.system,
       pollIntervalMs: 10 * 60_000,
       onError: (error) => consumerErrors.push(error),
       onListenerRestored: (_name, attempt) => restored.push(attempt),

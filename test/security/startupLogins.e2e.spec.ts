@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -43,9 +43,19 @@ afterAll(async () => {
   await rm(dataDir, { recursive: true, force: true });
 });
 
+const checkpointKey = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+
 /** `startLedger` as `npm start` runs it, outside production; a server that did start is stopped again. */
 async function start(variables: EnvValues): Promise<unknown> {
-  const config = parseConfigValues({ NODE_ENV: 'development', LEDGER_DATA_DIR: dataDir, HOST: '127.0.0.1', PORT: '0', ...variables });
+  const config = parseConfigValues({
+    NODE_ENV: 'development',
+    LEDGER_DATA_DIR: dataDir,
+    HOST: '127.0.0.1',
+    PORT: '0',
+    // Required with DATABASE_URL (replicas sign with one key); not what these tests are about.
+    LEDGER_CHECKPOINT_SIGNING_KEY: checkpointKey,
+    ...variables,
+  });
   return startLedger(config, silent).then(
     async (running) => {
       try {

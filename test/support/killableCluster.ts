@@ -5,6 +5,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { type EmbeddedDatabase, startEmbeddedPostgres } from '../../src/db/embeddedPostgres.js';
 import { findFreePort } from '../../src/db/freePort.js';
+import { provideLocalLogins } from '../../src/db/localLogins.js';
 import { migrate } from '../../src/db/migrate.js';
 
 /**
@@ -100,6 +101,8 @@ export async function startKillableCluster(): Promise<KillableCluster> {
     await admin.end();
   }
   await migrate(cluster.urlFor(TEMPLATE));
+  // The server's own logins (ADR 0034), as the global test cluster has them.
+  await provideLocalLogins(cluster.adminUrl);
 
   const signalAll = async (signal: NodeJS.Signals) => {
     const pid = await postmasterPid(dataDir);
