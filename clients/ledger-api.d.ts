@@ -52,15 +52,15 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/metrics/consumers": {
+    "/metrics": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        /** Position and lag (in events) of every asynchronous consumer */
-        get: operations["getConsumerMetrics"];
+        /** Prometheus metrics: requests by route and status, pools, webhooks, anomalies, job queue, consumer lag */
+        get: operations["getMetrics"];
         put?: never;
         post?: never;
         delete?: never;
@@ -590,18 +590,6 @@ export interface components {
                 };
             }[];
         };
-        ConsumerMetrics: {
-            consumers: {
-                name: string;
-                position: {
-                    transactionId: string;
-                    globalPosition: number;
-                };
-                lag: number;
-                /** Format: date-time */
-                updatedAt: string;
-            }[];
-        };
         Health: {
             /** @enum {string} */
             status: "ok" | "unavailable";
@@ -811,7 +799,7 @@ export interface operations {
             };
         };
     };
-    getConsumerMetrics: {
+    getMetrics: {
         parameters: {
             query?: never;
             header?: never;
@@ -820,7 +808,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description the consumers */
+            /** @description Prometheus text exposition format */
             200: {
                 headers: {
                     /** @description the id of this request, as on its log lines */
@@ -828,7 +816,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ConsumerMetrics"];
+                    "text/plain": string;
                 };
             };
         };

@@ -59,11 +59,19 @@ export async function startLedger(config: AppConfig, log: Logger): Promise<Runni
       users: createUserDirectory(pool, clock),
       logger: ledgerLoggerOptions({ level: config.nodeEnv === 'test' ? 'warn' : 'info' }),
       routes: ledger.routes,
+      metrics: ledger.metrics,
     });
     stopSteps.push(() => server.close());
     // Follow-up work and periodic jobs, once across every instance (ADR 0027).
-    const jobs = await startJobWorker({ connectionString: database.url, log, handlers: ledger.jobs, periodic: ledger.periodicJobs });
+    const jobs = await startJobWorker({
+      connectionString: database.url,
+      log,
+      handlers: ledger.jobs,
+      periodic: ledger.periodicJobs,
+      onJobFailed: (task) => ledger.metrics.countJobFailure(task),
+    });
     stopSteps.push(() => jobs.stop());
+    ledger.metrics.watchJobQueue(() => jobs.queueDepth());
     // Asynchronous read models follow the log in commit order (issue 5: auditors and the backoffice).
     const consumers = await startConsumers(pool, [dailyReportsConsumer], {
       databaseUrl: database.url,

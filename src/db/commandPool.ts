@@ -24,8 +24,12 @@ export type CommandPool = {
    * travels with it, so a write that is a whole transaction costs one message and one round trip.
    */
   runAlone(statement: QuerySqlToken): Promise<StatementResult>;
+  /** Connections in use, idle, and requests waiting for one: what `/metrics` shows of this pool. */
+  usage(): PoolUsage;
   end(): Promise<void>;
 };
+
+export type PoolUsage = { readonly inUse: number; readonly idle: number; readonly waiting: number };
 
 /** Named statements one connection keeps prepared at most; statements beyond it are parsed each time. */
 const PREPARED_PER_CONNECTION = 200;
@@ -63,6 +67,7 @@ export function createCommandPool(url: string, options: { readonly maximumPoolSi
   return {
     transaction: (work) => runTransaction(pool, work),
     runAlone: (statement) => runAlone(pool, statement),
+    usage: () => ({ inUse: pool.totalCount - pool.idleCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     end: () => pool.end(),
   };
 }

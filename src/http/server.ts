@@ -9,6 +9,7 @@ import { defaultRateLimits, registerRateLimits, type RateLimits } from './harden
 import { refuseNulInUrl } from './hardening/refuseNulInUrl.js';
 import { exposeRequestId } from './hardening/requestIdHeader.js';
 import { registerSecurityHeaders } from './hardening/securityHeaders.js';
+import type { LedgerMetrics } from '../metrics/ledgerMetrics.js';
 import { problem, ProblemError, sendProblem } from './problem.js';
 import { validationProblem } from './validation.js';
 
@@ -25,6 +26,8 @@ export type ServerDeps = {
   readonly routes: RouteGroups;
   /** Overrides of `defaultRateLimits` (booking per client, failed webhook signatures per address); `false` turns a group off. */
   readonly rateLimits?: Partial<RateLimits>;
+  /** Where every answered request is counted and timed (`/metrics`). */
+  readonly metrics?: Pick<LedgerMetrics, 'observeRequest'>;
 };
 
 export const BODY_LIMIT_BYTES = 64 * 1024;
@@ -59,6 +62,14 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   await registerOpenApi(app);
 
   // Before any route exists: these add hooks to every route, including route groups registered later.
+  const { metrics } = deps;
+  if (metrics) {
+    app.addHook('onResponse', async (request, reply) => {
+      // The route's pattern, never the URL: ids in paths would make a series per reservation (and name tenants' data).
+      const route = request.routeOptions.url ?? 'unmatched';
+      metrics.observeRequest({ method: request.method, route, status: reply.statusCode, seconds: reply.elapsedTime / 1000 });
+    });
+  }
   exposeRequestId(app);
   await registerSecurityHeaders(app);
   refuseNulInUrl(app);

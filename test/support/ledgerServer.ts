@@ -97,6 +97,7 @@ export async function startTestLedger(options: TestLedgerOptions = {}): Promise<
     verifier: createTestTokenVerifier(identity),
     users: createUserDirectory(db.pool, deps.clock),
     routes: options.routes ? options.routes(deps, composed) : composed.routes,
+    metrics: composed.metrics,
     ...(options.rateLimits ? { rateLimits: options.rateLimits } : {}),
     ...(options.logger ? { logger: options.logger } : {}),
   });
