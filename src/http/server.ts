@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { validatorCompiler } from 'fastify-type-provider-zod';
 import { IdentityProviderUnavailableError, UnauthorizedError } from '../identity/errors.js';
@@ -7,7 +6,7 @@ import { registerOpenApi } from './contract.js';
 import { answerClientError, answerFrameworkError } from './hardening/frameworkErrors.js';
 import { defaultRateLimits, registerRateLimits, type RateLimits } from './hardening/rateLimits.js';
 import { refuseNulInUrl } from './hardening/refuseNulInUrl.js';
-import { exposeRequestId } from './hardening/requestIdHeader.js';
+import { exposeRequestId, requestIdOf } from './hardening/requestIdHeader.js';
 import { registerSecurityHeaders } from './hardening/securityHeaders.js';
 import type { LedgerMetrics } from '../metrics/ledgerMetrics.js';
 import { problem, ProblemError, sendProblem } from './problem.js';
@@ -48,7 +47,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     requestTimeout: REQUEST_TIMEOUT_MS,
     connectionTimeout: CONNECTION_TIMEOUT_MS,
     keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
-    genReqId: () => randomUUID(),
+    genReqId: requestIdOf,
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     frameworkErrors: answerFrameworkError,
     clientErrorHandler: answerClientError,
