@@ -30,8 +30,15 @@ export type ServerDeps = {
 };
 
 export const BODY_LIMIT_BYTES = 64 * 1024;
-/** A whole request (headers and body) must arrive within this: slow-loris senders are cut off. */
+/** A request's headers must all arrive within this (a slow-headers sender is cut off with 408). */
+export const HEADERS_TIMEOUT_MS = 10_000;
+/** A whole request (headers and body) must arrive within this: slow-body senders are cut off with 408. */
 export const REQUEST_TIMEOUT_MS = 30_000;
+/**
+ * How often Node looks for requests past those two timeouts. Its default (30 s) lets a slow sender
+ * hold a socket up to 30 s beyond them; checking every second cuts it within a second of its time.
+ */
+export const TIMEOUT_CHECK_INTERVAL_MS = 1_000;
 /** A socket with no traffic at all for this long is closed (Node's default is never). */
 export const CONNECTION_TIMEOUT_MS = 60_000;
 /** Idle keep-alive sockets outlive a load balancer's 60 s idle timeout, so the balancer closes first (no 502 races). */
@@ -45,6 +52,11 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     logger: deps.logger ?? false,
     bodyLimit: BODY_LIMIT_BYTES,
     requestTimeout: REQUEST_TIMEOUT_MS,
+    http: {
+      headersTimeout: HEADERS_TIMEOUT_MS,
+      requestTimeout: REQUEST_TIMEOUT_MS,
+      connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS,
+    },
     connectionTimeout: CONNECTION_TIMEOUT_MS,
     keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
     genReqId: requestIdOf,
@@ -75,6 +87,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   await registerRateLimits(app, {
     booking: deps.rateLimits?.booking ?? defaultRateLimits.booking,
     webhooks: deps.rateLimits?.webhooks ?? defaultRateLimits.webhooks,
+    operations: deps.rateLimits?.operations ?? defaultRateLimits.operations,
   });
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
