@@ -17,6 +17,8 @@ const wholeNumber = z.union([z.number(), z.string().regex(/^\d+$/).transform(Num
   error: 'must be a whole number',
 });
 
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
+
 const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
 
 export const appConfigSchema = z.object({
@@ -28,6 +30,8 @@ export const appConfigSchema = z.object({
   // 0 asks the OS for a free port (tests).
   port: wholeNumber.pipe(z.number().int().min(0).max(65_535, { error: 'must be a port number (0-65535)' })).default(3000),
   holdTtlSeconds: wholeNumber.pipe(z.number().int().positive({ error: 'must be a positive number of seconds' })).default(900),
+  /** Absent: `info` (`warn` under NODE_ENV=test, so test runs show only what went wrong). */
+  logLevel: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).optional(),
   /** Absent: dev identity (never in production). */
   cognito: z
     .object({

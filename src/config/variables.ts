@@ -11,6 +11,7 @@ export const configVariables = [
   { env: 'HOST', path: ['host'], secret: false },
   { env: 'PORT', path: ['port'], secret: false },
   { env: 'HOLD_TTL_SECONDS', path: ['holdTtlSeconds'], secret: false },
+  { env: 'LOG_LEVEL', path: ['logLevel'], secret: false },
   { env: 'COGNITO_USER_POOL_ID', path: ['cognito', 'userPoolId'], secret: false },
   { env: 'COGNITO_CLIENT_ID', path: ['cognito', 'clientId'], secret: false },
   { env: 'COGNITO_JWKS_FILE', path: ['cognito', 'jwksFile'], secret: false },

@@ -1,4 +1,4 @@
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { validatorCompiler } from 'fastify-type-provider-zod';
 import { IdentityProviderUnavailableError, UnauthorizedError } from '../identity/errors.js';
 import { authenticate, type TokenVerifier, type UserDirectory } from './authenticate.js';
@@ -22,6 +22,8 @@ export type ServerDeps = {
   readonly verifier: TokenVerifier;
   readonly users: UserDirectory;
   readonly logger?: FastifyServerOptions['logger'];
+  /** The process's one logger (main.ts), used instead of `logger` so the server's lines and the rest are alike. */
+  readonly loggerInstance?: FastifyBaseLogger;
   readonly routes: RouteGroups;
   /** Overrides of `defaultRateLimits` (booking per client, failed webhook signatures per address); `false` turns a group off. */
   readonly rateLimits?: Partial<RateLimits>;
@@ -49,7 +51,7 @@ export const MAX_PARAM_LENGTH = 512;
 /** Builds the HTTP app without listening, so tests drive the same app through `inject` or a real socket. */
 export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: deps.logger ?? false,
+    ...(deps.loggerInstance ? { loggerInstance: deps.loggerInstance } : { logger: deps.logger ?? false }),
     bodyLimit: BODY_LIMIT_BYTES,
     requestTimeout: REQUEST_TIMEOUT_MS,
     http: {

@@ -82,6 +82,7 @@ describe('loadConfig from the environment', () => {
       NODE_ENV: 'test',
       PORT: '1',
       HOLD_TTL_SECONDS: '1',
+      LOG_LEVEL: 'debug',
       DATABASE_URL: 'postgres://h/db',
     };
     for (const { env, path } of configVariables) {

@@ -5,8 +5,8 @@ import { loadConfig } from '../../config/config.js';
 import { createCommandPool } from '../../db/commandPool.js';
 import { createDatabasePool } from '../../db/pool.js';
 import { runDueJobs } from '../../jobs/jobWorker.js';
+import { createLedgerLogger, logLevelOf } from '../../main.js';
 import { type CommandInput, numberFlag } from '../commandSpec.js';
-import { cliLog } from '../log.js';
 import { withExistingLedger } from '../withExistingLedger.js';
 
 /**
@@ -15,6 +15,8 @@ import { withExistingLedger } from '../withExistingLedger.js';
  */
 export async function run(input: CommandInput): Promise<number> {
   const config = await loadConfig();
+  // On stderr: stdout carries only the report.
+  const cliLog = createLedgerLogger(logLevelOf(config), 'stderr');
   const olderThanSeconds = numberFlag(input, 'older-than');
   return withExistingLedger(config, async (url) => {
     const pool = await createDatabasePool(url, { maximumPoolSize: 4 });

@@ -1,11 +1,12 @@
 import { loadConfig } from '../../config/config.js';
-import { startLedger } from '../../main.js';
+import { createLedgerLogger, logLevelOf, startLedger } from '../../main.js';
 import type { CommandOutcome } from '../commandSpec.js';
-import { cliLog as log } from '../log.js';
 
 /** `ledger serve`: the one command that runs until SIGINT or SIGTERM stops it. */
 export async function run(): Promise<CommandOutcome> {
-  const ledger = await startLedger(await loadConfig(), log);
+  const config = await loadConfig();
+  const log = createLedgerLogger(logLevelOf(config));
+  const ledger = await startLedger(config, log);
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;
