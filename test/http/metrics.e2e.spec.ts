@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expireDueHolds } from '../../src/app/expireHolds.js';
 import { DEFAULT_TEST_TENANT } from '../../src/identity/testing/tokens.js';
-import { type PaymentsHarness, startPaymentsHarness } from '../payments/harness.js';
+import { eventually, type PaymentsHarness, startPaymentsHarness } from '../payments/harness.js';
 
 let h: PaymentsHarness;
 beforeAll(async () => {
@@ -46,20 +46,25 @@ async function scrape() {
   return { text, samples: parseExposition(text) };
 }
 
+/** A Stripe payment whose hold expired and whose seats went to someone else, then succeeded: an anomaly. */
+async function unpayableSuccess() {
+  const slotId = await h.createSlot(2);
+  const held = await h.hold(slotId, 2);
+  expect(held.status).toBe(201);
+  const reservationId = held.body.reservationId as string;
+  const started = await h.startPayment(reservationId, 'stripe');
+  expect(started.status).toBe(201);
+  h.ledger.clock.advance(601);
+  await expireDueHolds(h.ledger.deps);
+  expect((await h.hold(slotId, 2)).status).toBe(201);
+  const success = h.stripe.transition(started.body.providerPaymentId, 'succeeded');
+  expect((await h.deliverStripe(success)).body.outcome).toBe('anomaly');
+  return { slotId, reservationId, started, success };
+}
+
 describe('GET /metrics', () => {
   it('shows every series after traffic, by route pattern and status, without tenant or customer data', async () => {
-    // An unpayable success: a Stripe payment whose hold expired and whose seats went to someone else.
-    const slotId = await h.createSlot(2);
-    const held = await h.hold(slotId, 2);
-    expect(held.status).toBe(201);
-    const reservationId = held.body.reservationId as string;
-    const started = await h.startPayment(reservationId, 'stripe');
-    expect(started.status).toBe(201);
-    h.ledger.clock.advance(601);
-    await expireDueHolds(h.ledger.deps);
-    expect((await h.hold(slotId, 2)).status).toBe(201);
-    const success = h.stripe.transition(started.body.providerPaymentId, 'succeeded');
-    expect((await h.deliverStripe(success)).body.outcome).toBe('anomaly');
+    const { slotId, reservationId, started, success } = await unpayableSuccess();
     expect((await h.deliverStripe(success)).body.outcome).toBe('duplicate');
     expect((await h.deliverStripe(success, { header: 't=1,v1=00' })).status).toBe(400);
     expect((await h.ledger.call('GET', `/v1/reservations/${reservationId}`, { token: h.admin })).status).toBe(200);
@@ -100,5 +105,23 @@ describe('GET /metrics', () => {
 
   it('replaces the unauthenticated JSON consumer route, which showed the global event count', async () => {
     expect((await h.ledger.call('GET', '/metrics/consumers')).status).toBe(404);
+  });
+
+  it('counts failed job runs by task: a refund the provider refuses with 500', async () => {
+    const { started, success } = await unpayableSuccess();
+    h.stripe.failNext(1_000);
+    const resolved = await h.ledger.call(
+      'POST',
+      `/v1/backoffice/payments/${started.body.paymentId}/anomalies/${JSON.parse(success).id}/resolve`,
+      { token: h.admin, body: { action: 'refund', note: 'seats were gone' } },
+    );
+    expect(resolved.status).toBe(200);
+    const failed = await eventually(
+      async () => valueOf((await scrape()).samples, 'ledger_job_failures_total', { task: 'sendRefund' }) ?? 0,
+      (count) => count > 0,
+      15_000,
+    );
+    expect(failed).toBeGreaterThanOrEqual(1);
+    h.stripe.failNext(0);
   });
 });

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { LedgerMetrics } from '../../metrics/ledgerMetrics.js';
-import { type RouteTypes, TAGS } from '../contract.js';
+import { problemResponses, type RouteTypes, TAGS } from '../contract.js';
 
 /**
  * `/metrics` in Prometheus text format, unauthenticated like the probes and limited per client
@@ -20,6 +20,7 @@ export function metricsRoutes(app: FastifyInstance, metrics: LedgerMetrics) {
           description: 'Prometheus text exposition format',
           content: { 'text/plain': { schema: z.string() } },
         },
+        ...problemResponses({ 429: ['rate_limited'] }),
       },
     },
     handler: async (_request, reply) => {
