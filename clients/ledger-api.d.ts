@@ -52,15 +52,15 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/metrics/consumers": {
+    "/metrics": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        /** Position and lag (in events) of every asynchronous consumer */
-        get: operations["getConsumerMetrics"];
+        /** Prometheus metrics: requests by route and status, pools, webhooks, anomalies, job queue, consumer lag */
+        get: operations["getMetrics"];
         put?: never;
         post?: never;
         delete?: never;
@@ -590,18 +590,6 @@ export interface components {
                 };
             }[];
         };
-        ConsumerMetrics: {
-            consumers: {
-                name: string;
-                position: {
-                    transactionId: string;
-                    globalPosition: number;
-                };
-                lag: number;
-                /** Format: date-time */
-                updatedAt: string;
-            }[];
-        };
         Health: {
             /** @enum {string} */
             status: "ok" | "unavailable";
@@ -743,6 +731,19 @@ export interface operations {
                     "application/json": components["schemas"]["Health"];
                 };
             };
+            /** @description rate_limited */
+            429: {
+                headers: {
+                    /** @description the id of this request, as on its log lines */
+                    "X-Request-Id"?: string;
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description the database does not answer */
             503: {
                 headers: {
@@ -774,6 +775,19 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Health"];
+                };
+            };
+            /** @description rate_limited */
+            429: {
+                headers: {
+                    /** @description the id of this request, as on its log lines */
+                    "X-Request-Id"?: string;
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description shutting down, or the database does not answer */
@@ -809,9 +823,22 @@ export interface operations {
                     "application/json": components["schemas"]["Health"];
                 };
             };
+            /** @description rate_limited */
+            429: {
+                headers: {
+                    /** @description the id of this request, as on its log lines */
+                    "X-Request-Id"?: string;
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    getConsumerMetrics: {
+    getMetrics: {
         parameters: {
             query?: never;
             header?: never;
@@ -820,7 +847,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description the consumers */
+            /** @description Prometheus text exposition format */
             200: {
                 headers: {
                     /** @description the id of this request, as on its log lines */
@@ -828,7 +855,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ConsumerMetrics"];
+                    "text/plain": string;
+                };
+            };
+            /** @description rate_limited */
+            429: {
+                headers: {
+                    /** @description the id of this request, as on its log lines */
+                    "X-Request-Id"?: string;
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -861,6 +901,19 @@ export interface operations {
                     } & {
                         [key: string]: unknown;
                     };
+                };
+            };
+            /** @description rate_limited */
+            429: {
+                headers: {
+                    /** @description the id of this request, as on its log lines */
+                    "X-Request-Id"?: string;
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };

@@ -337,3 +337,17 @@ export async function findUnpayableSuccesses(db: Queries, limit: number) {
 }
 /** The row key a write set knows a payments_view row by (one write per row and statement). */
 export const paymentRowKey = (tenantId: string, paymentId: string) => `payments_view:${tenantId}\u0000${paymentId}`;
+
+const openAnomalyCountRow = z.object({ provider: z.string(), anomaly: z.string(), count: z.number() });
+
+/**
+ * Open anomalies across tenants by provider and kind, for `/metrics`: counts only, never a tenant,
+ * payment or customer (a system role's read).
+ */
+export async function countOpenAnomalies(db: Queries) {
+  return db.any(sql.type(openAnomalyCountRow)`
+    SELECT p.provider, coalesce(a.value->>'anomaly', 'unknown') AS anomaly, count(*)::int AS count
+    FROM payments_view p CROSS JOIN LATERAL jsonb_array_elements(p.anomalies) AS a(value)
+    WHERE jsonb_array_length(p.anomalies) > 0 AND NOT (a.value ? 'resolution')
+    GROUP BY 1, 2`);
+}

@@ -12,15 +12,19 @@ import { anomalyResolutionRoutes } from './http/routes/anomalyResolution.js';
 import { auditRoutes } from './http/routes/audit.js';
 import { auditVerifyRoutes } from './http/routes/auditVerify.js';
 import { backofficeRoutes } from './http/routes/backoffice.js';
-import { consumerMetricsRoutes } from './http/routes/consumerMetrics.js';
 import { docsRoutes } from './http/routes/docs.js';
 import { healthRoutes } from './http/routes/health.js';
+import { metricsRoutes } from './http/routes/metrics.js';
 import { paymentRoutes } from './http/routes/payments.js';
 import { reportRoutes } from './http/routes/reports.js';
 import { reservationRoutes } from './http/routes/reservations.js';
 import { slotRoutes } from './http/routes/slots.js';
 import { webhookRoutes } from './http/routes/webhooks.js';
 import type { JobHandlers, JobLog, PeriodicJob } from './jobs/jobWorker.js';
+import { consumerLag } from './consumers/consumerLag.js';
+import { withSystemTransaction } from './db/transaction.js';
+import { createLedgerMetrics, type LedgerMetrics } from './metrics/ledgerMetrics.js';
+import { countOpenAnomalies } from '../projections/paymentView.js';
 import type { PaymentProviders } from './payments/provider.js';
 import { type PaymentsSettings, providersFromConfig } from './payments/providersFromConfig.js';
 
@@ -32,6 +36,8 @@ const RECONCILE_EVERY_SECONDS = 60;
 const CHECKPOINT_CHECK_EVERY_SECONDS = 300;
 /** A payment quiet this long is asked about: webhooks normally arrive within seconds. */
 const RECONCILE_AFTER_SECONDS = 300;
+/** A consumer further behind than this shows this many: the scrape's count stays cheap however far behind. */
+const CONSUMER_LAG_COUNTED_UP_TO = 100_000;
 
 export type LedgerSettings = PaymentsSettings & {
   /** HOLD_MAX_SEATS_PER_CUSTOMER: unpaid seats one customer may hold on one slot at a time. */
@@ -59,6 +65,8 @@ export type Ledger = {
    * instances at once: each expiry is a command under its slot's lock, decided once.
    */
   releaseExpiredHolds(): Promise<ExpirySweep>;
+  /** The Prometheus series `/metrics` shows; the server and the job worker report into them. */
+  readonly metrics: LedgerMetrics;
   /** Turns readiness (`/readyz`) to 503: the first step of a shutdown. */
   beginDraining(): void;
   /** One reconciliation run: the providers asked about quiet open payments, unpayable money given back. */
@@ -73,6 +81,24 @@ export type Ledger = {
 export function composeLedger(app: AppDeps, settings: LedgerSettings, log: JobLog): Ledger {
   const { providers, mercadopago } = providersFromConfig(settings);
   const onError = (message: string, error: unknown) => log.error(message, error);
+  const metrics = createLedgerMetrics({
+    pools: {
+      queries: () => {
+        const state = app.pool.state();
+        return { inUse: state.acquiredConnections, idle: state.idleConnections, waiting: state.waitingClients };
+      },
+      commands: () => app.commands.usage(),
+      system: () => {
+        const state = app.systemPool.state();
+        return { inUse: state.acquiredConnections, idle: state.idleConnections, waiting: state.waitingClients };
+      },
+    },
+    readDatabase: async () => ({
+      openAnomalies: await withSystemTransaction(app.systemPool, (tx) => countOpenAnomalies(tx)),
+      consumerLag: await consumerLag(app.systemPool, [DAILY_REPORTS_CONSUMER], { countAtMost: CONSUMER_LAG_COUNTED_UP_TO }),
+    }),
+    onReadFailed: (error) => log.error('metrics: the database could not be read', error),
+  });
 
   const reconcile: Ledger['reconcile'] = async (options = {}) => {
     // Provider answers first: one of them may be the success that makes an anomaly in the first place.
@@ -95,11 +121,12 @@ export function composeLedger(app: AppDeps, settings: LedgerSettings, log: JobLo
   let draining = false;
   const root = [
     (scope: FastifyInstance) => healthRoutes(scope, app.pool, { isDraining: () => draining }),
-    (scope: FastifyInstance) => consumerMetricsRoutes(scope, app.systemPool, [DAILY_REPORTS_CONSUMER]),
+    (scope: FastifyInstance) => metricsRoutes(scope, metrics),
     (scope: FastifyInstance) => docsRoutes(scope),
     webhookRoutes(app, {
       stripe: { webhookSecret: settings.stripe.webhookSecret },
       mercadopago: { webhookSecret: settings.mercadopago.webhookSecret, fetchPayment: mercadopago?.fetchPayment },
+      countOutcome: (provider, outcome) => metrics.countWebhook(provider, outcome),
     }),
   ];
 
@@ -135,5 +162,5 @@ export function composeLedger(app: AppDeps, settings: LedgerSettings, log: JobLo
     draining = true;
   };
   const releaseExpiredHolds = () => expireAllDueHolds(app);
-  return { providers, routes: { root, v1 }, jobs, periodicJobs, reconcile, releaseExpiredHolds, beginDraining };
+  return { providers, routes: { root, v1 }, jobs, periodicJobs, metrics, reconcile, releaseExpiredHolds, beginDraining };
 }

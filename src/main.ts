@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
+import { type DestinationStream, pino, type Logger as PinoLogger } from 'pino';
 import type { AppDeps } from './app/context.js';
 import { createUserDirectory } from './app/userDirectory.js';
-import type { AppConfig } from './config/config.js';
+import type { AppConfig, LOG_LEVELS } from './config/config.js';
 import { redactConfig } from './config/redact.js';
 import { openDatabase } from './db/openDatabase.js';
 import { assertApplicationRole } from './db/assertApplicationRole.js';
@@ -35,8 +36,35 @@ export type RunningLedger = {
 
 export type Logger = { info(msg: string): void; warn(msg: string): void; error(msg: string, err?: unknown): void };
 
+/** The process's one logger: the `Logger` start-up, jobs and consumers write to, and the pino instance the HTTP server logs through. */
+export type LedgerLogger = Logger & { readonly pino: PinoLogger };
+
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** `LOG_LEVEL`, or `info` (`warn` under NODE_ENV=test, so test runs show only what went wrong). */
+export function logLevelOf(config: Pick<AppConfig, 'logLevel' | 'nodeEnv'>): LogLevel {
+  return config.logLevel ?? (config.nodeEnv === 'test' ? 'warn' : 'info');
+}
+
+/**
+ * Made once per process (the server, a CLI command): JSON lines through the ledger's redaction
+ * (logOptions.ts: no credentials, no customer personal data), to `destination` (stdout by default;
+ * the CLI's commands use stderr, so stdout carries only their result). An error goes in `err`, as
+ * one serialized field, never as a multi-line stack printed beside the line.
+ */
+export function createLedgerLogger(level: LogLevel, destination: 'stdout' | 'stderr' | DestinationStream = 'stdout'): LedgerLogger {
+  const { stream: _noStream, ...options } = ledgerLoggerOptions({ level });
+  const logger = pino(options, typeof destination === 'string' ? pino.destination(destination === 'stdout' ? 1 : 2) : destination);
+  return {
+    pino: logger,
+    info: (msg) => logger.info(msg),
+    warn: (msg) => logger.warn(msg),
+    error: (msg, err) => (err === undefined ? logger.error(msg) : logger.error({ err }, msg)),
+  };
+}
+
 /** The server: config → database → pools → identity → the composed ledger (composition.ts) → HTTP and job workers. */
-export async function startLedger(config: AppConfig, log: Logger): Promise<RunningLedger> {
+export async function startLedger(config: AppConfig, log: LedgerLogger): Promise<RunningLedger> {
   log.info(`configuration: ${JSON.stringify(redactConfig(config))}`);
   // Before the database: a missing shared key must stop a replica before it touches anything.
   const checkpointSigner = await checkpointSignerFromConfig(config);
@@ -76,8 +104,15 @@ export async function startLedger(config: AppConfig, log: Logger): Promise<Runni
     log.info(`ledger checkpoints are signed with Ed25519 key ${checkpointSigner.keyId}`);
     const ledger = composeLedger(app, { ...config, trustedCheckpointKey: verifyingKeyOf(checkpointSigner), checkpointSigner }, log);
     // Follow-up work and periodic jobs, once across every instance (ADR 0027).
-    const jobs = await startJobWorker({ connectionString: logins.system, log, handlers: ledger.jobs, periodic: ledger.periodicJobs });
+    const jobs = await startJobWorker({
+      connectionString: logins.system,
+      log,
+      handlers: ledger.jobs,
+      periodic: ledger.periodicJobs,
+      onJobFailed: (task) => ledger.metrics.countJobFailure(task),
+    });
     stopping.add('job worker', () => jobs.stop());
+    ledger.metrics.watchJobQueue(() => jobs.queueDepth());
     // Asynchronous read models follow the log in commit order (issue 5: auditors and the backoffice).
     const consumers = await startConsumers(systemPool, [dailyReportsConsumer], {
       databaseUrl: logins.system,
@@ -88,8 +123,9 @@ export async function startLedger(config: AppConfig, log: Logger): Promise<Runni
     const server = await buildServer({
       verifier,
       users: createUserDirectory(pool, clock),
-      logger: ledgerLoggerOptions({ level: config.nodeEnv === 'test' ? 'warn' : 'info' }),
+      loggerInstance: log.pino,
       routes: ledger.routes,
+      metrics: ledger.metrics,
     });
     // Started after the workers, so stopped before them: requests in flight may still queue jobs.
     stopping.add('HTTP requests in flight', () => server.close());

@@ -2,7 +2,7 @@ import { constants } from 'node:os';
 import type { AppConfig } from '../config/config.js';
 import { openExistingLedger } from '../db/openExistingLedger.js';
 import type { DatabaseLogins } from '../db/roles.js';
-import { cliLog } from './log.js';
+import { createLedgerLogger, logLevelOf } from '../main.js';
 import { stopOnSignal } from './stopOnSignal.js';
 
 /** Stopping a one-shot command's embedded cluster takes far less; the server's deadline (API.md) bounds it too. */
@@ -14,6 +14,8 @@ const STOP_DEADLINE_MS = 10_000;
  * also when SIGINT or SIGTERM interrupts the work (exit code 128 + the signal's number).
  */
 export async function withExistingLedger<T>(config: AppConfig, work: (logins: DatabaseLogins) => Promise<T>): Promise<T> {
+  // Stderr: stdout carries only the command's result.
+  const cliLog = createLedgerLogger(logLevelOf(config), 'stderr');
   const signals = stopOnSignal({ log: cliLog, deadlineMs: STOP_DEADLINE_MS, exitCode: (signal) => 128 + constants.signals[signal] });
   try {
     const database = await openExistingLedger(config, cliLog);

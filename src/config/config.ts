@@ -18,6 +18,7 @@ const wholeNumber = z.union([z.number(), z.string().regex(/^\d+$/).transform(Num
 });
 
 const postgresUrl = z.url({ protocol: /^postgres(?:ql)?$/, error: 'must be a postgres:// or postgresql:// URL' });
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
 
 const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
 
@@ -43,6 +44,8 @@ export const appConfigSchema = z.object({
   holdMaxSeatsPerCustomer: wholeNumber
     .pipe(z.number().int().positive({ error: 'must be a positive number of seats' }))
     .default(DEFAULT_HOLD_MAX_SEATS_PER_CUSTOMER),
+  /** Absent: `info` (`warn` under NODE_ENV=test, so test runs show only what went wrong). */
+  logLevel: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).optional(),
   /** Absent: dev identity (never in production). */
   cognito: z
     .object({

@@ -26,6 +26,8 @@ export type CommandPool = {
    * travels with it, so a write that is a whole transaction costs one message and one round trip.
    */
   runAlone(statement: QuerySqlToken): Promise<StatementResult>;
+  /** Connections in use, idle, and requests waiting for one: what `/metrics` shows of this pool. */
+  usage(): PoolUsage;
   end(): Promise<void>;
 };
 
@@ -33,6 +35,7 @@ export type CommandPool = {
 export const COMMAND_STATEMENT_TIMEOUT_MS = 8_000;
 /** How long the client waits for an answer to one statement before it gives the connection up as unreachable. */
 export const COMMAND_CLIENT_TIMEOUT_MS = 10_000;
+export type PoolUsage = { readonly inUse: number; readonly idle: number; readonly waiting: number };
 
 /** Named statements one connection keeps prepared at most; statements beyond it are parsed each time. */
 const PREPARED_PER_CONNECTION = 200;
@@ -72,6 +75,7 @@ export function createCommandPool(url: string, options: { readonly maximumPoolSi
   return {
     transaction: (work) => runTransaction(pool, work),
     runAlone: (statement) => runAlone(pool, statement),
+    usage: () => ({ inUse: pool.totalCount - pool.idleCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     end: () => pool.end(),
   };
 }

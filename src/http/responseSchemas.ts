@@ -161,19 +161,6 @@ export const revenueReportSchema = z
   })
   .meta({ id: 'RevenueReport' });
 
-export const consumerMetricsSchema = z
-  .object({
-    consumers: z.array(
-      z.object({
-        name: z.string(),
-        position: z.object({ transactionId: z.string(), globalPosition: z.number().int() }),
-        lag: z.number().int(),
-        updatedAt: instant,
-      }),
-    ),
-  })
-  .meta({ id: 'ConsumerMetrics' });
-
 export const healthSchema = z.object({ status: z.enum(['ok', 'unavailable']) }).meta({ id: 'Health' });
 
 const cursorPage = <T extends z.ZodType>(item: T) =>

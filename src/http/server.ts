@@ -1,5 +1,4 @@
-import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { validatorCompiler } from 'fastify-type-provider-zod';
 import { databaseUnavailableFrom } from '../db/errors.js';
 import { IdentityProviderUnavailableError, UnauthorizedError } from '../identity/errors.js';
@@ -9,8 +8,9 @@ import { endConnectionsWhenClosing } from './hardening/endConnectionsWhenClosing
 import { answerClientError, answerFrameworkError } from './hardening/frameworkErrors.js';
 import { defaultRateLimits, registerRateLimits, type RateLimits } from './hardening/rateLimits.js';
 import { refuseNulInUrl } from './hardening/refuseNulInUrl.js';
-import { exposeRequestId } from './hardening/requestIdHeader.js';
+import { exposeRequestId, requestIdOf } from './hardening/requestIdHeader.js';
 import { registerSecurityHeaders } from './hardening/securityHeaders.js';
+import type { LedgerMetrics } from '../metrics/ledgerMetrics.js';
 import { problem, ProblemError, sendProblem } from './problem.js';
 import { validationProblem } from './validation.js';
 
@@ -24,14 +24,25 @@ export type ServerDeps = {
   readonly verifier: TokenVerifier;
   readonly users: UserDirectory;
   readonly logger?: FastifyServerOptions['logger'];
+  /** The process's one logger (main.ts), used instead of `logger` so the server's lines and the rest are alike. */
+  readonly loggerInstance?: FastifyBaseLogger;
   readonly routes: RouteGroups;
   /** Overrides of `defaultRateLimits` (booking per client, failed webhook signatures per address); `false` turns a group off. */
   readonly rateLimits?: Partial<RateLimits>;
+  /** Where every answered request is counted and timed (`/metrics`). */
+  readonly metrics?: Pick<LedgerMetrics, 'observeRequest'>;
 };
 
 export const BODY_LIMIT_BYTES = 64 * 1024;
-/** A whole request (headers and body) must arrive within this: slow-loris senders are cut off. */
+/** A request's headers must all arrive within this (a slow-headers sender is cut off with 408). */
+export const HEADERS_TIMEOUT_MS = 10_000;
+/** A whole request (headers and body) must arrive within this: slow-body senders are cut off with 408. */
 export const REQUEST_TIMEOUT_MS = 30_000;
+/**
+ * How often Node looks for requests past those two timeouts. Its default (30 s) lets a slow sender
+ * hold a socket up to 30 s beyond them; checking every second cuts it within a second of its time.
+ */
+export const TIMEOUT_CHECK_INTERVAL_MS = 1_000;
 /** A socket with no traffic at all for this long is closed (Node's default is never). */
 export const CONNECTION_TIMEOUT_MS = 60_000;
 /** Idle keep-alive sockets outlive a load balancer's 60 s idle timeout, so the balancer closes first (no 502 races). */
@@ -42,12 +53,17 @@ export const MAX_PARAM_LENGTH = 512;
 /** Builds the HTTP app without listening, so tests drive the same app through `inject` or a real socket. */
 export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: deps.logger ?? false,
+    ...(deps.loggerInstance ? { loggerInstance: deps.loggerInstance } : { logger: deps.logger ?? false }),
     bodyLimit: BODY_LIMIT_BYTES,
     requestTimeout: REQUEST_TIMEOUT_MS,
+    http: {
+      headersTimeout: HEADERS_TIMEOUT_MS,
+      requestTimeout: REQUEST_TIMEOUT_MS,
+      connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS,
+    },
     connectionTimeout: CONNECTION_TIMEOUT_MS,
     keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
-    genReqId: () => randomUUID(),
+    genReqId: requestIdOf,
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     frameworkErrors: answerFrameworkError,
     clientErrorHandler: answerClientError,
@@ -61,6 +77,14 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   await registerOpenApi(app);
 
   // Before any route exists: these add hooks to every route, including route groups registered later.
+  const { metrics } = deps;
+  if (metrics) {
+    app.addHook('onResponse', async (request, reply) => {
+      // The route's pattern, never the URL: ids in paths would make a series per reservation (and name tenants' data).
+      const route = request.routeOptions.url ?? 'unmatched';
+      metrics.observeRequest({ method: request.method, route, status: reply.statusCode, seconds: reply.elapsedTime / 1000 });
+    });
+  }
   exposeRequestId(app);
   endConnectionsWhenClosing(app);
   await registerSecurityHeaders(app);
@@ -68,6 +92,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   await registerRateLimits(app, {
     booking: deps.rateLimits?.booking ?? defaultRateLimits.booking,
     webhooks: deps.rateLimits?.webhooks ?? defaultRateLimits.webhooks,
+    operations: deps.rateLimits?.operations ?? defaultRateLimits.operations,
   });
 
   app.setErrorHandler((error: FastifyError, request, reply) => {

@@ -25,9 +25,24 @@ export type JobWorkerOptions = {
   readonly periodic?: readonly PeriodicJob[];
   readonly concurrency?: number;
   readonly log: JobLog;
+  /** Told of every failed run of a job, by task (a retry to come or the last attempt): `/metrics` counts them. */
+  readonly onJobFailed?: (task: string) => void;
 };
 
-export type JobWorker = { stop(): Promise<void> };
+/** The queue as `/metrics` shows it: jobs due or running, jobs waiting for their time, jobs out of attempts. */
+export type JobQueueDepth = { readonly due: number; readonly scheduled: number; readonly failed: number };
+
+export type JobWorker = {
+  /** Reads the queue's depth on the worker's own connections (the application roles cannot read its tables). */
+  queueDepth(): Promise<JobQueueDepth>;
+  stop(): Promise<void>;
+};
+
+const QUEUE_DEPTH = `
+  SELECT count(*) FILTER (WHERE attempts < max_attempts AND run_at <= now())::int AS due,
+         count(*) FILTER (WHERE attempts < max_attempts AND run_at > now())::int AS scheduled,
+         count(*) FILTER (WHERE attempts >= max_attempts)::int AS failed
+  FROM graphile_worker._private_jobs`;
 
 /**
  * A periodic task is one queued job under one key. A run first queues the next one under the same
@@ -105,7 +120,13 @@ export async function startJobWorker(options: JobWorkerOptions): Promise<JobWork
     throw error;
   }
   const started = runner;
+  const { onJobFailed } = options;
+  if (onJobFailed) started.events.on('job:error', ({ job }) => onJobFailed(job.task_identifier));
   return {
+    async queueDepth() {
+      const { rows } = await pool.query<JobQueueDepth>(QUEUE_DEPTH);
+      return rows[0] ?? { due: 0, scheduled: 0, failed: 0 };
+    },
     async stop() {
       await started.stop();
       await pool.end();

@@ -47,7 +47,7 @@ export async function startBenchLedger(
       users: createUserDirectory(pool, clock),
       routes: benchRoutes(deps),
       // The bench measures throughput, not the per-client limit.
-      rateLimits: { booking: false },
+      rateLimits: { booking: false, operations: false },
     });
     const url = await server.listen({ host: '127.0.0.1', port: 0 });
     const identity = options.identity;

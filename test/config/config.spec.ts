@@ -91,6 +91,7 @@ describe('loadConfig from the environment', () => {
       PORT: '1',
       HOLD_TTL_SECONDS: '1',
       HOLD_MAX_SEATS_PER_CUSTOMER: '1',
+      LOG_LEVEL: 'debug',
       DATABASE_URL: 'postgres://h/db',
       SYSTEM_DATABASE_URL: 'postgres://h/db',
       MIGRATION_DATABASE_URL: 'postgres://h/db',

@@ -7,18 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfigValues } from '../../src/config/config.js';
 import { EmbeddedClusterError } from '../../src/db/errors.js';
 import { embeddedClusterDir, openDatabase, type OpenedDatabase } from '../../src/db/openDatabase.js';
-import { type Logger, startLedger } from '../../src/main.js';
-
-/** Keeps what was logged, so a test can check what an operator is told. */
-function recordingLog() {
-  const lines: string[] = [];
-  const log: Logger = {
-    info: (message) => lines.push(message),
-    warn: (message) => lines.push(message),
-    error: (message) => lines.push(message),
-  };
-  return { log, lines };
-}
+import { startLedger } from '../../src/main.js';
+import { recordingLedgerLogger } from '../support/loggers.js';
 
 /** The owner's URL an embedded cluster always has (only a configured database may lack one). */
 function ownerUrlOf(database: OpenedDatabase): string {
@@ -38,7 +28,7 @@ async function answersQueries(url: string): Promise<number> {
 
 describe('the embedded cluster of a data directory', () => {
   let dataDir: string;
-  const { log, lines } = recordingLog();
+  const { log, lines } = recordingLedgerLogger();
 
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'ledger-cluster-'));
@@ -134,7 +124,7 @@ describe.skipIf(process.getuid?.() !== 0)('as root, a data directory the postgre
   it('fails before initdb, naming the directory in the way and what to do', async () => {
     const dataDir = join(parent, 'checkout', '.ledger');
 
-    const opened = openDatabase({ dataDir, whenClusterRunning: 'refuse', log: recordingLog().log });
+    const opened = openDatabase({ dataDir, whenClusterRunning: 'refuse', log: recordingLedgerLogger().log });
 
     await expect(opened).rejects.toThrow(EmbeddedClusterError);
     await expect(opened).rejects.toThrow(

@@ -38,7 +38,7 @@ describe('GET /docs', () => {
       expect(doc.paths[path]?.[method], `${method.toUpperCase()} ${path}`).toBeDefined();
       expect(Object.keys(doc.paths[path][method].responses).length).toBeGreaterThan(0);
     }
-    for (const path of ['/v1/reports/occupancy', '/v1/reports/revenue', '/metrics/consumers']) expect(doc.paths[path]).toBeDefined();
+    for (const path of ['/v1/reports/occupancy', '/v1/reports/revenue', '/metrics']) expect(doc.paths[path]).toBeDefined();
   });
 
   it('describes the backoffice lists and export from the zod schemas their routes validate with', async () => {

@@ -1,3 +1,4 @@
+import { quietLedgerLogger } from '../support/loggers.js';
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -7,10 +8,10 @@ import { parseConfigValues } from '../../src/config/config.js';
 import { ConfigError } from '../../src/config/errors.js';
 import type { EnvValues } from '../../src/config/variables.js';
 import { ensureDevIdentity, signDevToken } from '../../src/identity/devIdentity.js';
-import { type Logger, startLedger } from '../../src/main.js';
+import { startLedger } from '../../src/main.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 
-const quiet: Logger = { info: () => undefined, warn: () => undefined, error: () => undefined };
+const quiet = quietLedgerLogger();
 const sharedKey = () => generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
 
 let dataDir: string;

@@ -70,10 +70,12 @@ export async function startPaymentsHarness(
   const jobOptions = {
     connectionString: ledger.db.logins.system,
     handlers: { sendRefund },
+    onJobFailed: (task: string) => module.metrics.countJobFailure(task),
     log: { info: () => undefined, warn: () => undefined, error: (message: string, error?: unknown) => errors.push({ message, error }) },
   };
   // The real worker, as the server runs it: refunds are sent after their commands commit.
   const jobs = options.jobWorker === false ? null : await startJobWorker(jobOptions);
+  if (jobs) module.metrics.watchJobQueue(() => jobs.queueDepth());
   const admin = ledger.token({ groups: ['admin'], sub: 'admin-1' });
   const staff = ledger.token({ groups: ['staff'], sub: 'staff-1' });
   const auditor = ledger.token({ groups: ['auditor'], sub: 'auditor-1' });

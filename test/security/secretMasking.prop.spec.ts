@@ -1,7 +1,15 @@
 import { test } from '@fast-check/vitest';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isSensitiveName, maskSecretsInText, maskUrl, REDACTED, scrubSecrets } from '../../src/http/hardening/secretMasking.js';
+import {
+  isSensitiveName,
+  maskLoggedText,
+  maskSecretsInText,
+  maskUrl,
+  PERSONAL_DATA,
+  REDACTED,
+  scrubSecrets,
+} from '../../src/http/hardening/secretMasking.js';
 
 const secretValue = fc.stringMatching(/^[A-Za-z0-9]{24,40}$/);
 const sensitiveKey = fc.constantFrom(
@@ -22,7 +30,7 @@ const sensitiveKey = fc.constantFrom(
   'webhookSecret',
   'apiKey',
 );
-const harmlessKey = fc.constantFrom('id', 'name', 'status', 'amount', 'slotId', 'email', 'items', 'data', 'object');
+const harmlessKey = fc.constantFrom('id', 'name', 'status', 'amount', 'slotId', 'note', 'items', 'data', 'object');
 
 /** A plain object with `secret` under `key` at some depth, inside arrays and objects with harmless keys. */
 const nested = (key: string, secret: string) =>
@@ -103,5 +111,29 @@ describe('maskUrl and isSensitiveName', () => {
     }
     for (const name of ['reservationId', 'email', 'tenant', 'idempotency-key', 'x-request-id', 'status'])
       expect(isSensitiveName(name), name).toBe(false);
+  });
+});
+
+describe('personal data', () => {
+  test.prop([
+    fc.constantFrom('email', 'customer', 'customerEmail', 'customer_name', 'phone'),
+    secretValue,
+    fc.emailAddress().filter((email) => !/[/?=&]/.test(email)),
+  ])('removes a personal-data field at any depth and masks e-mail addresses in any text', (key, value, email) => {
+    const scrubbed = JSON.stringify(scrubSecrets({ data: { [key]: value, note: `write to ${email} soon`, keep: 'visible' } }));
+    expect(scrubbed).not.toContain(value);
+    expect(scrubbed).not.toContain(email);
+    expect(scrubbed).toContain(PERSONAL_DATA);
+    expect(scrubbed).toContain('visible');
+  });
+
+  it('masks personal query parameters and e-mail addresses in URLs and messages', () => {
+    expect(maskUrl('/v1/backoffice/reservations?email=ana%40example.com&limit=5')).toBe(
+      `/v1/backoffice/reservations?email=${PERSONAL_DATA}&limit=5`,
+    );
+    expect(maskUrl('/x?q=ana%40example.com')).toBe(`/x?q=${PERSONAL_DATA}`);
+    expect(maskLoggedText('Key (email)=(Ana.Silva+tours@mail.example.com.br) already exists')).toBe(
+      `Key (email)=(${PERSONAL_DATA}) already exists`,
+    );
   });
 });

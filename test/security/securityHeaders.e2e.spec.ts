@@ -41,15 +41,23 @@ describe('security headers', () => {
     expect(res.headers.get('x-request-id')).toMatch(uuid);
   });
 
-  it('gives every response its own server-made request id, ignoring one sent by the client', async () => {
+  it('keeps a sane X-Request-Id sent by the caller and echoes it', async () => {
+    for (const sent of ['client-chosen-id', 'a', '1-67891233-abcdef012345678912345678', 'req_01.HX:9', 'x'.repeat(128)]) {
+      const res = await ledger.call('GET', '/health', { headers: { 'x-request-id': sent } });
+      expect(res.headers.get('x-request-id'), sent).toBe(sent);
+    }
+  });
+
+  it('gives a fresh id of its own when the sent one is not sane (too long, spaces, quotes, other characters)', async () => {
     const ids = new Set<string>();
-    for (let i = 0; i < 5; i += 1) {
-      const res = await ledger.call('GET', '/health', { headers: { 'x-request-id': 'client-chosen-id' } });
+    for (const sent of ['x'.repeat(129), 'two words', 'quote"d', 'a/b', '<script>', 'ünïcode', 'semi;colon']) {
+      const res = await ledger.call('GET', '/health', { headers: { 'x-request-id': sent } });
       const id = res.headers.get('x-request-id');
-      expect(id).toMatch(uuid);
+      expect(id, sent).toMatch(uuid);
       ids.add(id!);
     }
-    expect(ids.size).toBe(5);
+    expect(ids.size).toBe(7);
+    expect((await ledger.call('GET', '/health')).headers.get('x-request-id')).toMatch(uuid);
   });
 });
 

@@ -1,3 +1,4 @@
+import { quietLedgerLogger } from '../support/loggers.js';
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -21,7 +22,7 @@ const probeOwner = `${probe}_owner`;
 const probeLogin = `${probe}_login`;
 const probePassword = `pw-${probe}`;
 
-const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
+const silent = quietLedgerLogger();
 
 async function asAdmin(text: string): Promise<void> {
   const admin = new pg.Client({ connectionString: inject('pgAdminUrl') });

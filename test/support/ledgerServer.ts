@@ -73,6 +73,8 @@ export type TestLedgerOptions = {
   /** Signs the checkpoints the ledger takes, and verify checks them against its key (a fresh one by default). */
   readonly checkpointSigner?: CheckpointSigner;
   readonly logger?: ServerDeps['logger'];
+  /** The process logger main.ts makes (`createLedgerLogger`), instead of `logger`. */
+  readonly loggerInstance?: ServerDeps['loggerInstance'];
   /** Other route groups than the composition root's: for tests of the server's own hardening with stand-in routes. */
   readonly routes?: (deps: AppDeps, composed: Ledger) => RouteGroups;
   /** Errors the composed ledger reports (failed reconciliation, jobs); thrown away unless given. */
@@ -118,8 +120,10 @@ export async function startTestLedger(options: TestLedgerOptions = {}): Promise<
     verifier: createTestTokenVerifier(identity),
     users: createUserDirectory(db.pool, deps.clock),
     routes: options.routes ? options.routes(deps, composed) : composed.routes,
+    metrics: composed.metrics,
     ...(options.rateLimits ? { rateLimits: options.rateLimits } : {}),
     ...(options.logger ? { logger: options.logger } : {}),
+    ...(options.loggerInstance ? { loggerInstance: options.loggerInstance } : {}),
   });
   const url = await server.listen({ host: '127.0.0.1', port: 0 });
   return {

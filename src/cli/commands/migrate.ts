@@ -3,7 +3,7 @@ import { loadConfig } from '../../config/config.js';
 import { MissingOwnerLoginError } from '../../db/errors.js';
 import { migrate } from '../../db/migrate.js';
 import { openDatabase } from '../../db/openDatabase.js';
-import { cliLog } from '../log.js';
+import { createLedgerLogger, logLevelOf } from '../../main.js';
 import { stopOnSignal } from '../stopOnSignal.js';
 
 const STOP_DEADLINE_MS = 10_000;
@@ -21,6 +21,7 @@ export async function run(): Promise<number> {
     console.log(JSON.stringify(await migrate(config.migrationDatabaseUrl)));
     return 0;
   }
+  const cliLog = createLedgerLogger(logLevelOf(config), 'stderr');
   // An interrupted migration still stops the embedded cluster it started (exit code 128 + the signal's number).
   const signals = stopOnSignal({ log: cliLog, deadlineMs: STOP_DEADLINE_MS, exitCode: (signal) => 128 + constants.signals[signal] });
   try {

@@ -6,8 +6,8 @@ import { createCommandPool } from '../../db/commandPool.js';
 import { createDatabasePool } from '../../db/pool.js';
 import { SYSTEM_ROLE } from '../../db/roles.js';
 import { runDueJobs } from '../../jobs/jobWorker.js';
+import { createLedgerLogger, logLevelOf } from '../../main.js';
 import { type CommandInput, numberFlag } from '../commandSpec.js';
-import { cliLog } from '../log.js';
 import { withExistingLedger } from '../withExistingLedger.js';
 
 /**
@@ -16,6 +16,8 @@ import { withExistingLedger } from '../withExistingLedger.js';
  */
 export async function run(input: CommandInput): Promise<number> {
   const config = await loadConfig();
+  // On stderr: stdout carries only the report.
+  const cliLog = createLedgerLogger(logLevelOf(config), 'stderr');
   const olderThanSeconds = numberFlag(input, 'older-than');
   return withExistingLedger(config, async (logins) => {
     const pool = await createDatabasePool(logins.app, { maximumPoolSize: 4 });

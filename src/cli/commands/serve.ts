@@ -1,7 +1,6 @@
 import { loadConfig } from '../../config/config.js';
-import { startLedger } from '../../main.js';
+import { createLedgerLogger, logLevelOf, startLedger } from '../../main.js';
 import type { CommandOutcome } from '../commandSpec.js';
-import { cliLog as log } from '../log.js';
 import { stopOnSignal } from '../stopOnSignal.js';
 
 /** API.md: a SIGTERM or SIGINT ends the server with exit code 0 within 10 s. */
@@ -12,9 +11,11 @@ export const SHUTDOWN_DEADLINE_MS = 10_000;
  * Signals are watched from before the start, so one that comes during the start stops the server as soon as it is up.
  */
 export async function run(): Promise<CommandOutcome> {
+  const config = await loadConfig();
+  const log = createLedgerLogger(logLevelOf(config));
   const signals = stopOnSignal({ log, deadlineMs: SHUTDOWN_DEADLINE_MS, exitCode: () => 0 });
   try {
-    signals.started(await startLedger(await loadConfig(), log));
+    signals.started(await startLedger(config, log));
   } catch (error) {
     // startLedger has stopped what it started; the failure is reported and decides the exit code.
     signals.release();

@@ -1,5 +1,5 @@
 import type { FastifyRequest, FastifyServerOptions } from 'fastify';
-import { isSensitiveName, maskSecretsInText, maskUrl, REDACTED, scrubSecrets } from './secretMasking.js';
+import { isPersonalName, isSensitiveName, maskLoggedText, maskUrl, PERSONAL_DATA, REDACTED, scrubSecrets } from './secretMasking.js';
 
 export type LedgerLoggerOptions = Exclude<FastifyServerOptions['logger'], boolean | undefined>;
 type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -62,15 +62,15 @@ type SerializedError = { type: string; message: string; stack: string; [key: str
 
 /** Like pino's error serializer, but messages, stacks and extra properties pass through the secret masks. */
 function serializeError(error: unknown, depth = 0): SerializedError {
-  if (!(error instanceof Error)) return { type: typeof error, message: maskSecretsInText(String(error)), stack: '' };
+  if (!(error instanceof Error)) return { type: typeof error, message: maskLoggedText(String(error)), stack: '' };
   const serialized: SerializedError = {
     type: error.constructor.name,
-    message: maskSecretsInText(error.message),
-    stack: maskSecretsInText(error.stack ?? ''),
+    message: maskLoggedText(error.message),
+    stack: maskLoggedText(error.stack ?? ''),
   };
   for (const [key, value] of Object.entries(error)) {
     if (key === 'message' || key === 'stack' || key === 'cause') continue;
-    serialized[key] = isSensitiveName(key) ? REDACTED : scrubSecrets(value);
+    serialized[key] = isSensitiveName(key) ? REDACTED : isPersonalName(key) ? PERSONAL_DATA : scrubSecrets(value);
   }
   if (error.cause !== undefined && depth < 3) serialized.cause = serializeError(error.cause, depth + 1);
   return serialized;
@@ -98,7 +98,7 @@ export function ledgerLoggerOptions(options: { level: LogLevel; stream?: LogDest
     hooks: {
       logMethod(args, method) {
         // Free-text arguments (the message and its format parameters) are masked too.
-        const masked = args.map((arg: unknown) => (typeof arg === 'string' ? maskSecretsInText(arg) : arg));
+        const masked = args.map((arg: unknown) => (typeof arg === 'string' ? maskLoggedText(arg) : arg));
         method.apply(this, masked as Parameters<typeof method>);
       },
     },

@@ -14,17 +14,29 @@ export type RateLimits = {
    * cannot use up the allowance of the provider's genuine ones.
    */
   readonly webhooks: RateLimit | false;
+  /**
+   * The unauthenticated operations routes (`/health`, `/livez`, `/readyz`, `/metrics`, `/docs`), per
+   * client address: far above what probes and scrapers ask (one every few seconds), far below a flood.
+   */
+  readonly operations: RateLimit | false;
 };
 
 export const defaultRateLimits: RateLimits = {
   booking: { max: 120, timeWindowMs: 60_000 },
   webhooks: { max: 60, timeWindowMs: 60_000 },
+  operations: { max: 300, timeWindowMs: 60_000 },
 };
 
 /** Distinct clients remembered per group; past that the least recently seen start afresh. */
 const TRACKED_CLIENTS = 10_000;
 
 const bookingRoutes: readonly RegExp[] = [/^\/v1\/reservations$/, /^\/v1\/reservations\/:[^/]+\/payments$/];
+
+const operationsRoutes: readonly RegExp[] = [/^\/(health|livez|readyz|metrics)$/, /^\/docs(\/.*)?$/];
+
+export function isOperationsRoute(url: string): boolean {
+  return operationsRoutes.some((route) => route.test(url));
+}
 
 export function isBookingRoute(method: RouteOptions['method'], url: string): boolean {
   const methods = Array.isArray(method) ? method : [method];
@@ -53,7 +65,7 @@ function limitExceeded(_request: FastifyRequest, context: { after: string }): Pr
 }
 
 /**
- * Limits booking routes per client, by URL, so route groups that other plugins register later are
+ * Limits booking routes per client and the operations routes per client address, by URL, so route groups that other plugins register later are
  * covered too. Must run before any route is added. Booking limits apply in each route's own onRequest
  * hook, which runs after the `/v1` scope's authentication, so the key is the verified caller, not a
  * claim an attacker can vary. Webhooks are limited only where their signature failed
@@ -80,9 +92,12 @@ export async function registerRateLimits(app: FastifyInstance, limits: RateLimit
     await failedSignatures?.call(app, request, reply);
   });
 
+  const operations = limits.operations === false ? undefined : limiter(limits.operations, (request) => `operations:${request.ip}`);
+
   app.addHook('onRoute', (route) => {
-    if (!booking || !isBookingRoute(route.method, route.url)) return;
+    const limit = isBookingRoute(route.method, route.url) ? booking : isOperationsRoute(route.url) ? operations : undefined;
+    if (!limit) return;
     const existing = route.onRequest === undefined ? [] : Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest];
-    route.onRequest = [...existing, booking];
+    route.onRequest = [...existing, limit];
   });
 }

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { jsonResponse, type RouteTypes, TAGS } from '../contract.js';
+import { jsonResponse, problemResponses, type RouteTypes, TAGS } from '../contract.js';
 import { openApiDocumentSchema } from '../responseSchemas.js';
 
 /**
@@ -14,7 +14,7 @@ export function docsRoutes(app: FastifyInstance) {
       summary: 'This document',
       tags: [TAGS.operations],
       security: [],
-      response: { 200: jsonResponse('OpenAPI 3.1 JSON', openApiDocumentSchema) },
+      response: { 200: jsonResponse('OpenAPI 3.1 JSON', openApiDocumentSchema), ...problemResponses({ 429: ['rate_limited'] }) },
     },
     handler: async () => app.swagger(),
   });

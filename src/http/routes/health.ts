@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { DatabasePool } from '../../db/pool.js';
 import { z } from 'zod';
 import { sql } from '../../db/sql.js';
-import { jsonResponse, type RouteTypes, TAGS } from '../contract.js';
+import { jsonResponse, problemResponses, type RouteTypes, TAGS } from '../contract.js';
 import { healthSchema } from '../responseSchemas.js';
 
 const okRow = z.object({ ok: z.number() });
@@ -49,7 +49,11 @@ export function healthRoutes(app: FastifyInstance, pool: DatabasePool, draining:
       summary: 'Whether the database answers (within 2 s either way)',
       tags: [TAGS.operations],
       security: [],
-      response: { 200: jsonResponse('up', healthSchema), 503: jsonResponse('the database does not answer', healthSchema) },
+      response: {
+        200: jsonResponse('up', healthSchema),
+        503: jsonResponse('the database does not answer', healthSchema),
+        ...problemResponses({ 429: ['rate_limited'] }),
+      },
     },
     handler: async (request, reply) => ((await check(request)) ? { status: 'ok' } : reply.code(503).send({ status: 'unavailable' })),
   });
@@ -62,6 +66,7 @@ export function healthRoutes(app: FastifyInstance, pool: DatabasePool, draining:
       response: {
         200: jsonResponse('ready', healthSchema),
         503: jsonResponse('shutting down, or the database does not answer', healthSchema),
+        ...problemResponses({ 429: ['rate_limited'] }),
       },
     },
     handler: async (request, reply) =>
@@ -73,7 +78,7 @@ export function healthRoutes(app: FastifyInstance, pool: DatabasePool, draining:
       summary: 'Whether the process can serve at all (no database check)',
       tags: [TAGS.operations],
       security: [],
-      response: { 200: jsonResponse('alive', healthSchema) },
+      response: { 200: jsonResponse('alive', healthSchema), ...problemResponses({ 429: ['rate_limited'] }) },
     },
     handler: () => ({ status: 'ok' as const }),
   });

@@ -31,7 +31,7 @@ const reportProblems = problemResponses({ ...v1Problems, 403: ['forbidden'] });
 
 /**
  * Backoffice reports, read from the asynchronous daily-reports projection: they trail the ledger
- * by the consumer's lag (see GET /metrics/consumers), never by more than what is committed.
+ * by the consumer's lag (`ledger_consumer_lag_events` in GET /metrics), never by more than what is committed.
  */
 export function reportRoutes(app: FastifyInstance, pool: DatabasePool) {
   const routes = app.withTypeProvider<RouteTypes>();

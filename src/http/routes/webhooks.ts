@@ -11,6 +11,8 @@ import { problem, sendProblem } from '../problem.js';
 import { webhookReceiptSchema } from '../responseSchemas.js';
 
 export type WebhookSettings = {
+  /** Told of every delivery's outcome by provider (`applied`, `duplicate`, `invalid_signature`, …): `/metrics` counts them. */
+  readonly countOutcome?: (provider: WebhookProvider, outcome: string) => void;
   readonly stripe?: { readonly webhookSecret?: string | undefined };
   readonly mercadopago?: {
     readonly webhookSecret?: string | undefined;
@@ -18,6 +20,8 @@ export type WebhookSettings = {
     readonly fetchPayment?: ((id: string) => Promise<ProviderEvent>) | undefined;
   };
 };
+
+export type WebhookProvider = 'stripe' | 'mercadopago';
 
 const single = (value: string | string[] | undefined): string | undefined => (Array.isArray(value) ? undefined : value);
 
@@ -53,8 +57,18 @@ function rawBodyOf(request: FastifyRequest): Buffer {
 /** A refused signature is counted against its client address (429 past its allowance), then answered 400. */
 async function refuseSignature(request: FastifyRequest, reply: FastifyReply, check: Extract<SignatureCheck, { ok: false }>) {
   request.log.warn({ reason: check.reason }, 'webhook signature refused');
+  outcomeOf.set(request, 'invalid_signature');
   await request.server.countFailedSignature(request, reply);
   return sendProblem(reply, problem(400, 'invalid_signature', 'the webhook signature is missing, invalid or outside its time tolerance'));
+}
+
+/** Each delivery's outcome, for the count at its response; a delivery that ends otherwise counts by its status. */
+const outcomeOf = new WeakMap<FastifyRequest, string>();
+
+function outcomeByStatus(status: number): string {
+  if (status === 429) return 'rate_limited';
+  if (status >= 500) return 'unavailable';
+  return 'invalid_request';
 }
 
 function parseJson(raw: Buffer): unknown {
@@ -78,6 +92,13 @@ export function webhookRoutes(deps: AppDeps, settings: WebhookSettings) {
     app.removeAllContentTypeParsers();
     app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
 
+    const { countOutcome } = settings;
+    if (countOutcome) {
+      app.addHook('onResponse', async (request, reply) => {
+        const provider: WebhookProvider = request.url.startsWith('/webhooks/stripe') ? 'stripe' : 'mercadopago';
+        countOutcome(provider, outcomeOf.get(request) ?? outcomeByStatus(reply.statusCode));
+      });
+    }
     const routes = app.withTypeProvider<RouteTypes>();
 
     routes.post(
@@ -112,6 +133,7 @@ export function webhookRoutes(deps: AppDeps, settings: WebhookSettings) {
           return sendProblem(reply, problem(400, 'invalid_request', error.message));
         }
         const result = await applyProviderEvent(deps, event, 'webhook');
+        outcomeOf.set(request, result.outcome);
         return reply.code(200).send({ received: true, outcome: result.outcome });
       },
     );
@@ -158,7 +180,10 @@ export function webhookRoutes(deps: AppDeps, settings: WebhookSettings) {
         const fields = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};
         const type = query['type'] ?? query['topic'] ?? fields['type'];
         // Only payment notifications move money; merchant orders and the like are acknowledged and left alone.
-        if (type !== 'payment') return reply.code(200).send({ received: true, outcome: 'ignored' });
+        if (type !== 'payment') {
+          outcomeOf.set(request, 'ignored');
+          return reply.code(200).send({ received: true, outcome: 'ignored' });
+        }
         // Only the signed id counts: the manifest covers the query's data.id, never the body's.
         if (!dataId) return sendProblem(reply, problem(400, 'invalid_request', 'the notification names no payment (query data.id)'));
         const fetchPayment = settings.mercadopago?.fetchPayment;
@@ -175,6 +200,7 @@ export function webhookRoutes(deps: AppDeps, settings: WebhookSettings) {
           throw error;
         }
         const result = await applyProviderEvent(deps, event, 'webhook');
+        outcomeOf.set(request, result.outcome);
         return reply.code(200).send({ received: true, outcome: result.outcome });
       },
     );
