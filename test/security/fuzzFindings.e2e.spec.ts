@@ -52,4 +52,32 @@ describe('route fuzzer findings', () => {
     const storable = await h.deliverStripe(event(`${'['.repeat(10_000)}${']'.repeat(10_000)}`));
     expect(storable.status, JSON.stringify(storable.body)).toBeLessThan(500);
   });
+
+  it('refuses days and instants outside years 1–9999 in the back office lists, the export, the reports and a cursor (400), and serves the last day 9999-12-31', async () => {
+    const cursor = (at: string) => Buffer.from(JSON.stringify({ l: 'reservations', at, id: randomUUID() }), 'utf8').toString('base64url');
+    const refused = [
+      '/v1/backoffice/reservations?from=0000-01-01T00:00:00Z',
+      '/v1/backoffice/reservations?from=0000-01-01',
+      '/v1/backoffice/reservations?createdTo=9999-12-31T23:00:00-05:00',
+      '/v1/backoffice/payments?from=0001-01-01T00:30:00%2B01:00',
+      '/v1/backoffice/reservations/export?from=0000-01-01&to=0000-12-01',
+      '/v1/reports/occupancy?from=0000-01-01&to=0000-01-02',
+      '/v1/reports/revenue?from=0000-12-31&to=0001-01-01',
+      `/v1/backoffice/reservations?cursor=${cursor('0000-01-01T00:00:00Z')}`,
+    ];
+    for (const path of refused) {
+      const res = await h.ledger.call('GET', path, { token: h.staff });
+      expect([path, res.status, res.body.code]).toEqual([path, 400, 'invalid_request']);
+    }
+    const served = [
+      '/v1/backoffice/reservations?to=9999-12-31',
+      '/v1/backoffice/payments?from=0001-01-01&to=9999-12-31',
+      '/v1/backoffice/reservations/export?from=9999-01-01&to=9999-12-31',
+      '/v1/reports/occupancy?from=9999-12-31&to=9999-12-31',
+    ];
+    for (const path of served) {
+      const res = await h.ledger.call('GET', path, { token: h.staff });
+      expect([path, res.status]).toEqual([path, 200]);
+    }
+  });
 });
