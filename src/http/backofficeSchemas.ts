@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { PROVIDERS } from '../domain/payment.js';
-import { slotIdSchema, text } from './schemas.js';
+import { isoDateTime, isoDay, slotIdSchema, text } from './schemas.js';
 
 // Query strings of the backoffice lists (GET /v1/backoffice/...), validated by the routes and
 // described by the OpenAPI document from these same schemas.
@@ -9,13 +9,20 @@ const DAY_MS = 86_400_000;
 export const MAX_EXPORT_DAYS = 366;
 
 /**
- * A day (`2026-07-01`: the whole UTC day) or an instant with offset. Ranges are half-open:
- * `from` is the first instant in, `to` the first instant out; a day given as `to` is included.
+ * A day (`2026-07-01`: the whole UTC day) or an instant with offset, in years 1 to 9999. Ranges
+ * are half-open: `from` is the first instant in, `to` the first instant out; a day given as `to`
+ * is included.
  */
-const dayOrInstant = z.union([z.iso.date(), z.iso.datetime({ offset: true })]);
-const startOf = (value: string) => (value.length === 10 ? `${value}T00:00:00.000Z` : new Date(value).toISOString());
-const endOf = (value: string) =>
-  value.length === 10 ? new Date(Date.parse(`${value}T00:00:00.000Z`) + DAY_MS).toISOString() : new Date(value).toISOString();
+const dayOrInstant = z.union([isoDay, isoDateTime]);
+const startMs = (value: string) => Date.parse(value.length === 10 ? `${value}T00:00:00.000Z` : value);
+const endMs = (value: string) => (value.length === 10 ? startMs(value) + DAY_MS : Date.parse(value));
+/**
+ * The instant as PostgreSQL reads it: the end of the day 9999-12-31 is in year 10000, which
+ * JavaScript writes `+010000-…` (refused by PostgreSQL) and PostgreSQL reads as `10000-…`.
+ */
+const postgresInstant = (ms: number) => new Date(ms).toISOString().replace(/^\+0*(?=\d{5}-)/, '');
+const startOf = (value: string) => postgresInstant(startMs(value));
+const endOf = (value: string) => postgresInstant(endMs(value));
 
 type RawRange = { readonly from?: string | undefined; readonly to?: string | undefined };
 export type Range = { readonly from?: string; readonly to?: string };
@@ -25,7 +32,7 @@ function toRange(raw: RawRange): Range | undefined {
   return { ...(raw.from === undefined ? {} : { from: startOf(raw.from) }), ...(raw.to === undefined ? {} : { to: endOf(raw.to) }) };
 }
 
-const ordered = (raw: RawRange) => raw.from === undefined || raw.to === undefined || startOf(raw.from) < endOf(raw.to);
+const ordered = (raw: RawRange) => raw.from === undefined || raw.to === undefined || startMs(raw.from) < endMs(raw.to);
 
 export const RESERVATION_STATUSES = ['held', 'paid', 'expired', 'cancelled', 'refunded'] as const;
 export const PAYMENT_STATUSES = ['pending', 'processing', 'succeeded', 'failed', 'cancelled', 'refunded', 'disputed'] as const;
@@ -78,7 +85,7 @@ export const reservationExportQuery = z
   .object({ ...reservationFilterFields, from: dayOrInstant, to: dayOrInstant })
   .strict()
   .refine((q) => ordered(q), departureOrdered)
-  .refine((q) => (Date.parse(endOf(q.to)) - Date.parse(startOf(q.from))) / DAY_MS <= MAX_EXPORT_DAYS, {
+  .refine((q) => (endMs(q.to) - startMs(q.from)) / DAY_MS <= MAX_EXPORT_DAYS, {
     error: `at most ${MAX_EXPORT_DAYS} days per export`,
     path: ['to'],
   })

@@ -1,11 +1,12 @@
 import { z } from 'zod';
 import type { Keyset } from '../../projections/backoffice/keyset.js';
 import { problem, ProblemError } from './problem.js';
+import { isoDateTime } from './schemas.js';
 
 /** Which list a cursor belongs to, so one list's cursor is never read as another's. */
 export type CursorList = 'reservations' | 'payments';
 
-const cursorPayload = z.object({ l: z.enum(['reservations', 'payments']), at: z.iso.datetime(), id: z.uuid() }).strict();
+const cursorPayload = z.object({ l: z.enum(['reservations', 'payments']), at: isoDateTime, id: z.uuid() }).strict();
 
 /**
  * The opaque `nextCursor`: base64url JSON of the page's keyset. Opaque so clients pass it back

@@ -38,17 +38,23 @@ export const slotIdSchema = z
   .max(128)
   .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, 'letters, digits, and . _ : - only');
 
-/** An instant with its offset, in years 1 to 9999 once the offset is applied (what PostgreSQL's timestamptz holds). */
-export const isoInstant = z.iso
-  .datetime({ offset: true })
-  .refine(
-    (value) => {
-      const year = new Date(value).getUTCFullYear();
-      return year >= 1 && year <= 9999;
-    },
-    { error: 'must fall in the years 1 to 9999' },
-  )
-  .transform((value) => new Date(value).toISOString());
+const IN_LEDGER_YEARS = { error: 'must fall in the years 1 to 9999' };
+
+/**
+ * An instant with its offset, in years 1 to 9999 once the offset is applied (what PostgreSQL's
+ * timestamptz reads back from JavaScript: year 0 does not exist there, and JavaScript writes a
+ * later year as `+010000-…`), as sent.
+ */
+export const isoDateTime = z.iso.datetime({ offset: true }).refine((value) => {
+  const year = new Date(value).getUTCFullYear();
+  return year >= 1 && year <= 9999;
+}, IN_LEDGER_YEARS);
+
+/** isoDateTime, normalised to UTC. */
+export const isoInstant = isoDateTime.transform((value) => new Date(value).toISOString());
+
+/** A calendar day `YYYY-MM-DD` in years 1 to 9999 (the four-digit form has no later year). */
+export const isoDay = z.iso.date().refine((value) => !value.startsWith('0000'), IN_LEDGER_YEARS);
 
 export const defineSlotBody = z
   .object({

@@ -151,7 +151,8 @@ type MpObject = Record<string, unknown>;
  */
 export function normalizeMercadoPagoPayment(payment: unknown): ProviderEvent {
   if (typeof payment !== 'object' || payment === null) throw new ProviderPayloadError('mercadopago', 'the payment is not an object');
-  if (!isStorableJson(payment)) throw new ProviderPayloadError('mercadopago', 'the payment holds a NUL character or a lone surrogate');
+  if (!isStorableJson(payment))
+    throw new ProviderPayloadError('mercadopago', 'the payment holds a NUL character or a lone surrogate, or nests too deep');
   const p = payment as MpObject;
   const id = typeof p['id'] === 'number' || typeof p['id'] === 'string' ? String(p['id']) : undefined;
   const status = typeof p['status'] === 'string' ? p['status'] : undefined;

@@ -53,6 +53,7 @@ const firstLine = (message: string) => (message.split('\n')[0] ?? '').trim();
  * refused here as before (Stripe signs with its clock at sending).
  */
 export function verifyStripeSignature(rawBody: Buffer, header: string | undefined, secret: string, now: Date): SignatureCheck {
+  if (header !== undefined && hasEmptyV1(header)) return { ok: false, reason: 'a v1 signature is empty' };
   try {
     Stripe.webhooks.constructEvent(rawBody, header ?? '', secret, SIGNATURE_TOLERANCE_SECONDS, undefined, now.getTime());
   } catch (error) {
@@ -65,6 +66,18 @@ export function verifyStripeSignature(rawBody: Buffer, header: string | undefine
     (part) => part.key === 't' && Number(part.value) - now.getTime() / 1000 > SIGNATURE_TOLERANCE_SECONDS,
   );
   return ahead ? { ok: false, reason: 'timestamp more than 300 s ahead' } : { ok: true };
+}
+
+/**
+ * Whether the header has a `v1` entry the SDK reads as empty (`v1=`, `v1`, `v1==…`: it takes the
+ * text between the first and second `=`). The SDK compares every `v1` and throws a plain Error,
+ * not its verification error, on an empty one; such a header is a bad signature, never a 500.
+ */
+function hasEmptyV1(header: string): boolean {
+  return header.split(',').some((item) => {
+    const [scheme, signature] = item.split('=');
+    return scheme === 'v1' && !signature;
+  });
 }
 
 type StripeObject = Record<string, unknown>;
@@ -123,7 +136,8 @@ function intentSignal(
 export function normalizeStripeEvent(event: unknown): ProviderEvent {
   if (typeof event !== 'object' || event === null) throw new ProviderPayloadError('stripe', 'the event is not an object');
   // The event is kept as it came (the inbox's jsonb): text PostgreSQL cannot store is the sender's error, a 400.
-  if (!isStorableJson(event)) throw new ProviderPayloadError('stripe', 'the event holds a NUL character or a lone surrogate');
+  if (!isStorableJson(event))
+    throw new ProviderPayloadError('stripe', 'the event holds a NUL character or a lone surrogate, or nests too deep');
   const e = event as StripeObject;
   const id = str(e, 'id');
   const type = str(e, 'type');

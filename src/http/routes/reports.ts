@@ -9,13 +9,14 @@ import { principalOf } from '../authenticate.js';
 import { jsonResponse, problemResponses, type RouteTypes, TAGS, v1Problems } from '../contract.js';
 import { problem, ProblemError } from '../problem.js';
 import { occupancyReportSchema, revenueReportSchema } from '../responseSchemas.js';
+import { isoDay } from '../schemas.js';
 
 const MAX_DAYS = 366;
 const DAY_MS = 86_400_000;
 
 /** Inclusive UTC dates; a bounded range keeps one request from reading a tenant's whole history. */
 export const reportRangeQuery = z
-  .object({ from: z.iso.date(), to: z.iso.date() })
+  .object({ from: isoDay, to: isoDay })
   .strict()
   .refine(({ from, to }) => from <= to, { error: '`from` must not be after `to`', path: ['from'] })
   .refine(({ from, to }) => (Date.parse(to) - Date.parse(from)) / DAY_MS < MAX_DAYS, {
