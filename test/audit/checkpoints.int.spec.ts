@@ -103,7 +103,7 @@ describe('signed checkpoints', () => {
     try {
       const clock = () => new Date('2027-03-01T10:00:00.000Z');
 
-      const taken = await Promise.all(Array.from({ length: 5 }, () => takeCheckpointIfDue(fresh.pool, signer, clock, 3600)));
+      const taken = await Promise.all(Array.from({ length: 5 }, () => takeCheckpointIfDue(fresh.systemPool, signer, clock, 3600)));
 
       expect(taken.filter((checkpoint) => checkpoint !== null)).toHaveLength(1);
       const { rows } = await fresh.asOwner<{ n: number }>('SELECT count(*)::int AS n FROM ledger_checkpoints');

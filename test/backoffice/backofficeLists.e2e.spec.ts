@@ -67,7 +67,8 @@ async function walk(path: string, limit: number, between: () => Promise<void> = 
 }
 
 beforeAll(async () => {
-  h = await startPaymentsHarness({ holdTtlSeconds: 600 });
+  // One customer books the same departures dozens of times to fill the lists: above the per-customer allowance.
+  h = await startPaymentsHarness({ holdTtlSeconds: 600, holdMaxSeatsPerCustomer: 1000 });
   otherTenantStaff = h.ledger.token({ groups: ['staff'], sub: 'staff-b', tenantId: 'tenant-b' });
   for (const name of Object.keys(slots) as (keyof typeof slots)[]) slotIds[name] = await defineSlot(name);
   // Several holds share a creation instant (the test clock stands still), so ties are broken by id.

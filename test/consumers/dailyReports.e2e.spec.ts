@@ -199,13 +199,13 @@ describe('daily reports', () => {
   });
 
   it('exposes the consumer lag and rebuilds to the same rows', async () => {
-    expect(await consumerLag(ledger.deps.pool, [DAILY_REPORTS_CONSUMER])).toEqual([
+    expect(await consumerLag(ledger.deps.systemPool, [DAILY_REPORTS_CONSUMER])).toEqual([
       expect.objectContaining({ name: DAILY_REPORTS_CONSUMER, lag: 0 }),
     ]);
 
     await recordPayment({ provider: 'pix', amount: 1200, currency: 'BRL', succeededAt: '2026-11-22T10:00:00.000Z' });
-    expect((await consumerLag(ledger.deps.pool, [DAILY_REPORTS_CONSUMER]))[0]).toMatchObject({ name: DAILY_REPORTS_CONSUMER, lag: 2 });
-    expect((await consumerLag(ledger.deps.pool, [DAILY_REPORTS_CONSUMER], { countAtMost: 1 }))[0]).toMatchObject({ lag: 1 });
+    expect((await consumerLag(ledger.deps.systemPool, [DAILY_REPORTS_CONSUMER]))[0]).toMatchObject({ name: DAILY_REPORTS_CONSUMER, lag: 2 });
+    expect((await consumerLag(ledger.deps.systemPool, [DAILY_REPORTS_CONSUMER], { countAtMost: 1 }))[0]).toMatchObject({ lag: 1 });
 
     await withSystemTransaction(ledger.deps.systemPool, (tx) => resetDailyReports(tx, new Date()));
     await drain(ledger.deps.systemPool, dailyReportsConsumer);

@@ -48,6 +48,8 @@ export async function startPaymentsHarness(
      * turn a loopback call into a timeout.
      */
     providerCallBudgetMs?: number;
+    /** HOLD_MAX_SEATS_PER_CUSTOMER (default 20): raised by tests in which one customer books a slot many times. */
+    holdMaxSeatsPerCustomer?: number;
   } = {},
 ): Promise<PaymentsHarness> {
   const stripe = await startFakeStripe();
@@ -62,6 +64,7 @@ export async function startPaymentsHarness(
       providerCallBudgetMs: options.providerCallBudgetMs ?? 10_000,
     },
     rateLimits: options.rateLimits ?? { booking: false, webhooks: false },
+    ...(options.holdMaxSeatsPerCustomer === undefined ? {} : { holdMaxSeatsPerCustomer: options.holdMaxSeatsPerCustomer }),
     onError: (message, error) => errors.push({ message, error }),
   });
   const module = ledger.composed;
