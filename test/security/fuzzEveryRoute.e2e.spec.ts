@@ -78,7 +78,7 @@ const validRequests: Readonly<Record<string, () => ValidRequest>> = {
   'GET /health': () => ({ role: 'none' }),
   'GET /readyz': () => ({ role: 'none' }),
   'GET /livez': () => ({ role: 'none' }),
-  'GET /metrics/consumers': () => ({ role: 'none' }),
+  'GET /metrics': () => ({ role: 'none' }),
   'GET /docs': () => ({ role: 'none' }),
   'PUT /v1/slots/{slotId}': () => ({
     role: 'admin',
