@@ -1054,7 +1054,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unavailable: the notified payment could not be read from Mercado Pago; it retries the notification */
+            /** @description provider_error: Mercado Pago refused to give the notified payment, or gave one that cannot be read; it retries the notification */
             502: {
                 headers: {
                     /** @description the id of this request, as on its log lines */
@@ -1065,7 +1065,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unavailable: Mercado Pago is not configured on this server */
+            /** @description unavailable: Mercado Pago is not configured on this server, or did not answer when asked for the notified payment; it retries the notification */
             503: {
                 headers: {
                     /** @description the id of this request, as on its log lines */

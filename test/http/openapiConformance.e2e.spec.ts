@@ -285,8 +285,9 @@ describe('every answer conforms to the served OpenAPI document', () => {
       ).status,
     ).toBe(400);
     h.mp.failNext(Infinity);
-    expect(conforms('POST', '/webhooks/mercadopago', await h.deliverMp(pixId)).status).toBe(502);
+    expect(conforms('POST', '/webhooks/mercadopago', await h.deliverMp(pixId)).status).toBe(503);
     h.mp.failNext(0);
+    expect(conforms('POST', '/webhooks/mercadopago', await h.deliverMp(987_654_321)).status).toBe(502);
 
     // Cancel.
     const cancelPath = `${reservationPath}/cancel`;

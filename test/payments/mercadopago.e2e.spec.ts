@@ -151,9 +151,17 @@ describe('Checkout Pro', () => {
     h.mp.setStatus(mpId, 'approved');
     h.mp.failNext(Infinity);
     const failed = await h.deliverMp(mpId);
-    expect(failed.status).toBe(502);
+    expect(failed.status).toBe(503);
+    expect(failed.body).toMatchObject({ code: 'unavailable' });
+    expect(failed.headers.get('retry-after')).toMatch(/^\d+$/);
     h.mp.failNext(0);
     expect((await h.deliverMp(mpId)).body.outcome).toBe('applied');
+  });
+
+  it('answers 502 provider_error when Mercado Pago does not know the notified payment, so the notification is retried', async () => {
+    const refused = await h.deliverMp(987_654_321);
+    expect(refused.status).toBe(502);
+    expect(refused.body).toMatchObject({ code: 'provider_error' });
   });
 });
 

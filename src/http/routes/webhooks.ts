@@ -159,8 +159,8 @@ export function webhookRoutes(deps: AppDeps, settings: WebhookSettings) {
           }),
           body: rawBody('a Mercado Pago notification (`{ "type", "data": { "id" } }`); only the signed query is trusted'),
           response: webhookResponses({
-            502: 'unavailable: the notified payment could not be read from Mercado Pago; it retries the notification',
-            503: 'unavailable: Mercado Pago is not configured on this server',
+            502: 'provider_error: Mercado Pago refused to give the notified payment, or gave one that cannot be read; it retries the notification',
+            503: 'unavailable: Mercado Pago is not configured on this server, or did not answer when asked for the notified payment; it retries the notification',
           }),
         },
       },
@@ -194,8 +194,14 @@ export function webhookRoutes(deps: AppDeps, settings: WebhookSettings) {
         } catch (error) {
           if (error instanceof ProviderCallError || error instanceof ProviderPayloadError) {
             request.log.warn({ err: error }, 'could not read the notified Mercado Pago payment');
-            // 5xx: Mercado Pago retries the notification, by which time its API may answer.
-            return sendProblem(reply, problem(502, 'unavailable', 'could not read the payment from Mercado Pago; retry later'));
+            // 5xx either way: Mercado Pago retries the notification, by which time its API may answer.
+            const unreachable = error instanceof ProviderCallError && error.failure === 'unreachable';
+            return sendProblem(
+              reply,
+              unreachable
+                ? problem(503, 'unavailable', 'Mercado Pago did not answer when asked for the notified payment; retry later')
+                : problem(502, 'provider_error', 'Mercado Pago did not give the notified payment; retry later'),
+            );
           }
           throw error;
         }
