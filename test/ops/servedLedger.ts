@@ -3,8 +3,18 @@ import { cliEnvironment } from '../cli/runLedgerCli.js';
 
 export const REPOSITORY_ROOT = new URL('../../', import.meta.url).pathname;
 
-/** One line the server wrote: pino's JSON when it parses, the raw text otherwise. */
-export type ServerLine = { readonly text: string; readonly json: Record<string, unknown> | null };
+/**
+ * One line the server wrote. The server logs through one pino logger as JSON lines (main.ts
+ * createLedgerLogger): `json` is the parsed object, `msg` and `level` its message and pino level
+ * (30 info, 40 warn, 50 error, 60 fatal). A line that is not pino's JSON (npm's banner, a CLI
+ * failure on stderr, a crash's stack) has `json`, `msg` and `level` null and is kept as `text`.
+ */
+export type ServerLine = {
+  readonly text: string;
+  readonly json: Record<string, unknown> | null;
+  readonly msg: string | null;
+  readonly level: number | null;
+};
 
 export type LedgerProcess = {
   /** The pid of the process the test started (npm's own, or node's). */
@@ -20,13 +30,36 @@ export type LedgerProcess = {
 
 export type ServedLedger = LedgerProcess & { readonly url: string };
 
-function parsed(text: string): Record<string, unknown> | null {
+/** pino's level numbers (the ones this ledger logs at). */
+export const LOG_LEVEL = { info: 30, warn: 40, error: 50, fatal: 60 } as const;
+
+/** Parses one line of the server's output. */
+export function serverLine(text: string): ServerLine {
+  let json: Record<string, unknown> | null = null;
   try {
     const value: unknown = JSON.parse(text);
-    return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : null;
+    if (typeof value === 'object' && value !== null && !Array.isArray(value)) json = value as Record<string, unknown>;
   } catch {
-    return null;
+    json = null;
   }
+  const msg = typeof json?.msg === 'string' ? json.msg : null;
+  const level = typeof json?.level === 'number' ? json.level : null;
+  return { text, json, msg, level };
+}
+
+/** A pino line whose message starts with `prefix`. */
+export const logged =
+  (prefix: string) =>
+  (line: ServerLine): boolean =>
+    line.msg?.startsWith(prefix) === true;
+
+const LISTENING = 'booking ledger listening on ';
+
+/** The URL of the server's "booking ledger listening on <url>" line, or null for any other line. */
+export function listeningUrl(line: ServerLine): string | null {
+  if (!logged(LISTENING)(line)) return null;
+  const url = (line.msg as string).slice(LISTENING.length).trim();
+  return URL.canParse(url) ? url : null;
 }
 
 /**
@@ -51,7 +84,7 @@ export function spawnLedger(command: string, args: readonly string[], variables:
       const parts = (rest + chunk).split('\n');
       rest = parts.pop() ?? '';
       for (const text of parts) {
-        const line = { text, json: parsed(text) };
+        const line = serverLine(text);
         lines.push(line);
         for (const waiter of waiters) if (waiter.matches(line)) waiter.resolve(line);
       }
@@ -103,14 +136,12 @@ export async function serveLedger(
   const { lines, waitForLine, exited, killGroup } = started;
   try {
     const listening = await Promise.race([
-      waitForLine((line) => /listening on (http:\/\/\S+)/.test(line.text), 60_000),
+      waitForLine((line) => listeningUrl(line) !== null, 60_000),
       exited.then(({ code, signal }) => {
         throw new Error(`${command} exited (${code ?? signal}) before listening:\n${lines.map((line) => line.text).join('\n')}`);
       }),
     ]);
-    const url = /listening on (http:\/\/[^\s"]+)/.exec(listening.text)?.[1];
-    if (url === undefined) throw new Error(`no URL in ${listening.text}`);
-    return { ...started, url };
+    return { ...started, url: listeningUrl(listening) as string };
   } catch (error) {
     killGroup();
     throw error;

@@ -1,8 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { cliEnvironment, LEDGER_BIN } from '../cli/runLedgerCli.js';
+import { listeningUrl, type ServerLine, serverLine } from './servedLedger.js';
 
 export type ServerProcess = {
-  /** http://127.0.0.1:<port>, from the server's own "listening on" line. */
+  /** http://127.0.0.1:<port>, from the `msg` of the server's own JSON "booking ledger listening on" log line. */
   readonly url: string;
   readonly pid: number;
   /** Everything it wrote to stdout and stderr so far. */
@@ -22,19 +23,31 @@ export function startServerProcess(variables: Readonly<Record<string, string>>, 
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
+  let url: string | null = null;
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`ledger serve did not listen within ${timeoutMs} ms:\n${output}`));
     }, timeoutMs);
-    const onData = (chunk: string) => {
-      output += chunk;
-      const listening = /booking ledger listening on (http:\/\/\S+)/.exec(output);
-      if (!listening?.[1]) return;
+    // stdout and stderr each split into whole lines (a chunk may end mid-line).
+    const take = (stream: NodeJS.ReadableStream) => {
+      let rest = '';
+      stream.setEncoding('utf8');
+      stream.on('data', (chunk: string) => {
+        output += chunk;
+        const parts = (rest + chunk).split('\n');
+        rest = parts.pop() ?? '';
+        for (const text of parts) onLine(serverLine(text));
+      });
+    };
+    const onLine = (line: ServerLine) => {
+      if (url !== null) return;
+      url = listeningUrl(line);
+      if (url === null) return;
       clearTimeout(timer);
       resolve({
-        url: listening[1],
+        url,
         pid: child.pid as number,
         output: () => output,
         async stop() {
@@ -43,8 +56,8 @@ export function startServerProcess(variables: Readonly<Record<string, string>>, 
         },
       });
     };
-    child.stdout?.setEncoding('utf8').on('data', onData);
-    child.stderr?.setEncoding('utf8').on('data', onData);
+    if (child.stdout) take(child.stdout);
+    if (child.stderr) take(child.stderr);
     void exited.then((code) => {
       clearTimeout(timer);
       reject(new Error(`ledger serve exited with ${code} before listening:\n${output}`));

@@ -9,7 +9,16 @@ import { embeddedClusterDir } from '../../src/db/openDatabase.js';
 import { ensureDevIdentity, signDevToken } from '../../src/identity/devIdentity.js';
 import { LEDGER_BIN } from '../cli/runLedgerCli.js';
 import { createTestDatabase } from '../support/database.js';
-import { isRunning, type LedgerProcess, type ServedLedger, type ServerLine, serveLedger, spawnLedger } from './servedLedger.js';
+import {
+  isRunning,
+  type LedgerProcess,
+  LOG_LEVEL,
+  logged,
+  type ServedLedger,
+  type ServerLine,
+  serveLedger,
+  spawnLedger,
+} from './servedLedger.js';
 
 const HOLDS = 16;
 const TENANT = 'tenant-shutdown';
@@ -50,9 +59,11 @@ async function call(url: string, token: string, method: string, route: string, b
 /** A hold's answer, or the error of a socket closed under it. */
 type HoldOutcome = { readonly status: number | 'socket error'; readonly body: Record<string, unknown> };
 
+const isStopping = logged('SIGTERM: stopping');
+
 const isHoldArrival = (line: ServerLine) => {
   const request = line.json?.req as { method?: string; url?: string } | undefined;
-  return line.json?.msg === 'incoming request' && request?.method === 'POST' && request.url === '/v1/reservations';
+  return line.msg === 'incoming request' && request?.method === 'POST' && request.url === '/v1/reservations';
 };
 
 /**
@@ -103,12 +114,10 @@ async function holdsInFlightDuringShutdown(served: ServedLedger, dataDir: string
   await served.waitForLine(() => arrivals() === HOLDS, 20_000);
   const signalledAt = Date.now();
   process.kill(served.pid, 'SIGTERM');
-  const stopping = await served
-    .waitForLine((line) => line.text.startsWith('SIGTERM: stopping'), 5_000)
-    .then(
-      () => true,
-      () => false,
-    );
+  const stopping = await served.waitForLine(isStopping, 5_000).then(
+    () => true,
+    () => false,
+  );
   await locker.query('ROLLBACK');
   await locker.end();
 
@@ -120,11 +129,12 @@ async function holdsInFlightDuringShutdown(served: ServedLedger, dataDir: string
     ),
   ]);
   const endedWithinMs = Date.now() - signalledAt;
-  // A normal shutdown is quiet: after its first line, only pino's request lines (below warn) and "stopped".
-  const signalLine = served.lines.findIndex((line) => line.text.startsWith('SIGTERM: stopping'));
+  // A normal shutdown is quiet: after its first line, only log lines below warn (requests, "stopped");
+  // anything at warn or above, or any output that is not a log line (a stack trace), is loud.
+  const signalLine = served.lines.findIndex(isStopping);
   const loudLinesAfterSignal = served.lines
     .slice(signalLine + 1)
-    .filter((line) => line.text !== 'stopped' && !(line.json !== null && Number(line.json.level) < 40))
+    .filter((line) => line.level === null || line.level >= LOG_LEVEL.warn)
     .map((line) => line.text);
   return { slotId, admin, stopping, outcomes, ended, endedWithinMs, lockerErrors, loudLinesAfterSignal };
 }
@@ -189,12 +199,12 @@ describe('SIGTERM while holds are in flight', () => {
     const starting = spawnLedger('npm', ['start'], { LEDGER_DATA_DIR: dataDir });
     started.push(starting);
     // The cluster runs from this line on; migrations and the rest of the start follow it.
-    await starting.waitForLine((line) => line.text.startsWith('database: embedded PostgreSQL'), 60_000);
+    await starting.waitForLine(logged('database: embedded PostgreSQL'), 60_000);
     const postmasterPid = Number((await readFile(path.join(embeddedClusterDir(dataDir), 'postmaster.pid'), 'utf8')).split('\n')[0]);
     process.kill(starting.pid, 'SIGTERM');
 
     expect(await starting.exited).toEqual({ code: 0, signal: null });
-    expect(starting.lines.map((line) => line.text)).toContain('stopped');
+    expect(starting.lines.map((line) => line.msg)).toContain('stopped');
     expect(isRunning(postmasterPid)).toBe(false);
   });
 });

@@ -19,6 +19,8 @@ import { type ServerProcess, startServerProcess } from './serverProcess.js';
  */
 const HOLD_TTL_SECONDS = 10;
 const TENANT = 'acme';
+/** A departure a month ahead: holds on a slot that has started are refused (409 slot_closed). */
+const startsAt = () => new Date(Date.now() + 30 * 24 * 3600 * 1000).toISOString();
 
 type Reply = { readonly status: number; readonly body: any }; // eslint-disable-line @typescript-eslint/no-explicit-any -- tests read the JSON's fields
 
@@ -60,7 +62,7 @@ describe('three instances over one database', () => {
     const slotId = `slot-${randomUUID().slice(0, 8)}`;
     const res = await call(via, 'PUT', `/v1/slots/${slotId}`, {
       token: admin,
-      body: { activityId: 'sea-kayak', startsAt: '2027-08-01T09:00:00Z', capacity, unitPrice: { amount: 4500, currency: 'EUR' } },
+      body: { activityId: 'sea-kayak', startsAt: startsAt(), capacity, unitPrice: { amount: 4500, currency: 'EUR' } },
     });
     expect(res.status).toBe(201);
     return slotId;
