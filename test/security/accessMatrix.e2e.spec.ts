@@ -81,10 +81,15 @@ let slotId: string;
 /** A second slot of tenant A, for the PUT row: the other tenant's 201 there must not hide `slotId` from the rows below. */
 let putSlotId: string;
 
+const DAY_MS = 86_400_000;
+const isoDay = (at: number) => new Date(at).toISOString().slice(0, 10);
+/** Two months ahead whenever the suite runs: a departure takes no holds once it has started. */
+const DEPARTURE_DAY = isoDay(Date.now() + 60 * DAY_MS);
+
 const slotBody = (activityId = ACTIVITY, capacity = 500) => ({
   activityId,
-  // Still ahead (a departure takes no holds once it has started), and inside REPORT_RANGE.
-  startsAt: '2026-12-31T09:00:00Z',
+  // Inside REPORT_RANGE.
+  startsAt: `${DEPARTURE_DAY}T09:00:00Z`,
   capacity,
   unitPrice: { amount: 2500, currency: 'EUR' },
 });
@@ -104,7 +109,8 @@ async function eventCount(): Promise<number> {
   return Number(rows[0]!.n);
 }
 
-const REPORT_RANGE = 'from=2026-11-01&to=2026-12-31';
+/** From a month back (today's payments) to the departure's day (its occupancy). */
+const REPORT_RANGE = `from=${isoDay(Date.now() - 30 * DAY_MS)}&to=${DEPARTURE_DAY}`;
 
 /** A Stripe payment of one of A's reservations whose success arrives for the wrong amount: an anomaly in A's back office. */
 type RecordedAnomaly = { paymentId: string; providerPaymentId: string; providerEventId: string };
