@@ -17,7 +17,9 @@ export async function run(): Promise<CommandOutcome> {
   try {
     signals.started(await startLedger(config, log));
   } catch (error) {
-    // startLedger has stopped what it started; the failure is reported and decides the exit code.
+    // startLedger has stopped what it started. The log aggregator gets the failure as a JSON line
+    // like every other; the CLI's one-line message on stderr (reportFailure) is for the person at the terminal.
+    log.error('the server did not start', error);
     signals.release();
     throw error;
   }
