@@ -204,7 +204,10 @@ describe('daily reports', () => {
     ]);
 
     await recordPayment({ provider: 'pix', amount: 1200, currency: 'BRL', succeededAt: '2026-11-22T10:00:00.000Z' });
-    expect((await consumerLag(ledger.deps.systemPool, [DAILY_REPORTS_CONSUMER]))[0]).toMatchObject({ name: DAILY_REPORTS_CONSUMER, lag: 2 });
+    expect((await consumerLag(ledger.deps.systemPool, [DAILY_REPORTS_CONSUMER]))[0]).toMatchObject({
+      name: DAILY_REPORTS_CONSUMER,
+      lag: 2,
+    });
     expect((await consumerLag(ledger.deps.systemPool, [DAILY_REPORTS_CONSUMER], { countAtMost: 1 }))[0]).toMatchObject({ lag: 1 });
 
     await withSystemTransaction(ledger.deps.systemPool, (tx) => resetDailyReports(tx, new Date()));
