@@ -112,12 +112,16 @@ export async function replayOrTakeOver(
   return null;
 }
 
-/** Gives a key back after the work it claimed failed before anything was recorded, so a retry can run. */
-export async function releaseIdempotencyKey(db: Queries, request: IdempotentRequest): Promise<void> {
+/**
+ * Gives a key back after the work it claimed at `claimedAt` failed before anything was recorded, so
+ * a retry can run. Only that claim: a request that outlived the takeover delay may find its stale
+ * claim taken over by a retry (which set its own `created_at`), and must not delete the retry's.
+ */
+export async function releaseIdempotencyKey(db: Queries, request: IdempotentRequest, claimedAt: string): Promise<void> {
   await db.query(sql.typeAlias('void')`
     DELETE FROM idempotency_keys
     WHERE tenant_id = ${request.tenantId} AND subject = ${request.subject} AND idempotency_key = ${request.key}
-      AND state = 'in_flight'`);
+      AND state = 'in_flight' AND created_at = ${claimedAt}::timestamptz`);
 }
 
 /** Completing the claimed key with the response to replay: one statement, alone or in a command's write set. */

@@ -62,7 +62,14 @@ function payableReservation(caller: Caller, state: ReservationState, reservation
 
 /** What the claim decided: ask the provider for `paymentId` (new, or the open one again), or the answer is already known. */
 export type ClaimedPaymentStart =
-  | { readonly kind: 'ask'; readonly reservation: Payable; readonly paymentId: string; readonly providerIdempotencyKey: string }
+  | {
+      readonly kind: 'ask';
+      readonly reservation: Payable;
+      readonly paymentId: string;
+      readonly providerIdempotencyKey: string;
+      /** When this request claimed (or took over) the key: its release must not remove a later takeover's claim. */
+      readonly claimedAt: string;
+    }
   | { readonly kind: 'answered'; readonly response: StoredResponse };
 
 /**
@@ -100,7 +107,7 @@ export function claimPaymentStartCommand(
         const response: StoredResponse = { status: 200, body: paymentDto(open) };
         return { changes: [], response, result: { kind: 'answered', response } };
       }
-      return { changes: [], result: { kind: 'ask', reservation: payable, ...identity } };
+      return { changes: [], result: { kind: 'ask', reservation: payable, ...identity, claimedAt: loaded.now } };
     },
   };
 }
@@ -189,7 +196,7 @@ export async function startPayment(
   if (claimed.value.kind !== 'decided') throw new Error('a payment start cannot end as a duplicate delivery');
   const claim = claimed.value.result;
   if (claim.kind === 'answered') return { ok: true, value: { response: claim.response, replayed: false } };
-  const { reservation, paymentId, providerIdempotencyKey } = claim;
+  const { reservation, paymentId, providerIdempotencyKey, claimedAt } = claim;
 
   const amount = reservation.total;
   let created: CreatedPayment;
@@ -205,7 +212,7 @@ export async function startPayment(
       idempotencyKey: providerIdempotencyKey,
     });
   } catch (error) {
-    await withTransaction(deps.pool, (tx) => releaseIdempotencyKey(tx, request), { tenantId });
+    await withTransaction(deps.pool, (tx) => releaseIdempotencyKey(tx, request, claimedAt), { tenantId });
     throw error;
   }
   const started = { paymentId, reservationId: reservation.reservationId, method: input.method, amount };
