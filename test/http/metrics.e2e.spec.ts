@@ -11,10 +11,14 @@ afterAll(async () => {
   await h.close();
 });
 
-/** Prometheus text format, line by line: HELP and TYPE comments, or `name{label="value",…} number`. */
+/**
+ * Prometheus text format, line by line: HELP and TYPE comments, or `name{label="value",…} number`.
+ * Not-a-number in any letter case: prom-client writes Node's event-loop lag before its first sample
+ * as `Nan` (its util.js writes every NaN so; seen on Node 24), which Prometheus reads like `NaN` (Go's ParseFloat ignores case).
+ */
 const COMMENT = /^# (HELP [a-zA-Z_:][a-zA-Z0-9_:]* .*|TYPE [a-zA-Z_:][a-zA-Z0-9_:]* (counter|gauge|histogram|summary|untyped))$/;
 const SAMPLE =
-  /^[a-zA-Z_:][a-zA-Z0-9_:]*(\{[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\["\\n])*"(?:,[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\["\\n])*")*\})? (-?[0-9.e+-]+|NaN|\+Inf|-Inf)$/;
+  /^[a-zA-Z_:][a-zA-Z0-9_:]*(\{[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\["\\n])*"(?:,[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\["\\n])*")*\})? (-?[0-9.e+-]+|[Nn][Aa][Nn]|\+Inf|-Inf)$/;
 
 type Sample = { name: string; labels: Record<string, string>; value: number };
 
