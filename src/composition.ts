@@ -15,6 +15,7 @@ import { backofficeRoutes } from './http/routes/backoffice.js';
 import { docsRoutes } from './http/routes/docs.js';
 import { healthRoutes } from './http/routes/health.js';
 import { metricsRoutes } from './http/routes/metrics.js';
+import { paymentReconciliationRoutes } from './http/routes/paymentReconciliation.js';
 import { paymentRoutes } from './http/routes/payments.js';
 import { reportRoutes } from './http/routes/reports.js';
 import { reservationRoutes } from './http/routes/reservations.js';
@@ -117,6 +118,7 @@ export function composeLedger(app: AppDeps, settings: LedgerSettings, log: JobLo
     paymentRoutes(app, providers),
     backofficeRoutes(app),
     anomalyResolutionRoutes(app),
+    paymentReconciliationRoutes(app, providers),
   ];
   let draining = false;
   const root = [
