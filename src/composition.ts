@@ -105,6 +105,8 @@ export function composeLedger(app: AppDeps, settings: LedgerSettings, log: JobLo
     // Provider answers first: one of them may be the success that makes an anomaly in the first place.
     // The refunds it asks for are jobs, sent once its commands have committed.
     const report = await reconcilePayments(app, providers, { ...options, onError });
+    for (const outcome of ['applied', 'anomalies', 'unchanged', 'failed'] as const)
+      metrics.countReconciliations(outcome === 'anomalies' ? 'anomaly' : outcome, report[outcome]);
     const unpayableRefunded = await refundUnpayableSuccesses(app, { onError });
     return { ...report, unpayableRefunded };
   };

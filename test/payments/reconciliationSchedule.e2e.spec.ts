@@ -111,6 +111,9 @@ describe('payments that never change', () => {
     // Every abandoned one was asked about once, none twice, before the backoff's first five minutes.
     expect(new Set(abandoned.map((id) => lookupsOf(h, id)))).toEqual(new Set([1]));
     expect(lookupsOf(h, pi)).toBe(1);
+    const exposition = (await h.payments.metrics.render()).text;
+    expect(exposition).toContain('ledger_payment_reconciliations_total{outcome="applied"} 1\n');
+    expect(exposition).toContain('ledger_payment_reconciliations_total{outcome="unchanged"} 250\n');
     expect(h.errors).toEqual([]);
   }, 120_000);
 });
