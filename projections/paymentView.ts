@@ -211,6 +211,12 @@ export async function readPaymentsOfReservation(db: Queries, tenantId: string, r
   return [...rows];
 }
 
+/** One payment of the tenant as its view shows it, or null when the tenant has none by that id. */
+export async function readPayment(db: Queries, tenantId: string, paymentId: string): Promise<PaymentView | null> {
+  return db.maybeOne(sql.type(paymentViewRow)`
+    SELECT ${columns} FROM payments_view WHERE tenant_id = ${tenantId} AND payment_id = ${paymentId}::uuid`);
+}
+
 /** A provider is still working on a payment of this reservation, so its hold must not lapse. */
 export async function hasPaymentInFlight(db: Queries, tenantId: string, reservationId: string): Promise<boolean> {
   return db.oneFirst(sql.type(inFlightRow)`
@@ -266,24 +272,6 @@ export async function findPaymentByProviderId(
     SELECT tenant_id, payment_id, reservation_id, provider
     FROM ledger_find_payment_by_provider_id(${sql.array([...providers], 'text')}, ${providerPaymentId})`);
   return rows.length === 1 && rows[0] ? toRef(rows[0]) : null;
-}
-
-const openPaymentRow = paymentRefRow.extend({ provider_payment_id: z.string().nullable(), status: z.string(), created_at: z.string() });
-export type OpenPayment = PaymentRef & { readonly providerPaymentId: string | null; readonly status: string; readonly createdAt: string };
-
-/**
- * Payments reconciliation should ask the provider about: still open and quiet since `before`, or
- * succeeded with a refund asked for and no refund seen yet (a lost refund webhook).
- */
-export async function findPaymentsToReconcile(db: Queries, before: string, limit: number): Promise<OpenPayment[]> {
-  const rows = await db.any(sql.type(openPaymentRow)`
-    SELECT tenant_id, payment_id::text, reservation_id::text, provider, provider_payment_id, status, created_at
-    FROM payments_view
-    WHERE updated_at <= ${before}::timestamptz
-      AND (status IN ('pending', 'processing') OR (status = 'succeeded' AND refund_requested))
-    ORDER BY updated_at
-    LIMIT ${limit}`);
-  return rows.map((row) => ({ ...toRef(row), providerPaymentId: row.provider_payment_id, status: row.status, createdAt: row.created_at }));
 }
 
 const anomalyListRow = z.object({

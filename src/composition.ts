@@ -15,6 +15,7 @@ import { backofficeRoutes } from './http/routes/backoffice.js';
 import { docsRoutes } from './http/routes/docs.js';
 import { healthRoutes } from './http/routes/health.js';
 import { metricsRoutes } from './http/routes/metrics.js';
+import { paymentReconciliationRoutes } from './http/routes/paymentReconciliation.js';
 import { paymentRoutes } from './http/routes/payments.js';
 import { reportRoutes } from './http/routes/reports.js';
 import { reservationRoutes } from './http/routes/reservations.js';
@@ -104,6 +105,8 @@ export function composeLedger(app: AppDeps, settings: LedgerSettings, log: JobLo
     // Provider answers first: one of them may be the success that makes an anomaly in the first place.
     // The refunds it asks for are jobs, sent once its commands have committed.
     const report = await reconcilePayments(app, providers, { ...options, onError });
+    for (const outcome of ['applied', 'anomalies', 'unchanged', 'failed'] as const)
+      metrics.countReconciliations(outcome === 'anomalies' ? 'anomaly' : outcome, report[outcome]);
     const unpayableRefunded = await refundUnpayableSuccesses(app, { onError });
     return { ...report, unpayableRefunded };
   };
@@ -117,6 +120,7 @@ export function composeLedger(app: AppDeps, settings: LedgerSettings, log: JobLo
     paymentRoutes(app, providers),
     backofficeRoutes(app),
     anomalyResolutionRoutes(app),
+    paymentReconciliationRoutes(app, providers),
   ];
   let draining = false;
   const root = [

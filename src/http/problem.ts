@@ -89,12 +89,18 @@ export function problemFor(error: AppError): Problem {
  * A payment start whose provider call failed (nothing was recorded and the key was released): 503
  * when the provider could not be reached within the budget, 502 when it refused the request.
  */
-export function problemForProviderFailure(error: ProviderCallError, method: string): Problem {
+export function problemForProviderFailure(error: ProviderCallError, method: string, asked: 'create' | 'lookup' = 'create'): Problem {
   switch (error.failure) {
     case 'unreachable':
-      return problem(503, 'unavailable', `${method} did not answer in time; retry with the same Idempotency-Key`);
+      return asked === 'create'
+        ? problem(503, 'unavailable', `${method} did not answer in time; retry with the same Idempotency-Key`)
+        : problem(503, 'unavailable', `${method} did not answer in time; retry later`);
     case 'refused':
-      return problem(502, 'provider_error', `${method} refused to create the payment`);
+      return problem(
+        502,
+        'provider_error',
+        asked === 'create' ? `${method} refused to create the payment` : `${method} refused to tell the payment's state`,
+      );
     default:
       return assertNever(error.failure);
   }

@@ -21,6 +21,8 @@ export type LedgerMetrics = {
   observeRequest(request: { method: string; route: string; status: number; seconds: number }): void;
   countWebhook(provider: string, outcome: string): void;
   countJobFailure(task: string): void;
+  /** Payments reconciliation asked a provider about, by what the answer did (applied, anomaly, unchanged, failed). */
+  countReconciliations(outcome: string, count: number): void;
   /** The job queue is read on the job worker's own connections, known only once it has started. */
   watchJobQueue(read: () => Promise<JobQueueDepth>): void;
   /** The Prometheus text exposition of every series. */
@@ -57,6 +59,9 @@ export function createLedgerMetrics(sources: MetricsSources): LedgerMetrics {
   );
   const webhooks = new Counter(
     labelled('ledger_webhooks_total', 'Provider webhook deliveries by provider and outcome', ['provider', 'outcome']),
+  );
+  const reconciliations = new Counter(
+    labelled('ledger_payment_reconciliations_total', 'Open payments reconciliation asked a provider about, by outcome', ['outcome']),
   );
   const jobFailures = new Counter(labelled('ledger_job_failures_total', 'Failed runs of queued jobs (retried or not), by task', ['task']));
   const poolConnections = new Gauge(labelled('ledger_db_pool_connections', 'Database connections by pool and state', ['pool', 'state']));
@@ -112,6 +117,7 @@ export function createLedgerMetrics(sources: MetricsSources): LedgerMetrics {
     },
     countWebhook: (provider, outcome) => webhooks.inc({ provider, outcome }),
     countJobFailure: (task) => jobFailures.inc({ task }),
+    countReconciliations: (outcome, count) => reconciliations.inc({ outcome }, count),
     watchJobQueue(read) {
       readJobQueue = read;
     },

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expireDueHolds } from '../../src/app/expireHolds.js';
 import { startPaymentsHarness, type PaymentsHarness } from '../payments/harness.js';
 import type { TestResponse } from '../support/ledgerServer.js';
+import { stripeError } from '../support/providers/fakeStripe.js';
 
 /**
  * Every answer of the server, success and error, against the OpenAPI document it serves at /docs
@@ -352,6 +353,17 @@ describe('every answer conforms to the served OpenAPI document', () => {
         .status,
     ).toBe(404);
     expect((await call('POST', resolveTemplate, resolvePath, { token: staff, body: dismiss })).status).toBe(403);
+
+    // Manual reconciliation: the provider asked about one payment now.
+    const reconcileTemplate = '/v1/backoffice/payments/{paymentId}/reconcile';
+    const reconcilePath = `/v1/backoffice/payments/${latePayment.body.paymentId}/reconcile`;
+    expect((await call('POST', reconcileTemplate, reconcilePath, { token: staff })).body.status).toBe('succeeded');
+    expect((await call('POST', reconcileTemplate, reconcilePath, { token: customer })).status).toBe(403);
+    expect(
+      (await call('POST', reconcileTemplate, reconcilePath.replace(latePayment.body.paymentId, 'nope'), { token: admin })).status,
+    ).toBe(404);
+    h.stripe.answerNext(stripeError(404, 'invalid_request_error', 'No such payment_intent'));
+    expect((await call('POST', reconcileTemplate, reconcilePath, { token: admin })).status).toBe(502);
 
     // Audit.
     const streamTemplate = '/v1/audit/streams/{streamId}';

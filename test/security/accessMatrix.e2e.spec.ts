@@ -31,6 +31,7 @@ const routes = [
   'GET /v1/backoffice/payments',
   'GET /v1/backoffice/reservations/export?from=&to=',
   'POST /v1/backoffice/payments/{paymentId}/anomalies/{providerEventId}/resolve',
+  'POST /v1/backoffice/payments/{paymentId}/reconcile',
   'GET /v1/reports/occupancy?from=&to=',
   'GET /v1/reports/revenue?from=&to=',
   'POST /v1/audit/verify',
@@ -50,6 +51,7 @@ const expected: Record<Route, Record<Caller, number>> = {
   'POST /v1/reservations/{reservationId}/payments': row(201,  404,    403,   201,   403,    404,        401),
   'GET /v1/backoffice/anomalies':                  row(403,   403,    200,   200,   403,    200,        401),
   'POST /v1/backoffice/payments/{paymentId}/anomalies/{providerEventId}/resolve': row(403, 403, 403, 200, 403, 404, 401),
+  'POST /v1/backoffice/payments/{paymentId}/reconcile': row(403, 403, 200, 200, 403, 404, 401),
   'GET /v1/backoffice/reservations?slotId=':      row(403,   403,    200,   200,   403,    200,        401),
   'GET /v1/backoffice/payments':                   row(403,   403,    200,   200,   403,    200,        401),
   'GET /v1/backoffice/reservations/export?from=&to=': row(403, 403,   200,   200,   403,    200,        401),
@@ -61,6 +63,7 @@ const expected: Record<Route, Record<Caller, number>> = {
 // Its 200s on the back office, reports and verify are of its own tenant, and must hold nothing of A's.
 // Staff may read a reservation but not pay for someone else's (403); another customer's is not found (404).
 // Resolving an anomaly can move money: admins only; staff's back office is read-only.
+// Reconciling a payment only applies what its provider already decided: staff and admins.
 
 function row(...statuses: number[]): Record<Caller, number> {
   return Object.fromEntries(callers.map((caller, i) => [caller, statuses[i]!])) as Record<Caller, number>;
@@ -224,6 +227,8 @@ function requestFor(route: Route, caller: Caller, reservationId: string, targetS
         body: { action: 'dismiss', note: 'settled with the customer by phone' },
       };
     }
+    case 'POST /v1/backoffice/payments/{paymentId}/reconcile':
+      return { method: 'POST', path: `/v1/backoffice/payments/${anomaly?.paymentId ?? randomUUID()}/reconcile` };
     case 'GET /v1/backoffice/reservations?slotId=':
       return { method: 'GET', path: `/v1/backoffice/reservations?slotId=${targetSlot}` };
     case 'GET /v1/backoffice/payments':
@@ -300,8 +305,10 @@ describe('role × route matrix', () => {
   it.each(cells)('%s as %s → %i', async (route, caller, status) => {
     // A fresh reservation per cell: a cancel that succeeds must not change what the next cell sees.
     const reservationId = await holdAsOwner();
+    // The reconcile row asks about a payment of its own too: one whose success the ledger holds as an anomaly.
     const anomaly =
-      route === 'POST /v1/backoffice/payments/{paymentId}/anomalies/{providerEventId}/resolve'
+      route === 'POST /v1/backoffice/payments/{paymentId}/anomalies/{providerEventId}/resolve' ||
+      route === 'POST /v1/backoffice/payments/{paymentId}/reconcile'
         ? await recordAnomaly(reservationId)
         : undefined;
     const before = await eventCount();

@@ -136,6 +136,7 @@ const validRequests: Readonly<Record<string, () => ValidRequest>> = {
     params: { paymentId: fixture.paymentId, providerEventId: `evt_${randomUUID()}` },
     body: { action: 'dismiss', note: 'settled by bank transfer' },
   }),
+  'POST /v1/backoffice/payments/{paymentId}/reconcile': () => ({ role: 'staff', params: { paymentId: fixture.paymentId } }),
 };
 
 /** Webhook routes: signed as their provider signs, but carrying hostile content, or badly signed. */

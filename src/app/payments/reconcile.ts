@@ -1,9 +1,9 @@
 import type { Provider } from '../../domain/payment.js';
 import { accountOf, type PaymentProviders } from '../../payments/provider.js';
 import { withSystemTransaction } from '../../db/transaction.js';
-import { findPaymentsToReconcile } from '../../../projections/paymentView.js';
 import type { AppDeps } from '../context.js';
 import { applyProviderEvent } from './applyProviderEvent.js';
+import { claimPaymentsToCheck } from './paymentChecks.js';
 
 export type ReconcileReport = {
   readonly checked: number;
@@ -14,6 +14,8 @@ export type ReconcileReport = {
 };
 
 export const DEFAULT_RECONCILE_AFTER_SECONDS = 600;
+/** Provider calls one run makes at most: the rest are reached by the next runs (see claimPaymentsToCheck). */
+export const DEFAULT_CHECKS_PER_RUN = 200;
 
 /**
  * Asks the provider about payments that stayed pending or processing (or waited for a refund)
@@ -21,6 +23,8 @@ export const DEFAULT_RECONCILE_AFTER_SECONDS = 600;
  * recorded with source `reconciliation`: a lost webhook never leaves money unaccounted for. One
  * provider failing does not stop the others; it is counted and retried on the next run.
  * Candidates are found across tenants (system role); each answer is applied in its payment's tenant.
+ * Each payment is asked on its own backoff (src/domain/reconciliationSchedule.ts), at most `limit`
+ * per run, so every open payment is reached however many never change.
  */
 export async function reconcilePayments(
   deps: AppDeps,
@@ -28,8 +32,10 @@ export async function reconcilePayments(
   options: { olderThanSeconds?: number; limit?: number; onError?: (message: string, error: unknown) => void } = {},
 ): Promise<ReconcileReport> {
   const now = deps.clock();
-  const before = new Date(now.getTime() - (options.olderThanSeconds ?? DEFAULT_RECONCILE_AFTER_SECONDS) * 1000).toISOString();
-  const candidates = await withSystemTransaction(deps.systemPool, (tx) => findPaymentsToReconcile(tx, before, options.limit ?? 200));
+  const quietSince = new Date(now.getTime() - (options.olderThanSeconds ?? DEFAULT_RECONCILE_AFTER_SECONDS) * 1000).toISOString();
+  const candidates = await withSystemTransaction(deps.systemPool, (tx) =>
+    claimPaymentsToCheck(tx, now.toISOString(), quietSince, options.limit ?? DEFAULT_CHECKS_PER_RUN),
+  );
   const report = { checked: 0, applied: 0, anomalies: 0, unchanged: 0, failed: 0 };
   for (const payment of candidates) {
     report.checked += 1;
