@@ -32,16 +32,14 @@ const isOrigin = (value: string): boolean => {
   }
 };
 
+const splitOrigins = (value: string): string[] => value.split(',').map((origin) => origin.trim());
+
 const originList = z
   .string()
-  .transform((value) => value.split(',').map((origin) => origin.trim()))
-  .pipe(
-    z.array(
-      z
-        .string()
-        .refine(isOrigin, { error: 'must be comma-separated origins such as https://shop.example.com (no path, no trailing slash)' }),
-    ),
-  );
+  .refine((value) => splitOrigins(value).every(isOrigin), {
+    error: 'must be comma-separated origins such as https://shop.example.com (no path, no trailing slash)',
+  })
+  .transform(splitOrigins);
 
 /** Unpaid seats one customer may hold on one slot at a time, unless HOLD_MAX_SEATS_PER_CUSTOMER says otherwise. */
 export const DEFAULT_HOLD_MAX_SEATS_PER_CUSTOMER = 20;
