@@ -33,8 +33,13 @@ export type PublicSlotRow = z.infer<typeof publicSlotRow>;
  * range scan in departure order, whatever the tenant's number of slots.
  */
 export async function readPublicAvailability(db: Queries, query: PublicAvailabilityQuery): Promise<readonly PublicSlotRow[]> {
+  return db.any(sql.type(publicSlotRow)`${publicAvailabilityStatement(query)}`);
+}
+
+/** The statement `readPublicAvailability` runs (its plan is held to the indexes in a test). */
+export function publicAvailabilityStatement(query: PublicAvailabilityQuery) {
   const activity = query.activityId === undefined ? sql.fragment`true` : sql.fragment`s.activity_id = ${query.activityId}`;
-  return db.any(sql.type(publicSlotRow)`
+  return sql.fragment`
     SELECT s.slot_id, s.activity_id, s.starts_at,
            COALESCE(a.time_zone, 'UTC') AS time_zone,
            s.capacity - s.held - s.sold AS available,
@@ -47,5 +52,5 @@ export async function readPublicAvailability(db: Queries, query: PublicAvailabil
       AND s.starts_at >= ${query.from}::timestamptz
       AND s.starts_at < ${query.to}::timestamptz
     ORDER BY s.starts_at, s.slot_id
-    LIMIT ${query.limit}`);
+    LIMIT ${query.limit}`;
 }
