@@ -28,7 +28,7 @@ export type ServerDeps = {
   /** The process's one logger (main.ts), used instead of `logger` so the server's lines and the rest are alike. */
   readonly loggerInstance?: FastifyBaseLogger;
   readonly routes: RouteGroups;
-  /** Overrides of `defaultRateLimits` (booking per client, failed webhook signatures per address); `false` turns a group off. */
+  /** Overrides of `defaultRateLimits` (booking per client; failed webhook signatures, operations and public reads per address); `false` turns a group off. */
   readonly rateLimits?: Partial<RateLimits>;
   /** Browser origins allowed to call `/public/v1/*` and `/v1/*` (FRONTEND_URL's and CORS_ORIGINS); none by default. */
   readonly corsOrigins?: readonly string[];
