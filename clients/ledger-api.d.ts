@@ -86,6 +86,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/public/v1/tenants/{tenantId}/availability": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Departures still for sale, for booking sites (no token)
+         * @description Future departures only, the earliest first, at most 500; a window longer than 92 days after `from` (default now) is cut to that. An unknown tenant reads an empty list.
+         */
+        get: operations["getPublicAvailability"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/webhooks/stripe": {
         parameters: {
             query?: never;
@@ -457,6 +477,24 @@ export interface components {
             sold: number;
             available: number;
             unitPrice: components["schemas"]["Money"];
+        };
+        PublicSlot: {
+            slotId: string;
+            activityId: string;
+            /** Format: date-time */
+            startsAt: string;
+            /**
+             * Format: date-time
+             * @description the departure's wall-clock time in its activity's time zone
+             */
+            localStartsAt: string;
+            /** @description the activity's IANA time zone (UTC when it has none) */
+            timeZone: string;
+            available: number;
+            unitPrice: components["schemas"]["Money"];
+        };
+        PublicAvailability: {
+            items: components["schemas"]["PublicSlot"][];
         };
         Payment: {
             /** Format: uuid */
@@ -922,6 +960,83 @@ export interface operations {
             };
             /** @description rate_limited */
             429: {
+                headers: {
+                    /** @description the id of this request, as on its log lines */
+                    "X-Request-Id"?: string;
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getPublicAvailability: {
+        parameters: {
+            query?: {
+                activityId?: string;
+                from?: string;
+                to?: string;
+            };
+            header?: never;
+            path: {
+                tenantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the departures */
+            200: {
+                headers: {
+                    /** @description the id of this request, as on its log lines */
+                    "X-Request-Id"?: string;
+                    /** @description strong entity tag of the body; send it back in If-None-Match */
+                    ETag?: string;
+                    "Cache-Control"?: "public, max-age=5";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicAvailability"];
+                };
+            };
+            /** @description the copy named by If-None-Match is current: no body, the same ETag and Cache-Control */
+            304: {
+                headers: {
+                    /** @description the id of this request, as on its log lines */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description invalid_request */
+            400: {
+                headers: {
+                    /** @description the id of this request, as on its log lines */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate_limited */
+            429: {
+                headers: {
+                    /** @description the id of this request, as on its log lines */
+                    "X-Request-Id"?: string;
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unavailable: the database cannot be reached */
+            503: {
                 headers: {
                     /** @description the id of this request, as on its log lines */
                     "X-Request-Id"?: string;

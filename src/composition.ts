@@ -17,6 +17,7 @@ import { healthRoutes } from './http/routes/health.js';
 import { metricsRoutes } from './http/routes/metrics.js';
 import { paymentReconciliationRoutes } from './http/routes/paymentReconciliation.js';
 import { paymentRoutes } from './http/routes/payments.js';
+import { publicAvailabilityRoutes } from './http/routes/publicAvailability.js';
 import { reportRoutes } from './http/routes/reports.js';
 import { reservationRoutes } from './http/routes/reservations.js';
 import { slotRoutes } from './http/routes/slots.js';
@@ -127,6 +128,7 @@ export function composeLedger(app: AppDeps, settings: LedgerSettings, log: JobLo
     (scope: FastifyInstance) => healthRoutes(scope, app.pool, { isDraining: () => draining }),
     (scope: FastifyInstance) => metricsRoutes(scope, metrics),
     (scope: FastifyInstance) => docsRoutes(scope),
+    (scope: FastifyInstance) => publicAvailabilityRoutes(scope, app),
     webhookRoutes(app, {
       stripe: { webhookSecret: settings.stripe.webhookSecret },
       mercadopago: { webhookSecret: settings.mercadopago.webhookSecret, fetchPayment: mercadopago?.fetchPayment },

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { type DestinationStream, pino, type Logger as PinoLogger } from 'pino';
 import type { AppDeps } from './app/context.js';
 import { createUserDirectory } from './app/userDirectory.js';
-import type { AppConfig, LOG_LEVELS } from './config/config.js';
+import { allowedBrowserOrigins, type AppConfig, type LOG_LEVELS } from './config/config.js';
 import { redactConfig } from './config/redact.js';
 import { openDatabase } from './db/openDatabase.js';
 import { assertApplicationRole } from './db/assertApplicationRole.js';
@@ -126,6 +126,7 @@ export async function startLedger(config: AppConfig, log: LedgerLogger): Promise
       loggerInstance: log.pino,
       routes: ledger.routes,
       metrics: ledger.metrics,
+      corsOrigins: allowedBrowserOrigins(config),
     });
     // Started after the workers, so stopped before them: requests in flight may still queue jobs.
     stopping.add('HTTP requests in flight', () => server.close());

@@ -22,6 +22,25 @@ export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] a
 
 const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
 
+/** `scheme://host[:port]` and nothing else, as a browser sends it in `Origin`. */
+const isOrigin = (value: string): boolean => {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.origin === value;
+  } catch {
+    return false;
+  }
+};
+
+const splitOrigins = (value: string): string[] => value.split(',').map((origin) => origin.trim());
+
+const originList = z
+  .string()
+  .refine((value) => splitOrigins(value).every(isOrigin), {
+    error: 'must be comma-separated origins such as https://shop.example.com (no path, no trailing slash)',
+  })
+  .transform(splitOrigins);
+
 /** Unpaid seats one customer may hold on one slot at a time, unless HOLD_MAX_SEATS_PER_CUSTOMER says otherwise. */
 export const DEFAULT_HOLD_MAX_SEATS_PER_CUSTOMER = 20;
 
@@ -46,6 +65,10 @@ export const appConfigSchema = z.object({
     .default(DEFAULT_HOLD_MAX_SEATS_PER_CUSTOMER),
   /** Absent: `info` (`warn` under NODE_ENV=test, so test runs show only what went wrong). */
   logLevel: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).optional(),
+  /** The booking site's base URL: its origin may call the API from a browser (CORS). */
+  frontendUrl: httpUrl.optional(),
+  /** More browser origins allowed by CORS, besides FRONTEND_URL's. */
+  corsOrigins: originList.optional(),
   /** Absent: dev identity (never in production). */
   cognito: z
     .object({
@@ -74,6 +97,12 @@ export const appConfigSchema = z.object({
 });
 
 export type AppConfig = z.infer<typeof appConfigSchema>;
+
+/** The browser origins CORS lets call the API: FRONTEND_URL's origin and CORS_ORIGINS, once each. */
+export function allowedBrowserOrigins(config: Pick<AppConfig, 'frontendUrl' | 'corsOrigins'>): readonly string[] {
+  const frontend = config.frontendUrl === undefined ? [] : [new URL(config.frontendUrl).origin];
+  return [...new Set([...frontend, ...(config.corsOrigins ?? [])])];
+}
 
 export type LoadConfigDeps = {
   /** Replaces the Secrets Manager call (tests, other secret stores). */

@@ -15,6 +15,8 @@ export const configVariables = [
   { env: 'HOLD_TTL_SECONDS', path: ['holdTtlSeconds'], secret: false },
   { env: 'HOLD_MAX_SEATS_PER_CUSTOMER', path: ['holdMaxSeatsPerCustomer'], secret: false },
   { env: 'LOG_LEVEL', path: ['logLevel'], secret: false },
+  { env: 'FRONTEND_URL', path: ['frontendUrl'], secret: false },
+  { env: 'CORS_ORIGINS', path: ['corsOrigins'], secret: false },
   { env: 'COGNITO_USER_POOL_ID', path: ['cognito', 'userPoolId'], secret: false },
   { env: 'COGNITO_CLIENT_ID', path: ['cognito', 'clientId'], secret: false },
   { env: 'COGNITO_JWKS_FILE', path: ['cognito', 'jwksFile'], secret: false },

@@ -12,6 +12,7 @@ import { problemSchema } from './responseSchemas.js';
 
 /** Named groups of operations, in the order the document lists them. */
 export const TAGS = {
+  public: 'public',
   slots: 'slots',
   reservations: 'reservations',
   payments: 'payments',
@@ -23,6 +24,7 @@ export const TAGS = {
 } as const;
 
 const tagDescriptions: Record<keyof typeof TAGS, string> = {
+  public: 'What booking sites and widgets read without a token (cached briefly, rate-limited per address)',
   slots: 'Departures and their seats (admins define them)',
   reservations: 'Holds, reads and cancellations',
   payments: 'Payments started with a provider; only a verified webhook makes a reservation paid',

@@ -32,6 +32,25 @@ export const slotSchema = z
   })
   .meta({ id: 'Slot' });
 
+/** A departure as anyone may see it: no held or sold counts, nothing of the tenant's customers. */
+export const publicSlotSchema = z
+  .object({
+    slotId: z.string(),
+    activityId: z.string(),
+    startsAt: instant,
+    localStartsAt: z.iso.datetime({ offset: true }).meta({ description: "the departure's wall-clock time in its activity's time zone" }),
+    timeZone: z.string().meta({ description: "the activity's IANA time zone (UTC when it has none)" }),
+    available: z.number().int(),
+    unitPrice: moneySchema,
+  })
+  .strict()
+  .meta({ id: 'PublicSlot' });
+
+export const publicAvailabilitySchema = z
+  .object({ items: z.array(publicSlotSchema) })
+  .strict()
+  .meta({ id: 'PublicAvailability' });
+
 export const paymentSchema = z
   .object({
     paymentId: z.uuid(),

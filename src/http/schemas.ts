@@ -2,6 +2,7 @@ import { codes as currencyCodes } from 'currency-codes';
 import { z } from 'zod';
 import { isStorableText } from '../db/storableText.js';
 import { PROVIDERS } from '../domain/payment.js';
+import { tenantIdSchema } from '../identity/idTokenClaims.js';
 
 /**
  * The one rule for every string a request brings (API.md, Errors): no NUL character and no lone
@@ -103,3 +104,15 @@ export const idempotencyKeyHeaders = z.looseObject({
 });
 
 export const uuidSchema = z.uuid();
+
+/** `GET /public/v1/tenants/{tenantId}/availability`: any id a token could name; an unknown one reads nothing. */
+export const publicAvailabilityParams = z.object({ tenantId: tenantIdSchema }).strict();
+
+export const publicAvailabilityQuery = z
+  .object({
+    activityId: text(128).optional(),
+    from: isoInstant.optional(),
+    to: isoInstant.optional(),
+  })
+  .strict()
+  .refine(({ from, to }) => from === undefined || to === undefined || from < to, { error: 'from must be before to', path: ['to'] });

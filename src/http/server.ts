@@ -4,6 +4,7 @@ import { databaseUnavailableFrom } from '../db/errors.js';
 import { IdentityProviderUnavailableError, UnauthorizedError } from '../identity/errors.js';
 import { authenticate, type TokenVerifier, type UserDirectory } from './authenticate.js';
 import { registerOpenApi } from './contract.js';
+import { registerCors } from './hardening/cors.js';
 import { endConnectionsWhenClosing } from './hardening/endConnectionsWhenClosing.js';
 import { answerClientError, answerFrameworkError } from './hardening/frameworkErrors.js';
 import { defaultRateLimits, registerRateLimits, type RateLimits } from './hardening/rateLimits.js';
@@ -17,7 +18,7 @@ import { validationProblem } from './validation.js';
 /** A group of routes, registered on the scope it is given. */
 export type RoutePlugin = (scope: FastifyInstance) => Promise<void> | void;
 
-/** The composition root's route groups: `root` ones (health, webhooks, docs) and `v1` ones behind the bearer token. */
+/** The composition root's route groups: `root` ones (health, webhooks, docs, public reads) and `v1` ones behind the bearer token. */
 export type RouteGroups = { readonly root: readonly RoutePlugin[]; readonly v1: readonly RoutePlugin[] };
 
 export type ServerDeps = {
@@ -27,8 +28,10 @@ export type ServerDeps = {
   /** The process's one logger (main.ts), used instead of `logger` so the server's lines and the rest are alike. */
   readonly loggerInstance?: FastifyBaseLogger;
   readonly routes: RouteGroups;
-  /** Overrides of `defaultRateLimits` (booking per client, failed webhook signatures per address); `false` turns a group off. */
+  /** Overrides of `defaultRateLimits` (booking per client; failed webhook signatures, operations and public reads per address); `false` turns a group off. */
   readonly rateLimits?: Partial<RateLimits>;
+  /** Browser origins allowed to call `/public/v1/*` and `/v1/*` (FRONTEND_URL's and CORS_ORIGINS); none by default. */
+  readonly corsOrigins?: readonly string[];
   /** Where every answered request is counted and timed (`/metrics`). */
   readonly metrics?: Pick<LedgerMetrics, 'observeRequest'>;
 };
@@ -88,11 +91,13 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   exposeRequestId(app);
   endConnectionsWhenClosing(app);
   await registerSecurityHeaders(app);
+  await registerCors(app, deps.corsOrigins ?? []);
   refuseNulInUrl(app);
   await registerRateLimits(app, {
     booking: deps.rateLimits?.booking ?? defaultRateLimits.booking,
     webhooks: deps.rateLimits?.webhooks ?? defaultRateLimits.webhooks,
     operations: deps.rateLimits?.operations ?? defaultRateLimits.operations,
+    publicReads: deps.rateLimits?.publicReads ?? defaultRateLimits.publicReads,
   });
 
   app.setErrorHandler((error: FastifyError, request, reply) => {

@@ -14,7 +14,13 @@ const idTokenClaimsSchema = z.object({
   'cognito:groups': z.array(claimText()).optional(),
 });
 
-const tenantClaimSchema = z.object({ 'custom:tenant_id': claimText().min(1) });
+/**
+ * What a tenant id is wherever one arrives: in a token's `custom:tenant_id`, or in the path of a
+ * public route (which must accept exactly the ids a token can name, and nothing a token cannot).
+ */
+export const tenantIdSchema = claimText().min(1);
+
+const tenantClaimSchema = z.object({ 'custom:tenant_id': tenantIdSchema });
 
 /** The principal named by an ID token's claims. Call only with a payload whose token is verified. */
 export function principalFromIdTokenClaims(payload: Readonly<Record<string, unknown>>): Principal {

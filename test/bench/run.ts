@@ -18,13 +18,16 @@
  * BENCH_BACKOFFICE_EVENTS, default 1,000,000), and last the append comparison
  * (test/bench/appendComparison.ts: `appendAndCommit` against Emmett's PostgreSQL event store, 16
  * writers each appending one event to a new stream, in BENCH_ROUNDS alternating rounds; the ratio
- * is the median of the rounds' ledger ÷ Emmett, target 1.2). BENCH_ONLY=booking|webhooks|backoffice|append
+ * is the median of the rounds' ledger ÷ Emmett, target 1.2). Before it, the public availability
+ * (test/bench/availability.ts: 100,000 slots of one tenant, 16 readers while holds run, p50/p99,
+ * target p99 < 20 ms). BENCH_ONLY=booking|webhooks|backoffice|availability|append
  * (or `npm run bench -- <part>`) runs one part; booking and append keep all their rounds.
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createTestIdentity } from '../../src/identity/testing/tokens.js';
 import { benchAppend } from './append.js';
+import { benchAvailability } from './availability.js';
 import { benchAppendComparison } from './appendComparison.js';
 import { benchBackoffice } from './backoffice.js';
 import { benchBaseline } from './baseline.js';
@@ -83,8 +86,8 @@ function roundsFromEnv(): number {
   return rounds;
 }
 
-type Part = 'booking' | 'webhooks' | 'backoffice' | 'append';
-const PARTS: readonly Part[] = ['booking', 'webhooks', 'backoffice', 'append'];
+type Part = 'booking' | 'webhooks' | 'backoffice' | 'availability' | 'append';
+const PARTS: readonly Part[] = ['booking', 'webhooks', 'backoffice', 'availability', 'append'];
 
 /** Which parts run: every one, unless BENCH_ONLY (or the first argument) names one. */
 function selectedParts(): ReadonlySet<Part> {
@@ -164,6 +167,10 @@ async function main(): Promise<number> {
 
     if (parts.has('webhooks')) await runOptionalWebhooks({ cluster, phases, driver, identity, emit, progress });
     if (parts.has('backoffice')) await runBackoffice(cluster, identity);
+    if (parts.has('availability')) {
+      const result = await benchAvailability(cluster, driver, identity, phases);
+      for (const line of [...result.figures, ...result.checks]) emit(line);
+    }
     if (parts.has('append')) {
       const ratio = await benchAppendComparison(cluster, phases, rounds, emit);
       ratios.push(ratio);

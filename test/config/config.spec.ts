@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadConfig, parseConfigValues } from '../../src/config/config.js';
+import { allowedBrowserOrigins, loadConfig, parseConfigValues } from '../../src/config/config.js';
 import { ConfigError } from '../../src/config/errors.js';
 import { requiredInProduction } from '../../src/config/productionRequirements.js';
 import type { SecretsRequest } from '../../src/config/secretsManager.js';
@@ -95,6 +95,8 @@ describe('loadConfig from the environment', () => {
       DATABASE_URL: 'postgres://h/db',
       SYSTEM_DATABASE_URL: 'postgres://h/db',
       MIGRATION_DATABASE_URL: 'postgres://h/db',
+      // One origin: a list of one lands as that origin (String of a one-element array).
+      CORS_ORIGINS: 'https://shop.example.com',
     };
     for (const { env, path } of configVariables) {
       const value =
@@ -140,11 +142,30 @@ describe('loadConfig from the environment', () => {
     [{ COGNITO_USER_POOL_ID: 'my-pool', COGNITO_CLIENT_ID: 'c' }, 'COGNITO_USER_POOL_ID'],
     [{ COGNITO_USER_POOL_ID: 'us-east-1_Pool1' }, 'COGNITO_CLIENT_ID'],
     [{ COGNITO_JWKS_FILE: '/jwks.json' }, 'COGNITO_USER_POOL_ID'],
+    [{ FRONTEND_URL: 'shop.example.com' }, 'FRONTEND_URL'],
+    [{ FRONTEND_URL: 'ftp://shop.example.com' }, 'FRONTEND_URL'],
+    [{ CORS_ORIGINS: 'https://shop.example.com/' }, 'CORS_ORIGINS'],
+    [{ CORS_ORIGINS: 'https://a.example.com,https://b.example.com/book' }, 'CORS_ORIGINS'],
+    [{ CORS_ORIGINS: 'https://a.example.com,,https://b.example.com' }, 'CORS_ORIGINS'],
+    [{ CORS_ORIGINS: '*' }, 'CORS_ORIGINS'],
+    [{ CORS_ORIGINS: 'null' }, 'CORS_ORIGINS'],
   ] satisfies [Record<string, string>, EnvKey][])('%j is a ConfigError naming %s', async (env, key) => {
     const error = await configErrorOf(loadConfig(env));
 
     expect(error.keys).toContain(key);
     expect(error.message).toContain(key);
+  });
+
+  it('allows the origin of FRONTEND_URL and each of CORS_ORIGINS, once each', async () => {
+    const config = await loadConfig({
+      NODE_ENV: 'test',
+      FRONTEND_URL: 'https://shop.example.com/pt-br/',
+      CORS_ORIGINS: ' https://widget.example.org , http://localhost:5173,https://shop.example.com',
+    });
+
+    expect(config.frontendUrl).toBe('https://shop.example.com/pt-br/');
+    expect(allowedBrowserOrigins(config)).toEqual(['https://shop.example.com', 'https://widget.example.org', 'http://localhost:5173']);
+    expect(allowedBrowserOrigins(await loadConfig({ NODE_ENV: 'test' }))).toEqual([]);
   });
 
   it('names an invalid DATABASE_URL without showing it', async () => {

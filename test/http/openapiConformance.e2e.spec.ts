@@ -3,6 +3,7 @@ import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import formats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expireDueHolds } from '../../src/app/expireHolds.js';
+import { DEFAULT_TEST_TENANT } from '../../src/identity/testing/tokens.js';
 import { startPaymentsHarness, type PaymentsHarness } from '../payments/harness.js';
 import type { TestResponse } from '../support/ledgerServer.js';
 import { stripeError } from '../support/providers/fakeStripe.js';
@@ -75,6 +76,13 @@ function conforms(method: string, template: string, res: TestResponse): TestResp
   if (res.headers.get('idempotent-replayed') !== null) {
     expect(response!.headers?.['Idempotent-Replayed'], `${shown}: Idempotent-Replayed not documented`).toBeDefined();
   }
+  if (res.status === 304) {
+    // Not Modified carries no body: the document must say so (no content), nothing to validate.
+    expect(response!.content, `${shown}: a 304 documented with content`).toBeUndefined();
+    expect(res.body, shown).toBeNull();
+    seen.set(route, (seen.get(route) ?? new Set<number>()).add(res.status));
+    return res;
+  }
   const contentType = (res.headers.get('content-type') ?? '').split(';')[0]!.trim();
   const media = response!.content?.[contentType];
   expect(media, `${shown}: content type ${contentType} not documented (${Object.keys(response!.content ?? {}).join(', ')})`).toBeDefined();
@@ -107,7 +115,8 @@ const customerBody = { name: 'Ana', email: 'ana@example.com' };
 
 describe('every answer conforms to the served OpenAPI document', () => {
   it('documents every route the server registers (HEAD aside, which fastify adds for GET)', () => {
-    const registered = routesOf(h.ledger.server.printRoutes({ commonPrefix: false }));
+    // `OPTIONS *` is @fastify/cors's preflight catch-all: a browser mechanism answered in its hook, not an operation.
+    const registered = routesOf(h.ledger.server.printRoutes({ commonPrefix: false })).filter((route) => route !== 'OPTIONS *');
     const documented = Object.entries(doc.paths).flatMap(([path, operations]) =>
       Object.keys(operations).map((m) => `${m.toUpperCase()} ${path}`),
     );
@@ -126,6 +135,19 @@ describe('every answer conforms to the served OpenAPI document', () => {
     await call('GET', '/livez', '/livez');
     await call('GET', '/metrics', '/metrics');
     await call('GET', '/docs', '/docs');
+  });
+
+  it('public availability: a list, a 304 on its ETag, a refused window', async () => {
+    const template = '/public/v1/tenants/{tenantId}/availability';
+    // The harness's departures are on 2027-12-01.
+    const path = `/public/v1/tenants/${DEFAULT_TEST_TENANT}/availability?from=2027-11-01T00:00:00Z`;
+    const slotId = await h.createSlot(5);
+    const listed = await call('GET', template, path);
+    expect(listed.status).toBe(200);
+    expect(listed.body.items.map((item: { slotId: string }) => item.slotId)).toContain(slotId);
+    const unchanged = await call('GET', template, path, { headers: { 'if-none-match': listed.headers.get('etag') ?? '' } });
+    expect(unchanged.status).toBe(304);
+    expect((await call('GET', template, `${path}&to=2027-11-01T00:00:00Z`)).status).toBe(400);
   });
 
   it('slots, holds, reservations, payments, webhooks, audit, reports and the back office, with their main errors', async () => {

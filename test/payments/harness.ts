@@ -63,7 +63,7 @@ export async function startPaymentsHarness(
       mercadopago: { accessToken: mp.accessToken, webhookSecret: mp.webhookSecret, apiBase: mp.url },
       providerCallBudgetMs: options.providerCallBudgetMs ?? 10_000,
     },
-    rateLimits: options.rateLimits ?? { booking: false, webhooks: false, operations: false },
+    rateLimits: options.rateLimits ?? { booking: false, webhooks: false, operations: false, publicReads: false },
     ...(options.holdMaxSeatsPerCustomer === undefined ? {} : { holdMaxSeatsPerCustomer: options.holdMaxSeatsPerCustomer }),
     onError: (message, error) => errors.push({ message, error }),
   });

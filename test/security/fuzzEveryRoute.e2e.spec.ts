@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_TEST_TENANT } from '../../src/identity/testing/tokens.js';
 import { type PaymentsHarness, startPaymentsHarness } from '../payments/harness.js';
 import type { TestResponse } from '../support/ledgerServer.js';
 import { signMercadoPago } from '../support/providers/fakeMercadoPago.js';
@@ -80,6 +81,11 @@ const validRequests: Readonly<Record<string, () => ValidRequest>> = {
   'GET /livez': () => ({ role: 'none' }),
   'GET /metrics': () => ({ role: 'none' }),
   'GET /docs': () => ({ role: 'none' }),
+  'GET /public/v1/tenants/{tenantId}/availability': () => ({
+    role: 'none',
+    params: { tenantId: DEFAULT_TEST_TENANT },
+    query: { activityId: 'glacier-walk', from: new Date().toISOString(), to: '2028-01-01T00:00:00Z' },
+  }),
   'PUT /v1/slots/{slotId}': () => ({
     role: 'admin',
     params: { slotId: fixture.slotId },
@@ -422,7 +428,7 @@ const badStripeSignature = fc.oneof(
 // ---- the properties ---------------------------------------------------------------------------
 
 beforeAll(async () => {
-  h = await startPaymentsHarness({ rateLimits: { booking: false, webhooks: false } });
+  h = await startPaymentsHarness({ rateLimits: { booking: false, webhooks: false, publicReads: false } });
   fixture.slotId = await h.createSlot(100_000);
   const held = await h.hold(fixture.slotId, 1);
   expect(held.status).toBe(201);

@@ -70,6 +70,8 @@ export type TestLedgerOptions = {
   /** Provider keys and API bases (the fake providers'); none by default, so payments answer 503. */
   readonly providers?: PaymentsSettings;
   readonly rateLimits?: ServerDeps['rateLimits'];
+  /** Browser origins CORS allows (what FRONTEND_URL and CORS_ORIGINS give the server); none by default. */
+  readonly corsOrigins?: readonly string[];
   /** Signs the checkpoints the ledger takes, and verify checks them against its key (a fresh one by default). */
   readonly checkpointSigner?: CheckpointSigner;
   readonly logger?: ServerDeps['logger'];
@@ -122,6 +124,7 @@ export async function startTestLedger(options: TestLedgerOptions = {}): Promise<
     routes: options.routes ? options.routes(deps, composed) : composed.routes,
     metrics: composed.metrics,
     ...(options.rateLimits ? { rateLimits: options.rateLimits } : {}),
+    ...(options.corsOrigins ? { corsOrigins: options.corsOrigins } : {}),
     ...(options.logger ? { logger: options.logger } : {}),
     ...(options.loggerInstance ? { loggerInstance: options.loggerInstance } : {}),
   });

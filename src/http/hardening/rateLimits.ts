@@ -19,12 +19,19 @@ export type RateLimits = {
    * client address: far above what probes and scrapers ask (one every few seconds), far below a flood.
    */
   readonly operations: RateLimit | false;
+  /**
+   * The public routes (`/public/v1/*`, no token), per client address: a visitor's booking page
+   * polls every few seconds (answers are cacheable for 5 s); a scraper of every tenant's calendar
+   * is held far below what the database serves.
+   */
+  readonly publicReads: RateLimit | false;
 };
 
 export const defaultRateLimits: RateLimits = {
   booking: { max: 120, timeWindowMs: 60_000 },
   webhooks: { max: 60, timeWindowMs: 60_000 },
   operations: { max: 300, timeWindowMs: 60_000 },
+  publicReads: { max: 120, timeWindowMs: 60_000 },
 };
 
 /** Distinct clients remembered per group; past that the least recently seen start afresh. */
@@ -33,6 +40,11 @@ const TRACKED_CLIENTS = 10_000;
 const bookingRoutes: readonly RegExp[] = [/^\/v1\/reservations$/, /^\/v1\/reservations\/:[^/]+\/payments$/];
 
 const operationsRoutes: readonly RegExp[] = [/^\/(health|livez|readyz|metrics)$/, /^\/docs(\/.*)?$/];
+
+/** Routes anyone may read without a token: booking sites' calendars. */
+export function isPublicRoute(url: string): boolean {
+  return url.startsWith('/public/');
+}
 
 export function isOperationsRoute(url: string): boolean {
   return operationsRoutes.some((route) => route.test(url));
@@ -65,7 +77,7 @@ function limitExceeded(_request: FastifyRequest, context: { after: string }): Pr
 }
 
 /**
- * Limits booking routes per client and the operations routes per client address, by URL, so route groups that other plugins register later are
+ * Limits booking routes per client, and the operations and public routes per client address, by URL, so route groups that other plugins register later are
  * covered too. Must run before any route is added. Booking limits apply in each route's own onRequest
  * hook, which runs after the `/v1` scope's authentication, so the key is the verified caller, not a
  * claim an attacker can vary. Webhooks are limited only where their signature failed
@@ -94,8 +106,16 @@ export async function registerRateLimits(app: FastifyInstance, limits: RateLimit
 
   const operations = limits.operations === false ? undefined : limiter(limits.operations, (request) => `operations:${request.ip}`);
 
+  const publicReads = limits.publicReads === false ? undefined : limiter(limits.publicReads, (request) => `public:${request.ip}`);
+
   app.addHook('onRoute', (route) => {
-    const limit = isBookingRoute(route.method, route.url) ? booking : isOperationsRoute(route.url) ? operations : undefined;
+    const limit = isBookingRoute(route.method, route.url)
+      ? booking
+      : isOperationsRoute(route.url)
+        ? operations
+        : isPublicRoute(route.url)
+          ? publicReads
+          : undefined;
     if (!limit) return;
     const existing = route.onRequest === undefined ? [] : Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest];
     route.onRequest = [...existing, limit];

@@ -47,10 +47,18 @@ export function helmetHeaders(options: HelmetOptions): Readonly<Record<string, s
 
 const SECURITY_HEADERS = helmetHeaders(HELMET_OPTIONS);
 
+/**
+ * The public routes' answers are for other origins to read (booking sites, widgets): the same
+ * headers, but a resource policy that lets a page of another origin embed or load them. Browsers
+ * apply CORP to no-cors loads only, so a CORS fetch of `/v1` needs no such exception.
+ */
+const PUBLIC_SECURITY_HEADERS = Object.freeze({ ...SECURITY_HEADERS, 'cross-origin-resource-policy': 'cross-origin' });
+
 /** On every response, errors and 404s included; answers carry tenants' bookings and customers' e-mails, so no shared cache may keep them. */
 export async function registerSecurityHeaders(app: FastifyInstance): Promise<void> {
-  app.addHook('onRequest', (_request, reply, done) => {
-    reply.headers(SECURITY_HEADERS);
+  app.addHook('onRequest', (request, reply, done) => {
+    reply.headers(request.url.startsWith('/public/') ? PUBLIC_SECURITY_HEADERS : SECURITY_HEADERS);
+    // A public route that may be cached says so itself, on its successful answers only.
     reply.header('cache-control', 'no-store');
     done();
   });
