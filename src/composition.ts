@@ -18,6 +18,7 @@ import { metricsRoutes } from './http/routes/metrics.js';
 import { paymentRoutes } from './http/routes/payments.js';
 import { reportRoutes } from './http/routes/reports.js';
 import { reservationRoutes } from './http/routes/reservations.js';
+import { activityRoutes } from './http/routes/activities.js';
 import { slotRoutes } from './http/routes/slots.js';
 import { webhookRoutes } from './http/routes/webhooks.js';
 import type { JobHandlers, JobLog, PeriodicJob } from './jobs/jobWorker.js';
@@ -110,6 +111,7 @@ export function composeLedger(app: AppDeps, settings: LedgerSettings, log: JobLo
 
   const v1 = [
     (scope: FastifyInstance) => slotRoutes(scope, app),
+    (scope: FastifyInstance) => activityRoutes(scope, app),
     (scope: FastifyInstance) => reservationRoutes(scope, app, { holdMaxSeatsPerCustomer: settings.holdMaxSeatsPerCustomer }),
     (scope: FastifyInstance) => auditRoutes(scope, app),
     (scope: FastifyInstance) => auditVerifyRoutes(scope, app.systemPool, settings.trustedCheckpointKey),

@@ -1,3 +1,4 @@
+import type { ActivityState } from '../domain/activity.js';
 import type { Money } from '../domain/money.js';
 import type { SlotState } from '../domain/slot.js';
 import type { ReservationView } from '../../projections/reservationView.js';
@@ -25,6 +26,22 @@ export function slotDto(state: Extract<SlotState, { status: 'open' }>): SlotDto 
     sold: state.sold,
     available: state.capacity - state.held - state.sold,
     unitPrice: state.unitPrice,
+  };
+}
+
+export type ActivityDto = {
+  readonly activityId: string;
+  readonly name: string;
+  readonly timeZone: string;
+  readonly locale?: string;
+};
+
+export function activityDto(state: Extract<ActivityState, { status: 'defined' }>): ActivityDto {
+  return {
+    activityId: state.activityId,
+    name: state.name,
+    timeZone: state.timeZone,
+    ...(state.locale === null ? {} : { locale: state.locale }),
   };
 }
 

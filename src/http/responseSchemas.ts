@@ -32,6 +32,15 @@ export const slotSchema = z
   })
   .meta({ id: 'Slot' });
 
+export const activitySchema = z
+  .object({
+    activityId: z.string(),
+    name: z.string(),
+    timeZone: z.string(),
+    locale: z.string().optional(),
+  })
+  .meta({ id: 'Activity' });
+
 export const paymentSchema = z
   .object({
     paymentId: z.uuid(),
