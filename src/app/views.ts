@@ -1,4 +1,5 @@
 import type { ActivityState } from '../domain/activity.js';
+import { localDateTime } from '../domain/localTime.js';
 import type { Money } from '../domain/money.js';
 import type { SlotState } from '../domain/slot.js';
 import type { ReservationView } from '../../projections/reservationView.js';
@@ -14,18 +15,25 @@ export type SlotDto = {
   readonly sold: number;
   readonly available: number;
   readonly unitPrice: Money;
+  /** The activity's IANA time zone (UTC when the activity is not defined). */
+  readonly timeZone: string;
+  /** The departure's wall-clock time in `timeZone`, ISO 8601 with that zone's offset then. */
+  readonly localStartsAt: string;
 };
 
-export function slotDto(state: Extract<SlotState, { status: 'open' }>): SlotDto {
+export function slotDto(state: Extract<SlotState, { status: 'open' }>, timeZone: string): SlotDto {
+  const startsAt = new Date(state.startsAt);
   return {
     slotId: state.slotId,
     activityId: state.activityId,
-    startsAt: new Date(state.startsAt).toISOString(),
+    startsAt: startsAt.toISOString(),
     capacity: state.capacity,
     held: state.held,
     sold: state.sold,
     available: state.capacity - state.held - state.sold,
     unitPrice: state.unitPrice,
+    timeZone,
+    localStartsAt: localDateTime(startsAt, timeZone),
   };
 }
 

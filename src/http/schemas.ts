@@ -89,6 +89,27 @@ export const placeHoldBody = z
 
 export const slotParams = z.object({ slotId: slotIdSchema }).strict();
 
+/** `GET /v1/slots`: departure range (`from` included, `to` excluded), availability, and the page. */
+export const slotListQuery = z
+  .object({
+    activityId: text(128).optional(),
+    from: isoInstant.optional(),
+    to: isoInstant.optional(),
+    onlyAvailable: z.enum(['true', 'false']).optional(),
+    limit: z.coerce.number().int().min(1).max(200).default(50),
+    cursor: z.string().min(1).max(512).optional(),
+  })
+  .strict()
+  .transform((q) => ({
+    filters: {
+      ...(q.activityId === undefined ? {} : { activityId: q.activityId }),
+      departure: { ...(q.from === undefined ? {} : { from: q.from }), ...(q.to === undefined ? {} : { to: q.to }) },
+      onlyAvailable: q.onlyAvailable === 'true',
+    },
+    limit: q.limit,
+    cursor: q.cursor,
+  }));
+
 /** Activity ids follow the slot ids' rule: they too become part of a stream id (`activity-<activityId>`). */
 export const activityParams = z.object({ activityId: slotIdSchema }).strict();
 
