@@ -14,7 +14,7 @@ import { isoDay } from '../schemas.js';
 const MAX_DAYS = 366;
 const DAY_MS = 86_400_000;
 
-/** Inclusive UTC dates; a bounded range keeps one request from reading a tenant's whole history. */
+/** Inclusive dates (a departure's local day, a payment's UTC day); a bounded range keeps one request from reading a tenant's whole history. */
 export const reportRangeQuery = z
   .object({ from: isoDay, to: isoDay })
   .strict()
