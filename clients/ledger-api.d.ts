@@ -287,7 +287,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Seats per slot on the UTC day it starts (staff, admin) */
+        /** Seats per slot on the local day it starts in its activity's time zone (staff, admin) */
         get: operations["getOccupancyReport"];
         put?: never;
         post?: never;

@@ -51,6 +51,14 @@ describe('PUT /v1/activities/{activityId}', () => {
     expect(rows).toEqual([{ time_zone: 'America/Argentina/Ushuaia', locale: null, version: 2 }]);
   });
 
+  it('defines an activity once when admins PUT it concurrently: one 201, the others 200, one event', async () => {
+    const activityId = newId('race');
+    const body = { name: 'Rafting', timeZone: 'America/Argentina/Ushuaia', locale: 'es-AR' };
+    const answers = await Promise.all(Array.from({ length: 6 }, () => putActivity(activityId, body)));
+    expect(answers.map((res) => res.status).sort()).toEqual([200, 200, 200, 200, 200, 201]);
+    expect(await eventsOf(`activity-${activityId}`)).toEqual(['ActivityDefined']);
+  });
+
   it('refuses an unknown IANA zone with 400 invalid_request and writes nothing', async () => {
     const activityId = newId('bad-zone');
     for (const timeZone of ['Mars/Olympus_Mons', 'GMT+25', '']) {
@@ -206,7 +214,19 @@ describe('GET /v1/slots', () => {
   });
 
   it('refuses a bad cursor, a limit above 200 and an instant without offset with 400 invalid_request', async () => {
-    for (const query of ['cursor=not-a-cursor', 'limit=201', 'from=2031-01-01T10:00:00', 'onlyAvailable=yes']) {
+    const cursorOf = (payload: object) => Buffer.from(JSON.stringify(payload), 'utf8').toString('base64url');
+    // A reservations list's cursor, and a slots cursor whose id no slot can have.
+    const foreign = cursorOf({ l: 'reservations', at: '2031-01-01T10:00:00.000000Z', id: randomUUID() });
+    const badId = cursorOf({ l: 'slots', at: '2031-01-01T10:00:00.000000Z', id: 'no spaces allowed' });
+    for (const query of [
+      'cursor=not-a-cursor',
+      `cursor=${foreign}`,
+      `cursor=${badId}`,
+      'limit=201',
+      'limit=0',
+      'from=2031-01-01T10:00:00',
+      'onlyAvailable=yes',
+    ]) {
       const res = await ledger.call('GET', `/v1/slots?${query}`, { token: admin });
       expect(res.status).toBe(400);
       expect(res.body).toMatchObject({ code: 'invalid_request' });

@@ -40,7 +40,7 @@ export function reportRoutes(app: FastifyInstance, pool: DatabasePool) {
   routes.get('/reports/occupancy', {
     schema: {
       operationId: 'getOccupancyReport',
-      summary: 'Seats per slot on the UTC day it starts (staff, admin)',
+      summary: "Seats per slot on the local day it starts in its activity's time zone (staff, admin)",
       tags: [TAGS.reports],
       querystring: reportRangeQuery,
       response: { 200: jsonResponse('the report', occupancyReportSchema), ...reportProblems },
