@@ -158,6 +158,43 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/slots": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Slots in departure order, by activity, departure range and availability, keyset-paged (any role of the tenant)
+         * @description `from` (included) and `to` (excluded) bound `startsAt`; `onlyAvailable=true` leaves out full slots; `limit` 1 to 200 (default 50). Follow `nextCursor` (opaque) for the next page.
+         */
+        get: operations["listSlots"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/activities/{activityId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Define or update an activity: its name, IANA time zone and locale (admin) */
+        put: operations["defineActivity"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/reservations": {
         parameters: {
             query?: never;
@@ -270,7 +307,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Seats per slot on the UTC day it starts (staff, admin) */
+        /** Seats per slot on the local day it starts in its activity's time zone (staff, admin) */
         get: operations["getOccupancyReport"];
         put?: never;
         post?: never;
@@ -448,6 +485,12 @@ export interface components {
                 email: string;
             };
         };
+        DefineActivityInput: {
+            name: string;
+            /** @description IANA time zone of the departures, e.g. America/Argentina/Ushuaia */
+            timeZone: string;
+            locale?: string;
+        };
         AnomalyResolutionInput: {
             /** @enum {string} */
             action: "refund" | "dismiss";
@@ -477,6 +520,13 @@ export interface components {
             sold: number;
             available: number;
             unitPrice: components["schemas"]["Money"];
+            /** @description the activity's IANA time zone; UTC when the activity is not defined */
+            timeZone: string;
+            /**
+             * Format: date-time
+             * @description startsAt in timeZone, ISO 8601 with its offset
+             */
+            localStartsAt: string;
         };
         PublicSlot: {
             slotId: string;
@@ -495,6 +545,17 @@ export interface components {
         };
         PublicAvailability: {
             items: components["schemas"]["PublicSlot"][];
+        };
+        /** @description Slots in departure order; pass `nextCursor` back as `cursor` for the next page (null: the last) */
+        SlotPage: {
+            items: components["schemas"]["Slot"][];
+            nextCursor: string | null;
+        };
+        Activity: {
+            activityId: string;
+            name: string;
+            timeZone: string;
+            locale?: string;
         };
         Payment: {
             /** Format: uuid */
@@ -1354,6 +1415,166 @@ export interface operations {
             };
             /** @description illegal_transition: capacity below the seats already held or sold */
             409: {
+                headers: {
+                    /** @description the id of this request, as on its log lines */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description payload_too_large */
+            413: {
+                headers: {
+                    /** @description the id of this request, as on its log lines */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unavailable: the identity provider (or a provider the route calls) cannot be reached */
+            503: {
+                headers: {
+                    /** @description the id of this request, as on its log lines */
+                    "X-Request-Id"?: string;
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listSlots: {
+        parameters: {
+            query?: {
+                activityId?: string;
+                from?: string;
+                to?: string;
+                onlyAvailable?: "true" | "false";
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description one page */
+            200: {
+                headers: {
+                    /** @description the id of this request, as on its log lines */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SlotPage"];
+                };
+            };
+            /** @description invalid_request */
+            400: {
+                headers: {
+                    /** @description the id of this request, as on its log lines */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    /** @description the id of this request, as on its log lines */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unavailable: the identity provider (or a provider the route calls) cannot be reached */
+            503: {
+                headers: {
+                    /** @description the id of this request, as on its log lines */
+                    "X-Request-Id"?: string;
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    defineActivity: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                activityId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DefineActivityInput"];
+            };
+        };
+        responses: {
+            /** @description updated */
+            200: {
+                headers: {
+                    /** @description the id of this request, as on its log lines */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Activity"];
+                };
+            };
+            /** @description created */
+            201: {
+                headers: {
+                    /** @description the id of this request, as on its log lines */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Activity"];
+                };
+            };
+            /** @description invalid_request */
+            400: {
+                headers: {
+                    /** @description the id of this request, as on its log lines */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    /** @description the id of this request, as on its log lines */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description forbidden */
+            403: {
                 headers: {
                     /** @description the id of this request, as on its log lines */
                     "X-Request-Id"?: string;

@@ -20,6 +20,7 @@ import { paymentRoutes } from './http/routes/payments.js';
 import { publicAvailabilityRoutes } from './http/routes/publicAvailability.js';
 import { reportRoutes } from './http/routes/reports.js';
 import { reservationRoutes } from './http/routes/reservations.js';
+import { activityRoutes } from './http/routes/activities.js';
 import { slotRoutes } from './http/routes/slots.js';
 import { webhookRoutes } from './http/routes/webhooks.js';
 import type { JobHandlers, JobLog, PeriodicJob } from './jobs/jobWorker.js';
@@ -114,6 +115,7 @@ export function composeLedger(app: AppDeps, settings: LedgerSettings, log: JobLo
 
   const v1 = [
     (scope: FastifyInstance) => slotRoutes(scope, app),
+    (scope: FastifyInstance) => activityRoutes(scope, app),
     (scope: FastifyInstance) => reservationRoutes(scope, app, { holdMaxSeatsPerCustomer: settings.holdMaxSeatsPerCustomer }),
     (scope: FastifyInstance) => auditRoutes(scope, app),
     (scope: FastifyInstance) => auditVerifyRoutes(scope, app.systemPool, settings.trustedCheckpointKey),

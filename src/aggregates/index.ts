@@ -1,9 +1,11 @@
+import type { ActivityEvent } from '../domain/activity.js';
 import type { PaymentEvent } from '../domain/payment.js';
 import type { ReservationEvent } from '../domain/reservation.js';
 import type { SlotEvent } from '../domain/slot.js';
 import type { StreamEvent, StreamProjection } from '../../projections/declaredProjection.js';
 import type { ProjectedRow } from './aggregate.js';
 import type { RecordedEventInput } from './eventSchema.js';
+import { activityAggregate } from './activity.js';
 import { paymentAggregate } from './payment.js';
 import { reservationAggregate } from './reservation.js';
 import { slotAggregate } from './slot.js';
@@ -14,12 +16,12 @@ import { slotAggregate } from './slot.js';
  * verification — finds the aggregate here by the stream's id and folds through it, so every event
  * is parsed by its schema before `evolve` sees it.
  */
-export const aggregates = [slotAggregate, reservationAggregate, paymentAggregate] as const;
+export const aggregates = [slotAggregate, reservationAggregate, paymentAggregate, activityAggregate] as const;
 
 export type RegisteredAggregate = (typeof aggregates)[number];
-export type DomainEvent = SlotEvent | ReservationEvent | PaymentEvent;
+export type DomainEvent = SlotEvent | ReservationEvent | PaymentEvent | ActivityEvent;
 
-export { slotAggregate, reservationAggregate, paymentAggregate };
+export { slotAggregate, reservationAggregate, paymentAggregate, activityAggregate };
 export { type Aggregate, type AggregateProjection, type ProjectedRow } from './aggregate.js';
 export { EventSchemaError, isEventSchemaError, type RecordedEventInput } from './eventSchema.js';
 

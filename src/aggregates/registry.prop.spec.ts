@@ -287,6 +287,11 @@ describe('the registry', () => {
     expect(aggregateOf(reservationAggregate.streamId('r1'))).toBe(reservationAggregate);
     expect(aggregateOf(paymentAggregate.streamId('p1'))).toBe(paymentAggregate);
     expect(aggregateOf('order-1')).toBeUndefined();
-    expect(inlineProjections.map((projection) => projection.table)).toEqual(['slot_availability', 'reservations_view', 'payments_view']);
+    expect(inlineProjections.map((projection) => projection.table)).toEqual([
+      'slot_availability',
+      'reservations_view',
+      'payments_view',
+      'activity_view',
+    ]);
   });
 });

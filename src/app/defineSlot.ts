@@ -1,5 +1,6 @@
 import { isDomainError } from '../domain/errors.js';
 import type { Money } from '../domain/money.js';
+import { readActivityTimeZone } from '../../projections/activityView.js';
 import { decideSlot, evolveSlot, initialSlotState } from '../domain/slot.js';
 import type { Command } from './command/command.js';
 import { decidedResult } from './command/commandEnd.js';
@@ -23,19 +24,25 @@ export type SlotDefined = { readonly created: boolean; readonly slot: SlotDto };
  * below seats held or sold. A brand-new slot has no row to lock: two admins creating it at once
  * collide on its stream's version 1, and runCommand runs the loser again.
  */
-export function defineSlotCommand(caller: Caller, input: DefineSlotInput): Command<SlotDefined> {
+export function defineSlotCommand(caller: Caller, input: DefineSlotInput): Command<SlotDefined, string> {
+  const tenantId = caller.principal.tenantId;
   return {
     name: 'defineSlot',
-    tenantId: caller.principal.tenantId,
+    tenantId,
     metadata: metadataFor(caller),
     lock: { slotId: input.slotId },
-    decide: ({ slot }) => {
+    // The answer shows the departure in its activity's time zone.
+    factsBehindLock: (tx) => readActivityTimeZone(tx, tenantId, input.activityId),
+    decide: ({ slot, facts: timeZone }) => {
       const state = slot ?? initialSlotState;
       const events = decideSlot({ type: 'DefineSlot', ...input }, state);
       if (isDomainError(events)) return events;
       const next = events.reduce(evolveSlot, state);
       if (next.status !== 'open') throw new Error('a defined slot must be open');
-      return { changes: [{ aggregate: 'slot', id: input.slotId, events }], result: { created: slot === null, slot: slotDto(next) } };
+      return {
+        changes: [{ aggregate: 'slot', id: input.slotId, events }],
+        result: { created: slot === null, slot: slotDto(next, timeZone) },
+      };
     },
   };
 }

@@ -1,3 +1,6 @@
+import { listSlots, type SlotFilters } from '../../projections/slotList.js';
+import type { Keyset, Page } from '../../projections/backoffice/keyset.js';
+import { readActivityTimeZone } from '../../projections/activityView.js';
 import type { Queries } from '../db/queries.js';
 import type { ReservationState } from '../domain/reservation.js';
 import type { Principal } from '../identity/principal.js';
@@ -15,7 +18,19 @@ import { type ReservationDto, reservationDto, type SlotDto, slotDto } from './vi
 
 export async function getSlot(db: Queries, principal: Principal, slotId: string): Promise<Outcome<SlotDto>> {
   const snapshot = await readSlotAvailability(db, principal.tenantId, slotId);
-  return snapshot ? succeed(slotDto(snapshot.state)) : fail(notFound(`slot ${slotId}`));
+  if (!snapshot) return fail(notFound(`slot ${slotId}`));
+  return succeed(slotDto(snapshot.state, await readActivityTimeZone(db, principal.tenantId, snapshot.state.activityId)));
+}
+
+/** A page of the tenant's slots in departure order (any role of the tenant: what a booking page lists). */
+export async function getSlotPage(
+  db: Queries,
+  principal: Principal,
+  filters: SlotFilters,
+  page: { readonly limit: number; readonly after?: Keyset },
+): Promise<Page<SlotDto>> {
+  const listed = await listSlots(db, principal.tenantId, filters, page);
+  return { items: listed.items.map(({ state, timeZone }) => slotDto(state, timeZone)), next: listed.next };
 }
 
 /** A customer sees only their own reservations; anyone else's — or another tenant's — does not exist for them. */

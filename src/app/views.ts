@@ -1,3 +1,5 @@
+import type { ActivityState } from '../domain/activity.js';
+import { localDateTime } from '../domain/localTime.js';
 import type { Money } from '../domain/money.js';
 import type { SlotState } from '../domain/slot.js';
 import type { ReservationView } from '../../projections/reservationView.js';
@@ -13,18 +15,41 @@ export type SlotDto = {
   readonly sold: number;
   readonly available: number;
   readonly unitPrice: Money;
+  /** The activity's IANA time zone (UTC when the activity is not defined). */
+  readonly timeZone: string;
+  /** The departure's wall-clock time in `timeZone`, ISO 8601 with that zone's offset then. */
+  readonly localStartsAt: string;
 };
 
-export function slotDto(state: Extract<SlotState, { status: 'open' }>): SlotDto {
+export function slotDto(state: Extract<SlotState, { status: 'open' }>, timeZone: string): SlotDto {
+  const startsAt = new Date(state.startsAt);
   return {
     slotId: state.slotId,
     activityId: state.activityId,
-    startsAt: new Date(state.startsAt).toISOString(),
+    startsAt: startsAt.toISOString(),
     capacity: state.capacity,
     held: state.held,
     sold: state.sold,
     available: state.capacity - state.held - state.sold,
     unitPrice: state.unitPrice,
+    timeZone,
+    localStartsAt: localDateTime(startsAt, timeZone),
+  };
+}
+
+export type ActivityDto = {
+  readonly activityId: string;
+  readonly name: string;
+  readonly timeZone: string;
+  readonly locale?: string;
+};
+
+export function activityDto(state: Extract<ActivityState, { status: 'defined' }>): ActivityDto {
+  return {
+    activityId: state.activityId,
+    name: state.name,
+    timeZone: state.timeZone,
+    ...(state.locale === null ? {} : { locale: state.locale }),
   };
 }
 

@@ -1,12 +1,19 @@
 import { z } from 'zod';
 import type { Keyset } from '../../projections/backoffice/keyset.js';
 import { problem, ProblemError } from './problem.js';
-import { isoDateTime } from './schemas.js';
+import { isoDateTime, slotIdSchema } from './schemas.js';
 
 /** Which list a cursor belongs to, so one list's cursor is never read as another's. */
-export type CursorList = 'reservations' | 'payments';
+export type CursorList = 'reservations' | 'payments' | 'slots';
 
-const cursorPayload = z.object({ l: z.enum(['reservations', 'payments']), at: isoDateTime, id: z.uuid() }).strict();
+const cursorPayload = z.object({ l: z.enum(['reservations', 'payments', 'slots']), at: isoDateTime, id: z.string() }).strict();
+
+/** Each list's row ids: the back office lists' are uuids (lower case), slots' are the operator's own. */
+const idOf: Record<CursorList, z.ZodType<string>> = {
+  reservations: z.uuid().transform((id) => id.toLowerCase()),
+  payments: z.uuid().transform((id) => id.toLowerCase()),
+  slots: slotIdSchema,
+};
 
 /**
  * The opaque `nextCursor`: base64url JSON of the page's keyset. Opaque so clients pass it back
@@ -29,5 +36,7 @@ export function decodeCursor(list: CursorList, cursor: string | undefined): Keys
   }
   const parsed = cursorPayload.safeParse(decoded);
   if (!parsed.success || parsed.data.l !== list) throw refused;
-  return { at: parsed.data.at, id: parsed.data.id.toLowerCase() };
+  const id = idOf[list].safeParse(parsed.data.id);
+  if (!id.success) throw refused;
+  return { at: parsed.data.at, id: id.data };
 }

@@ -29,6 +29,8 @@ export const slotSchema = z
     sold: z.number().int(),
     available: z.number().int(),
     unitPrice: moneySchema,
+    timeZone: z.string().meta({ description: "the activity's IANA time zone; UTC when the activity is not defined" }),
+    localStartsAt: z.iso.datetime({ offset: true }).meta({ description: 'startsAt in timeZone, ISO 8601 with its offset' }),
   })
   .meta({ id: 'Slot' });
 
@@ -50,6 +52,19 @@ export const publicAvailabilitySchema = z
   .object({ items: z.array(publicSlotSchema) })
   .strict()
   .meta({ id: 'PublicAvailability' });
+
+export const slotPageSchema = z
+  .object({ items: z.array(slotSchema), nextCursor: z.string().nullable() })
+  .meta({ id: 'SlotPage', description: 'Slots in departure order; pass `nextCursor` back as `cursor` for the next page (null: the last)' });
+
+export const activitySchema = z
+  .object({
+    activityId: z.string(),
+    name: z.string(),
+    timeZone: z.string(),
+    locale: z.string().optional(),
+  })
+  .meta({ id: 'Activity' });
 
 export const paymentSchema = z
   .object({
@@ -158,7 +173,7 @@ export const occupancyReportSchema = z
   .object({
     from: day,
     to: day,
-    slots: z.array(slotSchema.omit({ unitPrice: true }).extend({ day })),
+    slots: z.array(slotSchema.omit({ unitPrice: true, timeZone: true, localStartsAt: true }).extend({ day })),
   })
   .meta({ id: 'OccupancyReport' });
 

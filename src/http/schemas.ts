@@ -1,6 +1,7 @@
 import { codes as currencyCodes } from 'currency-codes';
 import { z } from 'zod';
 import { isStorableText } from '../db/storableText.js';
+import { isKnownTimeZone } from '../domain/localTime.js';
 import { PROVIDERS } from '../domain/payment.js';
 import { tenantIdSchema } from '../identity/idTokenClaims.js';
 
@@ -88,6 +89,53 @@ export const placeHoldBody = z
   .meta({ id: 'PlaceHold' });
 
 export const slotParams = z.object({ slotId: slotIdSchema }).strict();
+
+/** `GET /v1/slots`: departure range (`from` included, `to` excluded), availability, and the page. */
+export const slotListQuery = z
+  .object({
+    activityId: text(128).optional(),
+    from: isoInstant.optional(),
+    to: isoInstant.optional(),
+    onlyAvailable: z.enum(['true', 'false']).optional(),
+    limit: z.coerce.number().int().min(1).max(200).default(50),
+    cursor: z.string().min(1).max(512).optional(),
+  })
+  .strict()
+  .transform((q) => ({
+    filters: {
+      ...(q.activityId === undefined ? {} : { activityId: q.activityId }),
+      departure: { ...(q.from === undefined ? {} : { from: q.from }), ...(q.to === undefined ? {} : { to: q.to }) },
+      onlyAvailable: q.onlyAvailable === 'true',
+    },
+    limit: q.limit,
+    cursor: q.cursor,
+  }));
+
+/** Activity ids follow the slot ids' rule: they too become part of a stream id (`activity-<activityId>`). */
+export const activityParams = z.object({ activityId: slotIdSchema }).strict();
+
+/** A BCP 47 language tag as `Intl` reads it (`pt-BR`, `es`). */
+function isLanguageTag(value: string): boolean {
+  try {
+    return Intl.getCanonicalLocales(value).length === 1;
+  } catch (error) {
+    if (error instanceof RangeError) return false;
+    throw error;
+  }
+}
+
+export const defineActivityBody = z
+  .object({
+    name: text(200),
+    timeZone: z
+      .string()
+      .max(64)
+      .refine(isKnownTimeZone, { error: 'must be an IANA time zone (e.g. America/Argentina/Ushuaia)' })
+      .meta({ description: 'IANA time zone of the departures, e.g. America/Argentina/Ushuaia' }),
+    locale: z.string().max(35).refine(isLanguageTag, { error: 'must be a BCP 47 language tag (e.g. pt-BR)' }).optional(),
+  })
+  .strict()
+  .meta({ id: 'DefineActivity' });
 /** Any text is accepted and answered 404 unless it is a reservation id we issued (a uuid): ids are not validated, they are looked up. */
 export const reservationParams = z
   .object({ reservationId: z.string().meta({ format: 'uuid', description: 'a reservation id; anything that is not one is 404' }) })

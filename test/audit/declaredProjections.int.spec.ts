@@ -6,6 +6,7 @@ import { sql } from '../../src/db/sql.js';
 import { withSystemTransaction } from '../../src/db/transaction.js';
 import type { PaymentState } from '../../src/domain/payment.js';
 import type { ReservationState } from '../../src/domain/reservation.js';
+import { activityView } from '../../projections/activityView.js';
 import type { Columns } from '../../projections/declaredProjection.js';
 import { type PaymentRow, paymentsView } from '../../projections/paymentView.js';
 import { customerEmailKey, paymentIdOf, reservationsView } from '../../projections/reservationView.js';
@@ -34,7 +35,7 @@ describe('declared projection columns', () => {
       key: readonly string[];
       columnList: readonly (readonly [string, string])[];
       columns: Columns;
-    }[] = [slotAvailability, reservationsView, paymentsView];
+    }[] = [slotAvailability, reservationsView, paymentsView, activityView];
     expect(declared.map((projection) => projection.table)).toEqual(inlineProjections.map((projection) => projection.table));
     for (const projection of declared) {
       const { rows } = await db.asOwner<{ column_name: string; udt_name: string; is_nullable: string }>(

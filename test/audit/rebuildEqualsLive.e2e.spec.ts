@@ -31,6 +31,7 @@ const TABLES = {
   slot_availability: 'tenant_id, slot_id',
   reservations_view: 'tenant_id, reservation_id',
   payments_view: 'tenant_id, payment_id',
+  activity_view: 'tenant_id, activity_id',
   report_slot_occupancy: 'tenant_id, slot_id',
   report_payments: 'tenant_id, payment_id',
   report_revenue_daily: 'tenant_id, day, provider, currency',
@@ -45,7 +46,7 @@ async function snapshot(tables: readonly (keyof typeof TABLES)[]): Promise<Recor
   return out;
 }
 
-const INLINE = ['slot_availability', 'reservations_view', 'payments_view'] as const;
+const INLINE = ['slot_availability', 'reservations_view', 'payments_view', 'activity_view'] as const;
 const REPORTS = ['report_slot_occupancy', 'report_payments', 'report_revenue_daily'] as const;
 
 type Action =
@@ -56,7 +57,8 @@ type Action =
   | { kind: 'signal'; n: number; signal: 'processing' | 'succeeded' | 'payment_failed' | 'canceled' | 'approved' | 'rejected' }
   | { kind: 'cancel'; n: number }
   | { kind: 'refunded'; n: number }
-  | { kind: 'tick'; seconds: number };
+  | { kind: 'tick'; seconds: number }
+  | { kind: 'defineActivity'; tenant: 0 | 1; activity: number; timeZone: string };
 
 async function run(action: Action): Promise<void> {
   const call = h.ledger.call.bind(h.ledger);
@@ -145,6 +147,14 @@ async function run(action: Action): Promise<void> {
       expect((await h.deliverStripe(h.stripe.refundedEvent(payment.providerPaymentId))).status).toBe(200);
       return;
     }
+    case 'defineActivity': {
+      // An activity's zone moves its departures' report day (slots start at 09:00 or 10:00 UTC).
+      const activityId = action.activity === 3 ? 'act-moved' : `act-${action.activity}`;
+      const token = action.tenant === 0 ? h.admin : otherAdmin;
+      const res = await call('PUT', `/v1/activities/${activityId}`, { token, body: { name: activityId, timeZone: action.timeZone } });
+      expect([200, 201]).toContain(res.status);
+      return;
+    }
     case 'tick':
       h.ledger.clock.advance(action.seconds);
       await expireDueHolds(h.ledger.deps);
@@ -195,9 +205,19 @@ const action: fc.Arbitrary<Action> = fc.oneof(
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('cancel' as const), n: fc.nat(9) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('refunded' as const), n: fc.nat(9) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('tick' as const), seconds: fc.constantFrom(60, 700) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant('defineActivity' as const),
+      tenant: fc.constantFrom(0 as const, 1 as const),
+      activity: fc.integer({ min: 0, max: 3 }),
+      timeZone: fc.constantFrom('UTC', 'America/Sao_Paulo', 'Pacific/Pago_Pago', 'Pacific/Kiritimati'),
+    }),
+  },
 );
 
 const richWorkload: Action[] = [
+  { kind: 'defineActivity', tenant: 1, activity: 0, timeZone: 'Pacific/Pago_Pago' },
   { kind: 'defineSlot', tenant: 1, capacity: 6, day: 3 },
   { kind: 'hold', n: 0, seats: 1 },
   { kind: 'hold', n: 1, seats: 2 },
@@ -213,6 +233,8 @@ const richWorkload: Action[] = [
   { kind: 'cancel', n: 0 },
   { kind: 'refunded', n: 0 },
   { kind: 'changeSlot', n: 0, capacity: 8, day: 5 },
+  { kind: 'defineActivity', tenant: 0, activity: 3, timeZone: 'Pacific/Kiritimati' },
+  { kind: 'defineActivity', tenant: 1, activity: 0, timeZone: 'America/Sao_Paulo' },
   { kind: 'tick', seconds: 700 },
 ];
 
@@ -264,6 +286,11 @@ describe('rebuilding every projection from the log', () => {
       'SELECT DISTINCT status FROM reservations_view UNION SELECT DISTINCT status FROM payments_view',
     );
     expect(statuses.rows.length).toBeGreaterThan(3);
+    // and departures counted on a local day other than their UTC day (an activity's zone).
+    const localDays = await h.ledger.db.asOwner<{ n: string }>(
+      "SELECT count(*) AS n FROM report_slot_occupancy WHERE day <> (starts_at AT TIME ZONE 'UTC')::date",
+    );
+    expect(Number(localDays.rows[0]!.n)).toBeGreaterThan(0);
   });
 
   it('fails when a live row no longer matches its events, and the rebuild repairs it', async () => {

@@ -66,6 +66,8 @@ describe('slots', () => {
       sold: 0,
       available: 14,
       unitPrice: { amount: 4500, currency: 'EUR' },
+      timeZone: 'UTC',
+      localStartsAt: '2036-12-01T09:00:00+00:00',
     });
   });
 

@@ -175,6 +175,25 @@ describe('every answer conforms to the served OpenAPI document', () => {
     expect((await call('PUT', '/v1/slots/{slotId}', slotPath(slotId), { token: admin, body: tooLarge })).status).toBe(413);
     expect((await call('GET', '/v1/slots/{slotId}', slotPath(slotId), { token: customer })).status).toBe(200);
     expect((await call('GET', '/v1/slots/{slotId}', slotPath('conf-missing'), { token: customer })).status).toBe(404);
+    const listed = await call(
+      'GET',
+      '/v1/slots',
+      `/v1/slots?activityId=glacier-walk&from=2027-12-01T00:00:00Z&onlyAvailable=true&limit=1`,
+      {
+        token: customer,
+      },
+    );
+    expect(listed.status).toBe(200);
+    expect((await call('GET', '/v1/slots', '/v1/slots?limit=0', { token: customer })).status).toBe(400);
+
+    // Activities.
+    const activityPath = `/v1/activities/conf-${randomUUID().slice(0, 8)}`;
+    const activityBody = { name: 'Glacier walk', timeZone: 'America/Argentina/Ushuaia', locale: 'es' };
+    expect((await call('PUT', '/v1/activities/{activityId}', activityPath, { token: admin, body: activityBody })).status).toBe(201);
+    expect((await call('PUT', '/v1/activities/{activityId}', activityPath, { token: admin, body: activityBody })).status).toBe(200);
+    const badZone = { ...activityBody, timeZone: 'Patagonia/Ushuaia' };
+    expect((await call('PUT', '/v1/activities/{activityId}', activityPath, { token: admin, body: badZone })).status).toBe(400);
+    expect((await call('PUT', '/v1/activities/{activityId}', activityPath, { token: staff, body: activityBody })).status).toBe(403);
 
     // Holds.
     const holdBody = { slotId, seats: 2, customer: customerBody };

@@ -1,3 +1,4 @@
+import { initialActivityState } from '../../src/domain/activity.js';
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { Loaded } from '../../src/app/command/command.js';
@@ -49,6 +50,7 @@ function decide(payments: readonly PaymentView[]) {
     slot: null,
     reservation: () => held,
     payment: () => initialPaymentState,
+    activity: () => initialActivityState,
     facts: payments,
   };
   return claimPaymentStartCommand(caller, request, { reservationId, method: 'stripe' }).decide(loaded);

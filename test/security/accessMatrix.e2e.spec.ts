@@ -20,6 +20,8 @@ type Caller = (typeof callers)[number];
 const routes = [
   'PUT /v1/slots/{slotId}',
   'GET /v1/slots/{slotId}',
+  'GET /v1/slots?activityId=',
+  'PUT /v1/activities/{activityId}',
   'POST /v1/reservations',
   'GET /v1/reservations/{reservationId}',
   'POST /v1/reservations/{reservationId}/cancel',
@@ -43,6 +45,8 @@ const expected: Record<Route, Record<Caller, number>> = {
   //                                                owner  otherCust staff  admin  auditor otherTenant anonymous
   'PUT /v1/slots/{slotId}':                        row(403,   403,    403,   200,   403,    201,        401),
   'GET /v1/slots/{slotId}':                        row(200,   200,    200,   200,   200,    404,        401),
+  'GET /v1/slots?activityId=':                     row(200,   200,    200,   200,   200,    200,        401),
+  'PUT /v1/activities/{activityId}':               row(403,   403,    403,   200,   403,    201,        401),
   'POST /v1/reservations':                         row(201,   201,    201,   201,   403,    404,        401),
   'GET /v1/reservations/{reservationId}':          row(200,   404,    200,   200,   404,    404,        401),
   'POST /v1/reservations/{reservationId}/cancel':  row(200,   404,    403,   200,   404,    404,        401),
@@ -59,7 +63,8 @@ const expected: Record<Route, Record<Caller, number>> = {
   'GET /v1/reports/revenue?from=&to=':             row(403,   403,    200,   200,   403,    200,        401),
   'POST /v1/audit/verify':                         row(403,   403,    403,   403,   200,    200,        401),
 };
-// otherTenantAdmin's 201 on PUT is a slot of its own tenant that happens to share the id: tenant A's is untouched.
+// otherTenantAdmin's 201 on PUT is a slot (an activity) of its own tenant that happens to share the id: tenant A's is untouched.
+// Its 200 on the slot list is its own tenant's list, empty of A's slots.
 // Its 200s on the back office, reports and verify are of its own tenant, and must hold nothing of A's.
 // Staff may read a reservation but not pay for someone else's (403); another customer's is not found (404).
 // Resolving an anomaly can move money: admins only; staff's back office is read-only.
@@ -81,6 +86,8 @@ let tokens: Record<Caller, string | undefined>;
 /** Ids of tenant A's anomaly: in A's back office, never in anything another tenant or a refusal gets. */
 let anomalyIds: string[] = [];
 let slotId: string;
+/** Tenant A's activity that the PUT cells write: admins of A update it (200), B's admin defines its own (201). */
+let putActivityId: string;
 /** A second slot of tenant A, for the PUT row: the other tenant's 201 there must not hide `slotId` from the rows below. */
 let putSlotId: string;
 
@@ -168,6 +175,9 @@ beforeAll(async () => {
   for (const id of [slotId, putSlotId]) {
     expect((await ledger.call('PUT', `/v1/slots/${id}`, { token: tokens.admin, body: slotBody() })).status).toBe(201);
   }
+  putActivityId = `matrix-act-${randomUUID().slice(0, 8)}`;
+  const activity = { name: 'A tours', timeZone: 'America/Sao_Paulo' };
+  expect((await ledger.call('PUT', `/v1/activities/${putActivityId}`, { token: tokens.admin, body: activity })).status).toBe(201);
   anomalyIds = await recordAnomalyOfTenantA();
   // A's report rows exist before any cell asks for reports.
   await drain(ledger.deps.systemPool, dailyReportsConsumer);
@@ -195,6 +205,17 @@ function requestFor(route: Route, caller: Caller, reservationId: string, targetS
       };
     case 'GET /v1/slots/{slotId}':
       return { method: 'GET', path: `/v1/slots/${targetSlot}` };
+    case 'GET /v1/slots?activityId=':
+      return { method: 'GET', path: `/v1/slots?activityId=${ACTIVITY}&limit=200` };
+    case 'PUT /v1/activities/{activityId}':
+      return {
+        method: 'PUT',
+        path: `/v1/activities/${putActivityId}`,
+        body:
+          caller === 'otherTenantAdmin'
+            ? { name: 'B tours', timeZone: 'Asia/Kolkata' }
+            : { name: 'A tours', timeZone: 'America/Sao_Paulo' },
+      };
     case 'POST /v1/reservations':
       return {
         method: 'POST',
@@ -376,6 +397,14 @@ describe('role × route matrix', () => {
     }
     if (status === 200 && caller !== 'otherTenantAdmin' && route === 'GET /v1/backoffice/payments') {
       expect(text).toContain(anomalyIds[0]);
+    }
+    if (status === 200 && route === 'GET /v1/slots?activityId=') {
+      if (caller === 'otherTenantAdmin') expect(res.body).toEqual({ items: [], nextCursor: null });
+      else expect(text).toContain(slotId);
+    }
+    if (caller === 'otherTenantAdmin' && route === 'PUT /v1/activities/{activityId}') {
+      const mine = await ledger.call('GET', `/v1/slots/${slotId}`, { token: tokens.admin });
+      expect(mine.body).toMatchObject({ timeZone: 'UTC' });
     }
     if (status === 200 && caller !== 'otherTenantAdmin' && route.startsWith('GET /v1/reports/occupancy')) {
       expect(text).toContain(slotId);

@@ -92,6 +92,15 @@ const validRequests: Readonly<Record<string, () => ValidRequest>> = {
     body: { activityId: 'glacier-walk', startsAt: '2027-12-01T09:00:00Z', capacity: 100_000, unitPrice: { amount: 4500, currency: 'EUR' } },
   }),
   'GET /v1/slots/{slotId}': () => ({ role: 'customer', params: { slotId: fixture.slotId } }),
+  'GET /v1/slots': () => ({
+    role: 'customer',
+    query: { activityId: 'glacier-walk', from: '2027-11-01T00:00:00Z', to: '2027-12-31T00:00:00+01:00', onlyAvailable: 'true', limit: '5' },
+  }),
+  'PUT /v1/activities/{activityId}': () => ({
+    role: 'admin',
+    params: { activityId: 'glacier-walk' },
+    body: { name: 'Glacier walk', timeZone: 'America/Argentina/Ushuaia', locale: 'es-AR' },
+  }),
   'POST /v1/reservations': () => ({
     role: 'customer',
     keyed: true,

@@ -1,4 +1,5 @@
 import type { Queries } from '../../db/queries.js';
+import type { ActivityEvent, ActivityState } from '../../domain/activity.js';
 import type { PaymentEvent, PaymentState, SignalSource } from '../../domain/payment.js';
 import type { ReservationEvent, ReservationState } from '../../domain/reservation.js';
 import type { SlotEvent, SlotState } from '../../domain/slot.js';
@@ -57,7 +58,7 @@ export type Claim =
 /** The slot whose row is locked `FOR UPDATE` while seats move: by its id, or the slot a reservation holds seats on. */
 export type SlotLock = { readonly slotId: string } | { readonly ofReservation: string };
 
-export type StreamRef = { readonly aggregate: 'reservation'; readonly id: string } | { readonly aggregate: 'payment'; readonly id: string };
+export type StreamRef = { readonly aggregate: 'reservation' | 'payment' | 'activity'; readonly id: string };
 
 export type OpenSlot = Extract<SlotState, { status: 'open' }>;
 
@@ -68,6 +69,7 @@ export type Loaded<Facts> = {
   readonly slot: OpenSlot | null;
   reservation(reservationId: string): ReservationState;
   payment(paymentId: string): PaymentState;
+  activity(activityId: string): ActivityState;
   readonly facts: Facts;
 };
 
@@ -75,7 +77,8 @@ export type Loaded<Facts> = {
 export type Change =
   | { readonly aggregate: 'slot'; readonly id: string; readonly events: readonly SlotEvent[] }
   | { readonly aggregate: 'reservation'; readonly id: string; readonly events: readonly ReservationEvent[] }
-  | { readonly aggregate: 'payment'; readonly id: string; readonly events: readonly PaymentEvent[] };
+  | { readonly aggregate: 'payment'; readonly id: string; readonly events: readonly PaymentEvent[] }
+  | { readonly aggregate: 'activity'; readonly id: string; readonly events: readonly ActivityEvent[] };
 
 export type Decision<Result> = {
   readonly changes: readonly Change[];

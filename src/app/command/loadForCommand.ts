@@ -6,7 +6,7 @@ import { lockSlot, type SlotSnapshot } from '../../../projections/slotAvailabili
 import { claimKeyAndLockSlot } from '../claimKeyAndLockSlot.js';
 import { claimIdempotencyKey, type StoredResponse } from '../idempotency.js';
 import { claimedHere, claimInboxRow } from '../payments/inbox.js';
-import { paymentStreamId, reservationStreamId } from '../streams.js';
+import { activityStreamId, paymentStreamId, reservationStreamId } from '../streams.js';
 import type { Command, StreamRef } from './command.js';
 
 export type StreamsRead = ReadonlyMap<string, readonly RecordedEvent[]>;
@@ -23,7 +23,16 @@ export type CommandStart =
   | { readonly kind: 'replayed'; readonly response: StoredResponse }
   | { readonly kind: 'duplicate' };
 
-export const streamIdOf = (ref: StreamRef) => (ref.aggregate === 'reservation' ? reservationStreamId(ref.id) : paymentStreamId(ref.id));
+export function streamIdOf(ref: StreamRef): string {
+  switch (ref.aggregate) {
+    case 'reservation':
+      return reservationStreamId(ref.id);
+    case 'payment':
+      return paymentStreamId(ref.id);
+    case 'activity':
+      return activityStreamId(ref.id);
+  }
+}
 
 const NO_STREAMS: StreamsRead = new Map();
 

@@ -1,8 +1,10 @@
-import { paymentAggregate, reservationAggregate, slotAggregate } from '../../aggregates/index.js';
+import { activityAggregate, paymentAggregate, reservationAggregate, slotAggregate } from '../../aggregates/index.js';
 import { assertNever } from '../../domain/assertNever.js';
+import type { ActivityState } from '../../domain/activity.js';
 import type { PaymentState } from '../../domain/payment.js';
 import type { ReservationState } from '../../domain/reservation.js';
 import { EMPTY_STREAM_HEAD, headAfter } from '../../ledger/streamHead.js';
+import { activityRowKey, activityView } from '../../../projections/activityView.js';
 import { paymentRowAfter, paymentRowKey, paymentsView } from '../../../projections/paymentView.js';
 import { reservationRowKey, reservationsView } from '../../../projections/reservationView.js';
 import { slotAvailability, type SlotSnapshot, slotRowKey } from '../../../projections/slotAvailability.js';
@@ -29,6 +31,10 @@ export function loadedView<Facts>(name: string, now: string, slot: SlotSnapshot 
     payment: (id): PaymentState => {
       const streamId = paymentAggregate.streamId(id);
       return paymentAggregate.fold(recorded(streamId), { streamId });
+    },
+    activity: (id): ActivityState => {
+      const streamId = activityAggregate.streamId(id);
+      return activityAggregate.fold(recorded(streamId), { streamId });
     },
     facts,
   };
@@ -118,6 +124,19 @@ function writeChange(
       writes.save(
         paymentRowKey(tenantId, change.id),
         paymentsView.upsert(tenantId, paymentRowAfter(change.id, recorded, change.events, now)),
+      );
+      return;
+    }
+    case 'activity': {
+      const streamId = activityAggregate.streamId(change.id);
+      const recorded = streams.get(streamId) ?? [];
+      const before = activityAggregate.fold(recorded, { streamId });
+      const after = change.events.reduce(activityAggregate.evolve, before);
+      if (after.status !== 'defined') throw new Error(`${name} leaves activity ${change.id} undefined`);
+      const head = append(streamId, headAfter(recorded));
+      writes.save(
+        activityRowKey(tenantId, change.id),
+        activityView.upsert(tenantId, { state: after, version: head.version, updatedAt: now }),
       );
       return;
     }

@@ -14,7 +14,7 @@ import { isoDay } from '../schemas.js';
 const MAX_DAYS = 366;
 const DAY_MS = 86_400_000;
 
-/** Inclusive UTC dates; a bounded range keeps one request from reading a tenant's whole history. */
+/** Inclusive dates (a departure's local day, a payment's UTC day); a bounded range keeps one request from reading a tenant's whole history. */
 export const reportRangeQuery = z
   .object({ from: isoDay, to: isoDay })
   .strict()
@@ -40,7 +40,7 @@ export function reportRoutes(app: FastifyInstance, pool: DatabasePool) {
   routes.get('/reports/occupancy', {
     schema: {
       operationId: 'getOccupancyReport',
-      summary: 'Seats per slot on the UTC day it starts (staff, admin)',
+      summary: "Seats per slot on the local day it starts in its activity's time zone (staff, admin)",
       tags: [TAGS.reports],
       querystring: reportRangeQuery,
       response: { 200: jsonResponse('the report', occupancyReportSchema), ...reportProblems },

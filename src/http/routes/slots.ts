@@ -2,13 +2,14 @@ import type { FastifyInstance } from 'fastify';
 import type { AppDeps } from '../../app/context.js';
 import { defineSlot } from '../../app/defineSlot.js';
 import { mayManageSlots } from '../../app/policy.js';
-import { getSlot } from '../../app/queries.js';
+import { getSlot, getSlotPage } from '../../app/queries.js';
 import { readAsTenant } from '../../app/readAsTenant.js';
 import { principalOf } from '../authenticate.js';
 import { type RouteTypes, bodyProblems, jsonResponse, problemResponses, TAGS, v1Problems } from '../contract.js';
 import { problem, problemFor, ProblemError, sendProblem } from '../problem.js';
-import { slotSchema } from '../responseSchemas.js';
-import { defineSlotBody, slotParams } from '../schemas.js';
+import { decodeCursor, encodeCursor } from '../cursor.js';
+import { slotPageSchema, slotSchema } from '../responseSchemas.js';
+import { defineSlotBody, slotListQuery, slotParams } from '../schemas.js';
 
 export function slotRoutes(app: FastifyInstance, deps: AppDeps) {
   const routes = app.withTypeProvider<RouteTypes>();
@@ -59,6 +60,31 @@ export function slotRoutes(app: FastifyInstance, deps: AppDeps) {
       const outcome = await readAsTenant(deps.pool, principal, (tx) => getSlot(tx, principal, request.params.slotId));
       if (!outcome.ok) return sendProblem(reply, problemFor(outcome.error));
       return outcome.value;
+    },
+  });
+
+  routes.get('/slots', {
+    schema: {
+      operationId: 'listSlots',
+      summary: 'Slots in departure order, by activity, departure range and availability, keyset-paged (any role of the tenant)',
+      description:
+        '`from` (included) and `to` (excluded) bound `startsAt`; `onlyAvailable=true` leaves out full slots; `limit` 1 to 200 ' +
+        '(default 50). Follow `nextCursor` (opaque) for the next page.',
+      tags: [TAGS.slots],
+      querystring: slotListQuery,
+      response: {
+        200: jsonResponse('one page', slotPageSchema),
+        ...problemResponses(v1Problems),
+      },
+    },
+    handler: async (request) => {
+      const principal = principalOf(request);
+      const { filters, limit, cursor } = request.query;
+      const after = decodeCursor('slots', cursor);
+      const page = await readAsTenant(deps.pool, principal, (tx) =>
+        getSlotPage(tx, principal, filters, { limit, ...(after ? { after } : {}) }),
+      );
+      return { items: page.items, nextCursor: encodeCursor('slots', page.next) };
     },
   });
 }
