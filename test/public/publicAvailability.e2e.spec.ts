@@ -46,11 +46,11 @@ describe('public availability', () => {
     const later = await defineSlot(tenantId, 'city-walk', 48);
     const inSaoPaulo = await defineSlot(tenantId, 'boat-trip', 72);
     await defineSlot(`other-${randomUUID()}`, 'city-walk', 48);
-    await ledger.db.asOwner(
-      `INSERT INTO activity_view (tenant_id, activity_id, name, time_zone, locale, version, updated_at)
-       VALUES ($1, 'boat-trip', 'Boat trip', 'America/Sao_Paulo', 'pt-BR', 1, now())`,
-      [tenantId],
-    );
+    const named = await ledger.call('PUT', '/v1/activities/boat-trip', {
+      token: ledger.token({ tenantId, groups: ['admin'] }),
+      body: { name: 'Boat trip', timeZone: 'America/Sao_Paulo', locale: 'pt-BR' },
+    });
+    expect(named.status).toBe(201);
     await hold(tenantId, later, 3);
     ledger.clock.advance(2 * 3_600);
 
