@@ -1,9 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { AppDeps } from '../../app/context.js';
-import { PUBLIC_AVAILABILITY_MAX_ITEMS, PUBLIC_AVAILABILITY_MAX_WINDOW_DAYS, publicAvailability } from '../../app/publicAvailability.js';
+import { PUBLIC_AVAILABILITY_MAX_ITEMS, PUBLIC_AVAILABILITY_MAX_WINDOW_DAYS } from '../../app/publicAvailability.js';
 import { jsonResponse, problemResponses, type RouteTypes, TAGS } from '../contract.js';
-import { noneMatchHolds, strongEntityTag } from '../entityTag.js';
+import { noneMatchHolds } from '../entityTag.js';
+import { renderedAvailability } from '../renderedAvailability.js';
 import { publicAvailabilitySchema } from '../responseSchemas.js';
 import { publicAvailabilityParams, publicAvailabilityQuery } from '../schemas.js';
 
@@ -22,6 +23,7 @@ const cachingHeaders = {
  */
 export function publicAvailabilityRoutes(app: FastifyInstance, deps: AppDeps) {
   const routes = app.withTypeProvider<RouteTypes>();
+  const render = renderedAvailability(deps);
   routes.get('/public/v1/tenants/:tenantId/availability', {
     schema: {
       operationId: 'getPublicAvailability',
@@ -41,9 +43,7 @@ export function publicAvailabilityRoutes(app: FastifyInstance, deps: AppDeps) {
       },
     },
     handler: async (request, reply) => {
-      const items = await publicAvailability(deps, { tenantId: request.params.tenantId, ...request.query });
-      const body = JSON.stringify({ items });
-      const tag = strongEntityTag(body);
+      const { body, tag } = await render({ tenantId: request.params.tenantId, ...request.query });
       reply.header('cache-control', PUBLIC_CACHE_CONTROL).header('etag', tag);
       if (noneMatchHolds(request.headers['if-none-match'], tag)) return reply.code(304).send();
       return reply.type('application/json; charset=utf-8').send(body);
