@@ -30,7 +30,7 @@ export function expireHoldCommand(tenantId: string, reservationId: string): Comm
       const before = loaded.reservation(reservationId);
       if (before.status === 'none') return notFound(`reservation ${reservationId}`);
       if (!loaded.slot) throw new Error(`reservation ${reservationId} points at missing slot ${before.slotId}`);
-      const events = decideReservation({ type: 'ExpireHold', now: loaded.now, paymentInFlight: loaded.facts }, before);
+      const events = decideReservation({ type: 'ExpireHold', now: loaded.now, paymentOpen: loaded.facts }, before);
       if (isDomainError(events)) return events;
       const changes = reservationChange(reservationId, before, events, loaded.slot);
       return isDomainError(changes) ? changes : { changes, result: null };

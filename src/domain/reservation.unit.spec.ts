@@ -190,7 +190,7 @@ describe('reservation: PayReservation', () => {
 });
 
 describe('reservation: ExpireHold', () => {
-  const expire = (now: string, paymentInFlight = false): ReservationCommand => ({ type: 'ExpireHold', now, paymentInFlight });
+  const expire = (now: string, paymentOpen = false): ReservationCommand => ({ type: 'ExpireHold', now, paymentOpen });
 
   it('expires a due hold and frees its seats', () => {
     const state = given([held]).when(expire('2030-05-01T10:16:00.000Z')).then([expired]);
