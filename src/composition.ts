@@ -136,7 +136,7 @@ export function composeLedger(app: AppDeps, settings: LedgerSettings, log: JobLo
       await sendRefund(app, providers, payload);
     },
     expireDueHolds: async () => {
-      await expireDueHolds(app);
+      await expireDueHolds(app, providers, { onError });
     },
     reconcilePayments: async () => {
       const report = await reconcile({ olderThanSeconds: RECONCILE_AFTER_SECONDS });
@@ -161,6 +161,6 @@ export function composeLedger(app: AppDeps, settings: LedgerSettings, log: JobLo
   const beginDraining = () => {
     draining = true;
   };
-  const releaseExpiredHolds = () => expireAllDueHolds(app);
+  const releaseExpiredHolds = () => expireAllDueHolds(app, providers, { onError });
   return { providers, routes: { root, v1 }, jobs, periodicJobs, metrics, reconcile, releaseExpiredHolds, beginDraining };
 }

@@ -14,6 +14,8 @@ export const configVariables = [
   { env: 'PORT', path: ['port'], secret: false },
   { env: 'HOLD_TTL_SECONDS', path: ['holdTtlSeconds'], secret: false },
   { env: 'HOLD_MAX_SEATS_PER_CUSTOMER', path: ['holdMaxSeatsPerCustomer'], secret: false },
+  { env: 'PAYMENT_GRACE_SECONDS', path: ['paymentGraceSeconds'], secret: false },
+  { env: 'FRONTEND_URL', path: ['frontendUrl'], secret: false },
   { env: 'LOG_LEVEL', path: ['logLevel'], secret: false },
   { env: 'COGNITO_USER_POOL_ID', path: ['cognito', 'userPoolId'], secret: false },
   { env: 'COGNITO_CLIENT_ID', path: ['cognito', 'clientId'], secret: false },

@@ -55,7 +55,7 @@ async function unpayableSuccess() {
   const started = await h.startPayment(reservationId, 'stripe');
   expect(started.status).toBe(201);
   h.ledger.clock.advance(601);
-  await expireDueHolds(h.ledger.deps);
+  await expireDueHolds(h.ledger.deps, h.ledger.composed.providers);
   expect((await h.hold(slotId, 2)).status).toBe(201);
   const success = h.stripe.transition(started.body.providerPaymentId, 'succeeded');
   expect((await h.deliverStripe(success)).body.outcome).toBe('anomaly');

@@ -325,7 +325,7 @@ describe('every answer conforms to the served OpenAPI document', () => {
       },
     );
     h.ledger.clock.advance(601);
-    await expireDueHolds(h.ledger.deps);
+    await expireDueHolds(h.ledger.deps, h.ledger.composed.providers);
     const other = h.ledger.token({ sub: 'conf-other-customer' });
     expect(
       (

@@ -121,7 +121,7 @@ class Tick implements fc.AsyncCommand<Model, Real> {
   check = () => true;
   async run() {
     h.ledger.clock.advance(this.seconds);
-    await expireDueHolds(h.ledger.deps);
+    await expireDueHolds(h.ledger.deps, h.ledger.composed.providers);
   }
   toString = () => `Tick(${this.seconds})`;
 }
