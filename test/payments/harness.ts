@@ -55,6 +55,8 @@ export async function startPaymentsHarness(
     holdMaxSeatsPerCustomer?: number;
     /** PAYMENT_GRACE_SECONDS (default 1800). */
     paymentGraceSeconds?: number;
+    /** FRONTEND_URL: Checkout Pro's back_urls (none by default). */
+    frontendUrl?: string;
   } = {},
 ): Promise<PaymentsHarness> {
   const stripe = await startFakeStripe();
@@ -67,6 +69,7 @@ export async function startPaymentsHarness(
       stripe: { secretKey: stripe.secretKey, webhookSecret: stripe.webhookSecret, apiBase: stripe.url },
       mercadopago: { accessToken: mp.accessToken, webhookSecret: mp.webhookSecret, apiBase: mp.url },
       providerCallBudgetMs: options.providerCallBudgetMs ?? 10_000,
+      ...(options.frontendUrl === undefined ? {} : { frontendUrl: options.frontendUrl }),
     },
     rateLimits: options.rateLimits ?? { booking: false, webhooks: false, operations: false },
     ...(options.holdMaxSeatsPerCustomer === undefined ? {} : { holdMaxSeatsPerCustomer: options.holdMaxSeatsPerCustomer }),
