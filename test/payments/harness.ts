@@ -160,16 +160,18 @@ export async function startPaymentsHarness(
 
 /**
  * A Stripe payment recorded after its hold ended: Stripe is slow to answer the create while the
- * hold's time (and a grace shorter than the call) runs out and the sweep expires it, as nothing open
- * was recorded yet. The payment is then open on an expired reservation: a success after that is late.
+ * hold's time (extended for the payment) runs out and the hold expires, as no open payment was
+ * recorded yet. The payment is then open on an expired reservation: a success after that is late.
  */
-export async function stripePaymentRecordedAfterHoldEnded(h: PaymentsHarness, reservationId: string, pastSeconds: number) {
+export async function stripePaymentRecordedAfterHoldEnded(h: PaymentsHarness, reservationId: string) {
   h.stripe.goSilent();
   const creates = () => h.stripe.requests.filter((r) => r.method === 'POST' && r.path === '/v1/payment_intents').length;
   const before = creates();
   const started = h.startPayment(reservationId, 'stripe');
   await eventually(creates, (n) => n > before);
-  h.ledger.clock.advance(pastSeconds);
+  // The claim committed the extension before calling Stripe: the hold now ends at its extended expiresAt.
+  const { expiresAt } = (await h.reservation(reservationId)) as { expiresAt: string };
+  h.ledger.clock.set(new Date(Date.parse(expiresAt) + 1000));
   // This hold's own expiry (the sweep's command): other tests' holds would call the silent Stripe.
   const expiry = await runCommand(h.ledger.deps, expireHoldCommand(DEFAULT_TEST_TENANT, reservationId));
   h.stripe.recover();

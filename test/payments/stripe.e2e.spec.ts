@@ -8,8 +8,7 @@ import { eventually, type PaymentsHarness, startPaymentsHarness, stripePaymentRe
 
 let h: PaymentsHarness;
 beforeAll(async () => {
-  // No grace: a payment whose create outlasts the hold is recorded on an expired reservation (the late-success cases).
-  h = await startPaymentsHarness({ holdTtlSeconds: 600, paymentGraceSeconds: 0 });
+  h = await startPaymentsHarness({ holdTtlSeconds: 600 });
 });
 afterAll(async () => {
   await h.close();
@@ -257,7 +256,7 @@ describe('Stripe webhooks', () => {
     const held = await h.hold(slotId, seats);
     expect(held.status).toBe(201);
     const reservationId: string = held.body.reservationId;
-    const started = await stripePaymentRecordedAfterHoldEnded(h, reservationId, 601);
+    const started = await stripePaymentRecordedAfterHoldEnded(h, reservationId);
     return { slotId, reservationId, payment: started.body, pi: started.body.providerPaymentId as string };
   }
 
