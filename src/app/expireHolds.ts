@@ -44,6 +44,11 @@ export type ExpiryOptions = {
   readonly batchSize?: number;
   /** A payment that could not be closed at its provider (its hold is kept for the next sweep). */
   readonly onError?: (message: string, error: unknown) => void;
+  /**
+   * false: leaves holds with open payments to a later sweep instead of asking their providers now
+   * (at start, before listening, where a silent provider would hold up the start by its call budget).
+   */
+  readonly closeOpenPayments?: boolean;
 };
 
 /**
@@ -59,7 +64,7 @@ export async function expireDueHolds(deps: AppDeps, providers: PaymentProviders,
   const due = await withSystemTransaction(deps.systemPool, (tx) => findDueHolds(tx, now, batchSize));
   let expired = 0;
   for (const hold of due) {
-    await closeOpenPayments(deps, providers, hold, onError);
+    if (options.closeOpenPayments !== false) await closeOpenPayments(deps, providers, hold, onError);
     const outcome = await runCommand(deps, expireHoldCommand(hold.tenantId, hold.reservationId));
     if (outcome.ok) expired += 1;
   }

@@ -162,6 +162,23 @@ describe('a hold waiting for its payment', () => {
   });
 });
 
+describe('at start', () => {
+  it('releases due holds without asking providers: one with an open payment waits for the periodic sweep', async () => {
+    const { reservationId, expiresAt } = await heldReservation();
+    const stripe = await started(reservationId, 'stripe');
+    clockTo(expiresAt, GRACE_SECONDS + 1);
+    const cancels = () => h.stripe.cancelRequests().filter((r) => r.path.includes(stripe.providerPaymentId ?? '-'));
+
+    await h.payments.releaseExpiredHolds();
+    expect((await h.reservation(reservationId)).status).toBe('held');
+    expect(cancels()).toEqual([]);
+
+    await sweep();
+    expect((await h.reservation(reservationId)).status).toBe('expired');
+    expect(cancels()).toHaveLength(1);
+  });
+});
+
 describe('what the provider is asked to create', () => {
   it('a Pix payment expires at the extended deadline (date_of_expiration)', async () => {
     const { reservationId, expiresAt } = await heldReservation();
