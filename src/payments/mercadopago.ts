@@ -10,6 +10,7 @@ import {
   Preference,
 } from 'mercadopago';
 import { AppConfig } from 'mercadopago/dist/utils/config/index.js';
+import type { PreferenceRequest } from 'mercadopago/dist/clients/preference/commonTypes.js';
 import { isStorableJson } from '../db/storableText.js';
 import type { Money } from '../domain/money.js';
 import type { PaymentSignal } from '../domain/payment.js';
@@ -193,6 +194,15 @@ export function normalizeMercadoPagoPayment(payment: unknown): ProviderEvent {
   };
 }
 
+/** The preference a Checkout Pro `init_point` names (`…/redirect?pref_id=<id>`). */
+export function preferenceIdOf(checkoutUrl: string): string | undefined {
+  try {
+    return new URL(checkoutUrl).searchParams.get('pref_id') ?? undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * A Checkout Pro preference that no payment came from before its expiration_date_to: nothing can pay
  * it any more, which is what a cancel would have achieved. Keyed by our payment id, so it applies once.
@@ -321,11 +331,22 @@ export function createMercadoPagoProvider(settings: MercadoPagoSettings): Paymen
       return latest ? normalizeMercadoPagoPayment(latest) : null;
     },
     async cancelPayment(request: CancelRequest) {
-      const latest = await latestPaymentOf(request);
-      if (!latest) {
-        // A preference nobody paid: Mercado Pago stopped taking payments at its expiration_date_to, which is now.
-        return preferenceExpired(request.paymentId);
+      let latest = await latestPaymentOf(request);
+      const preferenceId = request.checkoutUrl ? preferenceIdOf(request.checkoutUrl) : undefined;
+      if (!latest && preferenceId) {
+        // No payment came from the preference: make it expire now (it was created to expire then, but
+        // our clock and theirs may differ), then look again for a payment made in between.
+        await call('preference.update', (timeout) =>
+          new Preference(client(timeout, request.idempotencyKey)).update({
+            id: preferenceId,
+            // The API takes a partial update; the SDK's type asks for the items of a whole new preference.
+            updatePreferenceRequest: { expires: true, expiration_date_to: request.now } as PreferenceRequest,
+            requestOptions: { idempotencyKey: request.idempotencyKey },
+          }),
+        );
+        latest = await latestPaymentOf(request);
       }
+      if (!latest) return preferenceExpired(request.paymentId);
       const current = normalizeMercadoPagoPayment(latest);
       // Only pending and in-process payments can be cancelled (PUT status cancelled); any other state is the answer.
       if (current.kind !== 'signal' || current.signal !== 'processing') return current;

@@ -72,6 +72,10 @@ export type PaymentLookup = {
 export type CancelRequest = PaymentLookup & {
   /** Derived from our payment id: a cancel retried after a lost answer gets the provider's first answer. */
   readonly idempotencyKey: string;
+  /** Where the customer pays (Checkout Pro's init_point names its preference, which is expired too). */
+  readonly checkoutUrl?: string;
+  /** The moment of the cancel: a preference is made to expire at it. */
+  readonly now: string;
 };
 
 /** What the use cases need from a payment company; the SDKs stay behind it. */

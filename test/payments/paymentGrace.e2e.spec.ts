@@ -129,16 +129,35 @@ describe('a hold waiting for its payment', () => {
     expect(h.mp.cancelRequests().filter((r) => r.path === `/v1/payments/${pix.providerPaymentId}`)).toEqual([]);
   });
 
-  it('closes an unpaid Checkout Pro preference at the end and expires its hold', async () => {
+  it('expires an unpaid Checkout Pro preference at Mercado Pago at the end, records it cancelled and expires its hold', async () => {
     const { reservationId, expiresAt } = await heldReservation();
-    await started(reservationId, 'mercadopago');
+    const preference = await started(reservationId, 'mercadopago');
+    const prefId = new URL(preference.checkoutUrl ?? '').searchParams.get('pref_id') ?? '';
 
     clockTo(expiresAt, GRACE_SECONDS + 1);
     await sweep();
 
+    const updates = h.mp.requests.filter((r) => r.method === 'PUT' && r.path === `/checkout/preferences/${prefId}`);
+    expect(updates).toEqual([
+      expect.objectContaining({
+        body: { expires: true, expiration_date_to: plusSeconds(expiresAt, GRACE_SECONDS + 1) },
+        idempotencyKey: `ledger-cancel-${preference.paymentId}`,
+      }),
+    ]);
     const view = await h.reservation(reservationId);
     expect(view.status).toBe('expired');
     expect(view.payments[0].status).toBe('cancelled');
+  });
+
+  it('pays when the customer completed Checkout Pro meanwhile', async () => {
+    const { reservationId, expiresAt } = await heldReservation();
+    const preference = await started(reservationId, 'mercadopago');
+    h.mp.payPreference(preference.checkoutUrl ?? '', 'approved'); // the notification never arrives
+
+    clockTo(expiresAt, GRACE_SECONDS + 1);
+    await sweep();
+
+    expect((await h.reservation(reservationId)).status).toBe('paid');
   });
 
   it('keeps the hold while the provider cannot be reached, and closes it on a later sweep', async () => {

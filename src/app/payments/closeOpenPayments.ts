@@ -34,6 +34,8 @@ export async function closeOpenPayments(
         paymentId: payment.payment_id,
         ...(payment.provider_payment_id ? { providerPaymentId: payment.provider_payment_id } : {}),
         idempotencyKey: cancelIdempotencyKey(payment.payment_id),
+        ...(payment.checkout_url ? { checkoutUrl: payment.checkout_url } : {}),
+        now: deps.clock().toISOString(),
       });
       if (event) await applyProviderEvent(deps, event, 'reconciliation');
     } catch (error) {

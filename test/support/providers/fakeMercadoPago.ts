@@ -125,6 +125,12 @@ export async function startFakeMercadoPago(options: { currency?: string } = {}) 
       }
       preferences.set(prefId, preference);
       response = { status: 201, body: preference };
+    } else if (request.method === 'PUT' && /^\/checkout\/preferences\/[^/]+$/.test(request.path)) {
+      const preference = preferences.get(request.path.slice('/checkout/preferences/'.length));
+      if (!preference) return { status: 404, body: { message: 'preference not found', status: 404 } };
+      if (typeof body['expires'] === 'boolean') preference.expires = body['expires'];
+      if (typeof body['expiration_date_to'] === 'string') preference.expiration_date_to = body['expiration_date_to'];
+      response = { status: 200, body: preference };
     } else if (request.method === 'GET' && request.path === '/v1/payments/search') {
       const reference = request.query.get('external_reference');
       const results = [...payments.values()].filter((p) => p.external_reference === reference).reverse();
