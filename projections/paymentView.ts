@@ -217,12 +217,12 @@ export async function readPayment(db: Queries, tenantId: string, paymentId: stri
     SELECT ${columns} FROM payments_view WHERE tenant_id = ${tenantId} AND payment_id = ${paymentId}::uuid`);
 }
 
-/** A provider is still working on a payment of this reservation, so its hold must not lapse. */
-export async function hasPaymentInFlight(db: Queries, tenantId: string, reservationId: string): Promise<boolean> {
+/** A payment of this reservation is pending or processing at the provider: it may still pay, so the hold must not lapse. */
+export async function hasOpenPayment(db: Queries, tenantId: string, reservationId: string): Promise<boolean> {
   return db.oneFirst(sql.type(inFlightRow)`
     SELECT EXISTS (
       SELECT 1 FROM payments_view
-      WHERE tenant_id = ${tenantId} AND reservation_id = ${reservationId}::uuid AND status = 'processing'
+      WHERE tenant_id = ${tenantId} AND reservation_id = ${reservationId}::uuid AND status IN ('pending', 'processing')
     ) AS in_flight`);
 }
 

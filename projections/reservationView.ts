@@ -59,8 +59,8 @@ export const reservationsView = declareProjection({
     customer_email_key: column.text,
   },
   key: ['tenant_id', 'reservation_id'],
-  // What a hold decided stays as it was; a reservation's later events change only these.
-  updateOnConflict: ['status', 'payment_id', 'version', 'updated_at'],
+  // What a hold decided stays as it was, except its deadline (extended once for a payment); later events change only these.
+  updateOnConflict: ['status', 'expires_at', 'payment_id', 'version', 'updated_at'],
   rowOf: (tenantId, { state, version, updatedAt }: ReservationViewInput) => ({
     tenant_id: tenantId,
     reservation_id: state.reservationId,
@@ -129,14 +129,11 @@ export async function heldSeatsOfCustomer(db: Queries, tenantId: string, slotId:
 
 export type DueHold = { readonly tenantId: string; readonly reservationId: string };
 
-/** Holds whose time is up and whose payment is not in flight, oldest first; each is decided under its slot's lock. */
+/** Holds whose time is up (their open payments are closed at the provider first), oldest first; each is decided under its slot's lock. */
 export async function findDueHolds(db: Queries, now: string, limit: number): Promise<DueHold[]> {
   const rows = await db.any(sql.type(dueHoldRow)`
     SELECT r.tenant_id, r.reservation_id::text FROM reservations_view r
     WHERE r.status = 'held' AND r.expires_at <= ${now}::timestamptz
-      AND NOT EXISTS (
-        SELECT 1 FROM payments_view p
-        WHERE p.tenant_id = r.tenant_id AND p.reservation_id = r.reservation_id AND p.status = 'processing')
     ORDER BY r.expires_at
     LIMIT ${limit}`);
   return rows.map((row) => ({ tenantId: row.tenant_id, reservationId: row.reservation_id }));

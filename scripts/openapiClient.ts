@@ -34,6 +34,7 @@ export async function buildOpenApiDocument(): Promise<Record<string, unknown>> {
     commands: noDatabase,
     clock: () => new Date(0),
     holdTtlSeconds: 900,
+    paymentGraceSeconds: 1800,
   } as unknown as AppDeps;
   const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
   const trustedCheckpointKey = checkpointVerifyingKey(generateKeyPairSync('ed25519').publicKey);

@@ -65,7 +65,8 @@ export type Ledger = {
   /**
    * Releases every hold whose time is up: run at start, before listening, so that holds whose time
    * ran out while no server ran do not keep seats until the first periodic sweep. Safe on several
-   * instances at once: each expiry is a command under its slot's lock, decided once.
+   * instances at once: each expiry is a command under its slot's lock, decided once. Holds with
+   * open payments are left to the periodic sweep, which asks their providers (ADR 0040).
    */
   releaseExpiredHolds(): Promise<ExpirySweep>;
   /** The Prometheus series `/metrics` shows; the server and the job worker report into them. */
@@ -144,7 +145,7 @@ export function composeLedger(app: AppDeps, settings: LedgerSettings, log: JobLo
       await sendRefund(app, providers, payload);
     },
     expireDueHolds: async () => {
-      await expireDueHolds(app);
+      await expireDueHolds(app, providers, { onError });
     },
     reconcilePayments: async () => {
       const report = await reconcile({ olderThanSeconds: RECONCILE_AFTER_SECONDS });
@@ -169,6 +170,7 @@ export function composeLedger(app: AppDeps, settings: LedgerSettings, log: JobLo
   const beginDraining = () => {
     draining = true;
   };
-  const releaseExpiredHolds = () => expireAllDueHolds(app);
+  // No provider calls before listening: holds with open payments are closed by the periodic sweep.
+  const releaseExpiredHolds = () => expireAllDueHolds(app, providers, { onError, closeOpenPayments: false });
   return { providers, routes: { root, v1 }, jobs, periodicJobs, metrics, reconcile, releaseExpiredHolds, beginDraining };
 }

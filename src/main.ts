@@ -96,7 +96,14 @@ export async function startLedger(config: AppConfig, log: LedgerLogger): Promise
       await assertSafeLogin(tx, appLogin);
       return assertApplicationRole(tx);
     });
-    const app: AppDeps = { pool, systemPool, commands, clock, holdTtlSeconds: config.holdTtlSeconds };
+    const app: AppDeps = {
+      pool,
+      systemPool,
+      commands,
+      clock,
+      holdTtlSeconds: config.holdTtlSeconds,
+      paymentGraceSeconds: config.paymentGraceSeconds,
+    };
     const identity = await createIdentityFromConfig(config);
     if (identity.mode === 'dev') log.warn(identity.description);
     else log.info(identity.description);

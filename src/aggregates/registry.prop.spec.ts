@@ -84,7 +84,13 @@ const reservationCommand: fc.Arbitrary<ReservationCommand> = fc.oneof(
     now,
     seatsRetaken: fc.boolean(),
   }),
-  fc.record({ type: fc.constant('ExpireHold' as const), now, paymentInFlight: fc.boolean() }),
+  fc.record({ type: fc.constant('ExpireHold' as const), now, paymentOpen: fc.boolean() }),
+  fc.record({
+    type: fc.constant('ExtendHoldForPayment' as const),
+    paymentId: fc.constantFrom('p1', 'p2'),
+    now,
+    graceSeconds: fc.integer({ min: 0, max: 3600 }),
+  }),
   fc.record({ type: fc.constant('CancelReservation' as const), now, by: text }),
   fc.record({ type: fc.constant('ConfirmRefund' as const), paymentId: fc.constantFrom('p1', 'p2'), now }),
 );

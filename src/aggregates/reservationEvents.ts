@@ -20,6 +20,10 @@ export const reservationEventSchema = z.discriminatedUnion('type', [
       heldAt: instant,
     }),
   }),
+  z.object({
+    type: z.literal('HoldExtendedForPayment'),
+    data: z.object({ paymentId: z.string(), expiresAt: instant, extendedAt: instant }),
+  }),
   z.object({ type: z.literal('ReservationPaid'), data: z.object({ paymentId: z.string(), amount: money, paidAt: instant }) }),
   z.object({ type: z.literal('ReservationExpired'), data: z.object({ expiredAt: instant }) }),
   z.object({

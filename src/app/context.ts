@@ -14,6 +14,8 @@ export type AppDeps = {
   readonly commands: CommandPool;
   readonly clock: () => Date;
   readonly holdTtlSeconds: number;
+  /** PAYMENT_GRACE_SECONDS: how much longer a hold waits once a payment for it has started. */
+  readonly paymentGraceSeconds: number;
 };
 
 /** The verified caller of one request. */

@@ -44,6 +44,9 @@ const originList = z
 /** Unpaid seats one customer may hold on one slot at a time, unless HOLD_MAX_SEATS_PER_CUSTOMER says otherwise. */
 export const DEFAULT_HOLD_MAX_SEATS_PER_CUSTOMER = 20;
 
+/** How much longer a hold waits for a payment pending or processing at the provider, unless PAYMENT_GRACE_SECONDS says otherwise. */
+export const DEFAULT_PAYMENT_GRACE_SECONDS = 1800;
+
 export const appConfigSchema = z.object({
   nodeEnv: z.enum(['production', 'development', 'test'], { error: 'must be one of production, development, test' }).default('development'),
   /**
@@ -63,9 +66,12 @@ export const appConfigSchema = z.object({
   holdMaxSeatsPerCustomer: wholeNumber
     .pipe(z.number().int().positive({ error: 'must be a positive number of seats' }))
     .default(DEFAULT_HOLD_MAX_SEATS_PER_CUSTOMER),
+  paymentGraceSeconds: wholeNumber
+    .pipe(z.number().int().min(0, { error: 'must be a number of seconds' }))
+    .default(DEFAULT_PAYMENT_GRACE_SECONDS),
   /** Absent: `info` (`warn` under NODE_ENV=test, so test runs show only what went wrong). */
   logLevel: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).optional(),
-  /** The booking site's base URL: its origin may call the API from a browser (CORS). */
+  /** The booking site's base URL: its origin may call the API from a browser (CORS), and Mercado Pago's back_urls lead the customer back to it. */
   frontendUrl: httpUrl.optional(),
   /** More browser origins allowed by CORS, besides FRONTEND_URL's. */
   corsOrigins: originList.optional(),

@@ -14,7 +14,7 @@ import { runCommands } from './testing/run.js';
 // Written from the specification, not from reservation.ts: the status each command may lead to.
 const allowed: Record<ReservationStatus, Partial<Record<ReservationCommand['type'], ReservationStatus>>> = {
   none: { PlaceHold: 'held' },
-  held: { PayReservation: 'paid', ExpireHold: 'expired', CancelReservation: 'cancelled' },
+  held: { PayReservation: 'paid', ExpireHold: 'expired', ExtendHoldForPayment: 'held', CancelReservation: 'cancelled' },
   expired: { PayReservation: 'paid' },
   paid: { CancelReservation: 'cancelled', ConfirmRefund: 'refunded' },
   cancelled: { ConfirmRefund: 'refunded' },
@@ -39,7 +39,9 @@ function legal(cmd: ReservationCommand, s: ReservationState): boolean {
       if (s.status === 'expired') return cmd.seatsRetaken && sameTotal(s, cmd.amount);
       return s.status === 'paid' && s.paymentId === cmd.paymentId;
     case 'ExpireHold':
-      return s.status === 'held' && !cmd.paymentInFlight && Date.parse(cmd.now) >= Date.parse(s.expiresAt);
+      return s.status === 'held' && !cmd.paymentOpen && Date.parse(cmd.now) >= Date.parse(s.expiresAt);
+    case 'ExtendHoldForPayment':
+      return s.status === 'held' && Date.parse(cmd.now) < Date.parse(s.expiresAt);
     case 'CancelReservation':
       return s.status === 'held' || s.status === 'paid';
     case 'ConfirmRefund':
@@ -73,7 +75,8 @@ const command: fc.Arbitrary<ReservationCommand> = fc.oneof(
     now,
     seatsRetaken: fc.boolean(),
   }),
-  fc.record({ type: fc.constant('ExpireHold' as const), now, paymentInFlight: fc.boolean() }),
+  fc.record({ type: fc.constant('ExpireHold' as const), now, paymentOpen: fc.boolean() }),
+  fc.record({ type: fc.constant('ExtendHoldForPayment' as const), paymentId, now, graceSeconds: fc.integer({ min: 0, max: 1800 }) }),
   fc.record({ type: fc.constant('CancelReservation' as const), now, by: fc.constant('user-1') }),
   fc.record({ type: fc.constant('ConfirmRefund' as const), paymentId, now }),
 );
@@ -86,8 +89,13 @@ describe('reservation decider over random command sequences', () => {
       expect(Array.isArray(result), `${cmd.type} on ${JSON.stringify(before)}`).toBe(legal(cmd, before));
       if (!Array.isArray(result)) continue;
       if (result.length === 0) {
-        // The only no-ops: the same payment or the same refund delivered again.
         expect(after).toStrictEqual(before);
+        // A hold is extended once: a second payment start waits for the same deadline.
+        if (cmd.type === 'ExtendHoldForPayment') {
+          expect(before).toMatchObject({ status: 'held', extendedForPayment: expect.any(String) });
+          continue;
+        }
+        // The other no-ops: the same payment or the same refund delivered again.
         expect(paymentIdOf(before)).toBe((cmd as { paymentId?: string }).paymentId);
         continue;
       }

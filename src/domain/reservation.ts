@@ -7,6 +7,8 @@ import { addSeconds, isAtOrAfter, isIsoInstant } from './time.js';
 
 // Stream `reservation-<reservationId>`: held → paid → refunded; held → expired | cancelled;
 // expired → paid when a late success retook the seats; paid → cancelled (refund pending) → refunded.
+// held → held (extended once for a payment): a hold whose payment the provider may still settle
+// waits PAYMENT_GRACE_SECONDS past its first expiresAt (README, payment-waiting rules).
 
 export type Customer = { readonly name: string; readonly email: string };
 
@@ -28,7 +30,11 @@ type Cancellation =
 
 export type ReservationState =
   | { readonly status: 'none' }
-  | (ReservationFacts & { readonly status: 'held' })
+  | (ReservationFacts & {
+      readonly status: 'held';
+      /** The payment the hold was extended for; a hold is extended once, so its deadline stays put. */
+      readonly extendedForPayment?: string;
+    })
   | (ReservationFacts & { readonly status: 'paid'; readonly paymentId: string; readonly paidAt: string })
   | (ReservationFacts & { readonly status: 'expired'; readonly expiredAt: string })
   | (ReservationFacts & {
@@ -59,11 +65,19 @@ export type PayReservation = {
   readonly now: string;
   readonly seatsRetaken: boolean;
 };
-export type ExpireHold = { readonly type: 'ExpireHold'; readonly now: string; readonly paymentInFlight: boolean };
+/** `paymentOpen`: a payment of the hold is pending or processing at the provider, so it may still pay. */
+export type ExpireHold = { readonly type: 'ExpireHold'; readonly now: string; readonly paymentOpen: boolean };
+/** A payment of the hold starts: the hold waits `graceSeconds` past its expiresAt for the provider. */
+export type ExtendHoldForPayment = {
+  readonly type: 'ExtendHoldForPayment';
+  readonly paymentId: string;
+  readonly now: string;
+  readonly graceSeconds: number;
+};
 export type CancelReservation = { readonly type: 'CancelReservation'; readonly now: string; readonly by: string };
 export type ConfirmRefund = { readonly type: 'ConfirmRefund'; readonly paymentId: string; readonly now: string };
 
-export type ReservationCommand = PlaceHold | PayReservation | ExpireHold | CancelReservation | ConfirmRefund;
+export type ReservationCommand = PlaceHold | PayReservation | ExpireHold | ExtendHoldForPayment | CancelReservation | ConfirmRefund;
 
 export type ReservationHeld = {
   readonly type: 'ReservationHeld';
@@ -83,7 +97,13 @@ export type ReservationRefunded = {
   readonly data: { readonly paymentId: string; readonly refundedAt: string };
 };
 
-export type ReservationEvent = ReservationHeld | ReservationPaid | ReservationExpired | ReservationCancelled | ReservationRefunded;
+export type HoldExtendedForPayment = {
+  readonly type: 'HoldExtendedForPayment';
+  readonly data: { readonly paymentId: string; readonly expiresAt: string; readonly extendedAt: string };
+};
+
+export type ReservationEvent =
+  ReservationHeld | HoldExtendedForPayment | ReservationPaid | ReservationExpired | ReservationCancelled | ReservationRefunded;
 
 type Existing = Exclude<ReservationState, { status: 'none' }>;
 
@@ -185,9 +205,9 @@ function expireHold(cmd: ExpireHold, state: ReservationState): ReservationEvent[
   if (!isIsoInstant(cmd.now)) return invalidCommand('now must be an ISO 8601 instant');
   switch (state.status) {
     case 'held':
-      // A processing payment may still succeed; its webhook or reconciliation settles the hold instead.
-      if (cmd.paymentInFlight) {
-        return illegalTransition('reservation', state.status, cmd.type, 'a payment is in flight');
+      // An open payment may still succeed: it is closed at the provider (cancelled, or its success applied) first.
+      if (cmd.paymentOpen) {
+        return illegalTransition('reservation', state.status, cmd.type, 'a payment is still open at the provider');
       }
       if (!isAtOrAfter(cmd.now, state.expiresAt)) {
         return illegalTransition('reservation', state.status, cmd.type, `the hold runs until ${state.expiresAt}`);
@@ -202,6 +222,26 @@ function expireHold(cmd: ExpireHold, state: ReservationState): ReservationEvent[
     default:
       return assertNever(state);
   }
+}
+
+/** The moment a hold extended for a payment gives up on it: its expiresAt plus the grace. */
+export function paymentDeadline(state: Extract<ReservationState, { status: 'held' }>, graceSeconds: number): string | undefined {
+  return state.extendedForPayment === undefined ? addSeconds(state.expiresAt, graceSeconds) : state.expiresAt;
+}
+
+function extendHoldForPayment(cmd: ExtendHoldForPayment, state: ReservationState): ReservationEvent[] | DomainError {
+  if (!isNonEmptyString(cmd.paymentId)) return invalidCommand('paymentId must be a non-empty string');
+  if (!isIsoInstant(cmd.now)) return invalidCommand('now must be an ISO 8601 instant');
+  if (!Number.isSafeInteger(cmd.graceSeconds) || cmd.graceSeconds < 0) return invalidCommand('graceSeconds must be a whole number');
+  if (state.status !== 'held') return illegalTransition('reservation', state.status, cmd.type);
+  if (isAtOrAfter(cmd.now, state.expiresAt)) {
+    return illegalTransition('reservation', state.status, cmd.type, `the hold ended at ${state.expiresAt}`);
+  }
+  // Once: a second payment (another provider, a retry) waits for the same deadline, so holds cannot be stretched.
+  if (state.extendedForPayment !== undefined) return [];
+  const expiresAt = paymentDeadline(state, cmd.graceSeconds);
+  if (expiresAt === undefined) return invalidCommand('the extended hold would end outside the representable time range');
+  return [{ type: 'HoldExtendedForPayment', data: { paymentId: cmd.paymentId, expiresAt, extendedAt: cmd.now } }];
 }
 
 function cancelReservation(cmd: CancelReservation, state: ReservationState): ReservationEvent[] | DomainError {
@@ -264,6 +304,8 @@ export function decideReservation(command: ReservationCommand, state: Reservatio
       return payReservation(command, state);
     case 'ExpireHold':
       return expireHold(command, state);
+    case 'ExtendHoldForPayment':
+      return extendHoldForPayment(command, state);
     case 'CancelReservation':
       return cancelReservation(command, state);
     case 'ConfirmRefund':
@@ -292,6 +334,9 @@ export function evolveReservation(state: ReservationState, event: ReservationEve
   switch (event.type) {
     case 'ReservationHeld':
       return state.status === 'none' ? { status: 'held', ...factsOf(event.data) } : state;
+    case 'HoldExtendedForPayment':
+      if (state.status !== 'held') return state;
+      return { ...state, expiresAt: event.data.expiresAt, extendedForPayment: event.data.paymentId };
     case 'ReservationPaid':
       if (state.status !== 'held' && state.status !== 'expired') return state;
       return { status: 'paid', ...factsOf(state), paymentId: event.data.paymentId, paidAt: event.data.paidAt };

@@ -190,7 +190,7 @@ describe('reservation: PayReservation', () => {
 });
 
 describe('reservation: ExpireHold', () => {
-  const expire = (now: string, paymentInFlight = false): ReservationCommand => ({ type: 'ExpireHold', now, paymentInFlight });
+  const expire = (now: string, paymentOpen = false): ReservationCommand => ({ type: 'ExpireHold', now, paymentOpen });
 
   it('expires a due hold and frees its seats', () => {
     const state = given([held]).when(expire('2030-05-01T10:16:00.000Z')).then([expired]);
@@ -207,12 +207,51 @@ describe('reservation: ExpireHold', () => {
     given([held]).when(expire('2030-05-01T10:14:59.999Z')).then({ kind: 'IllegalTransition', from: 'held' });
   });
 
-  it('does not expire a hold whose payment is in flight', () => {
+  it('does not expire a hold with a payment open at the provider', () => {
     given([held]).when(expire('2030-05-01T11:00:00.000Z', true)).then({ kind: 'IllegalTransition', from: 'held' });
   });
 
   it('refuses to expire what is not held', () => {
     refusedIn(['none', 'paid', 'expired', 'cancelled hold', 'cancelled paid', 'refunded'], expire('2030-06-01T00:00:00Z'));
+  });
+});
+
+describe('reservation: ExtendHoldForPayment', () => {
+  const extend = (now: string, paymentId = 'p1', graceSeconds = 1800): ReservationCommand => ({
+    type: 'ExtendHoldForPayment',
+    paymentId,
+    now,
+    graceSeconds,
+  });
+  const extended: ReservationEvent = {
+    type: 'HoldExtendedForPayment',
+    data: { paymentId: 'p1', expiresAt: '2030-05-01T10:45:00.000Z', extendedAt: '2030-05-01T10:05:00.000Z' },
+  };
+
+  it('extends a hold by the grace past its expiresAt, and the hold then expires only after it', () => {
+    const state = given([held]).when(extend('2030-05-01T10:05:00.000Z')).then([extended]);
+    expect(state).toMatchObject({ status: 'held', expiresAt: '2030-05-01T10:45:00.000Z', extendedForPayment: 'p1' });
+    given([held, extended]).when({ type: 'ExpireHold', now: '2030-05-01T10:44:59.999Z', paymentOpen: false }).then({
+      kind: 'IllegalTransition',
+      from: 'held',
+    });
+  });
+
+  it('extends once: a second payment waits for the same deadline', () => {
+    given([held, extended]).when(extend('2030-05-01T10:20:00.000Z', 'p2')).then([]);
+  });
+
+  it('refuses a hold whose time is up, and what is not held', () => {
+    given([held]).when(extend(EXPIRES)).then({ kind: 'IllegalTransition', from: 'held' });
+    refusedIn(['none', 'paid', 'expired', 'cancelled hold', 'cancelled paid', 'refunded'], extend('2030-05-01T10:05:00.000Z'));
+  });
+
+  it.each([
+    ['a negative grace', extend('2030-05-01T10:05:00.000Z', 'p1', -1)],
+    ['no payment', extend('2030-05-01T10:05:00.000Z', '')],
+    ['a now that is not an instant', extend('')],
+  ])('refuses %s', (_name, command) => {
+    given([held]).when(command).then('InvalidCommand');
   });
 });
 

@@ -10,18 +10,21 @@ import {
   Preference,
 } from 'mercadopago';
 import { AppConfig } from 'mercadopago/dist/utils/config/index.js';
+import type { PreferenceRequest } from 'mercadopago/dist/clients/preference/commonTypes.js';
 import { isStorableJson } from '../db/storableText.js';
 import type { Money } from '../domain/money.js';
 import type { PaymentSignal } from '../domain/payment.js';
 import { hmacSha256Hex, parseSignatureHeader, sameDigest, type SignatureCheck, SIGNATURE_TOLERANCE_SECONDS } from './hmac.js';
 import { callWithinBudget, PROVIDER_CALL_BUDGET_MS, type TryFailure } from './boundedCall.js';
 import {
+  type CancelRequest,
   type CreatedPayment,
   type CreatePaymentRequest,
   ledgerMetadataOf,
   type PaymentLookup,
   type PaymentProvider,
   type ProviderEvent,
+  ProviderCallError,
   ProviderPayloadError,
   type RefundRequest,
 } from './provider.js';
@@ -31,7 +34,15 @@ export type MercadoPagoSettings = {
   readonly apiBase?: string;
   /** All tries of one call together; PROVIDER_CALL_BUDGET_MS unless a test shortens it. */
   readonly callBudgetMs?: number;
+  /** FRONTEND_URL: where Checkout Pro sends the customer back (`back_urls`); without it the customer stays on Mercado Pago. */
+  readonly frontendUrl?: string;
 };
+
+/** Checkout Pro's way back to the booking site: `<FRONTEND_URL>/reservations/<reservationId>?status=…`. */
+export function backUrlsOf(frontendUrl: string, reservationId: string) {
+  const base = `${frontendUrl.replace(/\/+$/, '')}/reservations/${encodeURIComponent(reservationId)}`;
+  return { success: `${base}?status=success`, failure: `${base}?status=failure`, pending: `${base}?status=pending` };
+}
 
 /**
  * The SDK's own error types say what may be tried again: a lost connection or timeout, 423 (the
@@ -183,6 +194,31 @@ export function normalizeMercadoPagoPayment(payment: unknown): ProviderEvent {
   };
 }
 
+/** The preference a Checkout Pro `init_point` names (`…/redirect?pref_id=<id>`). */
+export function preferenceIdOf(checkoutUrl: string): string | undefined {
+  try {
+    return new URL(checkoutUrl).searchParams.get('pref_id') ?? undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A Checkout Pro preference that no payment came from before its expiration_date_to: nothing can pay
+ * it any more, which is what a cancel would have achieved. Keyed by our payment id, so it applies once.
+ */
+export function preferenceExpired(paymentId: string): ProviderEvent {
+  return {
+    kind: 'signal',
+    account: 'mercadopago',
+    eventId: `preference-expired:${paymentId}`,
+    signal: 'cancelled',
+    paymentId,
+    reason: 'the preference expired unpaid',
+    payload: { external_reference: paymentId, status: 'expired' },
+  };
+}
+
 /**
  * The Mercado Pago adapter over the official SDK (Checkout Pro preferences, Pix payments, refunds).
  * The SDK has no per-client base URL: it reads the static `AppConfig.BASE_URL`, so
@@ -213,6 +249,19 @@ export function createMercadoPagoProvider(settings: MercadoPagoSettings): Paymen
     const payment = await call('payment.get', (timeout) => new Payment(client(timeout)).get({ id }));
     return normalizeMercadoPagoPayment(payment);
   };
+  /** The payment as Mercado Pago has it now: by its id, or (Checkout Pro) the latest one carrying our id as external_reference. */
+  const latestPaymentOf = async (lookup: PaymentLookup): Promise<unknown> => {
+    if (lookup.providerPaymentId) {
+      const id = lookup.providerPaymentId;
+      return call('payment.get', (timeout) => new Payment(client(timeout)).get({ id }));
+    }
+    const found = await call('payment.search', (timeout) =>
+      new Payment(client(timeout)).search({
+        options: { external_reference: lookup.paymentId, sort: 'date_last_updated', criteria: 'desc' },
+      }),
+    );
+    return found.results?.[0];
+  };
   return {
     account: 'mercadopago',
     fetchPayment,
@@ -229,6 +278,8 @@ export function createMercadoPagoProvider(settings: MercadoPagoSettings): Paymen
               payer: { email: request.payerEmail },
               external_reference: request.paymentId,
               metadata,
+              // The QR code stops working when the hold stops waiting for it, so nobody pays for a released seat.
+              date_of_expiration: request.expiresAt,
             },
             requestOptions: { idempotencyKey: request.idempotencyKey },
           }),
@@ -252,6 +303,11 @@ export function createMercadoPagoProvider(settings: MercadoPagoSettings): Paymen
             payer: { email: request.payerEmail },
             external_reference: request.paymentId,
             metadata,
+            expires: true,
+            expiration_date_to: request.expiresAt,
+            ...(settings.frontendUrl
+              ? { back_urls: backUrlsOf(settings.frontendUrl, request.reservationId), auto_return: 'approved' }
+              : {}),
           },
           requestOptions: { idempotencyKey: request.idempotencyKey },
         }),
@@ -270,16 +326,41 @@ export function createMercadoPagoProvider(settings: MercadoPagoSettings): Paymen
       );
       return { refundId: String(refund.id ?? '') };
     },
-    async lookupPayment(lookup: PaymentLookup) {
-      if (lookup.providerPaymentId) return fetchPayment(lookup.providerPaymentId);
-      // Checkout Pro: we only know our own id, which the payment carries as external_reference.
-      const found = await call('payment.search', (timeout) =>
-        new Payment(client(timeout)).search({
-          options: { external_reference: lookup.paymentId, sort: 'date_last_updated', criteria: 'desc' },
-        }),
-      );
-      const latest = found.results?.[0];
+    lookupPayment: async (lookup: PaymentLookup) => {
+      const latest = await latestPaymentOf(lookup);
       return latest ? normalizeMercadoPagoPayment(latest) : null;
+    },
+    async cancelPayment(request: CancelRequest) {
+      let latest = await latestPaymentOf(request);
+      const preferenceId = request.checkoutUrl ? preferenceIdOf(request.checkoutUrl) : undefined;
+      if (!latest && preferenceId) {
+        // No payment came from the preference: make it expire now (it was created to expire then, but
+        // our clock and theirs may differ), then look again for a payment made in between.
+        await call('preference.update', (timeout) =>
+          new Preference(client(timeout, request.idempotencyKey)).update({
+            id: preferenceId,
+            // The API takes a partial update; the SDK's type asks for the items of a whole new preference.
+            updatePreferenceRequest: { expires: true, expiration_date_to: request.now } as PreferenceRequest,
+            requestOptions: { idempotencyKey: request.idempotencyKey },
+          }),
+        );
+        latest = await latestPaymentOf(request);
+      }
+      if (!latest) return preferenceExpired(request.paymentId);
+      const current = normalizeMercadoPagoPayment(latest);
+      // Only pending and in-process payments can be cancelled (PUT status cancelled); any other state is the answer.
+      if (current.kind !== 'signal' || current.signal !== 'processing') return current;
+      const id = String((latest as MpObject)['id']);
+      try {
+        const cancelled = await call('payment.cancel', (timeout) =>
+          new Payment(client(timeout, request.idempotencyKey)).cancel({ id, requestOptions: { idempotencyKey: request.idempotencyKey } }),
+        );
+        return normalizeMercadoPagoPayment(cancelled);
+      } catch (error) {
+        // Refused: it was approved (or rejected) between our read and the cancel; what it is now decides.
+        if (error instanceof ProviderCallError && error.failure === 'refused') return fetchPayment(id);
+        throw error;
+      }
     },
   };
 }

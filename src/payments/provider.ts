@@ -46,6 +46,8 @@ export type CreatePaymentRequest = {
   readonly payerEmail: string;
   /** Ours, derived from the client's Idempotency-Key: a retried request gets the provider's first answer. */
   readonly idempotencyKey: string;
+  /** When the hold stops waiting for this payment: a provider that can expire the payment itself does so then. */
+  readonly expiresAt: string;
 };
 
 export type CreatedPayment = {
@@ -67,6 +69,15 @@ export type PaymentLookup = {
   readonly providerPaymentId?: string;
 };
 
+export type CancelRequest = PaymentLookup & {
+  /** Derived from our payment id: a cancel retried after a lost answer gets the provider's first answer. */
+  readonly idempotencyKey: string;
+  /** Where the customer pays (Checkout Pro's init_point names its preference, which is expired too). */
+  readonly checkoutUrl?: string;
+  /** The moment of the cancel: a preference is made to expire at it. */
+  readonly now: string;
+};
+
 /** What the use cases need from a payment company; the SDKs stay behind it. */
 export type PaymentProvider = {
   readonly account: ProviderAccount;
@@ -74,6 +85,11 @@ export type PaymentProvider = {
   refundPayment(request: RefundRequest): Promise<{ readonly refundId: string }>;
   /** The payment's state as the provider sees it now (reconciliation), or null when it has nothing to say. */
   lookupPayment(lookup: PaymentLookup): Promise<ProviderEvent | null>;
+  /**
+   * Closes an open payment whose hold ran out: the payment's state at the provider afterwards —
+   * cancelled, or the success that came first — or null when the provider has nothing to say yet.
+   */
+  cancelPayment(request: CancelRequest): Promise<ProviderEvent | null>;
 };
 
 export type PaymentProviders = Readonly<Partial<Record<ProviderAccount, PaymentProvider>>>;

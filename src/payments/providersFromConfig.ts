@@ -3,7 +3,7 @@ import { createMercadoPagoProvider, type MercadoPagoProvider } from './mercadopa
 import type { PaymentProviders } from './provider.js';
 import { createStripeProvider } from './stripe.js';
 
-export type PaymentsSettings = Pick<AppConfig, 'stripe' | 'mercadopago'> & {
+export type PaymentsSettings = Pick<AppConfig, 'stripe' | 'mercadopago' | 'frontendUrl'> & {
   /** Test-only: a shorter budget than PROVIDER_CALL_BUDGET_MS for one provider call, tries and waits together. */
   readonly providerCallBudgetMs?: number;
 };
@@ -16,7 +16,12 @@ export function providersFromConfig(settings: PaymentsSettings): { providers: Pa
     ? createStripeProvider({ secretKey: stripeKeys.secretKey, ...(stripeKeys.apiBase ? { apiBase: stripeKeys.apiBase } : {}), ...budget })
     : undefined;
   const mercadopago = mpKeys.accessToken
-    ? createMercadoPagoProvider({ accessToken: mpKeys.accessToken, ...(mpKeys.apiBase ? { apiBase: mpKeys.apiBase } : {}), ...budget })
+    ? createMercadoPagoProvider({
+        accessToken: mpKeys.accessToken,
+        ...(mpKeys.apiBase ? { apiBase: mpKeys.apiBase } : {}),
+        ...(settings.frontendUrl ? { frontendUrl: settings.frontendUrl } : {}),
+        ...budget,
+      })
     : undefined;
   return {
     providers: { ...(stripe ? { stripe } : {}), ...(mercadopago ? { mercadopago } : {}) },

@@ -4,12 +4,14 @@ import type { Money } from '../domain/money.js';
 import { parseSignatureHeader, type SignatureCheck, SIGNATURE_TOLERANCE_SECONDS } from './hmac.js';
 import { callWithinBudget, PROVIDER_CALL_BUDGET_MS, retryAfterMs, type TryFailure } from './boundedCall.js';
 import {
+  type CancelRequest,
   type CreatedPayment,
   type CreatePaymentRequest,
   ledgerMetadataOf,
   type PaymentLookup,
   type PaymentProvider,
   type ProviderEvent,
+  ProviderCallError,
   ProviderPayloadError,
   type RefundRequest,
 } from './provider.js';
@@ -222,6 +224,14 @@ export function createStripeProvider(settings: StripeSettings): PaymentProvider 
   });
   const call = <T>(operation: string, work: (timeout: number) => Promise<T>) =>
     callWithinBudget({ account: 'stripe', operation, budgetMs, classify: classifyStripeFailure }, work);
+  const lookupPayment = async (lookup: PaymentLookup) => {
+    if (!lookup.providerPaymentId) return null;
+    const id = lookup.providerPaymentId;
+    const intent = await call('paymentIntents.retrieve', (timeout) =>
+      stripe.paymentIntents.retrieve(id, { expand: ['latest_charge'] }, { timeout }),
+    );
+    return intentAsEvent(intent as unknown as StripeObject);
+  };
   return {
     account: 'stripe',
     async createPayment(request: CreatePaymentRequest): Promise<CreatedPayment> {
@@ -252,13 +262,24 @@ export function createStripeProvider(settings: StripeSettings): PaymentProvider 
       );
       return { refundId: refund.id };
     },
-    async lookupPayment(lookup: PaymentLookup) {
-      if (!lookup.providerPaymentId) return null;
-      const id = lookup.providerPaymentId;
-      const intent = await call('paymentIntents.retrieve', (timeout) =>
-        stripe.paymentIntents.retrieve(id, { expand: ['latest_charge'] }, { timeout }),
-      );
-      return intentAsEvent(intent as unknown as StripeObject);
+    lookupPayment,
+    async cancelPayment(request: CancelRequest) {
+      const id = request.providerPaymentId;
+      if (!id) return null;
+      try {
+        const intent = await call('paymentIntents.cancel', (timeout) =>
+          stripe.paymentIntents.cancel(
+            id,
+            { cancellation_reason: 'abandoned', expand: ['latest_charge'] },
+            { idempotencyKey: request.idempotencyKey, timeout },
+          ),
+        );
+        return intentAsEvent(intent as unknown as StripeObject);
+      } catch (error) {
+        // Stripe refuses to cancel a PaymentIntent that succeeded (or is processing) meanwhile: what it is now decides.
+        if (error instanceof ProviderCallError && error.failure === 'refused') return lookupPayment(request);
+        throw error;
+      }
     },
   };
 }

@@ -157,7 +157,7 @@ async function run(action: Action): Promise<void> {
     }
     case 'tick':
       h.ledger.clock.advance(action.seconds);
-      await expireDueHolds(h.ledger.deps);
+      await expireDueHolds(h.ledger.deps, h.ledger.composed.providers);
       return;
   }
 }

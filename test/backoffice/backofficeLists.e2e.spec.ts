@@ -86,7 +86,7 @@ beforeAll(async () => {
   }
   // The oldest four were held 90 s before now and expire at 600 s; the next ones 30 s later.
   h.ledger.clock.advance(600 - 90);
-  await expireDueHolds(h.ledger.deps);
+  await expireDueHolds(h.ledger.deps, h.ledger.composed.providers);
   for (const s of seeded.slice(0, 4)) s.status = 'expired';
   h.ledger.clock.advance(120);
 }, 120_000);

@@ -163,7 +163,7 @@ export async function benchBackoffice(cluster: BenchCluster, identity: TestIdent
     });
     await cluster.query(database, 'ANALYZE reservations_view; ANALYZE payments_view; ANALYZE slot_availability');
 
-    const deps: AppDeps = { pool, systemPool, commands, clock: () => new Date(), holdTtlSeconds: 900 };
+    const deps: AppDeps = { pool, systemPool, commands, clock: () => new Date(), holdTtlSeconds: 900, paymentGraceSeconds: 1800 };
     server = await buildServer({
       verifier: createTestTokenVerifier(identity),
       users: createUserDirectory(pool, deps.clock),

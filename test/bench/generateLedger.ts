@@ -293,7 +293,7 @@ export async function generateLedger(pool: DatabasePool, options: GenerateOption
       }
     } else if (fate < 0.8) {
       if (next() < 0.3) await (await startPayment(10)).signal('failed', 30);
-      await changeReservation({ type: 'ExpireHold', now: at(60), paymentInFlight: false }, 60);
+      await changeReservation({ type: 'ExpireHold', now: at(60), paymentOpen: false }, 60);
     } else if (fate < 0.95) {
       await changeReservation({ type: 'CancelReservation', now: at(30), by: `sub-${customer}` }, 30);
     }

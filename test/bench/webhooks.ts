@@ -54,7 +54,7 @@ export async function benchWebhooks(context?: BenchContext): Promise<Line[]> {
   // The bench cluster's sessions log in as its owner; the system role is taken the same way as the app role.
   const systemPool = await createDatabasePool(databaseUrl, { maximumPoolSize: 2, role: SYSTEM_ROLE });
   const clock = () => new Date();
-  const deps: AppDeps = { pool, systemPool, commands, clock, holdTtlSeconds: 3600 };
+  const deps: AppDeps = { pool, systemPool, commands, clock, holdTtlSeconds: 3600, paymentGraceSeconds: 1800 };
   const identity = context?.identity ?? createTestIdentity();
   const payments = composeLedger(
     deps,

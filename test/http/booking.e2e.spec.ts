@@ -152,10 +152,10 @@ describe('reservations', () => {
     const slotId = await createSlot(3);
     const { body } = await hold(slotId, 3);
     expect((await hold(slotId, 1)).status).toBe(409);
-    await expireDueHolds(ledger.deps);
+    await expireDueHolds(ledger.deps, ledger.composed.providers);
     expect((await ledger.call('GET', `/v1/reservations/${body.reservationId}`, { token: customer })).body.status).toBe('held');
     ledger.clock.advance(601);
-    const sweep = await expireDueHolds(ledger.deps);
+    const sweep = await expireDueHolds(ledger.deps, ledger.composed.providers);
     expect(sweep.expired).toBeGreaterThanOrEqual(1);
     expect((await ledger.call('GET', `/v1/reservations/${body.reservationId}`, { token: customer })).body.status).toBe('expired');
     expect((await ledger.call('GET', `/v1/slots/${slotId}`, { token: customer })).body).toMatchObject({ held: 0, available: 3 });

@@ -111,7 +111,7 @@ describe('HOLD_MAX_SEATS_PER_CUSTOMER', () => {
     expect((await hold(customer, slotId, 8)).status).toBe(201);
 
     ledger.clock.advance(HOLD_TTL_SECONDS / 2 + 1);
-    const sweep = await expireDueHolds(ledger.deps);
+    const sweep = await expireDueHolds(ledger.deps, ledger.composed.providers);
     expect(sweep.expired).toBeGreaterThanOrEqual(1);
     expect((await ledger.call('GET', `/v1/reservations/${expiring.body.reservationId}`, { token: customer })).body.status).toBe('expired');
     expect((await hold(customer, slotId, 12)).status).toBe(201);

@@ -16,7 +16,14 @@ describe('the rendered public availability', () => {
           return Reflect.get(target, property, receiver) as unknown;
         },
       });
-      const deps: AppDeps = { pool, commands: db.commands, systemPool: db.systemPool, clock: () => now, holdTtlSeconds: 900 };
+      const deps: AppDeps = {
+        pool,
+        commands: db.commands,
+        systemPool: db.systemPool,
+        clock: () => now,
+        holdTtlSeconds: 900,
+        paymentGraceSeconds: 1800,
+      };
       const render = renderedAvailability(deps);
 
       const answers = await Promise.all(Array.from({ length: 16 }, () => render({ tenantId: 'acme' })));

@@ -47,13 +47,22 @@ function view(paymentId: string, status: PaymentView['status']): PaymentView {
 function decide(payments: readonly PaymentView[]) {
   const loaded: Loaded<readonly PaymentView[]> = {
     now,
-    slot: null,
+    slot: {
+      status: 'open',
+      slotId: 'slot-1',
+      activityId: 'activity-1',
+      startsAt: '2027-02-01T10:00:00.000Z',
+      capacity: 10,
+      held: 2,
+      sold: 0,
+      unitPrice: { amount: 4500, currency: 'EUR' },
+    },
     reservation: () => held,
     payment: () => initialPaymentState,
     activity: () => initialActivityState,
     facts: payments,
   };
-  return claimPaymentStartCommand(caller, request, { reservationId, method: 'stripe' }).decide(loaded);
+  return claimPaymentStartCommand(caller, request, { reservationId, method: 'stripe', graceSeconds: 1800 }).decide(loaded);
 }
 
 const identity = (attempt: number) => paymentIdentity({ tenantId, reservationId, provider: 'stripe', attempt });
@@ -61,8 +70,7 @@ const identity = (attempt: number) => paymentIdentity({ tenantId, reservationId,
 describe('claimPaymentStartCommand', () => {
   it('asks the provider for the next attempt when every earlier payment has ended', () => {
     expect(decide([view(identity(0).paymentId, 'cancelled')])).toMatchObject({
-      changes: [],
-      result: { kind: 'ask', ...identity(1) },
+      result: { kind: 'ask', ...identity(1), expiresAt: '2027-01-01T10:45:00.000Z' },
     });
   });
 

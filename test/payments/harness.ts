@@ -2,6 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { ServerDeps } from '../../src/http/server.js';
 import { expect } from 'vitest';
 import type { Ledger } from '../../src/composition.js';
+import { expireHoldCommand } from '../../src/app/expireHolds.js';
+import { runCommand } from '../../src/app/command/runCommand.js';
+import { DEFAULT_TEST_TENANT } from '../../src/identity/testing/tokens.js';
 import { runDueJobs, startJobWorker } from '../../src/jobs/jobWorker.js';
 import { jobsSettled } from '../support/jobs.js';
 import { startTestLedger, type TestLedger, type TestResponse } from '../support/ledgerServer.js';
@@ -50,6 +53,10 @@ export async function startPaymentsHarness(
     providerCallBudgetMs?: number;
     /** HOLD_MAX_SEATS_PER_CUSTOMER (default 20): raised by tests in which one customer books a slot many times. */
     holdMaxSeatsPerCustomer?: number;
+    /** PAYMENT_GRACE_SECONDS (default 1800). */
+    paymentGraceSeconds?: number;
+    /** FRONTEND_URL: Checkout Pro's back_urls (none by default). */
+    frontendUrl?: string;
   } = {},
 ): Promise<PaymentsHarness> {
   const stripe = await startFakeStripe();
@@ -62,9 +69,11 @@ export async function startPaymentsHarness(
       stripe: { secretKey: stripe.secretKey, webhookSecret: stripe.webhookSecret, apiBase: stripe.url },
       mercadopago: { accessToken: mp.accessToken, webhookSecret: mp.webhookSecret, apiBase: mp.url },
       providerCallBudgetMs: options.providerCallBudgetMs ?? 10_000,
+      ...(options.frontendUrl === undefined ? {} : { frontendUrl: options.frontendUrl }),
     },
     rateLimits: options.rateLimits ?? { booking: false, webhooks: false, operations: false, publicReads: false },
     ...(options.holdMaxSeatsPerCustomer === undefined ? {} : { holdMaxSeatsPerCustomer: options.holdMaxSeatsPerCustomer }),
+    ...(options.paymentGraceSeconds === undefined ? {} : { paymentGraceSeconds: options.paymentGraceSeconds }),
     onError: (message, error) => errors.push({ message, error }),
   });
   const module = ledger.composed;
@@ -147,6 +156,29 @@ export async function startPaymentsHarness(
       await mp.close();
     },
   };
+}
+
+/**
+ * A Stripe payment recorded after its hold ended: Stripe is slow to answer the create while the
+ * hold's time (extended for the payment) runs out and the hold expires, as no open payment was
+ * recorded yet. The payment is then open on an expired reservation: a success after that is late.
+ */
+export async function stripePaymentRecordedAfterHoldEnded(h: PaymentsHarness, reservationId: string) {
+  h.stripe.goSilent();
+  const creates = () => h.stripe.requests.filter((r) => r.method === 'POST' && r.path === '/v1/payment_intents').length;
+  const before = creates();
+  const started = h.startPayment(reservationId, 'stripe');
+  await eventually(creates, (n) => n > before);
+  // The claim committed the extension before calling Stripe: the hold now ends at its extended expiresAt.
+  const { expiresAt } = (await h.reservation(reservationId)) as { expiresAt: string };
+  h.ledger.clock.set(new Date(Date.parse(expiresAt) + 1000));
+  // This hold's own expiry (the sweep's command): other tests' holds would call the silent Stripe.
+  const expiry = await runCommand(h.ledger.deps, expireHoldCommand(DEFAULT_TEST_TENANT, reservationId));
+  h.stripe.recover();
+  const response = await started;
+  expect(expiry.ok).toBe(true);
+  expect(response.status).toBe(201);
+  return response;
 }
 
 export async function eventually<T>(probe: () => Promise<T> | T, accept: (value: T) => boolean, timeoutMs = 5_000): Promise<T> {

@@ -112,6 +112,9 @@ describe('Checkout Pro', () => {
     expect(res.body.providerPaymentId).toBeUndefined();
     const pref = [...h.mp.preferences.values()].find((p) => p.external_reference === res.body.paymentId)!;
     expect(pref.items[0]).toMatchObject({ unit_price: 45.5, currency_id: 'BRL' });
+    // Without FRONTEND_URL there is nowhere to send the customer back to.
+    expect(pref.back_urls).toBeUndefined();
+    expect(pref.auto_return).toBeUndefined();
 
     const paid = h.mp.payPreference(res.body.checkoutUrl, 'approved');
     expect((await h.deliverMp(paid.id)).body.outcome).toBe('applied');

@@ -9,7 +9,8 @@ import { type PaymentsHarness, startPaymentsHarness } from './harness.js';
 
 let h: PaymentsHarness;
 beforeAll(async () => {
-  h = await startPaymentsHarness({ holdTtlSeconds: 600 });
+  // A grace the ticks below can run out (two long ones), so the sweep's closing of open payments is in the mix.
+  h = await startPaymentsHarness({ holdTtlSeconds: 600, paymentGraceSeconds: 600 });
 });
 afterAll(async () => {
   await h.close();
@@ -121,7 +122,7 @@ class Tick implements fc.AsyncCommand<Model, Real> {
   check = () => true;
   async run() {
     h.ledger.clock.advance(this.seconds);
-    await expireDueHolds(h.ledger.deps);
+    await expireDueHolds(h.ledger.deps, h.ledger.composed.providers);
   }
   toString = () => `Tick(${this.seconds})`;
 }
@@ -201,6 +202,20 @@ async function checkInvariants(r: Real) {
   expect(inbox.map((x) => x.provider_event_id).sort()).toEqual([...r.deliveredIds].sort());
   for (const row of inbox) expect(['applied', 'anomaly', 'unchanged', 'ignored']).toContain(row.outcome);
 
+  // A hold never expires while a payment started for it is still open: the sweep closed each one first.
+  const expiredWithOpenPayment = (
+    await db.asOwner<{ stream_id: string }>(
+      `SELECT e.stream_id FROM events e
+       JOIN events s ON s.type = 'PaymentStarted' AND 'reservation-' || (s.data->>'reservationId') = e.stream_id
+         AND s.global_position < e.global_position
+       WHERE e.type = 'ReservationExpired' AND e.stream_id = ANY($1::text[])
+         AND NOT EXISTS (SELECT 1 FROM events t WHERE t.stream_id = s.stream_id
+           AND t.type IN ('PaymentCancelled', 'PaymentFailed', 'PaymentSucceeded') AND t.global_position < e.global_position)`,
+      [r.reservations.map((id) => `reservation-${id}`)],
+    )
+  ).rows;
+  expect(expiredWithOpenPayment).toEqual([]);
+
   // At most one open payment per provider per reservation (API.md, Payments).
   const open = (
     await db.asOwner<{ n: string }>(
@@ -233,7 +248,7 @@ const commands = fc.commands(
     redeliver,
     fc.nat(7).map((n) => new Cancel(n)),
     fc.nat(7).map((n) => new Refunded(n)),
-    fc.constantFrom(60, 60, 60, 700).map((s) => new Tick(s)),
+    fc.constantFrom(60, 60, 60, 700, 1300).map((s) => new Tick(s)),
   ],
   { maxCommands: 14, size: 'max' },
 );

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyLedger } from '../../src/audit/verifyLedger.js';
 import { paymentIdentity } from '../../src/app/payments/startPayment.js';
 import { expireDueHolds } from '../../src/app/expireHolds.js';
-import { eventually, type PaymentsHarness, startPaymentsHarness } from './harness.js';
+import { eventually, type PaymentsHarness, startPaymentsHarness, stripePaymentRecordedAfterHoldEnded } from './harness.js';
 
 let h: PaymentsHarness;
 beforeAll(async () => {
@@ -251,18 +251,23 @@ describe('Stripe webhooks', () => {
     expect((await h.reservation(reservationId)).status).toBe('held');
   });
 
+  async function heldWithLateStripePayment(seats: number, capacity: number) {
+    const slotId = await h.createSlot(capacity);
+    const held = await h.hold(slotId, seats);
+    expect(held.status).toBe(201);
+    const reservationId: string = held.body.reservationId;
+    const started = await stripePaymentRecordedAfterHoldEnded(h, reservationId);
+    return { slotId, reservationId, payment: started.body, pi: started.body.providerPaymentId as string };
+  }
+
   it('pays an expired reservation whose seats are still free, and keeps an anomaly when they are gone', async () => {
-    const a = await heldWithStripePayment(2, 2);
-    h.ledger.clock.advance(601);
-    await expireDueHolds(h.ledger.deps);
+    const a = await heldWithLateStripePayment(2, 2);
     expect((await h.reservation(a.reservationId)).status).toBe('expired');
     await h.deliverStripe(h.stripe.transition(a.pi, 'succeeded'));
     expect((await h.reservation(a.reservationId)).status).toBe('paid');
     expect(await h.slot(a.slotId)).toMatchObject({ held: 0, sold: 2 });
 
-    const b = await heldWithStripePayment(2, 2);
-    h.ledger.clock.advance(601);
-    await expireDueHolds(h.ledger.deps);
+    const b = await heldWithLateStripePayment(2, 2);
     const taker = await h.hold(b.slotId, 2);
     expect(taker.status).toBe(201);
     const late = await h.deliverStripe(h.stripe.transition(b.pi, 'succeeded'));
@@ -281,7 +286,7 @@ describe('Stripe webhooks', () => {
     const { reservationId, pi } = await heldWithStripePayment(1);
     await h.deliverStripe(h.stripe.transition(pi, 'processing'));
     h.ledger.clock.advance(3600);
-    await expireDueHolds(h.ledger.deps);
+    await expireDueHolds(h.ledger.deps, h.ledger.composed.providers);
     expect((await h.reservation(reservationId)).status).toBe('held');
     await h.deliverStripe(h.stripe.transition(pi, 'succeeded'));
     expect((await h.reservation(reservationId)).status).toBe('paid');

@@ -16,7 +16,7 @@ import {
   type TestIdentity,
 } from '../../src/identity/testing/tokens.js';
 import { createTestDatabase, type TestCluster, type TestDatabase } from './database.js';
-import { DEFAULT_HOLD_MAX_SEATS_PER_CUSTOMER } from '../../src/config/config.js';
+import { DEFAULT_HOLD_MAX_SEATS_PER_CUSTOMER, DEFAULT_PAYMENT_GRACE_SECONDS } from '../../src/config/config.js';
 
 /** A clock tests can move: holds expire and webhooks age without sleeping. */
 export type TestClock = { now(): Date; set(date: Date): void; advance(seconds: number): void };
@@ -64,6 +64,8 @@ export type TestResponse = {
  */
 export type TestLedgerOptions = {
   readonly holdTtlSeconds?: number;
+  /** PAYMENT_GRACE_SECONDS; the production default unless given. */
+  readonly paymentGraceSeconds?: number;
   /** HOLD_MAX_SEATS_PER_CUSTOMER; the production default unless given. */
   readonly holdMaxSeatsPerCustomer?: number;
   readonly poolSize?: number;
@@ -103,6 +105,7 @@ export async function startTestLedger(options: TestLedgerOptions = {}): Promise<
     commands: db.commands,
     clock: () => clock.now(),
     holdTtlSeconds: options.holdTtlSeconds ?? 900,
+    paymentGraceSeconds: options.paymentGraceSeconds ?? DEFAULT_PAYMENT_GRACE_SECONDS,
   };
   const signer = options.checkpointSigner ?? createTestCheckpointSigner();
   const onError = options.onError ?? (() => undefined);

@@ -3,7 +3,8 @@ import { illegalTransition, isDomainError } from '../../domain/errors.js';
 import type { Money } from '../../domain/money.js';
 import { decidePayment, evolvePayment, initialPaymentState, type Provider } from '../../domain/payment.js';
 import { planPaymentStart } from '../../domain/paymentStart.js';
-import type { ReservationState } from '../../domain/reservation.js';
+import { decideReservation, evolveReservation, type ReservationState } from '../../domain/reservation.js';
+import { reservationChange } from '../command/reservationChange.js';
 import { withTransaction } from '../../db/transaction.js';
 import { accountOf, type CreatedPayment, type PaymentProvider } from '../../payments/provider.js';
 import type { Command } from '../command/command.js';
@@ -69,6 +70,8 @@ export type ClaimedPaymentStart =
       readonly providerIdempotencyKey: string;
       /** When this request claimed (or took over) the key: its release must not remove a later takeover's claim. */
       readonly claimedAt: string;
+      /** When the hold stops waiting for the payment (its expiresAt, extended for it): the provider expires it then. */
+      readonly expiresAt: string;
     }
   | { readonly kind: 'answered'; readonly response: StoredResponse };
 
@@ -77,13 +80,15 @@ export type ClaimedPaymentStart =
  * reservation may be paid, and plans the start over the reservation's payments (one open payment
  * per provider). A start that joins an open payment answers with it (200); one made before
  * payments were named by attempt is answered from the read model, since its provider key cannot
- * be rebuilt. Otherwise the key is committed in flight (no response stored yet) and the provider
- * is called between the two commands, outside any transaction.
+ * be rebuilt. Otherwise the hold is extended for the payment (HoldExtendedForPayment, once per
+ * hold), the key is committed in flight (no response stored yet) and the provider is called between
+ * the two commands, outside any transaction. The extension is decided under the slot's lock, before
+ * the provider call, so the expiry sweep cannot release the seats while the payment is being made.
  */
 export function claimPaymentStartCommand(
   caller: Caller,
   request: IdempotentRequest,
-  start: { readonly reservationId: string; readonly method: Provider },
+  start: { readonly reservationId: string; readonly method: Provider; readonly graceSeconds: number },
 ): Command<ClaimedPaymentStart, readonly PaymentView[]> {
   const { reservationId, method } = start;
   const tenantId = caller.principal.tenantId;
@@ -92,6 +97,7 @@ export function claimPaymentStartCommand(
     tenantId,
     metadata: metadataFor(caller),
     claim: { kind: 'idempotencyKey', request, takeOverInFlightAfterSeconds: IN_FLIGHT_TAKEOVER_SECONDS },
+    lock: { ofReservation: reservationId },
     streams: [{ aggregate: 'reservation', id: reservationId }],
     facts: (tx) => readPaymentsOfReservation(tx, tenantId, reservationId),
     decide: (loaded) => {
@@ -107,7 +113,18 @@ export function claimPaymentStartCommand(
         const response: StoredResponse = { status: 200, body: paymentDto(open) };
         return { changes: [], response, result: { kind: 'answered', response } };
       }
-      return { changes: [], result: { kind: 'ask', reservation: payable, ...identity, claimedAt: loaded.now } };
+      if (!loaded.slot) throw new Error(`reservation ${reservationId} points at missing slot ${payable.slotId}`);
+      const extension = decideReservation(
+        { type: 'ExtendHoldForPayment', paymentId: identity.paymentId, now: loaded.now, graceSeconds: start.graceSeconds },
+        payable,
+      );
+      if (isDomainError(extension)) return extension;
+      const changes = reservationChange(reservationId, payable, extension, loaded.slot);
+      if (isDomainError(changes)) return changes;
+      // Extended now, or already for an earlier payment: either way the hold's deadline is the payment's.
+      const extended = extension.reduce<ReservationState>(evolveReservation, payable);
+      const expiresAt = extended.status === 'held' ? extended.expiresAt : payable.expiresAt;
+      return { changes, result: { kind: 'ask', reservation: payable, ...identity, expiresAt, claimedAt: loaded.now } };
     },
   };
 }
@@ -190,13 +207,13 @@ export async function startPayment(
 ): Promise<Outcome<IdempotentResult>> {
   const tenantId = caller.principal.tenantId;
   if (provider.account !== accountOf(input.method)) throw new Error(`${input.method} is not paid through ${provider.account}`);
-  const claimed = await runCommand(deps, claimPaymentStartCommand(caller, request, input));
+  const claimed = await runCommand(deps, claimPaymentStartCommand(caller, request, { ...input, graceSeconds: deps.paymentGraceSeconds }));
   if (!claimed.ok) return claimed;
   if (claimed.value.kind === 'replayed') return { ok: true, value: { response: claimed.value.response, replayed: true } };
   if (claimed.value.kind !== 'decided') throw new Error('a payment start cannot end as a duplicate delivery');
   const claim = claimed.value.result;
   if (claim.kind === 'answered') return { ok: true, value: { response: claim.response, replayed: false } };
-  const { reservation, paymentId, providerIdempotencyKey, claimedAt } = claim;
+  const { reservation, paymentId, providerIdempotencyKey, expiresAt, claimedAt } = claim;
 
   const amount = reservation.total;
   let created: CreatedPayment;
@@ -210,6 +227,7 @@ export async function startPayment(
       description: `Reservation ${reservation.reservationId} (${reservation.seats} seat${reservation.seats === 1 ? '' : 's'})`,
       payerEmail: reservation.customer.email,
       idempotencyKey: providerIdempotencyKey,
+      expiresAt,
     });
   } catch (error) {
     await withTransaction(deps.pool, (tx) => releaseIdempotencyKey(tx, request, claimedAt), { tenantId });

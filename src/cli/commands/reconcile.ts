@@ -24,7 +24,14 @@ export async function run(input: CommandInput): Promise<number> {
     const systemPool = await createDatabasePool(logins.system, { maximumPoolSize: 2, role: SYSTEM_ROLE });
     const commands = createCommandPool(logins.app, { maximumPoolSize: 4 });
     try {
-      const app = { pool, systemPool, commands, clock: () => new Date(), holdTtlSeconds: config.holdTtlSeconds };
+      const app = {
+        pool,
+        systemPool,
+        commands,
+        clock: () => new Date(),
+        holdTtlSeconds: config.holdTtlSeconds,
+        paymentGraceSeconds: config.paymentGraceSeconds,
+      };
       const signer = await checkpointSignerFromConfig(config);
       const ledger = composeLedger(app, { ...config, trustedCheckpointKey: verifyingKeyOf(signer) }, cliLog);
       const report = await ledger.reconcile(olderThanSeconds === undefined ? {} : { olderThanSeconds });

@@ -23,6 +23,8 @@ export type MpPayment = {
   date_created: string;
   date_last_updated: string;
   point_of_interaction?: { transaction_data: { qr_code: string; qr_code_base64: string } };
+  /** Pix: when the QR code stops being payable (Mercado Pago then cancels the payment). */
+  date_of_expiration?: string;
 };
 type MpPreference = {
   id: string;
@@ -30,6 +32,10 @@ type MpPreference = {
   external_reference: string;
   metadata: Record<string, unknown>;
   items: { unit_price: number; currency_id?: string }[];
+  expires?: boolean;
+  expiration_date_to?: string;
+  back_urls?: { success?: string; failure?: string; pending?: string };
+  auto_return?: string;
 };
 
 export function signMercadoPago(dataId: string, requestId: string, at: Date, secret = MP_TEST_WEBHOOK_SECRET): string {
@@ -67,6 +73,7 @@ export async function startFakeMercadoPago(options: { currency?: string } = {}) 
       metadata: (body['metadata'] ?? {}) as Record<string, unknown>,
       date_created: now,
       date_last_updated: now,
+      ...(typeof body['date_of_expiration'] === 'string' ? { date_of_expiration: body['date_of_expiration'] } : {}),
     };
     if (payment.payment_method_id === 'pix') {
       payment.point_of_interaction = {
@@ -107,9 +114,23 @@ export async function startFakeMercadoPago(options: { currency?: string } = {}) 
         external_reference: String(body['external_reference']),
         metadata: (body['metadata'] ?? {}) as Record<string, unknown>,
         items: body['items'] as MpPreference['items'],
+        ...(typeof body['expires'] === 'boolean' ? { expires: body['expires'] } : {}),
+        ...(typeof body['expiration_date_to'] === 'string' ? { expiration_date_to: body['expiration_date_to'] } : {}),
+        ...(body['back_urls'] ? { back_urls: body['back_urls'] } : {}),
+        ...(typeof body['auto_return'] === 'string' ? { auto_return: body['auto_return'] } : {}),
       };
+      // Mercado Pago refuses auto_return without a success back_url.
+      if (preference.auto_return && !preference.back_urls?.success) {
+        return { status: 400, body: { message: 'auto_return invalid. back_url.success must be defined', status: 400 } };
+      }
       preferences.set(prefId, preference);
       response = { status: 201, body: preference };
+    } else if (request.method === 'PUT' && /^\/checkout\/preferences\/[^/]+$/.test(request.path)) {
+      const preference = preferences.get(request.path.slice('/checkout/preferences/'.length));
+      if (!preference) return { status: 404, body: { message: 'preference not found', status: 404 } };
+      if (typeof body['expires'] === 'boolean') preference.expires = body['expires'];
+      if (typeof body['expiration_date_to'] === 'string') preference.expiration_date_to = body['expiration_date_to'];
+      response = { status: 200, body: preference };
     } else if (request.method === 'GET' && request.path === '/v1/payments/search') {
       const reference = request.query.get('external_reference');
       const results = [...payments.values()].filter((p) => p.external_reference === reference).reverse();
@@ -117,6 +138,18 @@ export async function startFakeMercadoPago(options: { currency?: string } = {}) 
     } else if (request.method === 'GET' && paymentPath?.[1]) {
       const payment = payments.get(Number(paymentPath[1]));
       response = payment ? { status: 200, body: payment } : { status: 404, body: { message: 'Payment not found', status: 404 } };
+    } else if (request.method === 'PUT' && paymentPath?.[1]) {
+      // PUT /v1/payments/{id} {"status":"cancelled"}: only a payment not yet approved or rejected can be cancelled.
+      const payment = payments.get(Number(paymentPath[1]));
+      if (!payment) return { status: 404, body: { message: 'Payment not found', status: 404 } };
+      if (body['status'] !== 'cancelled') return { status: 400, body: { message: 'only status cancelled can be set', status: 400 } };
+      if (!['pending', 'in_process', 'authorized'].includes(payment.status)) {
+        return { status: 400, body: { message: `Payment in status ${payment.status} cannot be cancelled`, status: 400 } };
+      }
+      payment.status = 'cancelled';
+      payment.status_detail = 'by_collector';
+      payment.date_last_updated = stamp();
+      response = { status: 200, body: payment };
     } else if (request.method === 'POST' && refundPath?.[1]) {
       const payment = payments.get(Number(refundPath[1]));
       if (payment?.status !== 'approved') return { status: 400, body: { message: 'Payment not refundable', status: 400 } };
@@ -196,6 +229,7 @@ export async function startFakeMercadoPago(options: { currency?: string } = {}) 
       failures = n;
     },
     refundRequests: () => requests.filter((r) => r.path.endsWith('/refunds')),
+    cancelRequests: () => requests.filter((r) => r.method === 'PUT' && /^\/v1\/payments\/\d+$/.test(r.path)),
     close: server.close,
   };
 }

@@ -123,6 +123,28 @@ export async function startFakeStripe() {
     };
   }
 
+  /** Stripe cancels a PaymentIntent only before it is paid; anything else is `payment_intent_unexpected_state`. */
+  function cancelIntent(piId: string, form: Record<string, unknown>): FakeResponse {
+    const pi = intents.get(piId);
+    if (!pi) return stripeError(404, 'invalid_request_error', `No such payment_intent: '${piId}'`);
+    const cancellable = ['requires_payment_method', 'requires_confirmation', 'requires_action', 'requires_capture'];
+    if (!cancellable.includes(pi.status)) {
+      return {
+        status: 400,
+        body: {
+          error: {
+            type: 'invalid_request_error',
+            code: 'payment_intent_unexpected_state',
+            message: `You cannot cancel this PaymentIntent because it has a status of ${pi.status}.`,
+          },
+        },
+      };
+    }
+    pi.status = 'canceled';
+    pi.cancellation_reason = typeof form['cancellation_reason'] === 'string' ? form['cancellation_reason'] : null;
+    return { status: 200, body: { ...pi } };
+  }
+
   async function answer(request: FakeRequest): Promise<FakeResponse> {
     const response = route(request);
     if (silence) await silence.resume;
@@ -158,8 +180,10 @@ export async function startFakeStripe() {
     }
     let response: FakeResponse;
     const intentPath = /^\/v1\/payment_intents\/([^/]+)$/.exec(request.path);
+    const cancelPath = /^\/v1\/payment_intents\/([^/]+)\/cancel$/.exec(request.path);
     if (request.method === 'POST' && request.path === '/v1/payment_intents') response = createIntent(form);
     else if (request.method === 'POST' && request.path === '/v1/refunds') response = createRefund(form);
+    else if (request.method === 'POST' && cancelPath?.[1]) response = cancelIntent(cancelPath[1], form);
     else if (request.method === 'GET' && intentPath?.[1]) {
       const intent = intents.get(intentPath[1]);
       if (!intent) return stripeError(404, 'invalid_request_error', `No such payment_intent: '${intentPath[1]}'`);
@@ -250,6 +274,7 @@ export async function startFakeStripe() {
     event,
     refundedEvent,
     refundRequests: () => requests.filter((r) => r.path === '/v1/refunds'),
+    cancelRequests: () => requests.filter((r) => r.method === 'POST' && r.path.endsWith('/cancel')),
     /** The next n requests get a 500 (Infinity: until `failNext(0)`). */
     failNext(n: number) {
       failures = n;
