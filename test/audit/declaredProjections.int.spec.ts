@@ -65,7 +65,8 @@ describe('declared projection columns', () => {
   });
 });
 
-// The live upserts as they were written by hand before the declarations (commit b96427a).
+// The live upserts as they were written by hand before the declarations, plus what was asked of them since
+// (a reservation's expires_at moves when a payment extends its hold: ADR 0040).
 const oracle = {
   slot: (tenantId: string, snapshot: SlotSnapshot, updatedAt: string) => {
     const { state, head } = snapshot;
@@ -90,8 +91,8 @@ const oracle = {
         ${state.customer.email}, ${state.ownerSub}, ${paymentIdOf(state)}, ${version}, ${state.heldAt}::timestamptz,
         ${updatedAt}::timestamptz, ${customerEmailKey(state.customer.email)})
       ON CONFLICT (tenant_id, reservation_id) DO UPDATE SET
-        status = EXCLUDED.status, payment_id = EXCLUDED.payment_id, version = EXCLUDED.version,
-        updated_at = EXCLUDED.updated_at`;
+        status = EXCLUDED.status, expires_at = EXCLUDED.expires_at, payment_id = EXCLUDED.payment_id,
+        version = EXCLUDED.version, updated_at = EXCLUDED.updated_at`;
   },
   payment: (tenantId: string, row: PaymentRow) => {
     const { state, checkout } = row;
