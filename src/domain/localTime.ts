@@ -24,9 +24,16 @@ function formatterFor(timeZone: string): Intl.DateTimeFormat {
   return formatter;
 }
 
+/**
+ * An IANA zone name's shape: `Area/Location[/Sublocation]` or a single name (`UTC`, `Etc/GMT+3`),
+ * starting with a letter. Newer ICU (Node 24) also accepts offsets such as `+03:00` as a time zone;
+ * those are no zone (they never change with daylight saving time), so the shape refuses them.
+ */
+const IANA_ZONE_NAME = /^[A-Za-z][A-Za-z0-9_+-]*(?:\/[A-Za-z0-9_+-]+)*$/;
+
 /** Whether `timeZone` is an IANA zone name the runtime knows (`America/Argentina/Ushuaia`, `UTC`). */
 export function isKnownTimeZone(timeZone: string): boolean {
-  if (timeZone.length === 0 || timeZone.length > 64) return false;
+  if (timeZone.length === 0 || timeZone.length > 64 || !IANA_ZONE_NAME.test(timeZone)) return false;
   try {
     formatterFor(timeZone);
     return true;

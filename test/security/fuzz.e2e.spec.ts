@@ -360,7 +360,7 @@ describe('fuzzing the public routes', () => {
       fc.asyncProperty(
         fc.constantFrom('GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'),
         fc.constantFrom(
-          '/v1/slots',
+          '/v1/slot',
           '/v1/reservations/x/refund',
           '/v1/audit',
           '/webhooks',
