@@ -1,6 +1,6 @@
 -- The catalogue's activities as the booking sites and reports read them: the activity's IANA time
 -- zone decides a departure's local time (`localStartsAt`) and the local day reports count it on.
--- A read model of the activity streams (`activity-<tenantId>:<activityId>` events), rebuilt like
+-- A read model of the activity streams (`activity-<activityId>` in each tenant), rebuilt like
 -- every other; a slot whose activity has no row here is shown in UTC.
 CREATE TABLE activity_view (
   tenant_id    text        NOT NULL,
