@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type PaymentsHarness, startPaymentsHarness } from '../payments/harness.js';
+import { rowsWritten } from './rowsWritten.js';
 
 // What the route fuzzer (fuzzEveryRoute.e2e.spec.ts) found, each pinned by its smallest request:
 // a Stripe-Signature with an empty `v1` made the Stripe SDK throw a plain Error (a 500 for
@@ -14,16 +15,9 @@ afterAll(async () => {
   await h.close();
 });
 
-async function rowsWritten(): Promise<number> {
-  const { rows } = await h.ledger.db.asOwner<{ n: number }>(
-    `SELECT (SELECT count(*) FROM events) + (SELECT count(*) FROM webhook_inbox) + (SELECT count(*) FROM idempotency_keys) AS n`,
-  );
-  return Number(rows[0]?.n);
-}
-
 describe('route fuzzer findings', () => {
   it('refuses a Stripe-Signature whose v1 is empty as 400 invalid_signature, writing nothing', async () => {
-    const before = await rowsWritten();
+    const before = await rowsWritten(h);
     const t = Math.floor(h.ledger.clock.now().getTime() / 1000);
     const payload = JSON.stringify({ id: `evt_${randomUUID()}`, type: 'payment_intent.succeeded', data: { object: { id: 'pi_1' } } });
     const genuine = h.stripe.sign(payload, h.ledger.clock.now());
@@ -31,16 +25,16 @@ describe('route fuzzer findings', () => {
       const res = await h.deliverStripe(payload, { header });
       expect([header, res.status, res.body.code]).toEqual([header, 400, 'invalid_signature']);
     }
-    expect(await rowsWritten()).toBe(before);
+    expect(await rowsWritten(h)).toBe(before);
   });
 
   it('answers a correctly signed Stripe event nested 10 000 deep with 400 invalid_request, writing nothing', async () => {
-    const before = await rowsWritten();
+    const before = await rowsWritten(h);
     for (const payload of [`${'['.repeat(10_000)}${']'.repeat(10_000)}`, `${'{"a":'.repeat(10_000)}1${'}'.repeat(10_000)}`]) {
       const res = await h.deliverStripe(payload);
       expect([res.status, res.body.code]).toEqual([400, 'invalid_request']);
     }
-    expect(await rowsWritten()).toBe(before);
+    expect(await rowsWritten(h)).toBe(before);
   });
 
   it('answers a signed event whose object holds a value nested 10 000 deep without a 5xx', async () => {

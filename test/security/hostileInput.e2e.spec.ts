@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type PaymentsHarness, startPaymentsHarness } from '../payments/harness.js';
+import { rowsWritten } from './rowsWritten.js';
 
 // Issue 13, finding 4: hostile strings and instants reached PostgreSQL and came back as 500. A lone
 // surrogate in a name or an id, a NUL in a token claim or a provider's event id, a year-0 instant and
@@ -13,17 +14,10 @@ afterAll(async () => {
   await h.close();
 });
 
-async function rowsWritten(): Promise<number> {
-  const { rows } = await h.ledger.db.asOwner<{ n: number }>(
-    `SELECT (SELECT count(*) FROM events) + (SELECT count(*) FROM webhook_inbox) + (SELECT count(*) FROM idempotency_keys) AS n`,
-  );
-  return Number(rows[0]?.n);
-}
-
 describe('hostile input', () => {
   it('refuses a lone surrogate in a name or an id, and a year outside 1–9999, with 400 and nothing written', async () => {
     const slotId = await h.createSlot(10);
-    const before = await rowsWritten();
+    const before = await rowsWritten(h);
     const hold = await h.ledger.call('POST', '/v1/reservations', {
       token: h.customer,
       headers: { 'idempotency-key': randomUUID() },
@@ -41,7 +35,7 @@ describe('hostile input', () => {
       token: h.auditor,
     });
     expect([lateYear.status, lateYear.body.code]).toEqual([400, 'invalid_request']);
-    expect(await rowsWritten()).toBe(before);
+    expect(await rowsWritten(h)).toBe(before);
   });
 
   it('refuses currencies that are not money (BTC, XXX, XAU) and keeps real ones (EUR, BRL, XOF)', async () => {
@@ -55,12 +49,12 @@ describe('hostile input', () => {
   });
 
   it('refuses a token whose claims hold a NUL (401) and a signed Stripe event whose id holds one (400), writing nothing', async () => {
-    const before = await rowsWritten();
+    const before = await rowsWritten(h);
     const token = h.ledger.token({ sub: 'evil\u0000sub' });
     expect((await h.ledger.call('GET', '/v1/slots/anything', { token })).status).toBe(401);
     const payload = JSON.stringify({ id: 'evt_\u0000', type: 'payment_intent.succeeded', data: { object: { id: 'pi_1', amount: 1 } } });
     const res = await h.deliverStripe(payload);
     expect([res.status, res.body.code]).toEqual([400, 'invalid_request']);
-    expect(await rowsWritten()).toBe(before);
+    expect(await rowsWritten(h)).toBe(before);
   });
 });
