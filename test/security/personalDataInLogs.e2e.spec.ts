@@ -1,22 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ledgerLoggerOptions } from '../../src/http/hardening/logOptions.js';
 import { startTestLedger, type TestLedger } from '../support/ledgerServer.js';
+import { capturedLogLines } from '../support/loggers.js';
 
 /** Every line the server's pino logger writes, as written. */
-const lines: string[] = [];
-const captured = new Writable({
-  write(chunk: Buffer, _encoding, done) {
-    lines.push(
-      ...chunk
-        .toString('utf8')
-        .split('\n')
-        .filter((line) => line.length > 0),
-    );
-    done();
-  },
-});
+const { stream: captured, lines } = capturedLogLines();
 
 const CUSTOMER_NAME = 'Zelinda Quaresma-Vasconcelos';
 const CUSTOMER_EMAIL = 'zelinda.quaresma@example.org';

@@ -27,3 +27,20 @@ export function recordingLedgerLogger(): { readonly log: LedgerLogger; readonly 
 export function quietLedgerLogger(): LedgerLogger {
   return recordingLedgerLogger().log;
 }
+
+/** A pino destination that keeps every line written to it, as written, in `lines`. */
+export function capturedLogLines(): { readonly stream: Writable; readonly lines: string[] } {
+  const lines: string[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      lines.push(
+        ...chunk
+          .toString('utf8')
+          .split('\n')
+          .filter((line) => line.length > 0),
+      );
+      done();
+    },
+  });
+  return { stream, lines };
+}
