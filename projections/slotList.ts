@@ -3,7 +3,7 @@ import type { Queries } from '../src/db/queries.js';
 import { sql } from '../src/db/sql.js';
 import { DEFAULT_TIME_ZONE } from './activityView.js';
 import { type InstantRange, type Keyset, keysetAt, type Page, rangeConditions, toPage } from './backoffice/keyset.js';
-import { toSnapshot, type SlotSnapshot } from './slotAvailability.js';
+import { slotAvailabilityRow, toSnapshot, type SlotSnapshot } from './slotAvailability.js';
 
 export type SlotFilters = {
   readonly activityId?: string;
@@ -16,21 +16,7 @@ export type SlotFilters = {
 /** A listed slot: its state and its activity's time zone (UTC when the activity is not defined). */
 export type ListedSlot = { readonly state: SlotSnapshot['state']; readonly timeZone: string };
 
-const listRow = z.object({
-  slot_id: z.string(),
-  activity_id: z.string(),
-  starts_at: z.string(),
-  capacity: z.number(),
-  held: z.number(),
-  sold: z.number(),
-  unit_price_amount: z.number(),
-  unit_price_currency: z.string(),
-  version: z.number(),
-  head_hash: z.string(),
-  updated_at: z.string(),
-  time_zone: z.string(),
-  keyset_at: z.string(),
-});
+const listRow = slotAvailabilityRow.extend({ time_zone: z.string(), keyset_at: z.string() });
 
 const s = (column: string) => sql.identifier(['s', column]);
 
