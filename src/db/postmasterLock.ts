@@ -3,6 +3,7 @@ import { readFile, realpath } from 'node:fs/promises';
 import { connect } from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { isProcessRunning } from './processRunning.js';
 
 /**
  * What a cluster's `postmaster.pid` says about who runs it:
@@ -34,7 +35,7 @@ export async function inspectPostmasterLock(clusterDir: string): Promise<Postmas
   if (!Number.isInteger(pid) || pid <= 0 || !Number.isInteger(port)) {
     return { state: 'stale', pid: null, reason: 'the file is incomplete (a crash while starting)' };
   }
-  if (!isAlive(pid)) return { state: 'stale', pid, reason: `no process ${pid} runs` };
+  if (!isProcessRunning(pid)) return { state: 'stale', pid, reason: `no process ${pid} runs` };
   const ours = await sameDirectory(dataDirLine ?? '', clusterDir);
   const argv = await commandLineOf(pid);
   if (argv === null) return { state: 'stale', pid, reason: `process ${pid} ended while it was looked at` };
@@ -42,16 +43,6 @@ export async function inspectPostmasterLock(clusterDir: string): Promise<Postmas
     return { state: 'stale', pid, reason: `process ${pid} is not a PostgreSQL postmaster of this directory (it runs ${shortened(argv)})` };
   }
   return { state: 'running', pid, port, answers: await portAnswers(port) };
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it exists but belongs to another user.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 const execFileText = promisify(execFile);

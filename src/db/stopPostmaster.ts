@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { isProcessRunning } from './processRunning.js';
 
 /** How often a stopping postmaster is looked for: short beside the time a fast shutdown takes. */
 const POLL_MS = 25;
@@ -28,16 +29,6 @@ export async function postmasterPid(databaseDir: string): Promise<number | null>
   return Number.isInteger(pid) && pid > 0 ? pid : null;
 }
 
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ESRCH') return false;
-    throw error;
-  }
-}
-
 /**
  * Stops the cluster in `databaseDir` with a fast shutdown (SIGINT to the postmaster: open sessions
  * are ended, committed work is kept) and waits until the postmaster is gone, at most `timeoutMs`.
@@ -56,7 +47,7 @@ export async function stopPostmaster(databaseDir: string, timeoutMs: number): Pr
     throw error;
   }
   const startedAt = Date.now();
-  while (isRunning(pid)) {
+  while (isProcessRunning(pid)) {
     if (Date.now() - startedAt >= timeoutMs) throw new PostmasterDidNotStopError(pid, timeoutMs);
     await sleep(POLL_MS);
   }

@@ -7,21 +7,12 @@ import pg from 'pg';
 import { afterEach, expect, it } from 'vitest';
 import { startEmbeddedPostgres } from '../../src/db/embeddedPostgres.js';
 import { postmasterPid } from '../../src/db/stopPostmaster.js';
+import { isProcessRunning } from '../../src/db/processRunning.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
-
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ESRCH') return false;
-    throw error;
-  }
-}
 
 async function until(condition: () => Promise<boolean> | boolean, what: string, timeoutMs = 20_000): Promise<void> {
   const startedAt = Date.now();
@@ -53,7 +44,7 @@ it.skipIf(process.platform !== 'linux')(
 
     // An operator restarts the cluster by hand: the postmaster the server started exits, another takes its place.
     process.kill(first, 'SIGINT');
-    await until(() => !isRunning(first), 'the first postmaster gone');
+    await until(() => !isProcessRunning(first), 'the first postmaster gone');
     const restarted = spawn(
       binary,
       ['-D', databaseDir, '-p', String(cluster.port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
@@ -63,7 +54,7 @@ it.skipIf(process.platform !== 'linux')(
     const second = restarted.pid;
     if (second === undefined) throw new Error('the hand-started postmaster did not start');
     cleanups.push(async () => {
-      if (isRunning(second)) process.kill(second, 'SIGKILL');
+      if (isProcessRunning(second)) process.kill(second, 'SIGKILL');
     });
     await until(async () => {
       const client = new pg.Client({ connectionString: cluster.adminUrl });
@@ -80,6 +71,6 @@ it.skipIf(process.platform !== 'linux')(
     const outcome = await Promise.race([cluster.stop().then(() => 'stopped' as const), sleep(15_000).then(() => 'still waiting' as const)]);
 
     expect(outcome).toBe('stopped');
-    expect(isRunning(second)).toBe(false);
+    expect(isProcessRunning(second)).toBe(false);
   },
 );

@@ -147,14 +147,3 @@ export async function serveLedger(
     throw error;
   }
 }
-
-/** Whether a process with this pid is still running (signal 0 checks without signalling). */
-export function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ESRCH') return false;
-    throw error;
-  }
-}

@@ -4,21 +4,13 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
+import { isProcessRunning } from '../../src/db/processRunning.js';
 import { embeddedClusterUrl } from '../../src/db/embeddedPostgres.js';
 import { embeddedClusterDir } from '../../src/db/openDatabase.js';
 import { ensureDevIdentity, signDevToken } from '../../src/identity/devIdentity.js';
 import { LEDGER_BIN } from '../cli/runLedgerCli.js';
 import { createTestDatabase } from '../support/database.js';
-import {
-  isRunning,
-  type LedgerProcess,
-  LOG_LEVEL,
-  logged,
-  type ServedLedger,
-  type ServerLine,
-  serveLedger,
-  spawnLedger,
-} from './servedLedger.js';
+import { type LedgerProcess, LOG_LEVEL, logged, type ServedLedger, type ServerLine, serveLedger, spawnLedger } from './servedLedger.js';
 
 const HOLDS = 16;
 const TENANT = 'tenant-shutdown';
@@ -155,7 +147,7 @@ describe('SIGTERM while holds are in flight', () => {
     expect(result.ended).toEqual({ code: 0, signal: null });
     expect(result.endedWithinMs).toBeLessThan(SHUTDOWN_DEADLINE_MS);
     expect(result.loudLinesAfterSignal).toEqual([]);
-    expect(isRunning(postmasterPid)).toBe(false);
+    expect(isProcessRunning(postmasterPid)).toBe(false);
 
     const restarted = await serve('npm', ['start'], { LEDGER_DATA_DIR: dataDir });
     for (const outcome of result.outcomes) {
@@ -205,6 +197,6 @@ describe('SIGTERM while holds are in flight', () => {
 
     expect(await starting.exited).toEqual({ code: 0, signal: null });
     expect(starting.lines.map((line) => line.msg)).toContain('stopped');
-    expect(isRunning(postmasterPid)).toBe(false);
+    expect(isProcessRunning(postmasterPid)).toBe(false);
   });
 });
