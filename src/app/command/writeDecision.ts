@@ -96,8 +96,8 @@ function writeChange(
       if (slot !== null && slot.state.slotId !== change.id)
         throw new Error(`${name} changes slot ${change.id} but locked ${slot.state.slotId}`);
       const streamId = slotAggregate.streamId(change.id);
-      // Decided events are the deciders' own typed values: evolved as they are (what is read from the log is parsed).
-      const after = change.events.reduce(slotAggregate.evolve, slot?.state ?? slotAggregate.initialState);
+      // What goes into the log is what the registry reads back: a decided event its schema refuses fails the command.
+      const after = slotAggregate.fold(change.events, { streamId, from: slot?.state ?? slotAggregate.initialState });
       if (after.status !== 'open') throw new Error(`${name} leaves slot ${change.id} without an open state`);
       const head = append(streamId, slot?.head ?? EMPTY_STREAM_HEAD);
       writes.save(slotRowKey(tenantId, change.id), slotAvailability.upsert(tenantId, { snapshot: { state: after, head }, updatedAt: now }));
@@ -107,7 +107,7 @@ function writeChange(
       const streamId = reservationAggregate.streamId(change.id);
       const recorded = streams.get(streamId) ?? [];
       const before = reservationAggregate.fold(recorded, { streamId });
-      const after = change.events.reduce(reservationAggregate.evolve, before);
+      const after = reservationAggregate.fold(change.events, { streamId, from: before });
       if (after.status === 'none') throw new Error(`${name} leaves reservation ${change.id} without a state`);
       const head = append(streamId, headAfter(recorded));
       writes.save(
@@ -131,7 +131,7 @@ function writeChange(
       const streamId = activityAggregate.streamId(change.id);
       const recorded = streams.get(streamId) ?? [];
       const before = activityAggregate.fold(recorded, { streamId });
-      const after = change.events.reduce(activityAggregate.evolve, before);
+      const after = activityAggregate.fold(change.events, { streamId, from: before });
       if (after.status !== 'defined') throw new Error(`${name} leaves activity ${change.id} undefined`);
       const head = append(streamId, headAfter(recorded));
       writes.save(
