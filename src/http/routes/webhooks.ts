@@ -7,7 +7,7 @@ import { ProviderCallError, type ProviderEvent, ProviderPayloadError } from '../
 import type { SignatureCheck } from '../../payments/hmac.js';
 import { normalizeStripeEvent, verifyStripeSignature } from '../../payments/stripe.js';
 import { bodyProblems, jsonResponse, problemResponses, type RouteTypes, TAGS } from '../contract.js';
-import { problem, sendProblem } from '../problem.js';
+import { problem, problemForProviderFailure, sendProblem } from '../problem.js';
 import { webhookReceiptSchema } from '../responseSchemas.js';
 
 export type WebhookSettings = {
@@ -195,12 +195,11 @@ export function webhookRoutes(deps: AppDeps, settings: WebhookSettings) {
           if (error instanceof ProviderCallError || error instanceof ProviderPayloadError) {
             request.log.warn({ err: error }, 'could not read the notified Mercado Pago payment');
             // 5xx either way: Mercado Pago retries the notification, by which time its API may answer.
-            const unreachable = error instanceof ProviderCallError && error.failure === 'unreachable';
             return sendProblem(
               reply,
-              unreachable
-                ? problem(503, 'unavailable', 'Mercado Pago did not answer when asked for the notified payment; retry later')
-                : problem(502, 'provider_error', 'Mercado Pago did not give the notified payment; retry later'),
+              error instanceof ProviderCallError
+                ? problemForProviderFailure(error, 'Mercado Pago', 'lookup')
+                : problem(502, 'provider_error', 'Mercado Pago gave a payment that cannot be read; retry later'),
             );
           }
           throw error;
