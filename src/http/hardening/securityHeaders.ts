@@ -1,3 +1,4 @@
+import { isPublicRoute } from './rateLimits.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import helmet, { type HelmetOptions } from 'helmet';
@@ -57,7 +58,7 @@ const PUBLIC_SECURITY_HEADERS = Object.freeze({ ...SECURITY_HEADERS, 'cross-orig
 /** On every response, errors and 404s included; answers carry tenants' bookings and customers' e-mails, so no shared cache may keep them. */
 export async function registerSecurityHeaders(app: FastifyInstance): Promise<void> {
   app.addHook('onRequest', (request, reply, done) => {
-    reply.headers(request.url.startsWith('/public/') ? PUBLIC_SECURITY_HEADERS : SECURITY_HEADERS);
+    reply.headers(isPublicRoute(request.url) ? PUBLIC_SECURITY_HEADERS : SECURITY_HEADERS);
     // A public route that may be cached says so itself, on its successful answers only.
     reply.header('cache-control', 'no-store');
     done();
