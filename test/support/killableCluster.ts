@@ -5,6 +5,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { type EmbeddedDatabase, startEmbeddedPostgres } from '../../src/db/embeddedPostgres.js';
 import { findFreePort } from '../../src/db/freePort.js';
+import { postmasterPid } from '../../src/db/stopPostmaster.js';
 import { provideLocalLogins } from '../../src/db/localLogins.js';
 import { migrate } from '../../src/db/migrate.js';
 
@@ -29,9 +30,11 @@ export type KillableCluster = {
 
 const TEMPLATE = 'ledger_outage_template';
 
-async function postmasterPid(dataDir: string): Promise<number> {
-  const [pidLine] = (await readFile(path.join(dataDir, 'postmaster.pid'), 'utf8')).split('\n');
-  return Number(pidLine);
+/** The running postmaster's pid, read as the ledger's own stop reads it. */
+async function runningPostmasterPid(dataDir: string): Promise<number> {
+  const pid = await postmasterPid(dataDir);
+  if (pid === null) throw new Error(`no postmaster.pid in ${dataDir}`);
+  return pid;
 }
 
 /** /proc/<pid>/stat: "pid (comm) state ppid …"; comm may hold spaces, so fields are read after the last ')'. */
@@ -105,7 +108,7 @@ export async function startKillableCluster(): Promise<KillableCluster> {
   await provideLocalLogins(cluster.adminUrl);
 
   const signalAll = async (signal: NodeJS.Signals) => {
-    const pid = await postmasterPid(dataDir);
+    const pid = await runningPostmasterPid(dataDir);
     // The backends too: a frozen postmaster alone would leave open sessions answering.
     for (const child of await childrenOf(pid)) process.kill(child, signal);
     process.kill(pid, signal);
@@ -123,7 +126,7 @@ export async function startKillableCluster(): Promise<KillableCluster> {
     adminUrl,
     template: TEMPLATE,
     async kill() {
-      const pid = await postmasterPid(dataDir);
+      const pid = await runningPostmasterPid(dataDir);
       const children = await childrenOf(pid);
       process.kill(pid, 'SIGKILL');
       cluster = null;
