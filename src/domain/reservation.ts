@@ -224,11 +224,6 @@ function expireHold(cmd: ExpireHold, state: ReservationState): ReservationEvent[
   }
 }
 
-/** The moment a hold extended for a payment gives up on it: its expiresAt plus the grace. */
-export function paymentDeadline(state: Extract<ReservationState, { status: 'held' }>, graceSeconds: number): string | undefined {
-  return state.extendedForPayment === undefined ? addSeconds(state.expiresAt, graceSeconds) : state.expiresAt;
-}
-
 function extendHoldForPayment(cmd: ExtendHoldForPayment, state: ReservationState): ReservationEvent[] | DomainError {
   if (!isNonEmptyString(cmd.paymentId)) return invalidCommand('paymentId must be a non-empty string');
   if (!isIsoInstant(cmd.now)) return invalidCommand('now must be an ISO 8601 instant');
@@ -239,7 +234,8 @@ function extendHoldForPayment(cmd: ExtendHoldForPayment, state: ReservationState
   }
   // Once: a second payment (another provider, a retry) waits for the same deadline, so holds cannot be stretched.
   if (state.extendedForPayment !== undefined) return [];
-  const expiresAt = paymentDeadline(state, cmd.graceSeconds);
+  // The moment the hold gives up on its payment: its expiresAt plus the grace.
+  const expiresAt = addSeconds(state.expiresAt, cmd.graceSeconds);
   if (expiresAt === undefined) return invalidCommand('the extended hold would end outside the representable time range');
   return [{ type: 'HoldExtendedForPayment', data: { paymentId: cmd.paymentId, expiresAt, extendedAt: cmd.now } }];
 }
