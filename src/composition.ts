@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { DAILY_REPORTS_CONSUMER } from '../projections/reports/dailyReports.js';
-import type { AppDeps } from './app/context.js';
+import type { AppDeps, BaseDeps } from './app/context.js';
+import type { ChangeReaction } from './app/command/reactions.js';
 import { expireAllDueHolds, expireDueHolds, type ExpirySweep } from './app/expireHolds.js';
 import { reconcilePayments, type ReconcileReport } from './app/payments/reconcile.js';
 import { refundUnpayableSuccesses } from './app/payments/resolveAnomaly.js';
@@ -58,6 +59,8 @@ export type PaymentsReconciliation = ReconcileReport & {
 
 /** Everything the ledger does, wired: what the server serves and what its job workers run. */
 export type Ledger = {
+  /** The use cases' dependencies as wired here, with the reactions every change is followed by. */
+  readonly app: AppDeps;
   readonly providers: PaymentProviders;
   readonly routes: RouteGroups;
   readonly jobs: JobHandlers;
@@ -82,7 +85,10 @@ export type Ledger = {
  * here, from the use cases' dependencies and the settings. `startLedger` (the server), the CLI, the
  * OpenAPI client script and the tests all build the ledger through it, so they run the same wiring.
  */
-export function composeLedger(app: AppDeps, settings: LedgerSettings, log: JobLog): Ledger {
+export function composeLedger(base: BaseDeps, settings: LedgerSettings, log: JobLog): Ledger {
+  // Work that follows every committed change, whoever makes it (ADR 0042).
+  const reactions: ChangeReaction[] = [];
+  const app: AppDeps = { ...base, reactions };
   const { providers, mercadopago } = providersFromConfig(settings);
   const onError = (message: string, error: unknown) => log.error(message, error);
   const metrics = createLedgerMetrics({
@@ -172,5 +178,5 @@ export function composeLedger(app: AppDeps, settings: LedgerSettings, log: JobLo
   };
   // No provider calls before listening: holds with open payments are closed by the periodic sweep.
   const releaseExpiredHolds = () => expireAllDueHolds(app, providers, { onError, closeOpenPayments: false });
-  return { providers, routes: { root, v1 }, jobs, periodicJobs, metrics, reconcile, releaseExpiredHolds, beginDraining };
+  return { app, providers, routes: { root, v1 }, jobs, periodicJobs, metrics, reconcile, releaseExpiredHolds, beginDraining };
 }

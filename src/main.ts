@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { type DestinationStream, pino, type Logger as PinoLogger } from 'pino';
-import type { AppDeps } from './app/context.js';
+import type { BaseDeps } from './app/context.js';
 import { createUserDirectory } from './app/userDirectory.js';
 import { allowedBrowserOrigins, type AppConfig, type LOG_LEVELS } from './config/config.js';
 import { redactConfig } from './config/redact.js';
@@ -96,7 +96,7 @@ export async function startLedger(config: AppConfig, log: LedgerLogger): Promise
       await assertSafeLogin(tx, appLogin);
       return assertApplicationRole(tx);
     });
-    const app: AppDeps = {
+    const app: BaseDeps = {
       pool,
       systemPool,
       commands,

@@ -1,6 +1,7 @@
 import type { DatabasePool } from '../db/pool.js';
 import type { CommandPool } from '../db/commandPool.js';
 import type { Principal } from '../identity/principal.js';
+import type { ChangeReaction } from './command/reactions.js';
 
 /** What every use case is wired with by the composition root. */
 export type AppDeps = {
@@ -16,7 +17,12 @@ export type AppDeps = {
   readonly holdTtlSeconds: number;
   /** PAYMENT_GRACE_SECONDS: how much longer a hold waits once a payment for it has started. */
   readonly paymentGraceSeconds: number;
+  /** Work that follows every committed change (e-mails, panel pushes, webhooks): listed by the composition root. */
+  readonly reactions: readonly ChangeReaction[];
 };
+
+/** The dependencies before the composition root adds the reactions it wires. */
+export type BaseDeps = Omit<AppDeps, 'reactions'>;
 
 /** The verified caller of one request. */
 export type Caller = {

@@ -48,7 +48,15 @@ export async function benchAvailability(
   const systemPool = await createDatabasePool(url, { maximumPoolSize: 2, role: SYSTEM_ROLE });
   let server: FastifyInstance | undefined;
   try {
-    const deps: AppDeps = { pool, systemPool, commands, clock: () => new Date(), holdTtlSeconds: 900, paymentGraceSeconds: 1800 };
+    const deps: AppDeps = {
+      pool,
+      systemPool,
+      commands,
+      clock: () => new Date(),
+      holdTtlSeconds: 900,
+      paymentGraceSeconds: 1800,
+      reactions: [],
+    };
     server = await buildServer({
       verifier: createTestTokenVerifier(identity),
       users: createUserDirectory(pool, deps.clock),

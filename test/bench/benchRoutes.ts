@@ -1,4 +1,4 @@
-import type { AppDeps } from '../../src/app/context.js';
+import type { BaseDeps } from '../../src/app/context.js';
 import { verifyingKeyOf } from '../../src/audit/checkpointSigning.js';
 import { composeLedger } from '../../src/composition.js';
 import type { RouteGroups } from '../../src/http/server.js';
@@ -8,7 +8,7 @@ import { createTestCheckpointSigner } from '../support/checkpointSigner.js';
 /** Above any bench slot's capacity (the API caps capacity at 100,000). */
 const BENCH_HOLD_MAX_SEATS_PER_CUSTOMER = 1_000_000;
 
-export function benchRoutes(deps: AppDeps): RouteGroups {
+export function benchRoutes(deps: BaseDeps): RouteGroups {
   const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
   const settings = {
     stripe: {},

@@ -1,7 +1,7 @@
 import { benchRoutes } from './benchRoutes.js';
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import type { AppDeps } from '../../src/app/context.js';
+import type { BaseDeps } from '../../src/app/context.js';
 import { createUserDirectory } from '../../src/app/userDirectory.js';
 import { createCommandPool } from '../../src/db/commandPool.js';
 import { SYSTEM_ROLE } from '../../src/db/roles.js';
@@ -39,7 +39,7 @@ export async function startBenchLedger(
   const commands = createCommandPool(dbUrl, { maximumPoolSize: options.poolSize });
   // The bench cluster's sessions log in as its owner; the system role is taken the same way as the app role.
   const systemPool = await createDatabasePool(dbUrl, { maximumPoolSize: 2, role: SYSTEM_ROLE });
-  const deps: AppDeps = { pool, systemPool, commands, clock, holdTtlSeconds: 900, paymentGraceSeconds: 1800 };
+  const deps: BaseDeps = { pool, systemPool, commands, clock, holdTtlSeconds: 900, paymentGraceSeconds: 1800 };
   let server: FastifyInstance | undefined;
   try {
     server = await buildServer({

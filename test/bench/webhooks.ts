@@ -4,7 +4,7 @@ import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { sql } from '../../src/db/sql.js';
-import type { AppDeps } from '../../src/app/context.js';
+import type { BaseDeps } from '../../src/app/context.js';
 import { holdSeats } from '../../src/app/holdSeats.js';
 import { defineSlot } from '../../src/app/defineSlot.js';
 import { startPayment } from '../../src/app/payments/startPayment.js';
@@ -54,7 +54,7 @@ export async function benchWebhooks(context?: BenchContext): Promise<Line[]> {
   // The bench cluster's sessions log in as its owner; the system role is taken the same way as the app role.
   const systemPool = await createDatabasePool(databaseUrl, { maximumPoolSize: 2, role: SYSTEM_ROLE });
   const clock = () => new Date();
-  const deps: AppDeps = { pool, systemPool, commands, clock, holdTtlSeconds: 3600, paymentGraceSeconds: 1800 };
+  const deps: BaseDeps = { pool, systemPool, commands, clock, holdTtlSeconds: 3600, paymentGraceSeconds: 1800 };
   const identity = context?.identity ?? createTestIdentity();
   const payments = composeLedger(
     deps,
@@ -80,7 +80,7 @@ export async function benchWebhooks(context?: BenchContext): Promise<Line[]> {
     log(`webhooks: seeding ${paymentCount} held reservations with Stripe payments`);
     const admin = { principal: { sub: 'bench-admin', email: null, tenantId: TENANT, groups: ['admin'] } };
     for (let i = 0; i < SLOTS; i++) {
-      await defineSlot(deps, admin, {
+      await defineSlot(payments.app, admin, {
         slotId: `wh-${i}`,
         activityId: 'bench',
         startsAt: '2030-01-01T09:00:00.000Z',
@@ -94,7 +94,7 @@ export async function benchWebhooks(context?: BenchContext): Promise<Line[]> {
       if (n >= paymentCount) throw new Stop();
       const caller = { principal: { sub: `bench-customer-${n}`, email: null, tenantId: TENANT, groups: [] } };
       const held = await holdSeats(
-        deps,
+        payments.app,
         caller,
         { tenantId: TENANT, subject: caller.principal.sub, key: `h${n}`, method: 'POST', path: '/v1/reservations', body: n },
         {
@@ -107,7 +107,7 @@ export async function benchWebhooks(context?: BenchContext): Promise<Line[]> {
       if (!held.ok) throw new Error(`seeding hold failed: ${held.error.message}`);
       const reservationId = (held.value.response.body as { reservationId: string }).reservationId;
       const started = await startPayment(
-        deps,
+        payments.app,
         payments.providers.stripe!,
         caller,
         {

@@ -23,6 +23,7 @@ describe('the rendered public availability', () => {
         clock: () => now,
         holdTtlSeconds: 900,
         paymentGraceSeconds: 1800,
+        reactions: [],
       };
       const render = renderedAvailability(deps);
 

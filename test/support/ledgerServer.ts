@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { AppDeps } from '../../src/app/context.js';
+import type { AppDeps, BaseDeps } from '../../src/app/context.js';
 import { createUserDirectory } from '../../src/app/userDirectory.js';
 import { composeLedger, type Ledger } from '../../src/composition.js';
 import { buildServer, type RouteGroups, type ServerDeps } from '../../src/http/server.js';
@@ -99,7 +99,7 @@ export async function startTestLedger(options: TestLedgerOptions = {}): Promise<
   });
   const identity = createTestIdentity();
   const clock = createTestClock();
-  const deps: AppDeps = {
+  const deps: BaseDeps = {
     pool: db.pool,
     systemPool: db.systemPool,
     commands: db.commands,
@@ -124,7 +124,7 @@ export async function startTestLedger(options: TestLedgerOptions = {}): Promise<
   const server = await buildServer({
     verifier: createTestTokenVerifier(identity),
     users: createUserDirectory(db.pool, deps.clock),
-    routes: options.routes ? options.routes(deps, composed) : composed.routes,
+    routes: options.routes ? options.routes(composed.app, composed) : composed.routes,
     metrics: composed.metrics,
     ...(options.rateLimits ? { rateLimits: options.rateLimits } : {}),
     ...(options.corsOrigins ? { corsOrigins: options.corsOrigins } : {}),
@@ -138,7 +138,7 @@ export async function startTestLedger(options: TestLedgerOptions = {}): Promise<
     url,
     identity,
     clock,
-    deps,
+    deps: composed.app,
     composed,
     token: (tokenOptions) => mintToken(identity, tokenOptions),
     async call(method, path, callOptions = {}) {

@@ -60,7 +60,7 @@ async function runOnce<Result, Facts>(
     if ('kind' in decision) refuse(decision);
     if (tenantId === null && decision.changes.length > 0) throw new Error(`${command.name}: events need a tenant`);
     const writes = createWriteSet();
-    writeDecision(writes, untyped, decision, { tenantId: tenantId ?? '', now, slot, streams });
+    writeDecision(writes, untyped, decision, { tenantId: tenantId ?? '', now, slot, streams, reactions: deps.reactions });
     await writes.commit(tx);
     return { kind: 'decided' as const, result: decision.result };
   });

@@ -13,6 +13,7 @@ import { inboxRowKey, settleInboxStatement, settleUnmatchedStatement } from '../
 import type { WriteSet } from '../writeSet.js';
 import type { Change, Command, Decision, Loaded } from './command.js';
 import type { StreamsRead } from './loadForCommand.js';
+import type { ChangeReaction, StreamChange } from './reactions.js';
 
 /** The loaded streams folded (and so parsed) through the registry: a stream the command did not load is a bug, not an empty stream. */
 export function loadedView<Facts>(name: string, now: string, slot: SlotSnapshot | null, streams: StreamsRead, facts: Facts): Loaded<Facts> {
@@ -40,27 +41,31 @@ export function loadedView<Facts>(name: string, now: string, slot: SlotSnapshot 
   };
 }
 
-type Written = { readonly tenantId: string; readonly now: string; readonly slot: SlotSnapshot | null; readonly streams: StreamsRead };
+type Written = {
+  readonly tenantId: string;
+  readonly now: string;
+  readonly slot: SlotSnapshot | null;
+  readonly streams: StreamsRead;
+  /** Work that follows each change (see `ChangeReaction`), enqueued with it. */
+  readonly reactions: readonly ChangeReaction[];
+};
 
 /**
  * Puts a decision into the write set: each changed stream's events chained onto the head the
  * command decided on (the locked slot row's, or the last event read), the read model of each
  * changed stream (its aggregate's inline projection, the same `rowOf` a rebuild uses), the stored
- * response, the inbox outcome and the follow-up jobs.
+ * response, the inbox outcome, the follow-up jobs, and the jobs the reactions name for each change.
  */
-export function writeDecision(
-  writes: WriteSet,
-  command: Command<unknown, unknown>,
-  decision: Decision<unknown>,
-  { tenantId, now, slot, streams }: Written,
-): void {
+export function writeDecision(writes: WriteSet, command: Command<unknown, unknown>, decision: Decision<unknown>, context: Written): void {
   const { metadata } = command;
   for (const change of decision.changes) {
     if (change.events.length === 0) continue;
     if (change.aggregate === 'slot' && !command.lock) throw new Error(`${command.name} changes slot ${change.id} without locking it`);
-    writeChange(writes, command.name, change, { tenantId, now, slot, streams, metadata });
+    const written = writeChange(writes, command.name, change, { ...context, metadata });
+    for (const react of context.reactions) for (const job of react(written)) writes.enqueue(job);
   }
   for (const job of decision.jobs ?? []) writes.enqueue(job);
+  const { now } = context;
   const claim = command.claim;
   if (decision.response) {
     if (claim?.kind !== 'idempotencyKey' && claim?.kind !== 'claimedKey')
@@ -86,8 +91,9 @@ function writeChange(
   name: string,
   change: Change,
   context: Written & { readonly metadata: Command<unknown>['metadata'] },
-): void {
+): StreamChange {
   const { tenantId, now, slot, streams, metadata } = context;
+  const common = { tenantId, now, metadata };
   const append = (streamId: string, head: { version: number; hash: string }) =>
     writes.append({ tenantId, streamId, head, events: change.events, recordedAt: now, metadata });
   switch (change.aggregate) {
@@ -97,11 +103,12 @@ function writeChange(
         throw new Error(`${name} changes slot ${change.id} but locked ${slot.state.slotId}`);
       const streamId = slotAggregate.streamId(change.id);
       // What goes into the log is what the registry reads back: a decided event its schema refuses fails the command.
-      const after = slotAggregate.fold(change.events, { streamId, from: slot?.state ?? slotAggregate.initialState });
+      const before = slot?.state ?? slotAggregate.initialState;
+      const after = slotAggregate.fold(change.events, { streamId, from: before });
       if (after.status !== 'open') throw new Error(`${name} leaves slot ${change.id} without an open state`);
       const head = append(streamId, slot?.head ?? EMPTY_STREAM_HEAD);
       writes.save(slotRowKey(tenantId, change.id), slotAvailability.upsert(tenantId, { snapshot: { state: after, head }, updatedAt: now }));
-      return;
+      return { ...change, ...common, before, after, version: head.version };
     }
     case 'reservation': {
       const streamId = reservationAggregate.streamId(change.id);
@@ -114,18 +121,20 @@ function writeChange(
         reservationRowKey(tenantId, change.id),
         reservationsView.upsert(tenantId, { state: after, version: head.version, updatedAt: now }),
       );
-      return;
+      return { ...change, ...common, before, after, version: head.version };
     }
     case 'payment': {
       const streamId = paymentAggregate.streamId(change.id);
       const recorded = streams.get(streamId) ?? [];
-      append(streamId, headAfter(recorded));
+      const before = paymentAggregate.fold(recorded, { streamId });
+      const after = paymentAggregate.fold(change.events, { streamId, from: before });
+      const head = append(streamId, headAfter(recorded));
       // paymentRowAfter folds the recorded and the decided events through the registry: both parsed.
       writes.save(
         paymentRowKey(tenantId, change.id),
         paymentsView.upsert(tenantId, paymentRowAfter(change.id, recorded, change.events, now)),
       );
-      return;
+      return { ...change, ...common, before, after, version: head.version };
     }
     case 'activity': {
       const streamId = activityAggregate.streamId(change.id);
@@ -138,7 +147,7 @@ function writeChange(
         activityRowKey(tenantId, change.id),
         activityView.upsert(tenantId, { state: after, version: head.version, updatedAt: now }),
       );
-      return;
+      return { ...change, ...common, before, after, version: head.version };
     }
     default:
       return assertNever(change);
