@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { isDomainError } from '../domain/errors.js';
 import { decideReservation, evolveReservation, initialReservationState, type Customer } from '../domain/reservation.js';
 import { decideSlot } from '../domain/slot.js';
-import { heldSeatsOfCustomer } from '../../projections/reservationView.js';
+import { heldSeatsOfCustomer } from '../../projections/customerSlotHolds.js';
 import type { Command } from './command/command.js';
 import { runCommand } from './command/runCommand.js';
 import { type AppDeps, type Caller, metadataFor } from './context.js';
