@@ -49,6 +49,14 @@ export async function lockCustomerSlotHolds(tx: Queries): Promise<void> {
   await tx.query(sql.typeAlias('void')`LOCK TABLE customer_slot_holds IN EXCLUSIVE MODE`);
 }
 
+/** The customer's count row on the slot, locked (and so read at its newest version) when `onlyIf` holds. */
+export function lockedHeldSeatsQuery(tenantId: string, slotId: string, ownerSub: string, onlyIf: FragmentSqlToken): FragmentSqlToken {
+  return sql.fragment`
+    SELECT held_seats FROM customer_slot_holds
+    WHERE tenant_id = ${tenantId} AND slot_id = ${slotId} AND owner_sub = ${ownerSub} AND ${onlyIf}
+    FOR UPDATE`;
+}
+
 /** Counts every customer's held seats again from reservations_view (a rebuild, after it rewrote that table, under lockCustomerSlotHolds). */
 export async function recountCustomerSlotHolds(tx: Queries): Promise<void> {
   await tx.query(sql.typeAlias('void')`DELETE FROM customer_slot_holds`);
