@@ -5,7 +5,6 @@ import { sql } from '../src/db/sql.js';
 import { column, declareProjection, type FoldedStream, nullable, oneOf } from './declaredProjection.js';
 
 const dueHoldRow = z.object({ tenant_id: z.string(), reservation_id: z.string() });
-const heldSeatsRow = z.object({ held: z.number().int().nonnegative() });
 
 type ExistingReservation = Exclude<ReservationState, { status: 'none' }>;
 
@@ -113,18 +112,6 @@ export async function readReservationView(db: Queries, tenantId: string, reserva
   return db.maybeOne(sql.type(reservationViewRow)`
     SELECT ${columns} FROM reservations_view
     WHERE tenant_id = ${tenantId} AND reservation_id = ${reservationId}::uuid`);
-}
-
-/**
- * The seats one customer holds (held, not yet paid) on one slot. Read under the slot's lock by a
- * hold, it counts every hold committed before the lock was granted; expired, cancelled and paid
- * reservations are not `held` and count for nothing (reservations_view_customer_holds).
- */
-export async function heldSeatsOfCustomer(db: Queries, tenantId: string, slotId: string, ownerSub: string): Promise<number> {
-  const row = await db.one(sql.type(heldSeatsRow)`
-    SELECT coalesce(sum(seats), 0)::int4 AS held FROM reservations_view
-    WHERE tenant_id = ${tenantId} AND slot_id = ${slotId} AND owner_sub = ${ownerSub} AND status = 'held'`);
-  return row.held;
 }
 
 export type DueHold = { readonly tenantId: string; readonly reservationId: string };

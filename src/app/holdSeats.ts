@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { isDomainError } from '../domain/errors.js';
 import { decideReservation, evolveReservation, initialReservationState, type Customer } from '../domain/reservation.js';
 import { decideSlot } from '../domain/slot.js';
-import { heldSeatsOfCustomer } from '../../projections/reservationView.js';
+import { heldSeatsOfCustomer } from '../../projections/customerSlotHolds.js';
 import type { Command } from './command/command.js';
 import { runCommand } from './command/runCommand.js';
 import { type AppDeps, type Caller, metadataFor } from './context.js';
@@ -29,11 +29,12 @@ export type HoldRules = {
 type HeldByCaller = { readonly heldByCustomer: number } | null;
 
 /**
- * Places a hold: claims the Idempotency-Key and locks the slot's row in one statement, with the read
- * of what a customer caller already holds on the slot sent right behind it (it runs once the lock is
- * granted, so two holds of one customer cannot both pass the allowance); decides the slot's and the
- * new reservation's events, and writes both streams, both read models and the stored response with
- * the COMMIT — two round trips, one of them under the slot lock (ADR 0018, ADR 0037).
+ * Places a hold: claims the Idempotency-Key, locks the slot's row and reads what a customer caller
+ * already holds on the slot in one statement (its count, read at its newest version; when the
+ * statement cannot tell, by a read right behind it, which runs once the lock is granted: two holds of
+ * one customer cannot both pass the allowance); decides the slot's and the new reservation's events,
+ * and writes both streams, both read models, the count and the stored response with the COMMIT — two
+ * round trips, one of them under the slot lock (ADR 0018, ADR 0037, ADR 0051).
  */
 export function holdSeatsCommand(
   caller: Caller,
@@ -49,6 +50,8 @@ export function holdSeatsCommand(
     metadata: metadataFor(caller),
     claim: { kind: 'idempotencyKey', request },
     lock: { slotId: input.slotId },
+    // Read by the claim-and-lock statement; by a read right behind it when that statement cannot tell (ADR 0051).
+    ...(limited ? { heldSeatsWithLock: { ownerSub: principal.sub, asFacts: (heldByCustomer: number) => ({ heldByCustomer }) } } : {}),
     factsBehindLock: async (tx) =>
       limited ? { heldByCustomer: await heldSeatsOfCustomer(tx, principal.tenantId, input.slotId, principal.sub) } : null,
     decide: ({ slot, now, facts }) => {

@@ -5,6 +5,7 @@ import { sql } from '../db/sql.js';
 import { withSystemTransaction } from '../db/transaction.js';
 import { createProjectionWriter } from '../../projections/projectionWriter.js';
 import type { StreamProjection } from '../../projections/declaredProjection.js';
+import { lockCustomerSlotHolds, recountCustomerSlotHolds } from '../../projections/customerSlotHolds.js';
 import { inlineProjections } from '../aggregates/index.js';
 import { forEachStreamToFold } from './streamsToFold.js';
 
@@ -62,6 +63,7 @@ export async function rebuildProjections(
 ): Promise<RebuildReport> {
   const started = process.hrtime.bigint();
   const counts = await withSystemTransaction(pool, async (tx) => {
+    await lockCustomerSlotHolds(tx);
     for (const projection of inlineProjections) {
       await tx.query(sql.typeAlias('void')`LOCK TABLE ${sql.identifier([projection.table])} IN EXCLUSIVE MODE`);
       await tx.query(sql.typeAlias('void')`
@@ -86,6 +88,7 @@ export async function rebuildProjections(
       rowsRemoved += applied.removed;
       rowsWritten += applied.written;
     }
+    await recountCustomerSlotHolds(tx);
     onProgress({ streams, events });
     return { streams, events, rowsRemoved, rowsWritten };
   });

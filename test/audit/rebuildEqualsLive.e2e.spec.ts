@@ -30,6 +30,7 @@ const pick = <T>(list: readonly T[], n: number): T | undefined => (list.length =
 const TABLES = {
   slot_availability: 'tenant_id, slot_id',
   reservations_view: 'tenant_id, reservation_id',
+  customer_slot_holds: 'tenant_id, slot_id, owner_sub',
   payments_view: 'tenant_id, payment_id',
   activity_view: 'tenant_id, activity_id',
   report_slot_occupancy: 'tenant_id, slot_id',
@@ -46,7 +47,7 @@ async function snapshot(tables: readonly (keyof typeof TABLES)[]): Promise<Recor
   return out;
 }
 
-const INLINE = ['slot_availability', 'reservations_view', 'payments_view', 'activity_view'] as const;
+const INLINE = ['slot_availability', 'reservations_view', 'customer_slot_holds', 'payments_view', 'activity_view'] as const;
 const REPORTS = ['report_slot_occupancy', 'report_payments', 'report_revenue_daily'] as const;
 
 type Action =

@@ -27,6 +27,7 @@ const seeds: Record<string, string> = {
   reservations_view: `INSERT INTO reservations_view (tenant_id, reservation_id, slot_id, seats, status, total_amount,
     total_currency, expires_at, customer_name, customer_email, owner_sub, version, created_at, updated_at, customer_email_key)
     VALUES ($1, gen_random_uuid(), 'rls-slot', 1, 'held', 100, 'EUR', now(), 'n', 'e@example.com', 's', 1, now(), now(), 'e@example.com')`,
+  customer_slot_holds: `INSERT INTO customer_slot_holds (tenant_id, slot_id, owner_sub, held_seats) VALUES ($1, 'rls-slot', 's', 1)`,
   payments_view: `INSERT INTO payments_view (tenant_id, payment_id, reservation_id, provider, status, amount, currency,
     provider_payment_id, version, created_at, updated_at)
     VALUES ($1, gen_random_uuid(), gen_random_uuid(), 'stripe', 'pending', 100, 'EUR', 'pi_' || $1, 1, now(), now())`,

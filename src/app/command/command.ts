@@ -37,6 +37,11 @@ export type Command<Result, Facts = undefined> = {
    * may declare these or `facts`, not both.
    */
   readonly factsBehindLock?: (tx: Queries) => Promise<Facts>;
+  /**
+   * A hold's facts from its caller's count of held seats on the slot, read in the claim-and-lock
+   * statement itself (ADR 0051); `factsBehindLock` reads them when that statement cannot tell.
+   */
+  readonly heldSeatsWithLock?: { readonly ownerSub: string; readonly asFacts: (heldSeats: number) => Facts };
   /** Pure: what the command does to the loaded state, or why it refuses. */
   decide(loaded: Loaded<Facts>): Decision<Result> | AppError;
 };

@@ -60,6 +60,16 @@ export async function claimLockAndRead(tx: CommandTransaction, command: Command<
   const factsBehindLock = () => (command.factsBehindLock ? command.factsBehindLock(tx) : Promise.resolve(undefined));
   const read = () => (streamIds.length > 0 ? readStreams(tx, tenantId, streamIds) : Promise.resolve(NO_STREAMS));
 
+  const counted = command.heldSeatsWithLock;
+  if (counted && !(claim?.kind === 'idempotencyKey' && lock && 'slotId' in lock && command.factsBehindLock)) {
+    throw new Error(`${command.name}: held seats are counted with a hold's claim and lock, with \`factsBehindLock\` to fall back on`);
+  }
+  if (counted && claim?.kind === 'idempotencyKey' && lock && 'slotId' in lock) {
+    const claimed = await claimKeyAndLockSlot(tx, claim.request, lock.slotId, now, counted.ownerSub);
+    if (claimed.kind === 'replay') return { kind: 'replayed', response: claimed.response };
+    const facts = claimed.heldByCaller === null ? await factsBehindLock() : counted.asFacts(claimed.heldByCaller);
+    return { kind: 'owned', slot: claimed.slot, streams: await read(), factsBehindLock: facts };
+  }
   if (claim?.kind === 'idempotencyKey' && lock && 'slotId' in lock) {
     const [claimed, facts] = await Promise.all([claimKeyAndLockSlot(tx, claim.request, lock.slotId, now), factsBehindLock()]);
     if (claimed.kind === 'replay') return { kind: 'replayed', response: claimed.response };

@@ -7,6 +7,7 @@ import { EMPTY_STREAM_HEAD, headAfter } from '../../ledger/streamHead.js';
 import { activityRowKey, activityView } from '../../../projections/activityView.js';
 import { paymentRowAfter, paymentRowKey, paymentsView } from '../../../projections/paymentView.js';
 import { reservationRowKey, reservationsView } from '../../../projections/reservationView.js';
+import { customerSlotHoldsRowKey, heldSeatsChange } from '../../../projections/customerSlotHolds.js';
 import { slotAvailability, type SlotSnapshot, slotRowKey } from '../../../projections/slotAvailability.js';
 import { idempotencyRowKey, storeResponseStatement } from '../idempotency.js';
 import { inboxRowKey, settleInboxStatement, settleUnmatchedStatement } from '../payments/inbox.js';
@@ -121,6 +122,8 @@ function writeChange(
         reservationRowKey(tenantId, change.id),
         reservationsView.upsert(tenantId, { state: after, version: head.version, updatedAt: now }),
       );
+      const heldSeats = heldSeatsChange(tenantId, before, after);
+      if (heldSeats !== null) writes.save(customerSlotHoldsRowKey(tenantId, after.slotId, after.ownerSub), heldSeats);
       return { ...change, ...common, before, after, version: head.version };
     }
     case 'payment': {
