@@ -28,6 +28,7 @@ import { panelDeliveryRoutes } from './http/routes/panelDeliveries.js';
 import { panelPushReaction } from './app/panel/panelPushReaction.js';
 import { recordAndPush, sendDuePushes } from './app/panel/pushToPanel.js';
 import { comparePanelBookings } from './app/panel/comparePanelBookings.js';
+import { countPushes } from './app/panel/panelDeliveries.js';
 import type { ActivityPanel } from './panel/panel.js';
 import type { JobHandlers, JobLog, PeriodicJob } from './jobs/jobWorker.js';
 import { consumerLag } from './consumers/consumerLag.js';
@@ -119,6 +120,7 @@ export function composeLedger(base: BaseDeps, settings: LedgerSettings, log: Job
     readDatabase: async () => ({
       openAnomalies: await withSystemTransaction(app.systemPool, (tx) => countOpenAnomalies(tx)),
       consumerLag: await consumerLag(app.systemPool, [DAILY_REPORTS_CONSUMER], { countAtMost: CONSUMER_LAG_COUNTED_UP_TO }),
+      ...(panel ? { panelPushes: await withSystemTransaction(app.systemPool, (tx) => countPushes(tx)) } : {}),
     }),
     onReadFailed: (error) => log.error('metrics: the database could not be read', error),
   });
@@ -183,10 +185,13 @@ export function composeLedger(base: BaseDeps, settings: LedgerSettings, log: Job
     ...(panel
       ? {
           pushToPanel: async (payload) => {
-            await recordAndPush({ ...app, panel: panel.adapter }, payload);
+            const outcome = await recordAndPush({ ...app, panel: panel.adapter }, payload);
+            if (outcome !== 'nothing' && outcome !== 'busy') metrics.countPanelPush(outcome);
           },
           sendDuePanelPushes: async () => {
-            await sendDuePushes({ ...app, panel: panel.adapter });
+            const counts = await sendDuePushes({ ...app, panel: panel.adapter });
+            for (const outcome of ['sent', 'conflict', 'retry', 'failed'] as const)
+              if (counts[outcome] > 0) metrics.countPanelPush(outcome, counts[outcome]);
           },
           comparePanelBookings: async () => {
             for (const report of await comparePanelBookings({ ...app, panel: panel.adapter }, panel.accounts))

@@ -53,6 +53,9 @@ describe('booking while the panel is slow or down', () => {
     const ids = held.map((res) => res.body.reservationId as string);
     await eventually(async () => (await h.deliveries()).filter((row) => ids.includes(row.reservation_id) && row.attempts > 0).length === 3);
     expect((await h.summary()).queued).toBeGreaterThanOrEqual(3);
+    const metrics = await (await fetch(`${h.ledger.url}/metrics`)).text();
+    expect(Number(/^ledger_panel_pushes\{state="queued"\} (\d+)$/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(3);
+    expect(Number(/^ledger_panel_push_tries_total\{outcome="retry"\} (\d+)$/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(3);
 
     await h.panel.comeBack();
     h.ledger.clock.advance(60);

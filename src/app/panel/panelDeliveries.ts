@@ -20,6 +20,13 @@ const pendingRow = z.object({
 });
 export type PendingPush = z.infer<typeof pendingRow>;
 
+/** Pushes queued and failed across tenants (the system role), for `/metrics`. */
+export async function countPushes(tx: Queries): Promise<{ queued: number; failed: number }> {
+  return tx.one(sql.type(z.object({ queued: z.number(), failed: z.number() }))`
+    SELECT count(*) FILTER (WHERE status = 'queued')::int AS queued, count(*) FILTER (WHERE status = 'failed')::int AS failed
+    FROM panel_deliveries WHERE status IN ('queued', 'failed')`);
+}
+
 /** Records a version to push, due now; recording it again (a job run twice) changes nothing. */
 export async function recordPush(
   tx: Queries,
