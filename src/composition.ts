@@ -26,7 +26,7 @@ import { slotRoutes } from './http/routes/slots.js';
 import { webhookRoutes } from './http/routes/webhooks.js';
 import { panelDeliveryRoutes } from './http/routes/panelDeliveries.js';
 import { panelPushReaction } from './app/panel/panelPushReaction.js';
-import { recordAndPush, sendDuePushes } from './app/panel/pushToPanel.js';
+import { createPushSweeper, recordAndPush } from './app/panel/pushToPanel.js';
 import { comparePanelBookings } from './app/panel/comparePanelBookings.js';
 import { countPushes } from './app/panel/panelDeliveries.js';
 import type { ActivityPanel } from './panel/panel.js';
@@ -162,6 +162,7 @@ export function composeLedger(base: BaseDeps, settings: LedgerSettings, log: Job
   ];
 
   const { checkpointSigner } = settings;
+  const sweepPanelPushes = panel ? createPushSweeper({ ...app, panel: panel.adapter }) : null;
   const jobs: JobHandlers = {
     sendRefund: async (payload) => {
       await sendRefund(app, providers, payload);
@@ -182,16 +183,16 @@ export function composeLedger(base: BaseDeps, settings: LedgerSettings, log: Job
           },
         }
       : {}),
-    ...(panel
+    ...(panel && sweepPanelPushes
       ? {
           pushToPanel: async (payload) => {
             const outcome = await recordAndPush({ ...app, panel: panel.adapter }, payload);
             if (outcome !== 'nothing' && outcome !== 'busy') metrics.countPanelPush(outcome);
           },
           sendDuePanelPushes: async () => {
-            const counts = await sendDuePushes({ ...app, panel: panel.adapter });
+            const counts = await sweepPanelPushes();
             for (const outcome of ['sent', 'conflict', 'retry', 'failed'] as const)
-              if (counts[outcome] > 0) metrics.countPanelPush(outcome, counts[outcome]);
+              if (counts && counts[outcome] > 0) metrics.countPanelPush(outcome, counts[outcome]);
           },
           comparePanelBookings: async () => {
             for (const report of await comparePanelBookings({ ...app, panel: panel.adapter }, panel.accounts))

@@ -50,8 +50,8 @@ describe('ledger bookings pushed to the activity panel', () => {
     expect(h.puts(reservationId).map((put) => put.status)).toEqual(['held', 'cancelled']);
   });
 
-  it('keeps booking while the panel is down, and drains the queue in order once it is back (10 s, 60 s, 2 days)', async () => {
-    for (const outageSeconds of [10, 60, 2 * 24 * 3600]) {
+  it('keeps booking while the panel is down, and drains the queue in order once it is back (10 s, 60 s, 6 h)', async () => {
+    for (const outageSeconds of [10, 60, 6 * 3600]) {
       const { slotId, departureId } = await h.panelSlot(10);
       await h.panel.goDown();
       const start = h.ledger.clock.now().getTime();
@@ -59,6 +59,8 @@ describe('ledger bookings pushed to the activity panel', () => {
       await h.runJobs();
       const second = await h.hold(slotId, 2);
       await h.runJobs();
+      // The panel is failing: the job only records the push; the sweep tries it, one worker for all.
+      expect((await h.deliveries(second)).map((row) => row.attempts)).toEqual([0]);
       await h.pay(first);
       await h.runJobs();
       // Retries run as the clock moves through the outage: each wait at most an hour, all still queued.

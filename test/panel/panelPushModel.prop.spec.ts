@@ -69,7 +69,10 @@ async function runInterleaving(actions: readonly Action[]): Promise<void> {
       }
       case 'pay': {
         const id = nth(reservations, step.n);
-        if (id !== undefined && (await h.reservation(id)).status === 'held') await h.pay(id);
+        // A hold whose time ran out (not yet swept) cannot be paid: the customer would be refused too.
+        const reservation = id === undefined ? undefined : await h.reservation(id);
+        if (id !== undefined && reservation?.status === 'held' && Date.parse(reservation.expiresAt) > h.ledger.clock.now().getTime())
+          await h.pay(id);
         break;
       }
       case 'cancel': {

@@ -128,7 +128,7 @@ export async function startPushHarness(options: { accounts?: readonly string[]; 
     async reservation(reservationId: string) {
       const res = await ledger.call('GET', `/v1/reservations/${reservationId}`, { token: admin });
       expect(res.status).toBe(200);
-      return res.body as { status: string; seats: number; slotId: string };
+      return res.body as { status: string; seats: number; slotId: string; expiresAt: string };
     },
     /** Runs the queued jobs due now (the pushes the commands queued, refunds), as a worker would. */
     async runJobs(): Promise<void> {

@@ -54,6 +54,18 @@ export async function requeuePush(
       WHERE d.status IN ('sent', 'superseded', 'failed')`);
 }
 
+/**
+ * Whether the panel is failing now: some push tried before is waiting for its retry's time. New
+ * pushes then wait for the sweep, which tries one at a time, instead of each taking a worker for a
+ * timeout. (A failed push a person retried is due now, not waiting: it is sent at once.)
+ */
+export async function panelInBackoff(tx: Queries, now: string): Promise<boolean> {
+  return tx.oneFirst(sql.type(z.object({ failing: z.boolean() }))`
+    SELECT EXISTS (
+      SELECT FROM panel_deliveries WHERE status = 'queued' AND attempts > 0 AND next_attempt_at > ${now}::timestamptz
+    ) AS failing`);
+}
+
 /** Reservations with a push due at `now`, across tenants, the longest waiting first. */
 export async function reservationsDue(tx: Queries, now: string, limit: number): Promise<{ tenantId: string; reservationId: string }[]> {
   const rows = await tx.any(sql.type(dueRow)`

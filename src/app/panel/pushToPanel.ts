@@ -11,6 +11,7 @@ import {
   markAttemptFailed,
   markConflict,
   markPushed,
+  panelInBackoff,
   pendingPushes,
   recordPush,
   reservationsDue,
@@ -40,21 +41,58 @@ export function ledgerBookingOf(row: ReservationView): LedgerBooking | null {
   };
 }
 
-/** The `pushToPanel` job: the version its change committed is recorded, then the reservation is pushed. */
+/**
+ * The `pushToPanel` job: the version its change committed is recorded, then the reservation is
+ * pushed at once — unless the panel is failing (pushes wait for their retry), in which case the
+ * recorded version is due now and the sweep sends it: while the panel is down or slow, its calls
+ * take one worker (the sweep's), not one per booking.
+ */
 export async function recordAndPush(
   deps: PushDeps,
   job: { tenantId: string; reservationId: string; version: number },
 ): Promise<PushResult> {
-  await withSystemTransaction(deps.systemPool, (tx) => recordPush(tx, { ...job, now: deps.clock().toISOString() }));
+  const failing = await withSystemTransaction(deps.systemPool, async (tx) => {
+    const now = deps.clock().toISOString();
+    await recordPush(tx, { ...job, now });
+    return panelInBackoff(tx, now);
+  });
+  if (failing) return 'nothing';
   return pushReservation(deps, job.tenantId, job.reservationId);
 }
 
-/** The periodic sweep: every reservation whose push is due now (a retry's time has come), one after the other. */
-export async function sendDuePushes(deps: PushDeps): Promise<Record<PushResult, number>> {
-  const counts: Record<PushResult, number> = { sent: 0, conflict: 0, retry: 0, failed: 0, nothing: 0, busy: 0 };
+export type PushCounts = Record<PushResult, number>;
+
+/**
+ * The periodic sweep: the reservations whose push is due now (new ones, and retries whose time has
+ * come), one after the other. The first try that fails ends the sweep: the panel is down or busy,
+ * and the others wait for the next sweep rather than each waiting for a timeout now.
+ */
+export async function sendDuePushes(deps: PushDeps): Promise<PushCounts> {
+  const counts: PushCounts = { sent: 0, conflict: 0, retry: 0, failed: 0, nothing: 0, busy: 0 };
   const due = await withSystemTransaction(deps.systemPool, (tx) => reservationsDue(tx, deps.clock().toISOString(), SWEEP_BATCH));
-  for (const { tenantId, reservationId } of due) counts[await pushReservation(deps, tenantId, reservationId)] += 1;
+  for (const { tenantId, reservationId } of due) {
+    const result = await pushReservation(deps, tenantId, reservationId);
+    counts[result] += 1;
+    if (result === 'retry' || result === 'failed') break;
+  }
   return counts;
+}
+
+/**
+ * The sweep as the periodic job runs it: a run that starts while this process's previous one is
+ * still waiting on a slow panel does nothing, so sweeps never pile up on the job workers.
+ */
+export function createPushSweeper(deps: PushDeps): () => Promise<PushCounts | null> {
+  let running = false;
+  return async () => {
+    if (running) return null;
+    running = true;
+    try {
+      return await sendDuePushes(deps);
+    } finally {
+      running = false;
+    }
+  };
 }
 
 /**
