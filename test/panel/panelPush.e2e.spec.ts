@@ -140,7 +140,13 @@ describe('ledger bookings pushed to the activity panel', () => {
     expect(failed).toMatchObject({ status: 'failed' });
     expect(failed!.last_attempt_at!.getTime() - queuedAt).toBeGreaterThanOrEqual(GIVE_UP_AFTER_SECONDS * 1000);
     expect(failed!.attempts).toBeGreaterThan(70);
+    // Another tenant's failed push is not this tenant's to see (row-level security on the summary's reads).
+    const { rows: others } = await h.ledger.db.asOwner<{ id: string }>(
+      `INSERT INTO panel_deliveries (id, tenant_id, reservation_id, version, status, attempts, queued_at, next_attempt_at)
+       VALUES (gen_random_uuid(), 'tenant-other', gen_random_uuid(), 1, 'failed', 3, now(), now()) RETURNING id::text`,
+    );
     const summary = await h.summary();
+    expect(summary.failed.map((f) => f.id)).not.toContain(others[0]!.id);
     expect(summary.failed).toContainEqual({
       id: failed!.id,
       reservationId,
