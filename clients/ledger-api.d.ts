@@ -456,6 +456,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/backoffice/sync/deliveries/{id}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Queue a failed push to the activity panel again (admin) */
+        post: operations["retryPanelDelivery"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -817,6 +834,14 @@ export interface components {
             received: true;
             /** @enum {string} */
             outcome: "applied" | "anomaly" | "unchanged" | "ignored" | "unmatched" | "duplicate";
+        };
+        RetriedPanelDelivery: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            reservationId: string;
+            /** @constant */
+            status: "queued";
         };
     };
     responses: never;
@@ -2934,6 +2959,88 @@ export interface operations {
                 };
             };
             /** @description unavailable: the provider is not configured on this server or did not answer within 25 s, or the identity provider cannot be reached */
+            503: {
+                headers: {
+                    /** @description the id of this request, as on its log lines */
+                    "X-Request-Id"?: string;
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    retryPanelDelivery: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description a delivery id; anything that is not one is 404 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the push is queued again */
+            202: {
+                headers: {
+                    /** @description the id of this request, as on its log lines */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RetriedPanelDelivery"];
+                };
+            };
+            /** @description invalid_request */
+            400: {
+                headers: {
+                    /** @description the id of this request, as on its log lines */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    /** @description the id of this request, as on its log lines */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    /** @description the id of this request, as on its log lines */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not_found: no failed delivery with this id */
+            404: {
+                headers: {
+                    /** @description the id of this request, as on its log lines */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unavailable: the identity provider (or a provider the route calls) cannot be reached */
             503: {
                 headers: {
                     /** @description the id of this request, as on its log lines */

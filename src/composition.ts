@@ -24,6 +24,12 @@ import { reservationRoutes } from './http/routes/reservations.js';
 import { activityRoutes } from './http/routes/activities.js';
 import { slotRoutes } from './http/routes/slots.js';
 import { webhookRoutes } from './http/routes/webhooks.js';
+import { panelDeliveryRoutes } from './http/routes/panelDeliveries.js';
+import { panelPushReaction } from './app/panel/panelPushReaction.js';
+import { createPushSweeper, recordAndPush } from './app/panel/pushToPanel.js';
+import { comparePanelBookings } from './app/panel/comparePanelBookings.js';
+import { countPushes } from './app/panel/panelDeliveries.js';
+import type { ActivityPanel } from './panel/panel.js';
 import type { JobHandlers, JobLog, PeriodicJob } from './jobs/jobWorker.js';
 import { consumerLag } from './consumers/consumerLag.js';
 import { withSystemTransaction } from './db/transaction.js';
@@ -40,6 +46,10 @@ const RECONCILE_EVERY_SECONDS = 60;
 const CHECKPOINT_CHECK_EVERY_SECONDS = 300;
 /** A payment quiet this long is asked about: webhooks normally arrive within seconds. */
 const RECONCILE_AFTER_SECONDS = 300;
+/** Pushes to the panel whose retry is due are sent within this many seconds (the first retry waits 1 s). */
+const PANEL_PUSH_SWEEP_EVERY_SECONDS = 1;
+/** The panel's `source: ledger` bookings are compared with the reservations once a day. */
+const PANEL_COMPARE_EVERY_SECONDS = 24 * 3600;
 /** A consumer further behind than this shows this many: the scrape's count stays cheap however far behind. */
 const CONSUMER_LAG_COUNTED_UP_TO = 100_000;
 
@@ -50,6 +60,8 @@ export type LedgerSettings = PaymentsSettings & {
   readonly trustedCheckpointKey: CheckpointVerifyingKey;
   /** Signs the checkpoints the `takeCheckpoint` job takes; without it the job is not run here. */
   readonly checkpointSigner?: CheckpointSigner;
+  /** The activity panel and the accounts (tenants) synced with it (PANEL_ACCOUNTS); no pushes without it. */
+  readonly panel?: { readonly adapter: ActivityPanel; readonly accounts: readonly string[] };
 };
 
 export type PaymentsReconciliation = ReconcileReport & {
@@ -88,6 +100,8 @@ export type Ledger = {
 export function composeLedger(base: BaseDeps, settings: LedgerSettings, log: JobLog): Ledger {
   // Work that follows every committed change, whoever makes it (ADR 0042).
   const reactions: ChangeReaction[] = [];
+  const { panel } = settings;
+  if (panel) reactions.push(panelPushReaction(panel.accounts));
   const app: AppDeps = { ...base, reactions };
   const { providers, mercadopago } = providersFromConfig(settings);
   const onError = (message: string, error: unknown) => log.error(message, error);
@@ -106,6 +120,7 @@ export function composeLedger(base: BaseDeps, settings: LedgerSettings, log: Job
     readDatabase: async () => ({
       openAnomalies: await withSystemTransaction(app.systemPool, (tx) => countOpenAnomalies(tx)),
       consumerLag: await consumerLag(app.systemPool, [DAILY_REPORTS_CONSUMER], { countAtMost: CONSUMER_LAG_COUNTED_UP_TO }),
+      ...(panel ? { panelPushes: await withSystemTransaction(app.systemPool, (tx) => countPushes(tx)) } : {}),
     }),
     onReadFailed: (error) => log.error('metrics: the database could not be read', error),
   });
@@ -131,6 +146,7 @@ export function composeLedger(base: BaseDeps, settings: LedgerSettings, log: Job
     backofficeRoutes(app),
     anomalyResolutionRoutes(app),
     paymentReconciliationRoutes(app, providers),
+    panelDeliveryRoutes(app),
   ];
   let draining = false;
   const root = [
@@ -146,6 +162,7 @@ export function composeLedger(base: BaseDeps, settings: LedgerSettings, log: Job
   ];
 
   const { checkpointSigner } = settings;
+  const sweepPanelPushes = panel ? createPushSweeper({ ...app, panel: panel.adapter }) : null;
   const jobs: JobHandlers = {
     sendRefund: async (payload) => {
       await sendRefund(app, providers, payload);
@@ -166,11 +183,34 @@ export function composeLedger(base: BaseDeps, settings: LedgerSettings, log: Job
           },
         }
       : {}),
+    ...(panel && sweepPanelPushes
+      ? {
+          pushToPanel: async (payload) => {
+            const outcome = await recordAndPush({ ...app, panel: panel.adapter }, payload);
+            if (outcome !== 'nothing' && outcome !== 'busy') metrics.countPanelPush(outcome);
+          },
+          sendDuePanelPushes: async () => {
+            const counts = await sweepPanelPushes();
+            for (const outcome of ['sent', 'conflict', 'retry', 'failed'] as const)
+              if (counts && counts[outcome] > 0) metrics.countPanelPush(outcome, counts[outcome]);
+          },
+          comparePanelBookings: async () => {
+            for (const report of await comparePanelBookings({ ...app, panel: panel.adapter }, panel.accounts))
+              log.info(`panel comparison: ${JSON.stringify({ ...report, differences: report.differences.length })}`);
+          },
+        }
+      : {}),
   };
   const periodicJobs: PeriodicJob[] = [
     { task: 'expireDueHolds', everySeconds: SWEEP_EVERY_SECONDS },
     { task: 'reconcilePayments', everySeconds: RECONCILE_EVERY_SECONDS },
     ...(checkpointSigner ? [{ task: 'takeCheckpoint' as const, everySeconds: CHECKPOINT_CHECK_EVERY_SECONDS }] : []),
+    ...(panel
+      ? [
+          { task: 'sendDuePanelPushes' as const, everySeconds: PANEL_PUSH_SWEEP_EVERY_SECONDS },
+          { task: 'comparePanelBookings' as const, everySeconds: PANEL_COMPARE_EVERY_SECONDS },
+        ]
+      : []),
   ];
 
   const beginDraining = () => {

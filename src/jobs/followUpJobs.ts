@@ -14,6 +14,12 @@ export const followUpPayloads = {
   reconcilePayments: z.object({}),
   /** Record a signed checkpoint of every stream's head when one is due (periodic). */
   takeCheckpoint: z.object({}),
+  /** Record a reservation's version as a push to the activity panel, and push it (ADR 0053). */
+  pushToPanel: z.object({ tenantId: z.string().min(1), reservationId: z.uuid(), version: z.number().int().positive() }),
+  /** Push to the panel every reservation whose push is due (periodic: retries with backoff). */
+  sendDuePanelPushes: z.object({}),
+  /** Compare the panel's `source: ledger` bookings with the reservations and re-push any that differ (daily). */
+  comparePanelBookings: z.object({}),
 } as const;
 
 export type FollowUpTask = keyof typeof followUpPayloads;

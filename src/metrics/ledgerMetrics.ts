@@ -7,6 +7,8 @@ import { cachedRead } from './cachedRead.js';
 export type DatabaseReadings = {
   readonly openAnomalies: readonly { readonly provider: string; readonly anomaly: string; readonly count: number }[];
   readonly consumerLag: readonly { readonly name: string; readonly lag: number }[];
+  /** Pushes to the activity panel waiting (queued) and given up on (failed), when a panel is synced. */
+  readonly panelPushes?: { readonly queued: number; readonly failed: number };
 };
 
 export type MetricsSources = {
@@ -21,6 +23,8 @@ export type LedgerMetrics = {
   observeRequest(request: { method: string; route: string; status: number; seconds: number }): void;
   countWebhook(provider: string, outcome: string): void;
   countJobFailure(task: string): void;
+  /** One try of a push to the activity panel, by what it came to (sent, conflict, retry, failed). */
+  countPanelPush(outcome: string, count?: number): void;
   /** Payments reconciliation asked a provider about, by what the answer did (applied, anomaly, unchanged, failed). */
   countReconciliations(outcome: string, count: number): void;
   /** The job queue is read on the job worker's own connections, known only once it has started. */
@@ -77,6 +81,16 @@ export function createLedgerMetrics(sources: MetricsSources): LedgerMetrics {
   const jobQueue = new Gauge(
     labelled('ledger_job_queue_jobs', 'Queued jobs: due (or running), scheduled for later, failed (out of attempts)', ['state']),
   );
+  const panelPushes = new Gauge(
+    labelled(
+      'ledger_panel_pushes',
+      'Pushes of reservations to the activity panel: queued (waiting or retrying) and failed (for a person)',
+      ['state'],
+    ),
+  );
+  const panelPushTries = new Counter(
+    labelled('ledger_panel_push_tries_total', 'Tries to push a reservation to the activity panel, by outcome', ['outcome']),
+  );
   const readOk = new Gauge(labelled('ledger_metrics_database_read_ok', '1 when the last database read for these series succeeded', []));
 
   let readJobQueue: (() => Promise<JobQueueDepth>) | undefined;
@@ -101,6 +115,7 @@ export function createLedgerMetrics(sources: MetricsSources): LedgerMetrics {
       for (const { provider, anomaly, count } of database.openAnomalies) openAnomalies.set({ provider, kind: anomaly }, count);
       consumerLag.reset();
       for (const { name, lag } of database.consumerLag) consumerLag.set({ consumer: name }, lag);
+      if (database.panelPushes) for (const [state, count] of Object.entries(database.panelPushes)) panelPushes.set({ state }, count);
       if (queue) for (const [state, count] of Object.entries(queue)) jobQueue.set({ state }, count);
       readOk.set(1);
     } catch (error) {
@@ -117,6 +132,7 @@ export function createLedgerMetrics(sources: MetricsSources): LedgerMetrics {
     },
     countWebhook: (provider, outcome) => webhooks.inc({ provider, outcome }),
     countJobFailure: (task) => jobFailures.inc({ task }),
+    countPanelPush: (outcome, count = 1) => panelPushTries.inc({ outcome }, count),
     countReconciliations: (outcome, count) => reconciliations.inc({ outcome }, count),
     watchJobQueue(read) {
       readJobQueue = read;

@@ -34,6 +34,7 @@ const routes = [
   'GET /v1/backoffice/reservations/export?from=&to=',
   'POST /v1/backoffice/payments/{paymentId}/anomalies/{providerEventId}/resolve',
   'POST /v1/backoffice/payments/{paymentId}/reconcile',
+  'POST /v1/backoffice/sync/deliveries/{id}/retry',
   'GET /v1/reports/occupancy?from=&to=',
   'GET /v1/reports/revenue?from=&to=',
   'POST /v1/audit/verify',
@@ -56,6 +57,7 @@ const expected: Record<Route, Record<Caller, number>> = {
   'GET /v1/backoffice/anomalies':                  row(403,   403,    200,   200,   403,    200,        401),
   'POST /v1/backoffice/payments/{paymentId}/anomalies/{providerEventId}/resolve': row(403, 403, 403, 200, 403, 404, 401),
   'POST /v1/backoffice/payments/{paymentId}/reconcile': row(403, 403, 200, 200, 403, 404, 401),
+  'POST /v1/backoffice/sync/deliveries/{id}/retry': row(403, 403, 403, 202, 403, 404, 401),
   'GET /v1/backoffice/reservations?slotId=':      row(403,   403,    200,   200,   403,    200,        401),
   'GET /v1/backoffice/payments':                   row(403,   403,    200,   200,   403,    200,        401),
   'GET /v1/backoffice/reservations/export?from=&to=': row(403, 403,   200,   200,   403,    200,        401),
@@ -124,6 +126,17 @@ const REPORT_RANGE = `from=${isoDay(Date.now() - 30 * DAY_MS)}&to=${DEPARTURE_DA
 
 /** A Stripe payment of one of A's reservations whose success arrives for the wrong amount: an anomaly in A's back office. */
 type RecordedAnomaly = { paymentId: string; providerPaymentId: string; providerEventId: string };
+
+/** A push of tenant A's reservation to the activity panel that failed after its 3 days (a row as the push sweep leaves it). */
+async function failedPanelDelivery(reservationId: string): Promise<string> {
+  const id = randomUUID();
+  await ledger.db.asOwner(
+    `INSERT INTO panel_deliveries (id, tenant_id, reservation_id, version, status, attempts, last_error, queued_at, last_attempt_at, next_attempt_at)
+     VALUES ($1, $2, $3, 1, 'failed', 80, 'the panel did not answer', now() - interval '3 days', now(), now())`,
+    [id, TENANT_A, reservationId],
+  );
+  return id;
+}
 
 async function recordAnomalyOfTenantA(): Promise<string[]> {
   const reservationId = await holdAsOwner();
@@ -194,8 +207,17 @@ afterAll(async () => {
 type Request = { method: string; path: string; body?: unknown; headers?: Record<string, string> };
 
 /** The request of one cell; ids that the caller must not learn about come from `reservationId`. */
-function requestFor(route: Route, caller: Caller, reservationId: string, targetSlot = slotId, anomaly?: RecordedAnomaly): Request {
+function requestFor(
+  route: Route,
+  caller: Caller,
+  reservationId: string,
+  targetSlot = slotId,
+  anomaly?: RecordedAnomaly,
+  deliveryId?: string,
+): Request {
   switch (route) {
+    case 'POST /v1/backoffice/sync/deliveries/{id}/retry':
+      return { method: 'POST', path: `/v1/backoffice/sync/deliveries/${deliveryId ?? randomUUID()}/retry` };
     case 'PUT /v1/slots/{slotId}':
       // The other tenant defines "its" slot with the same id but other values, to see which one it gets back.
       return {
@@ -332,8 +354,10 @@ describe('role × route matrix', () => {
       route === 'POST /v1/backoffice/payments/{paymentId}/reconcile'
         ? await recordAnomaly(reservationId)
         : undefined;
+    // The retry row retries a push of the reservation that failed (as a panel outage of 3 days leaves it).
+    const deliveryId = route === 'POST /v1/backoffice/sync/deliveries/{id}/retry' ? await failedPanelDelivery(reservationId) : undefined;
     const before = await eventCount();
-    const request = requestFor(route, caller, reservationId, slotId, anomaly);
+    const request = requestFor(route, caller, reservationId, slotId, anomaly, deliveryId);
     const res = await send(request, caller);
     const text = JSON.stringify(res.body);
     expect(res.status, text).toBe(status);

@@ -55,7 +55,7 @@ const CONTRACT_CODES: Readonly<Record<string, number>> = {
 };
 
 /** The fixtures every generated request names: a slot, a held reservation with a Stripe payment. */
-const fixture = { slotId: '', reservationId: '', cancellableId: '', paymentId: '' };
+const fixture = { slotId: '', reservationId: '', cancellableId: '', paymentId: '', deliveryId: '' };
 
 type Role = 'admin' | 'staff' | 'auditor' | 'customer' | 'none';
 
@@ -152,6 +152,7 @@ const validRequests: Readonly<Record<string, () => ValidRequest>> = {
     body: { action: 'dismiss', note: 'settled by bank transfer' },
   }),
   'POST /v1/backoffice/payments/{paymentId}/reconcile': () => ({ role: 'staff', params: { paymentId: fixture.paymentId } }),
+  'POST /v1/backoffice/sync/deliveries/{id}/retry': () => ({ role: 'admin', params: { id: fixture.deliveryId } }),
 };
 
 /** Webhook routes: signed as their provider signs, but carrying hostile content, or badly signed. */
@@ -448,6 +449,13 @@ beforeAll(async () => {
   const payment = await h.startPayment(fixture.reservationId, 'stripe');
   expect(payment.status).toBe(201);
   fixture.paymentId = payment.body.paymentId as string;
+  // A push of the reservation to the activity panel that failed after its 3 days, for the retry route.
+  fixture.deliveryId = randomUUID();
+  await h.ledger.db.asOwner(
+    `INSERT INTO panel_deliveries (id, tenant_id, reservation_id, version, status, attempts, last_error, queued_at, last_attempt_at, next_attempt_at)
+     VALUES ($1, 'tenant-test', $2, 1, 'failed', 80, 'the panel did not answer', now() - interval '3 days', now(), now())`,
+    [fixture.deliveryId, fixture.reservationId],
+  );
   // Every role's user is seen once before the fuzzing, so no refused request is its first sight.
   for (const token of [h.admin, h.staff, h.auditor]) {
     expect((await h.ledger.call('GET', `/v1/slots/${fixture.slotId}`, { token })).status).toBe(200);
