@@ -13,6 +13,8 @@ import { anomalyResolutionRoutes } from './http/routes/anomalyResolution.js';
 import { auditRoutes } from './http/routes/audit.js';
 import { auditVerifyRoutes } from './http/routes/auditVerify.js';
 import { backofficeRoutes } from './http/routes/backoffice.js';
+import { backofficeAppRoutes } from './http/routes/backofficeApp.js';
+import type { BackofficeSignIn } from './identity/backofficeSignIn.js';
 import { docsRoutes } from './http/routes/docs.js';
 import { healthRoutes } from './http/routes/health.js';
 import { metricsRoutes } from './http/routes/metrics.js';
@@ -50,6 +52,8 @@ export type LedgerSettings = PaymentsSettings & {
   readonly trustedCheckpointKey: CheckpointVerifyingKey;
   /** Signs the checkpoints the `takeCheckpoint` job takes; without it the job is not run here. */
   readonly checkpointSigner?: CheckpointSigner;
+  /** How the backoffice web app signs in; without it the app is served but says it cannot sign in. */
+  readonly backofficeSignIn?: BackofficeSignIn;
 };
 
 export type PaymentsReconciliation = ReconcileReport & {
@@ -138,6 +142,14 @@ export function composeLedger(base: BaseDeps, settings: LedgerSettings, log: Job
     (scope: FastifyInstance) => metricsRoutes(scope, metrics),
     (scope: FastifyInstance) => docsRoutes(scope),
     (scope: FastifyInstance) => publicAvailabilityRoutes(scope, app),
+    (scope: FastifyInstance) =>
+      backofficeAppRoutes(scope, {
+        signIn: settings.backofficeSignIn ?? {
+          mode: 'unavailable',
+          reason: 'this server was started without a sign-in for the backoffice',
+        },
+        log,
+      }),
     webhookRoutes(app, {
       stripe: { webhookSecret: settings.stripe.webhookSecret },
       mercadopago: { webhookSecret: settings.mercadopago.webhookSecret, fetchPayment: mercadopago?.fetchPayment },

@@ -41,6 +41,25 @@ const originList = z
   })
   .transform(splitOrigins);
 
+/**
+ * The hosted UI's domain, `auth.example.com` or `https://auth.example.com`: kept as its https origin,
+ * which the backoffice's CSP allows to be called (the token exchange) and nothing else of.
+ */
+const cognitoDomain = z
+  .string()
+  .transform((value) => (value.startsWith('https://') ? value : `https://${value}`))
+  .refine(
+    (value) => {
+      try {
+        return new URL(value).origin === value.replace(/\/$/, '');
+      } catch {
+        return false;
+      }
+    },
+    { error: 'must be a host name such as auth.example.com (or its https:// origin)' },
+  )
+  .transform((value) => new URL(value).origin);
+
 /** Unpaid seats one customer may hold on one slot at a time, unless HOLD_MAX_SEATS_PER_CUSTOMER says otherwise. */
 export const DEFAULT_HOLD_MAX_SEATS_PER_CUSTOMER = 20;
 
@@ -81,6 +100,8 @@ export const appConfigSchema = z.object({
       userPoolId: requiredText.regex(cognitoUserPoolIdPattern, { error: 'must look like <region>_<id>, e.g. eu-west-1_AbC123' }),
       clientId: requiredText,
       jwksFile: requiredText.optional(),
+      /** The hosted UI the backoffice signs in through (authorization code with PKCE), as its https origin. */
+      domain: cognitoDomain.optional(),
     })
     .optional(),
   stripe: z.object({
