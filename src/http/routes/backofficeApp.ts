@@ -90,7 +90,7 @@ export async function backofficeAppRoutes(app: FastifyInstance, options: Backoff
       summary: 'Redirects to /backoffice/',
       tags: [TAGS.backoffice],
       security: [],
-      response: { 308: { description: 'to /backoffice/' } },
+      response: { 308: z.null().meta({ description: 'to /backoffice/ (Location), no body' }) },
     },
     handler: async (_request, reply) => reply.redirect('/backoffice/', 308),
   });
@@ -117,7 +117,7 @@ export async function backofficeAppRoutes(app: FastifyInstance, options: Backoff
       security: [],
       params: assetParams,
       response: {
-        200: { description: 'the file', content: { 'application/octet-stream': { schema: z.string() } } },
+        200: { description: 'the file', content: { 'application/javascript': { schema: z.string() }, 'text/css': { schema: z.string() } } },
         ...problemResponses({ 400: ['invalid_request'], 404: ['not_found'] }),
       },
     },
