@@ -140,7 +140,7 @@ function PaymentList(props: { onChanged: () => void }) {
   }
   return (
     <>
-      <h3>{t('payments')}</h3>
+      <h3>{t('paymentList')}</h3>
       <label>
         {t('status')}
         <select
