@@ -41,17 +41,23 @@ const originList = z
   })
   .transform(splitOrigins);
 
+/** Hosts where a plain-http hosted UI is accepted: a local double of Cognito (tests, offline dev), never a network. */
+const LOOPBACK_HOSTS = ['127.0.0.1', 'localhost', '[::1]'];
+
 /**
- * The hosted UI's domain, `auth.example.com` or `https://auth.example.com`: kept as its https origin,
- * which the backoffice's CSP allows to be called (the token exchange) and nothing else of.
+ * The hosted UI's domain, `auth.example.com` or `https://auth.example.com` (`http://` only on a
+ * loopback host): kept as its origin, which the backoffice's CSP allows to be called (the token
+ * exchange) and nothing else of.
  */
 const cognitoDomain = z
   .string()
-  .transform((value) => (value.startsWith('https://') ? value : `https://${value}`))
+  .transform((value) => (/^https?:\/\//.test(value) ? value : `https://${value}`))
   .refine(
     (value) => {
       try {
-        return new URL(value).origin === value.replace(/\/$/, '');
+        const url = new URL(value);
+        const secure = url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK_HOSTS.includes(url.hostname));
+        return secure && url.origin === value.replace(/\/$/, '');
       } catch {
         return false;
       }

@@ -60,6 +60,8 @@ describe('backoffice sign-in', () => {
 
   it('refuses a COGNITO_DOMAIN that is not a host name or its https origin', () => {
     expect(cognitoConfig({ COGNITO_DOMAIN: 'https://auth.example.com' }).cognito?.domain).toBe('https://auth.example.com');
+    // Plain http only for a local double of the hosted UI.
+    expect(cognitoConfig({ COGNITO_DOMAIN: 'http://127.0.0.1:4100' }).cognito?.domain).toBe('http://127.0.0.1:4100');
     for (const bad of ['http://auth.example.com', 'https://auth.example.com/login', 'auth example.com']) {
       expect(() => cognitoConfig({ COGNITO_DOMAIN: bad }), bad).toThrow(/COGNITO_DOMAIN/);
     }
