@@ -13,6 +13,8 @@
 FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json .npmrc ./
+# `npm ci` builds the backoffice web app (the `prepare` script), so its sources come first.
+COPY web ./web
 RUN npm ci
 COPY . .
 # `npm run build` type-checks while it emits dist/ (src, projections, migrations; no tests).

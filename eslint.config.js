@@ -52,7 +52,7 @@ const presets = [eslint.configs.recommended, ...tseslint.configs.strictTypeCheck
 
 export default tseslint.config(
   // Generated: clients/ledger-api.d.ts by `npm run openapi:client`.
-  { ignores: ['node_modules/', 'dist/', 'coverage/', '.ledger/', '.test-pg/', 'clients/ledger-api.d.ts'] },
+  { ignores: ['node_modules/', 'dist/', 'web/dist/', 'coverage/', '.ledger/', '.test-pg/', 'clients/ledger-api.d.ts'] },
   ...presets,
   {
     languageOptions: {

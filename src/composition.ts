@@ -13,6 +13,8 @@ import { anomalyResolutionRoutes } from './http/routes/anomalyResolution.js';
 import { auditRoutes } from './http/routes/audit.js';
 import { auditVerifyRoutes } from './http/routes/auditVerify.js';
 import { backofficeRoutes } from './http/routes/backoffice.js';
+import { backofficeAppRoutes } from './http/routes/backofficeApp.js';
+import type { BackofficeSignIn } from './identity/backofficeSignIn.js';
 import { docsRoutes } from './http/routes/docs.js';
 import { healthRoutes } from './http/routes/health.js';
 import { metricsRoutes } from './http/routes/metrics.js';
@@ -62,6 +64,8 @@ export type LedgerSettings = PaymentsSettings & {
   readonly checkpointSigner?: CheckpointSigner;
   /** The activity panel and the accounts (tenants) synced with it (PANEL_ACCOUNTS); no pushes without it. */
   readonly panel?: { readonly adapter: ActivityPanel; readonly accounts: readonly string[] };
+  /** How the backoffice web app signs in; without it the app is served but says it cannot sign in. */
+  readonly backofficeSignIn?: BackofficeSignIn;
 };
 
 export type PaymentsReconciliation = ReconcileReport & {
@@ -154,6 +158,14 @@ export function composeLedger(base: BaseDeps, settings: LedgerSettings, log: Job
     (scope: FastifyInstance) => metricsRoutes(scope, metrics),
     (scope: FastifyInstance) => docsRoutes(scope),
     (scope: FastifyInstance) => publicAvailabilityRoutes(scope, app),
+    (scope: FastifyInstance) =>
+      backofficeAppRoutes(scope, {
+        signIn: settings.backofficeSignIn ?? {
+          mode: 'unavailable',
+          reason: 'this server was started without a sign-in for the backoffice',
+        },
+        log,
+      }),
     webhookRoutes(app, {
       stripe: { webhookSecret: settings.stripe.webhookSecret },
       mercadopago: { webhookSecret: settings.mercadopago.webhookSecret, fetchPayment: mercadopago?.fetchPayment },

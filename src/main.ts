@@ -13,6 +13,7 @@ import { createDatabasePool } from './db/pool.js';
 import { ledgerLoggerOptions } from './http/hardening/logOptions.js';
 import { buildServer } from './http/server.js';
 import { createIdentityFromConfig } from './identity/identityFromConfig.js';
+import { backofficeSignInFor } from './identity/backofficeSignIn.js';
 import { dailyReportsConsumer } from '../projections/reports/dailyReports.js';
 import { composeLedger } from './composition.js';
 import { checkpointSignerFromConfig } from './audit/checkpointSignerFromConfig.js';
@@ -109,7 +110,15 @@ export async function startLedger(config: AppConfig, log: LedgerLogger): Promise
     else log.info(identity.description);
     const verifier = identity.verifier;
     log.info(`ledger checkpoints are signed with Ed25519 key ${checkpointSigner.keyId}`);
-    const ledger = composeLedger(app, { ...config, trustedCheckpointKey: verifyingKeyOf(checkpointSigner), checkpointSigner }, log);
+    const backofficeSignIn = backofficeSignInFor(identity, config);
+    if (backofficeSignIn.mode === 'dev')
+      log.warn('backoffice: DEV sign-in form enabled (POST /backoffice/sign-in/dev-token signs tokens with the local dev key)');
+    else if (backofficeSignIn.mode === 'unavailable') log.warn(`backoffice: cannot sign in: ${backofficeSignIn.reason}`);
+    const ledger = composeLedger(
+      app,
+      { ...config, trustedCheckpointKey: verifyingKeyOf(checkpointSigner), checkpointSigner, backofficeSignIn },
+      log,
+    );
     // Follow-up work and periodic jobs, once across every instance (ADR 0027).
     const jobs = await startJobWorker({
       connectionString: logins.system,

@@ -41,6 +41,31 @@ const originList = z
   })
   .transform(splitOrigins);
 
+/** Hosts where a plain-http hosted UI is accepted: a local double of Cognito (tests, offline dev), never a network. */
+const LOOPBACK_HOSTS = ['127.0.0.1', 'localhost', '[::1]'];
+
+/**
+ * The hosted UI's domain, `auth.example.com` or `https://auth.example.com` (`http://` only on a
+ * loopback host): kept as its origin, which the backoffice's CSP allows to be called (the token
+ * exchange) and nothing else of.
+ */
+const cognitoDomain = z
+  .string()
+  .transform((value) => (/^https?:\/\//.test(value) ? value : `https://${value}`))
+  .refine(
+    (value) => {
+      try {
+        const url = new URL(value);
+        const secure = url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK_HOSTS.includes(url.hostname));
+        return secure && url.origin === value.replace(/\/$/, '');
+      } catch {
+        return false;
+      }
+    },
+    { error: 'must be a host name such as auth.example.com (or its https:// origin)' },
+  )
+  .transform((value) => new URL(value).origin);
+
 /** Unpaid seats one customer may hold on one slot at a time, unless HOLD_MAX_SEATS_PER_CUSTOMER says otherwise. */
 export const DEFAULT_HOLD_MAX_SEATS_PER_CUSTOMER = 20;
 
@@ -81,6 +106,8 @@ export const appConfigSchema = z.object({
       userPoolId: requiredText.regex(cognitoUserPoolIdPattern, { error: 'must look like <region>_<id>, e.g. eu-west-1_AbC123' }),
       clientId: requiredText,
       jwksFile: requiredText.optional(),
+      /** The hosted UI the backoffice signs in through (authorization code with PKCE), as its https origin. */
+      domain: cognitoDomain.optional(),
     })
     .optional(),
   stripe: z.object({

@@ -21,6 +21,7 @@ export const configVariables = [
   { env: 'COGNITO_USER_POOL_ID', path: ['cognito', 'userPoolId'], secret: false },
   { env: 'COGNITO_CLIENT_ID', path: ['cognito', 'clientId'], secret: false },
   { env: 'COGNITO_JWKS_FILE', path: ['cognito', 'jwksFile'], secret: false },
+  { env: 'COGNITO_DOMAIN', path: ['cognito', 'domain'], secret: false },
   { env: 'STRIPE_SECRET_KEY', path: ['stripe', 'secretKey'], secret: true },
   { env: 'STRIPE_WEBHOOK_SECRET', path: ['stripe', 'webhookSecret'], secret: true },
   { env: 'STRIPE_API_BASE', path: ['stripe', 'apiBase'], secret: false },

@@ -1,6 +1,6 @@
 import type { AppConfig } from '../config/config.js';
 import { ConfigError } from '../config/errors.js';
-import { ensureDevIdentity } from './devIdentity.js';
+import { ensureDevIdentity, type DevIdentity } from './devIdentity.js';
 import { loadJwksFile } from './jwksFile.js';
 import { createCognitoTokenVerifier, type TokenVerifier } from './tokenVerifier.js';
 
@@ -11,6 +11,8 @@ export type IdentitySetup = {
   readonly clientId: string;
   /** One line for the startup log; in dev mode it says so plainly and how to get a token. */
   readonly description: string;
+  /** Dev mode's local signing key (what `ledger dev-token` signs with); never present with Cognito. */
+  readonly devIdentity?: DevIdentity;
 };
 
 /**
@@ -47,6 +49,7 @@ export async function createIdentityFromConfig(config: Pick<AppConfig, 'nodeEnv'
     verifier: createCognitoTokenVerifier({ userPoolId: identity.userPoolId, clientId: identity.clientId, jwks: identity.jwks }),
     userPoolId: identity.userPoolId,
     clientId: identity.clientId,
+    devIdentity: identity,
     description:
       `identity: DEV MODE (no COGNITO_USER_POOL_ID/COGNITO_CLIENT_ID): accepting tokens signed by the local key ${identity.file}; ` +
       'get one with `npx ledger dev-token --tenant <id> --groups admin`',

@@ -15,6 +15,7 @@ const CONFIG_VARIABLES = [
   'COGNITO_USER_POOL_ID',
   'COGNITO_CLIENT_ID',
   'COGNITO_JWKS_FILE',
+  'COGNITO_DOMAIN',
 ];
 
 export type CliRun = { readonly code: number | null; readonly stdout: string; readonly stderr: string };

@@ -103,6 +103,8 @@ describe('loadConfig from the environment', () => {
       MIGRATION_DATABASE_URL: 'postgres://h/db',
       // One origin: a list of one lands as that origin (String of a one-element array).
       CORS_ORIGINS: 'https://shop.example.com',
+      // An origin lands as given (a bare host name gains https://).
+      COGNITO_DOMAIN: 'https://auth.example.com',
     };
     for (const { env, path } of configVariables) {
       const value =

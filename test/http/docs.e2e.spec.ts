@@ -24,6 +24,7 @@ const contractRoutes: readonly [method: string, path: string][] = [
   ['get', '/v1/audit/reservations/{reservationId}'],
   ['post', '/v1/audit/verify'],
   ['get', '/health'],
+  ['get', '/backoffice/'],
 ];
 
 describe('GET /docs', () => {

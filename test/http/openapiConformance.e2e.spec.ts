@@ -75,8 +75,8 @@ function conforms(method: string, template: string, res: TestResponse): TestResp
   if (res.headers.get('idempotent-replayed') !== null) {
     expect(response!.headers?.['Idempotent-Replayed'], `${shown}: Idempotent-Replayed not documented`).toBeDefined();
   }
-  if (res.status === 304) {
-    // Not Modified carries no body: the document must say so (no content), nothing to validate.
+  if (res.status === 304 || res.status === 308) {
+    // Not Modified and a redirect carry no body: the document must say so (no content), nothing to validate.
     expect(response!.content, `${shown}: a 304 documented with content`).toBeUndefined();
     expect(res.body, shown).toBeNull();
     seen.set(route, (seen.get(route) ?? new Set<number>()).add(res.status));
@@ -134,6 +134,20 @@ describe('every answer conforms to the served OpenAPI document', () => {
     await call('GET', '/livez', '/livez');
     await call('GET', '/metrics', '/metrics');
     await call('GET', '/docs', '/docs');
+  });
+
+  it('backoffice web app: the redirect to it, its page, its assets, how it signs in', async () => {
+    const redirect = await fetch(`${h.ledger.url}/backoffice`, { redirect: 'manual' });
+    await redirect.body?.cancel();
+    conforms('GET', '/backoffice', { status: redirect.status, headers: redirect.headers, body: null });
+    expect(redirect.headers.get('location')).toBe('/backoffice/');
+    const page = await call('GET', '/backoffice/', '/backoffice/');
+    expect(page.status).toBe(200);
+    const assets = [...(page.body as string).matchAll(/\/backoffice\/assets\/([^"]+)"/g)].map((match) => match[1]!);
+    expect(assets.some((file) => file.endsWith('.js')) && assets.some((file) => file.endsWith('.css'))).toBe(true);
+    for (const file of assets) expect((await call('GET', '/backoffice/assets/{file}', `/backoffice/assets/${file}`)).status).toBe(200);
+    expect((await call('GET', '/backoffice/assets/{file}', '/backoffice/assets/no-such-file.js')).status).toBe(404);
+    expect((await call('GET', '/backoffice/sign-in/options', '/backoffice/sign-in/options')).status).toBe(200);
   });
 
   it('public availability: a list, a 304 on its ETag, a refused window', async () => {
@@ -466,7 +480,9 @@ describe('every answer conforms to the served OpenAPI document', () => {
 
   it('has driven every documented operation to a success', () => {
     const operations = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`));
-    const withoutSuccess = operations.filter((route) => ![...(seen.get(route) ?? [])].some((status) => status >= 200 && status < 300));
+    // A permanent redirect is the success of an operation that only redirects (GET /backoffice).
+    const succeeded = (status: number) => (status >= 200 && status < 300) || status === 308;
+    const withoutSuccess = operations.filter((route) => ![...(seen.get(route) ?? [])].some(succeeded));
     expect(withoutSuccess).toEqual([]);
     const answers = [...seen.values()].reduce((n, statuses) => n + statuses.size, 0);
     expect(answers).toBeGreaterThan(50);

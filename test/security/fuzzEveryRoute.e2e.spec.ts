@@ -81,6 +81,10 @@ const validRequests: Readonly<Record<string, () => ValidRequest>> = {
   'GET /livez': () => ({ role: 'none' }),
   'GET /metrics': () => ({ role: 'none' }),
   'GET /docs': () => ({ role: 'none' }),
+  'GET /backoffice': () => ({ role: 'none' }),
+  'GET /backoffice/': () => ({ role: 'none' }),
+  'GET /backoffice/assets/{file}': () => ({ role: 'none', params: { file: 'index.css' } }),
+  'GET /backoffice/sign-in/options': () => ({ role: 'none' }),
   'GET /public/v1/tenants/{tenantId}/availability': () => ({
     role: 'none',
     params: { tenantId: DEFAULT_TEST_TENANT },
