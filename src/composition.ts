@@ -2,6 +2,10 @@ import type { FastifyInstance } from 'fastify';
 import { DAILY_REPORTS_CONSUMER } from '../projections/reports/dailyReports.js';
 import type { AppDeps, BaseDeps } from './app/context.js';
 import type { ChangeReaction } from './app/command/reactions.js';
+import { customerEmailReaction } from './app/customerEmails/customerEmailReaction.js';
+import { sendCustomerEmail } from './app/customerEmails/sendCustomerEmail.js';
+import { customerEmailRoutes } from './http/routes/customerEmails.js';
+import type { Mailer } from './mail/mailer.js';
 import { expireAllDueHolds, expireDueHolds, type ExpirySweep } from './app/expireHolds.js';
 import { reconcilePayments, type ReconcileReport } from './app/payments/reconcile.js';
 import { refundUnpayableSuccesses } from './app/payments/resolveAnomaly.js';
@@ -50,6 +54,11 @@ export type LedgerSettings = PaymentsSettings & {
   readonly trustedCheckpointKey: CheckpointVerifyingKey;
   /** Signs the checkpoints the `takeCheckpoint` job takes; without it the job is not run here. */
   readonly checkpointSigner?: CheckpointSigner;
+  /**
+   * Where customer e-mails go (SES, or files in development; `mailerFromConfig`). Without one, no
+   * change calls for an e-mail: wirings that send none (tests of other parts, benches).
+   */
+  readonly mailer?: Mailer;
 };
 
 export type PaymentsReconciliation = ReconcileReport & {
@@ -87,7 +96,8 @@ export type Ledger = {
  */
 export function composeLedger(base: BaseDeps, settings: LedgerSettings, log: JobLog): Ledger {
   // Work that follows every committed change, whoever makes it (ADR 0042).
-  const reactions: ChangeReaction[] = [];
+  const { mailer } = settings;
+  const reactions: ChangeReaction[] = [...(mailer ? [customerEmailReaction] : [])];
   const app: AppDeps = { ...base, reactions };
   const { providers, mercadopago } = providersFromConfig(settings);
   const onError = (message: string, error: unknown) => log.error(message, error);
@@ -131,6 +141,7 @@ export function composeLedger(base: BaseDeps, settings: LedgerSettings, log: Job
     backofficeRoutes(app),
     anomalyResolutionRoutes(app),
     paymentReconciliationRoutes(app, providers),
+    customerEmailRoutes(app),
   ];
   let draining = false;
   const root = [
@@ -163,6 +174,13 @@ export function composeLedger(base: BaseDeps, settings: LedgerSettings, log: Job
             const checkpoint = await takeCheckpointIfDue(app.systemPool, checkpointSigner, app.clock);
             // The hash in the log is an anchor outside the database: logs are shipped elsewhere.
             if (checkpoint) log.info(`ledger checkpoint ${checkpoint.id}: ${checkpoint.streamCount} streams, ${checkpoint.hash}`);
+          },
+        }
+      : {}),
+    ...(mailer
+      ? {
+          sendCustomerEmail: async (payload) => {
+            await sendCustomerEmail({ systemPool: app.systemPool, clock: app.clock, mailer }, payload);
           },
         }
       : {}),

@@ -15,6 +15,7 @@ import { buildServer } from './http/server.js';
 import { createIdentityFromConfig } from './identity/identityFromConfig.js';
 import { dailyReportsConsumer } from '../projections/reports/dailyReports.js';
 import { composeLedger } from './composition.js';
+import { mailerFromConfig } from './mail/mailerFromConfig.js';
 import { checkpointSignerFromConfig } from './audit/checkpointSignerFromConfig.js';
 import { verifyingKeyOf } from './audit/checkpointSigning.js';
 import { startConsumers } from './consumers/startConsumers.js';
@@ -109,7 +110,9 @@ export async function startLedger(config: AppConfig, log: LedgerLogger): Promise
     else log.info(identity.description);
     const verifier = identity.verifier;
     log.info(`ledger checkpoints are signed with Ed25519 key ${checkpointSigner.keyId}`);
-    const ledger = composeLedger(app, { ...config, trustedCheckpointKey: verifyingKeyOf(checkpointSigner), checkpointSigner }, log);
+    const mailer = mailerFromConfig(config, log);
+    if (mailer.channel === 'file') log.warn(`customer e-mails: no SES_FROM_ADDRESS, written as .eml files under ${config.dataDir}/mail`);
+    const ledger = composeLedger(app, { ...config, trustedCheckpointKey: verifyingKeyOf(checkpointSigner), checkpointSigner, mailer }, log);
     // Follow-up work and periodic jobs, once across every instance (ADR 0027).
     const jobs = await startJobWorker({
       connectionString: logins.system,

@@ -100,6 +100,13 @@ export const appConfigSchema = z.object({
     region: requiredText.optional(),
     endpointUrl: httpUrl.optional(),
   }),
+  /** Customer e-mails (ADR 0043). */
+  mail: z.object({
+    /** SES_FROM_ADDRESS: the verified sender. Absent: `.eml` files under `dataDir/mail` (never in production). */
+    fromAddress: z.email({ error: 'must be an e-mail address' }).optional(),
+    /** AWS_ENDPOINT_URL_SESV2: another SES endpoint than the region's (tests, a local stand-in). */
+    sesEndpointUrl: httpUrl.optional(),
+  }),
 });
 
 export type AppConfig = z.infer<typeof appConfigSchema>;
@@ -148,7 +155,7 @@ export function parseConfigValues(values: EnvValues): AppConfig {
 
 /** Places each variable at its config path; a group (e.g. `cognito`) exists only if one of its variables is set. */
 function configInput(values: EnvValues): Record<string, unknown> {
-  const input: Record<string, unknown> = { stripe: {}, mercadopago: {}, aws: {} };
+  const input: Record<string, unknown> = { stripe: {}, mercadopago: {}, aws: {}, mail: {} };
   for (const { env, path } of configVariables) {
     const value = values[env];
     if (value === undefined) continue;
