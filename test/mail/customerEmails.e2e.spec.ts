@@ -1,5 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCommand } from '../../src/app/command/runCommand.js';
+import { expireHoldCommand } from '../../src/app/expireHolds.js';
+import { DEFAULT_TEST_TENANT } from '../../src/identity/testing/tokens.js';
 import { CustomerEmailBusyError, EMAIL_LEASE_SECONDS } from '../../src/app/customerEmails/sendCustomerEmail.js';
 import { createSesMailer } from '../../src/mail/sesMailer.js';
 import { type PaymentsHarness, startPaymentsHarness } from '../payments/harness.js';
@@ -228,6 +231,41 @@ describe('customer e-mails through SES', () => {
     expect((await emailsListed(reservationId))[0]).toMatchObject({ kind: 'cancelled', state: 'sent', attempts: 2 });
     await h.runJobs();
     expect(acceptedFor(reservationId)).toHaveLength(1);
+  });
+
+  it('tells of a paid reservation cancelled, then of its refund, and of a hold that expired', async () => {
+    const slotId = await defineSlot(await defineActivity('Trekking', 'America/Sao_Paulo'), '2027-12-01T12:00:00Z', 'BRL');
+    const paid = await hold(slotId, 'pt-BR');
+    const started = await h.startPayment(paid, 'stripe');
+    const pi = started.body.providerPaymentId as string;
+    expect((await h.deliverStripe(h.stripe.transition(pi, 'succeeded'))).status).toBe(200);
+    expect((await h.ledger.call('POST', `/v1/reservations/${paid}/cancel`, { token: h.customer })).status).toBe(200);
+    await h.runJobs();
+    expect((await h.deliverStripe(h.stripe.refundedEvent(pi))).body.outcome).toBe('applied');
+    await h.runJobs();
+    const [cancelled, refunded] = acceptedFor(paid).filter((email) => !email.subject.startsWith('Seu voucher'));
+    expect(cancelled?.subject).toBe('Reserva cancelada: Trekking');
+    expect(cancelled?.text).toContain('O valor pago será devolvido');
+    expect(refunded?.subject).toBe('Reembolso concluído: Trekking');
+    expect(refunded?.text).toMatch(/Devolvemos R\$\s90,00/);
+
+    const lapsed = await hold(slotId, 'es');
+    const { expiresAt } = (await h.reservation(lapsed)) as { expiresAt: string };
+    h.ledger.clock.set(new Date(Date.parse(expiresAt) + 1000));
+    expect((await runCommand(h.ledger.deps, expireHoldCommand(DEFAULT_TEST_TENANT, lapsed))).ok).toBe(true);
+    await h.runJobs();
+    expect(acceptedFor(lapsed).map((email) => email.subject)).toEqual(['Reserva caducada: Trekking']);
+    expect(acceptedFor(lapsed)[0]?.text).toContain('El plazo para pagar terminó');
+  });
+
+  it('takes customer.locale among pt-BR, es and en only', async () => {
+    const slotId = await defineSlot(await defineActivity('Rafting', 'UTC'), '2027-12-01T12:00:00Z');
+    const res = await h.ledger.call('POST', '/v1/reservations', {
+      token: h.customer,
+      headers: { 'idempotency-key': randomUUID() },
+      body: { slotId, seats: 1, customer: { name: 'Ana', email: 'ana@example.com', locale: 'fr' } },
+    });
+    expect(res.status).toBe(400);
   });
 
   it('lists e-mails for staff only, and 404 for a reservation the tenant does not have', async () => {
