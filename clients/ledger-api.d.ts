@@ -853,6 +853,7 @@ export interface components {
             sentAt: string | null;
         };
         CustomerEmails: {
+            reservationId: string;
             items: components["schemas"]["CustomerEmail"][];
         };
     };

@@ -28,7 +28,7 @@ const customerEmailSchema = z
   })
   .meta({ id: 'CustomerEmail' });
 
-const customerEmailsSchema = z.object({ items: z.array(customerEmailSchema) }).meta({ id: 'CustomerEmails' });
+const customerEmailsSchema = z.object({ reservationId: z.string(), items: z.array(customerEmailSchema) }).meta({ id: 'CustomerEmails' });
 
 /** `GET /v1/backoffice/reservations/{id}/emails` (staff): what the customer was sent about a reservation, and how it went. */
 export function customerEmailRoutes(deps: AppDeps) {
@@ -54,6 +54,7 @@ export function customerEmailRoutes(deps: AppDeps) {
         });
         if (rows === null) throw new ProblemError(problemFor(notFound(`reservation ${reservationId}`)));
         return {
+          reservationId,
           items: rows.map((row) => ({
             kind: z.enum(CUSTOMER_EMAIL_KINDS).parse(row.kind),
             state: customerEmailSchema.shape.state.parse(row.state),
