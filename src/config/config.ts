@@ -9,6 +9,9 @@ import { configVariables, envKeyForPath, readEnvValues, type EnvValues } from '.
 const cognitoUserPoolIdPattern = /^(?:eusc-[a-z]{2}|[a-z]{2})-(?:gov-)?[a-z]+-\d_[a-zA-Z0-9]+$/;
 
 // Messages never echo the input: several of these values are secrets.
+/** What SES takes as a sender: `bookings@acme.example`, or with a display name, `Acme Tours <bookings@acme.example>`. */
+const SENDER_ADDRESS = /^(?:[^<>@\r\n]*<[^\s@<>]+@[^\s@<>]+>|[^\s@<>]+@[^\s@<>]+)$/;
+
 const requiredText = z
   .string({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be a string') })
   .min(1, { error: 'must not be empty' });
@@ -103,7 +106,9 @@ export const appConfigSchema = z.object({
   /** Customer e-mails (ADR 0043). */
   mail: z.object({
     /** SES_FROM_ADDRESS: the verified sender. Absent: `.eml` files under `dataDir/mail` (never in production). */
-    fromAddress: z.email({ error: 'must be an e-mail address' }).optional(),
+    fromAddress: requiredText
+      .regex(SENDER_ADDRESS, { error: 'must be an e-mail address, or a name and one: Acme Tours <bookings@acme.example>' })
+      .optional(),
     /** AWS_ENDPOINT_URL_SESV2: another SES endpoint than the region's (tests, a local stand-in). */
     sesEndpointUrl: httpUrl.optional(),
   }),

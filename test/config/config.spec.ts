@@ -126,6 +126,14 @@ describe('loadConfig from the environment', () => {
     }
   });
 
+  it('takes SES_FROM_ADDRESS as an address or a name with one, and refuses anything else', async () => {
+    expect((await loadConfig({ SES_FROM_ADDRESS: 'Acme Tours <bookings@acme.example>' })).mail.fromAddress).toBe(
+      'Acme Tours <bookings@acme.example>',
+    );
+    const error = await configErrorOf(loadConfig({ SES_FROM_ADDRESS: 'bookings' }));
+    expect(error.keys).toEqual(['SES_FROM_ADDRESS']);
+  });
+
   it('treats blank variables as unset and trims the rest', async () => {
     const config = await loadConfig({ PORT: '', HOST: '  ', COGNITO_USER_POOL_ID: ' ', STRIPE_WEBHOOK_SECRET: 'whsec_1\n' });
 

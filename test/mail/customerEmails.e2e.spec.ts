@@ -73,7 +73,14 @@ const acceptedFor = (reservationId: string) => ses.accepted().filter((email) => 
 async function emailsListed(reservationId: string) {
   const res = await h.ledger.call('GET', `/v1/backoffice/reservations/${reservationId}/emails`, { token: h.staff });
   expect(res.status).toBe(200);
-  return res.body.items as { kind: string; state: string; attempts: number; messageId: string | null; locale: string }[];
+  return res.body.items as {
+    kind: string;
+    state: string;
+    attempts: number;
+    messageId: string | null;
+    locale: string;
+    lastError: string | null;
+  }[];
 }
 
 describe('customer e-mails through SES', () => {
@@ -256,6 +263,21 @@ describe('customer e-mails through SES', () => {
     await h.runJobs();
     expect(acceptedFor(lapsed).map((email) => email.subject)).toEqual(['Reserva caducada: Trekking']);
     expect(acceptedFor(lapsed)[0]?.text).toContain('El plazo para pagar terminó');
+  });
+
+  it('records why SES refused an e-mail without the address SES named in its error', async () => {
+    const slotId = await defineSlot(await defineActivity('Sandboarding', 'UTC'), '2027-12-01T12:00:00Z');
+    const reservationId = await hold(slotId, 'en');
+    ses.rejectNext('Email address is not verified. The following identities failed the check in region SA-EAST-1: ana@example.com');
+    expect((await h.ledger.call('POST', `/v1/reservations/${reservationId}/cancel`, { token: h.customer })).status).toBe(200);
+    await h.runJobs();
+    const [record] = await emailsListed(reservationId);
+    expect(record).toMatchObject({
+      kind: 'cancelled',
+      state: 'failed',
+      lastError: 'MessageRejected: Email address is not verified. The following identities failed the check in region SA-EAST-1: [address]',
+    });
+    expect(acceptedFor(reservationId)).toEqual([]);
   });
 
   it('takes customer.locale among pt-BR, es and en only', async () => {

@@ -36,6 +36,14 @@ export class ReservationForEmailMissingError extends Error {
 }
 
 /**
+ * SES names the refused recipient in some errors (an unverified address in the sandbox): the
+ * record keeps the reason, not the customer's address, which stays only in the reservation.
+ */
+function withoutAddresses(text: string): string {
+  return text.replace(/[^\s@<>"',;:]+@[^\s@<>"',;:]+/g, '[address]');
+}
+
+/**
  * The `sendCustomerEmail` job: sends one reservation's e-mail of one kind, once, however often the
  * job runs. The attempt is recorded (`sending`, with a lease) and committed before the mailer is
  * called, and `sent` with the provider's MessageId right after; a rerun finds `sent` and stops.
@@ -69,7 +77,7 @@ export async function sendCustomerEmail(deps: CustomerEmailDeps, payload: Payloa
   try {
     ({ messageId } = await deps.mailer.send(attempt.email));
   } catch (error) {
-    const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    const message = withoutAddresses(error instanceof Error ? `${error.name}: ${error.message}` : String(error));
     await withSystemTransaction(deps.systemPool, (tx) => markFailed(tx, key, attempt.attempt, message));
     throw error;
   }

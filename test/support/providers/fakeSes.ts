@@ -32,6 +32,8 @@ export type FakeSes = {
   accepted(): readonly AcceptedEmail[];
   /** The next `count` SendEmail calls are refused as SES refuses a sender over its rate: 429 `TooManyRequestsException`. */
   throttleNext(count: number): void;
+  /** The next SendEmail is refused 400 `MessageRejected` with this message (e.g. an unverified recipient in the sandbox). */
+  rejectNext(message: string): void;
   /**
    * The next SendEmail gets no answer until the returned function is called, which answers it 400
    * `BadRequestException` (not retried by the SDK): a call whose worker hangs, then fails late.
@@ -49,6 +51,7 @@ export async function startFakeSes(): Promise<FakeSes> {
   const requests: FakeRequest[] = [];
   const accepted: AcceptedEmail[] = [];
   let throttled = 0;
+  let rejection: string | null = null;
   let stall: { arrived: () => void; answer: Promise<void> } | null = null;
   const server = await startJsonServer(async (request) => {
     if (request.method !== 'POST' || request.path !== '/v2/email/outbound-emails') {
@@ -76,6 +79,11 @@ export async function startFakeSes(): Promise<FakeSes> {
       arrived();
       await answer;
       return { status: 400, body: { message: 'refused late' }, headers: { 'x-amzn-errortype': 'BadRequestException' } };
+    }
+    if (rejection !== null) {
+      const message = rejection;
+      rejection = null;
+      return { status: 400, body: { message }, headers: { 'x-amzn-errortype': 'MessageRejected' } };
     }
     if (throttled > 0) {
       throttled -= 1;
@@ -105,6 +113,9 @@ export async function startFakeSes(): Promise<FakeSes> {
     accepted: () => [...accepted],
     throttleNext: (count) => {
       throttled = count;
+    },
+    rejectNext: (message) => {
+      rejection = message;
     },
     stallNext: () => {
       let arrived: () => void = () => undefined;
