@@ -11,7 +11,7 @@
 //                     they may use src/app, never HTTP
 //   src/http          the driving adapter (fastify): uses the use cases; only the composition root imports it
 //   adapters          src/payments (Stripe, Mercado Pago), src/panel (the activity panel), src/identity (Cognito tokens, users' port),
-//                     src/config (environment, Secrets Manager), src/fs (private files), src/jobs (periodic
+//                     src/config (environment, Secrets Manager), src/fs (private files), src/mail (SES, .eml files), src/jobs (periodic
 //                     runner): edge code the use cases call or the composition root wires; they never import
 //                     src/app or src/http (a use case is handed to them, they do not reach for it)
 //   src/composition.ts the composition root: wires every route, job and adapter; src/main.ts (the server) and
@@ -29,7 +29,7 @@ const ENTRY_POINTS = ['^bin/', '^src/cli[.]ts$', '[.]spec[.]ts$', '^test/bench/r
 const TOP = 'src/(main[.]ts|composition[.]ts|cli[.]ts|cli/)';
 
 /** Edge adapters: never import a use case or HTTP. */
-const ADAPTERS = '^src/(payments|identity|config|fs|jobs|panel)/';
+const ADAPTERS = '^src/(payments|identity|config|fs|jobs|panel|mail)/';
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {

@@ -541,6 +541,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/backoffice/reservations/{reservationId}/emails": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A reservation's customer e-mails with their delivery state (staff, admin) */
+        get: operations["listCustomerEmails"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -568,6 +585,8 @@ export interface components {
                 name: string;
                 /** Format: email */
                 email: string;
+                /** @enum {string} */
+                locale?: "pt-BR" | "es" | "en";
             };
         };
         DefineActivityInput: {
@@ -902,6 +921,25 @@ export interface components {
             received: true;
             /** @enum {string} */
             outcome: "applied" | "anomaly" | "unchanged" | "ignored" | "unmatched" | "duplicate";
+        };
+        CustomerEmail: {
+            /** @enum {string} */
+            kind: "hold" | "paid" | "cancelled" | "refunded" | "expired";
+            /** @enum {string} */
+            state: "queued" | "sending" | "sent" | "failed" | "skipped";
+            locale: string | null;
+            subject: string | null;
+            attempts: number;
+            /** @description SES's MessageId (or the .eml file's Message-ID in development) */
+            messageId: string | null;
+            lastError: string | null;
+            queuedAt: string;
+            lastAttemptAt: string | null;
+            sentAt: string | null;
+        };
+        CustomerEmails: {
+            reservationId: string;
+            items: components["schemas"]["CustomerEmail"][];
         };
         BackofficeSignInOptions: {
             /** @constant */
@@ -3233,6 +3271,88 @@ export interface operations {
                 };
             };
             /** @description not_found: no failed delivery with this id */
+            404: {
+                headers: {
+                    /** @description the id of this request, as on its log lines */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unavailable: the identity provider (or a provider the route calls) cannot be reached */
+            503: {
+                headers: {
+                    /** @description the id of this request, as on its log lines */
+                    "X-Request-Id"?: string;
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listCustomerEmails: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description a reservation id; anything that is not one is 404 */
+                reservationId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description one entry per kind of e-mail, in the order they were first tried */
+            200: {
+                headers: {
+                    /** @description the id of this request, as on its log lines */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerEmails"];
+                };
+            };
+            /** @description invalid_request */
+            400: {
+                headers: {
+                    /** @description the id of this request, as on its log lines */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    /** @description the id of this request, as on its log lines */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    /** @description the id of this request, as on its log lines */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not_found */
             404: {
                 headers: {
                     /** @description the id of this request, as on its log lines */

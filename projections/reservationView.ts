@@ -1,5 +1,6 @@
 import type { Queries } from '../src/db/queries.js';
 import { z } from 'zod';
+import { DEFAULT_CUSTOMER_LOCALE } from '../src/domain/customerLocale.js';
 import type { ReservationState } from '../src/domain/reservation.js';
 import { sql } from '../src/db/sql.js';
 import { column, declareProjection, type FoldedStream, nullable, oneOf } from './declaredProjection.js';
@@ -56,6 +57,7 @@ export const reservationsView = declareProjection({
     created_at: column.timestamptz,
     updated_at: column.timestamptz,
     customer_email_key: column.text,
+    customer_locale: column.text,
   },
   key: ['tenant_id', 'reservation_id'],
   // What a hold decided stays as it was, except its deadline (extended once for a payment); later events change only these.
@@ -77,6 +79,7 @@ export const reservationsView = declareProjection({
     created_at: state.heldAt,
     updated_at: updatedAt,
     customer_email_key: customerEmailKey(state.customer.email),
+    customer_locale: state.customer.locale ?? DEFAULT_CUSTOMER_LOCALE,
   }),
 });
 
@@ -98,6 +101,7 @@ const reservationReader = reservationsView.reader([
   'expires_at',
   'customer_name',
   'customer_email',
+  'customer_locale',
   'owner_sub',
   'payment_id',
   'version',

@@ -2,6 +2,10 @@ import type { FastifyInstance } from 'fastify';
 import { DAILY_REPORTS_CONSUMER } from '../projections/reports/dailyReports.js';
 import type { AppDeps, BaseDeps } from './app/context.js';
 import type { ChangeReaction } from './app/command/reactions.js';
+import { customerEmailReaction } from './app/customerEmails/customerEmailReaction.js';
+import { sendCustomerEmail } from './app/customerEmails/sendCustomerEmail.js';
+import { customerEmailRoutes } from './http/routes/customerEmails.js';
+import type { Mailer } from './mail/mailer.js';
 import { expireAllDueHolds, expireDueHolds, type ExpirySweep } from './app/expireHolds.js';
 import { reconcilePayments, type ReconcileReport } from './app/payments/reconcile.js';
 import { refundUnpayableSuccesses } from './app/payments/resolveAnomaly.js';
@@ -66,6 +70,11 @@ export type LedgerSettings = PaymentsSettings & {
   readonly panel?: { readonly adapter: ActivityPanel; readonly accounts: readonly string[] };
   /** How the backoffice web app signs in; without it the app is served but says it cannot sign in. */
   readonly backofficeSignIn?: BackofficeSignIn;
+  /**
+   * Where customer e-mails go (SES, or files in development; `mailerFromConfig`). Without one, no
+   * change calls for an e-mail: wirings that send none (tests of other parts, benches).
+   */
+  readonly mailer?: Mailer;
 };
 
 export type PaymentsReconciliation = ReconcileReport & {
@@ -103,9 +112,8 @@ export type Ledger = {
  */
 export function composeLedger(base: BaseDeps, settings: LedgerSettings, log: JobLog): Ledger {
   // Work that follows every committed change, whoever makes it (ADR 0042).
-  const reactions: ChangeReaction[] = [];
-  const { panel } = settings;
-  if (panel) reactions.push(panelPushReaction(panel.accounts));
+  const { panel, mailer } = settings;
+  const reactions: ChangeReaction[] = [...(mailer ? [customerEmailReaction] : []), ...(panel ? [panelPushReaction(panel.accounts)] : [])];
   const app: AppDeps = { ...base, reactions };
   const { providers, mercadopago } = providersFromConfig(settings);
   const onError = (message: string, error: unknown) => log.error(message, error);
@@ -151,6 +159,7 @@ export function composeLedger(base: BaseDeps, settings: LedgerSettings, log: Job
     anomalyResolutionRoutes(app),
     paymentReconciliationRoutes(app, providers),
     panelDeliveryRoutes(app),
+    customerEmailRoutes(app),
   ];
   let draining = false;
   const root = [
@@ -209,6 +218,13 @@ export function composeLedger(base: BaseDeps, settings: LedgerSettings, log: Job
           comparePanelBookings: async () => {
             for (const report of await comparePanelBookings({ ...app, panel: panel.adapter }, panel.accounts))
               log.info(`panel comparison: ${JSON.stringify({ ...report, differences: report.differences.length })}`);
+          },
+        }
+      : {}),
+    ...(mailer
+      ? {
+          sendCustomerEmail: async (payload) => {
+            await sendCustomerEmail({ systemPool: app.systemPool, clock: app.clock, mailer }, payload);
           },
         }
       : {}),

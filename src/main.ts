@@ -16,6 +16,7 @@ import { createIdentityFromConfig } from './identity/identityFromConfig.js';
 import { backofficeSignInFor } from './identity/backofficeSignIn.js';
 import { dailyReportsConsumer } from '../projections/reports/dailyReports.js';
 import { composeLedger } from './composition.js';
+import { mailerFromConfig } from './mail/mailerFromConfig.js';
 import { checkpointSignerFromConfig } from './audit/checkpointSignerFromConfig.js';
 import { verifyingKeyOf } from './audit/checkpointSigning.js';
 import { startConsumers } from './consumers/startConsumers.js';
@@ -114,9 +115,11 @@ export async function startLedger(config: AppConfig, log: LedgerLogger): Promise
     if (backofficeSignIn.mode === 'dev')
       log.warn('backoffice: DEV sign-in form enabled (POST /backoffice/sign-in/dev-token signs tokens with the local dev key)');
     else if (backofficeSignIn.mode === 'unavailable') log.warn(`backoffice: cannot sign in: ${backofficeSignIn.reason}`);
+    const mailer = mailerFromConfig(config, log);
+    if (mailer.channel === 'file') log.warn(`customer e-mails: no SES_FROM_ADDRESS, written as .eml files under ${config.dataDir}/mail`);
     const ledger = composeLedger(
       app,
-      { ...config, trustedCheckpointKey: verifyingKeyOf(checkpointSigner), checkpointSigner, backofficeSignIn },
+      { ...config, trustedCheckpointKey: verifyingKeyOf(checkpointSigner), checkpointSigner, backofficeSignIn, mailer },
       log,
     );
     // Follow-up work and periodic jobs, once across every instance (ADR 0027).

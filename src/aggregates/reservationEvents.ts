@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CUSTOMER_LOCALES } from '../domain/customerLocale.js';
 import type { ReservationEvent } from '../domain/reservation.js';
 import { type Assert, eventParser, instant, money, positiveSeats, type SameType } from './eventSchema.js';
 
@@ -15,7 +16,8 @@ export const reservationEventSchema = z.discriminatedUnion('type', [
       seats: positiveSeats,
       total: money,
       expiresAt: instant,
-      customer: z.object({ name: z.string(), email: z.string() }),
+      // Holds from before customers chose a language have no locale: they read as the default (pt-BR).
+      customer: z.object({ name: z.string(), email: z.string(), locale: z.enum(CUSTOMER_LOCALES).optional() }),
       ownerSub: z.string(),
       heldAt: instant,
     }),

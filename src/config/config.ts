@@ -9,6 +9,9 @@ import { configVariables, envKeyForPath, readEnvValues, type EnvValues } from '.
 const cognitoUserPoolIdPattern = /^(?:eusc-[a-z]{2}|[a-z]{2})-(?:gov-)?[a-z]+-\d_[a-zA-Z0-9]+$/;
 
 // Messages never echo the input: several of these values are secrets.
+/** What SES takes as a sender: `bookings@acme.example`, or with a display name, `Acme Tours <bookings@acme.example>`. */
+const SENDER_ADDRESS = /^(?:[^<>@\r\n]*<[^\s@<>]+@[^\s@<>]+>|[^\s@<>]+@[^\s@<>]+)$/;
+
 const requiredText = z
   .string({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be a string') })
   .min(1, { error: 'must not be empty' });
@@ -127,6 +130,15 @@ export const appConfigSchema = z.object({
     region: requiredText.optional(),
     endpointUrl: httpUrl.optional(),
   }),
+  /** Customer e-mails (ADR 0043). */
+  mail: z.object({
+    /** SES_FROM_ADDRESS: the verified sender. Absent: `.eml` files under `dataDir/mail` (never in production). */
+    fromAddress: requiredText
+      .regex(SENDER_ADDRESS, { error: 'must be an e-mail address, or a name and one: Acme Tours <bookings@acme.example>' })
+      .optional(),
+    /** AWS_ENDPOINT_URL_SESV2: another SES endpoint than the region's (tests, a local stand-in). */
+    sesEndpointUrl: httpUrl.optional(),
+  }),
 });
 
 export type AppConfig = z.infer<typeof appConfigSchema>;
@@ -175,7 +187,7 @@ export function parseConfigValues(values: EnvValues): AppConfig {
 
 /** Places each variable at its config path; a group (e.g. `cognito`) exists only if one of its variables is set. */
 function configInput(values: EnvValues): Record<string, unknown> {
-  const input: Record<string, unknown> = { stripe: {}, mercadopago: {}, aws: {} };
+  const input: Record<string, unknown> = { stripe: {}, mercadopago: {}, aws: {}, mail: {} };
   for (const { env, path } of configVariables) {
     const value = values[env];
     if (value === undefined) continue;

@@ -14,6 +14,8 @@ export const requiredInProduction = [
   'MERCADOPAGO_ACCESS_TOKEN',
   'MERCADOPAGO_WEBHOOK_SECRET',
   'LEDGER_CHECKPOINT_SIGNING_KEY',
+  // Without it, customer e-mails would be files on the server's disk instead of reaching customers.
+  'SES_FROM_ADDRESS',
 ] as const satisfies readonly EnvKey[];
 
 export function missingInProduction(values: EnvValues): EnvKey[] {

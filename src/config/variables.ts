@@ -33,6 +33,8 @@ export const configVariables = [
   { env: 'AWS_SECRETS_ID', path: ['aws', 'secretsId'], secret: false },
   { env: 'AWS_REGION', path: ['aws', 'region'], secret: false },
   { env: 'AWS_ENDPOINT_URL', path: ['aws', 'endpointUrl'], secret: false },
+  { env: 'SES_FROM_ADDRESS', path: ['mail', 'fromAddress'], secret: false },
+  { env: 'AWS_ENDPOINT_URL_SESV2', path: ['mail', 'sesEndpointUrl'], secret: false },
 ] as const satisfies readonly ConfigVariable[];
 
 type ConfigVariable = { readonly env: string; readonly path: readonly string[]; readonly secret: boolean };

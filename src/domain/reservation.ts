@@ -4,13 +4,20 @@ import { illegalTransition, invalidCommand, type DomainError } from './errors.js
 import { isNonEmptyString, isPositiveInteger } from './guards.js';
 import { formatMoney, isValidMoney, multiplyMoney, sameMoney, type Money } from './money.js';
 import { addSeconds, isAtOrAfter, isIsoInstant } from './time.js';
+import { type CustomerLocale, isCustomerLocale } from './customerLocale.js';
 
 // Stream `reservation-<reservationId>`: held → paid → refunded; held → expired | cancelled;
 // expired → paid when a late success retook the seats; paid → cancelled (refund pending) → refunded.
 // held → held (extended once for a payment): a hold whose payment the provider may still settle
 // waits PAYMENT_GRACE_SECONDS past its first expiresAt (README, payment-waiting rules).
 
-export type Customer = { readonly name: string; readonly email: string };
+/** `locale` chooses the language of the customer's e-mails; absent (older holds too) means the default. */
+export type Customer = { readonly name: string; readonly email: string; readonly locale?: CustomerLocale };
+
+function copyCustomer(customer: Customer): Customer {
+  const { name, email, locale } = customer;
+  return locale === undefined ? { name, email } : { name, email, locale };
+}
 
 /** What a reservation keeps from the moment it was held, whatever happens next. */
 export type ReservationFacts = {
@@ -138,6 +145,8 @@ function placeHold(cmd: PlaceHold, state: ReservationState): ReservationEvent[] 
   if (!isNonEmptyString(cmd.customer.name) || !isNonEmptyString(cmd.customer.email)) {
     return invalidCommand('customer needs a name and an email');
   }
+  if (cmd.customer.locale !== undefined && !isCustomerLocale(cmd.customer.locale))
+    return invalidCommand('customer.locale is not a supported language');
   if (!isNonEmptyString(cmd.ownerSub)) return invalidCommand('ownerSub must be a non-empty string');
   if (!isIsoInstant(cmd.now)) return invalidCommand('now must be an ISO 8601 instant');
   if (!isPositiveInteger(cmd.holdTtlSeconds)) return invalidCommand('holdTtlSeconds must be a positive integer');
@@ -155,7 +164,7 @@ function placeHold(cmd: PlaceHold, state: ReservationState): ReservationEvent[] 
         seats: cmd.seats,
         total,
         expiresAt,
-        customer: { name: cmd.customer.name, email: cmd.customer.email },
+        customer: copyCustomer(cmd.customer),
         ownerSub: cmd.ownerSub,
         heldAt: cmd.now,
       },
@@ -318,7 +327,7 @@ function factsOf(from: ReservationFacts): ReservationFacts {
     seats: from.seats,
     total: copyMoney(from.total),
     expiresAt: from.expiresAt,
-    customer: { name: from.customer.name, email: from.customer.email },
+    customer: copyCustomer(from.customer),
     ownerSub: from.ownerSub,
     heldAt: from.heldAt,
   };

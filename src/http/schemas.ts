@@ -1,6 +1,7 @@
 import { codes as currencyCodes } from 'currency-codes';
 import { z } from 'zod';
 import { isStorableText } from '../db/storableText.js';
+import { CUSTOMER_LOCALES } from '../domain/customerLocale.js';
 import { isKnownTimeZone } from '../domain/localTime.js';
 import { PROVIDERS } from '../domain/payment.js';
 import { tenantIdSchema } from '../identity/idTokenClaims.js';
@@ -82,6 +83,8 @@ export const placeHoldBody = z
       .object({
         name: text(200),
         email: z.email().max(320),
+        /** The language of the customer's e-mails; pt-BR when absent. */
+        locale: z.enum(CUSTOMER_LOCALES).optional(),
       })
       .strict(),
   })

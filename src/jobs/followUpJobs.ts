@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CUSTOMER_EMAIL_KINDS, type CustomerEmailKind } from '../domain/customerEmail.js';
 
 /**
  * Work that follows a commit, by task: its payload's schema. A job is enqueued in the transaction of
@@ -20,6 +21,13 @@ export const followUpPayloads = {
   sendDuePanelPushes: z.object({}),
   /** Compare the panel's `source: ledger` bookings with the reservations and re-push any that differ (daily). */
   comparePanelBookings: z.object({}),
+  /** Send a customer one e-mail about their reservation; `paymentId` is the payment whose start calls for the hold e-mail. */
+  sendCustomerEmail: z.object({
+    tenantId: z.string().min(1),
+    reservationId: z.uuid(),
+    kind: z.enum(CUSTOMER_EMAIL_KINDS),
+    paymentId: z.uuid().optional(),
+  }),
 } as const;
 
 export type FollowUpTask = keyof typeof followUpPayloads;
@@ -41,6 +49,19 @@ export const FOLLOW_UP_TASKS = Object.keys(followUpPayloads) as FollowUpTask[];
 /** The refund of one payment: keyed by it, so asking twice before it is sent still sends one request. */
 export function sendRefundJob(tenantId: string, paymentId: string): FollowUpJob {
   return { task: 'sendRefund', payload: { tenantId, paymentId }, jobKey: `refund:${tenantId}:${paymentId}` };
+}
+
+/**
+ * One e-mail of a reservation: keyed by reservation and kind, so that a second cause before it is
+ * sent (a second payment started) replaces the pending job instead of adding another. The e-mail's
+ * own record (ADR 0043) keeps a later job from sending it again once sent.
+ */
+export function sendCustomerEmailJob(tenantId: string, reservationId: string, kind: CustomerEmailKind, paymentId?: string): FollowUpJob {
+  return {
+    task: 'sendCustomerEmail',
+    payload: { tenantId, reservationId, kind, ...(paymentId === undefined ? {} : { paymentId }) },
+    jobKey: `email:${tenantId}:${reservationId}:${kind}`,
+  };
 }
 
 /** The jobs as the JSON array `ledger_enqueue_jobs` (migration 0027) reads. */

@@ -19,6 +19,7 @@ const productionEnv = {
   NODE_ENV: 'production',
   COGNITO_USER_POOL_ID: 'eu-west-1_AbC123',
   COGNITO_CLIENT_ID: 'client-1',
+  SES_FROM_ADDRESS: 'bookings@operator.example',
   ...productionSecrets,
 } as const;
 
@@ -44,6 +45,7 @@ describe('loadConfig from the environment', () => {
       stripe: {},
       mercadopago: {},
       aws: {},
+      mail: {},
     });
   });
 
@@ -69,6 +71,8 @@ describe('loadConfig from the environment', () => {
       MERCADOPAGO_ACCESS_TOKEN: 'TEST-1',
       MERCADOPAGO_WEBHOOK_SECRET: 'mp-1',
       MERCADOPAGO_API_BASE: 'http://127.0.0.1:12112',
+      SES_FROM_ADDRESS: 'bookings@operator.example',
+      AWS_ENDPOINT_URL_SESV2: 'http://127.0.0.1:12113',
     });
 
     expect(config).toEqual({
@@ -87,6 +91,7 @@ describe('loadConfig from the environment', () => {
       stripe: { secretKey: 'sk_test_1', webhookSecret: 'whsec_1', apiBase: 'http://127.0.0.1:12111' },
       mercadopago: { accessToken: 'TEST-1', webhookSecret: 'mp-1', apiBase: 'http://127.0.0.1:12112' },
       aws: {},
+      mail: { fromAddress: 'bookings@operator.example', sesEndpointUrl: 'http://127.0.0.1:12113' },
     });
   });
 
@@ -105,6 +110,8 @@ describe('loadConfig from the environment', () => {
       CORS_ORIGINS: 'https://shop.example.com',
       // An origin lands as given (a bare host name gains https://).
       COGNITO_DOMAIN: 'https://auth.example.com',
+      SES_FROM_ADDRESS: 'bookings@operator.example',
+      AWS_ENDPOINT_URL_SESV2: 'http://127.0.0.1:1',
     };
     for (const { env, path } of configVariables) {
       const value =
@@ -119,6 +126,14 @@ describe('loadConfig from the environment', () => {
       const landed = path.reduce<unknown>((node, segment) => (node as Record<string, unknown> | undefined)?.[segment], config);
       expect(String(landed), env).toBe(value);
     }
+  });
+
+  it('takes SES_FROM_ADDRESS as an address or a name with one, and refuses anything else', async () => {
+    expect((await loadConfig({ SES_FROM_ADDRESS: 'Acme Tours <bookings@acme.example>' })).mail.fromAddress).toBe(
+      'Acme Tours <bookings@acme.example>',
+    );
+    const error = await configErrorOf(loadConfig({ SES_FROM_ADDRESS: 'bookings' }));
+    expect(error.keys).toEqual(['SES_FROM_ADDRESS']);
   });
 
   it('treats blank variables as unset and trims the rest', async () => {
@@ -202,6 +217,14 @@ describe('loadConfig from the environment', () => {
 });
 
 describe('production', () => {
+  it('refuses to start without SES_FROM_ADDRESS: customer e-mails would only be files on its disk', async () => {
+    const { SES_FROM_ADDRESS: _from, ...rest } = productionEnv;
+
+    const error = await configErrorOf(loadConfig(rest));
+
+    expect(error.keys).toEqual(['SES_FROM_ADDRESS']);
+  });
+
   it('starts with Cognito, a database and every payment secret', async () => {
     const config = await loadConfig({ ...productionEnv });
 
@@ -270,11 +293,11 @@ describe('loadConfig with AWS_SECRETS_ID (fake fetch)', () => {
   });
 
   it('supplies production secrets that the environment lacks', async () => {
-    const { NODE_ENV, COGNITO_USER_POOL_ID, COGNITO_CLIENT_ID } = productionEnv;
+    const { NODE_ENV, COGNITO_USER_POOL_ID, COGNITO_CLIENT_ID, SES_FROM_ADDRESS } = productionEnv;
     const fake = fakeSecrets(JSON.stringify(productionSecrets));
 
     const config = await loadConfig(
-      { NODE_ENV, COGNITO_USER_POOL_ID, COGNITO_CLIENT_ID, AWS_SECRETS_ID: 'ledger/prod', AWS_REGION: 'eu-west-1' },
+      { NODE_ENV, COGNITO_USER_POOL_ID, COGNITO_CLIENT_ID, SES_FROM_ADDRESS, AWS_SECRETS_ID: 'ledger/prod', AWS_REGION: 'eu-west-1' },
       fake,
     );
 

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { ServerDeps } from '../../src/http/server.js';
 import { expect } from 'vitest';
 import type { Ledger } from '../../src/composition.js';
+import type { Mailer } from '../../src/mail/mailer.js';
 import { expireHoldCommand } from '../../src/app/expireHolds.js';
 import { runCommand } from '../../src/app/command/runCommand.js';
 import { DEFAULT_TEST_TENANT } from '../../src/identity/testing/tokens.js';
@@ -57,6 +58,8 @@ export async function startPaymentsHarness(
     paymentGraceSeconds?: number;
     /** FRONTEND_URL: Checkout Pro's back_urls (none by default). */
     frontendUrl?: string;
+    /** Where customer e-mails go; none by default (no e-mail jobs). */
+    mailer?: Mailer;
   } = {},
 ): Promise<PaymentsHarness> {
   const stripe = await startFakeStripe();
@@ -75,13 +78,14 @@ export async function startPaymentsHarness(
     ...(options.holdMaxSeatsPerCustomer === undefined ? {} : { holdMaxSeatsPerCustomer: options.holdMaxSeatsPerCustomer }),
     ...(options.paymentGraceSeconds === undefined ? {} : { paymentGraceSeconds: options.paymentGraceSeconds }),
     onError: (message, error) => errors.push({ message, error }),
+    ...(options.mailer === undefined ? {} : { mailer: options.mailer }),
   });
   const module = ledger.composed;
-  const { sendRefund } = module.jobs;
+  const { sendRefund, sendCustomerEmail } = module.jobs;
   if (!sendRefund) throw new Error('the composed ledger sends no refunds');
   const jobOptions = {
     connectionString: ledger.db.logins.system,
-    handlers: { sendRefund },
+    handlers: { sendRefund, ...(sendCustomerEmail ? { sendCustomerEmail } : {}) },
     onJobFailed: (task: string) => module.metrics.countJobFailure(task),
     log: { info: () => undefined, warn: () => undefined, error: (message: string, error?: unknown) => errors.push({ message, error }) },
   };

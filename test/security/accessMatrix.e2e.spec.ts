@@ -35,6 +35,7 @@ const routes = [
   'POST /v1/backoffice/payments/{paymentId}/anomalies/{providerEventId}/resolve',
   'POST /v1/backoffice/payments/{paymentId}/reconcile',
   'POST /v1/backoffice/sync/deliveries/{id}/retry',
+  'GET /v1/backoffice/reservations/{reservationId}/emails',
   'GET /v1/reports/occupancy?from=&to=',
   'GET /v1/reports/revenue?from=&to=',
   'POST /v1/audit/verify',
@@ -61,6 +62,7 @@ const expected: Record<Route, Record<Caller, number>> = {
   'GET /v1/backoffice/reservations?slotId=':      row(403,   403,    200,   200,   403,    200,        401),
   'GET /v1/backoffice/payments':                   row(403,   403,    200,   200,   403,    200,        401),
   'GET /v1/backoffice/reservations/export?from=&to=': row(403, 403,   200,   200,   403,    200,        401),
+  'GET /v1/backoffice/reservations/{reservationId}/emails': row(403, 403, 200, 200, 403,  404,        401),
   'GET /v1/reports/occupancy?from=&to=':           row(403,   403,    200,   200,   403,    200,        401),
   'GET /v1/reports/revenue?from=&to=':             row(403,   403,    200,   200,   403,    200,        401),
   'POST /v1/audit/verify':                         row(403,   403,    403,   403,   200,    200,        401),
@@ -278,6 +280,8 @@ function requestFor(
       return { method: 'GET', path: '/v1/backoffice/payments' };
     case 'GET /v1/backoffice/reservations/export?from=&to=':
       return { method: 'GET', path: `/v1/backoffice/reservations/export?${REPORT_RANGE}` };
+    case 'GET /v1/backoffice/reservations/{reservationId}/emails':
+      return { method: 'GET', path: `/v1/backoffice/reservations/${reservationId}/emails` };
     case 'GET /v1/reports/occupancy?from=&to=':
       return { method: 'GET', path: `/v1/reports/occupancy?${REPORT_RANGE}` };
     case 'GET /v1/reports/revenue?from=&to=':

@@ -108,7 +108,7 @@ const validRequests: Readonly<Record<string, () => ValidRequest>> = {
   'POST /v1/reservations': () => ({
     role: 'customer',
     keyed: true,
-    body: { slotId: fixture.slotId, seats: 1, customer: { name: 'Ana Souza', email: 'ana@example.com' } },
+    body: { slotId: fixture.slotId, seats: 1, customer: { name: 'Ana Souza', email: 'ana@example.com', locale: 'es' } },
   }),
   'GET /v1/reservations/{reservationId}': () => ({ role: 'customer', params: { reservationId: fixture.reservationId } }),
   'POST /v1/reservations/{reservationId}/cancel': () => ({ role: 'customer', params: { reservationId: fixture.cancellableId } }),
@@ -157,6 +157,7 @@ const validRequests: Readonly<Record<string, () => ValidRequest>> = {
   }),
   'POST /v1/backoffice/payments/{paymentId}/reconcile': () => ({ role: 'staff', params: { paymentId: fixture.paymentId } }),
   'POST /v1/backoffice/sync/deliveries/{id}/retry': () => ({ role: 'admin', params: { id: fixture.deliveryId } }),
+  'GET /v1/backoffice/reservations/{reservationId}/emails': () => ({ role: 'staff', params: { reservationId: fixture.reservationId } }),
 };
 
 /** Webhook routes: signed as their provider signs, but carrying hostile content, or badly signed. */

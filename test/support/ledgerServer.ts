@@ -3,6 +3,7 @@ import type { AppDeps, BaseDeps } from '../../src/app/context.js';
 import { createUserDirectory } from '../../src/app/userDirectory.js';
 import { composeLedger, type Ledger, type LedgerSettings } from '../../src/composition.js';
 import { buildServer, type RouteGroups, type ServerDeps } from '../../src/http/server.js';
+import type { Mailer } from '../../src/mail/mailer.js';
 import type { PaymentsSettings } from '../../src/payments/providersFromConfig.js';
 import { type CheckpointSigner, verifyingKeyOf } from '../../src/audit/checkpointSigning.js';
 import { createTestCheckpointSigner } from './checkpointSigner.js';
@@ -85,6 +86,8 @@ export type TestLedgerOptions = {
   readonly onError?: (message: string, error: unknown) => void;
   /** The activity panel (e.g. `createHttpPanel` on the loopback panel) and the accounts pushed to it; none by default. */
   readonly panel?: LedgerSettings['panel'];
+  /** Where customer e-mails go (a SES mailer on a loopback SES); none by default, so no change calls for an e-mail. */
+  readonly mailer?: Mailer;
   /** The cluster the test database is made in; the run's shared one by default. */
   readonly cluster?: TestCluster;
 };
@@ -121,6 +124,7 @@ export async function startTestLedger(options: TestLedgerOptions = {}): Promise<
       checkpointSigner: signer,
       holdMaxSeatsPerCustomer: options.holdMaxSeatsPerCustomer ?? DEFAULT_HOLD_MAX_SEATS_PER_CUSTOMER,
       ...(options.panel ? { panel: options.panel } : {}),
+      ...(options.mailer ? { mailer: options.mailer } : {}),
     },
     { info: () => undefined, warn: () => undefined, error: onError },
   );

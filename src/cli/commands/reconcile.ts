@@ -1,6 +1,7 @@
 import { checkpointSignerFromConfig } from '../../audit/checkpointSignerFromConfig.js';
 import { verifyingKeyOf } from '../../audit/checkpointSigning.js';
 import { composeLedger } from '../../composition.js';
+import { mailerFromConfig } from '../../mail/mailerFromConfig.js';
 import { loadConfig } from '../../config/config.js';
 import { createCommandPool } from '../../db/commandPool.js';
 import { createDatabasePool } from '../../db/pool.js';
@@ -33,7 +34,9 @@ export async function run(input: CommandInput): Promise<number> {
         paymentGraceSeconds: config.paymentGraceSeconds,
       };
       const signer = await checkpointSignerFromConfig(config);
-      const ledger = composeLedger(app, { ...config, trustedCheckpointKey: verifyingKeyOf(signer) }, cliLog);
+      // With the mailer, changes a reconciliation makes call for their customer e-mails; the server's workers send them.
+      const mailer = mailerFromConfig(config, cliLog);
+      const ledger = composeLedger(app, { ...config, trustedCheckpointKey: verifyingKeyOf(signer), mailer }, cliLog);
       const report = await ledger.reconcile(olderThanSeconds === undefined ? {} : { olderThanSeconds });
       const { sendRefund } = ledger.jobs;
       if (sendRefund) await runDueJobs({ connectionString: logins.system, handlers: { sendRefund }, log: cliLog });

@@ -1,0 +1,4 @@
+/** A hold whose time to pay ran out. */
+export const expiredTemplate = `<% layout('@layout') %>
+<p><%= it.m.expired.intro %></p>
+<%~ include('@facts', it) %>`;
