@@ -106,6 +106,7 @@ describe('loadConfig with AWS Secrets Manager (real SDK, local endpoint)', () =>
       NODE_ENV: 'production',
       COGNITO_USER_POOL_ID: 'eu-west-1_AbC123',
       COGNITO_CLIENT_ID: 'client-1',
+      SES_FROM_ADDRESS: 'bookings@operator.example',
     });
 
     expect(config).toMatchObject({ nodeEnv: 'production', mercadopago: { webhookSecret: 'mp-hook-from-sm' } });
@@ -117,6 +118,7 @@ describe('loadConfig with AWS Secrets Manager (real SDK, local endpoint)', () =>
       NODE_ENV: 'production',
       COGNITO_USER_POOL_ID: 'eu-west-1_AbC123',
       COGNITO_CLIENT_ID: 'client-1',
+      SES_FROM_ADDRESS: 'bookings@operator.example',
     }).catch((caught: unknown) => caught);
 
     expect(error).toBeInstanceOf(ConfigError);

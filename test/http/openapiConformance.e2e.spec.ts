@@ -409,6 +409,24 @@ describe('every answer conforms to the served OpenAPI document', () => {
     h.stripe.answerNext(stripeError(404, 'invalid_request_error', 'No such payment_intent'));
     expect((await call('POST', reconcileTemplate, reconcilePath, { token: admin })).status).toBe(502);
 
+    // A reservation's customer e-mails (none sent here: this server has no mailer), for staff only.
+    const emailsTemplate = '/v1/backoffice/reservations/{reservationId}/emails';
+    const emailsPath = `/v1/backoffice/reservations/${reservationId}/emails`;
+    expect((await call('GET', emailsTemplate, emailsPath, { token: staff })).status).toBe(200);
+    expect((await call('GET', emailsTemplate, emailsPath, { token: customer })).status).toBe(403);
+
+    // A push to the activity panel that failed after its 3 days, retried by an admin.
+    const deliveryId = randomUUID();
+    await h.ledger.db.asOwner(
+      `INSERT INTO panel_deliveries (id, tenant_id, reservation_id, version, status, attempts, last_error, queued_at, last_attempt_at, next_attempt_at)
+       VALUES ($1, $2, $3, 1, 'failed', 80, 'the panel did not answer', now() - interval '3 days', now(), now())`,
+      [deliveryId, DEFAULT_TEST_TENANT, reservationId],
+    );
+    const retryTemplate = '/v1/backoffice/sync/deliveries/{id}/retry';
+    expect((await call('POST', retryTemplate, `/v1/backoffice/sync/deliveries/${deliveryId}/retry`, { token: staff })).status).toBe(403);
+    expect((await call('POST', retryTemplate, `/v1/backoffice/sync/deliveries/${deliveryId}/retry`, { token: admin })).status).toBe(202);
+    expect((await call('POST', retryTemplate, `/v1/backoffice/sync/deliveries/${randomUUID()}/retry`, { token: admin })).status).toBe(404);
+
     // Audit.
     const streamTemplate = '/v1/audit/streams/{streamId}';
     expect((await call('GET', streamTemplate, `/v1/audit/streams/reservation-${reservationId}`, { token: auditor })).status).toBe(200);
