@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { DAILY_REPORTS_CONSUMER } from '../projections/reports/dailyReports.js';
+import { DAILY_REPORTS_CONSUMER, dailyReportsConsumer } from '../projections/reports/dailyReports.js';
 import type { AppDeps, BaseDeps } from './app/context.js';
 import type { ChangeReaction } from './app/command/reactions.js';
 import { expireAllDueHolds, expireDueHolds, type ExpirySweep } from './app/expireHolds.js';
@@ -24,6 +24,12 @@ import { reservationRoutes } from './http/routes/reservations.js';
 import { activityRoutes } from './http/routes/activities.js';
 import { slotRoutes } from './http/routes/slots.js';
 import { webhookRoutes } from './http/routes/webhooks.js';
+import { webhookEndpointRoutes } from './http/routes/webhookEndpoints.js';
+import type { Consumer } from './consumers/consumer.js';
+import type { HostResolver } from './webhooksOut/addressRule.js';
+import { deliverLane } from './webhooksOut/deliverLane.js';
+import { systemResolver } from './webhooksOut/systemResolver.js';
+import { outgoingWebhooksConsumer } from './webhooksOut/webhookFanOut.js';
 import type { JobHandlers, JobLog, PeriodicJob } from './jobs/jobWorker.js';
 import { consumerLag } from './consumers/consumerLag.js';
 import { withSystemTransaction } from './db/transaction.js';
@@ -50,6 +56,10 @@ export type LedgerSettings = PaymentsSettings & {
   readonly trustedCheckpointKey: CheckpointVerifyingKey;
   /** Signs the checkpoints the `takeCheckpoint` job takes; without it the job is not run here. */
   readonly checkpointSigner?: CheckpointSigner;
+  /** NODE_ENV: outside production, outgoing webhooks may go to plain http and private addresses. Absent: production's rule. */
+  readonly nodeEnv?: 'production' | 'development' | 'test';
+  /** Resolves webhook endpoints' host names (the system's resolver unless given: tests inject one). */
+  readonly webhookResolver?: HostResolver;
 };
 
 export type PaymentsReconciliation = ReconcileReport & {
@@ -65,6 +75,8 @@ export type Ledger = {
   readonly routes: RouteGroups;
   readonly jobs: JobHandlers;
   readonly periodicJobs: readonly PeriodicJob[];
+  /** The readers of the global log the server runs beside its job workers. */
+  readonly consumers: readonly Consumer[];
   /**
    * Releases every hold whose time is up: run at start, before listening, so that holds whose time
    * ran out while no server ran do not keep seats until the first periodic sweep. Safe on several
@@ -120,6 +132,10 @@ export function composeLedger(base: BaseDeps, settings: LedgerSettings, log: Job
     return { ...report, unpayableRefunded };
   };
 
+  const webhookTargets = {
+    rule: { production: (settings.nodeEnv ?? 'production') === 'production' },
+    resolve: settings.webhookResolver ?? systemResolver,
+  };
   const v1 = [
     (scope: FastifyInstance) => slotRoutes(scope, app),
     (scope: FastifyInstance) => activityRoutes(scope, app),
@@ -131,6 +147,7 @@ export function composeLedger(base: BaseDeps, settings: LedgerSettings, log: Job
     backofficeRoutes(app),
     anomalyResolutionRoutes(app),
     paymentReconciliationRoutes(app, providers),
+    webhookEndpointRoutes({ pool: app.pool, clock: app.clock, ...webhookTargets }),
   ];
   let draining = false;
   const root = [
@@ -149,6 +166,9 @@ export function composeLedger(base: BaseDeps, settings: LedgerSettings, log: Job
   const jobs: JobHandlers = {
     sendRefund: async (payload) => {
       await sendRefund(app, providers, payload);
+    },
+    deliverWebhooks: async (payload) => {
+      await deliverLane({ systemPool: app.systemPool, clock: app.clock, ...webhookTargets }, payload);
     },
     expireDueHolds: async () => {
       await expireDueHolds(app, providers, { onError });
@@ -178,5 +198,6 @@ export function composeLedger(base: BaseDeps, settings: LedgerSettings, log: Job
   };
   // No provider calls before listening: holds with open payments are closed by the periodic sweep.
   const releaseExpiredHolds = () => expireAllDueHolds(app, providers, { onError, closeOpenPayments: false });
-  return { app, providers, routes: { root, v1 }, jobs, periodicJobs, metrics, reconcile, releaseExpiredHolds, beginDraining };
+  const consumers = [dailyReportsConsumer, outgoingWebhooksConsumer];
+  return { app, providers, routes: { root, v1 }, jobs, periodicJobs, consumers, metrics, reconcile, releaseExpiredHolds, beginDraining };
 }

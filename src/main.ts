@@ -13,7 +13,6 @@ import { createDatabasePool } from './db/pool.js';
 import { ledgerLoggerOptions } from './http/hardening/logOptions.js';
 import { buildServer } from './http/server.js';
 import { createIdentityFromConfig } from './identity/identityFromConfig.js';
-import { dailyReportsConsumer } from '../projections/reports/dailyReports.js';
 import { composeLedger } from './composition.js';
 import { checkpointSignerFromConfig } from './audit/checkpointSignerFromConfig.js';
 import { verifyingKeyOf } from './audit/checkpointSigning.js';
@@ -121,7 +120,7 @@ export async function startLedger(config: AppConfig, log: LedgerLogger): Promise
     stopping.add('job worker', () => jobs.stop());
     ledger.metrics.watchJobQueue(() => jobs.queueDepth());
     // Asynchronous read models follow the log in commit order (issue 5: auditors and the backoffice).
-    const consumers = await startConsumers(systemPool, [dailyReportsConsumer], {
+    const consumers = await startConsumers(systemPool, ledger.consumers, {
       databaseUrl: logins.system,
       onError: (error, consumer) => log.error(`consumer ${consumer}: a batch or its LISTEN connection failed, will retry`, error),
       onListenerRestored: (consumer, attempt) => log.info(`consumer ${consumer}: listening for commits again (try ${attempt})`),

@@ -14,6 +14,8 @@ export const followUpPayloads = {
   reconcilePayments: z.object({}),
   /** Record a signed checkpoint of every stream's head when one is due (periodic). */
   takeCheckpoint: z.object({}),
+  /** Send one webhook endpoint's pending deliveries of one reservation, in log order (ADR 0044). */
+  deliverWebhooks: z.object({ tenantId: z.string().min(1), endpointId: z.uuid(), reservationId: z.string().min(1) }),
 } as const;
 
 export type FollowUpTask = keyof typeof followUpPayloads;
@@ -35,6 +37,19 @@ export const FOLLOW_UP_TASKS = Object.keys(followUpPayloads) as FollowUpTask[];
 /** The refund of one payment: keyed by it, so asking twice before it is sent still sends one request. */
 export function sendRefundJob(tenantId: string, paymentId: string): FollowUpJob {
   return { task: 'sendRefund', payload: { tenantId, paymentId }, jobKey: `refund:${tenantId}:${paymentId}` };
+}
+
+/**
+ * The sending of one lane (an endpoint's deliveries of one reservation): keyed by it, so a lane has
+ * one pending job however many events arrive, and its deliveries go out one after the other.
+ */
+export function deliverWebhooksJob(tenantId: string, endpointId: string, reservationId: string, runAt?: string): FollowUpJob {
+  return {
+    task: 'deliverWebhooks',
+    payload: { tenantId, endpointId, reservationId },
+    jobKey: `webhooks:${endpointId}:${reservationId}`,
+    ...(runAt === undefined ? {} : { runAt }),
+  };
 }
 
 /** The jobs as the JSON array `ledger_enqueue_jobs` (migration 0027) reads. */
