@@ -19,6 +19,7 @@ export async function startWebhookReceiver() {
   const received: ReceivedWebhook[] = [];
   const rejected: string[] = [];
   let port = 0;
+  let answersToRefuse = 0;
   let server: http.Server | null = null;
 
   const listen = async () => {
@@ -32,6 +33,11 @@ export async function startWebhookReceiver() {
           const headers: Record<string, string> = {};
           for (const [name, value] of Object.entries(req.headers)) if (typeof value === 'string') headers[name] = value;
           const payload = webhook.verify(body, headers) as Omit<ReceivedWebhook, 'id'>;
+          if (answersToRefuse > 0) {
+            answersToRefuse -= 1;
+            res.writeHead(503).end();
+            return;
+          }
           received.push({ id: headers['webhook-id'] ?? '', ...payload });
           res.writeHead(204).end();
         } catch (error) {
@@ -53,6 +59,10 @@ export async function startWebhookReceiver() {
     /** The endpoint's secret, as the admin copied it from the creating answer. */
     useSecret(secret: string) {
       webhook = new Webhook(secret);
+    },
+    /** The next `count` verified requests are answered 503 and not kept: a receiver failing mid-way through a lane. */
+    refuseNext(count: number) {
+      answersToRefuse = count;
     },
     get up() {
       return server !== null;
