@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { type AppError, fail, notFound, type Outcome, succeed } from '../app/outcome.js';
+import { claimIdempotencyKey, type IdempotentRequest, storeResponseStatement } from '../app/idempotency.js';
+import { type AppError, fail, notFound, type Outcome, runRefusable, succeed } from '../app/outcome.js';
 import { invalidCommand } from '../domain/errors.js';
 import type { DatabasePool } from '../db/pool.js';
 import { sql } from '../db/sql.js';
@@ -45,16 +46,25 @@ const toEndpoint = (row: z.infer<typeof endpointRow>): WebhookEndpoint => ({
 /** A URL the rule refuses: answered as an invalid request, with why. */
 const refusedTarget = (reason: string): AppError => invalidCommand(`url: ${reason}`);
 
+export type EndpointCreated = {
+  readonly status: number;
+  /** The endpoint with its secret; a replay (same Idempotency-Key) answers the endpoint without it. */
+  readonly body: unknown;
+  readonly replayed: boolean;
+};
+
 /**
  * Registers an endpoint and makes its secret: the only moment the secret leaves the database's
  * system side (the server's login can write it, not read it back). The URL is judged by the
- * address rule now, and again before every send.
+ * address rule now, and again before every send. Keyed like every creating request: a retry with
+ * the same Idempotency-Key answers the endpoint it made, but not its secret again (the stored
+ * answer leaves it out, so the secret is kept nowhere the server's login can read).
  */
 export async function createEndpoint(
   deps: EndpointManagement,
-  tenantId: string,
+  idempotency: IdempotentRequest,
   request: { readonly url: string; readonly events: readonly WebhookEventType[] },
-): Promise<Outcome<WebhookEndpoint & { readonly secret: string }>> {
+): Promise<Outcome<EndpointCreated>> {
   const url = new URL(request.url);
   let addresses: readonly string[];
   try {
@@ -64,18 +74,27 @@ export async function createEndpoint(
   }
   const verdict = judgeTarget(url, addresses, deps.rule);
   if (!verdict.allowed) return fail(refusedTarget(verdict.reason));
-  const secret = newWebhookSecret();
+  const { tenantId } = idempotency;
   const events = [...new Set(request.events)];
-  const row = await withTransaction(
-    deps.pool,
-    (tx) =>
-      tx.one(sql.type(endpointRow)`
-        INSERT INTO webhook_endpoints (tenant_id, endpoint_id, url, event_types, secret, created_at)
-        VALUES (${tenantId}, gen_random_uuid(), ${url.toString()}, ${sql.array(events, 'text')}, ${secret}, ${deps.clock().toISOString()}::timestamptz)
-        RETURNING endpoint_id::text, url, event_types, created_at::text`),
-    { tenantId },
+  return runRefusable(() =>
+    withTransaction(
+      deps.pool,
+      async (tx): Promise<EndpointCreated> => {
+        const now = deps.clock().toISOString();
+        const stored = await claimIdempotencyKey(tx, idempotency, now);
+        if (stored) return { ...stored, replayed: true };
+        const secret = newWebhookSecret();
+        const row = await tx.one(sql.type(endpointRow)`
+          INSERT INTO webhook_endpoints (tenant_id, endpoint_id, url, event_types, secret, created_at)
+          VALUES (${tenantId}, gen_random_uuid(), ${url.toString()}, ${sql.array(events, 'text')}, ${secret}, ${now}::timestamptz)
+          RETURNING endpoint_id::text, url, event_types, created_at::text`);
+        const endpoint = toEndpoint(row);
+        await tx.query(sql.typeAlias('void')`${storeResponseStatement(idempotency, { status: 201, body: endpoint }, now)}`);
+        return { status: 201, body: { ...endpoint, secret }, replayed: false };
+      },
+      { tenantId },
+    ),
   );
-  return succeed({ ...toEndpoint(row), secret });
 }
 
 export async function listEndpoints(pool: DatabasePool, tenantId: string): Promise<WebhookEndpoint[]> {

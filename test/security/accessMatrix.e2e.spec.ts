@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dailyReportsConsumer } from '../../projections/reports/dailyReports.js';
+import { outgoingWebhooksConsumer } from '../../src/webhooksOut/webhookFanOut.js';
 import { drain } from '../consumers/logFixtures.js';
 import { startTestLedger, type TestLedger, type TestResponse } from '../support/ledgerServer.js';
 import { type FakeStripe, startFakeStripe } from '../support/providers/fakeStripe.js';
@@ -37,6 +38,11 @@ const routes = [
   'GET /v1/reports/occupancy?from=&to=',
   'GET /v1/reports/revenue?from=&to=',
   'POST /v1/audit/verify',
+  'POST /v1/admin/webhook-endpoints',
+  'GET /v1/admin/webhook-endpoints',
+  'DELETE /v1/admin/webhook-endpoints/{endpointId}',
+  'GET /v1/admin/webhook-endpoints/{endpointId}/deliveries',
+  'POST /v1/admin/webhook-endpoints/{endpointId}/deliveries/{deliveryId}/redeliver',
 ] as const;
 type Route = (typeof routes)[number];
 
@@ -62,6 +68,11 @@ const expected: Record<Route, Record<Caller, number>> = {
   'GET /v1/reports/occupancy?from=&to=':           row(403,   403,    200,   200,   403,    200,        401),
   'GET /v1/reports/revenue?from=&to=':             row(403,   403,    200,   200,   403,    200,        401),
   'POST /v1/audit/verify':                         row(403,   403,    403,   403,   200,    200,        401),
+  'POST /v1/admin/webhook-endpoints':              row(403,   403,    403,   201,   403,    201,        401),
+  'GET /v1/admin/webhook-endpoints':               row(403,   403,    403,   200,   403,    200,        401),
+  'DELETE /v1/admin/webhook-endpoints/{endpointId}': row(403, 403,    403,   204,   403,    404,        401),
+  'GET /v1/admin/webhook-endpoints/{endpointId}/deliveries': row(403, 403, 403, 200, 403,   404,        401),
+  'POST /v1/admin/webhook-endpoints/{endpointId}/deliveries/{deliveryId}/redeliver': row(403, 403, 403, 202, 403, 404, 401),
 };
 // otherTenantAdmin's 201 on PUT is a slot (an activity) of its own tenant that happens to share the id: tenant A's is untouched.
 // Its 200 on the slot list is its own tenant's list, empty of A's slots.
@@ -69,6 +80,7 @@ const expected: Record<Route, Record<Caller, number>> = {
 // Staff may read a reservation but not pay for someone else's (403); another customer's is not found (404).
 // Resolving an anomaly can move money: admins only; staff's back office is read-only.
 // Reconciling a payment only applies what its provider already decided: staff and admins.
+// Webhook endpoints hear of every booking and payment and sign as the ledger: admins only.
 
 function row(...statuses: number[]): Record<Caller, number> {
   return Object.fromEntries(callers.map((caller, i) => [caller, statuses[i]!])) as Record<Caller, number>;
@@ -90,6 +102,21 @@ let slotId: string;
 let putActivityId: string;
 /** A second slot of tenant A, for the PUT row: the other tenant's 201 there must not hide `slotId` from the rows below. */
 let putSlotId: string;
+/** Tenant A's webhook endpoint and one delivery of it (nothing is sent: no job worker runs here). */
+let webhook: MatrixWebhook;
+type MatrixWebhook = { endpointId: string; deliveryId: string };
+/** Nothing listens on the discard port; no job worker runs here anyway. */
+const WEBHOOK_URL = 'http://127.0.0.1:9/hooks';
+
+async function createWebhookEndpointOfTenantA(): Promise<string> {
+  const created = await ledger.call('POST', '/v1/admin/webhook-endpoints', {
+    token: tokens.admin,
+    headers: { 'idempotency-key': randomUUID() },
+    body: { url: WEBHOOK_URL, events: ['reservation.held'] },
+  });
+  expect(created.status).toBe(201);
+  return created.body.id as string;
+}
 
 const DAY_MS = 86_400_000;
 const isoDay = (at: number) => new Date(at).toISOString().slice(0, 10);
@@ -178,7 +205,14 @@ beforeAll(async () => {
   putActivityId = `matrix-act-${randomUUID().slice(0, 8)}`;
   const activity = { name: 'A tours', timeZone: 'America/Sao_Paulo' };
   expect((await ledger.call('PUT', `/v1/activities/${putActivityId}`, { token: tokens.admin, body: activity })).status).toBe(201);
+  const endpointId = await createWebhookEndpointOfTenantA();
   anomalyIds = await recordAnomalyOfTenantA();
+  await drain(ledger.deps.systemPool, outgoingWebhooksConsumer);
+  const { rows: deliveries } = await ledger.db.asOwner<{ delivery_id: string }>(
+    'SELECT delivery_id::text FROM webhook_deliveries WHERE endpoint_id = $1',
+    [endpointId],
+  );
+  webhook = { endpointId, deliveryId: deliveries[0]!.delivery_id };
   // A's report rows exist before any cell asks for reports.
   await drain(ledger.deps.systemPool, dailyReportsConsumer);
   const own = await ledger.call('GET', `/v1/reports/occupancy?${REPORT_RANGE}`, { token: tokens.staff });
@@ -194,7 +228,14 @@ afterAll(async () => {
 type Request = { method: string; path: string; body?: unknown; headers?: Record<string, string> };
 
 /** The request of one cell; ids that the caller must not learn about come from `reservationId`. */
-function requestFor(route: Route, caller: Caller, reservationId: string, targetSlot = slotId, anomaly?: RecordedAnomaly): Request {
+function requestFor(
+  route: Route,
+  caller: Caller,
+  reservationId: string,
+  targetSlot = slotId,
+  anomaly?: RecordedAnomaly,
+  hook: MatrixWebhook = { endpointId: randomUUID(), deliveryId: randomUUID() },
+): Request {
   switch (route) {
     case 'PUT /v1/slots/{slotId}':
       // The other tenant defines "its" slot with the same id but other values, to see which one it gets back.
@@ -262,6 +303,21 @@ function requestFor(route: Route, caller: Caller, reservationId: string, targetS
       return { method: 'GET', path: `/v1/reports/revenue?${REPORT_RANGE}` };
     case 'POST /v1/audit/verify':
       return { method: 'POST', path: '/v1/audit/verify' };
+    case 'POST /v1/admin/webhook-endpoints':
+      return {
+        method: 'POST',
+        path: '/v1/admin/webhook-endpoints',
+        headers: { 'idempotency-key': randomUUID() },
+        body: { url: WEBHOOK_URL, events: ['reservation.held'] },
+      };
+    case 'GET /v1/admin/webhook-endpoints':
+      return { method: 'GET', path: '/v1/admin/webhook-endpoints' };
+    case 'DELETE /v1/admin/webhook-endpoints/{endpointId}':
+      return { method: 'DELETE', path: `/v1/admin/webhook-endpoints/${hook.endpointId}` };
+    case 'GET /v1/admin/webhook-endpoints/{endpointId}/deliveries':
+      return { method: 'GET', path: `/v1/admin/webhook-endpoints/${hook.endpointId}/deliveries` };
+    case 'POST /v1/admin/webhook-endpoints/{endpointId}/deliveries/{deliveryId}/redeliver':
+      return { method: 'POST', path: `/v1/admin/webhook-endpoints/${hook.endpointId}/deliveries/${hook.deliveryId}/redeliver` };
   }
 }
 
@@ -332,8 +388,13 @@ describe('role × route matrix', () => {
       route === 'POST /v1/backoffice/payments/{paymentId}/reconcile'
         ? await recordAnomaly(reservationId)
         : undefined;
+    // The DELETE row removes an endpoint of its own, so the rows below keep theirs.
+    const hook =
+      route === 'DELETE /v1/admin/webhook-endpoints/{endpointId}'
+        ? { ...webhook, endpointId: await createWebhookEndpointOfTenantA() }
+        : webhook;
     const before = await eventCount();
-    const request = requestFor(route, caller, reservationId, slotId, anomaly);
+    const request = requestFor(route, caller, reservationId, slotId, anomaly, hook);
     const res = await send(request, caller);
     const text = JSON.stringify(res.body);
     expect(res.status, text).toBe(status);

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type PaymentsHarness, startPaymentsHarness } from '../payments/harness.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhookReceiver.js';
@@ -18,6 +19,7 @@ describe('outgoing webhooks (Standard Webhooks) to a receiver on 127.0.0.1', () 
 
   it('delivers each event once, signed, in order per reservation, after the receiver was down; every attempt is recorded', async () => {
     const created = await h.ledger.call('POST', '/v1/admin/webhook-endpoints', {
+      headers: { 'idempotency-key': randomUUID() },
       token: h.admin,
       body: { url: receiver.url, events: ALL_WEBHOOK_TYPES },
     });
@@ -101,10 +103,39 @@ describe('outgoing webhooks (Standard Webhooks) to a receiver on 127.0.0.1', () 
     expect(h.errors).toEqual([]);
   });
 
+  it('creates one endpoint per Idempotency-Key, and a replay does not show the secret again', async () => {
+    const key = randomUUID();
+    const body = { url: receiver.url, events: ['reservation.held'] };
+    const first = await h.ledger.call('POST', '/v1/admin/webhook-endpoints', { token: h.admin, headers: { 'idempotency-key': key }, body });
+    expect(first.status).toBe(201);
+    expect(first.body.secret).toEqual(expect.stringMatching(/^whsec_/));
+    const replay = await h.ledger.call('POST', '/v1/admin/webhook-endpoints', {
+      token: h.admin,
+      headers: { 'idempotency-key': key },
+      body,
+    });
+    expect(replay.status).toBe(201);
+    expect(replay.headers.get('idempotent-replayed')).toBe('true');
+    expect(replay.body).toEqual({ id: first.body.id, url: receiver.url, events: ['reservation.held'], createdAt: first.body.createdAt });
+    const listed = await h.ledger.call('GET', '/v1/admin/webhook-endpoints', { token: h.admin });
+    expect(listed.body.items.map((endpoint: { id: string }) => endpoint.id)).toEqual([first.body.id]);
+    const otherBody = await h.ledger.call('POST', '/v1/admin/webhook-endpoints', {
+      token: h.admin,
+      headers: { 'idempotency-key': key },
+      body: { ...body, events: ['reservation.paid'] },
+    });
+    expect(otherBody.status).toBe(422);
+    const keyless = await h.ledger.call('POST', '/v1/admin/webhook-endpoints', { token: h.admin, body });
+    expect(keyless.status).toBe(400);
+    expect(keyless.body.code).toBe('idempotency_key_required');
+    expect((await h.ledger.call('DELETE', `/v1/admin/webhook-endpoints/${first.body.id}`, { token: h.admin })).status).toBe(204);
+  });
+
   it('lets only tenant admins manage endpoints', async () => {
     for (const token of [h.staff, h.customer, h.auditor]) {
       expect((await h.ledger.call('GET', '/v1/admin/webhook-endpoints', { token })).status).toBe(403);
       const created = await h.ledger.call('POST', '/v1/admin/webhook-endpoints', {
+        headers: { 'idempotency-key': randomUUID() },
         token,
         body: { url: receiver.url, events: ['reservation.held'] },
       });
@@ -115,6 +146,7 @@ describe('outgoing webhooks (Standard Webhooks) to a receiver on 127.0.0.1', () 
     });
     expect(unknown.status).toBe(404);
     const badType = await h.ledger.call('POST', '/v1/admin/webhook-endpoints', {
+      headers: { 'idempotency-key': randomUUID() },
       token: h.admin,
       body: { url: receiver.url, events: ['reservation.eaten'] },
     });

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { catchUp } from '../../src/consumers/processNextBatch.js';
 import { runDueJobs } from '../../src/jobs/jobWorker.js';
 import { outgoingWebhooksConsumer } from '../../src/webhooksOut/webhookFanOut.js';
+import { drain } from '../consumers/logFixtures.js';
 import { startTestLedger, type TestLedger } from '../support/ledgerServer.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhookReceiver.js';
 
@@ -34,7 +34,11 @@ describe('outgoing webhook targets in production', () => {
   });
 
   const create = (url: string) =>
-    ledger.call('POST', '/v1/admin/webhook-endpoints', { token: admin, body: { url, events: ['reservation.held'] } });
+    ledger.call('POST', '/v1/admin/webhook-endpoints', {
+      token: admin,
+      headers: { 'idempotency-key': randomUUID() },
+      body: { url, events: ['reservation.held'] },
+    });
 
   it('refuses http, loopback, private and link-local targets when an endpoint is created', async () => {
     const port = new URL(receiver.url).port;
@@ -76,7 +80,7 @@ describe('outgoing webhook targets in production', () => {
     });
     expect(held.status).toBe(201);
 
-    await catchUp(ledger.deps.systemPool, outgoingWebhooksConsumer);
+    await drain(ledger.deps.systemPool, outgoingWebhooksConsumer);
     const { deliverWebhooks } = ledger.composed.jobs;
     if (!deliverWebhooks) throw new Error('the composed ledger delivers no webhooks');
     const errors: unknown[] = [];

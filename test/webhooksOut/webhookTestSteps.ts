@@ -1,8 +1,8 @@
 import { expect } from 'vitest';
-import { catchUp } from '../../src/consumers/processNextBatch.js';
 import { runDueJobs } from '../../src/jobs/jobWorker.js';
-import { OUTGOING_WEBHOOKS_CONSUMER, outgoingWebhooksConsumer } from '../../src/webhooksOut/webhookFanOut.js';
-import { eventually, type PaymentsHarness } from '../payments/harness.js';
+import { outgoingWebhooksConsumer } from '../../src/webhooksOut/webhookFanOut.js';
+import { drain } from '../consumers/logFixtures.js';
+import type { PaymentsHarness } from '../payments/harness.js';
 import type { ReceivedWebhook } from '../support/webhookReceiver.js';
 
 export const ALL_WEBHOOK_TYPES = [
@@ -21,22 +21,11 @@ const silent = { info: () => undefined, warn: () => undefined, error: () => unde
 
 /**
  * What the server does after commits, at a known moment: the consumer fans the whole log out (it
- * reads only behind the oldest running transaction, so it is asked again until nothing is left
- * after its checkpoint), then the due lane jobs run on graphile-worker.
+ * reads only behind running transactions, so `drain` asks until it has no lag), then the due lane
+ * jobs run on graphile-worker.
  */
 export async function deliverAll(h: PaymentsHarness): Promise<void> {
-  await eventually(
-    async () => {
-      await catchUp(h.ledger.deps.systemPool, outgoingWebhooksConsumer);
-      const { rows } = await h.ledger.db.asOwner<{ behind: number }>(
-        `SELECT count(*)::int AS behind FROM events e, consumer_checkpoints c
-         WHERE c.name = $1 AND (e.transaction_id, e.global_position) > (c.transaction_id, c.global_position)`,
-        [OUTGOING_WEBHOOKS_CONSUMER],
-      );
-      return rows[0]?.behind;
-    },
-    (behind) => behind === 0,
-  );
+  await drain(h.ledger.deps.systemPool, outgoingWebhooksConsumer);
   const { deliverWebhooks } = h.payments.jobs;
   if (!deliverWebhooks) throw new Error('the composed ledger delivers no webhooks');
   await runDueJobs({

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type PaymentsHarness, startPaymentsHarness } from '../payments/harness.js';
@@ -49,6 +50,7 @@ describe('outgoing webhooks under a random workload with receiver outages', () =
         receiver.refuseNext(0);
         await receiver.start();
         const created = await h.ledger.call('POST', '/v1/admin/webhook-endpoints', {
+          headers: { 'idempotency-key': randomUUID() },
           token: h.admin,
           body: { url: receiver.url, events: ALL_WEBHOOK_TYPES },
         });

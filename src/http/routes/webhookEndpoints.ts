@@ -12,9 +12,10 @@ import {
 } from '../../webhooksOut/webhookEndpoints.js';
 import { WEBHOOK_EVENT_TYPES } from '../../webhooksOut/webhookEvents.js';
 import { principalOf } from '../authenticate.js';
-import { bodyProblems, jsonResponse, problemResponses, type RouteTypes, TAGS, v1Problems } from '../contract.js';
+import { bodyProblems, jsonResponse, problemResponses, replayableResponse, type RouteTypes, TAGS, v1Problems } from '../contract.js';
+import { idempotentRequest } from '../idempotencyKey.js';
 import { problem, problemFor, ProblemError, sendProblem } from '../problem.js';
-import { uuidSchema } from '../schemas.js';
+import { idempotencyKeyHeaders, uuidSchema } from '../schemas.js';
 
 const endpointBody = z
   .object({
@@ -28,7 +29,7 @@ const endpointSchema = z
   .object({ id: z.uuid(), url: z.string(), events: z.array(z.string()), createdAt: z.string() })
   .meta({ id: 'WebhookEndpoint' });
 const createdEndpointSchema = endpointSchema
-  .extend({ secret: z.string().meta({ description: 'whsec_…: shown here once, never again' }) })
+  .extend({ secret: z.string().optional().meta({ description: 'whsec_…: in the first answer only, never again (not in a replay)' }) })
   .meta({ id: 'CreatedWebhookEndpoint' });
 const deliverySchema = z
   .object({
@@ -64,17 +65,28 @@ export function webhookEndpointRoutes(deps: EndpointManagement) {
         operationId: 'createWebhookEndpoint',
         summary: 'Register a webhook endpoint; its signing secret is in this answer only (admin)',
         tags: [TAGS.backoffice],
+        headers: idempotencyKeyHeaders,
         body: endpointBody,
         response: {
-          201: jsonResponse('created', createdEndpointSchema),
-          ...problemResponses({ ...v1Problems, ...bodyProblems, 403: ['forbidden'] }),
+          201: replayableResponse('created; a replay answers the endpoint without its secret', createdEndpointSchema),
+          ...problemResponses({
+            ...v1Problems,
+            ...bodyProblems,
+            400: ['invalid_request', 'idempotency_key_required'],
+            403: ['forbidden'],
+            409: ['idempotency_key_in_flight'],
+            422: ['idempotency_key_reused'],
+          }),
         },
       },
       preValidation: adminsOnly,
       handler: async (request, reply) => {
-        const outcome = await createEndpoint(deps, principalOf(request).tenantId, request.body);
+        const idempotency = idempotentRequest(request, principalOf(request), request.body);
+        const outcome = await createEndpoint(deps, idempotency, request.body);
         if (!outcome.ok) return sendProblem(reply, problemFor(outcome.error));
-        return reply.code(201).send(outcome.value);
+        const { status, body, replayed } = outcome.value;
+        if (replayed) reply.header('Idempotent-Replayed', 'true');
+        return reply.code(status).send(body);
       },
     });
     routes.get('/admin/webhook-endpoints', {
@@ -97,7 +109,7 @@ export function webhookEndpointRoutes(deps: EndpointManagement) {
         tags: [TAGS.backoffice],
         params: endpointParams,
         response: {
-          204: { description: 'removed' },
+          204: z.null().meta({ description: 'removed: no body' }),
           ...problemResponses({ ...v1Problems, 403: ['forbidden'], 404: ['not_found'] }),
         },
       },
