@@ -29,7 +29,7 @@ import type { Consumer } from './consumers/consumer.js';
 import type { HostResolver } from './webhooksOut/addressRule.js';
 import { deliverLane } from './webhooksOut/deliverLane.js';
 import { systemResolver } from './webhooksOut/systemResolver.js';
-import { outgoingWebhooksConsumer } from './webhooksOut/webhookFanOut.js';
+import { OUTGOING_WEBHOOKS_CONSUMER, outgoingWebhooksConsumer } from './webhooksOut/webhookFanOut.js';
 import type { JobHandlers, JobLog, PeriodicJob } from './jobs/jobWorker.js';
 import { consumerLag } from './consumers/consumerLag.js';
 import { withSystemTransaction } from './db/transaction.js';
@@ -117,7 +117,9 @@ export function composeLedger(base: BaseDeps, settings: LedgerSettings, log: Job
     },
     readDatabase: async () => ({
       openAnomalies: await withSystemTransaction(app.systemPool, (tx) => countOpenAnomalies(tx)),
-      consumerLag: await consumerLag(app.systemPool, [DAILY_REPORTS_CONSUMER], { countAtMost: CONSUMER_LAG_COUNTED_UP_TO }),
+      consumerLag: await consumerLag(app.systemPool, [DAILY_REPORTS_CONSUMER, OUTGOING_WEBHOOKS_CONSUMER], {
+        countAtMost: CONSUMER_LAG_COUNTED_UP_TO,
+      }),
     }),
     onReadFailed: (error) => log.error('metrics: the database could not be read', error),
   });

@@ -119,7 +119,7 @@ export async function startLedger(config: AppConfig, log: LedgerLogger): Promise
     });
     stopping.add('job worker', () => jobs.stop());
     ledger.metrics.watchJobQueue(() => jobs.queueDepth());
-    // Asynchronous read models follow the log in commit order (issue 5: auditors and the backoffice).
+    // The log's readers follow it in commit order: the daily reports (issue 5) and the outgoing webhooks' fan-out (ADR 0044).
     const consumers = await startConsumers(systemPool, ledger.consumers, {
       databaseUrl: logins.system,
       onError: (error, consumer) => log.error(`consumer ${consumer}: a batch or its LISTEN connection failed, will retry`, error),
