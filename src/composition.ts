@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { DAILY_REPORTS_CONSUMER } from '../projections/reports/dailyReports.js';
+import { DAILY_REPORTS_CONSUMER, dailyReportsConsumer } from '../projections/reports/dailyReports.js';
 import type { AppDeps, BaseDeps } from './app/context.js';
 import type { ChangeReaction } from './app/command/reactions.js';
 import { customerEmailReaction } from './app/customerEmails/customerEmailReaction.js';
@@ -36,6 +36,12 @@ import { createPushSweeper, recordAndPush } from './app/panel/pushToPanel.js';
 import { comparePanelBookings } from './app/panel/comparePanelBookings.js';
 import { countPushes } from './app/panel/panelDeliveries.js';
 import type { ActivityPanel } from './panel/panel.js';
+import { webhookEndpointRoutes } from './http/routes/webhookEndpoints.js';
+import type { Consumer } from './consumers/consumer.js';
+import type { HostResolver } from './webhooksOut/addressRule.js';
+import { deliverLane } from './webhooksOut/deliverLane.js';
+import { systemResolver } from './webhooksOut/systemResolver.js';
+import { OUTGOING_WEBHOOKS_CONSUMER, outgoingWebhooksConsumer } from './webhooksOut/webhookFanOut.js';
 import type { JobHandlers, JobLog, PeriodicJob } from './jobs/jobWorker.js';
 import { consumerLag } from './consumers/consumerLag.js';
 import { withSystemTransaction } from './db/transaction.js';
@@ -75,6 +81,10 @@ export type LedgerSettings = PaymentsSettings & {
    * change calls for an e-mail: wirings that send none (tests of other parts, benches).
    */
   readonly mailer?: Mailer;
+  /** NODE_ENV: outside production, outgoing webhooks may go to plain http and private addresses. Absent: production's rule. */
+  readonly nodeEnv?: 'production' | 'development' | 'test';
+  /** Resolves webhook endpoints' host names (the system's resolver unless given: tests inject one). */
+  readonly webhookResolver?: HostResolver;
 };
 
 export type PaymentsReconciliation = ReconcileReport & {
@@ -90,6 +100,8 @@ export type Ledger = {
   readonly routes: RouteGroups;
   readonly jobs: JobHandlers;
   readonly periodicJobs: readonly PeriodicJob[];
+  /** The readers of the global log the server runs beside its job workers. */
+  readonly consumers: readonly Consumer[];
   /**
    * Releases every hold whose time is up: run at start, before listening, so that holds whose time
    * ran out while no server ran do not keep seats until the first periodic sweep. Safe on several
@@ -131,7 +143,9 @@ export function composeLedger(base: BaseDeps, settings: LedgerSettings, log: Job
     },
     readDatabase: async () => ({
       openAnomalies: await withSystemTransaction(app.systemPool, (tx) => countOpenAnomalies(tx)),
-      consumerLag: await consumerLag(app.systemPool, [DAILY_REPORTS_CONSUMER], { countAtMost: CONSUMER_LAG_COUNTED_UP_TO }),
+      consumerLag: await consumerLag(app.systemPool, [DAILY_REPORTS_CONSUMER, OUTGOING_WEBHOOKS_CONSUMER], {
+        countAtMost: CONSUMER_LAG_COUNTED_UP_TO,
+      }),
       ...(panel ? { panelPushes: await withSystemTransaction(app.systemPool, (tx) => countPushes(tx)) } : {}),
     }),
     onReadFailed: (error) => log.error('metrics: the database could not be read', error),
@@ -147,6 +161,10 @@ export function composeLedger(base: BaseDeps, settings: LedgerSettings, log: Job
     return { ...report, unpayableRefunded };
   };
 
+  const webhookTargets = {
+    rule: { production: (settings.nodeEnv ?? 'production') === 'production' },
+    resolve: settings.webhookResolver ?? systemResolver,
+  };
   const v1 = [
     (scope: FastifyInstance) => slotRoutes(scope, app),
     (scope: FastifyInstance) => activityRoutes(scope, app),
@@ -160,6 +178,7 @@ export function composeLedger(base: BaseDeps, settings: LedgerSettings, log: Job
     paymentReconciliationRoutes(app, providers),
     panelDeliveryRoutes(app),
     customerEmailRoutes(app),
+    webhookEndpointRoutes({ pool: app.pool, clock: app.clock, ...webhookTargets }),
   ];
   let draining = false;
   const root = [
@@ -187,6 +206,9 @@ export function composeLedger(base: BaseDeps, settings: LedgerSettings, log: Job
   const jobs: JobHandlers = {
     sendRefund: async (payload) => {
       await sendRefund(app, providers, payload);
+    },
+    deliverWebhooks: async (payload) => {
+      await deliverLane({ systemPool: app.systemPool, clock: app.clock, ...webhookTargets }, payload);
     },
     expireDueHolds: async () => {
       await expireDueHolds(app, providers, { onError });
@@ -246,5 +268,6 @@ export function composeLedger(base: BaseDeps, settings: LedgerSettings, log: Job
   };
   // No provider calls before listening: holds with open payments are closed by the periodic sweep.
   const releaseExpiredHolds = () => expireAllDueHolds(app, providers, { onError, closeOpenPayments: false });
-  return { app, providers, routes: { root, v1 }, jobs, periodicJobs, metrics, reconcile, releaseExpiredHolds, beginDraining };
+  const consumers = [dailyReportsConsumer, outgoingWebhooksConsumer];
+  return { app, providers, routes: { root, v1 }, jobs, periodicJobs, consumers, metrics, reconcile, releaseExpiredHolds, beginDraining };
 }

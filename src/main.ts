@@ -14,7 +14,6 @@ import { ledgerLoggerOptions } from './http/hardening/logOptions.js';
 import { buildServer } from './http/server.js';
 import { createIdentityFromConfig } from './identity/identityFromConfig.js';
 import { backofficeSignInFor } from './identity/backofficeSignIn.js';
-import { dailyReportsConsumer } from '../projections/reports/dailyReports.js';
 import { composeLedger } from './composition.js';
 import { mailerFromConfig } from './mail/mailerFromConfig.js';
 import { checkpointSignerFromConfig } from './audit/checkpointSignerFromConfig.js';
@@ -132,8 +131,8 @@ export async function startLedger(config: AppConfig, log: LedgerLogger): Promise
     });
     stopping.add('job worker', () => jobs.stop());
     ledger.metrics.watchJobQueue(() => jobs.queueDepth());
-    // Asynchronous read models follow the log in commit order (issue 5: auditors and the backoffice).
-    const consumers = await startConsumers(systemPool, [dailyReportsConsumer], {
+    // The log's readers follow it in commit order: the daily reports (issue 5) and the outgoing webhooks' fan-out (ADR 0044).
+    const consumers = await startConsumers(systemPool, ledger.consumers, {
       databaseUrl: logins.system,
       onError: (error, consumer) => log.error(`consumer ${consumer}: a batch or its LISTEN connection failed, will retry`, error),
       onListenerRestored: (consumer, attempt) => log.info(`consumer ${consumer}: listening for commits again (try ${attempt})`),

@@ -5,6 +5,8 @@ export const mayManageSlots = (p: Principal) => hasRole(p, 'admin');
 export const mayReadWholeTenant = (p: Principal) => hasRole(p, 'staff');
 /** Settling an anomaly can move money (a refund): more than staff's read-only back office. */
 export const mayResolveAnomalies = (p: Principal) => hasRole(p, 'admin');
+/** Webhook endpoints receive every booking and payment of the tenant, and their secrets sign as the ledger: admins only. */
+export const mayManageWebhooks = (p: Principal) => hasRole(p, 'admin');
 /** Asking a provider for a payment's state applies only what the provider already decided: staff may. */
 /** A failed push to the activity panel is sent again at a person's word: the operator's admins. */
 export const mayRetryPanelPushes = (p: Principal) => hasRole(p, 'admin');

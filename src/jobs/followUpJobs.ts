@@ -28,6 +28,8 @@ export const followUpPayloads = {
     kind: z.enum(CUSTOMER_EMAIL_KINDS),
     paymentId: z.uuid().optional(),
   }),
+  /** Send one webhook endpoint's pending deliveries of one reservation, in log order (ADR 0044). */
+  deliverWebhooks: z.object({ tenantId: z.string().min(1), endpointId: z.uuid(), reservationId: z.string().min(1) }),
 } as const;
 
 export type FollowUpTask = keyof typeof followUpPayloads;
@@ -61,6 +63,19 @@ export function sendCustomerEmailJob(tenantId: string, reservationId: string, ki
     task: 'sendCustomerEmail',
     payload: { tenantId, reservationId, kind, ...(paymentId === undefined ? {} : { paymentId }) },
     jobKey: `email:${tenantId}:${reservationId}:${kind}`,
+  };
+}
+
+/**
+ * The sending of one lane (an endpoint's deliveries of one reservation): keyed by it, so a lane has
+ * one pending job however many events arrive, and its deliveries go out one after the other.
+ */
+export function deliverWebhooksJob(tenantId: string, endpointId: string, reservationId: string, runAt?: string): FollowUpJob {
+  return {
+    task: 'deliverWebhooks',
+    payload: { tenantId, endpointId, reservationId },
+    jobKey: `webhooks:${endpointId}:${reservationId}`,
+    ...(runAt === undefined ? {} : { runAt }),
   };
 }
 

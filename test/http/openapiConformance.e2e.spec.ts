@@ -3,6 +3,8 @@ import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import formats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_TEST_TENANT } from '../../src/identity/testing/tokens.js';
+import { outgoingWebhooksConsumer } from '../../src/webhooksOut/webhookFanOut.js';
+import { drain } from '../consumers/logFixtures.js';
 import { startPaymentsHarness, stripePaymentRecordedAfterHoldEnded, type PaymentsHarness } from '../payments/harness.js';
 import type { TestResponse } from '../support/ledgerServer.js';
 import { stripeError } from '../support/providers/fakeStripe.js';
@@ -75,8 +77,8 @@ function conforms(method: string, template: string, res: TestResponse): TestResp
   if (res.headers.get('idempotent-replayed') !== null) {
     expect(response!.headers?.['Idempotent-Replayed'], `${shown}: Idempotent-Replayed not documented`).toBeDefined();
   }
-  if (res.status === 304 || res.status === 308) {
-    // Not Modified and a redirect carry no body: the document must say so (no content), nothing to validate.
+  if (res.status === 304 || res.status === 308 || res.status === 204) {
+    // Not Modified, a redirect and No Content carry no body: the document must say so (no content), nothing to validate.
     expect(response!.content, `${shown}: a 304 documented with content`).toBeUndefined();
     expect(res.body, shown).toBeNull();
     seen.set(route, (seen.get(route) ?? new Set<number>()).add(res.status));
@@ -494,6 +496,37 @@ describe('every answer conforms to the served OpenAPI document', () => {
       if (res.status === 429) limited = res;
     }
     expect(limited?.body.code).toBe('rate_limited');
+  });
+
+  it('outgoing webhook endpoints: create, replay, list, deliveries, redeliver, remove, with their errors', async () => {
+    const { admin, staff } = h;
+    const collection = '/v1/admin/webhook-endpoints';
+    const body = { url: 'http://127.0.0.1:9/hooks', events: ['reservation.held'] };
+    const headers = key();
+    const created = await call('POST', collection, collection, { token: admin, headers, body });
+    expect(created.status).toBe(201);
+    expect((await call('POST', collection, collection, { token: admin, headers, body })).headers.get('idempotent-replayed')).toBe('true');
+    expect(
+      (await call('POST', collection, collection, { token: admin, headers, body: { ...body, events: ['reservation.paid'] } })).status,
+    ).toBe(422);
+    expect(
+      (await call('POST', collection, collection, { token: admin, headers: key(), body: { ...body, url: 'gopher://x' } })).status,
+    ).toBe(400);
+    expect((await call('POST', collection, collection, { token: staff, headers: key(), body })).status).toBe(403);
+    expect((await call('GET', collection, collection, { token: admin })).status).toBe(200);
+    const endpointId = created.body.id as string;
+    expect((await h.hold(await h.createSlot(5), 1)).status).toBe(201);
+    await drain(h.ledger.deps.systemPool, outgoingWebhooksConsumer);
+    const deliveriesTemplate = `${collection}/{endpointId}/deliveries`;
+    const deliveries = await call('GET', deliveriesTemplate, `${collection}/${endpointId}/deliveries`, { token: admin });
+    expect(deliveries.body.items.length).toBeGreaterThan(0);
+    expect((await call('GET', deliveriesTemplate, `${collection}/${randomUUID()}/deliveries`, { token: admin })).status).toBe(404);
+    const redeliverTemplate = `${collection}/{endpointId}/deliveries/{deliveryId}/redeliver`;
+    const redeliverPath = `${collection}/${endpointId}/deliveries/${deliveries.body.items[0].deliveryId}/redeliver`;
+    expect((await call('POST', redeliverTemplate, redeliverPath, { token: admin })).status).toBe(202);
+    expect((await call('DELETE', `${collection}/{endpointId}`, `${collection}/${endpointId}`, { token: admin })).status).toBe(204);
+    expect((await call('DELETE', `${collection}/{endpointId}`, `${collection}/${endpointId}`, { token: admin })).status).toBe(404);
+    expect((await call('POST', redeliverTemplate, redeliverPath, { token: admin })).status).toBe(404);
   });
 
   it('has driven every documented operation to a success', () => {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dailyReportsConsumer } from '../../projections/reports/dailyReports.js';
+import { outgoingWebhooksConsumer } from '../../src/webhooksOut/webhookFanOut.js';
 import { drain } from '../consumers/logFixtures.js';
 import { startTestLedger, type TestLedger, type TestResponse } from '../support/ledgerServer.js';
 import { type FakeStripe, startFakeStripe } from '../support/providers/fakeStripe.js';
@@ -39,6 +40,11 @@ const routes = [
   'GET /v1/reports/occupancy?from=&to=',
   'GET /v1/reports/revenue?from=&to=',
   'POST /v1/audit/verify',
+  'POST /v1/admin/webhook-endpoints',
+  'GET /v1/admin/webhook-endpoints',
+  'DELETE /v1/admin/webhook-endpoints/{endpointId}',
+  'GET /v1/admin/webhook-endpoints/{endpointId}/deliveries',
+  'POST /v1/admin/webhook-endpoints/{endpointId}/deliveries/{deliveryId}/redeliver',
 ] as const;
 type Route = (typeof routes)[number];
 
@@ -66,6 +72,11 @@ const expected: Record<Route, Record<Caller, number>> = {
   'GET /v1/reports/occupancy?from=&to=':           row(403,   403,    200,   200,   403,    200,        401),
   'GET /v1/reports/revenue?from=&to=':             row(403,   403,    200,   200,   403,    200,        401),
   'POST /v1/audit/verify':                         row(403,   403,    403,   403,   200,    200,        401),
+  'POST /v1/admin/webhook-endpoints':              row(403,   403,    403,   201,   403,    201,        401),
+  'GET /v1/admin/webhook-endpoints':               row(403,   403,    403,   200,   403,    200,        401),
+  'DELETE /v1/admin/webhook-endpoints/{endpointId}': row(403, 403,    403,   204,   403,    404,        401),
+  'GET /v1/admin/webhook-endpoints/{endpointId}/deliveries': row(403, 403, 403, 200, 403,   404,        401),
+  'POST /v1/admin/webhook-endpoints/{endpointId}/deliveries/{deliveryId}/redeliver': row(403, 403, 403, 202, 403, 404, 401),
 };
 // otherTenantAdmin's 201 on PUT is a slot (an activity) of its own tenant that happens to share the id: tenant A's is untouched.
 // Its 200 on the slot list is its own tenant's list, empty of A's slots.
@@ -73,6 +84,7 @@ const expected: Record<Route, Record<Caller, number>> = {
 // Staff may read a reservation but not pay for someone else's (403); another customer's is not found (404).
 // Resolving an anomaly can move money: admins only; staff's back office is read-only.
 // Reconciling a payment only applies what its provider already decided: staff and admins.
+// Webhook endpoints hear of every booking and payment and sign as the ledger: admins only.
 
 function row(...statuses: number[]): Record<Caller, number> {
   return Object.fromEntries(callers.map((caller, i) => [caller, statuses[i]!])) as Record<Caller, number>;
@@ -94,6 +106,21 @@ let slotId: string;
 let putActivityId: string;
 /** A second slot of tenant A, for the PUT row: the other tenant's 201 there must not hide `slotId` from the rows below. */
 let putSlotId: string;
+/** Tenant A's webhook endpoint and one delivery of it (nothing is sent: no job worker runs here). */
+let webhook: MatrixWebhook;
+type MatrixWebhook = { endpointId: string; deliveryId: string };
+/** Nothing listens on the discard port; no job worker runs here anyway. */
+const WEBHOOK_URL = 'http://127.0.0.1:9/hooks';
+
+async function createWebhookEndpointOfTenantA(): Promise<string> {
+  const created = await ledger.call('POST', '/v1/admin/webhook-endpoints', {
+    token: tokens.admin,
+    headers: { 'idempotency-key': randomUUID() },
+    body: { url: WEBHOOK_URL, events: ['reservation.held'] },
+  });
+  expect(created.status).toBe(201);
+  return created.body.id as string;
+}
 
 const DAY_MS = 86_400_000;
 const isoDay = (at: number) => new Date(at).toISOString().slice(0, 10);
@@ -193,7 +220,14 @@ beforeAll(async () => {
   putActivityId = `matrix-act-${randomUUID().slice(0, 8)}`;
   const activity = { name: 'A tours', timeZone: 'America/Sao_Paulo' };
   expect((await ledger.call('PUT', `/v1/activities/${putActivityId}`, { token: tokens.admin, body: activity })).status).toBe(201);
+  const endpointId = await createWebhookEndpointOfTenantA();
   anomalyIds = await recordAnomalyOfTenantA();
+  await drain(ledger.deps.systemPool, outgoingWebhooksConsumer);
+  const { rows: deliveries } = await ledger.db.asOwner<{ delivery_id: string }>(
+    'SELECT delivery_id::text FROM webhook_deliveries WHERE endpoint_id = $1',
+    [endpointId],
+  );
+  webhook = { endpointId, deliveryId: deliveries[0]!.delivery_id };
   // A's report rows exist before any cell asks for reports.
   await drain(ledger.deps.systemPool, dailyReportsConsumer);
   const own = await ledger.call('GET', `/v1/reports/occupancy?${REPORT_RANGE}`, { token: tokens.staff });
@@ -215,11 +249,12 @@ function requestFor(
   reservationId: string,
   targetSlot = slotId,
   anomaly?: RecordedAnomaly,
-  deliveryId?: string,
+  panelDeliveryId?: string,
+  hook: MatrixWebhook = { endpointId: randomUUID(), deliveryId: randomUUID() },
 ): Request {
   switch (route) {
     case 'POST /v1/backoffice/sync/deliveries/{id}/retry':
-      return { method: 'POST', path: `/v1/backoffice/sync/deliveries/${deliveryId ?? randomUUID()}/retry` };
+      return { method: 'POST', path: `/v1/backoffice/sync/deliveries/${panelDeliveryId ?? randomUUID()}/retry` };
     case 'PUT /v1/slots/{slotId}':
       // The other tenant defines "its" slot with the same id but other values, to see which one it gets back.
       return {
@@ -288,6 +323,21 @@ function requestFor(
       return { method: 'GET', path: `/v1/reports/revenue?${REPORT_RANGE}` };
     case 'POST /v1/audit/verify':
       return { method: 'POST', path: '/v1/audit/verify' };
+    case 'POST /v1/admin/webhook-endpoints':
+      return {
+        method: 'POST',
+        path: '/v1/admin/webhook-endpoints',
+        headers: { 'idempotency-key': randomUUID() },
+        body: { url: WEBHOOK_URL, events: ['reservation.held'] },
+      };
+    case 'GET /v1/admin/webhook-endpoints':
+      return { method: 'GET', path: '/v1/admin/webhook-endpoints' };
+    case 'DELETE /v1/admin/webhook-endpoints/{endpointId}':
+      return { method: 'DELETE', path: `/v1/admin/webhook-endpoints/${hook.endpointId}` };
+    case 'GET /v1/admin/webhook-endpoints/{endpointId}/deliveries':
+      return { method: 'GET', path: `/v1/admin/webhook-endpoints/${hook.endpointId}/deliveries` };
+    case 'POST /v1/admin/webhook-endpoints/{endpointId}/deliveries/{deliveryId}/redeliver':
+      return { method: 'POST', path: `/v1/admin/webhook-endpoints/${hook.endpointId}/deliveries/${hook.deliveryId}/redeliver` };
   }
 }
 
@@ -359,9 +409,15 @@ describe('role × route matrix', () => {
         ? await recordAnomaly(reservationId)
         : undefined;
     // The retry row retries a push of the reservation that failed (as a panel outage of 3 days leaves it).
-    const deliveryId = route === 'POST /v1/backoffice/sync/deliveries/{id}/retry' ? await failedPanelDelivery(reservationId) : undefined;
+    const panelDeliveryId =
+      route === 'POST /v1/backoffice/sync/deliveries/{id}/retry' ? await failedPanelDelivery(reservationId) : undefined;
+    // The DELETE row removes an endpoint of its own, so the rows below keep theirs.
+    const hook =
+      route === 'DELETE /v1/admin/webhook-endpoints/{endpointId}'
+        ? { ...webhook, endpointId: await createWebhookEndpointOfTenantA() }
+        : webhook;
     const before = await eventCount();
-    const request = requestFor(route, caller, reservationId, slotId, anomaly, deliveryId);
+    const request = requestFor(route, caller, reservationId, slotId, anomaly, panelDeliveryId, hook);
     const res = await send(request, caller);
     const text = JSON.stringify(res.body);
     expect(res.status, text).toBe(status);

@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_TEST_TENANT } from '../../src/identity/testing/tokens.js';
+import { outgoingWebhooksConsumer } from '../../src/webhooksOut/webhookFanOut.js';
+import { drain } from '../consumers/logFixtures.js';
 import { type PaymentsHarness, startPaymentsHarness } from '../payments/harness.js';
 import type { TestResponse } from '../support/ledgerServer.js';
 import { signMercadoPago } from '../support/providers/fakeMercadoPago.js';
@@ -55,7 +57,18 @@ const CONTRACT_CODES: Readonly<Record<string, number>> = {
 };
 
 /** The fixtures every generated request names: a slot, a held reservation with a Stripe payment. */
-const fixture = { slotId: '', reservationId: '', cancellableId: '', paymentId: '', deliveryId: '' };
+const fixture = {
+  slotId: '',
+  reservationId: '',
+  cancellableId: '',
+  paymentId: '',
+  endpointId: '',
+  removableEndpointId: '',
+  deliveryId: '',
+  panelDeliveryId: '',
+};
+/** Nothing listens on the discard port; no webhook job runs here anyway. */
+const WEBHOOK_URL = 'http://127.0.0.1:9/hooks';
 
 type Role = 'admin' | 'staff' | 'auditor' | 'customer' | 'none';
 
@@ -156,8 +169,20 @@ const validRequests: Readonly<Record<string, () => ValidRequest>> = {
     body: { action: 'dismiss', note: 'settled by bank transfer' },
   }),
   'POST /v1/backoffice/payments/{paymentId}/reconcile': () => ({ role: 'staff', params: { paymentId: fixture.paymentId } }),
-  'POST /v1/backoffice/sync/deliveries/{id}/retry': () => ({ role: 'admin', params: { id: fixture.deliveryId } }),
+  'POST /v1/backoffice/sync/deliveries/{id}/retry': () => ({ role: 'admin', params: { id: fixture.panelDeliveryId } }),
   'GET /v1/backoffice/reservations/{reservationId}/emails': () => ({ role: 'staff', params: { reservationId: fixture.reservationId } }),
+  'POST /v1/admin/webhook-endpoints': () => ({
+    role: 'admin',
+    keyed: true,
+    body: { url: WEBHOOK_URL, events: ['reservation.held', 'payment.succeeded'] },
+  }),
+  'GET /v1/admin/webhook-endpoints': () => ({ role: 'admin' }),
+  'DELETE /v1/admin/webhook-endpoints/{endpointId}': () => ({ role: 'admin', params: { endpointId: fixture.removableEndpointId } }),
+  'GET /v1/admin/webhook-endpoints/{endpointId}/deliveries': () => ({ role: 'admin', params: { endpointId: fixture.endpointId } }),
+  'POST /v1/admin/webhook-endpoints/{endpointId}/deliveries/{deliveryId}/redeliver': () => ({
+    role: 'admin',
+    params: { endpointId: fixture.endpointId, deliveryId: fixture.deliveryId },
+  }),
 };
 
 /** Webhook routes: signed as their provider signs, but carrying hostile content, or badly signed. */
@@ -444,6 +469,15 @@ const badStripeSignature = fc.oneof(
 
 beforeAll(async () => {
   h = await startPaymentsHarness({ rateLimits: { booking: false, webhooks: false, publicReads: false } });
+  for (const which of ['endpointId', 'removableEndpointId'] as const) {
+    const endpoint = await h.ledger.call('POST', '/v1/admin/webhook-endpoints', {
+      token: h.admin,
+      headers: { 'idempotency-key': randomUUID() },
+      body: { url: WEBHOOK_URL, events: ['reservation.held'] },
+    });
+    expect(endpoint.status).toBe(201);
+    fixture[which] = endpoint.body.id as string;
+  }
   fixture.slotId = await h.createSlot(100_000);
   const held = await h.hold(fixture.slotId, 1);
   expect(held.status).toBe(201);
@@ -455,12 +489,18 @@ beforeAll(async () => {
   expect(payment.status).toBe(201);
   fixture.paymentId = payment.body.paymentId as string;
   // A push of the reservation to the activity panel that failed after its 3 days, for the retry route.
-  fixture.deliveryId = randomUUID();
+  fixture.panelDeliveryId = randomUUID();
   await h.ledger.db.asOwner(
     `INSERT INTO panel_deliveries (id, tenant_id, reservation_id, version, status, attempts, last_error, queued_at, last_attempt_at, next_attempt_at)
      VALUES ($1, 'tenant-test', $2, 1, 'failed', 80, 'the panel did not answer', now() - interval '3 days', now(), now())`,
-    [fixture.deliveryId, fixture.reservationId],
+    [fixture.panelDeliveryId, fixture.reservationId],
   );
+  await drain(h.ledger.deps.systemPool, outgoingWebhooksConsumer);
+  const { rows: deliveries } = await h.ledger.db.asOwner<{ delivery_id: string }>(
+    'SELECT delivery_id::text FROM webhook_deliveries WHERE endpoint_id = $1',
+    [fixture.endpointId],
+  );
+  fixture.deliveryId = deliveries[0]!.delivery_id;
   // Every role's user is seen once before the fuzzing, so no refused request is its first sight.
   for (const token of [h.admin, h.staff, h.auditor]) {
     expect((await h.ledger.call('GET', `/v1/slots/${fixture.slotId}`, { token })).status).toBe(200);

@@ -88,6 +88,10 @@ export type TestLedgerOptions = {
   readonly panel?: LedgerSettings['panel'];
   /** Where customer e-mails go (a SES mailer on a loopback SES); none by default, so no change calls for an e-mail. */
   readonly mailer?: Mailer;
+  /** NODE_ENV as the composition root sees it: `test` by default (outgoing webhooks may go to loopback). */
+  readonly nodeEnv?: LedgerSettings['nodeEnv'];
+  /** Resolves outgoing webhooks' host names instead of the system's resolver. */
+  readonly webhookResolver?: LedgerSettings['webhookResolver'];
   /** The cluster the test database is made in; the run's shared one by default. */
   readonly cluster?: TestCluster;
 };
@@ -125,6 +129,8 @@ export async function startTestLedger(options: TestLedgerOptions = {}): Promise<
       holdMaxSeatsPerCustomer: options.holdMaxSeatsPerCustomer ?? DEFAULT_HOLD_MAX_SEATS_PER_CUSTOMER,
       ...(options.panel ? { panel: options.panel } : {}),
       ...(options.mailer ? { mailer: options.mailer } : {}),
+      nodeEnv: options.nodeEnv ?? 'test',
+      ...(options.webhookResolver ? { webhookResolver: options.webhookResolver } : {}),
     },
     { info: () => undefined, warn: () => undefined, error: onError },
   );
