@@ -43,6 +43,7 @@ describe('loadConfig from the environment', () => {
       paymentGraceSeconds: 1800,
       stripe: {},
       mercadopago: {},
+      eventStore: {},
       aws: {},
     });
   });
@@ -69,6 +70,8 @@ describe('loadConfig from the environment', () => {
       MERCADOPAGO_ACCESS_TOKEN: 'TEST-1',
       MERCADOPAGO_WEBHOOK_SECRET: 'mp-1',
       MERCADOPAGO_API_BASE: 'http://127.0.0.1:12112',
+      EVENTSTORE_CONNECTION_STRING: 'esdb://127.0.0.1:2113?tls=false',
+      EVENTSTORE_TENANTS: 'acme, kayak-co,acme',
     });
 
     expect(config).toEqual({
@@ -86,6 +89,7 @@ describe('loadConfig from the environment', () => {
       cognito: { userPoolId: 'us-east-1_Pool1', clientId: 'client-1', jwksFile: '/etc/ledger/jwks.json' },
       stripe: { secretKey: 'sk_test_1', webhookSecret: 'whsec_1', apiBase: 'http://127.0.0.1:12111' },
       mercadopago: { accessToken: 'TEST-1', webhookSecret: 'mp-1', apiBase: 'http://127.0.0.1:12112' },
+      eventStore: { connectionString: 'esdb://127.0.0.1:2113?tls=false', tenants: ['acme', 'kayak-co'] },
       aws: {},
     });
   });
@@ -103,6 +107,7 @@ describe('loadConfig from the environment', () => {
       MIGRATION_DATABASE_URL: 'postgres://h/db',
       // One origin: a list of one lands as that origin (String of a one-element array).
       CORS_ORIGINS: 'https://shop.example.com',
+      EVENTSTORE_CONNECTION_STRING: 'esdb://127.0.0.1:2113?tls=false',
     };
     for (const { env, path } of configVariables) {
       const value =
@@ -158,6 +163,8 @@ describe('loadConfig from the environment', () => {
     [{ CORS_ORIGINS: 'https://a.example.com,,https://b.example.com' }, 'CORS_ORIGINS'],
     [{ CORS_ORIGINS: '*' }, 'CORS_ORIGINS'],
     [{ CORS_ORIGINS: 'null' }, 'CORS_ORIGINS'],
+    [{ EVENTSTORE_CONNECTION_STRING: 'http://127.0.0.1:2113' }, 'EVENTSTORE_CONNECTION_STRING'],
+    [{ EVENTSTORE_TENANTS: 'acme,,kayak-co' }, 'EVENTSTORE_TENANTS'],
   ] satisfies [Record<string, string>, EnvKey][])('%j is a ConfigError naming %s', async (env, key) => {
     const error = await configErrorOf(loadConfig(env));
 
