@@ -26,6 +26,7 @@ import { slotRoutes } from './http/routes/slots.js';
 import { webhookRoutes } from './http/routes/webhooks.js';
 import type { JobHandlers, JobLog, PeriodicJob } from './jobs/jobWorker.js';
 import { consumerLag } from './consumers/consumerLag.js';
+import { MIRROR_CONSUMER } from './mirror/mirroredEvent.js';
 import { withSystemTransaction } from './db/transaction.js';
 import { createLedgerMetrics, type LedgerMetrics } from './metrics/ledgerMetrics.js';
 import { countOpenAnomalies } from '../projections/paymentView.js';
@@ -44,6 +45,8 @@ const RECONCILE_AFTER_SECONDS = 300;
 const CONSUMER_LAG_COUNTED_UP_TO = 100_000;
 
 export type LedgerSettings = PaymentsSettings & {
+  /** EVENTSTORE_CONNECTION_STRING: with it, the mirror's lag is shown from before its first batch. */
+  readonly eventStore?: { readonly connectionString?: string | undefined };
   /** HOLD_MAX_SEATS_PER_CUSTOMER: unpaid seats one customer may hold on one slot at a time. */
   readonly holdMaxSeatsPerCustomer: number;
   /** The key auditors' verify checks checkpoint signatures against. */
@@ -105,7 +108,13 @@ export function composeLedger(base: BaseDeps, settings: LedgerSettings, log: Job
     },
     readDatabase: async () => ({
       openAnomalies: await withSystemTransaction(app.systemPool, (tx) => countOpenAnomalies(tx)),
-      consumerLag: await consumerLag(app.systemPool, [DAILY_REPORTS_CONSUMER], { countAtMost: CONSUMER_LAG_COUNTED_UP_TO }),
+      consumerLag: await consumerLag(
+        app.systemPool,
+        [DAILY_REPORTS_CONSUMER, ...(settings.eventStore?.connectionString ? [MIRROR_CONSUMER] : [])],
+        {
+          countAtMost: CONSUMER_LAG_COUNTED_UP_TO,
+        },
+      ),
     }),
     onReadFailed: (error) => log.error('metrics: the database could not be read', error),
   });

@@ -19,6 +19,7 @@ import { checkpointSignerFromConfig } from './audit/checkpointSignerFromConfig.j
 import { verifyingKeyOf } from './audit/checkpointSigning.js';
 import { startConsumers } from './consumers/startConsumers.js';
 import { startJobWorker } from './jobs/jobWorker.js';
+import { startMirror } from './mirror/startMirror.js';
 import { createStopSequence } from './lifecycle/stopSequence.js';
 
 export type RunningLedger = {
@@ -127,6 +128,20 @@ export async function startLedger(config: AppConfig, log: LedgerLogger): Promise
       onListenerRestored: (consumer, attempt) => log.info(`consumer ${consumer}: listening for commits again (try ${attempt})`),
     });
     stopping.add('consumers', () => consumers.stop());
+    // The EventStoreDB/KurrentDB mirror, when configured, follows the log like the consumers (ADR 0047).
+    const { connectionString, tenants } = config.eventStore;
+    if (connectionString) {
+      const mirror = await startMirror(
+        systemPool,
+        logins.system,
+        { connectionString, tenants },
+        {
+          log,
+          progress: { appended: (events) => ledger.metrics.countMirrored(events), halted: () => ledger.metrics.markMirrorHalted() },
+        },
+      );
+      stopping.add('EventStoreDB mirror', () => mirror.stop());
+    }
     const server = await buildServer({
       verifier,
       users: createUserDirectory(pool, clock),
