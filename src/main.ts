@@ -19,7 +19,6 @@ import { checkpointSignerFromConfig } from './audit/checkpointSignerFromConfig.j
 import { verifyingKeyOf } from './audit/checkpointSigning.js';
 import { startConsumers } from './consumers/startConsumers.js';
 import { startJobWorker } from './jobs/jobWorker.js';
-import { startMirror } from './mirror/startMirror.js';
 import { createStopSequence } from './lifecycle/stopSequence.js';
 
 export type RunningLedger = {
@@ -129,19 +128,8 @@ export async function startLedger(config: AppConfig, log: LedgerLogger): Promise
     });
     stopping.add('consumers', () => consumers.stop());
     // The EventStoreDB/KurrentDB mirror, when configured, follows the log like the consumers (ADR 0047).
-    const { connectionString, tenants } = config.eventStore;
-    if (connectionString) {
-      const mirror = await startMirror(
-        systemPool,
-        logins.system,
-        { connectionString, tenants },
-        {
-          log,
-          progress: { appended: (events) => ledger.metrics.countMirrored(events), halted: () => ledger.metrics.markMirrorHalted() },
-        },
-      );
-      stopping.add('EventStoreDB mirror', () => mirror.stop());
-    }
+    const mirror = await ledger.startMirror(logins.system);
+    if (mirror) stopping.add('EventStoreDB mirror', () => mirror.stop());
     const server = await buildServer({
       verifier,
       users: createUserDirectory(pool, clock),
