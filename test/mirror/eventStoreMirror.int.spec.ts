@@ -19,10 +19,12 @@ afterEach(async () => {
 });
 
 /** A fresh ledger database, a loopback EventStoreDB and the real client connected to it. */
-async function setUp(): Promise<{ db: TestDatabase; server: EventStoreServer; client: EventStoreDBClient }> {
+async function setUp(
+  serverOptions: Parameters<typeof startEventStoreServer>[0] = {},
+): Promise<{ db: TestDatabase; server: EventStoreServer; client: EventStoreDBClient }> {
   const db = await createTestDatabase();
   cleanups.push(() => db.drop());
-  const server = await startEventStoreServer();
+  const server = await startEventStoreServer(serverOptions);
   cleanups.push(() => server.stop());
   const client = EventStoreDBClient.connectionString(server.connectionString);
   cleanups.push(() => client.dispose());
@@ -115,6 +117,27 @@ describe('the EventStoreDB mirror', () => {
       'PaymentStarted',
       'Paid',
     ]);
+  });
+
+  it('mirrors through Append, repeats and divergences included, when the server offers no batch append', async () => {
+    const { db, server, client } = await setUp({ batchAppend: false });
+    const mirror = eventStoreMirror(client);
+    const stream = await appendEvents(db.pool, { events: [{ type: 'SeatsHeld', data: { seats: 2 } }] });
+    const crashing: Consumer = {
+      name: mirror.name,
+      async handle(tx, events) {
+        await mirror.handle(tx, events);
+        throw new Error('crash between append and checkpoint');
+      },
+    };
+    await crashOnce(db.systemPool, crashing, 'crash between append and checkpoint');
+    await appendEvents(db.pool, { streamId: stream, expectedVersion: 1, events: [{ type: 'Paid', data: { amount: 9000 } }] });
+    await drain(db.systemPool, mirror);
+    expect(actualMirror(server)).toEqual(await expectedMirror(db.systemPool));
+
+    await client.appendToStream(mirrorStreamName('tenant-a', stream), jsonEvent({ type: 'Intruder', data: {} }), { expectedRevision: 1n });
+    await appendEvents(db.pool, { streamId: stream, expectedVersion: 2, events: [{ type: 'Refunded', data: {} }] });
+    await expect(drain(db.systemPool, mirror)).rejects.toThrow(MirrorDivergenceError);
   });
 
   it('stops at a stream whose mirror holds another event, names it, and keeps its checkpoint before it', async () => {

@@ -38,22 +38,23 @@ const { ServerFeaturesService } = featuresGrpc;
 /**
  * A small in-memory EventStoreDB speaking the real gRPC protocol (the service definitions and
  * messages the client package ships), with the parts the mirror uses: server features, batch
- * append with expected revisions, and forward reads of one stream. It answers a wrong expected
+ * append and append with expected revisions, and forward reads of one stream. `batchAppend: false`
+ * plays a server that does not offer batch append: the client then appends with `Append`. It answers a wrong expected
  * revision the way the server does (a WrongExpectedVersion detail the client turns into its
  * WrongExpectedVersionError), so the client in the tests takes the same paths it takes in
  * production. Not implemented: $all, subscriptions, deletes, ACLs.
  */
-export async function startEventStoreServer(): Promise<EventStoreServer> {
+export async function startEventStoreServer(options: { readonly batchAppend?: boolean } = {}): Promise<EventStoreServer> {
   const streams = new Map<string, StoredEvent[]>();
   let nextPosition = 1n;
   let appendRequests = 0;
   let port = 0;
   let server: grpc.Server | null = null;
 
-  const append = (name: string, options: streamsPb.BatchAppendReq.Options, proposed: streamsPb.BatchAppendReq.ProposedMessage[]) => {
+  const append = (name: string, expected: Expected, proposed: readonly ProposedMessage[]) => {
+    appendRequests += 1;
     const existing = streams.get(name) ?? [];
     const current = existing.length - 1;
-    const expected = expectedRevision(options);
     const matches =
       expected === 'any' ||
       (expected === 'no_stream' && existing.length === 0) ||
@@ -90,10 +91,9 @@ export async function startEventStoreServer(): Promise<EventStoreServer> {
       pending.set(correlation, entry);
       if (!request.getIsFinal()) return;
       pending.delete(correlation);
-      appendRequests += 1;
       const identifier = entry.options.getStreamIdentifier();
       const name = Buffer.from(identifier?.getStreamName_asU8() ?? new Uint8Array()).toString('utf8');
-      const outcome = append(name, entry.options, entry.messages);
+      const outcome = append(name, expectedRevision(entry.options, entry.options.getStreamPosition()), entry.messages);
       const response = new streamsPb.BatchAppendResp();
       response.setCorrelationId(request.getCorrelationId());
       response.setStreamIdentifier(identifier);
@@ -111,6 +111,46 @@ export async function startEventStoreServer(): Promise<EventStoreServer> {
       call.write(response);
     });
     call.on('end', () => call.end());
+  };
+
+  // The older one-stream-per-call append, which the client uses against servers without batch append.
+  const appendOne = (
+    call: grpc.ServerReadableStream<streamsPb.AppendReq, streamsPb.AppendResp>,
+    callback: grpc.sendUnaryData<streamsPb.AppendResp>,
+  ) => {
+    let options: streamsPb.AppendReq.Options | undefined;
+    const messages: streamsPb.AppendReq.ProposedMessage[] = [];
+    call.on('data', (request: streamsPb.AppendReq) => {
+      if (request.hasOptions()) options = request.getOptions();
+      else if (request.hasProposedMessage()) messages.push(request.getProposedMessage() as streamsPb.AppendReq.ProposedMessage);
+    });
+    call.on('end', () => {
+      if (!options) {
+        callback({ code: grpc.status.INVALID_ARGUMENT, details: 'an append starts with its options' });
+        return;
+      }
+      const name = Buffer.from(options.getStreamIdentifier()?.getStreamName_asU8() ?? new Uint8Array()).toString('utf8');
+      const outcome = append(name, expectedRevision(options, options.getRevision()), messages);
+      const response = new streamsPb.AppendResp();
+      if (outcome.kind === 'ok') {
+        const success = new streamsPb.AppendResp.Success();
+        success.setCurrentRevision(String(outcome.current));
+        const position = new streamsPb.AppendResp.Position();
+        position.setCommitPosition(String(outcome.position));
+        position.setPreparePosition(String(outcome.position));
+        success.setPosition(position);
+        response.setSuccess(success);
+      } else {
+        const wrong = new streamsPb.AppendResp.WrongExpectedVersion();
+        if (outcome.current < 0) wrong.setCurrentNoStream(new sharedPb.Empty());
+        else wrong.setCurrentRevision(String(outcome.current));
+        if (outcome.expected === 'no_stream') wrong.setExpectedNoStream(new sharedPb.Empty());
+        else if (outcome.expected === 'stream_exists') wrong.setExpectedStreamExists(new sharedPb.Empty());
+        else wrong.setExpectedRevision(String(outcome.expected));
+        response.setWrongExpectedVersion(wrong);
+      }
+      callback(null, response);
+    });
   };
 
   const read = (call: grpc.ServerWritableStream<streamsPb.ReadReq, streamsPb.ReadResp>) => {
@@ -162,7 +202,7 @@ export async function startEventStoreServer(): Promise<EventStoreServer> {
   ) => {
     const methods = new featuresPb.SupportedMethods();
     methods.setEventStoreServerVersion('24.10.0');
-    for (const methodName of ['read', 'batchappend']) {
+    for (const methodName of ['read', 'append', ...(options.batchAppend === false ? [] : ['batchappend'])]) {
       const method = new featuresPb.SupportedMethod();
       method.setServiceName('event_store.client.streams.streams');
       method.setMethodName(methodName);
@@ -176,7 +216,7 @@ export async function startEventStoreServer(): Promise<EventStoreServer> {
 
   const start = async () => {
     const next = new grpc.Server();
-    next.addService(StreamsService, { read, batchAppend, append: unimplemented, delete: unimplemented, tombstone: unimplemented });
+    next.addService(StreamsService, { read, batchAppend, append: appendOne, delete: unimplemented, tombstone: unimplemented });
     next.addService(ServerFeaturesService, { getSupportedMethods });
     port = await new Promise<number>((resolve, reject) =>
       next.bindAsync(`127.0.0.1:${port}`, grpc.ServerCredentials.createInsecure(), (error, bound) =>
@@ -207,11 +247,14 @@ function sharedUuid(uuid: sharedPb.UUID | undefined): string {
 
 type Expected = 'any' | 'no_stream' | 'stream_exists' | bigint;
 
-function expectedRevision(options: streamsPb.BatchAppendReq.Options): Expected {
+/** What both append requests' proposed messages have. */
+type ProposedMessage = Pick<streamsPb.AppendReq.ProposedMessage, 'getId' | 'getMetadataMap' | 'getData_asU8' | 'getCustomMetadata_asU8'>;
+
+function expectedRevision(options: { hasNoStream(): boolean; hasStreamExists(): boolean; hasAny(): boolean }, revision: string): Expected {
   if (options.hasNoStream()) return 'no_stream';
   if (options.hasStreamExists()) return 'stream_exists';
   if (options.hasAny()) return 'any';
-  return BigInt(options.getStreamPosition());
+  return BigInt(revision);
 }
 
 function wrongExpectedVersion(current: number, expected: Expected): statusPb.Status {
