@@ -44,6 +44,8 @@ import { systemResolver } from './webhooksOut/systemResolver.js';
 import { OUTGOING_WEBHOOKS_CONSUMER, outgoingWebhooksConsumer } from './webhooksOut/webhookFanOut.js';
 import type { JobHandlers, JobLog, PeriodicJob } from './jobs/jobWorker.js';
 import { consumerLag } from './consumers/consumerLag.js';
+import { MIRROR_CONSUMER } from './mirror/mirroredEvent.js';
+import { type StartedMirror, startMirror } from './mirror/startMirror.js';
 import { withSystemTransaction } from './db/transaction.js';
 import { createLedgerMetrics, type LedgerMetrics } from './metrics/ledgerMetrics.js';
 import { countOpenAnomalies } from '../projections/paymentView.js';
@@ -66,6 +68,8 @@ const PANEL_COMPARE_EVERY_SECONDS = 24 * 3600;
 const CONSUMER_LAG_COUNTED_UP_TO = 100_000;
 
 export type LedgerSettings = PaymentsSettings & {
+  /** EVENTSTORE_CONNECTION_STRING: with it, the mirror's lag is shown from before its first batch. */
+  readonly eventStore?: { readonly connectionString?: string | undefined; readonly tenants?: readonly string[] | undefined };
   /** HOLD_MAX_SEATS_PER_CUSTOMER: unpaid seats one customer may hold on one slot at a time. */
   readonly holdMaxSeatsPerCustomer: number;
   /** The key auditors' verify checks checkpoint signatures against. */
@@ -113,6 +117,11 @@ export type Ledger = {
   readonly metrics: LedgerMetrics;
   /** Turns readiness (`/readyz`) to 503: the first step of a shutdown. */
   beginDraining(): void;
+  /**
+   * Starts the EventStoreDB/KurrentDB mirror when EVENTSTORE_CONNECTION_STRING is set (null otherwise),
+   * reporting into `metrics`; `systemDatabaseUrl` is the system login, for its LISTEN connection.
+   */
+  startMirror(systemDatabaseUrl: string): Promise<StartedMirror | null>;
   /** One reconciliation run: the providers asked about quiet open payments, unpayable money given back. */
   reconcile(options?: { olderThanSeconds?: number; limit?: number }): Promise<PaymentsReconciliation>;
 };
@@ -143,9 +152,11 @@ export function composeLedger(base: BaseDeps, settings: LedgerSettings, log: Job
     },
     readDatabase: async () => ({
       openAnomalies: await withSystemTransaction(app.systemPool, (tx) => countOpenAnomalies(tx)),
-      consumerLag: await consumerLag(app.systemPool, [DAILY_REPORTS_CONSUMER, OUTGOING_WEBHOOKS_CONSUMER], {
-        countAtMost: CONSUMER_LAG_COUNTED_UP_TO,
-      }),
+      consumerLag: await consumerLag(
+        app.systemPool,
+        [DAILY_REPORTS_CONSUMER, OUTGOING_WEBHOOKS_CONSUMER, ...(settings.eventStore?.connectionString ? [MIRROR_CONSUMER] : [])],
+        { countAtMost: CONSUMER_LAG_COUNTED_UP_TO },
+      ),
       ...(panel ? { panelPushes: await withSystemTransaction(app.systemPool, (tx) => countPushes(tx)) } : {}),
     }),
     onReadFailed: (error) => log.error('metrics: the database could not be read', error),
@@ -269,5 +280,27 @@ export function composeLedger(base: BaseDeps, settings: LedgerSettings, log: Job
   // No provider calls before listening: holds with open payments are closed by the periodic sweep.
   const releaseExpiredHolds = () => expireAllDueHolds(app, providers, { onError, closeOpenPayments: false });
   const consumers = [dailyReportsConsumer, outgoingWebhooksConsumer];
-  return { app, providers, routes: { root, v1 }, jobs, periodicJobs, consumers, metrics, reconcile, releaseExpiredHolds, beginDraining };
+  const startLedgerMirror: Ledger['startMirror'] = async (systemDatabaseUrl) => {
+    const { connectionString, tenants } = settings.eventStore ?? {};
+    if (!connectionString) return null;
+    return startMirror(
+      app.systemPool,
+      systemDatabaseUrl,
+      { connectionString, tenants },
+      { log, progress: { appended: (events) => metrics.countMirrored(events), halted: () => metrics.markMirrorHalted() } },
+    );
+  };
+  return {
+    app,
+    providers,
+    routes: { root, v1 },
+    jobs,
+    periodicJobs,
+    metrics,
+    reconcile,
+    releaseExpiredHolds,
+    beginDraining,
+    consumers,
+    startMirror: startLedgerMirror,
+  };
 }

@@ -138,6 +138,9 @@ export async function startLedger(config: AppConfig, log: LedgerLogger): Promise
       onListenerRestored: (consumer, attempt) => log.info(`consumer ${consumer}: listening for commits again (try ${attempt})`),
     });
     stopping.add('consumers', () => consumers.stop());
+    // The EventStoreDB/KurrentDB mirror, when configured, follows the log like the consumers (ADR 0047).
+    const mirror = await ledger.startMirror(logins.system);
+    if (mirror) stopping.add('EventStoreDB mirror', () => mirror.stop());
     const server = await buildServer({
       verifier,
       users: createUserDirectory(pool, clock),

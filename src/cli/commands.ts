@@ -74,8 +74,9 @@ export const commands: readonly CommandSpec[] = [
   },
   {
     name: 'mirror',
-    summary: 'mirror streams into EventStoreDB (not available in this version)',
-    details: 'The EventStoreDB/KurrentDB mirror (EVENTSTORE_CONNECTION_STRING) is not built yet: this command says so\nand exits 1.',
+    summary: 'mirror the ledger into EventStoreDB/KurrentDB, or compare the mirror with it',
+    details:
+      'Needs EVENTSTORE_CONNECTION_STRING (EVENTSTORE_TENANTS: only these tenants). Without --verify: catches up\nfrom its checkpoint, then follows new commits until stopped; a stream that diverges stops it (exit 1).\nWith --verify: compares every mirrored stream (or streamId) with the ledger; exit 1 when they differ.',
     positionals: [{ name: 'streamId', required: false, help: 'with --verify: the one stream to compare' }],
     flags: { verify: { type: 'boolean', help: 'compare the mirror with the ledger' } },
     load: () => import('./commands/mirror.js'),

@@ -75,6 +75,10 @@ export const DEFAULT_HOLD_MAX_SEATS_PER_CUSTOMER = 20;
 /** How much longer a hold waits for a payment pending or processing at the provider, unless PAYMENT_GRACE_SECONDS says otherwise. */
 export const DEFAULT_PAYMENT_GRACE_SECONDS = 1800;
 
+const tenantList = requiredText
+  .transform((value) => [...new Set(value.split(',').map((tenant) => tenant.trim()))])
+  .refine((tenants) => tenants.every((tenant) => tenant !== ''), { error: 'must be comma-separated tenant ids, none empty' });
+
 export const appConfigSchema = z.object({
   nodeEnv: z.enum(['production', 'development', 'test'], { error: 'must be one of production, development, test' }).default('development'),
   /**
@@ -125,6 +129,16 @@ export const appConfigSchema = z.object({
   }),
   /** Ed25519 PKCS#8 (PEM or base64 DER). Absent: a local key under `dataDir` (never in production). */
   checkpointSigningKey: requiredText.optional(),
+  /** The EventStoreDB/KurrentDB mirror (ADR 0047): off without a connection string. */
+  eventStore: z.object({
+    connectionString: requiredText
+      .regex(/^(esdb|esdb\+discover|kurrentdb|kurrentdb\+discover|kdb|kdb\+discover):\/\//, {
+        error: 'must be an EventStoreDB/KurrentDB connection string such as esdb://host:2113?tls=false',
+      })
+      .optional(),
+    /** Absent: every tenant's streams are mirrored. */
+    tenants: tenantList.optional(),
+  }),
   aws: z.object({
     secretsId: requiredText.optional(),
     region: requiredText.optional(),
@@ -187,7 +201,7 @@ export function parseConfigValues(values: EnvValues): AppConfig {
 
 /** Places each variable at its config path; a group (e.g. `cognito`) exists only if one of its variables is set. */
 function configInput(values: EnvValues): Record<string, unknown> {
-  const input: Record<string, unknown> = { stripe: {}, mercadopago: {}, aws: {}, mail: {} };
+  const input: Record<string, unknown> = { stripe: {}, mercadopago: {}, eventStore: {}, aws: {}, mail: {} };
   for (const { env, path } of configVariables) {
     const value = values[env];
     if (value === undefined) continue;

@@ -30,6 +30,9 @@ export const configVariables = [
   { env: 'MERCADOPAGO_API_BASE', path: ['mercadopago', 'apiBase'], secret: false },
   // Signs ledger checkpoints; whoever holds it can vouch for a rewritten history.
   { env: 'LEDGER_CHECKPOINT_SIGNING_KEY', path: ['checkpointSigningKey'], secret: true },
+  // The mirror's connection string may carry a username and password (esdb://user:pass@host).
+  { env: 'EVENTSTORE_CONNECTION_STRING', path: ['eventStore', 'connectionString'], secret: true },
+  { env: 'EVENTSTORE_TENANTS', path: ['eventStore', 'tenants'], secret: false },
   { env: 'AWS_SECRETS_ID', path: ['aws', 'secretsId'], secret: false },
   { env: 'AWS_REGION', path: ['aws', 'region'], secret: false },
   { env: 'AWS_ENDPOINT_URL', path: ['aws', 'endpointUrl'], secret: false },

@@ -27,6 +27,10 @@ export type LedgerMetrics = {
   countPanelPush(outcome: string, count?: number): void;
   /** Payments reconciliation asked a provider about, by what the answer did (applied, anomaly, unchanged, failed). */
   countReconciliations(outcome: string, count: number): void;
+  /** Events the EventStoreDB mirror appended (repeats it found already there are not counted). */
+  countMirrored(events: number): void;
+  /** The mirror stopped on a divergence (which stream is in the log: a stream name carries its tenant). */
+  markMirrorHalted(): void;
   /** The job queue is read on the job worker's own connections, known only once it has started. */
   watchJobQueue(read: () => Promise<JobQueueDepth>): void;
   /** The Prometheus text exposition of every series. */
@@ -91,6 +95,10 @@ export function createLedgerMetrics(sources: MetricsSources): LedgerMetrics {
   const panelPushTries = new Counter(
     labelled('ledger_panel_push_tries_total', 'Tries to push a reservation to the activity panel, by outcome', ['outcome']),
   );
+  const mirrored = new Counter(labelled('ledger_mirror_events_total', 'Events the EventStoreDB mirror appended', []));
+  const mirrorHalted = new Gauge(
+    labelled('ledger_mirror_halted', '1 once the EventStoreDB mirror has stopped on a stream that diverges from the ledger', []),
+  );
   const readOk = new Gauge(labelled('ledger_metrics_database_read_ok', '1 when the last database read for these series succeeded', []));
 
   let readJobQueue: (() => Promise<JobQueueDepth>) | undefined;
@@ -134,6 +142,8 @@ export function createLedgerMetrics(sources: MetricsSources): LedgerMetrics {
     countJobFailure: (task) => jobFailures.inc({ task }),
     countPanelPush: (outcome, count = 1) => panelPushTries.inc({ outcome }, count),
     countReconciliations: (outcome, count) => reconciliations.inc({ outcome }, count),
+    countMirrored: (events) => mirrored.inc(events),
+    markMirrorHalted: () => mirrorHalted.set(1),
     watchJobQueue(read) {
       readJobQueue = read;
     },

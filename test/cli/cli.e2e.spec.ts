@@ -8,7 +8,11 @@ import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import { commands } from '../../src/cli/commands.js';
 import { localLoginsOf } from '../../src/db/localLogins.js';
 import { createIdentityFromConfig } from '../../src/identity/identityFromConfig.js';
-import { appendEvents } from '../consumers/logFixtures.js';
+import { EventStoreDBClient, jsonEvent } from '@eventstore/db-client';
+import { eventStoreMirror } from '../../src/mirror/eventStoreMirror.js';
+import { mirrorStreamName } from '../../src/mirror/mirroredEvent.js';
+import { appendEvents, drain } from '../consumers/logFixtures.js';
+import { type EventStoreServer, startEventStoreServer } from '../support/eventStoreServer.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { inBatches, runLedgerCli, runLedgerCliOnTerminal } from './runLedgerCli.js';
 
@@ -297,14 +301,78 @@ describe('migrate beside the server logins (DATABASE_URL, SYSTEM_DATABASE_URL)',
 });
 
 describe('mirror', () => {
-  it('says the EventStoreDB mirror is not available and exits 1', async () => {
-    const result = await run(['mirror', '--verify'], { EVENTSTORE_CONNECTION_STRING: 'esdb://127.0.0.1:2113?tls=false' });
+  it('says EVENTSTORE_CONNECTION_STRING is not set, exits 1 and creates nothing', async () => {
+    const result = await run(['mirror', '--verify']);
 
     expect(result).toMatchObject({ code: 1, stdout: '' });
-    expect(result.stderr).toMatch(
-      /^ledger mirror: the EventStoreDB mirror is not available in this version; EVENTSTORE_CONNECTION_STRING is not supported/,
-    );
+    expect(result.stderr).toMatch(/^ledger mirror: EVENTSTORE_CONNECTION_STRING is not set/);
     expect(await createdFiles()).toEqual([]);
+  });
+
+  it('takes a streamId with --verify only (exit 2)', async () => {
+    const result = await run(['mirror', 'slot-1'], { EVENTSTORE_CONNECTION_STRING: 'esdb://127.0.0.1:2113?tls=false' });
+
+    expect(result).toMatchObject({ code: 2, stdout: '' });
+    expect(result.stderr).toMatch(/a streamId is taken with --verify only/);
+  });
+
+  describe('against a loopback EventStoreDB', () => {
+    let database: TestDatabase;
+    let server: EventStoreServer;
+    let client: EventStoreDBClient;
+    let stream: string;
+    beforeEach(async () => {
+      database = await createTestDatabase({ maximumPoolSize: 2 });
+      server = await startEventStoreServer();
+      client = EventStoreDBClient.connectionString(server.connectionString);
+      stream = await appendEvents(database.pool, {
+        events: [
+          { type: 'Opened', data: { seats: 2 } },
+          { type: 'Closed', data: {} },
+        ],
+      });
+      await appendEvents(database.pool, { tenantId: 'tenant-b', events: [{ type: 'Opened', data: {} }] });
+    });
+    afterEach(async () => {
+      await client.dispose();
+      await server.stop();
+      await database.drop();
+    });
+    const mirrorVariables = () => ({
+      DATABASE_URL: database.logins.app,
+      SYSTEM_DATABASE_URL: database.logins.system,
+      EVENTSTORE_CONNECTION_STRING: server.connectionString,
+    });
+
+    it('--verify finds the mirrored ledger equal, then names the stream and revision whose data was changed', async () => {
+      await drain(database.systemPool, eventStoreMirror(client));
+
+      const equal = await run(['mirror', '--verify'], mirrorVariables());
+      expect(equal).toMatchObject({ code: 0, stdout: 'the mirror matches the ledger: 2 stream(s), 3 event(s) compared\n' });
+
+      const changed = server.streams.get(mirrorStreamName('tenant-a', stream));
+      const second = changed?.[1];
+      if (!changed || !second) throw new Error('the stream was not mirrored');
+      changed[1] = { ...second, data: Buffer.from('{"forged":true}') };
+      const different = await run(['mirror', '--verify', stream], mirrorVariables());
+      expect(different.code).toBe(1);
+      expect(different.stdout).toBe(
+        `${mirrorStreamName('tenant-a', stream)} revision 1: different data\nthe mirror differs from the ledger in 1 place(s) (1 stream(s) compared)\n`,
+      );
+    });
+
+    it('runs the mirror in the foreground and stops with exit 1 at a stream that diverges, naming it', async () => {
+      await client.appendToStream(mirrorStreamName('tenant-a', stream), jsonEvent({ type: 'Intruder', data: {} }));
+
+      const result = await run(['mirror'], mirrorVariables());
+
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain(
+        `ledger mirror: stopped: the mirror's stream ${mirrorStreamName('tenant-a', stream)} diverges from the ledger at revision 0`,
+      );
+      // The other tenant's stream, in the same batch, was appended before the mirror stopped.
+      expect([...server.streams.keys()].sort()).toEqual([mirrorStreamName('tenant-a', stream), expect.stringMatching(/@tenant-b$/)].sort());
+    });
   });
 });
 

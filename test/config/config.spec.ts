@@ -44,6 +44,7 @@ describe('loadConfig from the environment', () => {
       paymentGraceSeconds: 1800,
       stripe: {},
       mercadopago: {},
+      eventStore: {},
       aws: {},
       mail: {},
     });
@@ -73,6 +74,8 @@ describe('loadConfig from the environment', () => {
       MERCADOPAGO_API_BASE: 'http://127.0.0.1:12112',
       SES_FROM_ADDRESS: 'bookings@operator.example',
       AWS_ENDPOINT_URL_SESV2: 'http://127.0.0.1:12113',
+      EVENTSTORE_CONNECTION_STRING: 'esdb://127.0.0.1:2113?tls=false',
+      EVENTSTORE_TENANTS: 'acme, kayak-co,acme',
     });
 
     expect(config).toEqual({
@@ -90,6 +93,7 @@ describe('loadConfig from the environment', () => {
       cognito: { userPoolId: 'us-east-1_Pool1', clientId: 'client-1', jwksFile: '/etc/ledger/jwks.json' },
       stripe: { secretKey: 'sk_test_1', webhookSecret: 'whsec_1', apiBase: 'http://127.0.0.1:12111' },
       mercadopago: { accessToken: 'TEST-1', webhookSecret: 'mp-1', apiBase: 'http://127.0.0.1:12112' },
+      eventStore: { connectionString: 'esdb://127.0.0.1:2113?tls=false', tenants: ['acme', 'kayak-co'] },
       aws: {},
       mail: { fromAddress: 'bookings@operator.example', sesEndpointUrl: 'http://127.0.0.1:12113' },
     });
@@ -112,6 +116,7 @@ describe('loadConfig from the environment', () => {
       COGNITO_DOMAIN: 'https://auth.example.com',
       SES_FROM_ADDRESS: 'bookings@operator.example',
       AWS_ENDPOINT_URL_SESV2: 'http://127.0.0.1:1',
+      EVENTSTORE_CONNECTION_STRING: 'esdb://127.0.0.1:2113?tls=false',
     };
     for (const { env, path } of configVariables) {
       const value =
@@ -175,6 +180,8 @@ describe('loadConfig from the environment', () => {
     [{ CORS_ORIGINS: 'https://a.example.com,,https://b.example.com' }, 'CORS_ORIGINS'],
     [{ CORS_ORIGINS: '*' }, 'CORS_ORIGINS'],
     [{ CORS_ORIGINS: 'null' }, 'CORS_ORIGINS'],
+    [{ EVENTSTORE_CONNECTION_STRING: 'http://127.0.0.1:2113' }, 'EVENTSTORE_CONNECTION_STRING'],
+    [{ EVENTSTORE_TENANTS: 'acme,,kayak-co' }, 'EVENTSTORE_TENANTS'],
   ] satisfies [Record<string, string>, EnvKey][])('%j is a ConfigError naming %s', async (env, key) => {
     const error = await configErrorOf(loadConfig(env));
 

@@ -7,6 +7,7 @@ describe('redactConfig', () => {
     expect([...secretEnvKeys].sort()).toEqual(
       [
         'DATABASE_URL',
+        'EVENTSTORE_CONNECTION_STRING',
         'LEDGER_CHECKPOINT_SIGNING_KEY',
         'MERCADOPAGO_ACCESS_TOKEN',
         'MERCADOPAGO_WEBHOOK_SECRET',
@@ -21,7 +22,14 @@ describe('redactConfig', () => {
 
   it('replaces every secret in the table and keeps everything else', async () => {
     const secrets = Object.fromEntries(
-      secretEnvKeys.map((key) => [key, key.endsWith('DATABASE_URL') ? `postgres://u:secret-for-${key}@h/db` : `secret-for-${key}`]),
+      secretEnvKeys.map((key) => [
+        key,
+        key.endsWith('DATABASE_URL')
+          ? `postgres://u:secret-for-${key}@h/db`
+          : key === 'EVENTSTORE_CONNECTION_STRING'
+            ? `esdb://admin:secret-for-${key}@h:2113`
+            : `secret-for-${key}`,
+      ]),
     );
     const config = await loadConfig({ ...secrets, COGNITO_USER_POOL_ID: 'us-east-1_Pool1', COGNITO_CLIENT_ID: 'client-1', PORT: '4000' });
 

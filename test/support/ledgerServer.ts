@@ -92,6 +92,8 @@ export type TestLedgerOptions = {
   readonly nodeEnv?: LedgerSettings['nodeEnv'];
   /** Resolves outgoing webhooks' host names instead of the system's resolver. */
   readonly webhookResolver?: LedgerSettings['webhookResolver'];
+  /** EVENTSTORE_CONNECTION_STRING and EVENTSTORE_TENANTS: `composed.startMirror` runs the mirror with them. */
+  readonly eventStore?: LedgerSettings['eventStore'];
   /** The cluster the test database is made in; the run's shared one by default. */
   readonly cluster?: TestCluster;
 };
@@ -131,6 +133,7 @@ export async function startTestLedger(options: TestLedgerOptions = {}): Promise<
       ...(options.mailer ? { mailer: options.mailer } : {}),
       nodeEnv: options.nodeEnv ?? 'test',
       ...(options.webhookResolver ? { webhookResolver: options.webhookResolver } : {}),
+      ...(options.eventStore ? { eventStore: options.eventStore } : {}),
     },
     { info: () => undefined, warn: () => undefined, error: onError },
   );
