@@ -15,6 +15,7 @@ export const reservationEventSchema = z.discriminatedUnion('type', [
       seats: positiveSeats,
       total: money,
       expiresAt: instant,
+      // Personal data (ADR 0048): stored sealed under the customer's data key (`personalFields` below).
       customer: z.object({ name: z.string(), email: z.string() }),
       ownerSub: z.string(),
       heldAt: instant,
@@ -35,7 +36,20 @@ export const reservationEventSchema = z.discriminatedUnion('type', [
     ]),
   }),
   z.object({ type: z.literal('ReservationRefunded'), data: z.object({ paymentId: z.string(), refundedAt: instant }) }),
+  // No personal data: only when the customer's data key was destroyed.
+  z.object({ type: z.literal('CustomerDataErased'), data: z.object({ erasedAt: instant }) }),
 ]);
+
+/**
+ * The reservation events' personal fields, by event type and path in `data`: stored sealed
+ * (src/privacy/sealedText.ts), opened at the read edge, `[erased]` once the customer is erased.
+ */
+export const reservationPersonalFields = {
+  ReservationHeld: [
+    ['customer', 'name'],
+    ['customer', 'email'],
+  ],
+} as const satisfies Partial<Record<z.output<typeof reservationEventSchema>['type'], readonly (readonly string[])[]>>;
 
 // Fails to compile when the schema and the domain's union part ways (a field, a type, an event).
 export const reservationSchemaMatchesDomain: Assert<SameType<z.output<typeof reservationEventSchema>, ReservationEvent>> = true;

@@ -95,6 +95,17 @@ export const appConfigSchema = z.object({
   }),
   /** Ed25519 PKCS#8 (PEM or base64 DER). Absent: a local key under `dataDir` (never in production). */
   checkpointSigningKey: requiredText.optional(),
+  personalData: z.object({
+    /** Wraps the customers' data keys in AWS KMS (AWS_REGION, or the key's ARN, names the region). */
+    kmsKeyId: requiredText.optional(),
+    kmsEndpointUrl: httpUrl.optional(),
+    /** Without KMS: 32 bytes, base64, that wrap the data keys (from Secrets Manager in production). */
+    masterKey: requiredText
+      .refine((value) => Buffer.from(value, 'base64').length === 32, { error: 'must be 32 bytes, base64-encoded' })
+      .optional(),
+    /** Customers of departures older than this many days are erased by a daily job; absent: never by age. */
+    retentionDays: wholeNumber.pipe(z.number().int().positive({ error: 'must be a positive number of days' })).optional(),
+  }),
   aws: z.object({
     secretsId: requiredText.optional(),
     region: requiredText.optional(),

@@ -1,3 +1,5 @@
+import { keyWrapperFromConfig } from '../../privacy/keyWrapperFromConfig.js';
+import { createPersonalData } from '../../privacy/personalData.js';
 import { checkpointSignerFromConfig } from '../../audit/checkpointSignerFromConfig.js';
 import { verifyingKeyOf } from '../../audit/checkpointSigning.js';
 import { composeLedger } from '../../composition.js';
@@ -31,6 +33,7 @@ export async function run(input: CommandInput): Promise<number> {
         clock: () => new Date(),
         holdTtlSeconds: config.holdTtlSeconds,
         paymentGraceSeconds: config.paymentGraceSeconds,
+        personalData: createPersonalData(pool, await keyWrapperFromConfig(config)),
       };
       const signer = await checkpointSignerFromConfig(config);
       const ledger = composeLedger(app, { ...config, trustedCheckpointKey: verifyingKeyOf(signer) }, cliLog);

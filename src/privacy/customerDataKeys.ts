@@ -1,0 +1,54 @@
+import { z } from 'zod';
+import type { Queries } from '../db/queries.js';
+import { sql } from '../db/sql.js';
+
+const keyRow = z.object({ key_id: z.string(), wrapped_key: z.string() });
+const storedKeyRow = z.object({ key_id: z.string(), wrapped_key: z.string().nullable() });
+const secretRow = z.object({ wrapped_secret: z.string() });
+const erasedRow = z.object({ key_id: z.string() });
+
+export type WrappedDataKey = { readonly keyId: string; readonly wrappedKey: string };
+
+/** The customer's live data key, looked up (and inserted when `create` is given) in one statement, with no tenant set. */
+export async function customerDataKey(
+  db: Queries,
+  tenantId: string,
+  customerKey: string,
+  create?: WrappedDataKey,
+): Promise<WrappedDataKey | null> {
+  const row = await db.maybeOne(sql.type(keyRow)`
+    SELECT key_id::text, wrapped_key FROM ledger_customer_data_key(${tenantId}, ${customerKey},
+      ${create?.keyId ?? null}::uuid, ${create?.wrappedKey ?? null})`);
+  return row === null ? null : { keyId: row.key_id, wrappedKey: row.wrapped_key };
+}
+
+/** The stored (wrapped) keys of these ids that the transaction's tenant can see; an erased key has `wrappedKey: null`. */
+export async function storedDataKeys(db: Queries, keyIds: readonly string[]): Promise<Map<string, string | null>> {
+  if (keyIds.length === 0) return new Map();
+  const rows = await db.any(sql.type(storedKeyRow)`
+    SELECT key_id::text, wrapped_key FROM customer_data_keys WHERE key_id = ANY(${sql.array(keyIds, 'uuid')})`);
+  return new Map(rows.map((row) => [row.key_id, row.wrapped_key]));
+}
+
+/**
+ * Destroys the tenant's live data key of this customer: the wrapped key and the lookup key go, the
+ * row stays as a tombstone. Returns the erased key's id, or null when there was none (never a
+ * customer, or erased already).
+ */
+export async function eraseCustomerDataKey(tx: Queries, tenantId: string, customerKey: string, now: string): Promise<string | null> {
+  const row = await tx.maybeOne(sql.type(erasedRow)`
+    UPDATE customer_data_keys SET customer_key = NULL, wrapped_key = NULL, erased_at = ${now}::timestamptz
+    WHERE tenant_id = ${tenantId} AND customer_key = ${customerKey}
+    RETURNING key_id::text`);
+  return row?.key_id ?? null;
+}
+
+/** The wrapped lookup secret, stored by the first process that needed one (`candidate`) unless another got there first. */
+export async function lookupSecret(db: Queries, candidate: () => Promise<string>): Promise<string> {
+  const stored = await db.maybeOne(sql.type(secretRow)`SELECT wrapped_secret FROM personal_data_lookup_secret WHERE id = 1`);
+  if (stored) return stored.wrapped_secret;
+  await db.query(sql.typeAlias('void')`
+    INSERT INTO personal_data_lookup_secret (id, wrapped_secret) VALUES (1, ${await candidate()}) ON CONFLICT DO NOTHING`);
+  const row = await db.one(sql.type(secretRow)`SELECT wrapped_secret FROM personal_data_lookup_secret WHERE id = 1`);
+  return row.wrapped_secret;
+}
