@@ -1,3 +1,5 @@
+import { customerErasureRoutes } from './http/routes/customerErasure.js';
+import { idempotencyFingerprints, type PersonalDataScrubber } from './app/personalDataScrubbers.js';
 import type { FastifyInstance } from 'fastify';
 import { DAILY_REPORTS_CONSUMER } from '../projections/reports/dailyReports.js';
 import type { AppDeps, BaseDeps } from './app/context.js';
@@ -88,6 +90,8 @@ export type Ledger = {
 export function composeLedger(base: BaseDeps, settings: LedgerSettings, log: JobLog): Ledger {
   // Work that follows every committed change, whoever makes it (ADR 0042).
   const reactions: ChangeReaction[] = [];
+  // What else holds a copy derived from a customer's plaintext, scrubbed when they are erased (ADR 0048).
+  const personalDataScrubbers: PersonalDataScrubber[] = [idempotencyFingerprints];
   const app: AppDeps = { ...base, reactions };
   const { providers, mercadopago } = providersFromConfig(settings);
   const onError = (message: string, error: unknown) => log.error(message, error);
@@ -131,6 +135,7 @@ export function composeLedger(base: BaseDeps, settings: LedgerSettings, log: Job
     backofficeRoutes(app),
     anomalyResolutionRoutes(app),
     paymentReconciliationRoutes(app, providers),
+    customerErasureRoutes(app, personalDataScrubbers),
   ];
   let draining = false;
   const root = [

@@ -5,6 +5,8 @@ export const mayManageSlots = (p: Principal) => hasRole(p, 'admin');
 export const mayReadWholeTenant = (p: Principal) => hasRole(p, 'staff');
 /** Settling an anomaly can move money (a refund): more than staff's read-only back office. */
 export const mayResolveAnomalies = (p: Principal) => hasRole(p, 'admin');
+/** Erasing a customer's personal data cannot be undone: the tenant's admins only (API.md, Personal data). */
+export const mayEraseCustomers = (p: Principal) => hasRole(p, 'admin');
 /** Asking a provider for a payment's state applies only what the provider already decided: staff may. */
 export const mayReconcilePayments = (p: Principal) => hasRole(p, 'staff');
 export const mayAudit = (p: Principal) => hasRole(p, 'auditor');
