@@ -1,3 +1,4 @@
+import { erasePersonalDataPastRetention } from './app/erasePastRetention.js';
 import { customerErasureRoutes } from './http/routes/customerErasure.js';
 import { idempotencyFingerprints, type PersonalDataScrubber } from './app/personalDataScrubbers.js';
 import type { FastifyInstance } from 'fastify';
@@ -38,6 +39,8 @@ import { type PaymentsSettings, providersFromConfig } from './payments/providers
 const SWEEP_EVERY_SECONDS = 5;
 /** How often the server asks providers about quiet open payments. */
 const RECONCILE_EVERY_SECONDS = 60;
+/** PII_RETENTION_DAYS is counted in days: one sweep a day erases what passed it. */
+const RETENTION_EVERY_SECONDS = 86_400;
 /** How often the checkpoint job looks whether a checkpoint is due (it takes one hourly). */
 const CHECKPOINT_CHECK_EVERY_SECONDS = 300;
 /** A payment quiet this long is asked about: webhooks normally arrive within seconds. */
@@ -52,6 +55,8 @@ export type LedgerSettings = PaymentsSettings & {
   readonly trustedCheckpointKey: CheckpointVerifyingKey;
   /** Signs the checkpoints the `takeCheckpoint` job takes; without it the job is not run here. */
   readonly checkpointSigner?: CheckpointSigner;
+  /** PII_RETENTION_DAYS: customers whose departures are all older are erased by a daily job; absent, never by age. */
+  readonly personalData?: { readonly retentionDays?: number | undefined };
 };
 
 export type PaymentsReconciliation = ReconcileReport & {
@@ -151,6 +156,7 @@ export function composeLedger(base: BaseDeps, settings: LedgerSettings, log: Job
   ];
 
   const { checkpointSigner } = settings;
+  const retentionDays = settings.personalData?.retentionDays;
   const jobs: JobHandlers = {
     sendRefund: async (payload) => {
       await sendRefund(app, providers, payload);
@@ -171,11 +177,20 @@ export function composeLedger(base: BaseDeps, settings: LedgerSettings, log: Job
           },
         }
       : {}),
+    ...(retentionDays === undefined
+      ? {}
+      : {
+          erasePersonalDataPastRetention: async () => {
+            const sweep = await erasePersonalDataPastRetention(app, retentionDays, personalDataScrubbers);
+            if (sweep.customers > 0) log.info(`personal data retention: ${JSON.stringify(sweep)}`);
+          },
+        }),
   };
   const periodicJobs: PeriodicJob[] = [
     { task: 'expireDueHolds', everySeconds: SWEEP_EVERY_SECONDS },
     { task: 'reconcilePayments', everySeconds: RECONCILE_EVERY_SECONDS },
     ...(checkpointSigner ? [{ task: 'takeCheckpoint' as const, everySeconds: CHECKPOINT_CHECK_EVERY_SECONDS }] : []),
+    ...(retentionDays === undefined ? [] : [{ task: 'erasePersonalDataPastRetention' as const, everySeconds: RETENTION_EVERY_SECONDS }]),
   ];
 
   const beginDraining = () => {

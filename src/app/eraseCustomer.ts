@@ -4,7 +4,7 @@ import { sql } from '../db/sql.js';
 import { enterTenant } from '../db/transaction.js';
 import { isDomainError } from '../domain/errors.js';
 import { decideReservation } from '../domain/reservation.js';
-import { eraseCustomerDataKey } from '../privacy/customerDataKeys.js';
+import { type CustomerDataKeyRef, eraseCustomerDataKey } from '../privacy/customerDataKeys.js';
 import type { Change, Command } from './command/command.js';
 import { decidedResult } from './command/commandEnd.js';
 import { runCommand } from './command/runCommand.js';
@@ -12,6 +12,7 @@ import { type AppDeps, type Caller, metadataFor } from './context.js';
 import { forbidden, type Outcome } from './outcome.js';
 import type { PersonalDataScrubber } from './personalDataScrubbers.js';
 import { mayEraseCustomers } from './policy.js';
+import type { EventMetadata } from './streams.js';
 
 export type CustomerErasure = { readonly erased: number };
 type ErasedKey = CustomerErasure & { readonly keyId: string | null };
@@ -26,32 +27,29 @@ async function reservationsSealedUnder(tx: Queries, tenantId: string, keyId: str
 }
 
 /**
- * Erases one customer of the caller's tenant (LGPD/GDPR, ADR 0048), in one transaction: destroys
- * their data key — every value sealed under it, in the log and the read models, reads as
- * `[erased]` from then on, and the hash chain, which covers the sealed bytes, still verifies — runs
- * the scrubbers over whatever else was derived from the plaintext, and records `CustomerDataErased`
- * (no personal data) on each of their reservations. A customer without a live key (never seen, or
- * erased already) erases nothing: `{ erased: 0 }`.
+ * Erases one customer of a tenant (LGPD/GDPR, ADR 0048), in one transaction: destroys their data
+ * key — every value sealed under it, in the log and the read models, reads as `[erased]` from then
+ * on, and the hash chain, which covers the sealed bytes, still verifies — runs the scrubbers over
+ * whatever else was derived from the plaintext, and records `CustomerDataErased` (no personal data)
+ * on each of their reservations. A customer without a live key (never seen, or erased already)
+ * erases nothing: `{ erased: 0 }`.
  */
-export async function eraseCustomer(
+export async function eraseCustomerData(
   deps: AppDeps,
-  caller: Caller,
-  email: string,
+  tenantId: string,
+  metadata: EventMetadata,
+  customer: CustomerDataKeyRef,
   scrubbers: readonly PersonalDataScrubber[],
 ): Promise<Outcome<CustomerErasure>> {
-  const { principal } = caller;
-  if (!mayEraseCustomers(principal)) return { ok: false, error: forbidden("only tenant admins erase customers' personal data") };
-  const { tenantId } = principal;
-  const customerKey = await deps.personalData.customerKey(tenantId, email);
   const outcome = await runCommand(deps, async (tx): Promise<Command<ErasedKey>> => {
     await enterTenant(tx, tenantId);
-    const keyId = await eraseCustomerDataKey(tx, tenantId, customerKey, deps.clock().toISOString());
+    const keyId = await eraseCustomerDataKey(tx, tenantId, customer, deps.clock().toISOString());
     const reservationIds = keyId === null ? [] : await reservationsSealedUnder(tx, tenantId, keyId);
-    if (keyId !== null) for (const scrubber of scrubbers) await scrubber.scrub(tx, { tenantId, email, keyId, reservationIds });
+    if (keyId !== null) for (const scrubber of scrubbers) await scrubber.scrub(tx, { tenantId, keyId, reservationIds });
     return {
       name: 'eraseCustomer',
       tenantId,
-      metadata: metadataFor(caller),
+      metadata,
       streams: reservationIds.map((id) => ({ aggregate: 'reservation' as const, id })),
       decide: (loaded) => {
         const changes: Change[] = [];
@@ -69,4 +67,17 @@ export async function eraseCustomer(
   // This process's cache forgets the key too (every read already asks the database which keys exist).
   if (ended.value.keyId !== null) deps.personalData.forget(ended.value.keyId);
   return { ok: true, value: { erased: ended.value.erased } };
+}
+
+/** `POST /v1/backoffice/customers/erase`: an admin erases a customer of their tenant by e-mail. */
+export async function eraseCustomer(
+  deps: AppDeps,
+  caller: Caller,
+  email: string,
+  scrubbers: readonly PersonalDataScrubber[],
+): Promise<Outcome<CustomerErasure>> {
+  const { principal } = caller;
+  if (!mayEraseCustomers(principal)) return { ok: false, error: forbidden("only tenant admins erase customers' personal data") };
+  const customerKey = await deps.personalData.customerKey(principal.tenantId, email);
+  return eraseCustomerData(deps, principal.tenantId, metadataFor(caller), { customerKey }, scrubbers);
 }

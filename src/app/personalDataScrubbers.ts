@@ -4,8 +4,6 @@ import { sql } from '../db/sql.js';
 /** The customer whose data key was just destroyed, as scrubbers see them (inside the erasure's transaction, tenant set). */
 export type ErasedCustomer = {
   readonly tenantId: string;
-  /** As the admin typed it: for scrubbers of things kept by address. Never stored by the erasure. */
-  readonly email: string;
   /** The destroyed data key: what the customer's sealed values name. */
   readonly keyId: string;
   readonly reservationIds: readonly string[];

@@ -14,6 +14,8 @@ export const followUpPayloads = {
   reconcilePayments: z.object({}),
   /** Record a signed checkpoint of every stream's head when one is due (periodic). */
   takeCheckpoint: z.object({}),
+  /** Erase the customers whose departures are all older than PII_RETENTION_DAYS (daily). */
+  erasePersonalDataPastRetention: z.object({}),
 } as const;
 
 export type FollowUpTask = keyof typeof followUpPayloads;

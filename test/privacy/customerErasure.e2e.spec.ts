@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { erasePersonalDataPastRetention, RETENTION_ACTOR } from '../../src/app/erasePastRetention.js';
+import { idempotencyFingerprints } from '../../src/app/personalDataScrubbers.js';
 import { findPlaintext } from '../support/plaintextScan.js';
 import { startTestLedger, type TestLedger } from '../support/ledgerServer.js';
 
@@ -16,11 +18,11 @@ let slotId: string;
 const ana = { name: 'Ana Souza Erasable', email: 'ana.erasable@example.com' };
 const bruno = { name: 'Bruno Keeps Data', email: 'bruno.keeps@example.com' };
 
-async function defineSlot(token: string): Promise<string> {
+async function defineSlot(token: string, startsAt = '2030-07-01T09:00:00Z'): Promise<string> {
   const id = `kayak-${randomUUID().slice(0, 8)}`;
   const res = await ledger.call('PUT', `/v1/slots/${id}`, {
     token,
-    body: { activityId: 'sunrise-kayak', startsAt: '2030-07-01T09:00:00Z', capacity: 50, unitPrice: { amount: 4500, currency: 'EUR' } },
+    body: { activityId: 'sunrise-kayak', startsAt, capacity: 50, unitPrice: { amount: 4500, currency: 'EUR' } },
   });
   expect(res.status).toBe(201);
   return id;
@@ -124,5 +126,38 @@ describe('customer erasure', () => {
       status: 200,
       body: { erased: 0 },
     });
+  });
+});
+
+describe('PII_RETENTION_DAYS', () => {
+  it('erases the customers whose departures are all older than the retention period, and only them', async () => {
+    const oldSlot = await defineSlot(admin, '2031-01-01T09:00:00Z');
+    const laterSlot = await defineSlot(admin, '2032-01-01T09:00:00Z');
+    const carla = { name: 'Carla Only Old', email: 'carla.old@example.com' };
+    const dora = { name: 'Dora Old And New', email: 'dora.both@example.com' };
+    const carlaHold = await hold(oldSlot, carla);
+    const doraOld = await hold(oldSlot, dora);
+    const doraLater = await hold(laterSlot, dora);
+
+    ledger.clock.set(new Date('2031-02-15T00:00:00Z'));
+    const sweep = await erasePersonalDataPastRetention(ledger.deps, 30, [idempotencyFingerprints]);
+    expect(sweep.customers).toBeGreaterThanOrEqual(1);
+    const customers = await customersOf();
+    expect(customers.get(carlaHold.reservationId)).toEqual({ name: '[erased]', email: '[erased]' });
+    // Dora departs again later: her data stays until that departure is old too.
+    expect(customers.get(doraOld.reservationId)).toEqual(dora);
+    expect(customers.get(doraLater.reservationId)).toEqual(dora);
+    const stream = await ledger.call('GET', `/v1/audit/streams/reservation-${carlaHold.reservationId}`, { token: auditor });
+    expect(stream.body.events.at(-1)).toMatchObject({ type: 'CustomerDataErased', metadata: { actor: RETENTION_ACTOR } });
+    expect(await findPlaintext(ledger.db, [carla.name, carla.email])).toEqual([]);
+    // A second sweep finds nothing more of them.
+    const again = await erasePersonalDataPastRetention(ledger.deps, 30, [idempotencyFingerprints]);
+    expect(again).toEqual({ customers: 0, reservations: 0 });
+
+    ledger.clock.set(new Date('2032-02-15T00:00:00Z'));
+    await erasePersonalDataPastRetention(ledger.deps, 30, [idempotencyFingerprints]);
+    expect((await customersOf()).get(doraLater.reservationId)).toEqual({ name: '[erased]', email: '[erased]' });
+    const verify = await ledger.call('POST', '/v1/audit/verify', { token: auditor });
+    expect(verify.body).toMatchObject({ ok: true, brokenChains: [], projectionMismatches: [] });
   });
 });
