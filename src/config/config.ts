@@ -159,7 +159,7 @@ export function parseConfigValues(values: EnvValues): AppConfig {
 
 /** Places each variable at its config path; a group (e.g. `cognito`) exists only if one of its variables is set. */
 function configInput(values: EnvValues): Record<string, unknown> {
-  const input: Record<string, unknown> = { stripe: {}, mercadopago: {}, aws: {} };
+  const input: Record<string, unknown> = { stripe: {}, mercadopago: {}, aws: {}, personalData: {} };
   for (const { env, path } of configVariables) {
     const value = values[env];
     if (value === undefined) continue;

@@ -44,6 +44,7 @@ describe('loadConfig from the environment', () => {
       stripe: {},
       mercadopago: {},
       aws: {},
+      personalData: {},
     });
   });
 
@@ -87,6 +88,7 @@ describe('loadConfig from the environment', () => {
       stripe: { secretKey: 'sk_test_1', webhookSecret: 'whsec_1', apiBase: 'http://127.0.0.1:12111' },
       mercadopago: { accessToken: 'TEST-1', webhookSecret: 'mp-1', apiBase: 'http://127.0.0.1:12112' },
       aws: {},
+      personalData: {},
     });
   });
 
@@ -103,6 +105,9 @@ describe('loadConfig from the environment', () => {
       MIGRATION_DATABASE_URL: 'postgres://h/db',
       // One origin: a list of one lands as that origin (String of a one-element array).
       CORS_ORIGINS: 'https://shop.example.com',
+      PII_RETENTION_DAYS: '1',
+      PII_MASTER_KEY: Buffer.alloc(32, 7).toString('base64'),
+      AWS_ENDPOINT_URL_KMS: 'http://127.0.0.1:1',
     };
     for (const { env, path } of configVariables) {
       const value =

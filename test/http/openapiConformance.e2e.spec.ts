@@ -395,6 +395,12 @@ describe('every answer conforms to the served OpenAPI document', () => {
     h.stripe.answerNext(stripeError(404, 'invalid_request_error', 'No such payment_intent'));
     expect((await call('POST', reconcileTemplate, reconcilePath, { token: admin })).status).toBe(502);
 
+    // Personal data: erasing a customer of the tenant (their reservations read `[erased]` from then on).
+    const erase = '/v1/backoffice/customers/erase';
+    expect((await call('POST', erase, erase, { token: admin, body: { email: 'nobody.here@example.com' } })).body).toEqual({ erased: 0 });
+    expect((await call('POST', erase, erase, { token: staff, body: { email: 'nobody.here@example.com' } })).status).toBe(403);
+    expect((await call('POST', erase, erase, { token: admin, body: { email: 'not an address' } })).status).toBe(400);
+
     // Audit.
     const streamTemplate = '/v1/audit/streams/{streamId}';
     expect((await call('GET', streamTemplate, `/v1/audit/streams/reservation-${reservationId}`, { token: auditor })).status).toBe(200);

@@ -34,6 +34,7 @@ const routes = [
   'GET /v1/backoffice/reservations/export?from=&to=',
   'POST /v1/backoffice/payments/{paymentId}/anomalies/{providerEventId}/resolve',
   'POST /v1/backoffice/payments/{paymentId}/reconcile',
+  'POST /v1/backoffice/customers/erase',
   'GET /v1/reports/occupancy?from=&to=',
   'GET /v1/reports/revenue?from=&to=',
   'POST /v1/audit/verify',
@@ -56,6 +57,7 @@ const expected: Record<Route, Record<Caller, number>> = {
   'GET /v1/backoffice/anomalies':                  row(403,   403,    200,   200,   403,    200,        401),
   'POST /v1/backoffice/payments/{paymentId}/anomalies/{providerEventId}/resolve': row(403, 403, 403, 200, 403, 404, 401),
   'POST /v1/backoffice/payments/{paymentId}/reconcile': row(403, 403, 200, 200, 403, 404, 401),
+  'POST /v1/backoffice/customers/erase':           row(403,   403,    403,   200,   403,    200,        401),
   'GET /v1/backoffice/reservations?slotId=':      row(403,   403,    200,   200,   403,    200,        401),
   'GET /v1/backoffice/payments':                   row(403,   403,    200,   200,   403,    200,        401),
   'GET /v1/backoffice/reservations/export?from=&to=': row(403, 403,   200,   200,   403,    200,        401),
@@ -69,6 +71,7 @@ const expected: Record<Route, Record<Caller, number>> = {
 // Staff may read a reservation but not pay for someone else's (403); another customer's is not found (404).
 // Resolving an anomaly can move money: admins only; staff's back office is read-only.
 // Reconciling a payment only applies what its provider already decided: staff and admins.
+// Erasing a customer cannot be undone: admins only (another tenant's admin erases in its own tenant: `{ erased: 0 }`).
 
 function row(...statuses: number[]): Record<Caller, number> {
   return Object.fromEntries(callers.map((caller, i) => [caller, statuses[i]!])) as Record<Caller, number>;
@@ -256,6 +259,9 @@ function requestFor(route: Route, caller: Caller, reservationId: string, targetS
       return { method: 'GET', path: '/v1/backoffice/payments' };
     case 'GET /v1/backoffice/reservations/export?from=&to=':
       return { method: 'GET', path: `/v1/backoffice/reservations/export?${REPORT_RANGE}` };
+    case 'POST /v1/backoffice/customers/erase':
+      // Someone who never booked: the cells check who may erase; what erasing does is test/privacy's.
+      return { method: 'POST', path: '/v1/backoffice/customers/erase', body: { email: 'never.booked.matrix@example.com' } };
     case 'GET /v1/reports/occupancy?from=&to=':
       return { method: 'GET', path: `/v1/reports/occupancy?${REPORT_RANGE}` };
     case 'GET /v1/reports/revenue?from=&to=':
