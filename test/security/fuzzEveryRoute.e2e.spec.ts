@@ -152,6 +152,8 @@ const validRequests: Readonly<Record<string, () => ValidRequest>> = {
     body: { action: 'dismiss', note: 'settled by bank transfer' },
   }),
   'POST /v1/backoffice/payments/{paymentId}/reconcile': () => ({ role: 'staff', params: { paymentId: fixture.paymentId } }),
+  // Someone who never booked: the fixture's customer stays readable for the other routes.
+  'POST /v1/backoffice/customers/erase': () => ({ role: 'admin', body: { email: 'never.booked.fuzz@example.com' } }),
 };
 
 /** Webhook routes: signed as their provider signs, but carrying hostile content, or badly signed. */
