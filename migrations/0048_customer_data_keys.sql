@@ -26,11 +26,27 @@ CREATE POLICY tenant_isolation ON customer_data_keys AS PERMISSIVE FOR ALL TO le
 CREATE POLICY system_jobs ON customer_data_keys AS PERMISSIVE FOR ALL TO ledger_system USING (true) WITH CHECK (true);
 
 -- The secret the lookup keys are computed with, wrapped like a data key; one row, made on first use.
+-- No tenant's data, so no tenant policy: the roles reach it only through the function below.
 CREATE TABLE personal_data_lookup_secret (
   id              integer PRIMARY KEY CHECK (id = 1),
   wrapped_secret  text    NOT NULL
 );
-GRANT SELECT, INSERT ON personal_data_lookup_secret TO ledger_app, ledger_system;
+
+-- The stored (wrapped) lookup secret; `p_candidate` is stored first when there is none yet, and the
+-- first process's candidate wins for everyone.
+CREATE FUNCTION ledger_personal_data_lookup_secret(p_candidate text) RETURNS text
+  LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+  SET search_path = pg_catalog, public
+AS $$
+BEGIN
+  IF p_candidate IS NOT NULL THEN
+    INSERT INTO personal_data_lookup_secret (id, wrapped_secret) VALUES (1, p_candidate) ON CONFLICT DO NOTHING;
+  END IF;
+  RETURN (SELECT wrapped_secret FROM personal_data_lookup_secret WHERE id = 1);
+END;
+$$;
+REVOKE ALL ON FUNCTION ledger_personal_data_lookup_secret(text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION ledger_personal_data_lookup_secret(text) TO ledger_app, ledger_system;
 
 -- Get-or-create of a customer's data key in one statement, before a hold takes its slot's lock and
 -- outside any transaction: the request path has no tenant set yet, so this runs with its owner's

@@ -4,7 +4,7 @@ import { sql } from '../db/sql.js';
 
 const keyRow = z.object({ key_id: z.string(), wrapped_key: z.string() });
 const storedKeyRow = z.object({ key_id: z.string(), wrapped_key: z.string().nullable() });
-const secretRow = z.object({ wrapped_secret: z.string() });
+const secretRow = z.object({ wrapped_secret: z.string().nullable() });
 const erasedRow = z.object({ key_id: z.string() });
 
 export type WrappedDataKey = { readonly keyId: string; readonly wrappedKey: string };
@@ -79,10 +79,9 @@ export async function customerKeysPastRetention(
 
 /** The wrapped lookup secret, stored by the first process that needed one (`candidate`) unless another got there first. */
 export async function lookupSecret(db: Queries, candidate: () => Promise<string>): Promise<string> {
-  const stored = await db.maybeOne(sql.type(secretRow)`SELECT wrapped_secret FROM personal_data_lookup_secret WHERE id = 1`);
-  if (stored) return stored.wrapped_secret;
-  await db.query(sql.typeAlias('void')`
-    INSERT INTO personal_data_lookup_secret (id, wrapped_secret) VALUES (1, ${await candidate()}) ON CONFLICT DO NOTHING`);
-  const row = await db.one(sql.type(secretRow)`SELECT wrapped_secret FROM personal_data_lookup_secret WHERE id = 1`);
+  const stored = await db.one(sql.type(secretRow)`SELECT ledger_personal_data_lookup_secret(NULL) AS wrapped_secret`);
+  if (stored.wrapped_secret !== null) return stored.wrapped_secret;
+  const row = await db.one(sql.type(secretRow)`SELECT ledger_personal_data_lookup_secret(${await candidate()}) AS wrapped_secret`);
+  if (row.wrapped_secret === null) throw new Error('the personal data lookup secret was stored but not found');
   return row.wrapped_secret;
 }
