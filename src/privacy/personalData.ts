@@ -43,9 +43,18 @@ export type PersonalData = {
 
 /** Unwrapped keys kept per process: 32 bytes each plus the map's overhead, a few MB at most. */
 const CACHED_KEYS = 20_000;
+/**
+ * How long a hold may seal under a customer's key without asking the database whether it still
+ * exists: a hold in another process within this window after an erasure seals under the erased key,
+ * and that reservation reads `[erased]` too (fails safe, never readable). Saves the hold a round trip.
+ */
+const SEALING_KEY_TTL_MS = 60_000;
 
 export function createPersonalData(pool: DatabasePool, wrapper: KeyWrapper): PersonalData {
   const keys = boundedCache<string, { wrappedKey: string; key: Buffer }>(CACHED_KEYS);
+  // Tenant + lookup key → the customer's key, for holds only; reads always ask the database.
+  const sealingKeys = boundedCache<string, { dataKey: DataKey; cachedAt: number }>(CACHED_KEYS);
+  const sealingKeyOf = boundedCache<string, string>(CACHED_KEYS);
   let secret: Promise<Buffer> | undefined;
 
   const lookupSecretKey = (): Promise<Buffer> => {
@@ -71,8 +80,21 @@ export function createPersonalData(pool: DatabasePool, wrapper: KeyWrapper): Per
       .update(`${tenantId}\u0000${email.trim().toLowerCase()}`)
       .digest('base64url');
 
+  const remember = (cacheKey: string, dataKey: DataKey): DataKey => {
+    sealingKeys.set(cacheKey, { dataKey, cachedAt: Date.now() });
+    sealingKeyOf.set(dataKey.keyId, cacheKey);
+    return dataKey;
+  };
+
   const dataKeyOf = async (tenantId: string, email: string): Promise<DataKey> => {
     const lookup = await customerKey(tenantId, email);
+    const cacheKey = `${tenantId}\u0000${lookup}`;
+    const cached = sealingKeys.get(cacheKey);
+    if (cached && Date.now() - cached.cachedAt < SEALING_KEY_TTL_MS) return cached.dataKey;
+    return remember(cacheKey, await storedOrNewDataKey(tenantId, lookup));
+  };
+
+  const storedOrNewDataKey = async (tenantId: string, lookup: string): Promise<DataKey> => {
     const existing = await customerDataKey(pool, tenantId, lookup);
     if (existing) return unwrapped(existing.keyId, existing.wrappedKey);
     const key = randomBytes(DATA_KEY_BYTES);
@@ -115,6 +137,11 @@ export function createPersonalData(pool: DatabasePool, wrapper: KeyWrapper): Per
       const live = await customerDataKey(pool, tenantId, await customerKey(tenantId, email));
       return [...(live === null ? [] : [live.keyId]), email.toLowerCase()];
     },
-    forget: (keyId) => keys.delete(keyId),
+    forget: (keyId) => {
+      keys.delete(keyId);
+      const cacheKey = sealingKeyOf.get(keyId);
+      if (cacheKey !== undefined) sealingKeys.delete(cacheKey);
+      sealingKeyOf.delete(keyId);
+    },
   };
 }
