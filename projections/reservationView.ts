@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { DEFAULT_CUSTOMER_LOCALE } from '../src/domain/customerLocale.js';
 import type { ReservationState } from '../src/domain/reservation.js';
 import { sql } from '../src/db/sql.js';
+import { sealedKeyId } from '../src/privacy/sealedText.js';
 import { column, declareProjection, type FoldedStream, nullable, oneOf } from './declaredProjection.js';
 
 const dueHoldRow = z.object({ tenant_id: z.string(), reservation_id: z.string() });
@@ -26,10 +27,11 @@ export function paymentIdOf(state: ExistingReservation): string | null {
 export const RESERVATIONS_VIEW_TABLE = 'reservations_view';
 
 /**
- * What the backoffice's e-mail filter compares: the address as one key for every spelling of its
- * case. Computed here, for live rows and rebuilds alike, rather than by the database at query time.
+ * What the backoffice's e-mail filter compares, computed here for live rows and rebuilds alike: the
+ * id of the data key a sealed e-mail was sealed under (one key per customer, whatever the case of
+ * the address: ADR 0048), never the address; an address recorded before sealing (ADR 0049), lowercased.
  */
-export const customerEmailKey = (email: string): string => email.toLowerCase();
+export const customerEmailKey = (storedEmail: string): string => sealedKeyId(storedEmail) ?? storedEmail.toLowerCase();
 
 /** What a reservation's row is made of: the folded reservation, its stream's version, and when it last changed. */
 export type ReservationViewInput = { readonly state: ExistingReservation; readonly version: number; readonly updatedAt: string };

@@ -1,3 +1,6 @@
+import { erasePersonalDataPastRetention } from './app/erasePastRetention.js';
+import { customerErasureRoutes } from './http/routes/customerErasure.js';
+import { idempotencyFingerprints, type PersonalDataScrubber } from './app/personalDataScrubbers.js';
 import type { FastifyInstance } from 'fastify';
 import { DAILY_REPORTS_CONSUMER, dailyReportsConsumer } from '../projections/reports/dailyReports.js';
 import type { AppDeps, BaseDeps } from './app/context.js';
@@ -56,6 +59,8 @@ import { type PaymentsSettings, providersFromConfig } from './payments/providers
 const SWEEP_EVERY_SECONDS = 5;
 /** How often the server asks providers about quiet open payments. */
 const RECONCILE_EVERY_SECONDS = 60;
+/** PII_RETENTION_DAYS is counted in days: one sweep a day erases what passed it. */
+const RETENTION_EVERY_SECONDS = 86_400;
 /** How often the checkpoint job looks whether a checkpoint is due (it takes one hourly). */
 const CHECKPOINT_CHECK_EVERY_SECONDS = 300;
 /** A payment quiet this long is asked about: webhooks normally arrive within seconds. */
@@ -89,6 +94,8 @@ export type LedgerSettings = PaymentsSettings & {
   readonly nodeEnv?: 'production' | 'development' | 'test';
   /** Resolves webhook endpoints' host names (the system's resolver unless given: tests inject one). */
   readonly webhookResolver?: HostResolver;
+  /** PII_RETENTION_DAYS: customers whose departures are all older are erased by a daily job; absent, never by age. */
+  readonly personalData?: { readonly retentionDays?: number | undefined };
 };
 
 export type PaymentsReconciliation = ReconcileReport & {
@@ -135,6 +142,8 @@ export function composeLedger(base: BaseDeps, settings: LedgerSettings, log: Job
   // Work that follows every committed change, whoever makes it (ADR 0042).
   const { panel, mailer } = settings;
   const reactions: ChangeReaction[] = [...(mailer ? [customerEmailReaction] : []), ...(panel ? [panelPushReaction(panel.accounts)] : [])];
+  // What else holds a copy derived from a customer's plaintext, scrubbed when they are erased (ADR 0048).
+  const personalDataScrubbers: PersonalDataScrubber[] = [idempotencyFingerprints];
   const app: AppDeps = { ...base, reactions };
   const { providers, mercadopago } = providersFromConfig(settings);
   const onError = (message: string, error: unknown) => log.error(message, error);
@@ -190,6 +199,7 @@ export function composeLedger(base: BaseDeps, settings: LedgerSettings, log: Job
     panelDeliveryRoutes(app),
     customerEmailRoutes(app),
     webhookEndpointRoutes({ pool: app.pool, clock: app.clock, ...webhookTargets }),
+    customerErasureRoutes(app, personalDataScrubbers),
   ];
   let draining = false;
   const root = [
@@ -214,6 +224,7 @@ export function composeLedger(base: BaseDeps, settings: LedgerSettings, log: Job
 
   const { checkpointSigner } = settings;
   const sweepPanelPushes = panel ? createPushSweeper({ ...app, panel: panel.adapter }) : null;
+  const retentionDays = settings.personalData?.retentionDays;
   const jobs: JobHandlers = {
     sendRefund: async (payload) => {
       await sendRefund(app, providers, payload);
@@ -257,10 +268,18 @@ export function composeLedger(base: BaseDeps, settings: LedgerSettings, log: Job
     ...(mailer
       ? {
           sendCustomerEmail: async (payload) => {
-            await sendCustomerEmail({ systemPool: app.systemPool, clock: app.clock, mailer }, payload);
+            await sendCustomerEmail({ systemPool: app.systemPool, clock: app.clock, personalData: app.personalData, mailer }, payload);
           },
         }
       : {}),
+    ...(retentionDays === undefined
+      ? {}
+      : {
+          erasePersonalDataPastRetention: async () => {
+            const sweep = await erasePersonalDataPastRetention(app, retentionDays, personalDataScrubbers);
+            if (sweep.customers > 0) log.info(`personal data retention: ${JSON.stringify(sweep)}`);
+          },
+        }),
   };
   const periodicJobs: PeriodicJob[] = [
     { task: 'expireDueHolds', everySeconds: SWEEP_EVERY_SECONDS },
@@ -272,6 +291,7 @@ export function composeLedger(base: BaseDeps, settings: LedgerSettings, log: Job
           { task: 'comparePanelBookings' as const, everySeconds: PANEL_COMPARE_EVERY_SECONDS },
         ]
       : []),
+    ...(retentionDays === undefined ? [] : [{ task: 'erasePersonalDataPastRetention' as const, everySeconds: RETENTION_EVERY_SECONDS }]),
   ];
 
   const beginDraining = () => {

@@ -1,3 +1,5 @@
+import { keyWrapperFromConfig } from './privacy/keyWrapperFromConfig.js';
+import { createPersonalData } from './privacy/personalData.js';
 import type { FastifyInstance } from 'fastify';
 import { type DestinationStream, pino, type Logger as PinoLogger } from 'pino';
 import type { BaseDeps } from './app/context.js';
@@ -69,6 +71,7 @@ export async function startLedger(config: AppConfig, log: LedgerLogger): Promise
   log.info(`configuration: ${JSON.stringify(redactConfig(config))}`);
   // Before the database: a missing shared key must stop a replica before it touches anything.
   const checkpointSigner = await checkpointSignerFromConfig(config);
+  const personalDataKeys = await keyWrapperFromConfig(config);
   const database = await openDatabase({ ...config, whenClusterRunning: 'refuse', log });
   // Each part is added once started, and stopped before every part started earlier (stopSequence.ts).
   const stopping = createStopSequence();
@@ -104,7 +107,9 @@ export async function startLedger(config: AppConfig, log: LedgerLogger): Promise
       clock,
       holdTtlSeconds: config.holdTtlSeconds,
       paymentGraceSeconds: config.paymentGraceSeconds,
+      personalData: createPersonalData(pool, personalDataKeys),
     };
+    log.info(`customers' data keys are wrapped by ${personalDataKeys.name}`);
     const identity = await createIdentityFromConfig(config);
     if (identity.mode === 'dev') log.warn(identity.description);
     else log.info(identity.description);

@@ -3,7 +3,6 @@ import { z } from 'zod';
 import { sql } from '../../src/db/sql.js';
 import type { ReservationStatus } from '../../src/domain/reservation.js';
 import { type InstantRange, type Keyset, keysetAt, type Page, rangeConditions, toPage } from './keyset.js';
-import { customerEmailKey } from '../reservationView.js';
 
 export type ReservationFilters = {
   readonly status?: Exclude<ReservationStatus, 'none'>;
@@ -13,8 +12,11 @@ export type ReservationFilters = {
   readonly departure?: InstantRange;
   /** When the reservation was held. */
   readonly created?: InstantRange;
-  /** The customer's e-mail, compared case-insensitively. */
-  readonly email?: string;
+  /**
+   * The keys the customer's e-mail is stored under (`customerEmailKey`): their data key's id, and
+   * the lowercased address for rows recorded before sealing. The app finds them from the e-mail.
+   */
+  readonly customerEmailKeys?: readonly string[];
 };
 
 export type ReservationListItem = {
@@ -87,7 +89,9 @@ export async function listReservations(
     ...(filters.status === undefined ? [] : [sql.fragment`${r('status')} = ${filters.status}`]),
     ...(filters.slotId === undefined ? [] : [sql.fragment`${r('slot_id')} = ${filters.slotId}`]),
     // A stored key and plain equality: lower(column) would defeat the index under row-level security (migration 0025).
-    ...(filters.email === undefined ? [] : [sql.fragment`${r('customer_email_key')} = ${customerEmailKey(filters.email)}`]),
+    ...(filters.customerEmailKeys === undefined
+      ? []
+      : [sql.fragment`${r('customer_email_key')} = ANY(${sql.array(filters.customerEmailKeys, 'text')})`]),
     ...(filters.activityId === undefined ? [] : [sql.fragment`${s('activity_id')} = ${filters.activityId}`]),
     ...rangeConditions(s('starts_at'), filters.departure),
     ...rangeConditions(r('created_at'), filters.created),

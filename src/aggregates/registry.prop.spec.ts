@@ -93,6 +93,7 @@ const reservationCommand: fc.Arbitrary<ReservationCommand> = fc.oneof(
   }),
   fc.record({ type: fc.constant('CancelReservation' as const), now, by: text }),
   fc.record({ type: fc.constant('ConfirmRefund' as const), paymentId: fc.constantFrom('p1', 'p2'), now }),
+  fc.record({ type: fc.constant('EraseCustomerData' as const), now }),
 );
 
 const SIGNALS: PaymentSignal[] = ['processing', 'succeeded', 'declined', 'failed', 'cancelled', 'refunded', 'disputed'];

@@ -16,6 +16,7 @@ export const reservationEventSchema = z.discriminatedUnion('type', [
       seats: positiveSeats,
       total: money,
       expiresAt: instant,
+      // Personal data (ADR 0048): name and e-mail stored sealed under the customer's data key (`personalFields` below).
       // Holds from before customers chose a language have no locale: they read as the default (pt-BR).
       customer: z.object({ name: z.string(), email: z.string(), locale: z.enum(CUSTOMER_LOCALES).optional() }),
       ownerSub: z.string(),
@@ -37,7 +38,20 @@ export const reservationEventSchema = z.discriminatedUnion('type', [
     ]),
   }),
   z.object({ type: z.literal('ReservationRefunded'), data: z.object({ paymentId: z.string(), refundedAt: instant }) }),
+  // No personal data: only when the customer's data key was destroyed.
+  z.object({ type: z.literal('CustomerDataErased'), data: z.object({ erasedAt: instant }) }),
 ]);
+
+/**
+ * The reservation events' personal fields, by event type and path in `data`: stored sealed
+ * (src/privacy/sealedText.ts), opened at the read edge, `[erased]` once the customer is erased.
+ */
+export const reservationPersonalFields = {
+  ReservationHeld: [
+    ['customer', 'name'],
+    ['customer', 'email'],
+  ],
+} as const satisfies Partial<Record<z.output<typeof reservationEventSchema>['type'], readonly (readonly string[])[]>>;
 
 // Fails to compile when the schema and the domain's union part ways (a field, a type, an event).
 export const reservationSchemaMatchesDomain: Assert<SameType<z.output<typeof reservationEventSchema>, ReservationEvent>> = true;

@@ -1,3 +1,6 @@
+import type { Queries } from '../db/queries.js';
+import type { PersonalData } from '../privacy/personalData.js';
+import { ERASED } from '../privacy/sealedText.js';
 import type { DatabasePool } from '../db/pool.js';
 import { readAsTenant } from './readAsTenant.js';
 import type { Principal } from '../identity/principal.js';
@@ -6,6 +9,31 @@ import { listPayments, type PaymentFilters, type PaymentListItem } from '../../p
 import { listReservations, type ReservationFilters, type ReservationListItem } from '../../projections/backoffice/reservationList.js';
 import { fail, forbidden, type Outcome, succeed } from './outcome.js';
 import { mayReadWholeTenant } from './policy.js';
+
+/** What a reservation list reads with: the pool, and the personal data its rows' customers are opened with. */
+export type PersonalDataReads = { readonly pool: DatabasePool; readonly personalData: PersonalData };
+
+/** The list's filters as a caller gives them: the customer by e-mail, which the ledger stores only sealed. */
+export type ReservationQuery = Omit<ReservationFilters, 'customerEmailKeys'> & { readonly email?: string };
+
+async function reservationFilters(personalData: PersonalData, tenantId: string, query: ReservationQuery): Promise<ReservationFilters> {
+  const { email, ...filters } = query;
+  if (email === undefined) return filters;
+  return { ...filters, customerEmailKeys: await personalData.customerEmailKeys(tenantId, email) };
+}
+
+/** The read edge of a list: every row's customer opened, or `[erased]`, in one key lookup. */
+async function openCustomers(
+  tx: Queries,
+  personalData: PersonalData,
+  items: readonly ReservationListItem[],
+): Promise<ReservationListItem[]> {
+  const opened = await personalData.openTexts(
+    tx,
+    items.flatMap((item) => [item.customer.name, item.customer.email]),
+  );
+  return items.map((item, i) => ({ ...item, customer: { name: opened[2 * i] ?? ERASED, email: opened[2 * i + 1] ?? ERASED } }));
+}
 
 export type PageRequest = { readonly limit: number; readonly after?: Keyset };
 
@@ -21,13 +49,19 @@ const staffOnly = forbidden('only staff and admins read the back office');
  * reads) and also names the tenant in its WHERE clause, so it stays correct with or without RLS.
  */
 export async function backofficeReservations(
-  pool: DatabasePool,
+  { pool, personalData }: PersonalDataReads,
   principal: Principal,
-  filters: ReservationFilters,
+  query: ReservationQuery,
   page: PageRequest,
 ): Promise<Outcome<Page<ReservationListItem>>> {
   if (!mayReadWholeTenant(principal)) return fail(staffOnly);
-  return succeed(await readAsTenant(pool, principal, (tx) => listReservations(tx, principal.tenantId, filters, page)));
+  const filters = await reservationFilters(personalData, principal.tenantId, query);
+  return succeed(
+    await readAsTenant(pool, principal, async (tx) => {
+      const found = await listReservations(tx, principal.tenantId, filters, page);
+      return { ...found, items: await openCustomers(tx, personalData, found.items) };
+    }),
+  );
 }
 
 export async function backofficePayments(
@@ -46,16 +80,20 @@ export async function backofficePayments(
  * emitted twice (it sorts before the keyset, or after it once).
  */
 export function exportReservations(
-  pool: DatabasePool,
+  { pool, personalData }: PersonalDataReads,
   principal: Principal,
-  filters: ReservationFilters,
+  query: ReservationQuery,
 ): Outcome<AsyncGenerator<ReservationListItem>> {
   if (!mayReadWholeTenant(principal)) return fail(staffOnly);
   async function* batches(): AsyncGenerator<ReservationListItem> {
+    const filters = await reservationFilters(personalData, principal.tenantId, query);
     let after: Keyset | undefined;
     for (;;) {
       const request: PageRequest = after === undefined ? { limit: EXPORT_BATCH } : { limit: EXPORT_BATCH, after };
-      const page = await readAsTenant(pool, principal, (tx) => listReservations(tx, principal.tenantId, filters, request));
+      const page = await readAsTenant(pool, principal, async (tx) => {
+        const found = await listReservations(tx, principal.tenantId, filters, request);
+        return { ...found, items: await openCustomers(tx, personalData, found.items) };
+      });
       yield* page.items;
       if (page.next === null) return;
       after = page.next;

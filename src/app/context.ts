@@ -2,6 +2,7 @@ import type { DatabasePool } from '../db/pool.js';
 import type { CommandPool } from '../db/commandPool.js';
 import type { Principal } from '../identity/principal.js';
 import type { ChangeReaction } from './command/reactions.js';
+import type { PersonalData } from '../privacy/personalData.js';
 
 /** What every use case is wired with by the composition root. */
 export type AppDeps = {
@@ -17,6 +18,8 @@ export type AppDeps = {
   readonly holdTtlSeconds: number;
   /** PAYMENT_GRACE_SECONDS: how much longer a hold waits once a payment for it has started. */
   readonly paymentGraceSeconds: number;
+  /** Customers' personal data: sealed before a hold, opened at the read edge, erasable (ADR 0048). */
+  readonly personalData: PersonalData;
   /** Work that follows every committed change (e-mails, panel pushes, webhooks): listed by the composition root. */
   readonly reactions: readonly ChangeReaction[];
 };

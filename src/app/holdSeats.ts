@@ -14,6 +14,7 @@ import { replayedOrDecided } from './command/commandEnd.js';
 export type HoldSeatsInput = {
   readonly slotId: string;
   readonly seats: number;
+  /** As the caller sent it to `holdSeats`; sealed (ADR 0048) by the time it reaches `holdSeatsCommand`. */
   readonly customer: Customer;
 };
 
@@ -108,5 +109,7 @@ export async function holdSeats(
   maxSeatsPerCustomer: number,
 ): Promise<Outcome<IdempotentResult>> {
   const rules = { holdTtlSeconds: deps.holdTtlSeconds, maxSeatsPerCustomer };
-  return replayedOrDecided(await runCommand(deps, holdSeatsCommand(caller, request, input, rules)));
+  // Before the slot's lock: the customer's data key is looked up (made on first use) outside the command's transaction.
+  const customer = await deps.personalData.sealCustomer(caller.principal.tenantId, input.customer);
+  return replayedOrDecided(await runCommand(deps, holdSeatsCommand(caller, request, { ...input, customer }, rules)));
 }

@@ -7,6 +7,8 @@ export const mayReadWholeTenant = (p: Principal) => hasRole(p, 'staff');
 export const mayResolveAnomalies = (p: Principal) => hasRole(p, 'admin');
 /** Webhook endpoints receive every booking and payment of the tenant, and their secrets sign as the ledger: admins only. */
 export const mayManageWebhooks = (p: Principal) => hasRole(p, 'admin');
+/** Erasing a customer's personal data cannot be undone: the tenant's admins only (API.md, Personal data). */
+export const mayEraseCustomers = (p: Principal) => hasRole(p, 'admin');
 /** Asking a provider for a payment's state applies only what the provider already decided: staff may. */
 /** A failed push to the activity panel is sent again at a person's word: the operator's admins. */
 export const mayRetryPanelPushes = (p: Principal) => hasRole(p, 'admin');

@@ -1,3 +1,6 @@
+import { reservationPersonalFields } from '../aggregates/reservationEvents.js';
+import type { PersonalData } from '../privacy/personalData.js';
+import { openPersonalFields } from '../privacy/personalFields.js';
 import { listSlots, type SlotFilters } from '../../projections/slotList.js';
 import type { Keyset, Page } from '../../projections/backoffice/keyset.js';
 import { readActivityTimeZone } from '../../projections/activityView.js';
@@ -68,10 +71,20 @@ export function auditEvent(event: RecordedEvent): AuditEvent {
   };
 }
 
-export async function getAuditStream(db: Queries, principal: Principal, streamId: string): Promise<Outcome<AuditStream>> {
+/**
+ * A stream as auditors read it: personal fields opened (`[erased]` once erased), hashes as stored —
+ * they cover the sealed values, which `POST /v1/audit/verify` checks (ADR 0048).
+ */
+export async function getAuditStream(
+  db: Queries,
+  principal: Principal,
+  streamId: string,
+  personalData: PersonalData,
+): Promise<Outcome<AuditStream>> {
   const events = await readStream(db, principal.tenantId, streamId);
   if (events.length === 0) return fail(notFound(`stream ${streamId}`));
-  return succeed({ streamId, events: events.map(auditEvent) });
+  const fields = streamId.startsWith(reservationStreamId('')) ? reservationPersonalFields : {};
+  return succeed({ streamId, events: await openPersonalFields(db, personalData, fields, events.map(auditEvent)) });
 }
 
 export type ReservationAsOf = {
@@ -87,11 +100,12 @@ export async function getReservationAsOf(
   principal: Principal,
   reservationId: string,
   at: string,
+  personalData: PersonalData,
 ): Promise<Outcome<ReservationAsOf>> {
   const streamId = reservationStreamId(reservationId);
   const events = await readStream(db, principal.tenantId, streamId, { recordedUpTo: at });
   const state = reservationAggregate.fold(events, { streamId });
   const version = events.length;
   if (state.status === 'none') return fail(notFound(`reservation ${reservationId} at ${at}`));
-  return succeed({ reservationId, at, version, state });
+  return succeed({ reservationId, at, version, state: { ...state, customer: await personalData.openCustomer(db, state.customer) } });
 }

@@ -139,6 +139,17 @@ export const appConfigSchema = z.object({
     /** Absent: every tenant's streams are mirrored. */
     tenants: tenantList.optional(),
   }),
+  personalData: z.object({
+    /** Wraps the customers' data keys in AWS KMS (AWS_REGION, or the key's ARN, names the region). */
+    kmsKeyId: requiredText.optional(),
+    kmsEndpointUrl: httpUrl.optional(),
+    /** Without KMS: 32 bytes, base64, that wrap the data keys (from Secrets Manager in production). */
+    masterKey: requiredText
+      .refine((value) => Buffer.from(value, 'base64').length === 32, { error: 'must be 32 bytes, base64-encoded' })
+      .optional(),
+    /** Customers of departures older than this many days are erased by a daily job; absent: never by age. */
+    retentionDays: wholeNumber.pipe(z.number().int().positive({ error: 'must be a positive number of days' })).optional(),
+  }),
   aws: z.object({
     secretsId: requiredText.optional(),
     region: requiredText.optional(),
@@ -201,7 +212,7 @@ export function parseConfigValues(values: EnvValues): AppConfig {
 
 /** Places each variable at its config path; a group (e.g. `cognito`) exists only if one of its variables is set. */
 function configInput(values: EnvValues): Record<string, unknown> {
-  const input: Record<string, unknown> = { stripe: {}, mercadopago: {}, eventStore: {}, aws: {}, mail: {} };
+  const input: Record<string, unknown> = { stripe: {}, mercadopago: {}, eventStore: {}, aws: {}, mail: {}, personalData: {} };
   for (const { env, path } of configVariables) {
     const value = values[env];
     if (value === undefined) continue;

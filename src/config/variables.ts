@@ -38,6 +38,12 @@ export const configVariables = [
   { env: 'AWS_ENDPOINT_URL', path: ['aws', 'endpointUrl'], secret: false },
   { env: 'SES_FROM_ADDRESS', path: ['mail', 'fromAddress'], secret: false },
   { env: 'AWS_ENDPOINT_URL_SESV2', path: ['mail', 'sesEndpointUrl'], secret: false },
+  // Customers' personal data (ADR 0048): what wraps their data keys, and when old departures' customers are erased.
+  { env: 'AWS_KMS_KEY_ID', path: ['personalData', 'kmsKeyId'], secret: false },
+  { env: 'AWS_ENDPOINT_URL_KMS', path: ['personalData', 'kmsEndpointUrl'], secret: false },
+  // Whoever holds it (and a copy of the database) reads every customer not yet erased.
+  { env: 'PII_MASTER_KEY', path: ['personalData', 'masterKey'], secret: true },
+  { env: 'PII_RETENTION_DAYS', path: ['personalData', 'retentionDays'], secret: false },
 ] as const satisfies readonly ConfigVariable[];
 
 type ConfigVariable = { readonly env: string; readonly path: readonly string[]; readonly secret: boolean };

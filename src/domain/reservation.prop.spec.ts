@@ -47,6 +47,8 @@ function legal(cmd: ReservationCommand, s: ReservationState): boolean {
     case 'ConfirmRefund':
       if (s.status === 'paid' || s.status === 'refunded') return s.paymentId === cmd.paymentId;
       return s.status === 'cancelled' && s.refundPending && s.paymentId === cmd.paymentId;
+    case 'EraseCustomerData':
+      return s.status !== 'none';
   }
 }
 
@@ -79,6 +81,7 @@ const command: fc.Arbitrary<ReservationCommand> = fc.oneof(
   fc.record({ type: fc.constant('ExtendHoldForPayment' as const), paymentId, now, graceSeconds: fc.integer({ min: 0, max: 1800 }) }),
   fc.record({ type: fc.constant('CancelReservation' as const), now, by: fc.constant('user-1') }),
   fc.record({ type: fc.constant('ConfirmRefund' as const), paymentId, now }),
+  fc.record({ type: fc.constant('EraseCustomerData' as const), now }),
 );
 
 describe('reservation decider over random command sequences', () => {
@@ -101,7 +104,8 @@ describe('reservation decider over random command sequences', () => {
       }
       expect(result).toHaveLength(1);
       expect(JSON.parse(JSON.stringify(result))).toStrictEqual(result);
-      expect(after.status).toBe(allowed[before.status][cmd.type]);
+      // Erasing a customer's data changes no status: it only records that their key is gone.
+      expect(after.status).toBe(cmd.type === 'EraseCustomerData' ? before.status : allowed[before.status][cmd.type]);
       if (after.status === 'paid') expect(after.total).toEqual({ amount: after.seats * UNIT.amount, currency: 'EUR' });
       if (after.status === 'cancelled' && before.status === 'paid') {
         expect(after).toMatchObject({ refundPending: true, paymentId: before.paymentId });

@@ -84,7 +84,15 @@ export type ExtendHoldForPayment = {
 export type CancelReservation = { readonly type: 'CancelReservation'; readonly now: string; readonly by: string };
 export type ConfirmRefund = { readonly type: 'ConfirmRefund'; readonly paymentId: string; readonly now: string };
 
-export type ReservationCommand = PlaceHold | PayReservation | ExpireHold | ExtendHoldForPayment | CancelReservation | ConfirmRefund;
+/**
+ * The customer's data key was destroyed (LGPD/GDPR erasure, ADR 0048): recorded on each of their
+ * reservations, without any personal data. Seats, money and status are not personal data, so the
+ * reservation goes on as it was; its sealed customer fields now read as `[erased]`.
+ */
+export type EraseCustomerData = { readonly type: 'EraseCustomerData'; readonly now: string };
+
+export type ReservationCommand =
+  PlaceHold | PayReservation | ExpireHold | ExtendHoldForPayment | CancelReservation | ConfirmRefund | EraseCustomerData;
 
 export type ReservationHeld = {
   readonly type: 'ReservationHeld';
@@ -109,8 +117,16 @@ export type HoldExtendedForPayment = {
   readonly data: { readonly paymentId: string; readonly expiresAt: string; readonly extendedAt: string };
 };
 
+export type CustomerDataErased = { readonly type: 'CustomerDataErased'; readonly data: { readonly erasedAt: string } };
+
 export type ReservationEvent =
-  ReservationHeld | HoldExtendedForPayment | ReservationPaid | ReservationExpired | ReservationCancelled | ReservationRefunded;
+  | ReservationHeld
+  | HoldExtendedForPayment
+  | ReservationPaid
+  | ReservationExpired
+  | ReservationCancelled
+  | ReservationRefunded
+  | CustomerDataErased;
 
 type Existing = Exclude<ReservationState, { status: 'none' }>;
 
@@ -301,6 +317,12 @@ function confirmRefund(cmd: ConfirmRefund, state: ReservationState): Reservation
   }
 }
 
+function eraseCustomerData(cmd: EraseCustomerData, state: ReservationState): ReservationEvent[] | DomainError {
+  if (!isIsoInstant(cmd.now)) return invalidCommand('now must be an ISO 8601 instant');
+  if (state.status === 'none') return illegalTransition('reservation', state.status, cmd.type);
+  return [{ type: 'CustomerDataErased', data: { erasedAt: cmd.now } }];
+}
+
 export function decideReservation(command: ReservationCommand, state: ReservationState): ReservationEvent[] | DomainError {
   switch (command.type) {
     case 'PlaceHold':
@@ -315,6 +337,8 @@ export function decideReservation(command: ReservationCommand, state: Reservatio
       return cancelReservation(command, state);
     case 'ConfirmRefund':
       return confirmRefund(command, state);
+    case 'EraseCustomerData':
+      return eraseCustomerData(command, state);
     default:
       return assertNever(command);
   }
@@ -363,6 +387,9 @@ export function evolveReservation(state: ReservationState, event: ReservationEve
         paymentId: event.data.paymentId,
         refundedAt: event.data.refundedAt,
       };
+    case 'CustomerDataErased':
+      // The sealed fields stay as they are: without their key they read as `[erased]` at the read edge.
+      return state;
     default:
       return assertNever(event);
   }

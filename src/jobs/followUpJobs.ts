@@ -30,6 +30,8 @@ export const followUpPayloads = {
   }),
   /** Send one webhook endpoint's pending deliveries of one reservation, in log order (ADR 0044). */
   deliverWebhooks: z.object({ tenantId: z.string().min(1), endpointId: z.uuid(), reservationId: z.string().min(1) }),
+  /** Erase the customers whose departures are all older than PII_RETENTION_DAYS (daily). */
+  erasePersonalDataPastRetention: z.object({}),
 } as const;
 
 export type FollowUpTask = keyof typeof followUpPayloads;

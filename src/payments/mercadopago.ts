@@ -275,7 +275,7 @@ export function createMercadoPagoProvider(settings: MercadoPagoSettings): Paymen
               transaction_amount: amount,
               description: request.description,
               payment_method_id: 'pix',
-              payer: { email: request.payerEmail },
+              ...(request.payerEmail === undefined ? {} : { payer: { email: request.payerEmail } }),
               external_reference: request.paymentId,
               metadata,
               // The QR code stops working when the hold stops waiting for it, so nobody pays for a released seat.
@@ -300,7 +300,7 @@ export function createMercadoPagoProvider(settings: MercadoPagoSettings): Paymen
                 currency_id: request.amount.currency,
               },
             ],
-            payer: { email: request.payerEmail },
+            ...(request.payerEmail === undefined ? {} : { payer: { email: request.payerEmail } }),
             external_reference: request.paymentId,
             metadata,
             expires: true,

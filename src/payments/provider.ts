@@ -43,7 +43,8 @@ export type CreatePaymentRequest = {
   readonly reservationId: string;
   readonly amount: Money;
   readonly description: string;
-  readonly payerEmail: string;
+  /** Absent when the customer's personal data was erased (ADR 0048): the provider is then given none. */
+  readonly payerEmail?: string;
   /** Ours, derived from the client's Idempotency-Key: a retried request gets the provider's first answer. */
   readonly idempotencyKey: string;
   /** When the hold stops waiting for this payment: a provider that can expire the payment itself does so then. */

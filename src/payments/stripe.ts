@@ -241,7 +241,7 @@ export function createStripeProvider(settings: StripeSettings): PaymentProvider 
             amount: request.amount.amount,
             currency: request.amount.currency.toLowerCase(),
             description: request.description,
-            receipt_email: request.payerEmail,
+            ...(request.payerEmail === undefined ? {} : { receipt_email: request.payerEmail }),
             metadata: ledgerMetadataOf(request),
           },
           { idempotencyKey: request.idempotencyKey, timeout },

@@ -7,6 +7,7 @@ import { holdSeats } from '../../src/app/holdSeats.js';
 import type { FollowUpJob } from '../../src/jobs/followUpJobs.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { queuedJobs } from '../support/jobs.js';
+import { createTestPersonalData } from '../support/personalData.js';
 
 const TENANT = 'tenant-reactions';
 let db: TestDatabase;
@@ -29,6 +30,7 @@ beforeAll(async () => {
     holdTtlSeconds: 900,
     paymentGraceSeconds: 1800,
     reactions: [recordChange],
+    personalData: createTestPersonalData(db.pool),
   };
 });
 afterAll(async () => {

@@ -1,3 +1,4 @@
+import { createTestPersonalData } from '../support/personalData.js';
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { AppDeps } from '../../src/app/context.js';
@@ -55,6 +56,7 @@ export async function benchAvailability(
       clock: () => new Date(),
       holdTtlSeconds: 900,
       paymentGraceSeconds: 1800,
+      personalData: createTestPersonalData(pool),
       reactions: [],
     };
     server = await buildServer({

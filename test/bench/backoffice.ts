@@ -1,3 +1,4 @@
+import { createTestPersonalData } from '../support/personalData.js';
 import { benchRoutes } from './benchRoutes.js';
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
@@ -163,7 +164,15 @@ export async function benchBackoffice(cluster: BenchCluster, identity: TestIdent
     });
     await cluster.query(database, 'ANALYZE reservations_view; ANALYZE payments_view; ANALYZE slot_availability');
 
-    const deps: BaseDeps = { pool, systemPool, commands, clock: () => new Date(), holdTtlSeconds: 900, paymentGraceSeconds: 1800 };
+    const deps: BaseDeps = {
+      pool,
+      systemPool,
+      commands,
+      clock: () => new Date(),
+      holdTtlSeconds: 900,
+      paymentGraceSeconds: 1800,
+      personalData: createTestPersonalData(pool),
+    };
     server = await buildServer({
       verifier: createTestTokenVerifier(identity),
       users: createUserDirectory(pool, deps.clock),

@@ -1,3 +1,4 @@
+import { createTestPersonalData } from '../support/personalData.js';
 import { benchRoutes } from './benchRoutes.js';
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
@@ -39,7 +40,15 @@ export async function startBenchLedger(
   const commands = createCommandPool(dbUrl, { maximumPoolSize: options.poolSize });
   // The bench cluster's sessions log in as its owner; the system role is taken the same way as the app role.
   const systemPool = await createDatabasePool(dbUrl, { maximumPoolSize: 2, role: SYSTEM_ROLE });
-  const deps: BaseDeps = { pool, systemPool, commands, clock, holdTtlSeconds: 900, paymentGraceSeconds: 1800 };
+  const deps: BaseDeps = {
+    pool,
+    systemPool,
+    commands,
+    clock,
+    holdTtlSeconds: 900,
+    paymentGraceSeconds: 1800,
+    personalData: createTestPersonalData(pool),
+  };
   let server: FastifyInstance | undefined;
   try {
     server = await buildServer({

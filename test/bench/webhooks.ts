@@ -1,3 +1,4 @@
+import { createTestPersonalData } from '../support/personalData.js';
 import { randomUUID } from 'node:crypto';
 import { DEFAULT_HOLD_MAX_SEATS_PER_CUSTOMER } from '../../src/config/config.js';
 import { fork } from 'node:child_process';
@@ -54,7 +55,15 @@ export async function benchWebhooks(context?: BenchContext): Promise<Line[]> {
   // The bench cluster's sessions log in as its owner; the system role is taken the same way as the app role.
   const systemPool = await createDatabasePool(databaseUrl, { maximumPoolSize: 2, role: SYSTEM_ROLE });
   const clock = () => new Date();
-  const deps: BaseDeps = { pool, systemPool, commands, clock, holdTtlSeconds: 3600, paymentGraceSeconds: 1800 };
+  const deps: BaseDeps = {
+    pool,
+    systemPool,
+    commands,
+    clock,
+    holdTtlSeconds: 3600,
+    paymentGraceSeconds: 1800,
+    personalData: createTestPersonalData(pool),
+  };
   const identity = context?.identity ?? createTestIdentity();
   const payments = composeLedger(
     deps,

@@ -47,6 +47,7 @@ describe('loadConfig from the environment', () => {
       eventStore: {},
       aws: {},
       mail: {},
+      personalData: {},
     });
   });
 
@@ -96,6 +97,7 @@ describe('loadConfig from the environment', () => {
       eventStore: { connectionString: 'esdb://127.0.0.1:2113?tls=false', tenants: ['acme', 'kayak-co'] },
       aws: {},
       mail: { fromAddress: 'bookings@operator.example', sesEndpointUrl: 'http://127.0.0.1:12113' },
+      personalData: {},
     });
   });
 
@@ -117,6 +119,9 @@ describe('loadConfig from the environment', () => {
       SES_FROM_ADDRESS: 'bookings@operator.example',
       AWS_ENDPOINT_URL_SESV2: 'http://127.0.0.1:1',
       EVENTSTORE_CONNECTION_STRING: 'esdb://127.0.0.1:2113?tls=false',
+      PII_RETENTION_DAYS: '1',
+      PII_MASTER_KEY: Buffer.alloc(32, 7).toString('base64'),
+      AWS_ENDPOINT_URL_KMS: 'http://127.0.0.1:1',
     };
     for (const { env, path } of configVariables) {
       const value =

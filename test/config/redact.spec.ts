@@ -12,6 +12,7 @@ describe('redactConfig', () => {
         'MERCADOPAGO_ACCESS_TOKEN',
         'MERCADOPAGO_WEBHOOK_SECRET',
         'MIGRATION_DATABASE_URL',
+        'PII_MASTER_KEY',
         'STRIPE_SECRET_KEY',
         'SYSTEM_DATABASE_URL',
         'STRIPE_WEBHOOK_SECRET',
@@ -21,14 +22,18 @@ describe('redactConfig', () => {
   });
 
   it('replaces every secret in the table and keeps everything else', async () => {
+    // A master key must be 32 bytes in base64: its value is checked below by itself.
+    const masterKey = Buffer.alloc(32, 'secret-for-PII').toString('base64');
     const secrets = Object.fromEntries(
       secretEnvKeys.map((key) => [
         key,
-        key.endsWith('DATABASE_URL')
-          ? `postgres://u:secret-for-${key}@h/db`
-          : key === 'EVENTSTORE_CONNECTION_STRING'
-            ? `esdb://admin:secret-for-${key}@h:2113`
-            : `secret-for-${key}`,
+        key === 'PII_MASTER_KEY'
+          ? masterKey
+          : key.endsWith('DATABASE_URL')
+            ? `postgres://u:secret-for-${key}@h/db`
+            : key === 'EVENTSTORE_CONNECTION_STRING'
+              ? `esdb://admin:secret-for-${key}@h:2113`
+              : `secret-for-${key}`,
       ]),
     );
     const config = await loadConfig({ ...secrets, COGNITO_USER_POOL_ID: 'us-east-1_Pool1', COGNITO_CLIENT_ID: 'client-1', PORT: '4000' });
@@ -37,6 +42,7 @@ describe('redactConfig', () => {
     const logged = JSON.stringify(redacted);
 
     expect(logged).not.toContain('secret-for-');
+    expect(logged).not.toContain(masterKey);
     for (const path of secretConfigPaths) {
       expect(
         path.split('.').reduce<unknown>((node, segment) => (node as Record<string, unknown>)[segment], redacted),

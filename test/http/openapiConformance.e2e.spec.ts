@@ -429,6 +429,12 @@ describe('every answer conforms to the served OpenAPI document', () => {
     expect((await call('POST', retryTemplate, `/v1/backoffice/sync/deliveries/${deliveryId}/retry`, { token: admin })).status).toBe(202);
     expect((await call('POST', retryTemplate, `/v1/backoffice/sync/deliveries/${randomUUID()}/retry`, { token: admin })).status).toBe(404);
 
+    // Personal data: erasing a customer of the tenant (their reservations read `[erased]` from then on).
+    const erase = '/v1/backoffice/customers/erase';
+    expect((await call('POST', erase, erase, { token: admin, body: { email: 'nobody.here@example.com' } })).body).toEqual({ erased: 0 });
+    expect((await call('POST', erase, erase, { token: staff, body: { email: 'nobody.here@example.com' } })).status).toBe(403);
+    expect((await call('POST', erase, erase, { token: admin, body: { email: 'not an address' } })).status).toBe(400);
+
     // Audit.
     const streamTemplate = '/v1/audit/streams/{streamId}';
     expect((await call('GET', streamTemplate, `/v1/audit/streams/reservation-${reservationId}`, { token: auditor })).status).toBe(200);

@@ -1,3 +1,4 @@
+import { createTestPersonalData } from '../support/personalData.js';
 import { describe, expect, it } from 'vitest';
 import type { AppDeps } from '../../src/app/context.js';
 import { renderedAvailability } from '../../src/http/renderedAvailability.js';
@@ -23,6 +24,7 @@ describe('the rendered public availability', () => {
         clock: () => now,
         holdTtlSeconds: 900,
         paymentGraceSeconds: 1800,
+        personalData: createTestPersonalData(db.pool),
         reactions: [],
       };
       const render = renderedAvailability(deps);

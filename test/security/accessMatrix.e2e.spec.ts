@@ -37,6 +37,7 @@ const routes = [
   'POST /v1/backoffice/payments/{paymentId}/reconcile',
   'POST /v1/backoffice/sync/deliveries/{id}/retry',
   'GET /v1/backoffice/reservations/{reservationId}/emails',
+  'POST /v1/backoffice/customers/erase',
   'GET /v1/reports/occupancy?from=&to=',
   'GET /v1/reports/revenue?from=&to=',
   'POST /v1/audit/verify',
@@ -65,6 +66,7 @@ const expected: Record<Route, Record<Caller, number>> = {
   'POST /v1/backoffice/payments/{paymentId}/anomalies/{providerEventId}/resolve': row(403, 403, 403, 200, 403, 404, 401),
   'POST /v1/backoffice/payments/{paymentId}/reconcile': row(403, 403, 200, 200, 403, 404, 401),
   'POST /v1/backoffice/sync/deliveries/{id}/retry': row(403, 403, 403, 202, 403, 404, 401),
+  'POST /v1/backoffice/customers/erase':           row(403,   403,    403,   200,   403,    200,        401),
   'GET /v1/backoffice/reservations?slotId=':      row(403,   403,    200,   200,   403,    200,        401),
   'GET /v1/backoffice/payments':                   row(403,   403,    200,   200,   403,    200,        401),
   'GET /v1/backoffice/reservations/export?from=&to=': row(403, 403,   200,   200,   403,    200,        401),
@@ -85,6 +87,7 @@ const expected: Record<Route, Record<Caller, number>> = {
 // Resolving an anomaly can move money: admins only; staff's back office is read-only.
 // Reconciling a payment only applies what its provider already decided: staff and admins.
 // Webhook endpoints hear of every booking and payment and sign as the ledger: admins only.
+// Erasing a customer cannot be undone: admins only (another tenant's admin erases in its own tenant: `{ erased: 0 }`).
 
 function row(...statuses: number[]): Record<Caller, number> {
   return Object.fromEntries(callers.map((caller, i) => [caller, statuses[i]!])) as Record<Caller, number>;
@@ -317,6 +320,9 @@ function requestFor(
       return { method: 'GET', path: `/v1/backoffice/reservations/export?${REPORT_RANGE}` };
     case 'GET /v1/backoffice/reservations/{reservationId}/emails':
       return { method: 'GET', path: `/v1/backoffice/reservations/${reservationId}/emails` };
+    case 'POST /v1/backoffice/customers/erase':
+      // Someone who never booked: the cells check who may erase; what erasing does is test/privacy's.
+      return { method: 'POST', path: '/v1/backoffice/customers/erase', body: { email: 'never.booked.matrix@example.com' } };
     case 'GET /v1/reports/occupancy?from=&to=':
       return { method: 'GET', path: `/v1/reports/occupancy?${REPORT_RANGE}` };
     case 'GET /v1/reports/revenue?from=&to=':

@@ -183,6 +183,8 @@ const validRequests: Readonly<Record<string, () => ValidRequest>> = {
     role: 'admin',
     params: { endpointId: fixture.endpointId, deliveryId: fixture.deliveryId },
   }),
+  // Someone who never booked: the fixture's customer stays readable for the other routes.
+  'POST /v1/backoffice/customers/erase': () => ({ role: 'admin', body: { email: 'never.booked.fuzz@example.com' } }),
 };
 
 /** Webhook routes: signed as their provider signs, but carrying hostile content, or badly signed. */

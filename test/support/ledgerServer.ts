@@ -1,3 +1,4 @@
+import { createTestPersonalData } from './personalData.js';
 import type { FastifyInstance } from 'fastify';
 import type { AppDeps, BaseDeps } from '../../src/app/context.js';
 import { createUserDirectory } from '../../src/app/userDirectory.js';
@@ -117,6 +118,7 @@ export async function startTestLedger(options: TestLedgerOptions = {}): Promise<
     clock: () => clock.now(),
     holdTtlSeconds: options.holdTtlSeconds ?? 900,
     paymentGraceSeconds: options.paymentGraceSeconds ?? DEFAULT_PAYMENT_GRACE_SECONDS,
+    personalData: createTestPersonalData(db.pool),
   };
   const signer = options.checkpointSigner ?? createTestCheckpointSigner();
   const onError = options.onError ?? (() => undefined);

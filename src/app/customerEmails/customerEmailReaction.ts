@@ -17,6 +17,9 @@ function kindOf(event: ReservationEvent): CustomerEmailKind | null {
     case 'ReservationHeld':
     case 'HoldExtendedForPayment':
       return null;
+    case 'CustomerDataErased':
+      // Nothing is sent about an erasure: there is no address left to send it to.
+      return null;
   }
 }
 

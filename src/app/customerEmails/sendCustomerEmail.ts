@@ -3,6 +3,8 @@ import { withSystemTransaction } from '../../db/transaction.js';
 import type { PayloadOf } from '../../jobs/followUpJobs.js';
 import type { Mailer } from '../../mail/mailer.js';
 import { renderCustomerEmail } from '../../mail/renderCustomerEmail.js';
+import { ERASED } from '../../privacy/sealedText.js';
+import type { PersonalData } from '../../privacy/personalData.js';
 import { readEmailToWrite } from './customerEmailFacts.js';
 import { claimCustomerEmail, type CustomerEmailKey, markFailed, markSending, markSent, markSkipped } from './customerEmailRecords.js';
 
@@ -14,6 +16,8 @@ export const EMAIL_LEASE_SECONDS = 120;
 
 export type CustomerEmailDeps = {
   readonly systemPool: DatabasePool;
+  /** Opens the customer's sealed name and address at the moment of sending (ADR 0048). */
+  readonly personalData: PersonalData;
   readonly clock: () => Date;
   readonly mailer: Mailer;
 };
@@ -48,7 +52,8 @@ function withoutAddresses(text: string): string {
  * job runs. The attempt is recorded (`sending`, with a lease) and committed before the mailer is
  * called, and `sent` with the provider's MessageId right after; a rerun finds `sent` and stops.
  * A failure is recorded and rethrown, so the queue retries it with backoff. A hold's e-mail whose
- * reservation is no longer held (paid first) is skipped: how to pay no longer applies.
+ * reservation is no longer held (paid first) is skipped: how to pay no longer applies; so is every
+ * e-mail of a customer whose data was erased.
  */
 export async function sendCustomerEmail(deps: CustomerEmailDeps, payload: PayloadOf<'sendCustomerEmail'>): Promise<CustomerEmailOutcome> {
   const key: CustomerEmailKey = { tenantId: payload.tenantId, reservationId: payload.reservationId, kind: payload.kind };
@@ -57,8 +62,14 @@ export async function sendCustomerEmail(deps: CustomerEmailDeps, payload: Payloa
     const claim = await claimCustomerEmail(tx, key, now.toISOString());
     if (claim.kind === 'done') return { kind: 'alreadyDone' as const };
     if (claim.kind === 'busy') throw new CustomerEmailBusyError(key, claim.leaseUntil);
-    const toWrite = await readEmailToWrite(tx, key, payload.paymentId);
-    if (toWrite === null) throw new ReservationForEmailMissingError(key);
+    const stored = await readEmailToWrite(tx, key, payload.paymentId);
+    if (stored === null) throw new ReservationForEmailMissingError(key);
+    const customer = await deps.personalData.openCustomer(tx, { name: stored.facts.customerName, email: stored.to });
+    if (customer.email === ERASED) {
+      await markSkipped(tx, key, "the customer's personal data was erased");
+      return { kind: 'skipped' as const };
+    }
+    const toWrite = { ...stored, to: customer.email, facts: { ...stored.facts, customerName: customer.name } };
     if (key.kind === 'hold' && toWrite.status !== 'held') {
       await markSkipped(tx, key, `the reservation was already ${toWrite.status}`);
       return { kind: 'skipped' as const };

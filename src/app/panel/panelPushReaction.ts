@@ -11,8 +11,8 @@ export function departureIdOfSlot(slotId: string): string | null {
 }
 
 /**
- * Every change of a reservation that the panel shows differently (held, confirmed, cancelled) is
- * pushed to it, for tenants whose panel account is synced (PANEL_ACCOUNTS) and slots that came from
+ * Every change of a reservation that the panel shows differently (held, confirmed, cancelled), and
+ * the erasure of its customer's data, is pushed to it, for tenants whose panel account is synced (PANEL_ACCOUNTS) and slots that came from
  * the panel. The job only records the push in the change's transaction; the order and the retries
  * come from the delivery table (ADR 0053).
  */
@@ -22,7 +22,9 @@ export function panelPushReaction(accounts: readonly string[]): ChangeReaction {
     if (change.aggregate !== 'reservation' || !synced.has(change.tenantId)) return [];
     const { before, after } = change;
     if (after.status === 'none' || departureIdOfSlot(after.slotId) === null) return [];
-    if (before.status !== 'none' && panelStatusOf(before.status) === panelStatusOf(after.status)) return [];
+    // An erased customer is pushed again, so the panel's copy of their name and e-mail reads `[erased]` too.
+    const erased = change.events.some((event) => event.type === 'CustomerDataErased');
+    if (!erased && before.status !== 'none' && panelStatusOf(before.status) === panelStatusOf(after.status)) return [];
     return [{ task: 'pushToPanel', payload: { tenantId: change.tenantId, reservationId: change.id, version: change.version } }];
   };
 }

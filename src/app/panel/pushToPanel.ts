@@ -18,7 +18,7 @@ import {
 } from './panelDeliveries.js';
 import { departureIdOfSlot } from './panelPushReaction.js';
 
-export type PushDeps = Pick<AppDeps, 'systemPool' | 'clock'> & { readonly panel: ActivityPanel };
+export type PushDeps = Pick<AppDeps, 'systemPool' | 'clock' | 'personalData'> & { readonly panel: ActivityPanel };
 
 /** What one push of a reservation came to. */
 export type PushResult = 'sent' | 'conflict' | 'retry' | 'failed' | 'nothing' | 'busy';
@@ -113,8 +113,10 @@ export async function pushReservation(deps: PushDeps, tenantId: string, reservat
     if (pending.length === 0 || !pending.some((row) => row.next_attempt_at <= now)) return 'nothing';
     const reservation = await readReservationView(tx, tenantId, reservationId);
     if (reservation === null) throw new Error(`panel push of reservation ${reservationId}: no such reservation in tenant ${tenantId}`);
-    const booking = ledgerBookingOf(reservation);
-    if (booking === null) throw new Error(`panel push of reservation ${reservationId}: slot ${reservation.slot_id} is not the panel's`);
+    const sealed = ledgerBookingOf(reservation);
+    if (sealed === null) throw new Error(`panel push of reservation ${reservationId}: slot ${reservation.slot_id} is not the panel's`);
+    // The panel gets the customer as the API shows them: opened, or `[erased]`.
+    const booking = { ...sealed, customer: await deps.personalData.openCustomer(tx, sealed.customer) };
     let outcome;
     try {
       outcome = await deps.panel.putBooking(tenantId, booking);

@@ -1,3 +1,4 @@
+import { ERASED } from '../../privacy/sealedText.js';
 import { createHash } from 'node:crypto';
 import { illegalTransition, isDomainError } from '../../domain/errors.js';
 import type { Money } from '../../domain/money.js';
@@ -216,6 +217,8 @@ export async function startPayment(
   const { reservation, paymentId, providerIdempotencyKey, expiresAt, claimedAt } = claim;
 
   const amount = reservation.total;
+  // The read edge: the provider gets the customer's address in clear, unless it was erased.
+  const { email } = await withTransaction(deps.pool, (tx) => deps.personalData.openCustomer(tx, reservation.customer), { tenantId });
   let created: CreatedPayment;
   try {
     created = await provider.createPayment({
@@ -225,7 +228,7 @@ export async function startPayment(
       reservationId: reservation.reservationId,
       amount,
       description: `Reservation ${reservation.reservationId} (${reservation.seats} seat${reservation.seats === 1 ? '' : 's'})`,
-      payerEmail: reservation.customer.email,
+      ...(email === ERASED ? {} : { payerEmail: email }),
       idempotencyKey: providerIdempotencyKey,
       expiresAt,
     });

@@ -1,3 +1,5 @@
+import { keyWrapperFromConfig } from '../../privacy/keyWrapperFromConfig.js';
+import { createPersonalData } from '../../privacy/personalData.js';
 import { checkpointSignerFromConfig } from '../../audit/checkpointSignerFromConfig.js';
 import { verifyingKeyOf } from '../../audit/checkpointSigning.js';
 import { composeLedger } from '../../composition.js';
@@ -32,6 +34,7 @@ export async function run(input: CommandInput): Promise<number> {
         clock: () => new Date(),
         holdTtlSeconds: config.holdTtlSeconds,
         paymentGraceSeconds: config.paymentGraceSeconds,
+        personalData: createPersonalData(pool, await keyWrapperFromConfig(config)),
       };
       const signer = await checkpointSignerFromConfig(config);
       // With the mailer, changes a reconciliation makes call for their customer e-mails; the server's workers send them.

@@ -32,7 +32,9 @@ export function auditRoutes(app: FastifyInstance, deps: AppDeps) {
     preValidation: auditorsOnly,
     handler: async (request, reply) => {
       const principal = principalOf(request);
-      const outcome = await readAsTenant(deps.pool, principal, (tx) => getAuditStream(tx, principal, request.params.streamId));
+      const outcome = await readAsTenant(deps.pool, principal, (tx) =>
+        getAuditStream(tx, principal, request.params.streamId, deps.personalData),
+      );
       if (!outcome.ok) return sendProblem(reply, problemFor(outcome.error));
       return outcome.value;
     },
@@ -55,7 +57,9 @@ export function auditRoutes(app: FastifyInstance, deps: AppDeps) {
       const principal = principalOf(request);
       const reservationId = reservationIdOrNotFound(request.params.reservationId);
       const { at } = request.query;
-      const outcome = await readAsTenant(deps.pool, principal, (tx) => getReservationAsOf(tx, principal, reservationId, at));
+      const outcome = await readAsTenant(deps.pool, principal, (tx) =>
+        getReservationAsOf(tx, principal, reservationId, at, deps.personalData),
+      );
       if (!outcome.ok) return sendProblem(reply, problemFor(outcome.error));
       const { state, version } = outcome.value;
       return {

@@ -30,7 +30,7 @@ export async function staffOnly(request: FastifyRequest) {
  */
 export function backofficeRoutes(deps: AppDeps) {
   return (app: FastifyInstance) => {
-    backofficeListRoutes(app, deps.pool);
+    backofficeListRoutes(app, deps.pool, deps.personalData);
     app.withTypeProvider<RouteTypes>().get('/backoffice/anomalies', {
       schema: {
         operationId: 'listAnomalies',

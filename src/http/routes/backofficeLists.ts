@@ -1,3 +1,4 @@
+import type { PersonalData } from '../../privacy/personalData.js';
 import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import type { DatabasePool } from '../../db/pool.js';
@@ -18,7 +19,7 @@ const listProblems = problemResponses({ ...v1Problems, 403: ['forbidden'] });
  * an opaque keyset cursor, and the reservations of a departure range as JSON lines (never CSV:
  * a spreadsheet runs formulas found in customer names).
  */
-export function backofficeListRoutes(app: FastifyInstance, pool: DatabasePool) {
+export function backofficeListRoutes(app: FastifyInstance, pool: DatabasePool, personalData: PersonalData) {
   const routes = app.withTypeProvider<RouteTypes>();
 
   routes.get('/backoffice/reservations', {
@@ -37,7 +38,7 @@ export function backofficeListRoutes(app: FastifyInstance, pool: DatabasePool) {
       const query = request.query;
       const after = decodeCursor('reservations', query.cursor);
       const page = { limit: query.limit, ...(after ? { after } : {}) };
-      const outcome = await backofficeReservations(pool, principal, query.filters, page);
+      const outcome = await backofficeReservations({ pool, personalData }, principal, query.filters, page);
       if (!outcome.ok) return sendProblem(reply, problemFor(outcome.error));
       return { items: outcome.value.items, nextCursor: encodeCursor('reservations', outcome.value.next) };
     },
@@ -76,7 +77,7 @@ export function backofficeListRoutes(app: FastifyInstance, pool: DatabasePool) {
     handler: async (request, reply) => {
       const principal = principalOf(request);
       const { filters } = request.query;
-      const outcome = exportReservations(pool, principal, filters);
+      const outcome = exportReservations({ pool, personalData }, principal, filters);
       if (!outcome.ok) return sendProblem(reply, problemFor(outcome.error));
       const rows = outcome.value;
       // The first batch is read before the status line goes out, so a database that fails right away

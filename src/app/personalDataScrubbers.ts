@@ -1,0 +1,37 @@
+import type { Queries } from '../db/queries.js';
+import { sql } from '../db/sql.js';
+
+/** The customer whose data key was just destroyed, as scrubbers see them (inside the erasure's transaction, tenant set). */
+export type ErasedCustomer = {
+  readonly tenantId: string;
+  /** The destroyed data key: what the customer's sealed values name. */
+  readonly keyId: string;
+  readonly reservationIds: readonly string[];
+};
+
+/**
+ * Removes, in the erasure's own transaction, something derived from a customer's plaintext that
+ * the sealed log does not cover: a copy kept for replay, a log of e-mails sent, a search key. Each
+ * holder of such a copy adds one to the composition root's list (ADR 0048).
+ */
+export type PersonalDataScrubber = {
+  /** What it scrubs, for errors and the operator. */
+  readonly name: string;
+  scrub(tx: Queries, customer: ErasedCustomer): Promise<void>;
+};
+
+/**
+ * Stored responses of holds: the response holds no personal data, but the request's fingerprint is a
+ * hash of a body that carried the name and e-mail (guessable from a short list). It is replaced, so
+ * a retry of that request is refused as a reused key instead of replayed — never a second hold.
+ */
+export const idempotencyFingerprints: PersonalDataScrubber = {
+  name: 'idempotency fingerprints of holds',
+  scrub: async (tx, { tenantId, reservationIds }) => {
+    if (reservationIds.length === 0) return;
+    await tx.query(sql.typeAlias('void')`
+      UPDATE idempotency_keys SET request_hash = 'erased'
+      WHERE tenant_id = ${tenantId} AND request_method = 'POST' AND request_path = '/v1/reservations'
+        AND response_body ->> 'reservationId' = ANY(${sql.array(reservationIds, 'text')})`);
+  },
+};
