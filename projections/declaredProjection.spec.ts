@@ -12,6 +12,9 @@ const snapshot = (held: number): SlotSnapshot => ({
     held,
     sold: 0,
     unitPrice: { amount: 4500, currency: 'EUR' },
+    departure: 'open' as const,
+    panelBookings: {},
+    releasedPanelBookings: [],
   },
   head: { version: held + 1, hash: 'h'.repeat(64) },
 });

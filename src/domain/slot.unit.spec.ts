@@ -36,7 +36,15 @@ const sold = (seats: number, reservationId = 'r1'): SlotEvent => ({
 describe('slot: DefineSlot', () => {
   it('defines a new slot with no seats taken', () => {
     const state = given([]).when(define).then([defined]);
-    expect(state).toEqual({ status: 'open', ...defined.data, held: 0, sold: 0 });
+    expect(state).toEqual({
+      status: 'open',
+      ...defined.data,
+      held: 0,
+      sold: 0,
+      departure: 'open',
+      panelBookings: {},
+      releasedPanelBookings: [],
+    });
     expect(availableSeats(state)).toBe(10);
   });
 

@@ -130,6 +130,9 @@ const slotSnapshot = (slotId: string): fc.Arbitrary<SlotSnapshot> =>
       held: fc.nat({ max: 50 }),
       sold: fc.nat({ max: 50 }),
       unitPrice: money,
+      departure: fc.constantFrom('open' as const, 'closed' as const, 'cancelled' as const),
+      panelBookings: fc.dictionary(fc.constantFrom('b1', 'b2'), fc.integer({ min: 1, max: 5 })),
+      releasedPanelBookings: fc.array(fc.constantFrom('b3', 'b4'), { maxLength: 2 }),
     }),
     head: fc.record({ version, hash: fc.stringMatching(/^[0-9a-f]{64}$/) }),
   });
