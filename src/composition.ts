@@ -24,6 +24,12 @@ import { reservationRoutes } from './http/routes/reservations.js';
 import { activityRoutes } from './http/routes/activities.js';
 import { slotRoutes } from './http/routes/slots.js';
 import { webhookRoutes } from './http/routes/webhooks.js';
+import { panelSyncRoutes } from './http/routes/panelSync.js';
+import { panelWebhookRoutes } from './http/routes/panelWebhook.js';
+import { pullEveryAccount } from './app/panel/panelSync.js';
+import { createHttpPanel } from './panel/httpPanel.js';
+import type { ActivityPanel } from './panel/panel.js';
+import { countOpenConflicts, readOldestPullAt } from '../projections/panelSync.js';
 import type { JobHandlers, JobLog, PeriodicJob } from './jobs/jobWorker.js';
 import { consumerLag } from './consumers/consumerLag.js';
 import { withSystemTransaction } from './db/transaction.js';
@@ -50,6 +56,17 @@ export type LedgerSettings = PaymentsSettings & {
   readonly trustedCheckpointKey: CheckpointVerifyingKey;
   /** Signs the checkpoints the `takeCheckpoint` job takes; without it the job is not run here. */
   readonly checkpointSigner?: CheckpointSigner;
+  /** The activity panel (PANEL_*); without it panel sync is off. */
+  readonly panel?: PanelSettings | undefined;
+};
+
+export type PanelSettings = {
+  readonly apiBase: string;
+  readonly apiKey: string;
+  readonly webhookSecret: string;
+  /** Panel account ids (= tenant ids) to sync. */
+  readonly accounts: readonly string[];
+  readonly syncSeconds: number;
 };
 
 export type PaymentsReconciliation = ReconcileReport & {
@@ -62,6 +79,8 @@ export type Ledger = {
   /** The use cases' dependencies as wired here, with the reactions every change is followed by. */
   readonly app: AppDeps;
   readonly providers: PaymentProviders;
+  /** The operator's activity panel, when panel sync is on (PANEL_*): the pull reads it, the pushes write to it. */
+  readonly panel: ActivityPanel | null;
   readonly routes: RouteGroups;
   readonly jobs: JobHandlers;
   readonly periodicJobs: readonly PeriodicJob[];
@@ -91,6 +110,17 @@ export function composeLedger(base: BaseDeps, settings: LedgerSettings, log: Job
   const app: AppDeps = { ...base, reactions };
   const { providers, mercadopago } = providersFromConfig(settings);
   const onError = (message: string, error: unknown) => log.error(message, error);
+  const panelSettings = settings.panel;
+  const panel = panelSettings ? createHttpPanel({ baseUrl: panelSettings.apiBase, apiKey: panelSettings.apiKey }) : null;
+  const readPanelSync = async () => {
+    if (!panelSettings) return {};
+    const { oldest, openConflicts } = await withSystemTransaction(app.systemPool, async (tx) => ({
+      oldest: await readOldestPullAt(tx),
+      openConflicts: await countOpenConflicts(tx),
+    }));
+    const lagSeconds = oldest === null ? null : Math.max(0, Math.floor((app.clock().getTime() - Date.parse(oldest)) / 1000));
+    return { panelSync: { lagSeconds, openConflicts } };
+  };
   const metrics = createLedgerMetrics({
     pools: {
       queries: () => {
@@ -106,6 +136,7 @@ export function composeLedger(base: BaseDeps, settings: LedgerSettings, log: Job
     readDatabase: async () => ({
       openAnomalies: await withSystemTransaction(app.systemPool, (tx) => countOpenAnomalies(tx)),
       consumerLag: await consumerLag(app.systemPool, [DAILY_REPORTS_CONSUMER], { countAtMost: CONSUMER_LAG_COUNTED_UP_TO }),
+      ...(await readPanelSync()),
     }),
     onReadFailed: (error) => log.error('metrics: the database could not be read', error),
   });
@@ -131,6 +162,7 @@ export function composeLedger(base: BaseDeps, settings: LedgerSettings, log: Job
     backofficeRoutes(app),
     anomalyResolutionRoutes(app),
     paymentReconciliationRoutes(app, providers),
+    panelSyncRoutes(app, { enabled: panel !== null }),
   ];
   let draining = false;
   const root = [
@@ -143,6 +175,7 @@ export function composeLedger(base: BaseDeps, settings: LedgerSettings, log: Job
       mercadopago: { webhookSecret: settings.mercadopago.webhookSecret, fetchPayment: mercadopago?.fetchPayment },
       countOutcome: (provider, outcome) => metrics.countWebhook(provider, outcome),
     }),
+    panelWebhookRoutes(app, { webhookSecret: panelSettings?.webhookSecret, accounts: panelSettings?.accounts ?? [] }),
   ];
 
   const { checkpointSigner } = settings;
@@ -166,11 +199,19 @@ export function composeLedger(base: BaseDeps, settings: LedgerSettings, log: Job
           },
         }
       : {}),
+    ...(panel && panelSettings
+      ? {
+          pullPanel: async () => {
+            await pullEveryAccount({ app, panel, accounts: panelSettings.accounts }, log);
+          },
+        }
+      : {}),
   };
   const periodicJobs: PeriodicJob[] = [
     { task: 'expireDueHolds', everySeconds: SWEEP_EVERY_SECONDS },
     { task: 'reconcilePayments', everySeconds: RECONCILE_EVERY_SECONDS },
     ...(checkpointSigner ? [{ task: 'takeCheckpoint' as const, everySeconds: CHECKPOINT_CHECK_EVERY_SECONDS }] : []),
+    ...(panelSettings ? [{ task: 'pullPanel' as const, everySeconds: panelSettings.syncSeconds }] : []),
   ];
 
   const beginDraining = () => {
@@ -178,5 +219,5 @@ export function composeLedger(base: BaseDeps, settings: LedgerSettings, log: Job
   };
   // No provider calls before listening: holds with open payments are closed by the periodic sweep.
   const releaseExpiredHolds = () => expireAllDueHolds(app, providers, { onError, closeOpenPayments: false });
-  return { app, providers, routes: { root, v1 }, jobs, periodicJobs, metrics, reconcile, releaseExpiredHolds, beginDraining };
+  return { app, providers, panel, routes: { root, v1 }, jobs, periodicJobs, metrics, reconcile, releaseExpiredHolds, beginDraining };
 }

@@ -109,6 +109,11 @@ export async function startLedger(config: AppConfig, log: LedgerLogger): Promise
     else log.info(identity.description);
     const verifier = identity.verifier;
     log.info(`ledger checkpoints are signed with Ed25519 key ${checkpointSigner.keyId}`);
+    if (config.panel) log.info(`panel sync: on for ${config.panel.accounts.length} account(s), pulled every ${config.panel.syncSeconds} s`);
+    else
+      log.info(
+        'panel sync: off (set PANEL_API_BASE, PANEL_API_KEY, PANEL_WEBHOOK_SECRET and PANEL_ACCOUNTS to sync with an activity panel)',
+      );
     const ledger = composeLedger(app, { ...config, trustedCheckpointKey: verifyingKeyOf(checkpointSigner), checkpointSigner }, log);
     // Follow-up work and periodic jobs, once across every instance (ADR 0027).
     const jobs = await startJobWorker({

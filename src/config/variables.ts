@@ -27,6 +27,11 @@ export const configVariables = [
   { env: 'MERCADOPAGO_ACCESS_TOKEN', path: ['mercadopago', 'accessToken'], secret: true },
   { env: 'MERCADOPAGO_WEBHOOK_SECRET', path: ['mercadopago', 'webhookSecret'], secret: true },
   { env: 'MERCADOPAGO_API_BASE', path: ['mercadopago', 'apiBase'], secret: false },
+  { env: 'PANEL_API_BASE', path: ['panel', 'apiBase'], secret: false },
+  { env: 'PANEL_API_KEY', path: ['panel', 'apiKey'], secret: true },
+  { env: 'PANEL_WEBHOOK_SECRET', path: ['panel', 'webhookSecret'], secret: true },
+  { env: 'PANEL_ACCOUNTS', path: ['panel', 'accounts'], secret: false },
+  { env: 'PANEL_SYNC_SECONDS', path: ['panel', 'syncSeconds'], secret: false },
   // Signs ledger checkpoints; whoever holds it can vouch for a rewritten history.
   { env: 'LEDGER_CHECKPOINT_SIGNING_KEY', path: ['checkpointSigningKey'], secret: true },
   { env: 'AWS_SECRETS_ID', path: ['aws', 'secretsId'], secret: false },

@@ -14,6 +14,8 @@ export const followUpPayloads = {
   reconcilePayments: z.object({}),
   /** Record a signed checkpoint of every stream's head when one is due (periodic). */
   takeCheckpoint: z.object({}),
+  /** Read every synced account's catalogue and bookings from the activity panel (periodic). */
+  pullPanel: z.object({}),
 } as const;
 
 export type FollowUpTask = keyof typeof followUpPayloads;

@@ -7,6 +7,8 @@ import { cachedRead } from './cachedRead.js';
 export type DatabaseReadings = {
   readonly openAnomalies: readonly { readonly provider: string; readonly anomaly: string; readonly count: number }[];
   readonly consumerLag: readonly { readonly name: string; readonly lag: number }[];
+  /** Only when panel sync is on: seconds since the oldest account's last complete pull (null before one), open conflicts. */
+  readonly panelSync?: { readonly lagSeconds: number | null; readonly openConflicts: number };
 };
 
 export type MetricsSources = {
@@ -77,6 +79,12 @@ export function createLedgerMetrics(sources: MetricsSources): LedgerMetrics {
   const jobQueue = new Gauge(
     labelled('ledger_job_queue_jobs', 'Queued jobs: due (or running), scheduled for later, failed (out of attempts)', ['state']),
   );
+  const panelSyncLag = new Gauge(
+    labelled('ledger_panel_sync_lag_seconds', 'Seconds since the activity panel was last pulled in full (oldest account)', []),
+  );
+  const panelOpenConflicts = new Gauge(
+    labelled('ledger_panel_open_conflicts', 'Panel sync conflicts not yet acknowledged (all tenants)', []),
+  );
   const readOk = new Gauge(labelled('ledger_metrics_database_read_ok', '1 when the last database read for these series succeeded', []));
 
   let readJobQueue: (() => Promise<JobQueueDepth>) | undefined;
@@ -101,6 +109,12 @@ export function createLedgerMetrics(sources: MetricsSources): LedgerMetrics {
       for (const { provider, anomaly, count } of database.openAnomalies) openAnomalies.set({ provider, kind: anomaly }, count);
       consumerLag.reset();
       for (const { name, lag } of database.consumerLag) consumerLag.set({ consumer: name }, lag);
+      if (database.panelSync) {
+        // Before the first complete pull the lag is unknown: no sample rather than a made-up number.
+        if (database.panelSync.lagSeconds === null) panelSyncLag.reset();
+        else panelSyncLag.set(database.panelSync.lagSeconds);
+        panelOpenConflicts.set(database.panelSync.openConflicts);
+      }
       if (queue) for (const [state, count] of Object.entries(queue)) jobQueue.set({ state }, count);
       readOk.set(1);
     } catch (error) {

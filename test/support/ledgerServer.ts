@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppDeps, BaseDeps } from '../../src/app/context.js';
 import { createUserDirectory } from '../../src/app/userDirectory.js';
-import { composeLedger, type Ledger } from '../../src/composition.js';
+import { composeLedger, type Ledger, type PanelSettings } from '../../src/composition.js';
 import { buildServer, type RouteGroups, type ServerDeps } from '../../src/http/server.js';
 import type { PaymentsSettings } from '../../src/payments/providersFromConfig.js';
 import { type CheckpointSigner, verifyingKeyOf } from '../../src/audit/checkpointSigning.js';
@@ -83,6 +83,8 @@ export type TestLedgerOptions = {
   readonly routes?: (deps: AppDeps, composed: Ledger) => RouteGroups;
   /** Errors the composed ledger reports (failed reconciliation, jobs); thrown away unless given. */
   readonly onError?: (message: string, error: unknown) => void;
+  /** The activity panel to sync with (a loopback panel's address and keys); panel sync is off without it. */
+  readonly panel?: PanelSettings;
   /** The cluster the test database is made in; the run's shared one by default. */
   readonly cluster?: TestCluster;
 };
@@ -118,6 +120,7 @@ export async function startTestLedger(options: TestLedgerOptions = {}): Promise<
       trustedCheckpointKey: verifyingKeyOf(signer),
       checkpointSigner: signer,
       holdMaxSeatsPerCustomer: options.holdMaxSeatsPerCustomer ?? DEFAULT_HOLD_MAX_SEATS_PER_CUSTOMER,
+      ...(options.panel ? { panel: options.panel } : {}),
     },
     { info: () => undefined, warn: () => undefined, error: onError },
   );
