@@ -97,7 +97,10 @@ describe('a declared projection', () => {
       3,
       '2030-01-01T00:00:01Z',
       'h'.repeat(64),
+      'open',
+      '{}',
+      '[]',
     ]);
-    expect(first.values).toHaveLength(12);
+    expect(first.values).toHaveLength(15);
   });
 });

@@ -103,6 +103,7 @@ describe('loadConfig from the environment', () => {
       MIGRATION_DATABASE_URL: 'postgres://h/db',
       // One origin: a list of one lands as that origin (String of a one-element array).
       CORS_ORIGINS: 'https://shop.example.com',
+      PANEL_SYNC_SECONDS: '30',
     };
     for (const { env, path } of configVariables) {
       const value =
@@ -113,10 +114,28 @@ describe('loadConfig from the environment', () => {
             ? 'us-east-1_X'
             : `value-of-${env}`);
       const cognito = env.startsWith('COGNITO_') ? { COGNITO_USER_POOL_ID: 'us-east-1_X', COGNITO_CLIENT_ID: 'c' } : {};
-      const config = parseConfigValues({ ...cognito, [env]: value }) as unknown as Record<string, unknown>;
+      // The panel's variables come as a group: one alone is refused (see the panel tests below).
+      const panel = env.startsWith('PANEL_')
+        ? { PANEL_API_BASE: 'http://127.0.0.1:1', PANEL_API_KEY: 'k', PANEL_WEBHOOK_SECRET: 's', PANEL_ACCOUNTS: 'a' }
+        : {};
+      const config = parseConfigValues({ ...cognito, ...panel, [env]: value }) as unknown as Record<string, unknown>;
       const landed = path.reduce<unknown>((node, segment) => (node as Record<string, unknown> | undefined)?.[segment], config);
       expect(String(landed), env).toBe(value);
     }
+  });
+
+  it('turns panel sync on only with every PANEL_* variable but PANEL_SYNC_SECONDS (default 60), and refuses half a panel', () => {
+    expect(parseConfigValues({}).panel).toBeUndefined();
+    const full = { PANEL_API_BASE: 'http://127.0.0.1:4010', PANEL_API_KEY: 'k', PANEL_WEBHOOK_SECRET: 's', PANEL_ACCOUNTS: 't1, t2' };
+    expect(parseConfigValues(full).panel).toEqual({
+      apiBase: 'http://127.0.0.1:4010',
+      apiKey: 'k',
+      webhookSecret: 's',
+      accounts: ['t1', 't2'],
+      syncSeconds: 60,
+    });
+    expect(() => parseConfigValues({ PANEL_API_BASE: 'http://127.0.0.1:4010' })).toThrow(/PANEL_API_KEY/);
+    expect(() => parseConfigValues({ ...full, PANEL_ACCOUNTS: 't1,,t2' })).toThrow(/PANEL_ACCOUNTS/);
   });
 
   it('treats blank variables as unset and trims the rest', async () => {

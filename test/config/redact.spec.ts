@@ -11,6 +11,8 @@ describe('redactConfig', () => {
         'MERCADOPAGO_ACCESS_TOKEN',
         'MERCADOPAGO_WEBHOOK_SECRET',
         'MIGRATION_DATABASE_URL',
+        'PANEL_API_KEY',
+        'PANEL_WEBHOOK_SECRET',
         'STRIPE_SECRET_KEY',
         'SYSTEM_DATABASE_URL',
         'STRIPE_WEBHOOK_SECRET',
@@ -23,7 +25,11 @@ describe('redactConfig', () => {
     const secrets = Object.fromEntries(
       secretEnvKeys.map((key) => [key, key.endsWith('DATABASE_URL') ? `postgres://u:secret-for-${key}@h/db` : `secret-for-${key}`]),
     );
-    const config = await loadConfig({ ...secrets, COGNITO_USER_POOL_ID: 'us-east-1_Pool1', COGNITO_CLIENT_ID: 'client-1', PORT: '4000' });
+    const config = await loadConfig({
+      ...secrets,
+      PANEL_API_BASE: 'http://127.0.0.1:4010',
+      PANEL_ACCOUNTS: 'tenant-1',
+      COGNITO_USER_POOL_ID: 'us-east-1_Pool1', COGNITO_CLIENT_ID: 'client-1', PORT: '4000' });
 
     const redacted = redactConfig(config);
     const logged = JSON.stringify(redacted);
