@@ -30,7 +30,8 @@ export function slotDto(state: Extract<SlotState, { status: 'open' }>, timeZone:
     capacity: state.capacity,
     held: state.held,
     sold: state.sold,
-    available: availableSeats(state),
+    // A departure the panel closed or cancelled has nothing for sale, whatever seats are free (ADR 0046).
+    available: state.departure === 'open' ? availableSeats(state) : 0,
     unitPrice: state.unitPrice,
     timeZone,
     localStartsAt: localDateTime(startsAt, timeZone),
