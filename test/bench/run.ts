@@ -20,7 +20,9 @@
  * writers each appending one event to a new stream, in BENCH_ROUNDS alternating rounds; the ratio
  * is the median of the rounds' ledger ÷ Emmett, target 1.2). Before it, the public availability
  * (test/bench/availability.ts: 100,000 slots of one tenant, 16 readers while holds run, p50/p99,
- * target p99 < 20 ms). BENCH_ONLY=booking|webhooks|backoffice|availability|append
+ * target p99 < 20 ms), and the activity panel coming in (test/bench/panel.ts: 5,000 departures
+ * imported in < 10 s; a panel booking's seats taken within a second of its webhook).
+ * BENCH_ONLY=booking|webhooks|backoffice|availability|panel|append
  * (or `npm run bench -- <part>`) runs one part; booking and append keep all their rounds.
  */
 import { existsSync } from 'node:fs';
@@ -30,6 +32,7 @@ import { benchAppend } from './append.js';
 import { benchAvailability } from './availability.js';
 import { benchAppendComparison } from './appendComparison.js';
 import { benchBackoffice } from './backoffice.js';
+import { benchPanel } from './panel.js';
 import { benchBaseline } from './baseline.js';
 import { benchBooking, benchDiagnostics } from './booking.js';
 import { type BenchCluster, startBenchCluster } from './cluster.js';
@@ -86,8 +89,8 @@ function roundsFromEnv(): number {
   return rounds;
 }
 
-type Part = 'booking' | 'webhooks' | 'backoffice' | 'availability' | 'append';
-const PARTS: readonly Part[] = ['booking', 'webhooks', 'backoffice', 'availability', 'append'];
+type Part = 'booking' | 'webhooks' | 'backoffice' | 'availability' | 'panel' | 'append';
+const PARTS: readonly Part[] = ['booking', 'webhooks', 'backoffice', 'availability', 'panel', 'append'];
 
 /** Which parts run: every one, unless BENCH_ONLY (or the first argument) names one. */
 function selectedParts(): ReadonlySet<Part> {
@@ -169,6 +172,10 @@ async function main(): Promise<number> {
     if (parts.has('backoffice')) await runBackoffice(cluster, identity);
     if (parts.has('availability')) {
       const result = await benchAvailability(cluster, driver, identity, phases);
+      for (const line of [...result.figures, ...result.checks]) emit(line);
+    }
+    if (parts.has('panel')) {
+      const result = await benchPanel(cluster, identity);
       for (const line of [...result.figures, ...result.checks]) emit(line);
     }
     if (parts.has('append')) {

@@ -11,10 +11,10 @@ import { syncBookingCommand } from './syncBooking.js';
 import { syncDepartureCommand } from './syncDeparture.js';
 
 /**
- * Commands of one page run this many at a time: a page's departures are distinct slots, so they take
+ * Commands of one page run this many at a time (the command pool holds 20): a page's departures are distinct slots, so they take
  * distinct locks; a page's bookings on one departure queue on its lock like any holds.
  */
-const COMMANDS_AT_ONCE = 4;
+const COMMANDS_AT_ONCE = 8;
 
 export type PullReport = { readonly applied: number; readonly unchanged: number; readonly ignored: number; readonly refused: number };
 
