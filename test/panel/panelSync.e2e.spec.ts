@@ -7,7 +7,7 @@ import { type FakePanel, type PanelWebhook, startFakePanel } from '../support/pa
 // PANEL.md: the catalogue and the panel's bookings come in by pull and by signed webhook, once each,
 // and what the ledger cannot settle by itself is listed as a conflict (ADR 0046).
 
-const ACCOUNTS = ['pa-import', 'pa-update', 'pa-signature', 'pa-dedupe', 'pa-lost', 'pa-race', 'pa-cancel', 'pa-capacity'];
+const ACCOUNTS = ['pa-import', 'pa-update', 'pa-signature', 'pa-dedupe', 'pa-lost', 'pa-race', 'pa-late', 'pa-cancel', 'pa-capacity'];
 
 let ledger: TestLedger;
 let panel: FakePanel;
@@ -248,7 +248,7 @@ describe('conflicts', () => {
   });
 
   it('a desk booking that arrives after the ledger sold the seats is still recorded, as an oversold conflict; availability shows 0', async () => {
-    const tenant = 'pa-race';
+    const tenant = 'pa-late';
     await panel.deliver(
       ledger.url,
       panel.saveDeparture(tenant, { departureId: 'r2', activityId: 'a', startsAt: inAWeek(), capacity: 4, price, status: 'open' }),
@@ -261,7 +261,7 @@ describe('conflicts', () => {
     const slot = await ledger.call('GET', '/v1/slots/panel-r2', {
       token: ledger.token({ tenantId: tenant, groups: ['staff'], sub: `staff-${tenant}` }),
     });
-    expect(slot.body.available).toBe(0);
+    expect(slot.body).toMatchObject({ available: 0 });
     const { body } = await syncStatus(tenant);
     expect(body.conflicts).toContainEqual(expect.objectContaining({ kind: 'oversold', slotId: 'panel-r2', bookingId: 'desk-late' }));
   });
@@ -333,5 +333,13 @@ describe('conflicts', () => {
     expect(reservation.body.status).toBe('held');
     const { body } = await syncStatus(tenant);
     expect(body.conflicts).toEqual([expect.objectContaining({ kind: 'capacity_conflict', slotId: 'panel-k1' })]);
+  });
+
+  it('/metrics shows the panel sync lag and the open conflicts', async () => {
+    await pull();
+    const metrics = await (await fetch(`${ledger.url}/metrics`)).text();
+    const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(metrics)?.[1]);
+    expect(value('ledger_panel_open_conflicts')).toBeGreaterThanOrEqual(3);
+    expect(value('ledger_panel_sync_lag_seconds')).toBeGreaterThanOrEqual(0);
   });
 });
