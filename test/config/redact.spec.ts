@@ -29,7 +29,10 @@ describe('redactConfig', () => {
       ...secrets,
       PANEL_API_BASE: 'http://127.0.0.1:4010',
       PANEL_ACCOUNTS: 'tenant-1',
-      COGNITO_USER_POOL_ID: 'us-east-1_Pool1', COGNITO_CLIENT_ID: 'client-1', PORT: '4000' });
+      COGNITO_USER_POOL_ID: 'us-east-1_Pool1',
+      COGNITO_CLIENT_ID: 'client-1',
+      PORT: '4000',
+    });
 
     const redacted = redactConfig(config);
     const logged = JSON.stringify(redacted);
