@@ -881,8 +881,8 @@ export interface components {
                 id: string;
                 reservationId: string;
                 attempts: number;
-                lastError: string;
-                lastAttemptAt: string;
+                lastError: string | null;
+                lastAttemptAt: string | null;
             }[];
             conflicts: {
                 /** Format: uuid */

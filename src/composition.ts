@@ -27,7 +27,6 @@ import { webhookRoutes } from './http/routes/webhooks.js';
 import { panelSyncRoutes } from './http/routes/panelSync.js';
 import { panelWebhookRoutes } from './http/routes/panelWebhook.js';
 import { pullEveryAccount } from './app/panel/panelSync.js';
-import { createHttpPanel } from './panel/httpPanel.js';
 import type { ActivityPanel } from './panel/panel.js';
 import { countOpenConflicts, readOldestPullAt } from '../projections/panelSync.js';
 import type { JobHandlers, JobLog, PeriodicJob } from './jobs/jobWorker.js';
@@ -61,12 +60,14 @@ export type LedgerSettings = PaymentsSettings & {
 };
 
 export type PanelSettings = {
-  readonly apiBase: string;
-  readonly apiKey: string;
-  readonly webhookSecret: string;
-  /** Panel account ids (= tenant ids) to sync. */
+  /** The panel's adapter (`createHttpPanel` on PANEL_API_BASE and PANEL_API_KEY). */
+  readonly adapter: ActivityPanel;
+  /** PANEL_ACCOUNTS: panel account ids (= tenant ids) synced. */
   readonly accounts: readonly string[];
-  readonly syncSeconds: number;
+  /** PANEL_WEBHOOK_SECRET; without it every panel webhook is refused as unsigned. */
+  readonly webhookSecret?: string;
+  /** PANEL_SYNC_SECONDS; without it the panel is not pulled. */
+  readonly syncSeconds?: number;
 };
 
 export type PaymentsReconciliation = ReconcileReport & {
@@ -79,8 +80,6 @@ export type Ledger = {
   /** The use cases' dependencies as wired here, with the reactions every change is followed by. */
   readonly app: AppDeps;
   readonly providers: PaymentProviders;
-  /** The operator's activity panel, when panel sync is on (PANEL_*): the pull reads it, the pushes write to it. */
-  readonly panel: ActivityPanel | null;
   readonly routes: RouteGroups;
   readonly jobs: JobHandlers;
   readonly periodicJobs: readonly PeriodicJob[];
@@ -111,7 +110,7 @@ export function composeLedger(base: BaseDeps, settings: LedgerSettings, log: Job
   const { providers, mercadopago } = providersFromConfig(settings);
   const onError = (message: string, error: unknown) => log.error(message, error);
   const panelSettings = settings.panel;
-  const panel = panelSettings ? createHttpPanel({ baseUrl: panelSettings.apiBase, apiKey: panelSettings.apiKey }) : null;
+  const panel = panelSettings?.adapter ?? null;
   const readPanelSync = async () => {
     if (!panelSettings) return {};
     const { oldest, openConflicts } = await withSystemTransaction(app.systemPool, async (tx) => ({
@@ -199,7 +198,7 @@ export function composeLedger(base: BaseDeps, settings: LedgerSettings, log: Job
           },
         }
       : {}),
-    ...(panel && panelSettings
+    ...(panel && panelSettings?.syncSeconds !== undefined
       ? {
           pullPanel: async () => {
             await pullEveryAccount({ app, panel, accounts: panelSettings.accounts }, log);
@@ -211,7 +210,7 @@ export function composeLedger(base: BaseDeps, settings: LedgerSettings, log: Job
     { task: 'expireDueHolds', everySeconds: SWEEP_EVERY_SECONDS },
     { task: 'reconcilePayments', everySeconds: RECONCILE_EVERY_SECONDS },
     ...(checkpointSigner ? [{ task: 'takeCheckpoint' as const, everySeconds: CHECKPOINT_CHECK_EVERY_SECONDS }] : []),
-    ...(panelSettings ? [{ task: 'pullPanel' as const, everySeconds: panelSettings.syncSeconds }] : []),
+    ...(panelSettings?.syncSeconds !== undefined ? [{ task: 'pullPanel' as const, everySeconds: panelSettings.syncSeconds }] : []),
   ];
 
   const beginDraining = () => {
@@ -219,5 +218,5 @@ export function composeLedger(base: BaseDeps, settings: LedgerSettings, log: Job
   };
   // No provider calls before listening: holds with open payments are closed by the periodic sweep.
   const releaseExpiredHolds = () => expireAllDueHolds(app, providers, { onError, closeOpenPayments: false });
-  return { app, providers, panel, routes: { root, v1 }, jobs, periodicJobs, metrics, reconcile, releaseExpiredHolds, beginDraining };
+  return { app, providers, routes: { root, v1 }, jobs, periodicJobs, metrics, reconcile, releaseExpiredHolds, beginDraining };
 }

@@ -15,6 +15,7 @@ import { buildServer } from './http/server.js';
 import { createIdentityFromConfig } from './identity/identityFromConfig.js';
 import { dailyReportsConsumer } from '../projections/reports/dailyReports.js';
 import { composeLedger } from './composition.js';
+import { createHttpPanel } from './panel/httpPanel.js';
 import { checkpointSignerFromConfig } from './audit/checkpointSignerFromConfig.js';
 import { verifyingKeyOf } from './audit/checkpointSigning.js';
 import { startConsumers } from './consumers/startConsumers.js';
@@ -109,12 +110,21 @@ export async function startLedger(config: AppConfig, log: LedgerLogger): Promise
     else log.info(identity.description);
     const verifier = identity.verifier;
     log.info(`ledger checkpoints are signed with Ed25519 key ${checkpointSigner.keyId}`);
-    if (config.panel) log.info(`panel sync: on for ${config.panel.accounts.length} account(s), pulled every ${config.panel.syncSeconds} s`);
+    if (config.panelApi)
+      log.info(`panel sync: on for ${config.panelApi.accounts.length} account(s), pulled every ${config.panelApi.syncSeconds} s`);
     else
       log.info(
         'panel sync: off (set PANEL_API_BASE, PANEL_API_KEY, PANEL_WEBHOOK_SECRET and PANEL_ACCOUNTS to sync with an activity panel)',
       );
-    const ledger = composeLedger(app, { ...config, trustedCheckpointKey: verifyingKeyOf(checkpointSigner), checkpointSigner }, log);
+    const panel = config.panelApi
+      ? {
+          adapter: createHttpPanel({ baseUrl: config.panelApi.apiBase, apiKey: config.panelApi.apiKey }),
+          accounts: config.panelApi.accounts,
+          webhookSecret: config.panelApi.webhookSecret,
+          syncSeconds: config.panelApi.syncSeconds,
+        }
+      : undefined;
+    const ledger = composeLedger(app, { ...config, panel, trustedCheckpointKey: verifyingKeyOf(checkpointSigner), checkpointSigner }, log);
     // Follow-up work and periodic jobs, once across every instance (ADR 0027).
     const jobs = await startJobWorker({
       connectionString: logins.system,

@@ -106,7 +106,7 @@ export const appConfigSchema = z.object({
    * variable is set, and then every one but PANEL_SYNC_SECONDS is required: half a panel would sync
    * nothing while looking configured.
    */
-  panel: z
+  panelApi: z
     .object({
       apiBase: httpUrl,
       apiKey: requiredText,

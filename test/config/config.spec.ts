@@ -125,9 +125,9 @@ describe('loadConfig from the environment', () => {
   });
 
   it('turns panel sync on only with every PANEL_* variable but PANEL_SYNC_SECONDS (default 60), and refuses half a panel', () => {
-    expect(parseConfigValues({}).panel).toBeUndefined();
+    expect(parseConfigValues({}).panelApi).toBeUndefined();
     const full = { PANEL_API_BASE: 'http://127.0.0.1:4010', PANEL_API_KEY: 'k', PANEL_WEBHOOK_SECRET: 's', PANEL_ACCOUNTS: 't1, t2' };
-    expect(parseConfigValues(full).panel).toEqual({
+    expect(parseConfigValues(full).panelApi).toEqual({
       apiBase: 'http://127.0.0.1:4010',
       apiKey: 'k',
       webhookSecret: 's',

@@ -6,6 +6,7 @@ import { DEFAULT_TEST_TENANT } from '../../src/identity/testing/tokens.js';
 import { startPaymentsHarness, stripePaymentRecordedAfterHoldEnded, type PaymentsHarness } from '../payments/harness.js';
 import type { TestResponse } from '../support/ledgerServer.js';
 import { stripeError } from '../support/providers/fakeStripe.js';
+import { createHttpPanel } from '../../src/panel/httpPanel.js';
 import { type FakePanel, type PanelWebhook, startFakePanel } from '../support/panel/fakePanel.js';
 
 /**
@@ -36,8 +37,7 @@ beforeAll(async () => {
   panel = await startFakePanel();
   h = await startPaymentsHarness({
     panel: {
-      apiBase: panel.url,
-      apiKey: panel.apiKey,
+      adapter: createHttpPanel({ baseUrl: panel.url, apiKey: panel.apiKey }),
       webhookSecret: panel.webhookSecret,
       accounts: [DEFAULT_TEST_TENANT],
       syncSeconds: 60,

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestLedger, type TestLedger } from '../support/ledgerServer.js';
+import { createHttpPanel } from '../../src/panel/httpPanel.js';
 import { type FakePanel, type PanelWebhook, startFakePanel } from '../support/panel/fakePanel.js';
 
 // Issue 15 (panel in), against the real server and PostgreSQL and the loopback panel speaking
@@ -15,7 +16,12 @@ let panel: FakePanel;
 beforeAll(async () => {
   panel = await startFakePanel({ pageSize: 2 });
   ledger = await startTestLedger({
-    panel: { apiBase: panel.url, apiKey: panel.apiKey, webhookSecret: panel.webhookSecret, accounts: ACCOUNTS, syncSeconds: 60 },
+    panel: {
+      adapter: createHttpPanel({ baseUrl: panel.url, apiKey: panel.apiKey }),
+      webhookSecret: panel.webhookSecret,
+      accounts: ACCOUNTS,
+      syncSeconds: 60,
+    },
   });
 });
 afterAll(async () => {

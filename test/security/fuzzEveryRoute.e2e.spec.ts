@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_TEST_TENANT } from '../../src/identity/testing/tokens.js';
 import { type PaymentsHarness, startPaymentsHarness } from '../payments/harness.js';
 import type { TestResponse } from '../support/ledgerServer.js';
+import { createHttpPanel } from '../../src/panel/httpPanel.js';
 import { type FakePanel, startFakePanel } from '../support/panel/fakePanel.js';
 import { signMercadoPago } from '../support/providers/fakeMercadoPago.js';
 import {
@@ -449,8 +450,7 @@ beforeAll(async () => {
   h = await startPaymentsHarness({
     rateLimits: { booking: false, webhooks: false, publicReads: false },
     panel: {
-      apiBase: panel.url,
-      apiKey: panel.apiKey,
+      adapter: createHttpPanel({ baseUrl: panel.url, apiKey: panel.apiKey }),
       webhookSecret: panel.webhookSecret,
       accounts: [DEFAULT_TEST_TENANT],
       syncSeconds: 60,

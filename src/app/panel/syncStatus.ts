@@ -1,32 +1,13 @@
-import type { Queries } from '../../db/queries.js';
 import { withTransaction } from '../../db/transaction.js';
 import type { Principal } from '../../identity/principal.js';
 import { acknowledgeConflict, listConflicts, type PanelConflictKind, readLastPullAt } from '../../../projections/panelSync.js';
 import type { AppDeps } from '../context.js';
 import { notFound, type Outcome } from '../outcome.js';
 import { readAsTenant } from '../readAsTenant.js';
+import { type PushQueueSummary, pushQueueSummary } from './pushQueueSummary.js';
 
 /** Conflicts one status shows: open ones first, then the latest acknowledged. */
 const CONFLICTS_SHOWN = 500;
-
-/** A push to the panel a person must retry (the push side's delivery table). */
-export type FailedPanelDelivery = {
-  readonly id: string;
-  readonly reservationId: string;
-  readonly attempts: number;
-  readonly lastError: string;
-  readonly lastAttemptAt: string;
-};
-
-export type PushQueueSummary = { readonly queued: number; readonly failed: readonly FailedPanelDelivery[] };
-
-/**
- * The ledger→panel pushes waiting and failed. A stand-in that reports none: the push side (its
- * delivery table and retries) replaces this function, and nothing else of the status changes.
- */
-export async function pushQueueSummary(_tx: Queries, _tenantId: string): Promise<PushQueueSummary> {
-  return { queued: 0, failed: [] };
-}
 
 export type PanelConflictView = {
   readonly id: string;
@@ -55,7 +36,7 @@ export async function readPanelSyncStatus(deps: AppDeps, principal: Principal, e
     const [lastPullAt, conflicts, pushes] = await Promise.all([
       readLastPullAt(tx, tenantId),
       listConflicts(tx, tenantId, CONFLICTS_SHOWN),
-      pushQueueSummary(tx, tenantId),
+      pushQueueSummary(tx),
     ]);
     return {
       enabled,

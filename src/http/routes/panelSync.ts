@@ -28,7 +28,13 @@ const syncStatusSchema = z
     lagSeconds: z.number().int().nullable(),
     queued: z.number().int(),
     failed: z.array(
-      z.object({ id: z.string(), reservationId: z.string(), attempts: z.number().int(), lastError: z.string(), lastAttemptAt: z.string() }),
+      z.object({
+        id: z.string(),
+        reservationId: z.string(),
+        attempts: z.number().int(),
+        lastError: z.string().nullable(),
+        lastAttemptAt: z.string().nullable(),
+      }),
     ),
     conflicts: z.array(conflictSchema),
   })
