@@ -12,6 +12,9 @@ const snapshot = (held: number): SlotSnapshot => ({
     held,
     sold: 0,
     unitPrice: { amount: 4500, currency: 'EUR' },
+    departure: 'open' as const,
+    panelBookings: {},
+    releasedPanelBookings: [],
   },
   head: { version: held + 1, hash: 'h'.repeat(64) },
 });
@@ -94,7 +97,10 @@ describe('a declared projection', () => {
       3,
       '2030-01-01T00:00:01Z',
       'h'.repeat(64),
+      'open',
+      '{}',
+      '[]',
     ]);
-    expect(first.values).toHaveLength(12);
+    expect(first.values).toHaveLength(15);
   });
 });

@@ -42,7 +42,8 @@ export function publicAvailabilityStatement(query: PublicAvailabilityQuery) {
   return sql.fragment`
     SELECT s.slot_id, s.activity_id, s.starts_at,
            COALESCE(a.time_zone, 'UTC') AS time_zone,
-           s.capacity - s.held - s.sold AS available,
+           -- A closed departure has nothing for sale; the panel may oversell one (ADR 0046): never below 0.
+           CASE WHEN s.departure_status = 'open' THEN GREATEST(0, s.capacity - s.held - s.sold) ELSE 0 END AS available,
            s.unit_price_amount, s.unit_price_currency
     FROM slot_availability s
     LEFT JOIN activity_view a ON a.tenant_id = s.tenant_id AND a.activity_id = s.activity_id

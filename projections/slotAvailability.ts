@@ -1,10 +1,10 @@
 import type { FragmentSqlToken } from 'slonik';
 import type { Queries } from '../src/db/queries.js';
-import type { z } from 'zod';
+import { z } from 'zod';
 import type { SlotState } from '../src/domain/slot.js';
 import { sql } from '../src/db/sql.js';
 import type { StreamHead } from '../src/ledger/streamHead.js';
-import { column, declareProjection, type FoldedStream } from './declaredProjection.js';
+import { column, declareProjection, type FoldedStream, oneOf } from './declaredProjection.js';
 
 type OpenSlot = Extract<SlotState, { status: 'open' }>;
 
@@ -38,6 +38,9 @@ export const slotAvailability = declareProjection({
     version: column.int4,
     updated_at: column.timestamptz,
     head_hash: column.text,
+    departure_status: oneOf(['open', 'closed', 'cancelled'] as const),
+    panel_bookings: column.jsonb,
+    released_panel_bookings: column.jsonb,
   },
   key: ['tenant_id', 'slot_id'],
   updateOnConflict: [
@@ -51,6 +54,9 @@ export const slotAvailability = declareProjection({
     'version',
     'head_hash',
     'updated_at',
+    'departure_status',
+    'panel_bookings',
+    'released_panel_bookings',
   ],
   rowOf: (tenantId, { snapshot: { state, head }, updatedAt }: SlotAvailabilityInput) => ({
     tenant_id: tenantId,
@@ -65,6 +71,9 @@ export const slotAvailability = declareProjection({
     version: head.version,
     updated_at: updatedAt,
     head_hash: head.hash,
+    departure_status: state.departure,
+    panel_bookings: JSON.stringify(state.panelBookings),
+    released_panel_bookings: JSON.stringify(state.releasedPanelBookings),
   }),
 });
 
@@ -93,8 +102,15 @@ const slotReader = slotAvailability.reader([
   'version',
   'head_hash',
   'updated_at',
+  'departure_status',
+  'panel_bookings',
+  'released_panel_bookings',
 ]);
 export const slotAvailabilityRow = slotReader.schema;
+
+// The row's own JSON, written by `rowOf` above: parsed, never cast.
+const panelBookingsColumn = z.record(z.string(), z.int().positive());
+const releasedPanelBookingsColumn = z.array(z.string());
 
 export type SlotAvailabilityRow = z.infer<typeof slotAvailabilityRow>;
 
@@ -110,6 +126,9 @@ export function toSnapshot(row: SlotAvailabilityRow): SlotSnapshot {
       held: row.held,
       sold: row.sold,
       unitPrice: { amount: row.unit_price_amount, currency: row.unit_price_currency },
+      departure: row.departure_status,
+      panelBookings: panelBookingsColumn.parse(row.panel_bookings),
+      releasedPanelBookings: releasedPanelBookingsColumn.parse(row.released_panel_bookings),
     },
   };
 }

@@ -36,14 +36,16 @@ export async function listSlots(
     sql.fragment`${s('tenant_id')} = ${tenantId}`,
     ...(filters.activityId === undefined ? [] : [sql.fragment`${s('activity_id')} = ${filters.activityId}`]),
     ...rangeConditions(s('starts_at'), filters.departure),
-    ...(filters.onlyAvailable ? [sql.fragment`${s('capacity')} - ${s('held')} - ${s('sold')} > 0`] : []),
+    ...(filters.onlyAvailable
+      ? [sql.fragment`${s('capacity')} - ${s('held')} - ${s('sold')} > 0 AND ${s('departure_status')} = 'open'`]
+      : []),
     ...(page.after === undefined
       ? []
       : [sql.fragment`(${s('starts_at')}, ${s('slot_id')}) > (${page.after.at}::timestamptz, ${page.after.id})`]),
   ];
   const rows = await db.any(sql.type(listRow)`
     SELECT s.slot_id, s.activity_id, s.starts_at, s.capacity, s.held, s.sold, s.unit_price_amount, s.unit_price_currency,
-      s.version, s.head_hash, s.updated_at, coalesce(a.time_zone, ${DEFAULT_TIME_ZONE}) AS time_zone,
+      s.version, s.head_hash, s.updated_at, s.departure_status, s.panel_bookings, s.released_panel_bookings, coalesce(a.time_zone, ${DEFAULT_TIME_ZONE}) AS time_zone,
       ${keysetAt(s('starts_at'))} AS keyset_at
     FROM slot_availability s
     LEFT JOIN activity_view a ON a.tenant_id = s.tenant_id AND a.activity_id = s.activity_id

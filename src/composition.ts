@@ -45,6 +45,10 @@ import type { HostResolver } from './webhooksOut/addressRule.js';
 import { deliverLane } from './webhooksOut/deliverLane.js';
 import { systemResolver } from './webhooksOut/systemResolver.js';
 import { OUTGOING_WEBHOOKS_CONSUMER, outgoingWebhooksConsumer } from './webhooksOut/webhookFanOut.js';
+import { panelSyncRoutes } from './http/routes/panelSync.js';
+import { panelWebhookRoutes } from './http/routes/panelWebhook.js';
+import { pullEveryAccount } from './app/panel/panelSync.js';
+import { countOpenConflicts, readOldestPullAt } from '../projections/panelSync.js';
 import type { JobHandlers, JobLog, PeriodicJob } from './jobs/jobWorker.js';
 import { consumerLag } from './consumers/consumerLag.js';
 import { MIRROR_CONSUMER } from './mirror/mirroredEvent.js';
@@ -81,8 +85,8 @@ export type LedgerSettings = PaymentsSettings & {
   readonly trustedCheckpointKey: CheckpointVerifyingKey;
   /** Signs the checkpoints the `takeCheckpoint` job takes; without it the job is not run here. */
   readonly checkpointSigner?: CheckpointSigner;
-  /** The activity panel and the accounts (tenants) synced with it (PANEL_ACCOUNTS); no pushes without it. */
-  readonly panel?: { readonly adapter: ActivityPanel; readonly accounts: readonly string[] };
+  /** The activity panel (PANEL_*); without it panel sync is off: nothing pulled, pushed or accepted from it. */
+  readonly panel?: PanelSettings | undefined;
   /** How the backoffice web app signs in; without it the app is served but says it cannot sign in. */
   readonly backofficeSignIn?: BackofficeSignIn;
   /**
@@ -96,6 +100,17 @@ export type LedgerSettings = PaymentsSettings & {
   readonly webhookResolver?: HostResolver;
   /** PII_RETENTION_DAYS: customers whose departures are all older are erased by a daily job; absent, never by age. */
   readonly personalData?: { readonly retentionDays?: number | undefined };
+};
+
+export type PanelSettings = {
+  /** The panel's adapter (`createHttpPanel` on PANEL_API_BASE and PANEL_API_KEY). */
+  readonly adapter: ActivityPanel;
+  /** PANEL_ACCOUNTS: panel account ids (= tenant ids) synced. */
+  readonly accounts: readonly string[];
+  /** PANEL_WEBHOOK_SECRET; without it every panel webhook is refused as unsigned. */
+  readonly webhookSecret?: string;
+  /** PANEL_SYNC_SECONDS; without it the panel is not pulled. */
+  readonly syncSeconds?: number;
 };
 
 export type PaymentsReconciliation = ReconcileReport & {
@@ -147,6 +162,16 @@ export function composeLedger(base: BaseDeps, settings: LedgerSettings, log: Job
   const app: AppDeps = { ...base, reactions };
   const { providers, mercadopago } = providersFromConfig(settings);
   const onError = (message: string, error: unknown) => log.error(message, error);
+  const panelSettings = settings.panel;
+  const readPanelSync = async () => {
+    if (!panelSettings) return {};
+    const { oldest, openConflicts } = await withSystemTransaction(app.systemPool, async (tx) => ({
+      oldest: await readOldestPullAt(tx),
+      openConflicts: await countOpenConflicts(tx),
+    }));
+    const lagSeconds = oldest === null ? null : Math.max(0, Math.floor((app.clock().getTime() - Date.parse(oldest)) / 1000));
+    return { panelSync: { lagSeconds, openConflicts } };
+  };
   const metrics = createLedgerMetrics({
     pools: {
       queries: () => {
@@ -167,6 +192,7 @@ export function composeLedger(base: BaseDeps, settings: LedgerSettings, log: Job
         { countAtMost: CONSUMER_LAG_COUNTED_UP_TO },
       ),
       ...(panel ? { panelPushes: await withSystemTransaction(app.systemPool, (tx) => countPushes(tx)) } : {}),
+      ...(await readPanelSync()),
     }),
     onReadFailed: (error) => log.error('metrics: the database could not be read', error),
   });
@@ -200,6 +226,7 @@ export function composeLedger(base: BaseDeps, settings: LedgerSettings, log: Job
     customerEmailRoutes(app),
     webhookEndpointRoutes({ pool: app.pool, clock: app.clock, ...webhookTargets }),
     customerErasureRoutes(app, personalDataScrubbers),
+    panelSyncRoutes(app, { enabled: panelSettings !== undefined }),
   ];
   let draining = false;
   const root = [
@@ -220,6 +247,7 @@ export function composeLedger(base: BaseDeps, settings: LedgerSettings, log: Job
       mercadopago: { webhookSecret: settings.mercadopago.webhookSecret, fetchPayment: mercadopago?.fetchPayment },
       countOutcome: (provider, outcome) => metrics.countWebhook(provider, outcome),
     }),
+    panelWebhookRoutes(app, { webhookSecret: panelSettings?.webhookSecret, accounts: panelSettings?.accounts ?? [] }),
   ];
 
   const { checkpointSigner } = settings;
@@ -280,6 +308,13 @@ export function composeLedger(base: BaseDeps, settings: LedgerSettings, log: Job
             if (sweep.customers > 0) log.info(`personal data retention: ${JSON.stringify(sweep)}`);
           },
         }),
+    ...(panelSettings?.syncSeconds !== undefined
+      ? {
+          pullPanel: async () => {
+            await pullEveryAccount({ app, panel: panelSettings.adapter, accounts: panelSettings.accounts }, log);
+          },
+        }
+      : {}),
   };
   const periodicJobs: PeriodicJob[] = [
     { task: 'expireDueHolds', everySeconds: SWEEP_EVERY_SECONDS },
@@ -292,6 +327,7 @@ export function composeLedger(base: BaseDeps, settings: LedgerSettings, log: Job
         ]
       : []),
     ...(retentionDays === undefined ? [] : [{ task: 'erasePersonalDataPastRetention' as const, everySeconds: RETENTION_EVERY_SECONDS }]),
+    ...(panelSettings?.syncSeconds !== undefined ? [{ task: 'pullPanel' as const, everySeconds: panelSettings.syncSeconds }] : []),
   ];
 
   const beginDraining = () => {

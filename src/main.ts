@@ -18,6 +18,7 @@ import { createIdentityFromConfig } from './identity/identityFromConfig.js';
 import { backofficeSignInFor } from './identity/backofficeSignIn.js';
 import { composeLedger } from './composition.js';
 import { mailerFromConfig } from './mail/mailerFromConfig.js';
+import { createHttpPanel } from './panel/httpPanel.js';
 import { checkpointSignerFromConfig } from './audit/checkpointSignerFromConfig.js';
 import { verifyingKeyOf } from './audit/checkpointSigning.js';
 import { startConsumers } from './consumers/startConsumers.js';
@@ -121,9 +122,23 @@ export async function startLedger(config: AppConfig, log: LedgerLogger): Promise
     else if (backofficeSignIn.mode === 'unavailable') log.warn(`backoffice: cannot sign in: ${backofficeSignIn.reason}`);
     const mailer = mailerFromConfig(config, log);
     if (mailer.channel === 'file') log.warn(`customer e-mails: no SES_FROM_ADDRESS, written as .eml files under ${config.dataDir}/mail`);
+    if (config.panelApi)
+      log.info(`panel sync: on for ${config.panelApi.accounts.length} account(s), pulled every ${config.panelApi.syncSeconds} s`);
+    else
+      log.info(
+        'panel sync: off (set PANEL_API_BASE, PANEL_API_KEY, PANEL_WEBHOOK_SECRET and PANEL_ACCOUNTS to sync with an activity panel)',
+      );
+    const panel = config.panelApi
+      ? {
+          adapter: createHttpPanel({ baseUrl: config.panelApi.apiBase, apiKey: config.panelApi.apiKey }),
+          accounts: config.panelApi.accounts,
+          webhookSecret: config.panelApi.webhookSecret,
+          syncSeconds: config.panelApi.syncSeconds,
+        }
+      : undefined;
     const ledger = composeLedger(
       app,
-      { ...config, trustedCheckpointKey: verifyingKeyOf(checkpointSigner), checkpointSigner, backofficeSignIn, mailer },
+      { ...config, panel, trustedCheckpointKey: verifyingKeyOf(checkpointSigner), checkpointSigner, backofficeSignIn, mailer },
       log,
     );
     // Follow-up work and periodic jobs, once across every instance (ADR 0027).

@@ -54,7 +54,7 @@ export async function foldOccupancy(tx: Queries, event: RecordedEvent): Promise<
   }
   // Seats move as evolveSlot moves them.
   const delta = seatMovePerSeat(slotEvent.type);
-  if (!delta) return;
+  if (!delta || slotEvent.type === 'DepartureStatusChanged') return;
   const { seats } = slotEvent.data;
   await tx.query(sql.typeAlias('void')`
     UPDATE report_slot_occupancy
@@ -120,6 +120,7 @@ export async function readOccupancy(db: Queries, tenantId: string, from: string,
     capacity: row.capacity,
     held: row.held,
     sold: row.sold,
-    available: row.capacity - row.held - row.sold,
+    // The panel may take more seats than the capacity (ADR 0046): never a negative availability.
+    available: Math.max(0, row.capacity - row.held - row.sold),
   }));
 }

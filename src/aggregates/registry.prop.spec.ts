@@ -63,6 +63,21 @@ const slotCommand: fc.Arbitrary<SlotCommand> = fc.oneof(
     seats: fc.integer({ min: 1, max: 6 }),
     reason: fc.constantFrom('cancelled' as const, 'refunded' as const),
   }),
+  fc.record({
+    type: fc.constant('SyncDeparture' as const),
+    slotId: fc.constant('s1'),
+    activityId: text,
+    startsAt: instant,
+    capacity: fc.nat({ max: 20 }),
+    unitPrice: money,
+    status: fc.constantFrom('open' as const, 'closed' as const, 'cancelled' as const),
+  }),
+  fc.record({
+    type: fc.constant('TakePanelBooking' as const),
+    bookingId: fc.constantFrom('b1', 'b2'),
+    seats: fc.integer({ min: 1, max: 6 }),
+  }),
+  fc.record({ type: fc.constant('ReleasePanelBooking' as const), bookingId: fc.constantFrom('b1', 'b2') }),
 );
 
 const reservationCommand: fc.Arbitrary<ReservationCommand> = fc.oneof(

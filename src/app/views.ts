@@ -1,7 +1,7 @@
 import type { ActivityState } from '../domain/activity.js';
 import { localDateTime } from '../domain/localTime.js';
 import type { Money } from '../domain/money.js';
-import type { SlotState } from '../domain/slot.js';
+import { availableSeats, type SlotState } from '../domain/slot.js';
 import type { ReservationView } from '../../projections/reservationView.js';
 import type { PaymentView } from '../../projections/paymentView.js';
 
@@ -30,7 +30,8 @@ export function slotDto(state: Extract<SlotState, { status: 'open' }>, timeZone:
     capacity: state.capacity,
     held: state.held,
     sold: state.sold,
-    available: state.capacity - state.held - state.sold,
+    // A departure the panel closed or cancelled has nothing for sale, whatever seats are free (ADR 0046).
+    available: state.departure === 'open' ? availableSeats(state) : 0,
     unitPrice: state.unitPrice,
     timeZone,
     localStartsAt: localDateTime(startsAt, timeZone),

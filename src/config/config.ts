@@ -69,6 +69,14 @@ const cognitoDomain = z
   )
   .transform((value) => new URL(value).origin);
 
+const accountList = z
+  .string()
+  .transform((value) => value.split(',').map((account) => account.trim()))
+  .refine((accounts) => accounts.every((account) => account !== ''), { error: 'must be comma-separated panel account ids' });
+
+/** How often the panel's lists are pulled, unless PANEL_SYNC_SECONDS says otherwise. */
+export const DEFAULT_PANEL_SYNC_SECONDS = 60;
+
 /** Unpaid seats one customer may hold on one slot at a time, unless HOLD_MAX_SEATS_PER_CUSTOMER says otherwise. */
 export const DEFAULT_HOLD_MAX_SEATS_PER_CUSTOMER = 20;
 
@@ -127,6 +135,23 @@ export const appConfigSchema = z.object({
     webhookSecret: requiredText.optional(),
     apiBase: httpUrl.optional(),
   }),
+  /**
+   * The operator's activity panel (PANEL.md). Absent: panel sync is off. Present when any PANEL_*
+   * variable is set, and then every one but PANEL_SYNC_SECONDS is required: half a panel would sync
+   * nothing while looking configured.
+   */
+  panelApi: z
+    .object({
+      apiBase: httpUrl,
+      apiKey: requiredText,
+      webhookSecret: requiredText,
+      /** Panel account ids to sync; a panel account id is the ledger's tenant id. */
+      accounts: accountList,
+      syncSeconds: wholeNumber
+        .pipe(z.number().int().positive({ error: 'must be a positive number of seconds' }))
+        .default(DEFAULT_PANEL_SYNC_SECONDS),
+    })
+    .optional(),
   /** Ed25519 PKCS#8 (PEM or base64 DER). Absent: a local key under `dataDir` (never in production). */
   checkpointSigningKey: requiredText.optional(),
   /** The EventStoreDB/KurrentDB mirror (ADR 0047): off without a connection string. */

@@ -28,6 +28,11 @@ export const configVariables = [
   { env: 'MERCADOPAGO_ACCESS_TOKEN', path: ['mercadopago', 'accessToken'], secret: true },
   { env: 'MERCADOPAGO_WEBHOOK_SECRET', path: ['mercadopago', 'webhookSecret'], secret: true },
   { env: 'MERCADOPAGO_API_BASE', path: ['mercadopago', 'apiBase'], secret: false },
+  { env: 'PANEL_API_BASE', path: ['panelApi', 'apiBase'], secret: false },
+  { env: 'PANEL_API_KEY', path: ['panelApi', 'apiKey'], secret: true },
+  { env: 'PANEL_WEBHOOK_SECRET', path: ['panelApi', 'webhookSecret'], secret: true },
+  { env: 'PANEL_ACCOUNTS', path: ['panelApi', 'accounts'], secret: false },
+  { env: 'PANEL_SYNC_SECONDS', path: ['panelApi', 'syncSeconds'], secret: false },
   // Signs ledger checkpoints; whoever holds it can vouch for a rewritten history.
   { env: 'LEDGER_CHECKPOINT_SIGNING_KEY', path: ['checkpointSigningKey'], secret: true },
   // The mirror's connection string may carry a username and password (esdb://user:pass@host).

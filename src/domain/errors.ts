@@ -61,6 +61,11 @@ export function slotClosed(startsAt: string): DomainError {
   return { kind: 'SlotClosed', startsAt, message: `the departure started at ${startsAt}: it takes no more holds` };
 }
 
+/** The panel closed or cancelled the departure: the same refusal as a departure that has started. */
+export function departureClosed(status: 'closed' | 'cancelled', startsAt: string): DomainError {
+  return { kind: 'SlotClosed', startsAt, message: `the departure is ${status}: it takes no more holds` };
+}
+
 export function holdLimitReached(requested: number, alreadyHeld: number, maxSeats: number): DomainError {
   return {
     kind: 'HoldLimitReached',

@@ -24,6 +24,9 @@ const seatDelta: Record<Exclude<SlotEvent['type'], 'SlotDefined' | 'SlotDetailsC
   HeldSeatsSold: { held: -1, sold: 1 },
   SeatsSoldDirectly: { held: 0, sold: 1 },
   SoldSeatsReleased: { held: 0, sold: -1 },
+  PanelBookingTaken: { held: 0, sold: 1 },
+  PanelBookingReleased: { held: 0, sold: -1 },
+  DepartureStatusChanged: { held: 0, sold: 0 },
 };
 
 type Counts = { capacity: number; held: number; sold: number };
@@ -41,6 +44,8 @@ function legal(cmd: SlotCommand, s: SlotState): boolean {
     const currencyOk = committed === 0 || cmd.unitPrice.currency === s.unitPrice.currency;
     return cmd.slotId === s.slotId && currencyOk && cmd.capacity >= committed;
   }
+  // The panel's commands have their own properties (slotPanel.prop.spec.ts); none is generated here.
+  if (cmd.type === 'SyncDeparture' || cmd.type === 'TakePanelBooking' || cmd.type === 'ReleasePanelBooking') return false;
   if (s.status === 'none' || !Number.isInteger(cmd.seats) || cmd.seats <= 0 || cmd.reservationId === '') return false;
   const free = c.capacity - c.held - c.sold;
   switch (cmd.type) {

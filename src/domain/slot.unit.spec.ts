@@ -36,7 +36,15 @@ const sold = (seats: number, reservationId = 'r1'): SlotEvent => ({
 describe('slot: DefineSlot', () => {
   it('defines a new slot with no seats taken', () => {
     const state = given([]).when(define).then([defined]);
-    expect(state).toEqual({ status: 'open', ...defined.data, held: 0, sold: 0 });
+    expect(state).toEqual({
+      status: 'open',
+      ...defined.data,
+      held: 0,
+      sold: 0,
+      departure: 'open',
+      panelBookings: {},
+      releasedPanelBookings: [],
+    });
     expect(availableSeats(state)).toBe(10);
   });
 
@@ -293,5 +301,34 @@ describe('slot: seats', () => {
 
   it('reports no free seats for a slot that does not exist', () => {
     expect(availableSeats(slotDecider.initialState)).toBe(0);
+  });
+});
+
+describe('slot: the activity panel (ADR 0046)', () => {
+  const taken = (bookingId: string, seats: number): SlotEvent => ({ type: 'PanelBookingTaken', data: { bookingId, seats } });
+
+  it('takes a panel booking past the capacity, and shows 0 available, never a negative number', () => {
+    const state = given([defined, held(9)])
+      .when({ type: 'TakePanelBooking', bookingId: 'desk-1', seats: 3 })
+      .then([taken('desk-1', 3)]);
+    expect(availableSeats(state)).toBe(0);
+  });
+
+  it("a ledger release of sold seats cannot give back a panel booking's seats; only its cancellation does", () => {
+    given([defined, taken('desk-1', 2)])
+      .when({ type: 'ReleaseSoldSeats', reservationId: 'r1', seats: 1, reason: 'cancelled' })
+      .then({ kind: 'IllegalTransition' });
+    given([defined, taken('desk-1', 2)])
+      .when({ type: 'ReleasePanelBooking', bookingId: 'desk-1' })
+      .then([{ type: 'PanelBookingReleased', data: { bookingId: 'desk-1', seats: 2 } }]);
+  });
+
+  it('a closed departure refuses holds with SlotClosed; a cancelled booking is not taken again', () => {
+    given([defined, { type: 'DepartureStatusChanged', data: { status: 'closed' } }])
+      .when(hold(1))
+      .then({ kind: 'SlotClosed' });
+    given([defined, taken('desk-1', 2), { type: 'PanelBookingReleased', data: { bookingId: 'desk-1', seats: 2 } }])
+      .when({ type: 'TakePanelBooking', bookingId: 'desk-1', seats: 2 })
+      .then([]);
   });
 });

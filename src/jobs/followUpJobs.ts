@@ -32,6 +32,8 @@ export const followUpPayloads = {
   deliverWebhooks: z.object({ tenantId: z.string().min(1), endpointId: z.uuid(), reservationId: z.string().min(1) }),
   /** Erase the customers whose departures are all older than PII_RETENTION_DAYS (daily). */
   erasePersonalDataPastRetention: z.object({}),
+  /** Read every synced account's catalogue and bookings from the activity panel (periodic). */
+  pullPanel: z.object({}),
 } as const;
 
 export type FollowUpTask = keyof typeof followUpPayloads;

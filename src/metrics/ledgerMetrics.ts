@@ -9,6 +9,8 @@ export type DatabaseReadings = {
   readonly consumerLag: readonly { readonly name: string; readonly lag: number }[];
   /** Pushes to the activity panel waiting (queued) and given up on (failed), when a panel is synced. */
   readonly panelPushes?: { readonly queued: number; readonly failed: number };
+  /** Only when panel sync is on: seconds since the oldest account's last complete pull (null before one), open conflicts. */
+  readonly panelSync?: { readonly lagSeconds: number | null; readonly openConflicts: number };
 };
 
 export type MetricsSources = {
@@ -99,6 +101,12 @@ export function createLedgerMetrics(sources: MetricsSources): LedgerMetrics {
   const mirrorHalted = new Gauge(
     labelled('ledger_mirror_halted', '1 once the EventStoreDB mirror has stopped on a stream that diverges from the ledger', []),
   );
+  const panelSyncLag = new Gauge(
+    labelled('ledger_panel_sync_lag_seconds', 'Seconds since the activity panel was last pulled in full (oldest account)', []),
+  );
+  const panelOpenConflicts = new Gauge(
+    labelled('ledger_panel_open_conflicts', 'Panel sync conflicts not yet acknowledged (all tenants)', []),
+  );
   const readOk = new Gauge(labelled('ledger_metrics_database_read_ok', '1 when the last database read for these series succeeded', []));
 
   let readJobQueue: (() => Promise<JobQueueDepth>) | undefined;
@@ -124,6 +132,12 @@ export function createLedgerMetrics(sources: MetricsSources): LedgerMetrics {
       consumerLag.reset();
       for (const { name, lag } of database.consumerLag) consumerLag.set({ consumer: name }, lag);
       if (database.panelPushes) for (const [state, count] of Object.entries(database.panelPushes)) panelPushes.set({ state }, count);
+      if (database.panelSync) {
+        // Before the first complete pull the lag is unknown: no sample rather than a made-up number.
+        if (database.panelSync.lagSeconds === null) panelSyncLag.reset();
+        else panelSyncLag.set(database.panelSync.lagSeconds);
+        panelOpenConflicts.set(database.panelSync.openConflicts);
+      }
       if (queue) for (const [state, count] of Object.entries(queue)) jobQueue.set({ state }, count);
       readOk.set(1);
     } catch (error) {

@@ -72,15 +72,18 @@ const oracle = {
     const { state, head } = snapshot;
     return sql.fragment`
       INSERT INTO slot_availability (tenant_id, slot_id, activity_id, starts_at, capacity, held, sold,
-        unit_price_amount, unit_price_currency, version, head_hash, updated_at)
+        unit_price_amount, unit_price_currency, version, head_hash, updated_at,
+        departure_status, panel_bookings, released_panel_bookings)
       VALUES (${tenantId}, ${state.slotId}, ${state.activityId}, ${state.startsAt}::timestamptz, ${state.capacity},
         ${state.held}, ${state.sold}, ${state.unitPrice.amount}, ${state.unitPrice.currency}, ${head.version},
-        ${head.hash}, ${updatedAt}::timestamptz)
+        ${head.hash}, ${updatedAt}::timestamptz,
+        ${state.departure}, ${JSON.stringify(state.panelBookings)}::jsonb, ${JSON.stringify(state.releasedPanelBookings)}::jsonb)
       ON CONFLICT (tenant_id, slot_id) DO UPDATE SET
         activity_id = EXCLUDED.activity_id, starts_at = EXCLUDED.starts_at, capacity = EXCLUDED.capacity,
         held = EXCLUDED.held, sold = EXCLUDED.sold, unit_price_amount = EXCLUDED.unit_price_amount,
         unit_price_currency = EXCLUDED.unit_price_currency, version = EXCLUDED.version,
-        head_hash = EXCLUDED.head_hash, updated_at = EXCLUDED.updated_at`;
+        head_hash = EXCLUDED.head_hash, updated_at = EXCLUDED.updated_at, departure_status = EXCLUDED.departure_status,
+        panel_bookings = EXCLUDED.panel_bookings, released_panel_bookings = EXCLUDED.released_panel_bookings`;
   },
   reservation: (tenantId: string, state: Exclude<ReservationState, { status: 'none' }>, version: number, updatedAt: string) => {
     return sql.fragment`
@@ -130,6 +133,9 @@ const slotSnapshot = (slotId: string): fc.Arbitrary<SlotSnapshot> =>
       held: fc.nat({ max: 50 }),
       sold: fc.nat({ max: 50 }),
       unitPrice: money,
+      departure: fc.constantFrom('open' as const, 'closed' as const, 'cancelled' as const),
+      panelBookings: fc.dictionary(fc.constantFrom('b1', 'b2'), fc.integer({ min: 1, max: 5 })),
+      releasedPanelBookings: fc.array(fc.constantFrom('b3', 'b4'), { maxLength: 2 }),
     }),
     head: fc.record({ version, hash: fc.stringMatching(/^[0-9a-f]{64}$/) }),
   });

@@ -20,9 +20,11 @@
  * writers each appending one event to a new stream, in BENCH_ROUNDS alternating rounds; the ratio
  * is the median of the rounds' ledger ÷ Emmett, target 1.2). Before it, the public availability
  * (test/bench/availability.ts: 100,000 slots of one tenant, 16 readers while holds run, p50/p99,
- * target p99 < 20 ms), and the EventStoreDB mirror's catch-up (test/bench/mirror.ts: BENCH_MIRROR_EVENTS,
- * default 1,000,000, from position 0 into the loopback gRPC server, target 20,000 events/s).
- * BENCH_ONLY=booking|webhooks|backoffice|availability|append|mirror
+ * target p99 < 20 ms), the activity panel coming in (test/bench/panel.ts: 5,000 departures
+ * imported in < 10 s; a panel booking's seats taken within a second of its webhook), and the
+ * EventStoreDB mirror's catch-up (test/bench/mirror.ts: BENCH_MIRROR_EVENTS, default 1,000,000,
+ * from position 0 into the loopback gRPC server, target 20,000 events/s).
+ * BENCH_ONLY=booking|webhooks|backoffice|availability|panel|append|mirror
  * (or `npm run bench -- <part>`) runs one part; booking and append keep all their rounds.
  */
 import { existsSync } from 'node:fs';
@@ -32,6 +34,7 @@ import { benchAppend } from './append.js';
 import { benchAvailability } from './availability.js';
 import { benchAppendComparison } from './appendComparison.js';
 import { benchBackoffice } from './backoffice.js';
+import { benchPanel } from './panel.js';
 import { benchBaseline } from './baseline.js';
 import { benchBooking, benchDiagnostics } from './booking.js';
 import { benchMirror } from './mirror.js';
@@ -89,8 +92,8 @@ function roundsFromEnv(): number {
   return rounds;
 }
 
-type Part = 'booking' | 'webhooks' | 'backoffice' | 'availability' | 'append' | 'mirror';
-const PARTS: readonly Part[] = ['booking', 'webhooks', 'backoffice', 'availability', 'append', 'mirror'];
+type Part = 'booking' | 'webhooks' | 'backoffice' | 'availability' | 'panel' | 'append' | 'mirror';
+const PARTS: readonly Part[] = ['booking', 'webhooks', 'backoffice', 'availability', 'panel', 'append', 'mirror'];
 
 /** Which parts run: every one, unless BENCH_ONLY (or the first argument) names one. */
 function selectedParts(): ReadonlySet<Part> {
@@ -172,6 +175,10 @@ async function main(): Promise<number> {
     if (parts.has('backoffice')) await runBackoffice(cluster, identity);
     if (parts.has('availability')) {
       const result = await benchAvailability(cluster, driver, identity, phases);
+      for (const line of [...result.figures, ...result.checks]) emit(line);
+    }
+    if (parts.has('panel')) {
+      const result = await benchPanel(cluster, identity);
       for (const line of [...result.figures, ...result.checks]) emit(line);
     }
     if (parts.has('mirror')) {

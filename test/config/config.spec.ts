@@ -122,6 +122,7 @@ describe('loadConfig from the environment', () => {
       PII_RETENTION_DAYS: '1',
       PII_MASTER_KEY: Buffer.alloc(32, 7).toString('base64'),
       AWS_ENDPOINT_URL_KMS: 'http://127.0.0.1:1',
+      PANEL_SYNC_SECONDS: '30',
     };
     for (const { env, path } of configVariables) {
       const value =
@@ -132,7 +133,11 @@ describe('loadConfig from the environment', () => {
             ? 'us-east-1_X'
             : `value-of-${env}`);
       const cognito = env.startsWith('COGNITO_') ? { COGNITO_USER_POOL_ID: 'us-east-1_X', COGNITO_CLIENT_ID: 'c' } : {};
-      const config = parseConfigValues({ ...cognito, [env]: value }) as unknown as Record<string, unknown>;
+      // The panel's variables come as a group: one alone is refused (see the panel tests below).
+      const panel = env.startsWith('PANEL_')
+        ? { PANEL_API_BASE: 'http://127.0.0.1:1', PANEL_API_KEY: 'k', PANEL_WEBHOOK_SECRET: 's', PANEL_ACCOUNTS: 'a' }
+        : {};
+      const config = parseConfigValues({ ...cognito, ...panel, [env]: value }) as unknown as Record<string, unknown>;
       const landed = path.reduce<unknown>((node, segment) => (node as Record<string, unknown> | undefined)?.[segment], config);
       expect(String(landed), env).toBe(value);
     }
@@ -144,6 +149,20 @@ describe('loadConfig from the environment', () => {
     );
     const error = await configErrorOf(loadConfig({ SES_FROM_ADDRESS: 'bookings' }));
     expect(error.keys).toEqual(['SES_FROM_ADDRESS']);
+  });
+
+  it('turns panel sync on only with every PANEL_* variable but PANEL_SYNC_SECONDS (default 60), and refuses half a panel', () => {
+    expect(parseConfigValues({}).panelApi).toBeUndefined();
+    const full = { PANEL_API_BASE: 'http://127.0.0.1:4010', PANEL_API_KEY: 'k', PANEL_WEBHOOK_SECRET: 's', PANEL_ACCOUNTS: 't1, t2' };
+    expect(parseConfigValues(full).panelApi).toEqual({
+      apiBase: 'http://127.0.0.1:4010',
+      apiKey: 'k',
+      webhookSecret: 's',
+      accounts: ['t1', 't2'],
+      syncSeconds: 60,
+    });
+    expect(() => parseConfigValues({ PANEL_API_BASE: 'http://127.0.0.1:4010' })).toThrow(/PANEL_API_KEY/);
+    expect(() => parseConfigValues({ ...full, PANEL_ACCOUNTS: 't1,,t2' })).toThrow(/PANEL_ACCOUNTS/);
   });
 
   it('treats blank variables as unset and trims the rest', async () => {

@@ -13,6 +13,8 @@ describe('redactConfig', () => {
         'MERCADOPAGO_WEBHOOK_SECRET',
         'MIGRATION_DATABASE_URL',
         'PII_MASTER_KEY',
+        'PANEL_API_KEY',
+        'PANEL_WEBHOOK_SECRET',
         'STRIPE_SECRET_KEY',
         'SYSTEM_DATABASE_URL',
         'STRIPE_WEBHOOK_SECRET',
@@ -36,7 +38,14 @@ describe('redactConfig', () => {
               : `secret-for-${key}`,
       ]),
     );
-    const config = await loadConfig({ ...secrets, COGNITO_USER_POOL_ID: 'us-east-1_Pool1', COGNITO_CLIENT_ID: 'client-1', PORT: '4000' });
+    const config = await loadConfig({
+      ...secrets,
+      PANEL_API_BASE: 'http://127.0.0.1:4010',
+      PANEL_ACCOUNTS: 'tenant-1',
+      COGNITO_USER_POOL_ID: 'us-east-1_Pool1',
+      COGNITO_CLIENT_ID: 'client-1',
+      PORT: '4000',
+    });
 
     const redacted = redactConfig(config);
     const logged = JSON.stringify(redacted);

@@ -8,6 +8,8 @@ import { drain } from '../consumers/logFixtures.js';
 import { startPaymentsHarness, stripePaymentRecordedAfterHoldEnded, type PaymentsHarness } from '../payments/harness.js';
 import type { TestResponse } from '../support/ledgerServer.js';
 import { stripeError } from '../support/providers/fakeStripe.js';
+import { createHttpPanel } from '../../src/panel/httpPanel.js';
+import { type FakePanel, type PanelWebhook, startFakePanel } from '../support/panel/fakePanel.js';
 
 /**
  * Every answer of the server, success and error, against the OpenAPI document it serves at /docs
@@ -25,6 +27,7 @@ type Document = { paths: Record<string, Record<string, Operation>>; components: 
 const BOOKING_LIMIT = 25;
 
 let h: PaymentsHarness;
+let panel: FakePanel;
 let doc: Document;
 const ajv = new Ajv2020({ strict: false, allErrors: true, validateSchema: false });
 (formats as unknown as { default: (ajv: Ajv2020) => void }).default(ajv);
@@ -33,7 +36,14 @@ const validators = new Map<string, ValidateFunction>();
 const seen = new Map<string, Set<number>>();
 
 beforeAll(async () => {
+  panel = await startFakePanel();
   h = await startPaymentsHarness({
+    panel: {
+      adapter: createHttpPanel({ baseUrl: panel.url, apiKey: panel.apiKey }),
+      webhookSecret: panel.webhookSecret,
+      accounts: [DEFAULT_TEST_TENANT],
+      syncSeconds: 60,
+    },
     holdTtlSeconds: 600,
     rateLimits: { booking: { max: BOOKING_LIMIT, timeWindowMs: 60_000 }, webhooks: false },
   });
@@ -47,6 +57,8 @@ afterAll(async () => {
   // Unset when beforeAll failed: the harness is closed only if it started.
   // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- see above
   await h?.close();
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- see above
+  await panel?.close();
 });
 
 function validatorFor(key: string, schema: Record<string, unknown>): ValidateFunction {
@@ -533,6 +545,36 @@ describe('every answer conforms to the served OpenAPI document', () => {
     expect((await call('DELETE', `${collection}/{endpointId}`, `${collection}/${endpointId}`, { token: admin })).status).toBe(204);
     expect((await call('DELETE', `${collection}/{endpointId}`, `${collection}/${endpointId}`, { token: admin })).status).toBe(404);
     expect((await call('POST', redeliverTemplate, redeliverPath, { token: admin })).status).toBe(404);
+  });
+
+  it('the activity panel: its webhook, the sync status and a conflict acknowledged', async () => {
+    const delivery = (event: PanelWebhook, at?: Date) => {
+      const signed = panel.signedWebhook(event, at ?? h.ledger.clock.now());
+      return h.ledger.call('POST', '/webhooks/panel', { headers: signed.headers, body: signed.body });
+    };
+    const startsAt = new Date(h.ledger.clock.now().getTime() + 86_400_000).toISOString();
+    const departure = { departureId: 'conf-d1', activityId: 'conf-a', startsAt, capacity: 2, price: { amount: 100, currency: 'EUR' } };
+    const opened = panel.saveDeparture(DEFAULT_TEST_TENANT, { ...departure, status: 'open' });
+    expect(conforms('POST', '/webhooks/panel', await delivery(opened)).body.outcome).toBe('applied');
+    expect(conforms('POST', '/webhooks/panel', await delivery(opened)).body.outcome).toBe('duplicate');
+    expect(conforms('POST', '/webhooks/panel', await delivery(opened, new Date(0))).body.code).toBe('invalid_signature');
+    const desk = panel.bookAtDesk(DEFAULT_TEST_TENANT, { bookingId: 'conf-b1', departureId: 'conf-d1', seats: 3, overbook: true });
+    expect(conforms('POST', '/webhooks/panel', await delivery(desk as PanelWebhook)).body.outcome).toBe('applied');
+
+    const staff = h.ledger.token({ groups: ['staff'], sub: 'conf-panel-staff' });
+    const admin = h.ledger.token({ groups: ['admin'], sub: 'conf-panel-admin' });
+    const status = await call('GET', '/v1/backoffice/sync', '/v1/backoffice/sync', { token: staff });
+    const conflict = (status.body.conflicts as { id: string; kind: string }[]).find((c) => c.kind === 'oversold');
+    expect(conflict).toBeDefined();
+    expect(
+      (await call('GET', '/v1/backoffice/sync', '/v1/backoffice/sync', { token: h.ledger.token({ sub: 'conf-panel-cust' }) })).status,
+    ).toBe(403);
+    const ackTemplate = '/v1/backoffice/sync/conflicts/{id}/acknowledge';
+    const ackPath = `/v1/backoffice/sync/conflicts/${conflict!.id}/acknowledge`;
+    expect((await call('POST', ackTemplate, ackPath, { token: staff, body: { note: 'seen' } })).status).toBe(403);
+    expect((await call('POST', ackTemplate, ackPath, { token: admin, body: {} })).status).toBe(400);
+    expect((await call('POST', ackTemplate, ackPath, { token: admin, body: { note: 'moved to the next day' } })).status).toBe(200);
+    expect((await call('POST', ackTemplate, ackPath, { token: admin, body: { note: 'again' } })).status).toBe(404);
   });
 
   it('has driven every documented operation to a success', () => {

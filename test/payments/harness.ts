@@ -8,6 +8,7 @@ import { runCommand } from '../../src/app/command/runCommand.js';
 import { DEFAULT_TEST_TENANT } from '../../src/identity/testing/tokens.js';
 import { runDueJobs, startJobWorker } from '../../src/jobs/jobWorker.js';
 import { jobsSettled } from '../support/jobs.js';
+import type { PanelSettings } from '../../src/composition.js';
 import { startTestLedger, type TestLedger, type TestResponse } from '../support/ledgerServer.js';
 import { type FakeMercadoPago, startFakeMercadoPago } from '../support/providers/fakeMercadoPago.js';
 import { type FakeStripe, startFakeStripe } from '../support/providers/fakeStripe.js';
@@ -60,6 +61,8 @@ export async function startPaymentsHarness(
     frontendUrl?: string;
     /** Where customer e-mails go; none by default (no e-mail jobs). */
     mailer?: Mailer;
+    /** The activity panel to sync with (none by default: panel sync off). */
+    panel?: PanelSettings;
   } = {},
 ): Promise<PaymentsHarness> {
   const stripe = await startFakeStripe();
@@ -68,6 +71,7 @@ export async function startPaymentsHarness(
   const ledger = await startTestLedger({
     holdTtlSeconds: options.holdTtlSeconds ?? 900,
     poolSize: options.poolSize ?? 20,
+    ...(options.panel ? { panel: options.panel } : {}),
     providers: {
       stripe: { secretKey: stripe.secretKey, webhookSecret: stripe.webhookSecret, apiBase: stripe.url },
       mercadopago: { accessToken: mp.accessToken, webhookSecret: mp.webhookSecret, apiBase: mp.url },

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_TEST_TENANT } from '../../src/identity/testing/tokens.js';
@@ -6,6 +6,8 @@ import { outgoingWebhooksConsumer } from '../../src/webhooksOut/webhookFanOut.js
 import { drain } from '../consumers/logFixtures.js';
 import { type PaymentsHarness, startPaymentsHarness } from '../payments/harness.js';
 import type { TestResponse } from '../support/ledgerServer.js';
+import { createHttpPanel } from '../../src/panel/httpPanel.js';
+import { type FakePanel, startFakePanel } from '../support/panel/fakePanel.js';
 import { signMercadoPago } from '../support/providers/fakeMercadoPago.js';
 import {
   encodeForUrl,
@@ -30,6 +32,7 @@ import {
  */
 
 let h: PaymentsHarness;
+let panel: FakePanel;
 let documented: string[] = [];
 let baseline = '';
 let snapshotQuery = '';
@@ -185,10 +188,16 @@ const validRequests: Readonly<Record<string, () => ValidRequest>> = {
   }),
   // Someone who never booked: the fixture's customer stays readable for the other routes.
   'POST /v1/backoffice/customers/erase': () => ({ role: 'admin', body: { email: 'never.booked.fuzz@example.com' } }),
+  'GET /v1/backoffice/sync': () => ({ role: 'staff' }),
+  'POST /v1/backoffice/sync/conflicts/{id}/acknowledge': () => ({
+    role: 'admin',
+    params: { id: randomUUID() },
+    body: { note: 'refunded at the desk' },
+  }),
 };
 
 /** Webhook routes: signed as their provider signs, but carrying hostile content, or badly signed. */
-const WEBHOOK_ROUTES = ['POST /webhooks/stripe', 'POST /webhooks/mercadopago'];
+const WEBHOOK_ROUTES = ['POST /webhooks/stripe', 'POST /webhooks/mercadopago', 'POST /webhooks/panel'];
 
 function tokenOf(role: Role): string | undefined {
   if (role === 'none') return undefined;
@@ -470,7 +479,16 @@ const badStripeSignature = fc.oneof(
 // ---- the properties ---------------------------------------------------------------------------
 
 beforeAll(async () => {
-  h = await startPaymentsHarness({ rateLimits: { booking: false, webhooks: false, publicReads: false } });
+  panel = await startFakePanel();
+  h = await startPaymentsHarness({
+    rateLimits: { booking: false, webhooks: false, publicReads: false },
+    panel: {
+      adapter: createHttpPanel({ baseUrl: panel.url, apiKey: panel.apiKey }),
+      webhookSecret: panel.webhookSecret,
+      accounts: [DEFAULT_TEST_TENANT],
+      syncSeconds: 60,
+    },
+  });
   for (const which of ['endpointId', 'removableEndpointId'] as const) {
     const endpoint = await h.ledger.call('POST', '/v1/admin/webhook-endpoints', {
       token: h.admin,
@@ -518,6 +536,8 @@ afterAll(async () => {
   // Unset when beforeAll failed: the harness is closed only if it started.
   // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- see above
   await h?.close();
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- see above
+  await panel?.close();
 });
 
 /**
@@ -607,6 +627,65 @@ describe('fuzzing every route', () => {
           // A signed id that Mercado Pago does not know is the documented 502: Mercado Pago retries it.
           await expectAnswerHolds(route, `${what}=${text.slice(0, 80)}`, res, { serverError: (r) => r.status === 502 });
           if (what === 'badSignature') expect(res.body.code, text).toBe('invalid_signature');
+        },
+      ),
+      { numRuns: RUNS_PER_ROUTE * 2 },
+    );
+  });
+
+  it('POST /webhooks/panel: correctly signed hostile events, and badly signed ones', async () => {
+    const route = 'POST /webhooks/panel';
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(
+          fc.record({ signed: fc.constant(true), pick: fc.nat(), value: hostileJson, booking: fc.boolean() }),
+          fc.record({ signed: fc.constant(true), raw: rawBodies }),
+          fc.record({ signed: fc.constant(false), header: hostileHeaderValue }),
+        ),
+        async (change) => {
+          const departure = { departureId: `fz-${randomUUID()}`, activityId: 'fz', startsAt: '2030-01-01T10:00:00Z', capacity: 3 };
+          const event =
+            'booking' in change && change.booking
+              ? {
+                  id: `pev_${randomUUID()}`,
+                  type: 'booking.created',
+                  accountId: DEFAULT_TEST_TENANT,
+                  createdAt: '2026-01-01T00:00:00Z',
+                  data: {
+                    bookingId: 'b',
+                    departureId: 'x',
+                    seats: 1,
+                    status: 'confirmed',
+                    source: 'panel',
+                    updatedAt: '2026-01-01T00:00:00Z',
+                  },
+                }
+              : {
+                  id: `pev_${randomUUID()}`,
+                  type: 'departure.updated',
+                  accountId: DEFAULT_TEST_TENANT,
+                  createdAt: '2026-01-01T00:00:00Z',
+                  data: { ...departure, price: { amount: 100, currency: 'EUR' }, status: 'open', updatedAt: '2026-01-01T00:00:00Z' },
+                };
+          let payload = JSON.stringify(event);
+          let part = 'badly signed';
+          if ('raw' in change) {
+            payload = change.raw;
+            part = `signed raw ${payload.slice(0, 80)}`;
+          } else if ('value' in change) {
+            const leaves = leavesOf(event);
+            const leaf = leaves[change.pick % leaves.length]!;
+            payload = JSON.stringify(withLeaf(event, leaf, change.value));
+            part = `signed ${leaf.join('.')}: ${payload.slice(0, 160)}`;
+          }
+          const t = Math.floor(h.ledger.clock.now().getTime() / 1000);
+          const signature = `t=${t},v1=${createHmac('sha256', panel.webhookSecret).update(`${t}.${payload}`).digest('hex')}`;
+          const res = await h.ledger.call('POST', '/webhooks/panel', {
+            headers: { 'panel-signature': 'header' in change ? change.header : signature, 'content-type': 'application/json' },
+            body: payload,
+          });
+          await expectAnswerHolds(route, part, res);
+          if ('header' in change) expect(res.body.code, part).toBe('invalid_signature');
         },
       ),
       { numRuns: RUNS_PER_ROUTE * 2 },

@@ -2,7 +2,7 @@ import { createTestPersonalData } from './personalData.js';
 import type { FastifyInstance } from 'fastify';
 import type { AppDeps, BaseDeps } from '../../src/app/context.js';
 import { createUserDirectory } from '../../src/app/userDirectory.js';
-import { composeLedger, type Ledger, type LedgerSettings } from '../../src/composition.js';
+import { composeLedger, type Ledger, type LedgerSettings, type PanelSettings } from '../../src/composition.js';
 import { buildServer, type RouteGroups, type ServerDeps } from '../../src/http/server.js';
 import type { Mailer } from '../../src/mail/mailer.js';
 import type { PaymentsSettings } from '../../src/payments/providersFromConfig.js';
@@ -85,8 +85,8 @@ export type TestLedgerOptions = {
   readonly routes?: (deps: AppDeps, composed: Ledger) => RouteGroups;
   /** Errors the composed ledger reports (failed reconciliation, jobs); thrown away unless given. */
   readonly onError?: (message: string, error: unknown) => void;
-  /** The activity panel (e.g. `createHttpPanel` on the loopback panel) and the accounts pushed to it; none by default. */
-  readonly panel?: LedgerSettings['panel'];
+  /** The activity panel to sync with (the loopback panel's adapter, accounts and webhook secret); panel sync is off without it. */
+  readonly panel?: PanelSettings;
   /** Where customer e-mails go (a SES mailer on a loopback SES); none by default, so no change calls for an e-mail. */
   readonly mailer?: Mailer;
   /** NODE_ENV as the composition root sees it: `test` by default (outgoing webhooks may go to loopback). */

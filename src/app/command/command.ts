@@ -1,3 +1,4 @@
+import type { FragmentSqlToken } from 'slonik';
 import type { Queries } from '../../db/queries.js';
 import type { ActivityEvent, ActivityState } from '../../domain/activity.js';
 import type { PaymentEvent, PaymentState, SignalSource } from '../../domain/payment.js';
@@ -92,6 +93,8 @@ export type Decision<Result> = {
   readonly response?: StoredResponse;
   /** What an inbox claim's provider event did. */
   readonly inbox?: InboxSettlement;
+  /** Operational rows beside the log that the change calls for (a panel conflict), written with it: each keyed by the row it writes. */
+  readonly rows?: readonly { readonly key: string; readonly statement: FragmentSqlToken }[];
   readonly result: Result;
 };
 

@@ -66,6 +66,7 @@ export function writeDecision(writes: WriteSet, command: Command<unknown, unknow
     for (const react of context.reactions) for (const job of react(written)) writes.enqueue(job);
   }
   for (const job of decision.jobs ?? []) writes.enqueue(job);
+  for (const row of decision.rows ?? []) writes.save(row.key, row.statement);
   const { now } = context;
   const claim = command.claim;
   if (decision.response) {

@@ -12,6 +12,7 @@ import { decideReservation, type ReservationEvent, type ReservationState } from 
 import type { ProviderAccount, ProviderEvent } from '../../payments/provider.js';
 import { findPaymentById, findPaymentByProviderId, type PaymentRef } from '../../../projections/paymentView.js';
 import type { Change, Command, Decision, OpenSlot } from '../command/command.js';
+import { availableSeats } from '../../domain/slot.js';
 import { reservationChange } from '../command/reservationChange.js';
 import { runCommand } from '../command/runCommand.js';
 import type { AppDeps } from '../context.js';
@@ -153,7 +154,7 @@ function decideSignal(
   for (const paymentEvent of decided) {
     if (paymentEvent.type === 'PaymentSucceeded') {
       // A late success pays an expired reservation only if its seats can be taken again now, under the lock.
-      const free = slot.capacity - slot.held - slot.sold;
+      const free = availableSeats(slot);
       const seatsRetaken = reservation.status === 'expired' && reservation.seats <= free;
       const paid = decideReservation(
         { type: 'PayReservation', paymentId, amount: paymentEvent.data.amount, now, seatsRetaken },
