@@ -21,7 +21,7 @@ export type PersonalData = {
    * takes its slot's lock: one statement, no transaction, and the wrap (a KMS call) only for a new customer.
    * An empty field is left as it is, for the decider to refuse.
    */
-  sealCustomer(tenantId: string, customer: CustomerFields): Promise<CustomerFields>;
+  sealCustomer<Customer extends CustomerFields>(tenantId: string, customer: Customer): Promise<Customer>;
   /**
    * The read edge: each stored value opened — sealed ones under their key, an erased key's as
    * `[erased]`, a value recorded before sealing (ADR 0049) as it is. `db` must see the values'
@@ -122,10 +122,11 @@ export function createPersonalData(pool: DatabasePool, wrapper: KeyWrapper): Per
   };
 
   return {
-    sealCustomer: async (tenantId, customer) => {
+    sealCustomer: async <Customer extends CustomerFields>(tenantId: string, customer: Customer): Promise<Customer> => {
       if (customer.name === '' || customer.email === '') return customer;
       const key = await dataKeyOf(tenantId, customer.email);
-      return { name: sealText(key, customer.name), email: sealText(key, customer.email) };
+      // Only the personal fields are sealed; the rest (the e-mails' locale) is kept as given.
+      return { ...customer, name: sealText(key, customer.name), email: sealText(key, customer.email) };
     },
     openTexts,
     openCustomer: async (db, customer) => {

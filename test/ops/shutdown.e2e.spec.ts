@@ -1,3 +1,4 @@
+import { newPiiMasterKey } from '../support/personalData.js';
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -172,6 +173,7 @@ describe('SIGTERM while holds are in flight', () => {
       MIGRATION_DATABASE_URL: database.url,
       // Required with DATABASE_URL: replicas over one database sign checkpoints with one key.
       LEDGER_CHECKPOINT_SIGNING_KEY: generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+      PII_MASTER_KEY: newPiiMasterKey(),
     });
 
     const result = await holdsInFlightDuringShutdown(served, dataDir, database.url);

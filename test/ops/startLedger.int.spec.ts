@@ -1,3 +1,4 @@
+import { newPiiMasterKey } from '../support/personalData.js';
 import { quietLedgerLogger } from '../support/loggers.js';
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -50,6 +51,7 @@ describe('startLedger over DATABASE_URL', () => {
         MIGRATION_DATABASE_URL: database.url,
         LEDGER_DATA_DIR: dataDir,
         LEDGER_CHECKPOINT_SIGNING_KEY: sharedKey(),
+        PII_MASTER_KEY: newPiiMasterKey(),
         PORT: '0',
         HOLD_TTL_SECONDS: '1',
       };

@@ -1,3 +1,4 @@
+import { newPiiMasterKey } from '../support/personalData.js';
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -46,6 +47,7 @@ describe('three instances over one database', () => {
   let identity: TestIdentity;
   let servers: ServerProcess[];
   let sharedKey: string;
+  const piiMasterKey = newPiiMasterKey();
   let admin: string;
   const customer = (n: number) => mintToken(identity, { tenantId: TENANT, sub: `customer-${n}`, email: `c${n}@example.com` });
   /** The instance that serves request `n`: round robin, as a load balancer would. */
@@ -116,6 +118,7 @@ describe('three instances over one database', () => {
       SYSTEM_DATABASE_URL: database.logins.system,
       MIGRATION_DATABASE_URL: database.url,
       LEDGER_CHECKPOINT_SIGNING_KEY: sharedKey,
+      PII_MASTER_KEY: piiMasterKey,
       HOLD_TTL_SECONDS: String(HOLD_TTL_SECONDS),
       COGNITO_USER_POOL_ID: identity.userPoolId,
       COGNITO_CLIENT_ID: identity.clientId,
@@ -228,6 +231,7 @@ describe('three instances over one database', () => {
         DATABASE_URL: database.logins.app,
         SYSTEM_DATABASE_URL: database.logins.system,
         LEDGER_CHECKPOINT_SIGNING_KEY: sharedKey,
+        PII_MASTER_KEY: piiMasterKey,
         LEDGER_DATA_DIR: join(workDir, 'auditor'),
       },
     });

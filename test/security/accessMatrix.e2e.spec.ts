@@ -36,6 +36,8 @@ const routes = [
   'POST /v1/backoffice/payments/{paymentId}/anomalies/{providerEventId}/resolve',
   'POST /v1/backoffice/payments/{paymentId}/reconcile',
   'POST /v1/backoffice/sync/deliveries/{id}/retry',
+  'GET /v1/backoffice/sync',
+  'POST /v1/backoffice/sync/conflicts/{id}/acknowledge',
   'GET /v1/backoffice/reservations/{reservationId}/emails',
   'POST /v1/backoffice/customers/erase',
   'GET /v1/reports/occupancy?from=&to=',
@@ -66,6 +68,8 @@ const expected: Record<Route, Record<Caller, number>> = {
   'POST /v1/backoffice/payments/{paymentId}/anomalies/{providerEventId}/resolve': row(403, 403, 403, 200, 403, 404, 401),
   'POST /v1/backoffice/payments/{paymentId}/reconcile': row(403, 403, 200, 200, 403, 404, 401),
   'POST /v1/backoffice/sync/deliveries/{id}/retry': row(403, 403, 403, 202, 403, 404, 401),
+  'GET /v1/backoffice/sync':                       row(403,   403,    200,   200,   403,    200,        401),
+  'POST /v1/backoffice/sync/conflicts/{id}/acknowledge': row(403, 403, 403, 200, 403, 404, 401),
   'POST /v1/backoffice/customers/erase':           row(403,   403,    403,   200,   403,    200,        401),
   'GET /v1/backoffice/reservations?slotId=':      row(403,   403,    200,   200,   403,    200,        401),
   'GET /v1/backoffice/payments':                   row(403,   403,    200,   200,   403,    200,        401),
@@ -158,6 +162,17 @@ const REPORT_RANGE = `from=${isoDay(Date.now() - 30 * DAY_MS)}&to=${DEPARTURE_DA
 
 /** A Stripe payment of one of A's reservations whose success arrives for the wrong amount: an anomaly in A's back office. */
 type RecordedAnomaly = { paymentId: string; providerPaymentId: string; providerEventId: string };
+
+/** An open panel conflict of tenant A on one of its slots (as a desk booking that did not fit leaves it). */
+async function openPanelConflict(slotId: string): Promise<string> {
+  const id = randomUUID();
+  await ledger.db.asOwner(
+    `INSERT INTO panel_conflicts (id, tenant_id, kind, slot_id, booking_id, detail, opened_at)
+     VALUES ($1, $2, 'oversold', $3, $4, 'a desk booking of 2 seat(s) did not fit', now())`,
+    [id, TENANT_A, slotId, `desk-${id}`],
+  );
+  return id;
+}
 
 /** A push of tenant A's reservation to the activity panel that failed after its 3 days (a row as the push sweep leaves it). */
 async function failedPanelDelivery(reservationId: string): Promise<string> {
@@ -252,10 +267,19 @@ function requestFor(
   reservationId: string,
   targetSlot = slotId,
   anomaly?: RecordedAnomaly,
+  /** The panel row a route acts on: a failed delivery to retry, or an open conflict to acknowledge. */
   panelDeliveryId?: string,
   hook: MatrixWebhook = { endpointId: randomUUID(), deliveryId: randomUUID() },
 ): Request {
   switch (route) {
+    case 'GET /v1/backoffice/sync':
+      return { method: 'GET', path: '/v1/backoffice/sync' };
+    case 'POST /v1/backoffice/sync/conflicts/{id}/acknowledge':
+      return {
+        method: 'POST',
+        path: `/v1/backoffice/sync/conflicts/${panelDeliveryId ?? randomUUID()}/acknowledge`,
+        body: { note: 'moved to the next departure' },
+      };
     case 'POST /v1/backoffice/sync/deliveries/{id}/retry':
       return { method: 'POST', path: `/v1/backoffice/sync/deliveries/${panelDeliveryId ?? randomUUID()}/retry` };
     case 'PUT /v1/slots/{slotId}':
@@ -415,8 +439,13 @@ describe('role × route matrix', () => {
         ? await recordAnomaly(reservationId)
         : undefined;
     // The retry row retries a push of the reservation that failed (as a panel outage of 3 days leaves it).
+    // The acknowledge row closes an open conflict of its own.
     const panelDeliveryId =
-      route === 'POST /v1/backoffice/sync/deliveries/{id}/retry' ? await failedPanelDelivery(reservationId) : undefined;
+      route === 'POST /v1/backoffice/sync/deliveries/{id}/retry'
+        ? await failedPanelDelivery(reservationId)
+        : route === 'POST /v1/backoffice/sync/conflicts/{id}/acknowledge'
+          ? await openPanelConflict(slotId)
+          : undefined;
     // The DELETE row removes an endpoint of its own, so the rows below keep theirs.
     const hook =
       route === 'DELETE /v1/admin/webhook-endpoints/{endpointId}'

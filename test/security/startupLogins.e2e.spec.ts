@@ -1,3 +1,4 @@
+import { newPiiMasterKey } from '../support/personalData.js';
 import { quietLedgerLogger } from '../support/loggers.js';
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -55,6 +56,7 @@ async function start(variables: EnvValues): Promise<unknown> {
     PORT: '0',
     // Required with DATABASE_URL (replicas sign with one key); not what these tests are about.
     LEDGER_CHECKPOINT_SIGNING_KEY: checkpointKey,
+    PII_MASTER_KEY: newPiiMasterKey(),
     ...variables,
   });
   return startLedger(config, silent).then(

@@ -7,3 +7,8 @@ import { createPersonalData, type PersonalData } from '../../src/privacy/persona
 export function createTestPersonalData(pool: DatabasePool): PersonalData {
   return createPersonalData(pool, masterKeyWrapper(randomBytes(32), 'test master key'));
 }
+
+/** A PII_MASTER_KEY for a server over DATABASE_URL (required there, like the checkpoint key): 32 random bytes, base64. */
+export function newPiiMasterKey(): string {
+  return randomBytes(32).toString('base64');
+}
