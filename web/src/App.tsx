@@ -6,9 +6,11 @@ import { Ctx } from './context';
 import { initialLocale, LOCALES, type Locale, type MessageKey, messagesFor } from './i18n';
 import { Audit } from './screens/Audit';
 import { Departures } from './screens/Departures';
+import { PanelSync } from './screens/PanelSync';
 import { Payments } from './screens/Payments';
 import { ReservationDetail } from './screens/ReservationDetail';
 import { Reservations } from './screens/Reservations';
+import { WebhookEndpoints } from './screens/WebhookEndpoints';
 
 const LOCALE_KEY = 'backoffice.locale';
 
@@ -28,6 +30,8 @@ const SECTIONS = [
   { path: 'departures', label: 'departures' },
   { path: 'reservations', label: 'reservations' },
   { path: 'payments', label: 'payments' },
+  { path: 'sync', label: 'panelSync' },
+  { path: 'webhooks', label: 'webhookEndpoints' },
   { path: 'audit', label: 'audit' },
 ] as const satisfies readonly { path: string; label: MessageKey }[];
 
@@ -117,6 +121,8 @@ export function App() {
             {section === 'reservations' && route[1] === undefined && <Reservations />}
             {section === 'reservations' && route[1] !== undefined && <ReservationDetail reservationId={route[1]} />}
             {section === 'payments' && <Payments />}
+            {section === 'sync' && <PanelSync />}
+            {section === 'webhooks' && <WebhookEndpoints />}
             {section === 'audit' && <Audit />}
           </Ctx.Provider>
         )}

@@ -13,7 +13,7 @@ export type Money = { amount: number; currency: string };
 
 export type Api = {
   get<T>(path: string): Promise<T>;
-  send<T>(method: 'POST' | 'PUT', path: string, body?: unknown, headers?: Record<string, string>): Promise<T>;
+  send<T>(method: 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown, headers?: Record<string, string>): Promise<T>;
 };
 
 /** Calls this origin's `/v1` API with the signed-in user's ID token; `onUnauthorized` ends the session. */
@@ -30,7 +30,8 @@ export function createApi(token: string, onUnauthorized: () => void): Api {
     });
     if (response.status === 401) onUnauthorized();
     if (!response.ok) throw await errorOf(response);
-    return (await response.json()) as T;
+    // 204 (a removal) has no body to read.
+    return (response.status === 204 ? undefined : await response.json()) as T;
   }
   return {
     get: (path) => call('GET', path),

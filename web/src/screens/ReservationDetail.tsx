@@ -3,6 +3,7 @@ import { useState } from 'preact/hooks';
 import { formatInstant, formatMoney, type Money } from '../api';
 import { useApp } from '../context';
 import { ErrorMessage, Show, useLoad } from '../load';
+import { CustomerEmails } from './CustomerEmails';
 
 type Payment = { paymentId: string; provider: string; status: string; amount: Money; providerPaymentId?: string };
 type Reservation = {
@@ -24,7 +25,6 @@ export type StreamEvent = {
   hash: string;
   prevHash: string | null;
 };
-type Email = { kind?: string; to?: string; state?: string; status?: string; sentAt?: string; createdAt?: string; locale?: string };
 
 /** The first version whose prevHash does not name the hash before it, or null when every link holds. */
 export function brokenLinkOf(events: readonly StreamEvent[]): number | null {
@@ -40,9 +40,6 @@ export function ReservationDetail(props: { reservationId: string }) {
   const id = encodeURIComponent(props.reservationId);
   const [reservation] = useLoad(`r:${id}`, () => api.get<Reservation>(`/reservations/${id}`));
   const [stream] = useLoad(`s:${id}`, () => api.get<{ events: StreamEvent[] }>(`/audit/streams/reservation-${id}`));
-  const [emails] = useLoad(`e:${id}`, () =>
-    api.get<{ items?: Email[]; emails?: Email[] } | Email[]>(`/backoffice/reservations/${id}/emails`),
-  );
 
   return (
     <section aria-labelledby="reservation-title">
@@ -84,21 +81,7 @@ export function ReservationDetail(props: { reservationId: string }) {
       <h3>{t('timeline')}</h3>
       <Show loaded={stream}>{(s) => <Timeline reservationId={props.reservationId} events={s.events} />}</Show>
       <h3>{t('emails')}</h3>
-      <Show loaded={emails}>
-        {(value) => {
-          const list = Array.isArray(value) ? value : (value.items ?? value.emails ?? []);
-          if (list.length === 0) return <p>{t('noEmails')}</p>;
-          return (
-            <ul>
-              {list.map((email, index) => (
-                <li key={index}>
-                  {email.kind} · {email.state ?? email.status} · {email.to} {email.sentAt ?? email.createdAt}
-                </li>
-              ))}
-            </ul>
-          );
-        }}
-      </Show>
+      <CustomerEmails reservationId={props.reservationId} />
     </section>
   );
 }
