@@ -4,8 +4,8 @@ import { createDatabasePool } from '../../src/db/pool.js';
 import { SYSTEM_ROLE } from '../../src/db/roles.js';
 import { eventStoreMirror } from '../../src/mirror/eventStoreMirror.js';
 import { MIRROR_BATCH_SIZE } from '../../src/mirror/runMirror.js';
-import { startEventStoreServer } from '../support/eventStoreServer.js';
 import type { BenchCluster } from './cluster.js';
+import { startEventStoreChild } from './eventStoreChild.js';
 import { type Check, type Figure, progress } from './figures.js';
 
 /** The issue's floor for a catch-up into the loopback server. */
@@ -16,7 +16,8 @@ const TYPES = ['SeatsHeld', 'PaymentStarted', 'PaymentSucceeded', 'ReservationPa
 /**
  * The mirror's catch-up: BENCH_MIRROR_EVENTS (default 1,000,000) events seeded straight into the
  * events table (their speed is not what is measured; the mirror does not check hash chains), then
- * one catch-up from position 0 through the real client into the loopback gRPC server, timed.
+ * one catch-up from position 0 through the real client into the loopback gRPC server, timed; the
+ * server runs in its own process (eventStoreProcess.ts), as a real one would.
  * Streams of five events, written round-robin so that the log interleaves them as a busy ledger
  * does: each batch carries one event of each of up to 2,000 streams, the mirror's least favourable
  * shape (one append per event).
@@ -40,7 +41,7 @@ export async function benchMirror(cluster: BenchCluster): Promise<{ figures: Fig
   );
   await cluster.query(database, 'VACUUM ANALYZE events');
   const pool = await createDatabasePool(url, { maximumPoolSize: 2, role: SYSTEM_ROLE });
-  const server = await startEventStoreServer();
+  const server = await startEventStoreChild();
   const client = EventStoreDBClient.connectionString(server.connectionString);
   try {
     let mirrored = 0;
@@ -54,7 +55,7 @@ export async function benchMirror(cluster: BenchCluster): Promise<{ figures: Fig
     const started = performance.now();
     const taken = await catchUp(pool, mirror, { batchSize: MIRROR_BATCH_SIZE });
     const seconds = (performance.now() - started) / 1000;
-    const inMirror = [...server.streams.values()].reduce((sum, events) => sum + events.length, 0);
+    const inMirror = await server.contents();
     const eventsPerSecond = taken / seconds;
     return {
       figures: [
@@ -73,10 +74,10 @@ export async function benchMirror(cluster: BenchCluster): Promise<{ figures: Fig
       checks: [
         {
           name: 'mirror_catch_up_check',
-          ok: taken === streams * EVENTS_PER_STREAM && inMirror === taken && server.streams.size === streams,
+          ok: taken === streams * EVENTS_PER_STREAM && inMirror.events === taken && inMirror.streams === streams,
           events_read: taken,
-          events_in_mirror: inMirror,
-          streams_in_mirror: server.streams.size,
+          events_in_mirror: inMirror.events,
+          streams_in_mirror: inMirror.streams,
         },
       ],
     };

@@ -1,0 +1,7 @@
+/** The messages between the bench and the loopback EventStoreDB's process (eventStoreProcess.ts). */
+export type EventStoreParentMessage = { readonly kind: 'contents' } | { readonly kind: 'exit' };
+
+export type EventStoreChildMessage =
+  | { readonly kind: 'ready'; readonly connectionString: string }
+  /** What the server holds: events over every stream, and the number of streams. */
+  | { readonly kind: 'contents'; readonly events: number; readonly streams: number };
