@@ -109,7 +109,14 @@ export async function holdSeats(
   maxSeatsPerCustomer: number,
 ): Promise<Outcome<IdempotentResult>> {
   const rules = { holdTtlSeconds: deps.holdTtlSeconds, maxSeatsPerCustomer };
-  // Before the slot's lock: the customer's data key is looked up (made on first use) outside the command's transaction.
-  const customer = await deps.personalData.sealCustomer(caller.principal.tenantId, input.customer);
-  return replayedOrDecided(await runCommand(deps, holdSeatsCommand(caller, request, { ...input, customer }, rules)));
+  let keepKey: () => void = () => undefined;
+  const outcome = await runCommand(deps, async (tx) => {
+    // In the hold's transaction, before the slot's lock: a customer's data key made on first use
+    // exists only if the hold commits (a refused hold writes nothing, ADR 0048).
+    const { sealed, keep } = await deps.personalData.sealCustomer(tx, caller.principal.tenantId, input.customer);
+    keepKey = keep;
+    return holdSeatsCommand(caller, request, { ...input, customer: sealed }, rules);
+  });
+  if (outcome.ok) keepKey();
+  return replayedOrDecided(outcome);
 }

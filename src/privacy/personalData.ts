@@ -17,11 +17,18 @@ export type CustomerFields = { readonly name: string; readonly email: string };
  */
 export type PersonalData = {
   /**
-   * The customer's fields sealed under their data key, created on first use. Called before a hold
-   * takes its slot's lock: one statement, no transaction, and the wrap (a KMS call) only for a new customer.
-   * An empty field is left as it is, for the decider to refuse.
+   * The customer's fields sealed under their data key, in `db`'s transaction: a key made on first use
+   * exists only if that transaction commits, so a refused hold leaves no key behind. `keep` is called
+   * once it committed, so the next holds of this customer seal without asking the database (a key
+   * looked up in a transaction that rolled back is never kept). One statement, before the hold takes
+   * its slot's lock, and the wrap (a KMS call) only for a new customer. An empty field is left as it
+   * is, for the decider to refuse.
    */
-  sealCustomer<Customer extends CustomerFields>(tenantId: string, customer: Customer): Promise<Customer>;
+  sealCustomer<Customer extends CustomerFields>(
+    db: Queries,
+    tenantId: string,
+    customer: Customer,
+  ): Promise<{ readonly sealed: Customer; readonly keep: () => void }>;
   /**
    * The read edge: each stored value opened — sealed ones under their key, an erased key's as
    * `[erased]`, a value recorded before sealing (ADR 0049) as it is. `db` must see the values'
@@ -86,20 +93,22 @@ export function createPersonalData(pool: DatabasePool, wrapper: KeyWrapper): Per
     return dataKey;
   };
 
-  const dataKeyOf = async (tenantId: string, email: string): Promise<DataKey> => {
+  /** The customer's key, and how to keep it cached once the transaction that may have made it committed. */
+  const dataKeyOf = async (db: Queries, tenantId: string, email: string): Promise<{ dataKey: DataKey; keep: () => void }> => {
     const lookup = await customerKey(tenantId, email);
     const cacheKey = `${tenantId}\u0000${lookup}`;
     const cached = sealingKeys.get(cacheKey);
-    if (cached && Date.now() - cached.cachedAt < SEALING_KEY_TTL_MS) return cached.dataKey;
-    return remember(cacheKey, await storedOrNewDataKey(tenantId, lookup));
+    if (cached && Date.now() - cached.cachedAt < SEALING_KEY_TTL_MS) return { dataKey: cached.dataKey, keep: () => undefined };
+    const dataKey = await storedOrNewDataKey(db, tenantId, lookup);
+    return { dataKey, keep: () => void remember(cacheKey, dataKey) };
   };
 
-  const storedOrNewDataKey = async (tenantId: string, lookup: string): Promise<DataKey> => {
-    const existing = await customerDataKey(pool, tenantId, lookup);
+  const storedOrNewDataKey = async (db: Queries, tenantId: string, lookup: string): Promise<DataKey> => {
+    const existing = await customerDataKey(db, tenantId, lookup);
     if (existing) return unwrapped(existing.keyId, existing.wrappedKey);
     const key = randomBytes(DATA_KEY_BYTES);
     const created = { keyId: randomUUID(), wrappedKey: (await wrapper.wrap(key)).toString('base64') };
-    const winner = await customerDataKey(pool, tenantId, lookup, created);
+    const winner = await customerDataKey(db, tenantId, lookup, created);
     if (!winner) throw new Error('a customer data key was inserted but not found');
     if (winner.keyId === created.keyId) keys.set(created.keyId, { wrappedKey: created.wrappedKey, key });
     return unwrapped(winner.keyId, winner.wrappedKey);
@@ -122,11 +131,11 @@ export function createPersonalData(pool: DatabasePool, wrapper: KeyWrapper): Per
   };
 
   return {
-    sealCustomer: async <Customer extends CustomerFields>(tenantId: string, customer: Customer): Promise<Customer> => {
-      if (customer.name === '' || customer.email === '') return customer;
-      const key = await dataKeyOf(tenantId, customer.email);
+    sealCustomer: async <Customer extends CustomerFields>(db: Queries, tenantId: string, customer: Customer) => {
+      if (customer.name === '' || customer.email === '') return { sealed: customer, keep: () => undefined };
+      const { dataKey, keep } = await dataKeyOf(db, tenantId, customer.email);
       // Only the personal fields are sealed; the rest (the e-mails' locale) is kept as given.
-      return { ...customer, name: sealText(key, customer.name), email: sealText(key, customer.email) };
+      return { sealed: { ...customer, name: sealText(dataKey, customer.name), email: sealText(dataKey, customer.email) }, keep };
     },
     openTexts,
     openCustomer: async (db, customer) => {

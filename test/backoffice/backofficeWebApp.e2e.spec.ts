@@ -263,7 +263,8 @@ describe('the backoffice web app, in a browser, against npm start', () => {
     // The same screen in Portuguese.
     await page.getByLabel('Language').selectOption('pt-BR');
     await expect.poll(() => page.getByRole('heading', { name: 'Auditoria', level: 2 }).isVisible()).toBe(true);
-    expect(await page.locator('html').getAttribute('lang')).toBe('pt-BR');
+    // The page's language follows the heading's by an effect: polled, not read once.
+    await expect.poll(() => page.locator('html').getAttribute('lang')).toBe('pt-BR');
     await expectAccessible(page, 'audit in pt-BR');
 
     expect(pageErrors).toEqual([]);

@@ -56,8 +56,14 @@ describe('personal data over a real database', () => {
     process.env.AWS_SECRET_ACCESS_KEY ??= 'test-secret-key';
     const personalData = createPersonalData(db.pool, wrapper);
     const tenantId = `tenant-${randomUUID()}`;
-    const first = await personalData.sealCustomer(tenantId, { name: 'Ana', email: 'ana@example.com' });
-    const again = await personalData.sealCustomer(tenantId, { name: 'Ana S.', email: 'ANA@example.com' });
+    const seal = (customer: { name: string; email: string }) =>
+      withTransaction(db.pool, async (tx) => {
+        const { sealed, keep } = await personalData.sealCustomer(tx, tenantId, customer);
+        keep();
+        return sealed;
+      });
+    const first = await seal({ name: 'Ana', email: 'ana@example.com' });
+    const again = await seal({ name: 'Ana S.', email: 'ANA@example.com' });
     expect(sealedKeyId(first.email)).toBe(sealedKeyId(again.email));
     // One wrap for the lookup secret, one for Ana's data key; the second hold wrapped nothing.
     expect(kms.calls.Encrypt).toBe(2);
@@ -82,7 +88,9 @@ describe('personal data over a real database', () => {
     const wrapper = kmsKeyWrapper({ keyId: 'alias/not-there', region: 'eu-west-1', endpointUrl: kms.url });
     // The lookup secret exists already (first test); a new customer's data key must be wrapped by KMS.
     const failing = createPersonalData(db.pool, wrapper);
-    await expect(failing.sealCustomer('tenant-x', { name: 'Bo', email: 'bo@example.com' })).rejects.toThrow(/not found/);
+    await expect(
+      withTransaction(db.pool, (tx) => failing.sealCustomer(tx, 'tenant-x', { name: 'Bo', email: 'bo@example.com' })),
+    ).rejects.toThrow(/not found/);
     const { rows } = await db.asOwner<{ n: number }>(`SELECT count(*)::int AS n FROM customer_data_keys WHERE tenant_id = 'tenant-x'`);
     expect(rows[0]?.n).toBe(0);
   });
