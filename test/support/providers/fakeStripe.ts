@@ -206,7 +206,10 @@ export async function startFakeStripe() {
 
   /** Moves an intent the way the customer's actions would, returning the event Stripe would send. */
   function transition(piId: string, type: 'processing' | 'succeeded' | 'payment_failed' | 'canceled', options: { amount?: number } = {}) {
-    const pi = intent(piId);
+    // A succeeded PaymentIntent is final at Stripe: a later event about it (a stale decline, a
+    // cancel) is still sent as it was, for the ledger to judge, but the intent and its charge stay.
+    const stored = intent(piId);
+    const pi = stored.status === 'succeeded' && type !== 'succeeded' ? structuredClone(stored) : stored;
     switch (type) {
       case 'processing':
         pi.status = 'processing';
