@@ -1,4 +1,4 @@
-import { createTestPersonalData } from '../support/personalData.js';
+import { benchDeps } from './benchDeps.js';
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { AppDeps } from '../../src/app/context.js';
@@ -49,16 +49,7 @@ export async function benchAvailability(
   const systemPool = await createDatabasePool(url, { maximumPoolSize: 2, role: SYSTEM_ROLE });
   let server: FastifyInstance | undefined;
   try {
-    const deps: AppDeps = {
-      pool,
-      systemPool,
-      commands,
-      clock: () => new Date(),
-      holdTtlSeconds: 900,
-      paymentGraceSeconds: 1800,
-      personalData: createTestPersonalData(pool),
-      reactions: [],
-    };
+    const deps: AppDeps = { ...benchDeps({ pool, systemPool, commands }), reactions: [] };
     server = await buildServer({
       verifier: createTestTokenVerifier(identity),
       users: createUserDirectory(pool, deps.clock),

@@ -1,9 +1,8 @@
-import { createTestPersonalData } from '../support/personalData.js';
+import { benchDeps } from './benchDeps.js';
 import { benchRoutes } from './benchRoutes.js';
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import type { BaseDeps } from '../../src/app/context.js';
 import { createUserDirectory } from '../../src/app/userDirectory.js';
 import { type RebuildReport, rebuildProjections } from '../../src/audit/rebuildProjections.js';
 import { createCommandPool } from '../../src/db/commandPool.js';
@@ -164,15 +163,7 @@ export async function benchBackoffice(cluster: BenchCluster, identity: TestIdent
     });
     await cluster.query(database, 'ANALYZE reservations_view; ANALYZE payments_view; ANALYZE slot_availability');
 
-    const deps: BaseDeps = {
-      pool,
-      systemPool,
-      commands,
-      clock: () => new Date(),
-      holdTtlSeconds: 900,
-      paymentGraceSeconds: 1800,
-      personalData: createTestPersonalData(pool),
-    };
+    const deps = benchDeps({ pool, systemPool, commands });
     server = await buildServer({
       verifier: createTestTokenVerifier(identity),
       users: createUserDirectory(pool, deps.clock),

@@ -1,4 +1,4 @@
-import { createTestPersonalData } from '../support/personalData.js';
+import { benchDeps } from './benchDeps.js';
 import type { FastifyInstance } from 'fastify';
 import type { AppDeps } from '../../src/app/context.js';
 import { pullPanelAccount } from '../../src/app/panel/pullPanel.js';
@@ -41,16 +41,7 @@ export async function benchPanel(cluster: BenchCluster, identity: TestIdentity):
   const panel = await startFakePanel({ pageSize: 500 });
   let server: FastifyInstance | undefined;
   try {
-    const deps: AppDeps = {
-      pool,
-      systemPool,
-      commands,
-      clock: () => new Date(),
-      holdTtlSeconds: 900,
-      paymentGraceSeconds: 1800,
-      reactions: [],
-      personalData: createTestPersonalData(pool),
-    };
+    const deps: AppDeps = { ...benchDeps({ pool, systemPool, commands }), reactions: [] };
     const now = Date.now();
     panel.defineActivity(TENANT, { activityId: 'tour', name: 'Tour', timeZone: 'America/Sao_Paulo' });
     for (let i = 0; i < DEPARTURES; i++) {
