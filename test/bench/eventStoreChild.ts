@@ -6,7 +6,7 @@ export type EventStoreChild = {
   /** `esdb://127.0.0.1:PORT?tls=false`, for the real client. */
   readonly connectionString: string;
   /** What the server holds now. */
-  contents(): Promise<{ readonly events: number; readonly streams: number }>;
+  contents(): Promise<{ readonly events: number; readonly streams: number; readonly appends: number }>;
   stop(): Promise<void>;
 };
 
@@ -36,8 +36,8 @@ export async function startEventStoreChild(): Promise<EventStoreChild> {
     async contents() {
       const answer = next('contents');
       send({ kind: 'contents' });
-      const { events, streams } = await answer;
-      return { events, streams };
+      const { events, streams, appends } = await answer;
+      return { events, streams, appends };
     },
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;

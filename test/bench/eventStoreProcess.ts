@@ -13,7 +13,7 @@ process.on('message', (message: EventStoreParentMessage) => {
   if (message.kind === 'contents') {
     let events = 0;
     for (const stream of server.streams.values()) events += stream.length;
-    send({ kind: 'contents', events, streams: server.streams.size });
+    send({ kind: 'contents', events, streams: server.streams.size, appends: server.appendRequests() });
     return;
   }
   void server.stop().then(() => process.exit(0));

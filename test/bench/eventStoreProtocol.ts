@@ -3,5 +3,5 @@ export type EventStoreParentMessage = { readonly kind: 'contents' } | { readonly
 
 export type EventStoreChildMessage =
   | { readonly kind: 'ready'; readonly connectionString: string }
-  /** What the server holds: events over every stream, and the number of streams. */
-  | { readonly kind: 'contents'; readonly events: number; readonly streams: number };
+  /** What the server holds: events over every stream, the number of streams, and the appends that wrote them. */
+  | { readonly kind: 'contents'; readonly events: number; readonly streams: number; readonly appends: number };

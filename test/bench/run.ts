@@ -22,8 +22,9 @@
  * (test/bench/availability.ts: 100,000 slots of one tenant, 16 readers while holds run, p50/p99,
  * target p99 < 20 ms), the activity panel coming in (test/bench/panel.ts: 5,000 departures
  * imported in < 10 s; a panel booking's seats taken within a second of its webhook), and the
- * EventStoreDB mirror's catch-up (test/bench/mirror.ts: BENCH_MIRROR_EVENTS, default 1,000,000,
- * from position 0 into the loopback gRPC server, target 20,000 events/s).
+ * EventStoreDB mirror's catch-up (test/bench/mirror.ts: a ledger of BENCH_MIRROR_EVENTS, default
+ * 1,000,000, made by the deciders, from position 0 into the loopback gRPC server, target 20,000
+ * events/s; and BENCH_MIRROR_WORST_EVENTS round-robin events, one append each, reported).
  * BENCH_ONLY=booking|webhooks|backoffice|availability|panel|append|mirror
  * (or `npm run bench -- <part>`) runs one part; booking and append keep all their rounds.
  */
