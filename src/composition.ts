@@ -1,6 +1,6 @@
 import { erasePersonalDataPastRetention } from './app/erasePastRetention.js';
 import { customerErasureRoutes } from './http/routes/customerErasure.js';
-import { idempotencyFingerprints, type PersonalDataScrubber } from './app/personalDataScrubbers.js';
+import { idempotencyFingerprints, keptEmailCopies, loginEmails, type PersonalDataScrubber } from './app/personalDataScrubbers.js';
 import type { FastifyInstance } from 'fastify';
 import { DAILY_REPORTS_CONSUMER, dailyReportsConsumer } from '../projections/reports/dailyReports.js';
 import type { AppDeps, BaseDeps } from './app/context.js';
@@ -158,7 +158,12 @@ export function composeLedger(base: BaseDeps, settings: LedgerSettings, log: Job
   const { panel, mailer } = settings;
   const reactions: ChangeReaction[] = [...(mailer ? [customerEmailReaction] : []), ...(panel ? [panelPushReaction(panel.accounts)] : [])];
   // What else holds a copy derived from a customer's plaintext, scrubbed when they are erased (ADR 0048).
-  const personalDataScrubbers: PersonalDataScrubber[] = [idempotencyFingerprints];
+  const personalDataScrubbers: PersonalDataScrubber[] = [
+    idempotencyFingerprints,
+    loginEmails,
+    // Only the development file mailer keeps copies (SES keeps none of ours).
+    ...(mailer?.removeCopiesOf ? [keptEmailCopies({ removeCopiesOf: mailer.removeCopiesOf.bind(mailer) })] : []),
+  ];
   const app: AppDeps = { ...base, reactions };
   const { providers, mercadopago } = providersFromConfig(settings);
   const onError = (message: string, error: unknown) => log.error(message, error);

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Mailer, OutgoingEmail } from './mailer.js';
 
@@ -56,6 +56,16 @@ export function createEmlFileMailer(dir: string, log: { info(message: string): v
       await writeFile(file, emlOf(email, 'booking-ledger@localhost', messageId, clock()), { mode: 0o600, flag: 'wx' });
       log.info(`e-mail ${email.kind} of reservation ${email.reservationId} written to ${file} (no SES_FROM_ADDRESS)`);
       return { messageId };
+    },
+    async removeCopiesOf(reservationIds) {
+      // Reservation ids are UUIDs of one length: `<id>-` names that reservation's files only.
+      const prefixes = reservationIds.map((id) => `${id}-`);
+      const files = await readdir(dir).catch((error: unknown) => {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return []; // nothing was ever sent
+        throw error;
+      });
+      for (const file of files)
+        if (file.endsWith('.eml') && prefixes.some((prefix) => file.startsWith(prefix))) await rm(join(dir, file), { force: true });
     },
   };
 }

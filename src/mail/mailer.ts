@@ -14,4 +14,9 @@ export type Mailer = {
   /** What the delivery log says the e-mails went through (`ses`, `file`). */
   readonly channel: string;
   send(email: OutgoingEmail): Promise<{ readonly messageId: string }>;
+  /**
+   * Only a mailer that keeps a copy of what it sent (the development `.eml` files) has it: removes
+   * the copies about these reservations, when their customer is erased (ADR 0048).
+   */
+  removeCopiesOf?(reservationIds: readonly string[]): Promise<void>;
 };

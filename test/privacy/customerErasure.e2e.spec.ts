@@ -1,7 +1,13 @@
 import { randomUUID } from 'node:crypto';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { erasePersonalDataPastRetention, RETENTION_ACTOR } from '../../src/app/erasePastRetention.js';
 import { idempotencyFingerprints } from '../../src/app/personalDataScrubbers.js';
+import { followUpPayloads } from '../../src/jobs/followUpJobs.js';
+import { createEmlFileMailer } from '../../src/mail/emlFileMailer.js';
+import { queuedJobs } from '../support/jobs.js';
 import { findPlaintext } from '../support/plaintextScan.js';
 import { startTestLedger, type TestLedger } from '../support/ledgerServer.js';
 
@@ -14,6 +20,8 @@ let auditor: string;
 let customer: string;
 let adminB: string;
 let slotId: string;
+/** Where the development mailer writes its `.eml` files (no SES_FROM_ADDRESS). */
+let mailDir: string;
 
 const ana = { name: 'Ana Souza Erasable', email: 'ana.erasable@example.com' };
 const bruno = { name: 'Bruno Keeps Data', email: 'bruno.keeps@example.com' };
@@ -50,7 +58,8 @@ const customersOf = async (token = staff) => {
 };
 
 beforeAll(async () => {
-  ledger = await startTestLedger();
+  mailDir = await mkdtemp(join(tmpdir(), 'ledger-erasure-mail-'));
+  ledger = await startTestLedger({ mailer: createEmlFileMailer(mailDir, { info: () => undefined }) });
   admin = ledger.token({ groups: ['admin'], sub: 'admin-a' });
   staff = ledger.token({ groups: ['staff'], sub: 'staff-a' });
   auditor = ledger.token({ groups: ['auditor'], sub: 'auditor-a' });
@@ -61,7 +70,26 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await ledger.close();
+  await rm(mailDir, { recursive: true, force: true });
 });
+
+/** The login rows of these users as the database holds them (read as the owner: the app sees one tenant). */
+async function loginEmails(subs: readonly string[]): Promise<Record<string, string | null>> {
+  const { rows } = await ledger.db.asOwner<{ sub: string; email: string | null }>('SELECT sub, email FROM users WHERE sub = ANY($1)', [
+    subs,
+  ]);
+  return Object.fromEntries(rows.map((row) => [row.sub, row.email]));
+}
+
+/** Sends the queued e-mails about these reservations now, as the job worker would (none runs in this file). */
+async function sendQueuedEmails(reservationIds: readonly string[]): Promise<void> {
+  const send = ledger.composed.jobs.sendCustomerEmail;
+  if (!send) throw new Error('the composed ledger sends no e-mails');
+  for (const job of await queuedJobs(ledger.db, 'sendCustomerEmail'))
+    if (reservationIds.includes(String(job.payload.reservationId))) await send(followUpPayloads.sendCustomerEmail.parse(job.payload));
+}
+
+const emlFilesOf = async (reservationId: string) => (await readdir(mailDir)).filter((file) => file.startsWith(`${reservationId}-`));
 
 describe('customer erasure', () => {
   it('erases one customer of one tenant: [erased] in reads and audit streams, the others intact, verify ok, nothing left in clear', async () => {
@@ -126,6 +154,67 @@ describe('customer erasure', () => {
       status: 200,
       body: { erased: 0 },
     });
+  });
+});
+
+describe('copies outside the sealed log', () => {
+  it("scrubs the erased customer's login e-mail (users.email), and no one else's: other customers, the same address in another tenant, the desk that booked a walk-in", async () => {
+    const eva = { name: 'Eva Logs In', email: 'eva.login@example.com' };
+    const fabio = { name: 'Fabio Stays Known', email: 'fabio.known@example.com' };
+    const gil = { name: 'Gil Walks In', email: 'gil.walkin@example.com' };
+    // Each customer signs in with their own Cognito user: the ID token's e-mail fills their users row.
+    const evaToken = ledger.token({ sub: 'customer-eva', email: eva.email });
+    const fabioToken = ledger.token({ sub: 'customer-fabio', email: fabio.email });
+    const deskToken = ledger.token({ groups: ['admin'], sub: 'admin-desk', email: 'desk@operator.example' });
+    const evaInB = ledger.token({ sub: 'customer-eva-b', tenantId: 'tenant-b', email: eva.email });
+    await hold(slotId, eva, evaToken);
+    await hold(slotId, fabio, fabioToken);
+    // An admin at the desk books for a walk-in: the reservation's owner is the admin, not Gil.
+    await hold(slotId, gil, deskToken);
+    await hold(await defineSlot(adminB), eva, evaInB);
+    const subs = ['customer-eva', 'customer-fabio', 'admin-desk', 'customer-eva-b'];
+    expect(await loginEmails(subs)).toEqual({
+      'customer-eva': eva.email,
+      'customer-fabio': fabio.email,
+      'admin-desk': 'desk@operator.example',
+      'customer-eva-b': eva.email,
+    });
+
+    expect(await ledger.call('POST', '/v1/backoffice/customers/erase', { token: admin, body: { email: eva.email } })).toMatchObject({
+      status: 200,
+      body: { erased: 1 },
+    });
+    expect(await ledger.call('POST', '/v1/backoffice/customers/erase', { token: admin, body: { email: gil.email } })).toMatchObject({
+      status: 200,
+      body: { erased: 1 },
+    });
+
+    expect(await loginEmails(subs)).toEqual({
+      'customer-eva': null,
+      'customer-fabio': fabio.email,
+      'admin-desk': 'desk@operator.example',
+      'customer-eva-b': eva.email,
+    });
+    expect(await findPlaintext(ledger.db, [eva.name, gil.name, gil.email])).toEqual([]);
+  });
+
+  it("removes the erased customer's development .eml files (the file mailer), and only theirs", async () => {
+    const helena = { name: 'Helena Mailed', email: 'helena.mailed@example.com' };
+    const ivo = { name: 'Ivo Mailed Too', email: 'ivo.mailed@example.com' };
+    const erasedHold = await hold(slotId, helena);
+    const keptHold = await hold(slotId, ivo);
+    // A cancellation calls for an e-mail at once (a hold's waits for its payment).
+    for (const { reservationId } of [erasedHold, keptHold])
+      expect((await ledger.call('POST', `/v1/reservations/${reservationId}/cancel`, { token: customer })).status).toBe(200);
+    await sendQueuedEmails([erasedHold.reservationId, keptHold.reservationId]);
+    expect(await emlFilesOf(erasedHold.reservationId)).toHaveLength(1);
+    expect(await emlFilesOf(keptHold.reservationId)).toHaveLength(1);
+
+    const erased = await ledger.call('POST', '/v1/backoffice/customers/erase', { token: admin, body: { email: helena.email } });
+    expect(erased).toMatchObject({ status: 200, body: { erased: 1 } });
+
+    expect(await emlFilesOf(erasedHold.reservationId)).toEqual([]);
+    expect(await emlFilesOf(keptHold.reservationId)).toHaveLength(1);
   });
 });
 
