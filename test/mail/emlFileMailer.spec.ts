@@ -66,6 +66,22 @@ describe('customer e-mails without SES_FROM_ADDRESS (development)', () => {
     expect(lines[0]).not.toContain('ana@example.com');
   });
 
+  it("remove one reservation's files when its customer is erased: not another's whose id shares a prefix, and nothing to do before the first e-mail", async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'ledger-mail-'));
+    const mailer = mailerFromConfig({ mail: {}, aws: {}, dataDir }, { info: () => undefined });
+    const erased = '0b0c6f3e-6d1a-4a53-9a43-6b7f6f0d2d11';
+    const kept = '0b0c6f3e-6d1a-4a53-9a43-6b7f6f0d2d12';
+    // No e-mail was ever written: the directory does not exist yet.
+    await expect(mailer.removeCopiesOf?.([erased])).resolves.toBeUndefined();
+    for (const reservationId of [erased, erased, kept])
+      await mailer.send({ to: 'ana@example.com', subject: 'S', html: '<p>H</p>', text: 'T', reservationId, kind: 'paid' });
+
+    await mailer.removeCopiesOf?.([erased]);
+
+    const files = await readdir(join(dataDir, 'mail'));
+    expect(files).toEqual([expect.stringMatching(new RegExp(`^${kept}-paid-.+\\.eml$`))]);
+  });
+
   it('go through SES once SES_FROM_ADDRESS is set', () => {
     const mailer = mailerFromConfig(
       { mail: { fromAddress: 'bookings@operator.example' }, aws: { region: 'sa-east-1' }, dataDir: '/nonexistent' },
