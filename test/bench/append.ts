@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createDatabasePool } from '../../src/db/pool.js';
 import { withTransaction } from '../../src/db/transaction.js';
-import { appendToStream, type NewEvent } from '../../src/ledger/appendToStream.js';
+import { appendToStream, type NewEvent } from '../../src/ledger/testing/appendToStream.js';
 import type { BenchCluster } from './cluster.js';
 import { cpuPerOperation, sampleCpu } from './cpu.js';
 import { type Check, type Figure, type Phases, progress, runTimed, summarize } from './figures.js';

@@ -4,7 +4,7 @@ import { STREAM_DOES_NOT_EXIST } from '@event-driven-io/emmett';
 import pg from 'pg';
 import { createCommandPool } from '../../src/db/commandPool.js';
 import { createDatabasePool } from '../../src/db/pool.js';
-import { appendAndCommit } from '../../src/ledger/appendAndCommit.js';
+import { appendAndCommit } from '../../src/ledger/testing/appendAndCommit.js';
 import { findChainBreak } from '../../src/ledger/hashChain.js';
 import type { BenchCluster } from './cluster.js';
 import { cpuPerOperation, sampleCpu } from './cpu.js';

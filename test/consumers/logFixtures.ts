@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { DatabasePool } from '../../src/db/pool.js';
 import { withTransaction } from '../../src/db/transaction.js';
-import { appendToStream, type NewEvent } from '../../src/ledger/appendToStream.js';
+import { appendToStream, type NewEvent } from '../../src/ledger/testing/appendToStream.js';
 import type { Consumer } from '../../src/consumers/consumer.js';
 import { consumerLag } from '../../src/consumers/consumerLag.js';
 import { catchUp, processNextBatch } from '../../src/consumers/processNextBatch.js';

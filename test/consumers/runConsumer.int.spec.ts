@@ -8,7 +8,7 @@ import { catchUp, ConsumerBusyError, processNextBatch } from '../../src/consumer
 import { runConsumer } from '../../src/consumers/runConsumer.js';
 import { sql } from '../../src/db/sql.js';
 import { withSystemTransaction, withTransaction } from '../../src/db/transaction.js';
-import { appendToStream } from '../../src/ledger/appendToStream.js';
+import { appendToStream } from '../../src/ledger/testing/appendToStream.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { appendEvents, crashOnce, drain, eventually } from './logFixtures.js';
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listenForCommits } from '../../src/consumers/logListener.js';
 import { withTransaction } from '../../src/db/transaction.js';
-import { appendAndCommit } from '../../src/ledger/appendAndCommit.js';
+import { appendAndCommit } from '../../src/ledger/testing/appendAndCommit.js';
 import { EventIdReusedError, StreamVersionConflictError } from '../../src/ledger/errors.js';
 import { findChainBreak, GENESIS_HASH } from '../../src/ledger/hashChain.js';
 import { readGlobalLog, START_OF_LOG } from '../../src/ledger/readGlobalLog.js';

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from '../../src/db/sql.js';
 import { withTransaction } from '../../src/db/transaction.js';
-import { appendToStream } from '../../src/ledger/appendToStream.js';
+import { appendToStream } from '../../src/ledger/testing/appendToStream.js';
 import { EventIdReusedError, StreamVersionConflictError } from '../../src/ledger/errors.js';
 import { findChainBreak, GENESIS_HASH } from '../../src/ledger/hashChain.js';
 import { positionOf, readGlobalLog, START_OF_LOG } from '../../src/ledger/readGlobalLog.js';

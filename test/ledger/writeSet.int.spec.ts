@@ -5,7 +5,7 @@ import { createWriteSet } from '../../src/app/writeSet.js';
 import { sendRefundJob } from '../../src/jobs/followUpJobs.js';
 import { sql } from '../../src/db/sql.js';
 import { withTransaction } from '../../src/db/transaction.js';
-import { appendToStream } from '../../src/ledger/appendToStream.js';
+import { appendToStream } from '../../src/ledger/testing/appendToStream.js';
 import { StreamVersionConflictError } from '../../src/ledger/errors.js';
 import { findChainBreak } from '../../src/ledger/hashChain.js';
 import { readStream } from '../../src/ledger/readStream.js';

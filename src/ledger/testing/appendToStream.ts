@@ -1,13 +1,13 @@
-import type { Queries } from '../db/queries.js';
-import { sql } from '../db/sql.js';
+import type { Queries } from '../../db/queries.js';
+import { sql } from '../../db/sql.js';
 import { z } from 'zod';
-import { chainEvents, type NewEvent } from './chainEvents.js';
-import { markAppended } from '../db/commitNotice.js';
-import { EventIdReusedError, StreamVersionConflictError } from './errors.js';
-import { asStreamVersionConflict, insertEventsStatement } from './insertEvents.js';
-import { EMPTY_STREAM_HEAD, type StreamHead } from './streamHead.js';
+import { chainEvents, type NewEvent } from '../chainEvents.js';
+import { markAppended } from '../../db/commitNotice.js';
+import { EventIdReusedError, StreamVersionConflictError } from '../errors.js';
+import { asStreamVersionConflict, insertEventsStatement } from '../insertEvents.js';
+import { EMPTY_STREAM_HEAD, type StreamHead } from '../streamHead.js';
 
-export type { NewEvent } from './chainEvents.js';
+export type { NewEvent } from '../chainEvents.js';
 
 export type AppendRequest = {
   readonly tenantId: string;

@@ -1,13 +1,13 @@
 import { UniqueIntegrityConstraintViolationError } from 'slonik';
 import { z } from 'zod';
-import type { CommandPool } from '../db/commandPool.js';
-import type { DatabasePool } from '../db/pool.js';
-import { sql } from '../db/sql.js';
-import { tenantSettingSource, withTransaction } from '../db/transaction.js';
+import type { CommandPool } from '../../db/commandPool.js';
+import type { DatabasePool } from '../../db/pool.js';
+import { sql } from '../../db/sql.js';
+import { tenantSettingSource, withTransaction } from '../../db/transaction.js';
 import { type AppendRequest, type AppendResult, appendToStream } from './appendToStream.js';
-import { type ChainedEvent, chainEvents } from './chainEvents.js';
-import { noticeLogCommitted } from '../db/commitNotice.js';
-import { EMPTY_STREAM_HEAD, type StreamHead } from './streamHead.js';
+import { type ChainedEvent, chainEvents } from '../chainEvents.js';
+import { noticeLogCommitted } from '../../db/commitNotice.js';
+import { EMPTY_STREAM_HEAD, type StreamHead } from '../streamHead.js';
 
 /** The pools an append in a transaction of its own runs on (the server's `AppDeps` has both). */
 export type EventLogPools = {
