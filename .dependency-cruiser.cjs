@@ -143,8 +143,8 @@ module.exports = {
       name: 'production-code-reachable-from-the-cli',
       comment:
         'Code under src/ and projections/ that only tests reach is test support: keep it in a testing/ folder or under ' +
-        'test/, or delete it. A warning while in-flight work still moves code about (issue 11); an error after that.',
-      severity: 'warn',
+        'test/, or delete it.',
+      severity: 'error',
       from: { path: '^(bin/|src/cli[.]ts$)' },
       to: { path: '^(src|projections)/', pathNot: ['[.]spec[.]ts$', '/testing/', '^src/cli[.]ts$'], reachable: false },
     },
