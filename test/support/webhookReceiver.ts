@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
+import { type AnswerGate, answerGate } from './answerGate.js';
 
 export type ReceivedWebhook = {
   readonly id: string;
@@ -96,27 +97,6 @@ export async function startWebhookReceiver() {
     },
     async start() {
       if (!server) await listen();
-    },
-  };
-}
-
-type AnswerGate = ReturnType<typeof answerGate>;
-
-/** Answers held back until released, and the news that one arrived. */
-export function answerGate() {
-  const waiting: (() => void)[] = [];
-  let onArrival: (() => void) | null = null;
-  const firstArrival = new Promise<void>((resolve) => {
-    onArrival = resolve;
-  });
-  return {
-    hold(answer: () => void) {
-      waiting.push(answer);
-      onArrival?.();
-    },
-    arrived: () => firstArrival,
-    release() {
-      for (const answer of waiting.splice(0)) answer();
     },
   };
 }
