@@ -133,18 +133,21 @@ type PanelAnswer = PushOutcome | PanelUnavailableError | PanelProtocolError;
  * then pushed again at once, as it stands then.
  */
 export async function pushReservation(deps: PushDeps, tenantId: string, reservationId: string): Promise<PushResult> {
+  // What this call did: a push sent before a second round found nothing to do (or another worker on it) was sent.
+  let sent: 'sent' | null = null;
   for (;;) {
     const push = await withSystemTransaction(deps.systemPool, async (tx) => {
       const claim = await claimCallLease(tx, pushLeaseKey(tenantId, reservationId), PUSH_LEASE_SECONDS);
       if (!claim.claimed) return 'busy' as const;
       return pushToMake(tx, deps, tenantId, reservationId, claim.lease);
     });
-    if (push === 'busy' || push === 'nothing') return push;
+    if (push === 'busy' || push === 'nothing') return sent ?? push;
     const answer = await callPanel(deps, tenantId, push);
     const recorded = await withSystemTransaction(deps.systemPool, (tx) =>
       recordAnswer(tx, { tenantId, reservationId, answeredAt: deps.clock().toISOString() }, push, answer),
     );
     if (!recorded.againNow) return recorded.result;
+    sent = 'sent';
   }
 }
 
