@@ -5,18 +5,17 @@ import {
   type LedgerBooking,
   type PageRequest,
   type PanelPage,
+  PANEL_REQUEST_TIMEOUT_MS,
   PanelProtocolError,
   PanelUnavailableError,
   type PushOutcome,
 } from './panel.js';
 
-/** One request to the panel gets this long; the sync is off the request path, so a slow panel only delays it. */
-export const PANEL_REQUEST_TIMEOUT_MS = 10_000;
-
 export type HttpPanelSettings = {
   /** PANEL_API_BASE, e.g. `http://127.0.0.1:4010`. */
   readonly baseUrl: string;
   readonly apiKey: string;
+  /** One request's bound, at most (and by default) PANEL_REQUEST_TIMEOUT_MS: the sync is off the request path, so a slow panel only delays it. */
   readonly timeoutMs?: number;
 };
 
@@ -55,7 +54,7 @@ export const panelWire = { activity, departure, booking, money } as const;
  */
 export function createHttpPanel(settings: HttpPanelSettings): ActivityPanel {
   const base = settings.baseUrl.replace(/\/+$/, '');
-  const timeoutMs = settings.timeoutMs ?? PANEL_REQUEST_TIMEOUT_MS;
+  const timeoutMs = Math.min(settings.timeoutMs ?? PANEL_REQUEST_TIMEOUT_MS, PANEL_REQUEST_TIMEOUT_MS);
 
   async function send(method: 'GET' | 'PUT', path: string, body?: unknown): Promise<{ status: number; json: unknown }> {
     let response: Response;

@@ -15,6 +15,12 @@ export type ActivityPanel = {
   putBooking(accountId: string, booking: LedgerBooking): Promise<PushOutcome>;
 };
 
+/**
+ * The longest one request to the panel may take: an adapter gives up on it then. Work that holds a
+ * lease across a call (ADR 0055) holds it longer than this.
+ */
+export const PANEL_REQUEST_TIMEOUT_MS = 10_000;
+
 /** One page of a list ordered by `updatedAt`, from `updatedSince` (inclusive) on. */
 export type PageRequest = { readonly updatedSince?: string; readonly cursor?: string };
 export type PanelPage<Item> = { readonly items: readonly Item[]; readonly nextCursor: string | null };

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { DatabasePool } from '../db/pool.js';
 import { sql } from '../db/sql.js';
+import { type CallLease, claimCallLease, releaseCallLease, renewCallLease } from '../db/callLeases.js';
 import { type Transaction, withSystemTransaction } from '../db/transaction.js';
 import { deliverWebhooksJob, jobsAsJson, type PayloadOf } from '../jobs/followUpJobs.js';
 import { addressesOf, type HostResolver, judgeTarget, type TargetRule } from './addressRule.js';
@@ -29,45 +30,107 @@ const pendingRow = z.object({
 });
 
 /**
+ * How long a lane's runner holds the lane per delivery: the address check and the send's timeout,
+ * with a wide margin, so a live runner never loses its lane mid-call; a dead one's comes free then.
+ */
+export const LANE_LEASE_SECONDS = SEND_TIMEOUT_MS / 1000 + 50;
+
+/** The lane's next delivery to send, under the runner's lease. */
+type NextDelivery = {
+  readonly lease: CallLease;
+  readonly endpoint: z.infer<typeof endpointRow>;
+  readonly delivery: z.infer<typeof pendingRow>;
+};
+
+/**
  * Sends a lane's pending deliveries (one endpoint, one reservation) oldest first and stops at the
  * first that fails: the lane is then queued again after the backoff, so a later event never
  * overtakes an earlier one. A delivery that keeps failing for three days is given up (`failed`)
- * and the lane goes on. Every attempt is recorded. One runner per lane at a time: a second waits
- * for the lane's lock (a new event can queue the lane while it is being sent).
+ * and the lane goes on. Every attempt is recorded.
+ *
+ * One runner per lane at a time, by a lease (ADR 0055), and no transaction is open while a
+ * receiver is called: a short transaction claims the lane and reads its oldest pending delivery,
+ * the POST runs, and a second short one records the attempt and reads the next delivery under the
+ * lease, or releases it. A runner that finds the lane taken leaves the lane to its holder, which
+ * reads the lane again before letting go (so a delivery queued meanwhile is sent), and queues the
+ * lane's job again for when the lease ends (so a holder that died does not strand the lane).
  */
 export async function deliverLane(sending: WebhookSending, lane: Lane): Promise<void> {
-  await withSystemTransaction(sending.systemPool, async (tx) => {
-    await tx.query(sql.typeAlias('void')`
-      SELECT FROM pg_advisory_xact_lock(hashtextextended(${`webhooks:${lane.endpointId}:${lane.reservationId}`}, 0))`);
-    const endpoint = await tx.maybeOne(sql.type(endpointRow)`
-      SELECT url, secret, deleted_at IS NOT NULL AS deleted FROM webhook_endpoints
-      WHERE tenant_id = ${lane.tenantId} AND endpoint_id = ${lane.endpointId}`);
-    // A removed endpoint is sent nothing more; its deliveries stay as they were, readable.
-    if (!endpoint || endpoint.deleted) return;
-    const pending = await tx.any(sql.type(pendingRow)`
-      SELECT delivery_id::text, body, attempts, first_failed_at::text FROM webhook_deliveries
-      WHERE endpoint_id = ${lane.endpointId} AND reservation_id = ${lane.reservationId} AND status = 'pending'
-      ORDER BY position`);
-    for (const delivery of pending) {
-      const at = sending.clock();
-      const outcome = await sendOne(sending, endpoint, delivery, at);
-      await recordAttempt(tx, lane.tenantId, delivery.delivery_id, at, outcome);
-      if (outcome.kind === 'answered' && outcome.status >= 200 && outcome.status < 300) {
-        await setStatus(tx, lane.tenantId, delivery.delivery_id, 'delivered', null);
-        continue;
-      }
-      const firstFailedAt = delivery.first_failed_at === null ? at : new Date(delivery.first_failed_at);
-      if (at.getTime() - firstFailedAt.getTime() >= RETRY_FOR_SECONDS * 1000) {
-        await setStatus(tx, lane.tenantId, delivery.delivery_id, 'failed', firstFailedAt);
-        continue;
-      }
+  let next = await withSystemTransaction(sending.systemPool, async (tx) => {
+    const claim = await claimCallLease(tx, laneKey(lane), LANE_LEASE_SECONDS);
+    if (!claim.claimed) {
+      await enqueueLane(tx, lane, claim.leasedUntil);
+      return null;
+    }
+    return nextDelivery(tx, lane, claim.lease);
+  });
+  while (next !== null) {
+    const current = next;
+    const at = sending.clock();
+    const outcome = await sendOne(sending, current.endpoint, current.delivery, at);
+    next = await withSystemTransaction(sending.systemPool, (tx) => recordOutcome(tx, lane, current, at, outcome));
+  }
+}
+
+const laneKey = (lane: Lane) => `webhooks:${lane.endpointId}:${lane.reservationId}`;
+
+/** The lane's oldest pending delivery; with none (or a removed endpoint) the lease is released and null returned. */
+async function nextDelivery(tx: Transaction, lane: Lane, lease: CallLease): Promise<NextDelivery | null> {
+  const endpoint = await tx.maybeOne(sql.type(endpointRow)`
+    SELECT url, secret, deleted_at IS NOT NULL AS deleted FROM webhook_endpoints
+    WHERE tenant_id = ${lane.tenantId} AND endpoint_id = ${lane.endpointId}`);
+  // A removed endpoint is sent nothing more; its deliveries stay as they were, readable.
+  const delivery =
+    endpoint && !endpoint.deleted
+      ? await tx.maybeOne(sql.type(pendingRow)`
+          SELECT delivery_id::text, body, attempts, first_failed_at::text FROM webhook_deliveries
+          WHERE endpoint_id = ${lane.endpointId} AND reservation_id = ${lane.reservationId} AND status = 'pending'
+          ORDER BY position LIMIT 1`)
+      : null;
+  if (endpoint === null || delivery === null) {
+    await releaseCallLease(tx, lease);
+    return null;
+  }
+  return { lease, endpoint, delivery };
+}
+
+/**
+ * Records one attempt and its delivery's new status. After a failure to retry, the lane's job is
+ * queued for the backoff and the lease released; otherwise the lease is renewed first (its row
+ * locked, so a runner that found the lane taken queued its delivery before this reads the lane)
+ * and the next delivery read.
+ */
+async function recordOutcome(
+  tx: Transaction,
+  lane: Lane,
+  current: NextDelivery,
+  at: Date,
+  outcome: SendOutcome,
+): Promise<NextDelivery | null> {
+  const { delivery, lease } = current;
+  await recordAttempt(tx, lane.tenantId, delivery.delivery_id, at, outcome);
+  if (outcome.kind === 'answered' && outcome.status >= 200 && outcome.status < 300) {
+    await setStatus(tx, lane.tenantId, delivery.delivery_id, 'delivered', null);
+  } else {
+    const firstFailedAt = delivery.first_failed_at === null ? at : new Date(delivery.first_failed_at);
+    if (at.getTime() - firstFailedAt.getTime() >= RETRY_FOR_SECONDS * 1000) {
+      await setStatus(tx, lane.tenantId, delivery.delivery_id, 'failed', firstFailedAt);
+    } else {
       await setStatus(tx, lane.tenantId, delivery.delivery_id, 'pending', firstFailedAt);
       const retryAt = new Date(at.getTime() + retryDelaySeconds(delivery.attempts + 1) * 1000).toISOString();
-      const job = deliverWebhooksJob(lane.tenantId, lane.endpointId, lane.reservationId, retryAt);
-      await tx.query(sql.typeAlias('void')`SELECT FROM ledger_enqueue_jobs(${jobsAsJson([job])}::jsonb)`);
-      return;
+      await enqueueLane(tx, lane, retryAt);
+      await releaseCallLease(tx, lease);
+      return null;
     }
-  });
+  }
+  // A lease that ran out went to another runner, which now sends the lane: this one stops.
+  if (!(await renewCallLease(tx, lease, LANE_LEASE_SECONDS))) return null;
+  return nextDelivery(tx, lane, lease);
+}
+
+async function enqueueLane(tx: Transaction, lane: Lane, runAt: string): Promise<void> {
+  const job = deliverWebhooksJob(lane.tenantId, lane.endpointId, lane.reservationId, runAt);
+  await tx.query(sql.typeAlias('void')`SELECT FROM ledger_enqueue_jobs(${jobsAsJson([job])}::jsonb)`);
 }
 
 /** One attempt: the address rule checked on a fresh resolution, then the signed POST to the checked address. */

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
+import { type AnswerGate, answerGate } from './answerGate.js';
 
 export type ReceivedWebhook = {
   readonly id: string;
@@ -21,12 +22,17 @@ export async function startWebhookReceiver() {
   let port = 0;
   let answersToRefuse = 0;
   let server: http.Server | null = null;
+  let holding: AnswerGate | null = null;
 
   const listen = async () => {
     const created = http.createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (chunk: Buffer) => chunks.push(chunk));
       req.on('end', () => {
+        if (holding) holding.hold(answer);
+        else answer();
+      });
+      const answer = () => {
         const body = Buffer.concat(chunks).toString('utf8');
         try {
           if (!webhook) throw new Error('the receiver has no secret yet');
@@ -44,7 +50,7 @@ export async function startWebhookReceiver() {
           rejected.push(error instanceof Error ? error.message : String(error));
           res.writeHead(400).end();
         }
-      });
+      };
     });
     await new Promise<void>((resolve) => created.listen(port, '127.0.0.1', resolve));
     port = (created.address() as AddressInfo).port;
@@ -63,6 +69,21 @@ export async function startWebhookReceiver() {
     /** The next `count` verified requests are answered 503 and not kept: a receiver failing mid-way through a lane. */
     refuseNext(count: number) {
       answersToRefuse = count;
+    },
+    /**
+     * Every request from now on waits for its answer until `release` (a receiver slow to answer, with
+     * the request open); `arrived` resolves once the first one is waiting.
+     */
+    holdAnswers() {
+      const gate = answerGate();
+      holding = gate;
+      return {
+        arrived: gate.arrived,
+        release() {
+          if (holding === gate) holding = null;
+          gate.release();
+        },
+      };
     },
     get up() {
       return server !== null;

@@ -77,15 +77,6 @@ export async function reservationsDue(tx: Queries, now: string, limit: number): 
   return rows.map((row) => ({ tenantId: row.tenant_id, reservationId: row.reservation_id }));
 }
 
-/**
- * Takes the reservation's push for this transaction: false when another worker is pushing it now
- * (it then sees the versions recorded meanwhile, and this one has nothing left to do).
- */
-export async function claimReservationPush(tx: Queries, tenantId: string, reservationId: string): Promise<boolean> {
-  return tx.oneFirst(sql.type(z.object({ claimed: z.boolean() }))`
-    SELECT pg_try_advisory_xact_lock(hashtextextended(${`panel-push:${tenantId}:${reservationId}`}, 53)) AS claimed`);
-}
-
 /** The reservation's queued versions, oldest first. */
 export async function pendingPushes(tx: Queries, tenantId: string, reservationId: string): Promise<readonly PendingPush[]> {
   return tx.any(sql.type(pendingRow)`
@@ -96,8 +87,9 @@ export async function pendingPushes(tx: Queries, tenantId: string, reservationId
 }
 
 /**
- * The panel stored the reservation as of `pushedVersion`: the newest queued version is `sent`, the
- * older ones (and older failed ones, which the panel no longer needs) `superseded`.
+ * The panel stored the reservation as of `pushedVersion`: the newest queued version read for the
+ * push is `sent`, the other queued ones up to `pushedVersion` (and older failed ones, which the panel
+ * no longer needs) `superseded`. A version above it, recorded during the call, stays queued.
  */
 export async function markPushed(
   tx: Queries,
@@ -112,18 +104,22 @@ export async function markPushed(
         last_attempt_at = CASE WHEN status = 'queued' THEN ${push.now}::timestamptz ELSE last_attempt_at END,
         last_error = NULL
     WHERE tenant_id = ${push.tenantId} AND reservation_id = ${push.reservationId}
-      AND (status = 'queued' OR (status = 'failed' AND version <= ${push.pushedVersion}))`);
+      AND status IN ('queued', 'failed') AND version <= ${push.pushedVersion}`);
 }
 
-/** The panel had no room: the queued versions end as `conflict` (retrying would not make room). */
+/**
+ * The panel had no room for the reservation as of `pushedVersion`: the queued versions up to it end
+ * as `conflict` (retrying would not make room); one recorded during the call stays queued.
+ */
 export async function markConflict(
   tx: Queries,
-  push: { tenantId: string; reservationId: string; now: string; detail: string },
+  push: { tenantId: string; reservationId: string; now: string; detail: string; pushedVersion: number },
 ): Promise<void> {
   await tx.query(sql.typeAlias('void')`
     UPDATE panel_deliveries
     SET status = 'conflict', attempts = attempts + 1, last_attempt_at = ${push.now}::timestamptz, last_error = ${push.detail}
-    WHERE tenant_id = ${push.tenantId} AND reservation_id = ${push.reservationId} AND status = 'queued'`);
+    WHERE tenant_id = ${push.tenantId} AND reservation_id = ${push.reservationId} AND status = 'queued'
+      AND version <= ${push.pushedVersion}`);
 }
 
 /** A failed try: each queued version waits until `nextAttemptAt`, or is `failed` (null) once its 3 days are over. */

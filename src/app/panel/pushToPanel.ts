@@ -1,18 +1,26 @@
 import { randomUUID } from 'node:crypto';
+import { type CallLease, claimCallLease, releaseCallLease } from '../../db/callLeases.js';
 import { withSystemTransaction } from '../../db/transaction.js';
 import type { Queries } from '../../db/queries.js';
 import { sql } from '../../db/sql.js';
 import { afterFailedPush, panelStatusOf } from '../../domain/panelPush.js';
-import { type ActivityPanel, type LedgerBooking, PanelProtocolError, PanelUnavailableError } from '../../panel/panel.js';
+import {
+  type ActivityPanel,
+  type LedgerBooking,
+  PANEL_REQUEST_TIMEOUT_MS,
+  PanelProtocolError,
+  PanelUnavailableError,
+  type PushOutcome,
+} from '../../panel/panel.js';
 import { readReservationView, type ReservationView } from '../../../projections/reservationView.js';
 import type { AppDeps } from '../context.js';
 import {
-  claimReservationPush,
   markAttemptFailed,
   markConflict,
   markPushed,
   panelInBackoff,
   pendingPushes,
+  type PendingPush,
   recordPush,
   reservationsDue,
 } from './panelDeliveries.js';
@@ -96,43 +104,117 @@ export function createPushSweeper(deps: PushDeps): () => Promise<PushCounts | nu
 }
 
 /**
+ * How long a push holds its reservation: the panel's longest call with a wide margin, so a live
+ * pusher never loses it mid-call; a dead one's comes free then.
+ */
+export const PUSH_LEASE_SECONDS = PANEL_REQUEST_TIMEOUT_MS / 1000 + 50;
+
+/** One push to make, read under the reservation's lease. */
+type PushToMake = {
+  readonly lease: CallLease;
+  readonly pending: readonly PendingPush[];
+  readonly booking: LedgerBooking;
+  readonly slotId: string;
+  readonly now: string;
+};
+
+type PanelAnswer = PushOutcome | PanelUnavailableError | PanelProtocolError;
+
+/**
  * Pushes one reservation as it stands now, if it has a queued version whose time has come. The
  * order per reservation comes from here, not from the job queue: one worker at a time holds the
- * reservation's push (an advisory lock) and always sends its latest state and version, which the
+ * reservation's push (a lease, ADR 0055) and always sends its latest state and version, which the
  * panel keeps over any lower version — so versions recorded while an older one waited are covered
  * by one request, and a retry can never put an older state over a newer one.
  *
- * The panel's call is made inside the transaction that holds the queued rows: bounded by the
- * adapter's timeout, on the system pool, off every request path (ADR 0053).
+ * No transaction is open while the panel is called: a short one claims the lease and reads what to
+ * send, a second records the answer and releases. A version recorded during the call (its own job
+ * found the reservation `busy`) is seen by the second one, which releases first: the reservation is
+ * then pushed again at once, as it stands then.
  */
 export async function pushReservation(deps: PushDeps, tenantId: string, reservationId: string): Promise<PushResult> {
-  return withSystemTransaction(deps.systemPool, async (tx) => {
-    if (!(await claimReservationPush(tx, tenantId, reservationId))) return 'busy';
-    const pending = await pendingPushes(tx, tenantId, reservationId);
-    const now = deps.clock().toISOString();
-    if (pending.length === 0 || !pending.some((row) => row.next_attempt_at <= now)) return 'nothing';
-    const reservation = await readReservationView(tx, tenantId, reservationId);
-    if (reservation === null) throw new Error(`panel push of reservation ${reservationId}: no such reservation in tenant ${tenantId}`);
-    const sealed = ledgerBookingOf(reservation);
-    if (sealed === null) throw new Error(`panel push of reservation ${reservationId}: slot ${reservation.slot_id} is not the panel's`);
-    // The panel gets the customer as the API shows them: opened, or `[erased]`.
-    const booking = { ...sealed, customer: await deps.personalData.openCustomer(tx, sealed.customer) };
-    let outcome;
-    try {
-      outcome = await deps.panel.putBooking(tenantId, booking);
-    } catch (error) {
-      if (!(error instanceof PanelUnavailableError) && !(error instanceof PanelProtocolError)) throw error;
-      return recordFailure(tx, pending, now, error);
-    }
-    if (outcome.kind === 'noCapacity') {
-      const detail = `the panel has no room for ${booking.seats} seat(s) of reservation ${reservationId} on departure ${booking.departureId}`;
-      await markConflict(tx, { tenantId, reservationId, now, detail });
-      await openNoCapacityConflict(tx, { tenantId, slotId: reservation.slot_id, reservationId, detail, now });
-      return 'conflict';
-    }
-    await markPushed(tx, { tenantId, reservationId, pending, pushedVersion: booking.version, now });
-    return 'sent';
-  });
+  // What this call did: a push sent before a second round found nothing to do (or another worker on it) was sent.
+  let sent: 'sent' | null = null;
+  for (;;) {
+    const push = await withSystemTransaction(deps.systemPool, async (tx) => {
+      const claim = await claimCallLease(tx, pushLeaseKey(tenantId, reservationId), PUSH_LEASE_SECONDS);
+      if (!claim.claimed) return 'busy' as const;
+      return pushToMake(tx, deps, tenantId, reservationId, claim.lease);
+    });
+    if (push === 'busy' || push === 'nothing') return sent ?? push;
+    const answer = await callPanel(deps, tenantId, push);
+    const recorded = await withSystemTransaction(deps.systemPool, (tx) =>
+      recordAnswer(tx, { tenantId, reservationId, answeredAt: deps.clock().toISOString() }, push, answer),
+    );
+    if (!recorded.againNow) return recorded.result;
+    sent = 'sent';
+  }
+}
+
+const pushLeaseKey = (tenantId: string, reservationId: string) => `panel-push:${tenantId}:${reservationId}`;
+
+/** What to push now, under `lease`; with nothing due, the lease is released. */
+async function pushToMake(
+  tx: Queries,
+  deps: PushDeps,
+  tenantId: string,
+  reservationId: string,
+  lease: CallLease,
+): Promise<PushToMake | 'nothing'> {
+  const pending = await pendingPushes(tx, tenantId, reservationId);
+  const now = deps.clock().toISOString();
+  if (pending.length === 0 || !pending.some((row) => row.next_attempt_at <= now)) {
+    await releaseCallLease(tx, lease);
+    return 'nothing';
+  }
+  const reservation = await readReservationView(tx, tenantId, reservationId);
+  if (reservation === null) throw new Error(`panel push of reservation ${reservationId}: no such reservation in tenant ${tenantId}`);
+  const sealed = ledgerBookingOf(reservation);
+  if (sealed === null) throw new Error(`panel push of reservation ${reservationId}: slot ${reservation.slot_id} is not the panel's`);
+  // The panel gets the customer as the API shows them: opened, or `[erased]`.
+  const booking = { ...sealed, customer: await deps.personalData.openCustomer(tx, sealed.customer) };
+  return { lease, pending, booking, slotId: reservation.slot_id, now };
+}
+
+/** The panel's answer, or the failure to retry; any other error releases the lease and propagates. */
+async function callPanel(deps: PushDeps, tenantId: string, push: PushToMake): Promise<PanelAnswer> {
+  try {
+    return await deps.panel.putBooking(tenantId, push.booking);
+  } catch (error) {
+    if (error instanceof PanelUnavailableError || error instanceof PanelProtocolError) return error;
+    await withSystemTransaction(deps.systemPool, (tx) => releaseCallLease(tx, push.lease));
+    throw error;
+  }
+}
+
+/**
+ * Records the panel's answer and releases the lease, then looks for versions recorded during the
+ * call (after the release, which locked the lease's row: a job that found the reservation busy had
+ * recorded its version before). `againNow`: the panel stored this push and a newer version is due.
+ */
+async function recordAnswer(
+  tx: Queries,
+  { tenantId, reservationId, answeredAt }: { tenantId: string; reservationId: string; answeredAt: string },
+  push: PushToMake,
+  answer: PanelAnswer,
+): Promise<{ result: PushResult; againNow: boolean }> {
+  const { booking, now } = push;
+  if (answer instanceof PanelUnavailableError || answer instanceof PanelProtocolError) {
+    const result = await recordFailure(tx, push.pending, now, answer);
+    await releaseCallLease(tx, push.lease);
+    return { result, againNow: false };
+  }
+  if (answer.kind === 'noCapacity') {
+    const detail = `the panel has no room for ${booking.seats} seat(s) of reservation ${reservationId} on departure ${booking.departureId}`;
+    await markConflict(tx, { tenantId, reservationId, now, detail, pushedVersion: booking.version });
+    await openNoCapacityConflict(tx, { tenantId, slotId: push.slotId, reservationId, detail, now });
+    await releaseCallLease(tx, push.lease);
+    return { result: 'conflict', againNow: false };
+  }
+  await markPushed(tx, { tenantId, reservationId, pending: push.pending, pushedVersion: booking.version, now });
+  await releaseCallLease(tx, push.lease);
+  const queued = await pendingPushes(tx, tenantId, reservationId);
+  return { result: 'sent', againNow: queued.some((row) => row.next_attempt_at <= answeredAt) };
 }
 
 async function recordFailure(

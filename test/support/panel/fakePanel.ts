@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Money } from '../../../src/domain/money.js';
+import { type AnswerGate, answerGate } from '../answerGate.js';
 
 /**
  * The operator's activity panel as PANEL.md describes it, on 127.0.0.1: paged lists ordered by
@@ -76,6 +77,7 @@ export async function startFakePanel(options: FakePanelOptions = {}) {
   let eventSeq = 0;
   let busy: { times: number; status: number; retryAfterSeconds?: number } | null = null;
   let delayMs = 0;
+  let holding: AnswerGate | null = null;
 
   const account = (accountId: string): Account => {
     let found = accounts.get(accountId);
@@ -216,7 +218,8 @@ export async function startFakePanel(options: FakePanelOptions = {}) {
         res.writeHead(result.status, { 'content-type': 'application/json', ...result.headers });
         res.end(JSON.stringify(result.body));
       };
-      if (delayMs > 0) setTimeout(respond, delayMs);
+      if (holding) holding.hold(respond);
+      else if (delayMs > 0) setTimeout(respond, delayMs);
       else respond();
     });
   });
@@ -333,6 +336,19 @@ export async function startFakePanel(options: FakePanelOptions = {}) {
     /** Every answer waits this long first (a slow panel); 0 to stop. */
     slowDown(ms: number) {
       delayMs = ms;
+    },
+
+    /** Every request from now on waits for its answer until `release`; `arrived` resolves once the first one waits. */
+    holdAnswers() {
+      const gate = answerGate();
+      holding = gate;
+      return {
+        arrived: gate.arrived,
+        release() {
+          if (holding === gate) holding = null;
+          gate.release();
+        },
+      };
     },
 
     /** The panel stops listening: connections to it are refused until `comeBack`. */
