@@ -2,6 +2,7 @@ import type { DatabasePool } from '../db/pool.js';
 import type { Consumer } from './consumer.js';
 import { listenForCommits, type LogListener } from './logListener.js';
 import { DEFAULT_BATCH_SIZE, processNextBatch } from './processNextBatch.js';
+import { createWaker } from './waker.js';
 
 export type RunConsumerOptions = {
   /** When given, a LISTEN connection wakes the consumer as soon as events commit. */
@@ -35,32 +36,12 @@ const NOTICE_RETRIES = 100;
 export async function runConsumer(pool: DatabasePool, consumer: Consumer, options: RunConsumerOptions): Promise<RunningConsumer> {
   const pollIntervalMs = options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
   const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
-  let stopped = false;
-  let wakeUp: (() => void) | null = null;
-  let notified = false;
-  const wake = () => {
-    notified = true;
-    wakeUp?.();
-  };
-  const sleep = (ms: number) =>
-    new Promise<void>((resolve) => {
-      if (notified || stopped) {
-        resolve();
-        return;
-      }
-      const timer = setTimeout(resolve, ms);
-      wakeUp = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    }).finally(() => {
-      wakeUp = null;
-    });
+  const waker = createWaker();
 
   let listener: LogListener | null = null;
   if (options.databaseUrl) {
     listener = await listenForCommits(options.databaseUrl, {
-      onCommit: wake,
+      onCommit: () => waker.notify(),
       onError: (error) => options.onError(error, consumer.name),
       onRestored: (attempt) => options.onListenerRestored?.(consumer.name, attempt),
     });
@@ -71,9 +52,8 @@ export async function runConsumer(pool: DatabasePool, consumer: Consumer, option
     // in the cluster is still open, so after a notification that found nothing, look again soon
     // instead of waiting a whole poll interval.
     let noticeRetries = 0;
-    while (!stopped) {
-      if (notified) noticeRetries = NOTICE_RETRIES;
-      notified = false;
+    while (!waker.stopped) {
+      if (waker.takeNotice()) noticeRetries = NOTICE_RETRIES;
       let full = false;
       let handled = false;
       try {
@@ -88,9 +68,9 @@ export async function runConsumer(pool: DatabasePool, consumer: Consumer, option
       if (full) continue;
       if (noticeRetries > 0) {
         noticeRetries -= 1;
-        await sleep(NOTICE_RETRY_MS);
+        await waker.sleep(NOTICE_RETRY_MS);
       } else {
-        await sleep(pollIntervalMs);
+        await waker.sleep(pollIntervalMs);
       }
     }
   };
@@ -99,8 +79,7 @@ export async function runConsumer(pool: DatabasePool, consumer: Consumer, option
   return {
     name: consumer.name,
     async stop() {
-      stopped = true;
-      wakeUp?.();
+      waker.stop();
       await running;
       await listener?.close();
     },

@@ -1,6 +1,7 @@
 import type { Consumer } from '../consumers/consumer.js';
 import { listenForCommits, type LogListener } from '../consumers/logListener.js';
 import { processNextBatch } from '../consumers/processNextBatch.js';
+import { createWaker } from '../consumers/waker.js';
 import type { DatabasePool } from '../db/pool.js';
 import { MirrorDivergenceError } from './errors.js';
 
@@ -55,41 +56,17 @@ export async function runMirror(pool: DatabasePool, mirror: Consumer, options: R
   const pollIntervalMs = options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
   const batchSize = options.batchSize ?? MIRROR_BATCH_SIZE;
   const backoff = options.backoff ?? DEFAULT_BACKOFF;
-  let stopped = false;
-  let notified = false;
-  let wakeUp: (() => void) | null = null;
-  const sleep = (ms: number, onCommit: boolean) =>
-    new Promise<void>((resolve) => {
-      if ((onCommit && notified) || stopped) {
-        resolve();
-        return;
-      }
-      const timer = setTimeout(resolve, ms);
-      wakeUp = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    }).finally(() => {
-      wakeUp = null;
-    });
+  const waker = createWaker();
 
   let listener: LogListener | null = null;
-  let waitingOnCommit = false;
   if (options.databaseUrl) {
-    listener = await listenForCommits(options.databaseUrl, {
-      onCommit: () => {
-        notified = true;
-        // A backoff is not cut short by commits: only the server coming back would help, and nothing says it did.
-        if (waitingOnCommit) wakeUp?.();
-      },
-      onError: options.onListenerError,
-    });
+    listener = await listenForCommits(options.databaseUrl, { onCommit: () => waker.notify(), onError: options.onListenerError });
   }
 
   const loop = async (): Promise<MirrorDivergenceError | null> => {
     let attempt = 0;
-    while (!stopped) {
-      notified = false;
+    while (!waker.stopped) {
+      waker.takeNotice();
       let full = false;
       try {
         const outcome = await processNextBatch(pool, mirror, { batchSize });
@@ -103,13 +80,12 @@ export async function runMirror(pool: DatabasePool, mirror: Consumer, options: R
         attempt += 1;
         const delayMs = backoffDelayMs(attempt, backoff);
         options.onRetry(error, attempt, delayMs);
-        waitingOnCommit = false;
-        await sleep(delayMs, false);
+        // A backoff is not cut short by commits: only the server coming back would help, and nothing says it did.
+        await waker.sleep(delayMs, { endedByCommit: false });
         continue;
       }
       if (full) continue;
-      waitingOnCommit = true;
-      await sleep(pollIntervalMs, true);
+      await waker.sleep(pollIntervalMs);
     }
     return null;
   };
@@ -118,8 +94,7 @@ export async function runMirror(pool: DatabasePool, mirror: Consumer, options: R
   return {
     ended,
     async stop() {
-      stopped = true;
-      wakeUp?.();
+      waker.stop();
       await ended;
     },
   };
