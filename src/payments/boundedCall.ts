@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { withinDeadline } from '../time/withinDeadline.js';
 import { ProviderCallError, type ProviderAccount } from './provider.js';
 
 /**
@@ -59,7 +60,7 @@ export async function callWithinBudget<T>(options: BoundedCallOptions, attempt: 
   for (let failures = 0; ; failures += 1) {
     const remaining = deadline - Date.now();
     try {
-      return await beforeDeadline(attempt(Math.max(1, Math.ceil(remaining))), remaining, budgetMs);
+      return await withinDeadline(attempt(Math.max(1, Math.ceil(remaining))), remaining, () => new ProviderDeadlineError(budgetMs));
     } catch (error) {
       const failure = error instanceof ProviderDeadlineError ? ({ retriable: true } as const) : classify(error);
       if (!failure.retriable) throw new ProviderCallError(account, operation, { cause: error, failure: 'refused' });
@@ -69,22 +70,5 @@ export async function callWithinBudget<T>(options: BoundedCallOptions, attempt: 
       }
       await sleep(wait);
     }
-  }
-}
-
-/** The try's own result, or a ProviderDeadlineError once `remainingMs` have passed (an SDK timeout may reset on every byte). */
-async function beforeDeadline<T>(work: Promise<T>, remainingMs: number, budgetMs: number): Promise<T> {
-  const timer = new AbortController();
-  const expired = sleep(remainingMs, undefined, { signal: timer.signal }).then(() => {
-    throw new ProviderDeadlineError(budgetMs);
-  });
-  try {
-    return await Promise.race([work, expired]);
-  } finally {
-    timer.abort();
-    // Neither the cancelled timer's AbortError nor a late failure of a try we stopped waiting for
-    // has anyone left to tell: the caller already has its answer (or its ProviderDeadlineError).
-    expired.catch(() => undefined);
-    work.catch(() => undefined);
   }
 }

@@ -1,5 +1,5 @@
 import { lookup } from 'node:dns/promises';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { withinDeadline } from '../time/withinDeadline.js';
 import type { HostResolver } from './addressRule.js';
 
 /**
@@ -11,21 +11,7 @@ export const RESOLVE_TIMEOUT_MS = 5_000;
 
 /** `resolve`, failing once `timeoutMs` have passed without an answer (the lookup itself is left to finish unheard). */
 export function resolverWithin(resolve: HostResolver, timeoutMs: number): HostResolver {
-  return async (hostname) => {
-    const timer = new AbortController();
-    const expired = sleep(timeoutMs, undefined, { signal: timer.signal }).then(() => {
-      throw new Error(`no answer within ${timeoutMs} ms`);
-    });
-    const lookedUp = resolve(hostname);
-    try {
-      return await Promise.race([lookedUp, expired]);
-    } finally {
-      timer.abort();
-      // The cancelled timer's AbortError, and a late failure of a lookup no one waits for, have no one to tell.
-      expired.catch(() => undefined);
-      lookedUp.catch(() => undefined);
-    }
-  };
+  return (hostname) => withinDeadline(resolve(hostname), timeoutMs, () => new Error(`no answer within ${timeoutMs} ms`));
 }
 
 /** The operating system's resolver (what a connection by name would use): every address of the name, within RESOLVE_TIMEOUT_MS. */

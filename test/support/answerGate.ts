@@ -22,3 +22,29 @@ export function answerGate() {
 }
 
 export type AnswerGate = ReturnType<typeof answerGate>;
+
+/**
+ * A loopback server's switch for holding its answers: `holdAnswers()` holds every answer from then
+ * on until its `release`; `held(respond)` takes an answer while they are held (false otherwise).
+ */
+export function answerHolding() {
+  let holding: AnswerGate | null = null;
+  return {
+    held: (respond: () => void): boolean => {
+      if (!holding) return false;
+      holding.hold(respond);
+      return true;
+    },
+    holdAnswers: () => {
+      const gate = answerGate();
+      holding = gate;
+      return {
+        arrived: gate.arrived,
+        release() {
+          if (holding === gate) holding = null;
+          gate.release();
+        },
+      };
+    },
+  };
+}

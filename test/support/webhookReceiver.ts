@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
-import { type AnswerGate, answerGate } from './answerGate.js';
+import { answerHolding } from './answerGate.js';
 
 export type ReceivedWebhook = {
   readonly id: string;
@@ -22,15 +22,14 @@ export async function startWebhookReceiver() {
   let port = 0;
   let answersToRefuse = 0;
   let server: http.Server | null = null;
-  let holding: AnswerGate | null = null;
+  const answers = answerHolding();
 
   const listen = async () => {
     const created = http.createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (chunk: Buffer) => chunks.push(chunk));
       req.on('end', () => {
-        if (holding) holding.hold(answer);
-        else answer();
+        if (!answers.held(answer)) answer();
       });
       const answer = () => {
         const body = Buffer.concat(chunks).toString('utf8');
@@ -74,17 +73,7 @@ export async function startWebhookReceiver() {
      * Every request from now on waits for its answer until `release` (a receiver slow to answer, with
      * the request open); `arrived` resolves once the first one is waiting.
      */
-    holdAnswers() {
-      const gate = answerGate();
-      holding = gate;
-      return {
-        arrived: gate.arrived,
-        release() {
-          if (holding === gate) holding = null;
-          gate.release();
-        },
-      };
-    },
+    holdAnswers: answers.holdAnswers,
     get up() {
       return server !== null;
     },

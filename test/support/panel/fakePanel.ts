@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Money } from '../../../src/domain/money.js';
-import { type AnswerGate, answerGate } from '../answerGate.js';
+import { answerHolding } from '../answerGate.js';
 
 /**
  * The operator's activity panel as PANEL.md describes it, on 127.0.0.1: paged lists ordered by
@@ -77,7 +77,7 @@ export async function startFakePanel(options: FakePanelOptions = {}) {
   let eventSeq = 0;
   let busy: { times: number; status: number; retryAfterSeconds?: number } | null = null;
   let delayMs = 0;
-  let holding: AnswerGate | null = null;
+  const answers = answerHolding();
 
   const account = (accountId: string): Account => {
     let found = accounts.get(accountId);
@@ -218,8 +218,8 @@ export async function startFakePanel(options: FakePanelOptions = {}) {
         res.writeHead(result.status, { 'content-type': 'application/json', ...result.headers });
         res.end(JSON.stringify(result.body));
       };
-      if (holding) holding.hold(respond);
-      else if (delayMs > 0) setTimeout(respond, delayMs);
+      if (answers.held(respond)) return;
+      if (delayMs > 0) setTimeout(respond, delayMs);
       else respond();
     });
   });
@@ -339,17 +339,7 @@ export async function startFakePanel(options: FakePanelOptions = {}) {
     },
 
     /** Every request from now on waits for its answer until `release`; `arrived` resolves once the first one waits. */
-    holdAnswers() {
-      const gate = answerGate();
-      holding = gate;
-      return {
-        arrived: gate.arrived,
-        release() {
-          if (holding === gate) holding = null;
-          gate.release();
-        },
-      };
-    },
+    holdAnswers: answers.holdAnswers,
 
     /** The panel stops listening: connections to it are refused until `comeBack`. */
     async goDown() {
