@@ -1,15 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { AxeBuilder } from '@axe-core/playwright';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureDevIdentity, signDevToken } from '../../src/identity/devIdentity.js';
 import { REPOSITORY_ROOT, type ServedLedger, serveLedger } from '../ops/servedLedger.js';
 import { type FakeStripe, signStripePayload, startFakeStripe } from '../support/providers/fakeStripe.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhookReceiver.js';
+import { collectPageErrors, expectAccessible, launchChromium, signInWithDevForm } from './browser.js';
 
 /**
  * The backoffice web app in a real browser (Debian's chromium, driven by playwright-core) against
@@ -18,7 +17,6 @@ import { startWebhookReceiver, type WebhookReceiver } from '../support/webhookRe
  * the panel sync (off here), an outgoing webhook endpoint created with a delivery redelivered, verify.
  * Every screen is checked by axe-core and saved as a screenshot under test-results/backoffice/.
  */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SCREENSHOTS = path.join(REPOSITORY_ROOT, 'test-results', 'backoffice');
 const TENANT = 'acme-tours';
 const TIME_ZONE = 'America/Sao_Paulo';
@@ -37,7 +35,6 @@ const started = () => {
 };
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`no browser at ${CHROMIUM}: apt-get install -y chromium (or set CHROMIUM_PATH)`);
   dataDir = await mkdtemp(path.join(os.tmpdir(), 'ledger-backoffice-'));
   // mkdtemp makes the folder private to root; the embedded PostgreSQL runs as the `postgres` user.
   await chmod(dataDir, 0o755);
@@ -50,12 +47,7 @@ beforeAll(async () => {
     STRIPE_WEBHOOK_SECRET: stripe.webhookSecret,
     STRIPE_API_BASE: stripe.url,
   });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    // As root the sandbox cannot start; nothing but this test's server is loaded.
-    args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
-  });
+  browser = await launchChromium();
 }, 180_000);
 
 afterAll(async () => {
@@ -69,15 +61,6 @@ afterAll(async () => {
   await receiver?.stop();
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
 }, 60_000);
-
-/** No axe violation of impact serious or critical on what the page shows now. */
-async function expectAccessible(page: Page, screen: string) {
-  const { violations } = await new AxeBuilder({ page }).analyze();
-  const serious = violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n) => n.target.join(' ')) }));
-  expect(serious, `axe on ${screen}`).toEqual([]);
-}
 
 async function screen(page: Page, name: string) {
   await expectAccessible(page, name);
@@ -110,21 +93,13 @@ describe('the backoffice web app, in a browser, against npm start', () => {
     const { served, dataDir, stripe, browser, receiver } = started();
     const context = await browser.newContext({ locale: 'en-US', timezoneId: TIME_ZONE, viewport: { width: 1280, height: 900 } });
     const page = await context.newPage();
-    const pageErrors: string[] = [];
-    page.on('pageerror', (error) => pageErrors.push(error.message));
-    // A CSP refusal shows only as a console error: the app must run under its 'self'-only policy.
-    page.on('console', (message) => {
-      if (message.type() === 'error') pageErrors.push(message.text());
-    });
+    const pageErrors = collectPageErrors(page);
 
     // Sign-in: the clearly marked dev form, used with the keyboard only.
     await page.goto(`${served.url}/backoffice/`);
     await expect.poll(() => page.getByRole('heading', { name: 'DEV MODE: sign in as' }).isVisible()).toBe(true);
     await screen(page, 'sign-in');
-    await page.getByLabel('Tenant').fill(TENANT);
-    await page.getByLabel('E-mail').fill('maria@acme.example');
-    await page.getByLabel('E-mail').press('Enter');
-    await expect.poll(() => page.getByRole('navigation', { name: 'Sections' }).isVisible()).toBe(true);
+    await signInWithDevForm(page, { tenantId: TENANT, email: 'maria@acme.example', groups: ['admin', 'auditor'] });
     expect(await page.getByText(`(${TENANT}: admin, auditor)`).isVisible()).toBe(true);
 
     // Departures: an admin creates one in the activity's own time zone.
