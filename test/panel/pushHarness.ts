@@ -29,7 +29,9 @@ export type DeliveryRow = {
  * loopback Stripe for payments. No job worker runs: tests run the queued jobs (`runJobs`) and the
  * retry sweep (`sweep`) at the moments they choose, on the ledger's test clock.
  */
-export async function startPushHarness(options: { accounts?: readonly string[]; holdTtlSeconds?: number } = {}) {
+export async function startPushHarness(
+  options: { accounts?: readonly string[]; holdTtlSeconds?: number; backofficeDevSignIn?: boolean } = {},
+) {
   const panel = await startFakePanel();
   const stripe: FakeStripe = await startFakeStripe();
   const errors: { message: string; error: unknown }[] = [];
@@ -47,6 +49,7 @@ export async function startPushHarness(options: { accounts?: readonly string[]; 
       accounts: options.accounts ?? [TENANT],
     },
     onError: (message, error) => errors.push({ message, error }),
+    ...(options.backofficeDevSignIn ? { backofficeDevSignIn: true } : {}),
   });
   const { jobs } = ledger.composed;
   const admin = ledger.token({ groups: ['admin'], sub: 'admin-1' });

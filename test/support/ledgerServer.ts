@@ -97,6 +97,11 @@ export type TestLedgerOptions = {
   readonly eventStore?: LedgerSettings['eventStore'];
   /** The cluster the test database is made in; the run's shared one by default. */
   readonly cluster?: TestCluster;
+  /**
+   * The backoffice web app's dev "sign in as" form, signing with the test pool's key (what `npm start`
+   * offers in dev mode); without it the app is served but cannot sign in.
+   */
+  readonly backofficeDevSignIn?: boolean;
 };
 
 /**
@@ -136,6 +141,9 @@ export async function startTestLedger(options: TestLedgerOptions = {}): Promise<
       nodeEnv: options.nodeEnv ?? 'test',
       ...(options.webhookResolver ? { webhookResolver: options.webhookResolver } : {}),
       ...(options.eventStore ? { eventStore: options.eventStore } : {}),
+      ...(options.backofficeDevSignIn
+        ? { backofficeSignIn: { mode: 'dev' as const, signToken: (tokenOptions: IdTokenOptions) => mintToken(identity, tokenOptions) } }
+        : {}),
     },
     { info: () => undefined, warn: () => undefined, error: onError },
   );
