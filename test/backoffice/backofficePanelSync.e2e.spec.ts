@@ -48,15 +48,23 @@ async function syncStatus(token: string): Promise<SyncStatus> {
 }
 
 /** A new browser session signed in with the dev form, on the panel sync screen with the sync on. */
-async function openPanelSync(as: { email: string; groups: ('admin' | 'staff' | 'auditor')[] }): Promise<{ page: Page; errors: string[] }> {
+async function openPanelSync(as: {
+  email: string;
+  groups: ('admin' | 'staff' | 'auditor')[];
+}): Promise<{ page: Page; errors: string[]; actions: string[] }> {
   const context = await started().browser.newContext({ locale: 'en-US', timezoneId: TIME_ZONE, viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
   const errors = collectPageErrors(page);
+  // The screen's actions as the browser sent them: one request per action, whatever the clicks.
+  const actions: string[] = [];
+  page.on('request', (request) => {
+    if (request.method() === 'POST' && request.url().includes('/v1/backoffice/sync/')) actions.push(new URL(request.url()).pathname);
+  });
   await page.goto(`${started().h.ledger.url}/backoffice/`);
   await signInWithDevForm(page, { tenantId: TENANT, ...as });
   await page.getByRole('link', { name: 'Activity panel sync' }).click();
   await expect.poll(() => page.locator('.status-on').textContent()).toBe('On');
-  return { page, errors };
+  return { page, errors, actions };
 }
 
 /** The value the facts list shows for one term ("Queued", "Last pull" …). */
@@ -114,7 +122,8 @@ describe('the panel sync screen, in a browser, with the activity panel on', () =
 
     // Retry with the panel answering again: the push is queued at once, then sent when the job runs.
     await h.panel.comeBack();
-    await failedRow.getByRole('button', { name: `Retry ${unsent}` }).click();
+    // Double-clicked, as a hurried operator does: one request, not a second one the server refuses with 404.
+    await failedRow.getByRole('button', { name: `Retry ${unsent}` }).dblclick();
     await expect.poll(() => page.getByText('No failed pushes.').isVisible()).toBe(true);
     expect(await fact(page, 'Queued')).toBe('1');
     await h.runJobs();
@@ -129,8 +138,10 @@ describe('the panel sync screen, in a browser, with the activity panel on', () =
     const acknowledge = card.getByRole('button', { name: 'Acknowledge' });
     expect(await acknowledge.isDisabled()).toBe(true);
     await card.getByLabel('Note (what was done about it)').fill('moved the two guests to the next departure');
-    await acknowledge.click();
+    // Double-clicked too: acknowledged once (a second request would be refused with 404, an error on the card).
+    await acknowledge.dblclick();
     await expect.poll(() => card.locator('p.ok').textContent()).toMatch(/^Acknowledged /);
+    expect(await card.getByRole('alert').count()).toBe(0);
     expect(await card.getByRole('button').count()).toBe(0);
     const after = await syncStatus(h.admin);
     expect(after.conflicts).toEqual([expect.objectContaining({ id: conflict?.id, acknowledgedAt: expect.any(String) as string })]);
@@ -138,7 +149,12 @@ describe('the panel sync screen, in a browser, with the activity panel on', () =
     expect(rows).toEqual([{ note: 'moved the two guests to the next departure' }]);
     await expectAccessible(page, 'panel sync after the retry and the acknowledgement');
 
+    // A refused request shows in the console as "Failed to load resource": none for the double clicks above.
     expect(admin.errors).toEqual([]);
+    expect(admin.actions).toEqual([
+      `/v1/backoffice/sync/deliveries/${before.failed[0]?.id}/retry`,
+      `/v1/backoffice/sync/conflicts/${conflict?.id}/acknowledge`,
+    ]);
     await page.context().close();
   }, 180_000);
 });

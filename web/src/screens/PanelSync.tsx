@@ -68,13 +68,18 @@ export function PanelSync() {
 function FailedPushes(props: { failed: FailedPush[]; onChanged: () => void }) {
   const { api, session, locale, t } = useApp();
   const [error, setError] = useState<Error | null>(null);
+  // One retry in flight at a time: a second click would find the push queued already and get 404.
+  const [retrying, setRetrying] = useState(false);
   async function retry(id: string) {
     setError(null);
+    setRetrying(true);
     try {
       await api.send('POST', `/backoffice/sync/deliveries/${encodeURIComponent(id)}/retry`);
       props.onChanged();
     } catch (e) {
       setError(e instanceof Error ? e : new Error(String(e)));
+    } finally {
+      setRetrying(false);
     }
   }
   return (
@@ -101,7 +106,7 @@ function FailedPushes(props: { failed: FailedPush[]; onChanged: () => void }) {
               <td>{push.lastAttemptAt === null ? '—' : formatInstant(push.lastAttemptAt, locale)}</td>
               {isAdmin(session) && (
                 <td>
-                  <button type="button" onClick={() => void retry(push.id)}>
+                  <button type="button" disabled={retrying} onClick={() => void retry(push.id)}>
                     {t('retry')} <span class="visually-hidden">{push.reservationId}</span>
                   </button>
                 </td>
@@ -119,13 +124,18 @@ function ConflictCard(props: { conflict: Conflict; onChanged: () => void }) {
   const { conflict } = props;
   const [note, setNote] = useState('');
   const [error, setError] = useState<Error | null>(null);
+  // Sent once: a second click would find the conflict closed already and show a 404 on a closed card.
+  const [sending, setSending] = useState(false);
   async function acknowledge() {
     setError(null);
+    setSending(true);
     try {
       await api.send('POST', `/backoffice/sync/conflicts/${encodeURIComponent(conflict.id)}/acknowledge`, { note });
       props.onChanged();
     } catch (e) {
       setError(e instanceof Error ? e : new Error(String(e)));
+    } finally {
+      setSending(false);
     }
   }
   const noteId = `conflict-note-${conflict.id}`;
@@ -155,7 +165,7 @@ function ConflictCard(props: { conflict: Conflict; onChanged: () => void }) {
           <div class="actions">
             <label for={noteId}>{t('acknowledgeNote')}</label>
             <input id={noteId} value={note} maxLength={1000} onInput={(e) => setNote(e.currentTarget.value)} />
-            <button type="button" disabled={note.trim() === ''} onClick={() => void acknowledge()}>
+            <button type="button" disabled={note.trim() === '' || sending} onClick={() => void acknowledge()}>
               {t('acknowledge')}
             </button>
           </div>
