@@ -1,19 +1,17 @@
-import { existsSync } from 'node:fs';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { AxeBuilder } from '@axe-core/playwright';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestIdentity } from '../../src/identity/testing/tokens.js';
 import { type ServedLedger, serveLedger } from '../ops/servedLedger.js';
 import { startFakeCognitoHostedUi } from '../support/providers/fakeCognitoHostedUi.js';
+import { expectAccessible, launchChromium } from './browser.js';
 
 /**
  * Sign-in through the Cognito hosted UI (authorization code with PKCE) in a real browser, against
  * `npm start` configured for a user pool (JWKS preloaded from a file) whose hosted UI is a local double.
  */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const identity = createTestIdentity({ userPoolId: 'us-east-1_BackofficeUi', clientId: 'backoffice-client' });
 const STAFF = { tenantId: 'acme-tours', groups: ['staff'], email: 'lia@acme.example' };
 
@@ -23,7 +21,6 @@ let served: ServedLedger | undefined;
 let browser: Browser | undefined;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`no browser at ${CHROMIUM}: apt-get install -y chromium (or set CHROMIUM_PATH)`);
   dataDir = await mkdtemp(path.join(os.tmpdir(), 'ledger-backoffice-cognito-'));
   // mkdtemp makes the folder private to root; the embedded PostgreSQL runs as the `postgres` user.
   await chmod(dataDir, 0o755);
@@ -37,11 +34,7 @@ beforeAll(async () => {
     COGNITO_JWKS_FILE: jwksFile,
     COGNITO_DOMAIN: hostedUi.url,
   });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
-  });
+  browser = await launchChromium();
 }, 180_000);
 
 afterAll(async () => {
@@ -90,8 +83,7 @@ describe('backoffice sign-in through the Cognito hosted UI', () => {
     expect(exchange?.get('code_verifier')).toMatch(/^[A-Za-z0-9_-]{43,128}$/);
     expect(exchange?.get('client_secret')).toBeNull();
 
-    const { violations } = await new AxeBuilder({ page }).analyze();
-    expect(violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id)).toEqual([]);
+    await expectAccessible(page, 'departures after the hosted UI sign-in');
     expect(consoleErrors).toEqual([]);
     await context.close();
   }, 120_000);
