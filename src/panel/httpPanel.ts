@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isStorableJson } from '../db/storableText.js';
 import { retryAfterMs } from '../payments/boundedCall.js';
 import {
   type ActivityPanel,
@@ -97,6 +98,9 @@ export function createHttpPanel(settings: HttpPanelSettings): ActivityPanel {
   }
 
   function parse<T>(schema: z.ZodType<T>, json: unknown, what: string): T {
+    // The panel's text is stored (slot names, events): what PostgreSQL cannot hold is the panel's error, not a 500 of ours.
+    if (!isStorableJson(json))
+      throw new PanelProtocolError(`the panel's ${what} holds a NUL character or a lone surrogate, or nests too deep`);
     const parsed = schema.safeParse(json);
     if (!parsed.success) throw new PanelProtocolError(`the panel's ${what} does not follow PANEL.md: ${z.prettifyError(parsed.error)}`);
     return parsed.data;

@@ -57,6 +57,15 @@ describe('the activity panel over HTTP (PANEL.md)', () => {
     expect(panel.ledgerBookings('acme')[0]).toMatchObject({ externalRef: 'r1', customer: { email: 'ana@example.com' }, version: 1 });
   });
 
+  it('refuses, as outside the protocol, a list holding text PostgreSQL cannot store', async () => {
+    panel = await startFakePanel();
+    panel.saveDeparture('acme', { ...departure('d1'), activityId: 'glacier-\ud800' });
+    const adapter = createHttpPanel({ baseUrl: panel.url, apiKey: panel.apiKey });
+    const refused = await adapter.departures('acme', {}).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(PanelProtocolError);
+    expect((refused as PanelProtocolError).message).toContain('lone surrogate');
+  });
+
   it('says when the panel is busy (with its Retry-After), down, or answering outside the protocol', async () => {
     panel = await startFakePanel();
     const adapter = createHttpPanel({ baseUrl: panel.url, apiKey: panel.apiKey });

@@ -184,6 +184,26 @@ describe('POST /webhooks/panel', () => {
     expect((await slotRow(tenant, 'panel-s1'))?.capacity).toBe(5);
   });
 
+  it('refuses a signed event holding a lone surrogate or a NUL with 400 invalid_request and stores nothing', async () => {
+    const tenant = 'pa-signature';
+    const event = panel.saveDeparture(tenant, {
+      departureId: 's-text',
+      activityId: 'a',
+      startsAt: inAWeek(),
+      capacity: 5,
+      price,
+      status: 'open',
+    });
+    // PostgreSQL's jsonb refuses both (JSON.stringify writes a lone surrogate as a \ud800 escape).
+    for (const id of ['\ud800', 'evt-\u0000']) {
+      const delivered = await panel.deliver(ledger.url, { ...event, id });
+      expect(delivered).toMatchObject({ status: 400, body: { code: 'invalid_request' } });
+    }
+    expect(await slotRow(tenant, 'panel-s-text')).toBeUndefined();
+    expect(await eventsOf(tenant, 'slot-panel-s-text')).toEqual([]);
+    expect(await panel.deliver(ledger.url, event)).toMatchObject({ status: 200, body: { outcome: 'applied' } });
+  });
+
   it('applies a repeated webhook once; a desk booking takes its seats as sold, its cancellation gives them back', async () => {
     const tenant = 'pa-dedupe';
     await panel.deliver(

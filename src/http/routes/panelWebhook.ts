@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { AppDeps } from '../../app/context.js';
 import { applyPanelEvent } from '../../app/panel/applyPanelEvent.js';
+import { isStorableJson } from '../../db/storableText.js';
 import { panelWire } from '../../panel/httpPanel.js';
 import { verifyPanelSignature } from '../../panel/panelSignature.js';
 import type { SignatureCheck } from '../../payments/hmac.js';
@@ -79,7 +80,14 @@ export function panelWebhookRoutes(deps: AppDeps, settings: PanelWebhookSettings
           ? verifyPanelSignature(raw, typeof header === 'string' ? header : undefined, settings.webhookSecret, deps.clock())
           : { ok: false, reason: 'PANEL_WEBHOOK_SECRET is not configured' };
         if (!check.ok) return refuseSignature(request, reply, check);
-        const parsed = panelEventSchema.safeParse(parseJson(raw));
+        const body = parseJson(raw);
+        if (body !== undefined && !isStorableJson(body)) {
+          return sendProblem(
+            reply,
+            problem(400, 'invalid_request', 'the signed body holds a NUL character or a lone surrogate, or nests too deep'),
+          );
+        }
+        const parsed = panelEventSchema.safeParse(body);
         if (!parsed.success) return sendProblem(reply, problem(400, 'invalid_request', 'the signed body is not a panel event (PANEL.md)'));
         const outcome = await applyPanelEvent(deps, settings.accounts, parsed.data);
         if (!outcome.ok) return sendProblem(reply, problemFor(outcome.error));
