@@ -176,6 +176,11 @@ describe('the backoffice web app, in a browser, against npm start', () => {
     await page.getByRole('link', { name: 'Payments and anomalies' }).click();
     const anomaly = page.locator('article.anomaly');
     await expect.poll(() => anomaly.count()).toBe(1);
+    // The paged list of payments: the Stripe payment, with its reconcile action for staff.
+    const paymentRow = page.getByRole('row', { name: new RegExp(payment.providerPaymentId as string) });
+    await expect.poll(() => paymentRow.count()).toBe(1);
+    expect(await paymentRow.textContent()).toContain(hold.reservationId.slice(0, 8));
+    expect(await paymentRow.getByRole('button', { name: /^Reconcile/ }).count()).toBe(1);
     await screen(page, 'payments-and-anomalies');
     await anomaly.getByLabel('Note (how it was settled)').fill('customer paid the rest at the desk');
     await anomaly.getByRole('button', { name: 'Dismiss' }).click();

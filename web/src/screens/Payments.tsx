@@ -3,6 +3,7 @@ import { formatInstant, formatMoney, type Money, query } from '../api';
 import { isAdmin, isStaff } from '../auth/session';
 import { useApp } from '../context';
 import { ErrorMessage, Show, useLoad } from '../load';
+import { type Page, PagedTable } from '../pagedTable';
 
 type BackofficePayment = {
   paymentId: string;
@@ -127,7 +128,7 @@ function PaymentList(props: { onChanged: () => void }) {
   const [error, setError] = useState<Error | null>(null);
   const path = (cursor?: string) => `/backoffice/payments${query({ status: status || undefined, limit: '25', cursor })}`;
   const [pages] = useLoad(`${status}|${cursors.join(',')}`, () =>
-    Promise.all([undefined, ...cursors].map((cursor) => api.get<{ items: BackofficePayment[]; nextCursor: string | null }>(path(cursor)))),
+    Promise.all([undefined, ...cursors].map((cursor) => api.get<Page<BackofficePayment>>(path(cursor)))),
   );
   async function reconcile(paymentId: string) {
     setError(null);
@@ -159,69 +160,52 @@ function PaymentList(props: { onChanged: () => void }) {
         </select>
       </label>
       {error && <ErrorMessage error={error} />}
-      <Show loaded={pages}>
-        {(loaded) => {
-          const items = loaded.flatMap((page) => page.items);
-          const next = loaded[loaded.length - 1]?.nextCursor ?? null;
-          if (items.length === 0) return <p>{t('nothingFound')}</p>;
-          return (
-            <>
-              <table>
-                <thead>
-                  <tr>
-                    <th scope="col">{t('provider')}</th>
-                    <th scope="col">{t('status')}</th>
-                    <th scope="col">{t('amount')}</th>
-                    <th scope="col">{t('reservation')}</th>
-                    <th scope="col">{t('anomalies')}</th>
-                    <th scope="col">{t('createdAt')}</th>
-                    {isStaff(session) && (
-                      <th scope="col">
-                        <span class="visually-hidden">{t('reconcile')}</span>
-                      </th>
-                    )}
-                  </tr>
-                </thead>
-                <tbody>
-                  {items.map((p) => (
-                    <tr key={p.paymentId}>
-                      <td>
-                        {p.provider} <span class="muted">{p.providerPaymentId}</span>
-                      </td>
-                      <td>
-                        <span class={`status status-${p.status}`}>{p.status}</span>{' '}
-                        {p.lastError && <span class="muted">{p.lastError}</span>}
-                      </td>
-                      <td>{formatMoney(p.amount, locale)}</td>
-                      <td>
-                        <a href={`#/reservations/${p.reservationId}`}>{p.reservationId.slice(0, 8)}</a>
-                      </td>
-                      <td>{p.anomalies}</td>
-                      <td>{formatInstant(p.createdAt, locale)}</td>
-                      {isStaff(session) && (
-                        <td>
-                          <button
-                            type="button"
-                            onClick={() => void reconcile(p.paymentId)}
-                            aria-label={`${t('reconcile')} ${p.paymentId.slice(0, 8)}`}
-                          >
-                            {t('reconcile')}
-                          </button>
-                        </td>
-                      )}
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-              {next !== null && (
-                <button type="button" onClick={() => setCursors([...cursors, next])}>
-                  {t('loadMore')}
+      <PagedTable
+        pages={pages}
+        onMore={(next) => setCursors([...cursors, next])}
+        head={
+          <>
+            <th scope="col">{t('provider')}</th>
+            <th scope="col">{t('status')}</th>
+            <th scope="col">{t('amount')}</th>
+            <th scope="col">{t('reservation')}</th>
+            <th scope="col">{t('anomalies')}</th>
+            <th scope="col">{t('createdAt')}</th>
+            {isStaff(session) && (
+              <th scope="col">
+                <span class="visually-hidden">{t('reconcile')}</span>
+              </th>
+            )}
+          </>
+        }
+        row={(p) => (
+          <tr key={p.paymentId}>
+            <td>
+              {p.provider} <span class="muted">{p.providerPaymentId}</span>
+            </td>
+            <td>
+              <span class={`status status-${p.status}`}>{p.status}</span> {p.lastError && <span class="muted">{p.lastError}</span>}
+            </td>
+            <td>{formatMoney(p.amount, locale)}</td>
+            <td>
+              <a href={`#/reservations/${p.reservationId}`}>{p.reservationId.slice(0, 8)}</a>
+            </td>
+            <td>{p.anomalies}</td>
+            <td>{formatInstant(p.createdAt, locale)}</td>
+            {isStaff(session) && (
+              <td>
+                <button
+                  type="button"
+                  onClick={() => void reconcile(p.paymentId)}
+                  aria-label={`${t('reconcile')} ${p.paymentId.slice(0, 8)}`}
+                >
+                  {t('reconcile')}
                 </button>
-              )}
-            </>
-          );
-        }}
-      </Show>
+              </td>
+            )}
+          </tr>
+        )}
+      />
     </>
   );
 }

@@ -1,7 +1,8 @@
 import { useState } from 'preact/hooks';
 import { formatInstant, formatMoney, type Money, query } from '../api';
 import { useApp } from '../context';
-import { Show, useLoad } from '../load';
+import { useLoad } from '../load';
+import { type Page, PagedTable } from '../pagedTable';
 
 export type BackofficeReservation = {
   reservationId: string;
@@ -72,62 +73,44 @@ function ReservationPages(props: { filters: Filters }) {
   const base = { ...props.filters, limit: '25' };
   const path = (cursor?: string) => `/backoffice/reservations${query({ ...base, cursor })}`;
   const [pages] = useLoad(JSON.stringify(cursors), async () =>
-    Promise.all(
-      [undefined, ...cursors].map((cursor) => api.get<{ items: BackofficeReservation[]; nextCursor: string | null }>(path(cursor))),
-    ),
+    Promise.all([undefined, ...cursors].map((cursor) => api.get<Page<BackofficeReservation>>(path(cursor)))),
   );
   return (
-    <Show loaded={pages}>
-      {(loaded) => {
-        const items = loaded.flatMap((page) => page.items);
-        const next = loaded[loaded.length - 1]?.nextCursor ?? null;
-        if (items.length === 0) return <p>{t('nothingFound')}</p>;
-        return (
-          <>
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">{t('reservation')}</th>
-                  <th scope="col">{t('status')}</th>
-                  <th scope="col">{t('customer')}</th>
-                  <th scope="col">{t('activity')}</th>
-                  <th scope="col">{t('departsAt')}</th>
-                  <th scope="col">{t('seats')}</th>
-                  <th scope="col">{t('total')}</th>
-                  <th scope="col">{t('createdAt')}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {items.map((r) => (
-                  <tr key={r.reservationId}>
-                    <td>
-                      <a href={`#/reservations/${r.reservationId}`}>{r.reservationId.slice(0, 8)}</a>
-                    </td>
-                    <td>
-                      <span class={`status status-${r.status}`}>{r.status}</span>
-                    </td>
-                    <td>
-                      {r.customer.name} <span class="muted">{r.customer.email}</span>
-                    </td>
-                    <td>
-                      {r.activityId} <span class="muted">{r.slotId}</span>
-                    </td>
-                    <td>{formatInstant(r.departsAt, locale)}</td>
-                    <td>{r.seats}</td>
-                    <td>{formatMoney(r.total, locale)}</td>
-                    <td>{formatInstant(r.createdAt, locale)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-            {next !== null && (
-              <button type="button" onClick={() => setCursors([...cursors, next])}>
-                {t('loadMore')}
-              </button>
-            )}
-          </>
-        );
-      }}
-    </Show>
+    <PagedTable
+      pages={pages}
+      onMore={(next) => setCursors([...cursors, next])}
+      head={
+        <>
+          <th scope="col">{t('reservation')}</th>
+          <th scope="col">{t('status')}</th>
+          <th scope="col">{t('customer')}</th>
+          <th scope="col">{t('activity')}</th>
+          <th scope="col">{t('departsAt')}</th>
+          <th scope="col">{t('seats')}</th>
+          <th scope="col">{t('total')}</th>
+          <th scope="col">{t('createdAt')}</th>
+        </>
+      }
+      row={(r) => (
+        <tr key={r.reservationId}>
+          <td>
+            <a href={`#/reservations/${r.reservationId}`}>{r.reservationId.slice(0, 8)}</a>
+          </td>
+          <td>
+            <span class={`status status-${r.status}`}>{r.status}</span>
+          </td>
+          <td>
+            {r.customer.name} <span class="muted">{r.customer.email}</span>
+          </td>
+          <td>
+            {r.activityId} <span class="muted">{r.slotId}</span>
+          </td>
+          <td>{formatInstant(r.departsAt, locale)}</td>
+          <td>{r.seats}</td>
+          <td>{formatMoney(r.total, locale)}</td>
+          <td>{formatInstant(r.createdAt, locale)}</td>
+        </tr>
+      )}
+    />
   );
 }
