@@ -38,6 +38,18 @@ export async function claimCallLease(tx: Queries, key: string, seconds: number):
 }
 
 /**
+ * Whether `lease` is still its holder's, with its row locked until the transaction ends: a holder
+ * checks this before it records what its call did, so that one whose lease ran out and went to
+ * another runner (which may have done the same work since) writes nothing over that runner's
+ * record, and no one can take the lease while it records.
+ */
+export async function holdsCallLease(tx: Queries, lease: CallLease): Promise<boolean> {
+  const held = await tx.maybeOne(sql.type(holderRow)`
+    SELECT holder::text FROM call_leases WHERE lease_key = ${lease.key} AND holder = ${lease.holder} FOR UPDATE`);
+  return held !== null;
+}
+
+/**
  * Extends a held lease by `seconds` from now, before its holder makes another call. False when the
  * lease is no longer this holder's (it ran out and another runner took it): the holder must stop.
  */

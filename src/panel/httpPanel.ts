@@ -98,11 +98,12 @@ export function createHttpPanel(settings: HttpPanelSettings): ActivityPanel {
   }
 
   function parse<T>(schema: z.ZodType<T>, json: unknown, what: string): T {
-    // The panel's text is stored (slot names, events): what PostgreSQL cannot hold is the panel's error, not a 500 of ours.
-    if (!isStorableJson(json))
-      throw new PanelProtocolError(`the panel's ${what} holds a NUL character or a lone surrogate, or nests too deep`);
     const parsed = schema.safeParse(json);
     if (!parsed.success) throw new PanelProtocolError(`the panel's ${what} does not follow PANEL.md: ${z.prettifyError(parsed.error)}`);
+    // What is kept of the panel's answer is stored (slot names, events): text PostgreSQL cannot hold is the panel's error, not a 500 of ours.
+    if (!isStorableJson(parsed.data)) {
+      throw new PanelProtocolError(`the panel's ${what} holds a NUL character or a lone surrogate, or nests too deep`);
+    }
     return parsed.data;
   }
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { DatabasePool } from '../db/pool.js';
 import { sql } from '../db/sql.js';
-import { type CallLease, claimCallLease, releaseCallLease, renewCallLease } from '../db/callLeases.js';
+import { type CallLease, claimCallLease, holdsCallLease, releaseCallLease, renewCallLease } from '../db/callLeases.js';
 import { type Transaction, withSystemTransaction } from '../db/transaction.js';
 import { deliverWebhooksJob, jobsAsJson, type PayloadOf } from '../jobs/followUpJobs.js';
 import { addressesOf, type HostResolver, judgeTarget, type TargetRule } from './addressRule.js';
@@ -109,6 +109,9 @@ async function recordOutcome(
 ): Promise<NextDelivery | null> {
   const { delivery, lease } = current;
   await recordAttempt(tx, lane.tenantId, delivery.delivery_id, at, outcome);
+  // A runner that outlived its lease (a long pause) records its attempt only: the lane's new holder
+  // owns the delivery's status and the lane's job, and may have delivered this and later ones since.
+  if (!(await holdsCallLease(tx, lease))) return null;
   if (outcome.kind === 'answered' && outcome.status >= 200 && outcome.status < 300) {
     await setStatus(tx, lane.tenantId, delivery.delivery_id, 'delivered', null);
   } else {
@@ -123,8 +126,7 @@ async function recordOutcome(
       return null;
     }
   }
-  // A lease that ran out went to another runner, which now sends the lane: this one stops.
-  if (!(await renewCallLease(tx, lease, LANE_LEASE_SECONDS))) return null;
+  await renewCallLease(tx, lease, LANE_LEASE_SECONDS);
   return nextDelivery(tx, lane, lease);
 }
 

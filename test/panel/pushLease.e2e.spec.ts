@@ -10,10 +10,14 @@ afterAll(async () => {
   await h.close();
 });
 
-/** The system login's sessions that are in a transaction and waiting for their client, with their last statement. */
+/**
+ * This ledger's system sessions that are in a transaction and waiting for their client, with their last
+ * statement. The logins are the cluster's, shared by test files running at the same time: only this
+ * test's database counts.
+ */
 async function systemSessionsIdleInTransaction() {
   const { rows } = await h.ledger.db.asOwner<{ query: string }>(
-    `SELECT query FROM pg_stat_activity WHERE usename = $1 AND state LIKE 'idle in transaction%'`,
+    `SELECT query FROM pg_stat_activity WHERE datname = current_database() AND usename = $1 AND state LIKE 'idle in transaction%'`,
     [decodeURIComponent(new URL(h.ledger.db.logins.system).username)],
   );
   return rows;
@@ -62,6 +66,30 @@ describe('panel pushes held by a lease while the panel is called', () => {
     expect(deliveries.at(-1)).toMatchObject({ status: 'sent', version: h.puts(reservationId).at(-1)?.version });
     const [atPanel] = h.panel.ledgerBookings(TENANT).filter((b) => b.externalRef === reservationId);
     expect(atPanel?.status).toBe('confirmed');
+    expect(h.errors).toEqual([]);
+  });
+
+  it('lets a pusher whose lease ran out and went to another record nothing over that one', async () => {
+    const { slotId } = await h.panelSlot(10);
+    const reservationId = await h.hold(slotId, 1);
+    const key = `panel-push:${TENANT}:${reservationId}`;
+    const slowPanel = h.panel.holdAnswers();
+    const pushing = h.runJobs();
+    try {
+      await slowPanel.arrived();
+      // The pusher is paused past its lease: another took the reservation's push and sent it meanwhile.
+      await h.ledger.db.asOwner(
+        `UPDATE call_leases SET holder = gen_random_uuid(), leased_until = now() + interval '1 hour' WHERE lease_key = $1`,
+        [key],
+      );
+      await h.ledger.db.asOwner(`UPDATE panel_deliveries SET status = 'sent' WHERE reservation_id = $1`, [reservationId]);
+      // The late pusher's own request then fails.
+      h.panel.answerBusy(1, { status: 503 });
+    } finally {
+      slowPanel.release();
+      await pushing;
+    }
+    expect((await h.deliveries(reservationId)).map((row) => [row.status, row.attempts])).toEqual([['sent', 0]]);
     expect(h.errors).toEqual([]);
   });
 

@@ -45,10 +45,14 @@ describe('webhook lanes held by a lease while the receiver is called', () => {
     return { reservationId: held.body.reservationId as string };
   }
 
-  /** The system login's sessions that are in a transaction and waiting for their client, with their last statement. */
+  /**
+   * This ledger's system sessions that are in a transaction and waiting for their client, with their last
+   * statement. The logins are the cluster's, shared by test files running at the same time: only this
+   * test's database counts.
+   */
   async function systemSessionsIdleInTransaction() {
     const { rows } = await h.ledger.db.asOwner<{ query: string }>(
-      `SELECT query FROM pg_stat_activity WHERE usename = $1 AND state LIKE 'idle in transaction%'`,
+      `SELECT query FROM pg_stat_activity WHERE datname = current_database() AND usename = $1 AND state LIKE 'idle in transaction%'`,
       [decodeURIComponent(new URL(h.ledger.db.logins.system).username)],
     );
     return rows;
@@ -104,6 +108,49 @@ describe('webhook lanes held by a lease while the receiver is called', () => {
       await delivering;
     }
     expect(receiver.received.map((webhook) => webhook.type)).toEqual(['reservation.held', 'reservation.paid', 'payment.succeeded']);
+    expect(h.errors).toEqual([]);
+  });
+
+  it('lets a runner whose lease ran out and went to another record its attempt only, never the delivery or the lane', async () => {
+    const { reservationId } = await endpointAndHold();
+    const key = `webhooks:${endpointId}:${reservationId}`;
+    const slowReceiver = receiver.holdAnswers();
+    const delivering = deliverAll(h);
+    let takenBy: string;
+    try {
+      await slowReceiver.arrived();
+      // The runner is paused past its lease: another took the lane and delivered the event meanwhile.
+      takenBy = randomUUID();
+      await h.ledger.db.asOwner(`UPDATE call_leases SET holder = $2, leased_until = now() + interval '1 hour' WHERE lease_key = $1`, [
+        key,
+        takenBy,
+      ]);
+      await h.ledger.db.asOwner(`UPDATE webhook_deliveries SET status = 'delivered' WHERE endpoint_id = $1 AND reservation_id = $2`, [
+        endpointId,
+        reservationId,
+      ]);
+      // The late runner's own request then fails.
+      receiver.refuseNext(1);
+    } finally {
+      slowReceiver.release();
+      await delivering;
+    }
+    const { rows: deliveries } = await h.ledger.db.asOwner<{ status: string; attempts: number }>(
+      `SELECT status, attempts FROM webhook_deliveries WHERE endpoint_id = $1 AND reservation_id = $2`,
+      [endpointId, reservationId],
+    );
+    expect(deliveries).toEqual([{ status: 'delivered', attempts: 0 }]);
+    const { rows: attempts } = await h.ledger.db.asOwner<{ response_status: number }>(
+      `SELECT a.response_status FROM webhook_attempts a JOIN webhook_deliveries d USING (delivery_id)
+       WHERE d.endpoint_id = $1 AND d.reservation_id = $2`,
+      [endpointId, reservationId],
+    );
+    expect(attempts).toEqual([{ response_status: 503 }]);
+    expect(await laneJobs(reservationId)).toEqual([]);
+    const { rows: lease } = await h.ledger.db.asOwner<{ holder: string }>(`SELECT holder::text FROM call_leases WHERE lease_key = $1`, [
+      key,
+    ]);
+    expect(lease).toEqual([{ holder: takenBy }]);
     expect(h.errors).toEqual([]);
   });
 

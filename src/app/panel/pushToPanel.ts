@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type CallLease, claimCallLease, releaseCallLease } from '../../db/callLeases.js';
+import { type CallLease, claimCallLease, holdsCallLease, releaseCallLease } from '../../db/callLeases.js';
 import { withSystemTransaction } from '../../db/transaction.js';
 import type { Queries } from '../../db/queries.js';
 import { sql } from '../../db/sql.js';
@@ -143,9 +143,7 @@ export async function pushReservation(deps: PushDeps, tenantId: string, reservat
     });
     if (push === 'busy' || push === 'nothing') return sent ?? push;
     const answer = await callPanel(deps, tenantId, push);
-    const recorded = await withSystemTransaction(deps.systemPool, (tx) =>
-      recordAnswer(tx, { tenantId, reservationId, answeredAt: deps.clock().toISOString() }, push, answer),
-    );
+    const recorded = await withSystemTransaction(deps.systemPool, (tx) => recordAnswer(tx, { tenantId, reservationId }, push, answer));
     if (!recorded.againNow) return recorded.result;
     sent = 'sent';
   }
@@ -189,15 +187,18 @@ async function callPanel(deps: PushDeps, tenantId: string, push: PushToMake): Pr
 
 /**
  * Records the panel's answer and releases the lease, then looks for versions recorded during the
- * call (after the release, which locked the lease's row: a job that found the reservation busy had
- * recorded its version before). `againNow`: the panel stored this push and a newer version is due.
+ * call (the lease's row is locked first: a job that found the reservation busy had recorded its
+ * version before). `againNow`: the panel stored this push and a newer version waits. A pusher whose
+ * lease ran out and went to another (a long pause) records nothing: the new holder owns the
+ * reservation's pushes and may have sent a newer version since.
  */
 async function recordAnswer(
   tx: Queries,
-  { tenantId, reservationId, answeredAt }: { tenantId: string; reservationId: string; answeredAt: string },
+  { tenantId, reservationId }: { tenantId: string; reservationId: string },
   push: PushToMake,
   answer: PanelAnswer,
 ): Promise<{ result: PushResult; againNow: boolean }> {
+  if (!(await holdsCallLease(tx, push.lease))) return { result: 'busy', againNow: false };
   const { booking, now } = push;
   if (answer instanceof PanelUnavailableError || answer instanceof PanelProtocolError) {
     const result = await recordFailure(tx, push.pending, now, answer);
@@ -213,8 +214,9 @@ async function recordAnswer(
   }
   await markPushed(tx, { tenantId, reservationId, pending: push.pending, pushedVersion: booking.version, now });
   await releaseCallLease(tx, push.lease);
+  // What is still queued was recorded during the call (markPushed settled every version up to this one).
   const queued = await pendingPushes(tx, tenantId, reservationId);
-  return { result: 'sent', againNow: queued.some((row) => row.next_attempt_at <= answeredAt) };
+  return { result: 'sent', againNow: queued.some((row) => row.version > booking.version) };
 }
 
 async function recordFailure(

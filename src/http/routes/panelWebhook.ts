@@ -80,15 +80,15 @@ export function panelWebhookRoutes(deps: AppDeps, settings: PanelWebhookSettings
           ? verifyPanelSignature(raw, typeof header === 'string' ? header : undefined, settings.webhookSecret, deps.clock())
           : { ok: false, reason: 'PANEL_WEBHOOK_SECRET is not configured' };
         if (!check.ok) return refuseSignature(request, reply, check);
-        const body = parseJson(raw);
-        if (body !== undefined && !isStorableJson(body)) {
+        const parsed = panelEventSchema.safeParse(parseJson(raw));
+        if (!parsed.success) return sendProblem(reply, problem(400, 'invalid_request', 'the signed body is not a panel event (PANEL.md)'));
+        // What is kept of the event is stored; a field it ignores may hold anything.
+        if (!isStorableJson(parsed.data)) {
           return sendProblem(
             reply,
-            problem(400, 'invalid_request', 'the signed body holds a NUL character or a lone surrogate, or nests too deep'),
+            problem(400, 'invalid_request', 'the signed event holds a NUL character or a lone surrogate, or nests too deep'),
           );
         }
-        const parsed = panelEventSchema.safeParse(body);
-        if (!parsed.success) return sendProblem(reply, problem(400, 'invalid_request', 'the signed body is not a panel event (PANEL.md)'));
         const outcome = await applyPanelEvent(deps, settings.accounts, parsed.data);
         if (!outcome.ok) return sendProblem(reply, problemFor(outcome.error));
         return reply.code(200).send({ received: true, outcome: outcome.value });
